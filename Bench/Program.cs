@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// Benchmarks: `dotnet run -c Release --project Bench -- --filter '*'` (BenchmarkDotNet switcher).
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,12 @@
+using System.CommandLine;
+using CudaBert.Cli.Commands;
+
+// `cudabert`: one subcommand per file under Commands/.
+var root = new RootCommand("cudabert: multi-task BERT training and inference on our own CUDA kernels (CPU fallback).");
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(EmbedCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
+return root.Parse(args).Invoke();

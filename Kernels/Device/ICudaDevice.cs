@@ -1,0 +1,61 @@
+namespace CudaBert.Kernels.Device;
+
+/// <summary>An address in a device's global memory. Plain value: freeing is the device's job.</summary>
+public readonly record struct DevicePtr(ulong Address)
+{
+    public static readonly DevicePtr Null = new(0);
+    public bool IsNull => Address == 0;
+    public DevicePtr Offset(long bytes) => new(checked((ulong)((long)Address + bytes)));
+    public override string ToString() => $"0x{Address:x}";
+}
+
+/// <summary>Grid or block extent, as CUDA's <c>dim3</c>.</summary>
+public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
+{
+    public static implicit operator Dim3(uint x) => new(x);
+    public static implicit operator Dim3(int x) => new(checked((uint)x));
+    public ulong Count => (ulong)X * Y * Z;
+}
+
+/// <summary>What a device is.</summary>
+public sealed record DeviceInfo(
+    string Name,
+    int ComputeCapabilityMajor,
+    int ComputeCapabilityMinor,
+    long TotalMemoryBytes,
+    int MultiprocessorCount,
+    /// <summary>CUDA driver version as the driver reports it (e.g. 12040 for 12.4); 0 for the software GPU.</summary>
+    int DriverVersion,
+    bool IsSoftware);
+
+/// <summary>
+/// "A CUDA device": the small surface the CUDA backend needs. Two implementations: the real driver
+/// (P/Invoke to libcuda) and the software GPU (an interpreter of our PTX). Every failure is a
+/// <see cref="CudaException"/> that names the call, the CUDA error and, for launches, the kernel.
+/// </summary>
+public interface ICudaDevice : IDisposable
+{
+    DeviceInfo Info { get; }
+
+    DevicePtr Allocate(long bytes);
+    void Free(DevicePtr ptr);
+
+    void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination) where T : unmanaged;
+    void CopyToHost<T>(DevicePtr source, Span<T> destination) where T : unmanaged;
+    void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null);
+    void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null);
+
+    /// <summary>Loads a PTX module once (cached by name) and returns it.</summary>
+    CudaModule LoadModule(string name, string ptx);
+    /// <summary>Looks up a kernel in a loaded module (cached).</summary>
+    CudaFunction GetFunction(CudaModule module, string kernelName);
+
+    void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args);
+
+    CudaStream CreateStream();
+    CudaEvent CreateEvent();
+    void Record(CudaEvent ev, CudaStream? stream = null);
+    /// <summary>Milliseconds between two recorded events (synchronizes on <paramref name="end"/>).</summary>
+    float ElapsedMilliseconds(CudaEvent start, CudaEvent end);
+    void Synchronize(CudaStream? stream = null);
+}
