@@ -1,0 +1,52 @@
+namespace CudaBert.Model.Data;
+
+/// <summary>
+/// An ordered set of label strings with their integer ids (id = position). Read from a label file
+/// (one label per line, as JointBERT's <c>intent_label.txt</c>) or collected from data (ordinal
+/// order, so the same data always gives the same ids).
+/// </summary>
+public sealed class LabelSet
+{
+    readonly string[] _labels;
+    readonly Dictionary<string, int> _ids;
+
+    public LabelSet(IEnumerable<string> labels)
+    {
+        _labels = labels.ToArray();
+        _ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < _labels.Length; i++)
+            if (!_ids.TryAdd(_labels[i], i))
+                throw new ArgumentException($"duplicate label '{_labels[i]}' at positions {_ids[_labels[i]]} and {i}");
+    }
+
+    public int Count => _labels.Length;
+    public IReadOnlyList<string> Labels => _labels;
+    public string this[int id] => _labels[id];
+
+    public bool TryGetId(string label, out int id) => _ids.TryGetValue(label, out id);
+
+    /// <summary>The id of a label; an unknown label is an error that names it and where it came from.</summary>
+    public int IdOf(string label, string where) =>
+        _ids.TryGetValue(label, out int id)
+            ? id
+            : throw new KeyNotFoundException($"{where}: unknown label '{label}' (known: {string.Join(", ", _labels.Take(20))}{(_labels.Length > 20 ? ", ..." : "")})");
+
+    public static LabelSet ReadFile(string path)
+    {
+        var lines = TextLines.Read(path).Select(l => l.Trim()).Where(l => l.Length > 0);
+        return new LabelSet(lines);
+    }
+
+    public void WriteFile(string path) => File.WriteAllLines(path, _labels);
+
+    public static LabelSet FromSentenceLabels(IEnumerable<TwoTaskExample> examples) =>
+        new(examples.Where(e => e.SentenceLabel is not null).Select(e => e.SentenceLabel!).Distinct().Order(StringComparer.Ordinal));
+
+    /// <summary>Tag labels from data, with "O" first when present (the conventional id 0).</summary>
+    public static LabelSet FromTags(IEnumerable<TwoTaskExample> examples)
+    {
+        var tags = examples.Where(e => e.Tags is not null).SelectMany(e => e.Tags!).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (tags.Remove("O")) tags.Insert(0, "O");
+        return new LabelSet(tags);
+    }
+}

@@ -1,0 +1,48 @@
+namespace CudaBert.Model.Metrics;
+
+/// <summary>
+/// Sentence-classification scores: accuracy and macro-F1 as scikit-learn's
+/// <c>f1_score(average="macro")</c> computes it — the unweighted mean of per-label F1 over every
+/// label that occurs in the gold or the predicted labels (a label's F1 is 0 when it has no correct
+/// prediction).
+/// </summary>
+public sealed class ClassificationScores
+{
+    public double Accuracy { get; }
+    public double MacroF1 { get; }
+    public int Examples { get; }
+    public IReadOnlyDictionary<string, PrecisionRecall> PerLabel { get; }
+
+    ClassificationScores(double accuracy, double macroF1, int examples, IReadOnlyDictionary<string, PrecisionRecall> perLabel)
+    {
+        Accuracy = accuracy;
+        MacroF1 = macroF1;
+        Examples = examples;
+        PerLabel = perLabel;
+    }
+
+    public static ClassificationScores Compute(IReadOnlyList<string> gold, IReadOnlyList<string> predicted)
+    {
+        if (gold.Count != predicted.Count)
+            throw new ArgumentException($"gold has {gold.Count} labels but predicted has {predicted.Count}");
+        if (gold.Count == 0)
+            throw new ArgumentException("cannot score zero examples");
+        int correct = 0;
+        var perLabel = new SortedDictionary<string, PrecisionRecall>(StringComparer.Ordinal);
+        foreach (var label in gold.Concat(predicted).Distinct())
+        {
+            int tp = 0, predictedCount = 0, support = 0;
+            for (int i = 0; i < gold.Count; i++)
+            {
+                bool g = gold[i] == label, p = predicted[i] == label;
+                if (g) support++;
+                if (p) predictedCount++;
+                if (g && p) tp++;
+            }
+            perLabel[label] = PrecisionRecall.From(tp, predictedCount, support);
+        }
+        for (int i = 0; i < gold.Count; i++)
+            if (gold[i] == predicted[i]) correct++;
+        return new ClassificationScores((double)correct / gold.Count, perLabel.Values.Average(s => s.F1), gold.Count, perLabel);
+    }
+}
