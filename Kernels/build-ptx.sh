@@ -124,7 +124,7 @@ allowed() {  # is kernel $1 in the allow-list? (first word of each non-comment l
   echo "# ptxas $("$PTXAS" --version | sed -n 's/.*release \([0-9.]*\), \(V[0-9.]*\).*/\1 \2/p')."
   echo "# regs = registers per thread; smem = static shared memory bytes per block (dynamic shared memory"
   echo "# is set at launch and not included); stack/spill = bytes of local memory (must be 0)."
-  printf '%-34s %-28s %-6s %5s %6s %6s %6s %6s\n' "# module" kernel arch regs smem stack spillst spillld
+  printf '%-40s %-22s %-6s %5s %6s %6s %6s %6s\n' "# module" kernel arch regs smem stack spillst spillld
 } > "$WORK/report.txt"
 
 problems=()
@@ -146,7 +146,7 @@ for src in "${SOURCES[@]}"; do
         regs = $0; sub(/.*Used /, "", regs); sub(/ registers.*/, "", regs)
         if (match($0, /[0-9]+ bytes smem/)) smem = substr($0, RSTART, RLENGTH) + 0
         if (match($0, /[0-9]+ bytes lmem/)) lmem = substr($0, RSTART, RLENGTH) + 0
-        printf "%-34s %-28s %-6s %5d %6d %6d %6d %6d\n", module, kernel, arch, regs, smem, stack + lmem, spill_st, spill_ld
+        printf "%-40s %-22s %-6s %5d %6d %6d %6d %6d\n", module, kernel, arch, regs, smem, stack + lmem, spill_st, spill_ld
       }' "$WORK/ptxas.log" >> "$WORK/report.txt"
   done
 done
