@@ -1,33 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+[assembly: InternalsVisibleTo("CudaBert.Tests")]
+[assembly: InternalsVisibleTo("CudaBert.Bench")]
+
 namespace CudaBert.Engine.Cpu;
 
 /// <summary>
 /// Single-precision GEMM on the CPU: C = alpha·op(A)·op(B) + beta·C, row-major, op = transpose or not.
-/// A is M×K (or K×M when <paramref name="transA"/>), B is K×N (or N×K when transB), C is M×N.
-/// lda/ldb/ldc are row strides in elements.
+/// A is M×K (or K×M when <c>transA</c>), B is K×N (or N×K when transB), C is M×N.
+/// lda/ldb/ldc are row strides in elements. As in BLAS, beta = 0 overwrites C without reading it
+/// (NaN in C does not propagate).
 /// </summary>
+/// <remarks>
+/// Cache-blocked, packed and register-tiled (<see cref="GemmBlocking"/>), multi-threaded over all
+/// cores, with an AVX-512 12×32 micro-kernel where 512-bit vectors are accelerated and an AVX2 6×16
+/// one elsewhere.
+/// </remarks>
 public static class CpuGemm
 {
-    // Placeholder reference loop; the cache-blocked, register-tiled SIMD kernel replaces its body.
+    /// <summary>The micro-kernel this machine uses.</summary>
+    internal static GemmKernelKind DefaultKernel { get; } =
+        Vector512.IsHardwareAccelerated ? GemmKernelKind.Vector512 : GemmKernelKind.Vector256;
+
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-    {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float sum = 0;
-                for (int p = 0; p < k; p++)
-                    sum += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
-                c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j]);
-            }
-    }
+        => Sgemm(DefaultKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C elements.</summary>
     public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)
+        => SgemmStridedBatched(DefaultKernel, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
+            beta, c, ldc, strideC, batch);
+
+    /// <summary><see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> with a chosen micro-kernel (tests run both).</summary>
+    internal static unsafe void Sgemm(GemmKernelKind kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
-        for (int i = 0; i < batch; i++)
-            Sgemm(transA, transB, m, n, k, alpha, a[(int)(i * strideA)..], lda, b[(int)(i * strideB)..], ldb,
-                beta, c[(int)(i * strideC)..], ldc);
+        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, 0, b.Length, ldb, 0, c.Length, ldc, 0, 1);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var problem = GemmProblem.Create(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            Run(kernel, problem, Environment.ProcessorCount);
+        }
     }
+
+    /// <summary>The batched product with a chosen micro-kernel.</summary>
+    /// <remarks>
+    /// Many small products (attention: batch·heads matrices of S×S) run one per thread; a few large
+    /// ones run one after another, each over all cores.
+    /// </remarks>
+    internal static unsafe void SgemmStridedBatched(GemmKernelKind kernel, bool transA, bool transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
+        float beta, Span<float> c, int ldc, long strideC, int batch)
+    {
+        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, strideA, b.Length, ldb, strideB,
+            c.Length, ldc, strideC, batch);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            float* baseA = pa, baseB = pb, baseC = pc;
+            GemmProblem Item(int i) => GemmProblem.Create(transA, transB, m, n, k, alpha,
+                baseA + i * strideA, lda, baseB + i * strideB, ldb, beta, baseC + i * strideC, ldc);
+
+            int cores = Environment.ProcessorCount;
+            if (batch >= cores && cores > 1)
+                Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = cores }, i => Run(kernel, Item(i), 1));
+            else
+                for (int i = 0; i < batch; i++)
+                    Run(kernel, Item(i), cores);
+        }
+    }
+
+    private static void Run(GemmKernelKind kernel, in GemmProblem problem, int maxThreads)
+    {
+        switch (kernel)
+        {
+            case GemmKernelKind.Vector512:
+                GemmDriver<GemmMicroKernel512>.Run(problem, maxThreads);
+                break;
+            case GemmKernelKind.Vector256:
+                GemmDriver<GemmMicroKernel256>.Run(problem, maxThreads);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Sgemm: unknown micro-kernel.");
+        }
+    }
+}
+
+/// <summary>The micro-kernels <see cref="CpuGemm"/> can run.</summary>
+internal enum GemmKernelKind
+{
+    /// <summary><see cref="GemmMicroKernel256"/>: 6×16 tile in 256-bit vectors.</summary>
+    Vector256,
+
+    /// <summary><see cref="GemmMicroKernel512"/>: 12×32 tile in 512-bit vectors.</summary>
+    Vector512,
 }

@@ -1,0 +1,39 @@
+namespace CudaBert.Engine.Cpu;
+
+/// <summary>
+/// Cache-blocking parameters of the GEMM (the Goto / BLIS scheme).
+/// </summary>
+/// <remarks>
+/// C (M×N) += op(A) (M×K) · op(B) (K×N) is cut into blocks so that every operand is read from the
+/// cache level where it is reused:
+/// <code>
+/// for jc in N step Nc                       B block  Kc×Nc  → packed once, lives in L3
+///   for pc in K step Kc
+///     pack op(B)[pc.., jc..] into NR-wide slivers
+///     pack op(A)[.., pc..]   into MR-high slivers
+///     parallel for each macro-tile (Mc rows × a range of NR slivers):
+///       for jr over the tile's B slivers     B sliver Kc×NR → stays in L1 across the ir loop
+///         for ir over the tile's A slivers   A block  Mc×Kc → stays in L2 across the jr loop
+///           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Asliver · Bsliver
+/// </code>
+/// With the 12×32 AVX-512 kernel: a B sliver is 256·32·4 B = 32 KiB (L1d here is 48 KiB), an A
+/// block is 192·256·4 B = 192 KiB (L2 is 1 MiB per core), a B block at most 256·3072·4 B = 3 MiB.
+/// Mc and Nc are multiples of every kernel's MR and NR.
+/// </remarks>
+internal static class GemmBlocking
+{
+    /// <summary>Depth of one rank-Kc update: the k extent of every packed sliver.</summary>
+    public const int Kc = 256;
+
+    /// <summary>Rows of op(A) in one macro-tile (the A block kept in L2).</summary>
+    public const int Mc = 192;
+
+    /// <summary>Columns of op(B) packed at once (the B block kept in L3).</summary>
+    public const int Nc = 3072;
+
+    /// <summary>
+    /// Below this many multiply-adds (m·n·k) the product runs on the calling thread: waking the
+    /// thread pool costs more than it saves.
+    /// </summary>
+    public const long ParallelThreshold = 64L * 64 * 64 * 4;
+}

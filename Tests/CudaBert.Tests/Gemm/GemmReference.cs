@@ -1,0 +1,65 @@
+namespace CudaBert.Tests.Gemm;
+
+/// <summary>
+/// The textbook triple loop in float64, and the rounding-error bound a float32 GEMM must meet
+/// against it.
+/// </summary>
+internal static class GemmReference
+{
+    private const double UnitRoundoff = 1.0 / (1 << 24);
+
+    /// <summary>
+    /// Expected C and, per element, the largest error allowed: a length-k dot product accumulated in
+    /// float32 (with FMA) is within k·u·Σ|a·b| of the exact value; alpha and the beta·C term add a
+    /// few more roundings, hence (k + 4)·u·(|alpha|·Σ|a·b| + |beta·c|).
+    /// </summary>
+    public static (double[] Expected, double[] Tolerance) Compute(bool transA, bool transB, int m, int n, int k,
+        float alpha, float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc)
+    {
+        var expected = new double[m * n];
+        var tolerance = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double product = (double)(transA ? a[p * lda + i] : a[i * lda + p])
+                        * (transB ? b[j * ldb + p] : b[p * ldb + j]);
+                    sum += product;
+                    magnitude += Math.Abs(product);
+                }
+                double old = beta == 0 ? 0 : (double)beta * c[i * ldc + j];
+                expected[i * n + j] = alpha * sum + old;
+                tolerance[i * n + j] = (k + 4) * UnitRoundoff * (Math.Abs(alpha) * magnitude + Math.Abs(old)) + 1e-30;
+            }
+        return (expected, tolerance);
+    }
+
+    /// <summary>Uniform values in [-1, 1) from a fixed seed.</summary>
+    public static float[] Random(int length, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    /// <summary>Asserts C matches the reference inside the bound and that padding between rows is untouched.</summary>
+    public static void AssertMatches(double[] expected, double[] tolerance, float[] c, float[] before,
+        int m, int n, int ldc, string what)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double error = Math.Abs(c[i * ldc + j] - expected[i * n + j]);
+                Assert.True(error <= tolerance[i * n + j],
+                    $"{what}: C[{i},{j}] = {c[i * ldc + j]:R}, expected {expected[i * n + j]:R} (error {error:E3} > bound {tolerance[i * n + j]:E3})");
+            }
+            for (int j = n; j < ldc && i * ldc + j < c.Length; j++)
+                Assert.True(c[i * ldc + j].Equals(before[i * ldc + j]), $"{what}: padding C[{i},{j}] was overwritten");
+        }
+    }
+}
