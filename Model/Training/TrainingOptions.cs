@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// Everything a training run can be told, with defaults a fine-tuning run of a small BERT expects.
+/// The same names are used on the command line (<c>--sentence-loss-weight 2</c>) and in a JSON
+/// config file (<c>{"sentence-loss-weight": 2}</c>); command-line values override the file.
+/// </summary>
+public sealed record TrainingOptions
+{
+    // ---- data and model ----
+    /// <summary>A JointBERT-style folder with train/ and dev/ (and optionally test/) splits.</summary>
+    public string? Data { get; init; }
+    /// <summary>Extra sentence-labelled examples (JSON lines or a JointBERT split), e.g. a large intent set.</summary>
+    public string? SentenceData { get; init; }
+    /// <summary>Extra tag-labelled examples (CoNLL or JSON lines), e.g. a small NER set.</summary>
+    public string? TokenData { get; init; }
+    /// <summary>Pretrained encoder folder (config.json + model.safetensors + vocab); default: the imported MiniLM.</summary>
+    public string? Model { get; init; }
+    public string? Out { get; init; }
+    public int MaxLength { get; init; } = 64;
+    public bool SkipBadLines { get; init; }
+
+    // ---- optimisation ----
+    public int Epochs { get; init; } = 3;
+    public int BatchSize { get; init; } = 32;
+    public int GradientAccumulation { get; init; } = 1;
+    public double LearningRate { get; init; } = 5e-5;
+    /// <summary>Learning rates per parameter group; null means <see cref="LearningRate"/>.</summary>
+    public double? EncoderLearningRate { get; init; }
+    public double? SentenceHeadLearningRate { get; init; }
+    public double? TokenHeadLearningRate { get; init; }
+    /// <summary>Weight decay, never applied to biases and LayerNorm weights.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Share of the total steps spent warming the learning rate up linearly from 0.</summary>
+    public double WarmupRatio { get; init; } = 0.1;
+    /// <summary>Global gradient-norm clipping; 0 disables it.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    public ulong Seed { get; init; } = 42;
+
+    // ---- the two tasks ----
+    public double SentenceLossWeight { get; init; } = 1.0;
+    public double TokenLossWeight { get; init; } = 1.0;
+    /// <summary>Freeze rules such as <c>encoder:until-epoch-1</c> (see <see cref="FreezeRule"/>).</summary>
+    public IReadOnlyList<string> Freeze { get; init; } = [];
+    /// <summary><c>joint</c>, <c>alternate:A,B</c> or <c>per-epoch</c> (see <see cref="TaskSchedule"/>).</summary>
+    public string TaskSchedule { get; init; } = "joint";
+    /// <summary>Task weights for oversampling, e.g. [1, 1]; empty = every example once per epoch.</summary>
+    public IReadOnlyList<double> Oversample { get; init; } = [];
+    public bool LengthBucketing { get; init; }
+
+    // ---- evaluation and checkpoints ----
+    public int EvalEverySteps { get; init; }
+    public int LogEverySteps { get; init; } = 10;
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+    };
+
+    /// <summary>Reads a JSON config file; unknown keys and wrong types are errors that name the file and key.</summary>
+    public static TrainingOptions ReadFile(string path)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(path), Json)
+                    ?? throw new JsonException("the file is empty or 'null'")).Validated();
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parsed freeze rules and task schedule; throws with the offending option's name.</summary>
+    public IReadOnlyList<FreezeRule> FreezeRules => Freeze.Select(FreezeRule.Parse).ToArray();
+    public TaskSchedule Schedule => Training.TaskSchedule.Parse(TaskSchedule);
+
+    public TrainingOptions Validated()
+    {
+        static void Require(bool ok, string option, string rule)
+        {
+            if (!ok) throw new ArgumentException($"option {option}: {rule}");
+        }
+        Require(Epochs > 0, "epochs", "must be ≥ 1");
+        Require(BatchSize > 0, "batch-size", "must be ≥ 1");
+        Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");
+        Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
+        Require(LearningRate > 0, "learning-rate", "must be > 0");
+        Require(EncoderLearningRate is null or >= 0, "encoder-learning-rate", "must be ≥ 0");
+        Require(SentenceHeadLearningRate is null or >= 0, "sentence-head-learning-rate", "must be ≥ 0");
+        Require(TokenHeadLearningRate is null or >= 0, "token-head-learning-rate", "must be ≥ 0");
+        Require(WeightDecay >= 0, "weight-decay", "must be ≥ 0");
+        Require(WarmupRatio is >= 0 and < 1, "warmup-ratio", "must be in [0, 1)");
+        Require(MaxGradNorm >= 0, "max-grad-norm", "must be ≥ 0 (0 disables clipping)");
+        Require(SentenceLossWeight >= 0 && TokenLossWeight >= 0 && SentenceLossWeight + TokenLossWeight > 0,
+            "sentence-loss-weight/token-loss-weight", "must be ≥ 0 and not both 0");
+        Require(Oversample.Count is 0 or 2 && Oversample.All(w => w >= 0), "oversample", "give two task weights ≥ 0, e.g. [1, 1]");
+        foreach (string rule in Freeze)
+            try { FreezeRule.Parse(rule); }
+            catch (FormatException e) { throw new ArgumentException($"option freeze: {e.Message}", e); }
+        try { Training.TaskSchedule.Parse(TaskSchedule); }
+        catch (FormatException e) { throw new ArgumentException($"option task-schedule: {e.Message}", e); }
+        return this;
+    }
+}

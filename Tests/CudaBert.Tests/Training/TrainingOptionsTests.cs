@@ -1,0 +1,59 @@
+using CudaBert.Model.Training;
+
+namespace CudaBert.Tests.Training;
+
+public sealed class TrainingOptionsTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("cudabert-options-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    string Write(string json)
+    {
+        string path = Path.Combine(_dir, "train.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void ConfigFileUsesTheCommandLineNames()
+    {
+        var o = TrainingOptions.ReadFile(Write("""
+            {
+              // comments are allowed
+              "epochs": 5,
+              "sentence-loss-weight": 0.5,
+              "encoder-learning-rate": 2e-5,
+              "freeze": ["encoder:until-epoch-1", "bottom-2"],
+              "task-schedule": "alternate:1,2",
+              "oversample": [1, 3],
+            }
+            """));
+        Assert.Equal(5, o.Epochs);
+        Assert.Equal(0.5, o.SentenceLossWeight);
+        Assert.Equal(2e-5, o.EncoderLearningRate);
+        Assert.Equal(2, o.FreezeRules.Count);
+        Assert.Equal("alternate:1,2", o.Schedule.ToString());
+        Assert.Equal(32, o.BatchSize); // untouched default
+        Assert.Equal(o, TrainingOptions.ReadFile(Write(o.ToJson())) with { Freeze = o.Freeze, Oversample = o.Oversample });
+    }
+
+    [Fact]
+    public void UnknownKeysAreRejectedWithTheirName()
+    {
+        var e = Assert.Throws<FormatException>(() => TrainingOptions.ReadFile(Write("""{"epochz": 3}""")));
+        Assert.Contains("epochz", e.Message);
+        Assert.Contains("train.json", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"epochs": 0}""", "option epochs")]
+    [InlineData("""{"warmup-ratio": 1.5}""", "option warmup-ratio")]
+    [InlineData("""{"freeze": ["decoder"]}""", "option freeze")]
+    [InlineData("""{"task-schedule": "alternate:0,1"}""", "option task-schedule")]
+    [InlineData("""{"oversample": [1]}""", "option oversample")]
+    public void InvalidValuesNameTheOption(string json, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainingOptions.ReadFile(Write(json)));
+        Assert.Contains(expected, e.Message);
+    }
+}
