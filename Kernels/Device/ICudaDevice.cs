@@ -40,8 +40,13 @@ public interface ICudaDevice : IDisposable
     DevicePtr Allocate(long bytes);
     void Free(DevicePtr ptr);
 
-    void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination) where T : unmanaged;
-    void CopyToHost<T>(DevicePtr source, Span<T> destination) where T : unmanaged;
+    /// <summary>
+    /// Host → device. On a stream the call may return before the copy is done on the device, but
+    /// <paramref name="source"/> has been read when it returns (it may be reused at once).
+    /// </summary>
+    void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged;
+    /// <summary>Device → host. Returns when <paramref name="destination"/> holds the data, also on a stream.</summary>
+    void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged;
     void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null);
     void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null);
 
@@ -53,7 +58,9 @@ public interface ICudaDevice : IDisposable
     void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args);
 
     CudaStream CreateStream();
+    void DestroyStream(CudaStream stream);
     CudaEvent CreateEvent();
+    void DestroyEvent(CudaEvent ev);
     void Record(CudaEvent ev, CudaStream? stream = null);
     /// <summary>Milliseconds between two recorded events (synchronizes on <paramref name="end"/>).</summary>
     float ElapsedMilliseconds(CudaEvent start, CudaEvent end);

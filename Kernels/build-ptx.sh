@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Builds (or checks) the PTX of every CUDA C++ source in Kernels/.
+#
+#   Kernels/build-ptx.sh           compile every Kernels/**/*.cu to Kernels/ptx/**/*.ptx, run ptxas on
+#                                  it and rewrite Kernels/ptx/resource-report.txt
+#   Kernels/build-ptx.sh --check   change nothing; fail when
+#                                    (a) a committed .ptx differs from what its source compiles to
+#                                        (or has no source, or a source has no committed .ptx),
+#                                    (b) ptxas rejects a module for sm_80 or sm_90,
+#                                    (c) a kernel spills registers or uses local memory and is not
+#                                        in Kernels/ptxas-allowlist.txt,
+#                                    (d) the committed resource report is not what ptxas reports.
+#
+# Source -> PTX path: Kernels/<dir>/<name>.cu -> Kernels/ptx/<dir>/<name>.ptx
+# (e.g. Kernels/tests/vector_add.cu -> Kernels/ptx/tests/vector_add.ptx, embedded as resource
+# "ptx/tests/vector_add.ptx", loaded by name "tests/vector_add" through PtxModules).
+#
+# The tools: NVRTC 11.8 (compiles CUDA C++ to PTX ISA 7.8) and ptxas 11.8 (assembles PTX to SASS; we
+# only use it as a checker and for its resource report). Both come from Debian bookworm's non-free
+# component. They are fetched into a cache folder WITHOUT changing the system's apt configuration:
+# a private sources file, a private package-list folder, `apt-get download` and `dpkg -x`.
+# Cache folder: $CUDABERT_CUDA_TOOLS, default <repo>/.cache/cuda-tools (git-ignored). Once it is
+# filled nothing is downloaded again, so a warm --check takes seconds.
+set -euo pipefail
+
+KERNELS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$KERNELS")"
+CACHE="${CUDABERT_CUDA_TOOLS:-$REPO/.cache/cuda-tools}"
+MIRROR="${CUDABERT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# Pinned: a different NVRTC emits different PTX, so the version is part of the build. When Debian
+# replaces it, update the pin, rebuild (Kernels/build-ptx.sh) and commit the new PTX.
+CUDA_DEB_VERSION="11.8.89~11.8.0-5~deb12u1"
+PACKAGES=(libnvrtc11.2 libnvrtc-builtins11.8 nvidia-cuda-toolkit)
+
+# compute_80: PTX for the virtual Ampere architecture; the driver JIT-compiles it for the real GPU
+# (sm_80, sm_86, sm_89, sm_90, ...). -default-device: functions without a qualifier are __device__.
+NVRTC_OPTIONS=(--gpu-architecture=compute_80 -default-device --std=c++17)
+PTXAS_ARCHS=(sm_80 sm_90)
+
+REPORT="$KERNELS/ptx/resource-report.txt"
+ALLOWLIST="$KERNELS/ptxas-allowlist.txt"
+
+check_mode=false
+case "${1:-}" in
+  --check) check_mode=true ;;
+  "") ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+log() { echo "build-ptx: $*" >&2; }
+fail() { echo "build-ptx: FAILED: $*" >&2; exit 1; }
+
+# --- 1. Tools -----------------------------------------------------------------------------------
+
+fetch_tools() {
+  local stamp="$CACHE/root/.fetched-$CUDA_DEB_VERSION"
+  [ -f "$stamp" ] && return
+  log "fetching NVRTC and ptxas $CUDA_DEB_VERSION from Debian non-free into $CACHE"
+  command -v apt-get >/dev/null && command -v dpkg >/dev/null || fail "needs apt-get and dpkg (Debian)"
+  rm -rf "$CACHE/apt" "$CACHE/debs" "$CACHE/root"
+  mkdir -p "$CACHE/apt/sources" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial" "$CACHE/debs" "$CACHE/root"
+  cat > "$CACHE/apt/sources/cuda-tools.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: bookworm
+Components: contrib non-free
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  # Every path apt would write to is redirected into the cache; /etc/apt and /var/lib/apt stay untouched.
+  local apt=(apt-get -q -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$CACHE/apt/sources"
+             -o "Dir::State::Lists=$CACHE/apt/lists" -o "Dir::Cache=$CACHE/apt/cache" -o APT::Sandbox::User=root)
+  "${apt[@]}" update >&2 || fail "apt-get update of the private non-free source ($MIRROR)"
+  local pkg pinned=()
+  for pkg in "${PACKAGES[@]}"; do pinned+=("$pkg=$CUDA_DEB_VERSION"); done
+  (cd "$CACHE/debs" && "${apt[@]}" download "${pinned[@]}" >&2) \
+    || fail "apt-get download ${pinned[*]} (if Debian moved on, update CUDA_DEB_VERSION in $0 and rebuild the PTX)"
+  local deb
+  for deb in "$CACHE"/debs/*.deb; do dpkg -x "$deb" "$CACHE/root"; done
+  rm -rf "$CACHE/debs" "$CACHE/apt"   # keep only the unpacked tools
+  touch "$stamp"
+}
+
+fetch_tools
+LIB="$CACHE/root/usr/lib/x86_64-linux-gnu"
+PTXAS="$CACHE/root/usr/bin/ptxas"
+export LD_LIBRARY_PATH="$LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"   # libnvrtc dlopens libnvrtc-builtins
+
+# The small C driver of NVRTC (Kernels/tools/nvrtc-compile.c), rebuilt when its source changes.
+NVRTC_COMPILE="$CACHE/bin/nvrtc-compile"
+if [ ! -x "$NVRTC_COMPILE" ] || [ "$KERNELS/tools/nvrtc-compile.c" -nt "$NVRTC_COMPILE" ]; then
+  command -v gcc >/dev/null || fail "needs gcc to build Kernels/tools/nvrtc-compile.c"
+  mkdir -p "$CACHE/bin"
+  gcc -O2 -Wall -Werror -o "$NVRTC_COMPILE" "$KERNELS/tools/nvrtc-compile.c" "$LIB/libnvrtc.so.11.2" "-Wl,-rpath,$LIB"
+fi
+
+# --- 2. CUDA C++ -> PTX ---------------------------------------------------------------------------
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+OUT="$WORK/ptx"                      # fresh PTX goes here first, in both modes
+
+mapfile -t SOURCES < <(cd "$KERNELS" && find . -name '*.cu' -not -path './ptx/*' -not -path './bin/*' \
+                                            -not -path './obj/*' | sed 's|^\./||' | LC_ALL=C sort)
+[ ${#SOURCES[@]} -gt 0 ] || fail "no .cu sources under $KERNELS"
+
+for src in "${SOURCES[@]}"; do
+  ptx="${src%.cu}.ptx"
+  mkdir -p "$OUT/$(dirname "$ptx")"
+  # Run from the source's folder with a relative name, so nothing machine-specific reaches the PTX.
+  (cd "$KERNELS/$(dirname "$src")" && "$NVRTC_COMPILE" "$(basename "$src")" "$OUT/$ptx" "${NVRTC_OPTIONS[@]}") \
+    || fail "NVRTC could not compile Kernels/$src"
+done
+log "compiled ${#SOURCES[@]} sources with NVRTC (${NVRTC_OPTIONS[*]})"
+
+# --- 3. ptxas: accepted for every architecture, no spills, no local memory ------------------------
+
+allowed() {  # is kernel $1 in the allow-list? (first word of each non-comment line)
+  [ -f "$ALLOWLIST" ] && grep -v '^\s*#' "$ALLOWLIST" | awk '{print $1}' | grep -qx "$1"
+}
+
+{
+  echo "# ptxas -v resource report for the committed PTX. Generated by Kernels/build-ptx.sh; do not edit."
+  echo "# ptxas $("$PTXAS" --version | sed -n 's/.*release \([0-9.]*\), \(V[0-9.]*\).*/\1 \2/p')."
+  echo "# regs = registers per thread; smem = static shared memory bytes per block (dynamic shared memory"
+  echo "# is set at launch and not included); stack/spill = bytes of local memory (must be 0)."
+  printf '%-40s %-22s %-6s %5s %6s %6s %6s %6s\n' "# module" kernel arch regs smem stack spillst spillld
+} > "$WORK/report.txt"
+
+problems=()
+for src in "${SOURCES[@]}"; do
+  ptx="${src%.cu}.ptx"
+  for arch in "${PTXAS_ARCHS[@]}"; do
+    if ! "$PTXAS" -arch="$arch" -v -o "$WORK/module.cubin" "$OUT/$ptx" > "$WORK/ptxas.log" 2>&1; then
+      cat "$WORK/ptxas.log" >&2
+      fail "ptxas -arch=$arch rejected Kernels/ptx/$ptx"
+    fi
+    # ptxas -v prints, per kernel:
+    #   ptxas info    : Compiling entry function 'NAME' for 'sm_80'
+    #       N bytes stack frame, N bytes spill stores, N bytes spill loads
+    #   ptxas info    : Used N registers, [N bytes lmem, ][N bytes smem, ]N bytes cmem[0]
+    awk -v module="${ptx%.ptx}" -v arch="$arch" '
+      /Compiling entry function/ { match($0, /\x27[^\x27]+\x27/); kernel = substr($0, RSTART + 1, RLENGTH - 2); smem = 0; lmem = 0 }
+      /bytes stack frame/        { stack = $1; spill_st = $5; spill_ld = $9 }
+      /Used [0-9]+ registers/    {
+        regs = $0; sub(/.*Used /, "", regs); sub(/ registers.*/, "", regs)
+        if (match($0, /[0-9]+ bytes smem/)) smem = substr($0, RSTART, RLENGTH) + 0
+        if (match($0, /[0-9]+ bytes lmem/)) lmem = substr($0, RSTART, RLENGTH) + 0
+        printf "%-40s %-22s %-6s %5d %6d %6d %6d %6d\n", module, kernel, arch, regs, smem, stack + lmem, spill_st, spill_ld
+      }' "$WORK/ptxas.log" >> "$WORK/report.txt"
+  done
+done
+
+while read -r module kernel arch regs smem stack spill_st spill_ld; do
+  [[ "$module" == \#* ]] && continue
+  if [ "$stack" != 0 ] || [ "$spill_st" != 0 ] || [ "$spill_ld" != 0 ]; then
+    allowed "$kernel" || problems+=("$module/$kernel on $arch: $stack bytes local memory, $spill_st/$spill_ld bytes spill stores/loads")
+  fi
+done < "$WORK/report.txt"
+[ ${#problems[@]} -eq 0 ] || { printf '  %s\n' "${problems[@]}" >&2; fail "local memory or spills (fix the kernel, or justify it in Kernels/ptxas-allowlist.txt)"; }
+log "ptxas ${PTXAS_ARCHS[*]}: every kernel accepted, no spills, no local memory"
+
+# --- 4. Write (build) or compare (check) ----------------------------------------------------------
+
+if $check_mode; then
+  # Compare the whole tree, so that stale .ptx files without a source are caught too.
+  mkdir -p "$KERNELS/ptx"
+  if ! diff -r -x resource-report.txt "$KERNELS/ptx" "$OUT" > "$WORK/ptx.diff"; then
+    head -n 40 "$WORK/ptx.diff" >&2
+    fail "committed PTX in Kernels/ptx is not what the sources compile to: run Kernels/build-ptx.sh and commit"
+  fi
+  if ! diff -u "$REPORT" "$WORK/report.txt" >&2; then
+    fail "Kernels/ptx/resource-report.txt is out of date: run Kernels/build-ptx.sh and commit"
+  fi
+  log "check passed: ${#SOURCES[@]} committed PTX modules match their sources"
+else
+  # Replace Kernels/ptx entirely: a deleted source takes its PTX with it.
+  cp "$WORK/report.txt" "$OUT/resource-report.txt"
+  rm -rf "$KERNELS/ptx"
+  cp -r "$OUT" "$KERNELS/ptx"
+  log "wrote ${#SOURCES[@]} PTX modules and Kernels/ptx/resource-report.txt"
+fi
