@@ -9,9 +9,9 @@ namespace CudaBert.Engine.Cpu;
 /// <code>
 /// for jc in N step Nc                       B block  Kc×Nc  → packed once, lives in L3
 ///   for pc in K step Kc
-///     pack op(B)[pc.., jc..] into NR-wide slivers
-///     pack op(A)[.., pc..]   into MR-high slivers
+///     pack op(B)[pc.., jc..] into NR-wide slivers (all threads together)
 ///     parallel for each macro-tile (Mc rows × a range of NR slivers):
+///       pack op(A)[ic.., pc..] into MR-high slivers (this thread's workspace)
 ///       for jr over the tile's B slivers     B sliver Kc×NR → stays in L1 across the ir loop
 ///         for ir over the tile's A slivers   A block  Mc×Kc → stays in L2 across the jr loop
 ///           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Asliver · Bsliver

@@ -18,13 +18,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             return;
         }
 
-        int mr = TKernel.Mr, nr = TKernel.Nr;
+        int nr = TKernel.Nr;
         int threads = (long)p.M * p.N * p.K < GemmBlocking.ParallelThreshold ? 1 : maxThreads;
-        var workspace = GemmWorkspace.ForCurrentThread();
-        int aSlivers = CeilDiv(p.M, mr);
         int kcMax = Math.Min(GemmBlocking.Kc, p.K);
-        float* packedA = workspace.PackedA((long)aSlivers * mr * kcMax);
-        float* packedB = workspace.PackedB((long)CeilDiv(Math.Min(GemmBlocking.Nc, p.N), nr) * nr * kcMax);
+        float* packedB = GemmWorkspace.ForCurrentThread()
+            .PackedB((long)CeilDiv(Math.Min(GemmBlocking.Nc, p.N), nr) * nr * kcMax);
 
         for (int jc = 0; jc < p.N; jc += GemmBlocking.Nc)
         {
@@ -36,15 +34,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 // Only the first rank-kc update applies the caller's beta; later ones accumulate.
                 float beta = pc == 0 ? p.Beta : 1f;
 
-                // op(B)[pc.., jc + j] and op(A)[i, pc..]: see GemmPacking for the stride convention.
+                // op(B)[pc.., jc + j]: see GemmPacking for the stride convention. Every macro-tile
+                // reads all of it, so it is packed once, by all threads, before any tile starts.
                 float* bBlock = p.B + pc * p.BRowStride + jc * p.BColStride;
-                float* aBlock = p.A + pc * p.AColStride;
                 ForRanges(bSlivers, threads, (first, end) =>
                     GemmPacking.PackSlivers(bBlock, p.BColStride, p.BRowStride, nc, kc, nr, first, end, packedB));
-                ForRanges(aSlivers, threads, (first, end) =>
-                    GemmPacking.PackSlivers(aBlock, p.ARowStride, p.AColStride, p.M, kc, mr, first, end, packedA));
 
-                ComputeMacroTiles(p, jc, nc, kc, beta, packedA, packedB, threads);
+                ComputeMacroTiles(p, jc, nc, pc, kc, beta, packedB, threads);
             }
         }
     }
@@ -52,10 +48,11 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
     /// <summary>
     /// Splits C[:, jc..jc+nc] into macro-tiles (Mc rows × a range of B slivers) and runs them in
     /// parallel. Rows are split first; columns too when there are too few row blocks to keep every
-    /// thread busy (two tiles per thread smooth out uneven finishing times).
+    /// thread busy (two tiles per thread smooth out uneven finishing times). Each tile packs its own
+    /// A block into its thread's workspace, so the block is still in that core's L2 when used.
     /// </summary>
-    private static void ComputeMacroTiles(GemmProblem p, int jc, int nc, int kc, float beta,
-        float* packedA, float* packedB, int threads)
+    private static void ComputeMacroTiles(GemmProblem p, int jc, int nc, int pc, int kc, float beta,
+        float* packedB, int threads)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         int rowBlocks = CeilDiv(p.M, GemmBlocking.Mc);
@@ -71,6 +68,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
             int firstSliver = (int)((long)bSlivers * part / columnParts);
             int endSliver = (int)((long)bSlivers * (part + 1) / columnParts);
             float* edgeTile = stackalloc float[mr * nr];
+            float* packedA = GemmWorkspace.ForCurrentThread().PackedA((long)GemmBlocking.Mc * kc);
+            GemmPacking.PackSlivers(p.A + i0 * p.ARowStride + pc * p.AColStride, p.ARowStride, p.AColStride,
+                rows, kc, mr, 0, CeilDiv(rows, mr), packedA);
 
             for (int jr = firstSliver; jr < endSliver; jr++)
             {
@@ -80,7 +80,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
                 for (int ir = 0; ir < rows; ir += mr)
                 {
                     int i = i0 + ir;
-                    float* aSliver = packedA + (nint)(i / mr) * mr * kc;
+                    float* aSliver = packedA + (nint)(ir / mr) * mr * kc;
                     int height = Math.Min(mr, p.M - i);
                     float* cTile = p.C + i * p.Ldc + j;
                     if (height == mr && width == nr)

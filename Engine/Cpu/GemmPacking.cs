@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace CudaBert.Engine.Cpu;
 
 /// <summary>
@@ -22,6 +25,7 @@ namespace CudaBert.Engine.Cpu;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs slivers [firstSliver, endSliver) of the count×kc block X.</summary>
+    /// <remarks>One of the two strides is always 1 (row-major storage), which picks the copy loop.</remarks>
     public static void PackSlivers(float* src, nint strideT, nint strideP, int count, int kc, int width,
         int firstSliver, int endSliver, float* dest)
     {
@@ -34,37 +38,80 @@ internal static unsafe class GemmPacking
             if (strideT == 1)
                 CopyRunsAlongT(first, strideP, valid, kc, width, sliver);
             else
-                CopyRunsAlongP(first, strideT, strideP, valid, kc, width, sliver);
+                TransposeRunsAlongP(first, strideT, valid, kc, width, sliver);
         }
     }
 
-    /// <summary>X's t index is contiguous in memory: each k step is one run of <paramref name="valid"/> floats.</summary>
+    /// <summary>X's t index is contiguous in memory: each k step copies one run of <paramref name="valid"/> floats.</summary>
     private static void CopyRunsAlongT(float* first, nint strideP, int valid, int kc, int width, float* sliver)
     {
         for (int p = 0; p < kc; p++)
         {
-            var from = new ReadOnlySpan<float>(first + p * strideP, valid);
-            var to = new Span<float>(sliver + (nint)p * width, width);
-            from.CopyTo(to);
-            to[valid..].Clear();
+            float* from = first + p * strideP;
+            float* to = sliver + (nint)p * width;
+            int t = 0;
+            for (; t + 4 <= valid; t += 4)
+                Vector128.Store(Vector128.Load(from + t), to + t);
+            for (; t < valid; t++)
+                to[t] = from[t];
+            for (; t < width; t++)
+                to[t] = 0;
         }
     }
 
     /// <summary>
-    /// X's t index is strided: walk each t's contiguous run along p (when strideP is 1) and scatter
-    /// it with stride <paramref name="width"/>; sequential reads are the expensive side to get right.
+    /// X's p index is contiguous (strideP = 1) and t is strided: the sliver is the transpose of
+    /// <paramref name="valid"/> rows of length kc. Four rows at a time go through 4×4 SSE transposes
+    /// (four vector loads along p become four vector stores along t); leftover rows and the k tail
+    /// are copied one float at a time.
     /// </summary>
-    private static void CopyRunsAlongP(float* first, nint strideT, nint strideP, int valid, int kc, int width, float* sliver)
+    private static void TransposeRunsAlongP(float* first, nint strideT, int valid, int kc, int width, float* sliver)
     {
-        for (int t = 0; t < valid; t++)
-        {
-            float* from = first + t * strideT;
-            float* to = sliver + t;
-            for (int p = 0; p < kc; p++)
-                to[(nint)p * width] = from[p * strideP];
-        }
-        for (int t = valid; t < width; t++)
+        int t = 0;
+        if (Sse.IsSupported)
+            for (; t + 4 <= valid; t += 4)
+                TransposeFourRows(first + t * strideT, strideT, kc, width, sliver + t);
+        for (; t < valid; t++)
+            CopyRowAlongP(first + t * strideT, kc, width, sliver + t);
+        for (; t < width; t++)
             for (int p = 0; p < kc; p++)
                 sliver[(nint)p * width + t] = 0;
+    }
+
+    private static void TransposeFourRows(float* row0, nint strideT, int kc, int width, float* to)
+    {
+        float* row1 = row0 + strideT, row2 = row1 + strideT, row3 = row2 + strideT;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            // r_i = X[i, p..p+4); the result c_q = X[0..4, p+q].
+            var r0 = Sse.LoadVector128(row0 + p);
+            var r1 = Sse.LoadVector128(row1 + p);
+            var r2 = Sse.LoadVector128(row2 + p);
+            var r3 = Sse.LoadVector128(row3 + p);
+            var lo01 = Sse.UnpackLow(r0, r1);   // r0[0] r1[0] r0[1] r1[1]
+            var lo23 = Sse.UnpackLow(r2, r3);   // r2[0] r3[0] r2[1] r3[1]
+            var hi01 = Sse.UnpackHigh(r0, r1);  // r0[2] r1[2] r0[3] r1[3]
+            var hi23 = Sse.UnpackHigh(r2, r3);  // r2[2] r3[2] r2[3] r3[3]
+            float* at = to + (nint)p * width;
+            Sse.Store(at, Sse.MoveLowToHigh(lo01, lo23));
+            Sse.Store(at + width, Sse.MoveHighToLow(lo23, lo01));
+            Sse.Store(at + 2 * width, Sse.MoveLowToHigh(hi01, hi23));
+            Sse.Store(at + 3 * width, Sse.MoveHighToLow(hi23, hi01));
+        }
+        for (; p < kc; p++)
+        {
+            float* at = to + (nint)p * width;
+            at[0] = row0[p];
+            at[1] = row1[p];
+            at[2] = row2[p];
+            at[3] = row3[p];
+        }
+    }
+
+    private static void CopyRowAlongP(float* row, int kc, int width, float* to)
+    {
+        for (int p = 0; p < kc; p++)
+            to[(nint)p * width] = row[p];
     }
 }
