@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CudaBert.Engine.IO;
 
 namespace CudaBert.Tests.TorchParity;
 
@@ -20,7 +21,7 @@ internal sealed class FixtureCase
         {
             "f64" => true,
             "f32" => false,
-            var other => throw new InvalidDataException($"{fixture.Reader.Path}, case '{name}': unknown dtype '{other}'"),
+            var other => throw new InvalidDataException($"{fixture.File.Path}, case '{name}': unknown dtype '{other}'"),
         };
         Wrt = parameters.GetProperty("wrt").EnumerateArray().Select(e => e.GetString()!).ToArray();
     }
@@ -38,22 +39,23 @@ internal sealed class FixtureCase
     public double Tolerance => IsFloat64 ? ParityTolerance.Float64 : ParityTolerance.Float32;
 
     /// <summary>Where a failure message says the data came from.</summary>
-    public string Label => $"{Path.GetFileName(Fixture.Reader.Path)}, case '{Name}'";
+    public string Label => $"{Path.GetFileName(Fixture.File.Path)}, case '{Name}'";
 
-    public int[] Shape(string tensor) => Fixture.Reader.Shape(Key(tensor));
+    public int[] Shape(string tensor) => Array.ConvertAll(Fixture.File.GetInfo(Key(tensor)).Shape, d => (int)d);
+
+    /// <summary>The dtype the file stores the tensor in.</summary>
+    public SafetensorsDType StoredDType(string tensor) => Fixture.File.GetInfo(Key(tensor)).DType;
 
     /// <summary>A floating tensor of the case, widened to double (exact for float32).</summary>
-    public double[] Values(string tensor) => IsFloat64
-        ? Fixture.Reader.ReadFloat64(Key(tensor))
-        : Array.ConvertAll(Fixture.Reader.ReadFloat32(Key(tensor)), v => (double)v);
+    public double[] Values(string tensor) => Fixture.File.ReadFloat64(Key(tensor));
 
     /// <summary>A floating tensor of a float32 case, as stored.</summary>
-    public float[] Float32Values(string tensor) => Fixture.Reader.ReadFloat32(Key(tensor));
+    public float[] Float32Values(string tensor) => Fixture.File.ReadFloat32(Key(tensor));
 
     /// <summary>An index tensor (token ids, targets, attention masks).</summary>
-    public long[] Indices(string tensor) => Fixture.Reader.ReadInt64(Key(tensor));
+    public long[] Indices(string tensor) => Fixture.File.ReadInt64(Key(tensor));
 
-    public bool Has(string tensor) => Fixture.Reader.Contains(Key(tensor));
+    public bool Has(string tensor) => Fixture.File.Contains(Key(tensor));
 
     public double Parameter(string name) =>
         parameters.TryGetProperty(name, out var value) ? value.GetDouble()
