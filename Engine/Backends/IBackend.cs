@@ -27,9 +27,8 @@ public interface IBackend
     /// <summary>
     /// <paramref name="batch"/> independent row-major products C = α·op(A)·op(B) + β·C with op(A) M×K,
     /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other.
-    /// With <paramref name="broadcastB"/> all batches share one B.
     /// </summary>
-    void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c, bool broadcastB = false);
+    void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
     // ---- element-wise -----------------------------------------------------------------------------
     void Add(Tensor a, Tensor b, Tensor y);

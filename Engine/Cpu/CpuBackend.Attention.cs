@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -83,8 +84,9 @@ public sealed partial class CpuBackend
         long outerCount = inner == 0 ? 0 : x.NumElements / inner;
         ParallelRows(outerCount, inner, (first, end) =>
         {
-            ReadOnlySpan<T> src = x.AsSpan<T>();
-            Span<T> dst = y.AsSpan<T>();
+            // Moves raw elements: any dtype of this size.
+            ReadOnlySpan<T> src = MemoryMarshal.Cast<byte, T>(x.AsBytes());
+            Span<T> dst = MemoryMarshal.Cast<byte, T>(y.AsBytes());
             for (int o = first; o < end; o++)
             {
                 long rest = o, offset = 0;

@@ -3,11 +3,11 @@ namespace CudaBert.Engine.Cpu;
 // Matrix products: float32 goes to CpuGemm (the tuned kernel), float64 to the reference loop.
 public sealed partial class CpuBackend
 {
-    public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c, bool broadcastB = false)
+    public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         // Row strides of the stored (untransposed) matrices: A is M×K or K×M, B is K×N or N×K.
         int lda = transA ? m : k, ldb = transB ? k : n, ldc = n;
-        long strideA = (long)m * k, strideB = broadcastB ? 0 : (long)k * n, strideC = (long)m * n;
+        long strideA = (long)m * k, strideB = (long)k * n, strideC = (long)m * n;
         if (c.DType == DType.Float32)
         {
             if (batch == 1)

@@ -21,6 +21,8 @@ public readonly struct Shape : IEquatable<Shape>, IEnumerable<int>
 
     public static Shape Create(ReadOnlySpan<int> dims) => new(dims.ToArray());
 
+    public static implicit operator Shape(int[] dims) => new(dims);
+
     public int Rank => dims?.Length ?? 0;
 
     public int this[int axis] => Dims[axis < 0 ? axis + Rank : axis];
