@@ -30,11 +30,14 @@ internal sealed class TorchFixture : IDisposable
 
     public static TorchFixture Load(string op) => new(op);
 
-    /// <summary>The names of the cases in <c>&lt;op&gt;.safetensors</c>, for a <c>[Theory]</c>'s data.</summary>
-    public static TheoryData<string> CaseNames(string op)
+    /// <summary>
+    /// The names of the cases in <c>&lt;op&gt;.safetensors</c> (those <paramref name="include"/>
+    /// accepts, when given), for a <c>[Theory]</c>'s data.
+    /// </summary>
+    public static TheoryData<string> CaseNames(string op, Func<string, bool>? include = null)
     {
         using var fixture = Load(op);
-        return new(fixture.Cases.Select(c => c.Name));
+        return new(fixture.Cases.Select(c => c.Name).Where(include ?? (_ => true)));
     }
 
     public IEnumerable<FixtureCase> Cases =>
