@@ -1,0 +1,18 @@
+using CudaBert.Engine;
+
+namespace CudaBert.Tests.TorchParity;
+
+/// <summary>GELU (exact erf form, BERT's) and tanh on inputs spread over about [-6, 6].</summary>
+public class ActivationParityTests
+{
+    public static TheoryData<string> GeluCases => TorchFixture.CaseNames("gelu_erf");
+    public static TheoryData<string> TanhCases => TorchFixture.CaseNames("tanh");
+
+    [Theory, MemberData(nameof(GeluCases))]
+    public void GeluMatchesTorch(string caseName) =>
+        TorchParityRun.Check("gelu_erf", caseName, x => Ops.Gelu(x["x"]));
+
+    [Theory, MemberData(nameof(TanhCases))]
+    public void TanhMatchesTorch(string caseName) =>
+        TorchParityRun.Check("tanh", caseName, x => Ops.Tanh(x["x"]));
+}

@@ -1,0 +1,17 @@
+using CudaBert.Engine;
+
+namespace CudaBert.Tests.TorchParity;
+
+/// <summary>
+/// <c>Ops.MatMul</c> with every combination of transpose flags on [3, ·, ·] batches, and attention's
+/// two products (Q·Kᵀ and P·V) on [batch, heads, seq, head_dim] tensors.
+/// </summary>
+public class MatMulParityTests
+{
+    public static TheoryData<string> Cases => TorchFixture.CaseNames("matmul");
+
+    [Theory, MemberData(nameof(Cases))]
+    public void MatchesTorch(string caseName) =>
+        TorchParityRun.Check("matmul", caseName,
+            x => Ops.MatMul(x["a"], x["b"], x.Case.Flag("trans_a"), x.Case.Flag("trans_b")));
+}
