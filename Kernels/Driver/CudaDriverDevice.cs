@@ -1,0 +1,320 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Ptx;
+using static CudaBert.Kernels.Driver.CudaDriverApi;
+
+namespace CudaBert.Kernels.Driver;
+
+/// <summary>
+/// A real GPU through the CUDA driver API. Open it with <see cref="CudaDevices.TryOpenDriver(out ICudaDevice?, out string)"/>.
+/// Uses the device's primary context (the one the CUDA runtime would use too) and makes it current
+/// on whichever thread calls in. Modules are JIT-compiled from PTX by the driver when first loaded
+/// and cached by name, as are kernel lookups.
+/// </summary>
+public sealed unsafe class CudaDriverDevice : ICudaDevice
+{
+    /// <summary>Above this much dynamic shared memory a kernel must opt in (cuFuncSetAttribute).</summary>
+    const int DefaultSharedMemoryLimit = 48 * 1024;
+    const int JitLogBytes = 16 * 1024;
+
+    readonly int _device;
+    readonly nint _context;
+    readonly Lock _gate = new();
+    readonly Dictionary<string, CudaModule> _modules = [];
+    readonly Dictionary<(nint Module, string Kernel), CudaFunction> _functions = [];
+    readonly Dictionary<nint, int> _sharedMemoryOptIn = [];   // function → bytes it was opted in to
+    string? _lastKernel;
+    bool _disposed;
+
+    public DeviceInfo Info { get; }
+
+    /// <summary>Opens device <paramref name="ordinal"/>; cuInit must have succeeded.</summary>
+    internal CudaDriverDevice(int ordinal)
+    {
+        Check(cuDeviceGet(out _device, ordinal), "cuDeviceGet");
+        byte* name = stackalloc byte[256];
+        Check(cuDeviceGetName(name, 256, _device), "cuDeviceGetName");
+        Check(cuDeviceTotalMem_v2(out nuint totalBytes, _device), "cuDeviceTotalMem_v2");
+        Check(cuDriverGetVersion(out int driverVersion), "cuDriverGetVersion");
+        Info = new DeviceInfo(
+            Marshal.PtrToStringUTF8((nint)name) ?? "",
+            Attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
+            Attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR),
+            (long)totalBytes,
+            Attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
+            driverVersion,
+            IsSoftware: false);
+        Check(cuDevicePrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain");
+    }
+
+    int Attribute(int attribute)
+    {
+        Check(cuDeviceGetAttribute(out int value, attribute, _device), "cuDeviceGetAttribute");
+        return value;
+    }
+
+    // --- memory ---------------------------------------------------------------------------------
+
+    public DevicePtr Allocate(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        MakeCurrent();
+        int result = cuMemAlloc_v2(out ulong address, (nuint)bytes);
+        if (result != 0)
+            throw Error(result, "cuMemAlloc_v2", detail: $"{bytes} bytes requested on {Info.Name}");
+        return new DevicePtr(address);
+    }
+
+    public void Free(DevicePtr ptr)
+    {
+        if (ptr.IsNull) return;
+        MakeCurrent();
+        Check(cuMemFree_v2(ptr.Address), "cuMemFree_v2");
+    }
+
+    public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged
+    {
+        if (source.IsEmpty) return;
+        MakeCurrent();
+        nuint bytes = (nuint)source.Length * (nuint)sizeof(T);
+        fixed (T* s = source)
+        {
+            if (stream is null) Check(cuMemcpyHtoD_v2(destination.Address, s, bytes), "cuMemcpyHtoD_v2");
+            else Check(cuMemcpyHtoDAsync_v2(destination.Address, s, bytes, stream.Handle), "cuMemcpyHtoDAsync_v2");
+        }
+    }
+
+    public void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged
+    {
+        if (destination.IsEmpty) return;
+        MakeCurrent();
+        nuint bytes = (nuint)destination.Length * (nuint)sizeof(T);
+        fixed (T* d = destination)
+        {
+            if (stream is null)
+                Check(cuMemcpyDtoH_v2(d, source.Address, bytes), "cuMemcpyDtoH_v2");
+            else
+            {
+                // The span is managed memory we must not leave before the copy is done: wait for it.
+                Check(cuMemcpyDtoHAsync_v2(d, source.Address, bytes, stream.Handle), "cuMemcpyDtoHAsync_v2");
+                Check(cuStreamSynchronize(stream.Handle), "cuStreamSynchronize");
+            }
+        }
+    }
+
+    public void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null)
+    {
+        if (bytes == 0) return;
+        MakeCurrent();
+        if (stream is null) Check(cuMemcpyDtoD_v2(destination.Address, source.Address, (nuint)bytes), "cuMemcpyDtoD_v2");
+        else Check(cuMemcpyDtoDAsync_v2(destination.Address, source.Address, (nuint)bytes, stream.Handle), "cuMemcpyDtoDAsync_v2");
+    }
+
+    public void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null)
+    {
+        if (bytes == 0) return;
+        MakeCurrent();
+        if (stream is null) Check(cuMemsetD8_v2(destination.Address, value, (nuint)bytes), "cuMemsetD8_v2");
+        else Check(cuMemsetD8Async(destination.Address, value, (nuint)bytes, stream.Handle), "cuMemsetD8Async");
+    }
+
+    // --- modules and kernels --------------------------------------------------------------------
+
+    public CudaModule LoadModule(string name, string ptx)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_modules.TryGetValue(name, out var cached))
+                return cached;
+
+            // Fail with a clear message before the driver fails with a terse one.
+            var isa = PtxIsaVersion.Parse(ptx, name);
+            isa.EnsureDriverCanLoad(Info.DriverVersion, name);
+
+            MakeCurrent();
+            byte[] image = Encoding.UTF8.GetBytes(ptx + "\0");   // the driver reads PTX up to a NUL
+            byte[] log = new byte[JitLogBytes];
+            int result;
+            nint module;
+            fixed (byte* imagePtr = image, logPtr = log)
+            {
+                int* options = stackalloc int[] { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
+                nint* values = stackalloc nint[] { (nint)logPtr, JitLogBytes };
+                result = cuModuleLoadDataEx(out module, imagePtr, 2, options, values);
+            }
+            if (result != 0)
+            {
+                string jitLog = Encoding.UTF8.GetString(log, 0, Math.Max(0, Array.IndexOf(log, (byte)0))).Trim();
+                string detail = result == PtxIsaVersion.UnsupportedPtxVersionError
+                    ? $"PTX module '{name}' is PTX ISA {isa}; the driver (CUDA {PtxIsaVersion.FormatCudaVersion(Info.DriverVersion)}) cannot compile it. Update the NVIDIA driver."
+                    : $"PTX module '{name}': {(jitLog.Length > 0 ? jitLog : ErrorText(result))}";
+                throw Error(result, "cuModuleLoadDataEx", detail: detail);
+            }
+            return _modules[name] = new CudaModule(name, module);
+        }
+    }
+
+    public CudaFunction GetFunction(CudaModule module, string kernelName)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_functions.TryGetValue((module.Handle, kernelName), out var cached))
+                return cached;
+            MakeCurrent();
+            byte[] name = Encoding.UTF8.GetBytes(kernelName + "\0");
+            int result;
+            nint function;
+            fixed (byte* n = name)
+                result = cuModuleGetFunction(out function, module.Handle, n);
+            if (result != 0)
+                throw Error(result, "cuModuleGetFunction", kernelName, $"no kernel '{kernelName}' in PTX module '{module.Name}' (is it extern \"C\"?)");
+            return _functions[(module.Handle, kernelName)] = new CudaFunction(module, kernelName, function);
+        }
+    }
+
+    public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
+    {
+        MakeCurrent();
+        if (dynamicSharedBytes > DefaultSharedMemoryLimit)
+            OptInToSharedMemory(kernel, dynamicSharedBytes);
+
+        // cuLaunchKernel takes, per parameter, a pointer to its value; 4-byte values are read from
+        // the low half of their 8-byte slot (little-endian).
+        var items = args.Items;
+        ulong* values = stackalloc ulong[Math.Max(1, items.Count)];
+        void** pointers = stackalloc void*[Math.Max(1, items.Count)];
+        for (int i = 0; i < items.Count; i++)
+        {
+            values[i] = items[i].Bits;
+            pointers[i] = &values[i];
+        }
+        int result = cuLaunchKernel(kernel.Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
+                                    (uint)dynamicSharedBytes, stream?.Handle ?? 0, pointers, null);
+        if (result != 0)
+            throw Error(result, "cuLaunchKernel", kernel.Name,
+                $"{ErrorText(result)} (module '{kernel.Module.Name}', grid {Format(grid)}, block {Format(block)}, {dynamicSharedBytes} bytes dynamic shared memory)");
+        _lastKernel = kernel.Name;
+    }
+
+    void OptInToSharedMemory(CudaFunction kernel, int bytes)
+    {
+        lock (_gate)
+        {
+            if (_sharedMemoryOptIn.TryGetValue(kernel.Handle, out int granted) && granted >= bytes)
+                return;
+            Check(cuFuncSetAttribute(kernel.Handle, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes), "cuFuncSetAttribute", kernel.Name);
+            _sharedMemoryOptIn[kernel.Handle] = bytes;
+        }
+    }
+
+    static string Format(Dim3 d) => $"({d.X}, {d.Y}, {d.Z})";
+
+    // --- streams, events, synchronization --------------------------------------------------------
+
+    public CudaStream CreateStream()
+    {
+        MakeCurrent();
+        Check(cuStreamCreate(out nint stream, 0), "cuStreamCreate");
+        return new CudaStream(stream);
+    }
+
+    public void DestroyStream(CudaStream stream)
+    {
+        MakeCurrent();
+        Check(cuStreamDestroy_v2(stream.Handle), "cuStreamDestroy_v2");
+    }
+
+    public CudaEvent CreateEvent()
+    {
+        MakeCurrent();
+        Check(cuEventCreate(out nint ev, 0), "cuEventCreate");
+        return new CudaEvent(ev);
+    }
+
+    public void DestroyEvent(CudaEvent ev)
+    {
+        MakeCurrent();
+        Check(cuEventDestroy_v2(ev.Handle), "cuEventDestroy_v2");
+    }
+
+    public void Record(CudaEvent ev, CudaStream? stream = null)
+    {
+        MakeCurrent();
+        Check(cuEventRecord(ev.Handle, stream?.Handle ?? 0), "cuEventRecord");
+    }
+
+    public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
+    {
+        MakeCurrent();
+        CheckAfterKernels(cuEventSynchronize(end.Handle), "cuEventSynchronize");
+        Check(cuEventElapsedTime(out float ms, start.Handle, end.Handle), "cuEventElapsedTime");
+        return ms;
+    }
+
+    public void Synchronize(CudaStream? stream = null)
+    {
+        MakeCurrent();
+        if (stream is null) CheckAfterKernels(cuCtxSynchronize(), "cuCtxSynchronize");
+        else CheckAfterKernels(cuStreamSynchronize(stream.Handle), "cuStreamSynchronize");
+    }
+
+    // --- context and errors ---------------------------------------------------------------------
+
+    /// <summary>
+    /// A context is current per thread, and callers (test runners, thread pools) hop threads: every
+    /// call makes ours current first. cuCtxSetCurrent is cheap (no synchronization).
+    /// </summary>
+    internal void MakeCurrent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Check(cuCtxSetCurrent(_context), "cuCtxSetCurrent");
+    }
+
+    static void Check(int result, string call, string? kernel = null)
+    {
+        if (result != 0) throw Error(result, call, kernel);
+    }
+
+    /// <summary>
+    /// A failed synchronization usually reports an error of a kernel that ran asynchronously
+    /// (e.g. CUDA_ERROR_ILLEGAL_ADDRESS): name the last kernel launched as the likely culprit.
+    /// </summary>
+    void CheckAfterKernels(int result, string call)
+    {
+        if (result == 0) return;
+        string? last = _lastKernel;
+        throw Error(result, call, detail: ErrorText(result) + (last is null ? "" : $" (last kernel launched: '{last}')"));
+    }
+
+    internal static CudaException Error(int result, string call, string? kernel = null, string? detail = null) =>
+        new(call, result, ErrorName(result), kernel, detail ?? ErrorText(result));
+
+    /// <summary>The enum name of a CUresult, e.g. "CUDA_ERROR_OUT_OF_MEMORY".</summary>
+    internal static string ErrorName(int result) =>
+        cuGetErrorName(result, out byte* name) == 0 && name != null ? Marshal.PtrToStringUTF8((nint)name)! : $"CUresult {result}";
+
+    /// <summary>The driver's sentence for a CUresult, e.g. "out of memory".</summary>
+    internal static string ErrorText(int result) =>
+        cuGetErrorString(result, out byte* text) == 0 && text != null ? Marshal.PtrToStringUTF8((nint)text)! : $"CUresult {result}";
+
+    /// <summary>Unloads the modules and releases the primary context. Never throws.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            if (cuCtxSetCurrent(_context) == 0)
+            {
+                foreach (var module in _modules.Values)
+                    cuModuleUnload(module.Handle);   // best effort: a failing context cannot unload
+            }
+            _modules.Clear();
+            _functions.Clear();
+            cuDevicePrimaryCtxRelease_v2(_device);
+            _disposed = true;
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.SoftwareGpu;
+
+/// <summary>
+/// Runs the threads of one block of a launch, one block at a time (the same executor is reused for
+/// every block of the launch).
+///
+/// Scheduling: every thread owns a register file (64-bit slots) and a program counter. A thread
+/// runs alone until it reaches <c>bar.sync</c>, a warp collective (<c>shfl</c>, <c>vote</c>,
+/// <c>bar.warp.sync</c>, <c>mma</c>, <c>ldmatrix</c>) or its end; then the next thread runs. When
+/// no thread can run, collectives whose member lanes have all arrived execute once for all of
+/// them, then barriers that every thread has reached release. Divergence and reconvergence need
+/// no SIMT stack: a diverged lane simply runs its own path until it meets the others at a
+/// collective or a barrier. Threads run in index order, so everything is deterministic.
+/// </summary>
+public sealed partial class BlockExecutor
+{
+    enum ThreadStatus : byte { Runnable, AtBarrier, AtCollective, Exited }
+
+    /// <summary>Generic addresses of shared and local memory live in these windows (global allocations start at 0x7f00_0000_0000).</summary>
+    public const ulong SharedWindow = 0x0000_5000_0000_0000, LocalWindow = 0x0000_6000_0000_0000, WindowSize = 1UL << 32;
+
+    readonly LaunchContext _launch;
+    readonly PtxKernel _kernel;
+    readonly Instruction[] _code;
+    readonly int _threadCount, _registerCount;
+    readonly ulong[] _registers;
+    readonly int[] _pc;
+    readonly ThreadStatus[] _status;
+    readonly byte[] _shared;
+    readonly byte[] _local;
+    readonly int[] _warpSyncCount;
+    Dim3 _blockIndex;
+
+    // The running thread.
+    int _thread, _base;
+    long _instructionCount;
+
+    internal BlockExecutor(LaunchContext launch)
+    {
+        _launch = launch;
+        _kernel = launch.Kernel;
+        _code = _kernel.Code;
+        _threadCount = checked((int)launch.BlockDim.Count);
+        _registerCount = Math.Max(1, _kernel.RegisterCount);
+        _registers = new ulong[checked(_threadCount * _registerCount)];
+        _pc = new int[_threadCount];
+        _status = new ThreadStatus[_threadCount];
+        _shared = new byte[_kernel.DynamicSharedOffset + launch.DynamicSharedBytes];
+        _local = new byte[checked(_threadCount * _kernel.LocalBytes)];
+        _warpSyncCount = new int[(_threadCount + 31) / 32];
+        _barrierId = new int[_threadCount];
+        _barrierCount = new int[_threadCount];
+        _raceShadow = launch.Options.CheckRaces ? new ShadowCell[_shared.Length] : [];
+    }
+
+    public long InstructionCount => _instructionCount;
+
+    /// <summary>Runs every thread of one block to completion.</summary>
+    public void RunBlock(Dim3 blockIndex)
+    {
+        _blockIndex = blockIndex;
+        Array.Clear(_registers);
+        Array.Clear(_pc);
+        Array.Clear(_status);
+        Array.Clear(_shared);
+        Array.Clear(_local);
+        _raceEpoch = _launch.NextRaceEpoch();
+        while (true)
+        {
+            for (int t = 0; t < _threadCount; t++)
+                if (_status[t] == ThreadStatus.Runnable) RunThread(t);
+            if (ResolveCollectives()) continue;
+            if (ResolveBarriers()) continue;
+            if (Array.TrueForAll(_status, s => s == ThreadStatus.Exited)) return;
+            ReportDeadlock();
+        }
+    }
+
+    /// <summary>Runs thread <paramref name="t"/> until it exits or has to wait for others.</summary>
+    void RunThread(int t)
+    {
+        _thread = t;
+        _base = t * _registerCount;
+        var code = _code;
+        var regs = _registers;
+        int pc = _pc[t];
+        long count = 0;
+        try
+        {
+            while (true)
+            {
+                var ins = code[pc];
+                count++;
+                if (ins.Guard >= 0 && ((regs[_base + ins.Guard] & 1) != 0) == ins.GuardNegated) { pc++; continue; }
+                switch (ins.Op)
+                {
+                    case Opcode.Bra:
+                        pc = (int)ins.Operands[0].Value;
+                        continue;
+                    case Opcode.Ret or Opcode.Exit:
+                        _pc[t] = pc;
+                        _status[t] = ThreadStatus.Exited;
+                        return;
+                    case Opcode.BarSync:
+                        _pc[t] = pc;
+                        _status[t] = ThreadStatus.AtBarrier;
+                        _barrierId[t] = ins.Operands.Length > 0 ? (int)Read(ins.Operands[0]) : 0;
+                        _barrierCount[t] = ins.Operands.Length > 1 ? (int)Read(ins.Operands[1]) : 0;
+                        return;
+                    case Opcode.Shfl or Opcode.Vote or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
+                        _pc[t] = pc;
+                        _status[t] = ThreadStatus.AtCollective;
+                        return;
+                    default:
+                        _pc[t] = pc;
+                        Execute(ins);
+                        pc++;
+                        continue;
+                }
+            }
+        }
+        finally
+        {
+            _instructionCount += count;
+        }
+    }
+
+    /// <summary>Executes one instruction that needs no other thread.</summary>
+    void Execute(Instruction ins)
+    {
+        switch (ins.Op)
+        {
+            case Opcode.Mov: ExecuteMov(ins); break;
+            case Opcode.Ld: ExecuteLoad(ins); break;
+            case Opcode.St: ExecuteStore(ins); break;
+            case Opcode.Cvta: ExecuteCvta(ins); break;
+            case Opcode.Cvt: ExecuteCvt(ins); break;
+            case Opcode.Atom or Opcode.Red: ExecuteAtomic(ins); break;
+            case Opcode.CpAsync: ExecuteCpAsync(ins); break;
+            case Opcode.CpAsyncCommitGroup or Opcode.CpAsyncWaitGroup or Opcode.CpAsyncWaitAll: ExecuteCpAsyncControl(ins); break;
+            case Opcode.Fence: break;
+            case Opcode.Activemask: Write(ins.Operands[0], ActiveMask()); break;
+            case Opcode.Setp: ExecuteSetp(ins); break;
+            case Opcode.Selp:
+                Write(ins.Operands[0], (Read(ins.Operands[3]) & 1) != 0 ? Read(ins.Operands[1]) : Read(ins.Operands[2]));
+                break;
+            case Opcode.Slct: ExecuteSlct(ins); break;
+            default:
+                if (ins.Type.IsFloat()) ExecuteFloat(ins);
+                else ExecuteInteger(ins);
+                break;
+        }
+    }
+
+    // ---------------------------------------------------------------- operands
+
+    ulong Read(in Operand o) => o.Kind switch
+    {
+        OperandKind.Register => _registers[_base + o.Register],
+        OperandKind.Immediate => o.Value,
+        OperandKind.Special => ReadSpecial(o.Special),
+        _ => throw new InvalidOperationException($"operand {o.Kind} cannot be read"),
+    };
+
+    void Write(in Operand o, ulong value)
+    {
+        if (o.Kind == OperandKind.Register) _registers[_base + o.Register] = value;
+        else if (o.Kind != OperandKind.Sink) throw new InvalidOperationException($"operand {o.Kind} cannot be written");
+    }
+
+    float ReadF32(in Operand o, bool ftz)
+    {
+        float f = BitConverter.UInt32BitsToSingle((uint)Read(o));
+        return ftz ? FloatRounding.FlushToZero(f) : f;
+    }
+
+    double ReadF64(in Operand o) => BitConverter.UInt64BitsToDouble(Read(o));
+
+    void WriteF32(in Operand o, float value, bool ftz) =>
+        Write(o, BitConverter.SingleToUInt32Bits(ftz ? FloatRounding.FlushToZero(value) : value));
+
+    void WriteF64(in Operand o, double value) => Write(o, BitConverter.DoubleToUInt64Bits(value));
+
+    Dim3 ThreadIndex(int t)
+    {
+        var d = _launch.BlockDim;
+        return new Dim3((uint)(t % d.X), (uint)(t / d.X % d.Y), (uint)(t / (d.X * d.Y)));
+    }
+
+    ulong ReadSpecial(SpecialRegister s)
+    {
+        var block = _launch.BlockDim;
+        var grid = _launch.GridDim;
+        int lane = _thread & 31;
+        return s switch
+        {
+            SpecialRegister.TidX => (ulong)(_thread % block.X),
+            SpecialRegister.TidY => (ulong)(_thread / block.X % block.Y),
+            SpecialRegister.TidZ => (ulong)(_thread / (block.X * block.Y)),
+            SpecialRegister.NtidX => block.X, SpecialRegister.NtidY => block.Y, SpecialRegister.NtidZ => block.Z,
+            SpecialRegister.CtaidX => _blockIndex.X, SpecialRegister.CtaidY => _blockIndex.Y, SpecialRegister.CtaidZ => _blockIndex.Z,
+            SpecialRegister.NctaidX => grid.X, SpecialRegister.NctaidY => grid.Y, SpecialRegister.NctaidZ => grid.Z,
+            SpecialRegister.LaneId => (ulong)lane,
+            SpecialRegister.WarpId => (ulong)(_thread >> 5),
+            SpecialRegister.NwarpId => (ulong)((_threadCount + 31) >> 5),
+            SpecialRegister.SmId or SpecialRegister.GridId => 0,
+            SpecialRegister.NsmId => 1,
+            SpecialRegister.LanemaskEq => 1UL << lane,
+            SpecialRegister.LanemaskLt => (1UL << lane) - 1,
+            SpecialRegister.LanemaskLe => (2UL << lane) - 1,
+            SpecialRegister.LanemaskGt => ~((2UL << lane) - 1) & 0xFFFF_FFFF,
+            SpecialRegister.LanemaskGe => ~((1UL << lane) - 1) & 0xFFFF_FFFF,
+            // Clocks count interpreted instructions: monotonic and deterministic.
+            SpecialRegister.Clock or SpecialRegister.Clock64 or SpecialRegister.GlobalTimer => (ulong)_instructionCount,
+            _ => 0,
+        };
+    }
+
+    /// <summary>Lanes of the running thread's warp that have not exited (what <c>activemask</c> reports here).</summary>
+    ulong ActiveMask()
+    {
+        int warpStart = _thread & ~31;
+        ulong mask = 0;
+        for (int lane = 0; lane < 32 && warpStart + lane < _threadCount; lane++)
+            if (_status[warpStart + lane] != ThreadStatus.Exited) mask |= 1UL << lane;
+        return mask;
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /// <summary>Records a sanitizer finding at the running thread's current instruction; fatal ones stop the launch.</summary>
+    void Report(SanitizerCheck check, string message, bool fatal)
+    {
+        if (fatal) throw Fault(check, message);
+        _launch.Add(MakeReport(check, message));
+    }
+
+    /// <summary>The exception that stops a launch at the running thread's current instruction.</summary>
+    KernelFaultException Fault(SanitizerCheck check, string message) => new(MakeReport(check, message));
+
+    SanitizerReport MakeReport(SanitizerCheck check, string message)
+    {
+        var ins = _code[Math.Min(_pc[_thread], _code.Length - 1)];
+        return new SanitizerReport(check, _kernel.Name, ins.Line, ins.Text, _blockIndex, ThreadIndex(_thread), message);
+    }
+}

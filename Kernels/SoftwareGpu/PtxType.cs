@@ -1,0 +1,64 @@
+namespace CudaBert.Kernels.SoftwareGpu;
+
+/// <summary>The PTX fundamental types an instruction can name (<c>.b32</c>, <c>.s64</c>, <c>.f16x2</c>, <c>.pred</c>...).</summary>
+public enum PtxType : byte
+{
+    None,
+    B8, B16, B32, B64, B128,
+    U8, U16, U32, U64,
+    S8, S16, S32, S64,
+    F16, F16x2, BF16, BF16x2, TF32, F32, F64,
+    Pred,
+}
+
+/// <summary>Facts about a <see cref="PtxType"/>: width, signedness, float-ness.</summary>
+public static class PtxTypes
+{
+    public static int Bits(this PtxType t) => t switch
+    {
+        PtxType.B8 or PtxType.U8 or PtxType.S8 => 8,
+        PtxType.B16 or PtxType.U16 or PtxType.S16 or PtxType.F16 or PtxType.BF16 => 16,
+        PtxType.B32 or PtxType.U32 or PtxType.S32 or PtxType.F32 or PtxType.F16x2 or PtxType.BF16x2 or PtxType.TF32 => 32,
+        PtxType.B64 or PtxType.U64 or PtxType.S64 or PtxType.F64 => 64,
+        PtxType.B128 => 128,
+        PtxType.Pred => 1,
+        _ => 0,
+    };
+
+    public static int Bytes(this PtxType t) => Math.Max(1, t.Bits() / 8);
+
+    public static bool IsSigned(this PtxType t) => t is PtxType.S8 or PtxType.S16 or PtxType.S32 or PtxType.S64;
+
+    public static bool IsFloat(this PtxType t) =>
+        t is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.F32 or PtxType.F64;
+
+    /// <summary>Parses a type suffix without its dot ("f32"); <see cref="PtxType.None"/> when it is not a type.</summary>
+    public static PtxType Parse(string s) => s switch
+    {
+        "b8" => PtxType.B8, "b16" => PtxType.B16, "b32" => PtxType.B32, "b64" => PtxType.B64, "b128" => PtxType.B128,
+        "u8" => PtxType.U8, "u16" => PtxType.U16, "u32" => PtxType.U32, "u64" => PtxType.U64,
+        "s8" => PtxType.S8, "s16" => PtxType.S16, "s32" => PtxType.S32, "s64" => PtxType.S64,
+        "f16" => PtxType.F16, "f16x2" => PtxType.F16x2, "bf16" => PtxType.BF16, "bf16x2" => PtxType.BF16x2,
+        "tf32" => PtxType.TF32, "f32" => PtxType.F32, "f64" => PtxType.F64, "pred" => PtxType.Pred,
+        _ => PtxType.None,
+    };
+
+    /// <summary>Keeps the low <see cref="Bits"/> of a register value (no-op for 64-bit types).</summary>
+    public static ulong Truncate(this PtxType t, ulong v) => t.Bits() switch
+    {
+        8 => v & 0xFF,
+        16 => v & 0xFFFF,
+        32 => v & 0xFFFF_FFFF,
+        1 => v & 1,
+        _ => v,
+    };
+
+    /// <summary>Reads a register value as a signed integer of this type's width (sign-extending signed types).</summary>
+    public static long AsSigned(this PtxType t, ulong v) => t.Bits() switch
+    {
+        8 => (sbyte)v,
+        16 => (short)v,
+        32 => (int)v,
+        _ => (long)v,
+    };
+}

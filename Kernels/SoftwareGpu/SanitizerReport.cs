@@ -1,0 +1,46 @@
+namespace CudaBert.Kernels.SoftwareGpu;
+
+/// <summary>The kinds of bug the software GPU's sanitizer reports.</summary>
+public enum SanitizerCheck
+{
+    /// <summary>A global access outside every live allocation (fatal, as on hardware).</summary>
+    GlobalOutOfBounds,
+    /// <summary>An access whose address is not a multiple of its size (fatal, as on hardware).</summary>
+    MisalignedAccess,
+    /// <summary>A shared (or local/param) access outside the block's memory (fatal).</summary>
+    SharedOutOfBounds,
+    /// <summary>A read of global memory no copy, memset or kernel has written (opt-in).</summary>
+    UninitializedRead,
+    /// <summary>Two threads touch the same shared byte between two barriers, at least one writing.</summary>
+    SharedRace,
+    /// <summary>A barrier not reached by all threads of the block (some exited, or they wait at different barriers).</summary>
+    DivergentBarrier,
+    /// <summary>No thread can make progress: every live thread waits for others that never arrive (fatal).</summary>
+    Deadlock,
+    /// <summary>A warp collective whose member mask names a lane that has exited or waits elsewhere (fatal).</summary>
+    InvalidCollective,
+}
+
+/// <summary>One sanitizer finding, with where it happened.</summary>
+public sealed record SanitizerReport(SanitizerCheck Check, string Kernel, int Line, string Instruction, Device.Dim3 Block, Device.Dim3 Thread, string Message)
+{
+    public override string ToString() =>
+        $"{Check} in kernel '{Kernel}' at PTX line {Line} ({Instruction}), block ({Block.X},{Block.Y},{Block.Z}) thread ({Thread.X},{Thread.Y},{Thread.Z}): {Message}";
+}
+
+/// <summary>What the sanitizer checks. Bounds, races and barriers are on by default; uninitialized reads are opt-in.</summary>
+public sealed record SanitizerOptions
+{
+    public bool CheckRaces { get; init; } = true;
+    public bool CheckBarriers { get; init; } = true;
+    /// <summary>Report reads of never-written global memory. Costs one flag per allocated byte; applies to allocations made after it is set.</summary>
+    public bool CheckUninitializedReads { get; init; }
+    /// <summary>Throw a <see cref="Device.CudaException"/> at the end of a launch that produced non-fatal reports.</summary>
+    public bool ThrowOnReport { get; init; }
+}
+
+/// <summary>A fatal fault inside a kernel (bad address, deadlock): stops the launch.</summary>
+public sealed class KernelFaultException(SanitizerReport report) : Exception(report.ToString())
+{
+    public SanitizerReport Report { get; } = report;
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.SoftwareGpu;
+
+/// <summary>Counters of the interpreter, cumulative over the device's life.</summary>
+public sealed record SoftwareGpuStatistics(long Launches, long InstructionsExecuted, double InterpretSeconds)
+{
+    /// <summary>Interpreted PTX instructions (per thread) per second of launch time.</summary>
+    public double InstructionsPerSecond => InterpretSeconds > 0 ? InstructionsExecuted / InterpretSeconds : 0;
+}
+
+/// <summary>
+/// A CUDA device implemented in software: global memory is a set of managed allocations, modules
+/// are parsed and decoded PTX, launches run on the <see cref="BlockExecutor"/> block after block,
+/// streams execute synchronously in order, and events read a wall clock. The sanitizer's findings
+/// are in <see cref="Reports"/>; fatal ones (bad addresses, deadlocks) also fail the launch with a
+/// <see cref="CudaException"/> like the hardware's.
+/// </summary>
+public sealed class SoftwareGpuDevice : ICudaDevice
+{
+    readonly DeviceMemory _memory = new();
+    readonly List<(CudaModule Handle, PtxModule Module)> _modules = [];
+    readonly List<(CudaFunction Handle, PtxKernel Kernel)> _functions = [];
+    readonly List<long> _events = [];
+    readonly List<SanitizerReport> _reports = [];
+    int _streams;
+    long _raceEpoch, _launches, _instructions;
+    double _seconds;
+    SanitizerOptions _options = new();
+
+    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null)
+    {
+        Sanitizer = sanitizer ?? new SanitizerOptions();
+    }
+
+    public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true);
+
+    /// <summary>What the sanitizer checks; takes effect at the next launch (uninitialized-read tracking: for allocations made afterwards).</summary>
+    public SanitizerOptions Sanitizer
+    {
+        get => _options;
+        set { _options = value; _memory.TrackInitialized = value.CheckUninitializedReads; }
+    }
+
+    /// <summary>Every sanitizer finding since the device was created or <see cref="ClearReports"/> was called.</summary>
+    public IReadOnlyList<SanitizerReport> Reports => _reports;
+    public void ClearReports() => _reports.Clear();
+
+    public SoftwareGpuStatistics Statistics => new(_launches, _instructions, _seconds);
+
+    // ---------------------------------------------------------------- memory
+
+    public DevicePtr Allocate(long bytes)
+    {
+        if (bytes <= 0 || bytes > Array.MaxLength)
+            throw new CudaException("cuMemAlloc", 1, "CUDA_ERROR_INVALID_VALUE", detail: $"cannot allocate {bytes} bytes (the software GPU allows 1 to {Array.MaxLength} per allocation)");
+        return new DevicePtr(_memory.Allocate(bytes).Address);
+    }
+
+    public void Free(DevicePtr ptr)
+    {
+        if (ptr.IsNull) return;
+        if (!_memory.Free(ptr.Address))
+            throw new CudaException("cuMemFree", 1, "CUDA_ERROR_INVALID_VALUE", detail: $"{ptr} is not the start of a live allocation");
+    }
+
+    public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination) where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(source);
+        if (bytes.Length == 0) return;
+        bytes.CopyTo(_memory.Span(destination.Address, bytes.Length, "cuMemcpyHtoD"));
+        MarkWritten(destination.Address, bytes.Length);
+    }
+
+    public void CopyToHost<T>(DevicePtr source, Span<T> destination) where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(destination);
+        if (bytes.Length == 0) return;
+        _memory.Span(source.Address, bytes.Length, "cuMemcpyDtoH").CopyTo(bytes);
+    }
+
+    public void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null)
+    {
+        if (bytes == 0) return;
+        _memory.Span(source.Address, bytes, "cuMemcpyDtoD").CopyTo(_memory.Span(destination.Address, bytes, "cuMemcpyDtoD"));
+        MarkWritten(destination.Address, bytes);
+    }
+
+    public void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null)
+    {
+        if (bytes == 0) return;
+        _memory.Span(destination.Address, bytes, "cuMemsetD8").Fill(value);
+        MarkWritten(destination.Address, bytes);
+    }
+
+    void MarkWritten(ulong address, long bytes)
+    {
+        var a = _memory.Find(address, bytes)!;
+        a.MarkInitialized((long)(address - a.Address), bytes);
+    }
+
+    // ---------------------------------------------------------------- modules
+
+    public CudaModule LoadModule(string name, string ptx)
+    {
+        foreach (var (handle, _) in _modules)
+            if (handle.Name == name) return handle;
+        PtxModule module;
+        try
+        {
+            module = PtxParser.Parse(name, ptx, PlaceModuleVariable);
+        }
+        catch (PtxParseException e)
+        {
+            throw new CudaException("cuModuleLoadData", 218, "CUDA_ERROR_INVALID_PTX", detail: $"module '{name}': {e.Message}");
+        }
+        var cudaModule = new CudaModule(name, _modules.Count + 1);
+        _modules.Add((cudaModule, module));
+        return cudaModule;
+    }
+
+    ulong PlaceModuleVariable(ModuleVariable variable)
+    {
+        var a = _memory.Allocate(Math.Max(1, variable.Size));
+        variable.Initializer.CopyTo(a.Data, 0);
+        a.MarkInitialized(0, a.Size);
+        return a.Address;
+    }
+
+    public CudaFunction GetFunction(CudaModule module, string kernelName)
+    {
+        foreach (var (handle, _) in _functions)
+            if (handle.Module == module && handle.Name == kernelName) return handle;
+        int index = (int)module.Handle - 1;
+        if (index < 0 || index >= _modules.Count || _modules[index].Handle != module)
+            throw new CudaException("cuModuleGetFunction", 400, "CUDA_ERROR_INVALID_HANDLE", kernelName, $"module '{module.Name}' was not loaded by this device");
+        var kernel = _modules[index].Module.Find(kernelName)
+            ?? throw new CudaException("cuModuleGetFunction", 500, "CUDA_ERROR_NOT_FOUND", kernelName,
+                $"module '{module.Name}' has kernels {string.Join(", ", _modules[index].Module.Kernels.Select(k => k.Name))}");
+        var function = new CudaFunction(module, kernelName, _functions.Count + 1);
+        _functions.Add((function, kernel));
+        return function;
+    }
+
+    /// <summary>The decoded kernel behind a function handle (for tools and tests).</summary>
+    public PtxKernel KernelOf(CudaFunction function)
+    {
+        int index = (int)function.Handle - 1;
+        if (index < 0 || index >= _functions.Count || _functions[index].Handle != function)
+            throw new CudaException("cuLaunchKernel", 400, "CUDA_ERROR_INVALID_HANDLE", function.Name, "function was not obtained from this device");
+        return _functions[index].Kernel;
+    }
+
+    // ---------------------------------------------------------------- launches
+
+    public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
+    {
+        var ptx = KernelOf(kernel);
+        if (block.Count == 0 || block.Count > 1024 || block.Z > 64 || grid.Count == 0 || grid.Y > 65535 || grid.Z > 65535)
+            throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name, $"invalid launch: grid ({grid.X},{grid.Y},{grid.Z}), block ({block.X},{block.Y},{block.Z})");
+        if (dynamicSharedBytes < 0 || ptx.DynamicSharedOffset + dynamicSharedBytes > 227 * 1024)
+            throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name, $"{ptx.StaticSharedBytes} static + {dynamicSharedBytes} dynamic shared bytes exceed 227 KB");
+
+        var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, PackParameters(kernel.Name, ptx, args), _memory, _options, () => ++_raceEpoch);
+        var executor = new BlockExecutor(context);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (uint z = 0; z < grid.Z; z++)
+                for (uint y = 0; y < grid.Y; y++)
+                    for (uint x = 0; x < grid.X; x++)
+                        executor.RunBlock(new Dim3(x, y, z));
+        }
+        catch (KernelFaultException fault)
+        {
+            _reports.AddRange(context.Reports);
+            _reports.Add(fault.Report);
+            var (code, name) = fault.Report.Check switch
+            {
+                SanitizerCheck.MisalignedAccess => (716, "CUDA_ERROR_MISALIGNED_ADDRESS"),
+                SanitizerCheck.Deadlock => (702, "CUDA_ERROR_LAUNCH_TIMEOUT"),
+                SanitizerCheck.InvalidCollective => (715, "CUDA_ERROR_ILLEGAL_INSTRUCTION"),
+                _ => (700, "CUDA_ERROR_ILLEGAL_ADDRESS"),
+            };
+            throw new CudaException("cuLaunchKernel", code, name, kernel.Name, fault.Report.ToString());
+        }
+        finally
+        {
+            _launches++;
+            _instructions += executor.InstructionCount;
+            _seconds += clock.Elapsed.TotalSeconds;
+        }
+        _reports.AddRange(context.Reports);
+        if (_options.ThrowOnReport && context.Reports.Count > 0)
+            throw new CudaException("cuLaunchKernel", 719, "CUDA_ERROR_LAUNCH_FAILED", kernel.Name,
+                $"sanitizer: {string.Join("; ", context.Reports)}");
+    }
+
+    /// <summary>Copies each argument into the kernel's .param space at its parameter's offset, checking count and sizes.</summary>
+    static byte[] PackParameters(string kernelName, PtxKernel ptx, KernelArgs args)
+    {
+        var items = args.Items;
+        if (items.Count != ptx.Parameters.Count)
+            throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
+                $"the kernel takes {ptx.Parameters.Count} parameters ({string.Join(", ", ptx.Parameters.Select(p => $"{p.Name}: {p.Size} bytes"))}), {items.Count} were given");
+        var bytes = new byte[Math.Max(1, ptx.ParameterBytes)];
+        for (int i = 0; i < items.Count; i++)
+        {
+            var p = ptx.Parameters[i];
+            if (items[i].Size != p.Size)
+                throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
+                    $"argument {i} is {items[i].Type} ({items[i].Size} bytes) but parameter '{p.Name}' is {p.Size} bytes");
+            BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, p.Size), items[i].Bits);
+            if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
+        }
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- streams and events (synchronous)
+
+    public CudaStream CreateStream() => new(++_streams);
+
+    public CudaEvent CreateEvent()
+    {
+        _events.Add(0);
+        return new CudaEvent(_events.Count);
+    }
+
+    public void Record(CudaEvent ev, CudaStream? stream = null) => _events[EventIndex(ev, "cuEventRecord")] = Stopwatch.GetTimestamp();
+
+    public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
+    {
+        long a = _events[EventIndex(start, "cuEventElapsedTime")], b = _events[EventIndex(end, "cuEventElapsedTime")];
+        if (a == 0 || b == 0) throw new CudaException("cuEventElapsedTime", 600, "CUDA_ERROR_NOT_READY", detail: "both events must have been recorded");
+        return (float)Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
+    }
+
+    int EventIndex(CudaEvent ev, string call)
+    {
+        int i = (int)ev.Handle - 1;
+        if (i < 0 || i >= _events.Count) throw new CudaException(call, 400, "CUDA_ERROR_INVALID_HANDLE", detail: $"event {ev.Handle} was not created by this device");
+        return i;
+    }
+
+    public void Synchronize(CudaStream? stream = null) { }
+
+    public void Dispose() { }
+}
