@@ -113,6 +113,7 @@ public static class InstructionDecoder
                 case "m16n8k8": ins.Shape = MmaShape.M16N8K8; continue;
                 case "m16n8k16": ins.Shape = MmaShape.M16N8K16; continue;
                 case "m8n8" when ins.Op == Opcode.Ldmatrix: continue;
+                case "warp" when ins.Op == Opcode.BarWarpSync: continue;
                 case "row" when ins.Op == Opcode.Mma && k + 1 < parts.Length && parts[k + 1] == "col": k++; continue;
                 // Ordering, scope, cache and convergence hints: no effect on a sequential interpreter.
                 case "sync" or "aligned" or "nc" or "uni" or "relaxed" or "acquire" or "release" or "acq_rel" or "sc"

@@ -66,7 +66,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             throw new CudaException("cuMemFree", 1, "CUDA_ERROR_INVALID_VALUE", detail: $"{ptr} is not the start of a live allocation");
     }
 
-    public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination) where T : unmanaged
+    public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(source);
         if (bytes.Length == 0) return;
@@ -74,7 +74,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         MarkWritten(destination.Address, bytes.Length);
     }
 
-    public void CopyToHost<T>(DevicePtr source, Span<T> destination) where T : unmanaged
+    public void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(destination);
         if (bytes.Length == 0) return;
@@ -222,6 +222,8 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     public CudaStream CreateStream() => new(++_streams);
 
+    public void DestroyStream(CudaStream stream) { }
+
     public CudaEvent CreateEvent()
     {
         _events.Add(0);
@@ -236,6 +238,8 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         if (a == 0 || b == 0) throw new CudaException("cuEventElapsedTime", 600, "CUDA_ERROR_NOT_READY", detail: "both events must have been recorded");
         return (float)Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
     }
+
+    public void DestroyEvent(CudaEvent ev) => _events[EventIndex(ev, "cuEventDestroy")] = 0;
 
     int EventIndex(CudaEvent ev, string call)
     {
