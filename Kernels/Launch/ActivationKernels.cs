@@ -1,0 +1,31 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/activations.cu: GELU (exact, erf) and tanh, forward and backward, over n float32
+/// elements. Launch: a grid-stride loop (see <see cref="ElementwiseKernels"/>).
+/// </summary>
+public static class ActivationKernels
+{
+    /// <summary>y = x·Φ(x).</summary>
+    public static void GeluForward(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, CudaStream? stream = null) =>
+        Run(dev, "gelu_forward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(y).I64(n));
+
+    /// <summary>dx = dy·(Φ(x) + x·φ(x)), from the forward input x.</summary>
+    public static void GeluBackward(ICudaDevice dev, DevicePtr x, DevicePtr dy, DevicePtr dx, long n, CudaStream? stream = null) =>
+        Run(dev, "gelu_backward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(dy).Ptr(dx).I64(n));
+
+    public static void TanhForward(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, CudaStream? stream = null) =>
+        Run(dev, "tanh_forward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(y).I64(n));
+
+    /// <summary>dx = dy·(1 − y²), from the forward output y.</summary>
+    public static void TanhBackward(ICudaDevice dev, DevicePtr y, DevicePtr dy, DevicePtr dx, long n, CudaStream? stream = null) =>
+        Run(dev, "tanh_backward_f32", n, stream, new KernelArgs().Ptr(y).Ptr(dy).Ptr(dx).I64(n));
+
+    static void Run(ICudaDevice dev, string kernel, long n, CudaStream? stream, KernelArgs args)
+    {
+        BertKernel.Positive(n, kernel);
+        dev.Launch(BertKernel.Get(dev, "activations", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream, args);
+    }
+}

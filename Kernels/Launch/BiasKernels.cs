@@ -1,0 +1,62 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/bias.cu and column_sum.cu: a Linear layer's bias add and the bias gradient
+/// (the sum over rows), for a row-major [rows, cols] float32 matrix.
+/// </summary>
+public static class BiasKernels
+{
+    /// <summary>Rows per chunk of the column sum's first pass (more when there would be over 65535 chunks).</summary>
+    const int MinRowsPerChunk = 64;
+    const int MaxGridY = 65535;
+
+    /// <summary>
+    /// y[r][c] = x[r][c] + bias[c] (y may alias x). Launch: grid (⌈cols/256⌉, min(rows, 65535)),
+    /// block 256; thread (bx·256 + tx) owns column c, blocks walk rows blockIdx.y, + gridDim.y, ...
+    /// </summary>
+    public static void Add(ICudaDevice dev, DevicePtr x, DevicePtr bias, DevicePtr y, int rows, int cols, CudaStream? stream = null)
+    {
+        BertKernel.Positive(rows, "bias_add_f32");
+        BertKernel.Positive(cols, "bias_add_f32");
+        var grid = new Dim3((uint)BertKernel.CeilDiv(cols, BertKernel.Threads), (uint)Math.Min(rows, MaxGridY));
+        dev.Launch(BertKernel.Get(dev, "bias", "bias_add_f32"), grid, BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(x).Ptr(bias).Ptr(y).I32(rows).I32(cols));
+    }
+
+    /// <summary>Bytes of scratch device memory <see cref="ColumnSum"/> needs for this shape (0 when one pass suffices).</summary>
+    public static long ColumnSumWorkspaceBytes(int rows, int cols) =>
+        Chunks(rows) == 1 ? 0 : (long)Chunks(rows) * cols * sizeof(float);
+
+    /// <summary>
+    /// sums[c] = Σ_r x[r][c] (the bias gradient), deterministic: pass 1 sums chunks of 64 rows into
+    /// workspace[chunk][c] (grid (⌈cols/32⌉, chunks), block (32, 8)); pass 2 adds the chunks in order
+    /// (one thread per column). With one chunk, pass 1 writes <paramref name="sums"/> directly.
+    /// <paramref name="workspace"/> holds <see cref="ColumnSumWorkspaceBytes"/> bytes.
+    /// </summary>
+    public static void ColumnSum(ICudaDevice dev, DevicePtr x, DevicePtr sums, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
+    {
+        const string kernel = "column_sum_partial_f32";
+        BertKernel.Positive(rows, kernel);
+        BertKernel.Positive(cols, kernel);
+        int rowsPerChunk = RowsPerChunk(rows), chunks = Chunks(rows);
+        if (chunks > 1) BertKernel.NotNull(workspace, kernel);
+        DevicePtr partial = chunks == 1 ? sums : workspace;
+        var grid = new Dim3((uint)BertKernel.CeilDiv(cols, 32), (uint)chunks);
+        dev.Launch(BertKernel.Get(dev, "column_sum", kernel), grid, new Dim3(32, 8), 0, stream,
+            new KernelArgs().Ptr(x).Ptr(partial).I32(rows).I32(cols).I32(rowsPerChunk));
+        if (chunks > 1)
+            FinishColumnSum(dev, workspace, sums, chunks, cols, stream);
+    }
+
+    /// <summary>sums[c] = Σ_k partial[k][c] in k order: the second pass, also used by the layer-norm backward.</summary>
+    internal static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
+    {
+        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, BertKernel.Threads), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(partial).Ptr(sums).I32(chunks).I32(cols));
+    }
+
+    static int RowsPerChunk(int rows) => (int)Math.Max(MinRowsPerChunk, BertKernel.CeilDiv(rows, MaxGridY));
+    static int Chunks(int rows) => (int)BertKernel.CeilDiv(rows, RowsPerChunk(rows));
+}

@@ -1,0 +1,24 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/dropout.cu: y = x·keep/(1 − p) with keep_i = (u_i ≥ p), u_i from Philox4x32-10 at
+/// stream position offset + i under <c>seed</c>: the same bits as the CPU backend's mask
+/// (Engine/Random/Philox.cs). The backward is the same call on dy with the same seed and offset.
+/// Launch: a grid-stride loop, one thread per aligned group of 4 stream positions (one Philox call).
+/// </summary>
+public static class DropoutKernels
+{
+    public static void Apply(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, double p, ulong seed, ulong offset, CudaStream? stream = null)
+    {
+        const string kernel = "dropout_f32";
+        BertKernel.Positive(n, kernel);
+        if (!(p >= 0 && p < 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p, $"{kernel}: the drop probability must be in [0, 1), got {p}.");
+        long groups = (long)((offset + (ulong)n + 3) / 4 - offset / 4);
+        dev.Launch(BertKernel.Get(dev, "dropout", kernel), BertKernel.GridStrideBlocks(dev, groups), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(x).Ptr(y).I64(n).F32((float)p).F32((float)(1.0 / (1.0 - p)))
+                .U32((uint)seed).U32((uint)(seed >> 32)).U64(offset));
+    }
+}

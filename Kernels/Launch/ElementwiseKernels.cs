@@ -1,0 +1,44 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/elementwise.cu: y = a + b, a − b, a ⊙ b, α·x and y += α·x over n float32 elements.
+/// Launch: a grid-stride loop, <see cref="BertKernel.Threads"/> threads per block, at most enough
+/// blocks to fill the device; thread g handles elements g, g + G, ... (G threads in the grid).
+/// Outputs may alias inputs.
+/// </summary>
+public static class ElementwiseKernels
+{
+    public static void Add(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
+        Binary(dev, "add_f32", a, b, y, n, stream);
+
+    public static void Sub(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
+        Binary(dev, "sub_f32", a, b, y, n, stream);
+
+    public static void Mul(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
+        Binary(dev, "mul_f32", a, b, y, n, stream);
+
+    /// <summary>y = α·x.</summary>
+    public static void Scale(ICudaDevice dev, DevicePtr x, float alpha, DevicePtr y, long n, CudaStream? stream = null)
+    {
+        BertKernel.Positive(n, "scale_f32");
+        dev.Launch(BertKernel.Get(dev, "elementwise", "scale_f32"), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(x).F32(alpha).Ptr(y).I64(n));
+    }
+
+    /// <summary>y += α·x, with one rounding per element (fused multiply-add).</summary>
+    public static void AddScaledInPlace(ICudaDevice dev, DevicePtr y, float alpha, DevicePtr x, long n, CudaStream? stream = null)
+    {
+        BertKernel.Positive(n, "add_scaled_inplace_f32");
+        dev.Launch(BertKernel.Get(dev, "elementwise", "add_scaled_inplace_f32"), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(y).F32(alpha).Ptr(x).I64(n));
+    }
+
+    static void Binary(ICudaDevice dev, string kernel, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream)
+    {
+        BertKernel.Positive(n, kernel);
+        dev.Launch(BertKernel.Get(dev, "elementwise", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(a).Ptr(b).Ptr(y).I64(n));
+    }
+}

@@ -1,0 +1,66 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/layernorm.cu: layer normalisation over the last axis of a row-major [rows, cols]
+/// float32 matrix (y = (x − μ)·rstd·γ + β, biased variance), saving μ and rstd per row; the fused
+/// residual variant; and the backward (dx, dγ, dβ) with deterministic reductions.
+/// </summary>
+public static class LayerNormKernels
+{
+    const int RowsPerBlock = BertKernel.Threads / 32;
+
+    /// <summary>Target number of row chunks (blocks) of the backward: enough blocks to fill a large GPU, few partial rows to add.</summary>
+    const int BackwardChunks = 256;
+
+    /// <summary>Launch: one warp per row, 8 rows per 256-thread block.</summary>
+    public static void Forward(ICudaDevice dev, DevicePtr x, DevicePtr gamma, DevicePtr beta, DevicePtr y, DevicePtr mean, DevicePtr rstd,
+        int rows, int cols, float eps, CudaStream? stream = null)
+    {
+        const string kernel = "layernorm_forward_f32";
+        BertKernel.Positive(rows, kernel);
+        BertKernel.Positive(cols, kernel);
+        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(x).Ptr(gamma).Ptr(beta).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
+    }
+
+    /// <summary>sum = x + residual (kept for the backward), y = LayerNorm(sum). Launch as <see cref="Forward"/>.</summary>
+    public static void ResidualForward(ICudaDevice dev, DevicePtr x, DevicePtr residual, DevicePtr gamma, DevicePtr beta, DevicePtr sum,
+        DevicePtr y, DevicePtr mean, DevicePtr rstd, int rows, int cols, float eps, CudaStream? stream = null)
+    {
+        const string kernel = "layernorm_residual_forward_f32";
+        BertKernel.Positive(rows, kernel);
+        BertKernel.Positive(cols, kernel);
+        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(x).Ptr(residual).Ptr(gamma).Ptr(beta).Ptr(sum).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
+    }
+
+    /// <summary>Bytes of scratch device memory <see cref="Backward"/> needs: per-chunk partial dγ and dβ.</summary>
+    public static long BackwardWorkspaceBytes(int rows, int cols) => 2L * Chunks(rows) * cols * sizeof(float);
+
+    /// <summary>
+    /// dx, and dγ, dβ overwritten with their sums over rows. Pass 1: block k walks the rows of chunk k
+    /// (all 256 threads on one row at a time, thread t on columns t, t + 256, ...), writes dx and its
+    /// partial dγ, dβ into <paramref name="workspace"/> (dynamic shared memory: 2·cols floats). Pass 2:
+    /// the column sum's second pass adds the partials in chunk order. No atomics: deterministic.
+    /// </summary>
+    public static void Backward(ICudaDevice dev, DevicePtr dy, DevicePtr x, DevicePtr gamma, DevicePtr mean, DevicePtr rstd,
+        DevicePtr dx, DevicePtr dgamma, DevicePtr dbeta, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
+    {
+        const string kernel = "layernorm_backward_f32";
+        BertKernel.Positive(rows, kernel);
+        BertKernel.Positive(cols, kernel);
+        BertKernel.NotNull(workspace, kernel);
+        int chunks = Chunks(rows), rowsPerChunk = (int)BertKernel.CeilDiv(rows, chunks);
+        DevicePtr partialGamma = workspace, partialBeta = workspace.Offset((long)chunks * cols * sizeof(float));
+        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), chunks, BertKernel.Threads, 2 * cols * sizeof(float), stream,
+            new KernelArgs().Ptr(dy).Ptr(x).Ptr(gamma).Ptr(mean).Ptr(rstd).Ptr(dx).Ptr(partialGamma).Ptr(partialBeta)
+                .I32(rows).I32(cols).I32(rowsPerChunk));
+        BiasKernels.FinishColumnSum(dev, partialGamma, dgamma, chunks, cols, stream);
+        BiasKernels.FinishColumnSum(dev, partialBeta, dbeta, chunks, cols, stream);
+    }
+
+    // Chunks such that every chunk is non-empty: ⌈rows / ⌈rows / 256⌉⌉.
+    static int Chunks(int rows) => (int)BertKernel.CeilDiv(rows, BertKernel.CeilDiv(rows, BackwardChunks));
+}

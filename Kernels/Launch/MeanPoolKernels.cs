@@ -1,0 +1,34 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/mean_pool.cu: masked mean pooling over the sequence, y[b] = Σ_s h[b,s]·m[b,s] /
+/// max(Σ_s m[b,s], eps), with h [B, S, C], mask [B, S] float32 (1 token, 0 padding), y [B, C].
+/// </summary>
+public static class MeanPoolKernels
+{
+    /// <summary>Launch: grid (⌈C/256⌉, B), block 256; thread (bx·256 + t, b) owns y[b][c] and walks s in order.</summary>
+    public static void Forward(ICudaDevice dev, DevicePtr h, DevicePtr mask, DevicePtr y, int batch, int seq, int channels, float eps,
+        CudaStream? stream = null)
+    {
+        const string kernel = "masked_mean_pool_forward_f32";
+        BertKernel.Positive(batch, kernel);
+        BertKernel.Positive(seq, kernel);
+        BertKernel.Positive(channels, kernel);
+        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), new Dim3((uint)BertKernel.CeilDiv(channels, BertKernel.Threads), (uint)batch),
+            BertKernel.Threads, 0, stream, new KernelArgs().Ptr(h).Ptr(mask).Ptr(y).I32(seq).I32(channels).F32(eps));
+    }
+
+    /// <summary>dh[b,s] = dy[b]·m[b,s] / max(Σ m[b], eps). Launch: one 256-thread block per (b, s) row of dh.</summary>
+    public static void Backward(ICudaDevice dev, DevicePtr dy, DevicePtr mask, DevicePtr dh, int batch, int seq, int channels, float eps,
+        CudaStream? stream = null)
+    {
+        const string kernel = "masked_mean_pool_backward_f32";
+        BertKernel.Positive(batch, kernel);
+        BertKernel.Positive(seq, kernel);
+        BertKernel.Positive(channels, kernel);
+        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), BertKernel.Int32Extent((long)batch * seq, kernel), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(dy).Ptr(mask).Ptr(dh).I32(seq).I32(channels).F32(eps));
+    }
+}

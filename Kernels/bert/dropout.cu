@@ -1,0 +1,54 @@
+// Dropout with a counter-based random mask: y[i] = keep_i ? x[i] · keep_scale : 0 with
+// keep_i = (u_i ≥ p), keep_scale = 1/(1 − p) (rounded to float by the launcher).
+//
+// u_i comes from Philox4x32-10 (Salmon et al., SC 2011) exactly as the CPU backend
+// (Engine/Random/Philox.cs) computes it, so both backends drop the same elements:
+//   stream position  k = offset + i
+//   counter          (k / 4 as a 64-bit number in words 0 and 1, 0, 0),  key = (seed_lo, seed_hi)
+//   word             output word k % 4 of the ten Philox rounds
+//   u                (word >> 8) · 2⁻²⁴   (24 random bits: exact in float, in [0, 1))
+// The backward pass is this kernel applied to dy with the same (seed, offset): the same mask.
+//
+// Thread-to-data mapping: one Philox evaluation gives four words, so thread g of the grid (in a
+// grid-stride loop) takes the aligned group of stream positions 4·(offset/4 + g) ... + 3 and
+// handles the elements among them that fall in [0, n): one evaluation per four elements.
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+// Ten rounds. One round: two 32×32→64-bit products of counter words 0 and 2 with the multipliers;
+// their high halves are mixed with the other counter words and the key; the key is bumped by the
+// Weyl constants between rounds.
+__device__ __forceinline__ uint4 philox4x32_10(uint4 c, unsigned k0, unsigned k1)
+{
+    #pragma unroll
+    for (int round = 0; round < 10; ++round) {
+        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+        unsigned hi0 = __umulhi(PHILOX_M0, c.x), lo0 = PHILOX_M0 * c.x;
+        unsigned hi1 = __umulhi(PHILOX_M1, c.z), lo1 = PHILOX_M1 * c.z;
+        c = make_uint4(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
+    }
+    return c;
+}
+
+extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, float p, float keep_scale,
+                                       unsigned seed_lo, unsigned seed_hi, unsigned long long offset)
+{
+    unsigned long long first_group = offset / 4;
+    unsigned long long groups = (offset + n + 3) / 4 - first_group;
+    for (unsigned long long g = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
+         g += (unsigned long long)gridDim.x * blockDim.x) {
+        unsigned long long group = first_group + g;
+        uint4 r = philox4x32_10(make_uint4((unsigned)group, (unsigned)(group >> 32), 0u, 0u), seed_lo, seed_hi);
+        unsigned words[4] = { r.x, r.y, r.z, r.w };
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            long long i = (long long)(group * 4 + k - offset);   // element index; may be outside [0, n)
+            if (i < 0 || i >= n) continue;
+            float u = (float)(words[k] >> 8) * (1.0f / 16777216.0f);
+            y[i] = u >= p ? x[i] * keep_scale : 0.0f;
+        }
+    }
+}
