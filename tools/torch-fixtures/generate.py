@@ -218,6 +218,14 @@ def layer_norm() -> FixtureFile:
                         "weight": f.randn(hidden, scale=0.1, shift=1.0), "bias": f.randn(hidden, scale=0.1)},
                        lambda x, weight, bias, eps=eps: F.layer_norm(x, (hidden,), weight, bias, eps),
                        ["x", "weight", "bias"], eps=eps)
+    # A hidden size that is no multiple of any SIMD width (2·16 + 5), so vector loops need their tails.
+    odd = 37
+    for dtype in DTYPES:
+        f.add_case(f"{dtype}_hidden{odd}", dtype,
+                   {"x": f.randn(3, odd, scale=2.0, shift=-1.0),
+                    "weight": f.randn(odd, scale=0.1, shift=1.0), "bias": f.randn(odd, scale=0.1)},
+                   lambda x, weight, bias: F.layer_norm(x, (odd,), weight, bias, 1e-12),
+                   ["x", "weight", "bias"], eps=1e-12)
     return f
 
 
