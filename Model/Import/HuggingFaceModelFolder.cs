@@ -1,0 +1,40 @@
+using CudaBert.Engine.IO;
+
+namespace CudaBert.Model.Import;
+
+/// <summary>
+/// Writes a Hugging Face-style model folder: <c>config.json</c>, <c>model.safetensors</c> (float32,
+/// metadata {"format": "pt"}, which transformers expects), <c>vocab.txt</c> (one token per line, LF
+/// line endings, ending with a newline) and <c>tokenizer.json</c>.
+/// </summary>
+public static class HuggingFaceModelFolder
+{
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "model.safetensors";
+    public const string VocabularyFile = "vocab.txt";
+    public const string TokenizerFile = "tokenizer.json";
+
+    /// <summary>
+    /// Creates <paramref name="folder"/> if needed. A folder that already has files is refused unless
+    /// <paramref name="overwrite"/>; then only the four files above are replaced, nothing else is deleted.
+    /// </summary>
+    /// <exception cref="IOException">The folder is not empty and <paramref name="overwrite"/> is false.</exception>
+    public static void Write(string folder, BertConfig config, IEnumerable<ImportedTensor> parameters, IReadOnlyList<string> vocabulary, bool overwrite)
+    {
+        if (File.Exists(folder))
+            throw new IOException($"'{folder}' is a file, not a folder");
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !overwrite)
+            throw new IOException($"'{folder}' is not empty; choose an empty or new folder, or allow overwriting (--force)");
+        Directory.CreateDirectory(folder);
+
+        var weights = new SafetensorsWriter();
+        weights.Metadata["format"] = "pt";
+        foreach (var p in parameters)
+            weights.Add(p.Name, p.Shape, p.Values);
+        weights.Save(Path.Combine(folder, WeightsFile));
+
+        config.Save(Path.Combine(folder, ConfigFile));
+        File.WriteAllText(Path.Combine(folder, VocabularyFile), string.Join('\n', vocabulary) + "\n");
+        File.WriteAllText(Path.Combine(folder, TokenizerFile), BertTokenizerJson.Build(vocabulary));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace CudaBert.Model.Import.Onnx;
+
+/// <summary>
+/// TensorProto: a named constant tensor. Its values are stored either in <see cref="RawData"/>
+/// (little-endian bytes of the element type, what exporters write for weights) or in one of the typed
+/// repeated fields (float_data for FLOAT; int64_data for INT64; ...), what small constants often use.
+/// </summary>
+public sealed record OnnxTensor(
+    string Name,
+    OnnxDataType DataType,
+    long[] Dims,
+    ReadOnlyMemory<byte> RawData,
+    bool HasRawData,
+    float[] FloatData,
+    long[] Int64Data,
+    double[] DoubleData,
+    long SourceOffset)
+{
+    /// <summary>Number of elements: the product of the dims (1 for a scalar).</summary>
+    public long ElementCount => Dims.Aggregate(1L, (n, d) => checked(n * d));
+
+    /// <summary>The values of a FLOAT tensor, from raw_data or float_data.</summary>
+    public float[] ToFloat32()
+    {
+        if (DataType != OnnxDataType.Float)
+            throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}) is {DataType}, not Float");
+        return HasRawData
+            ? MemoryMarshal.Cast<byte, float>(CheckedRaw(sizeof(float))).ToArray()
+            : CheckedTyped(FloatData);
+    }
+
+    /// <summary>The values of an INT64 tensor, from raw_data or int64_data.</summary>
+    public long[] ToInt64()
+    {
+        if (DataType != OnnxDataType.Int64)
+            throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}) is {DataType}, not Int64");
+        return HasRawData
+            ? MemoryMarshal.Cast<byte, long>(CheckedRaw(sizeof(long))).ToArray()
+            : CheckedTyped(Int64Data);
+    }
+
+    ReadOnlySpan<byte> CheckedRaw(int elementSize)
+    {
+        if (RawData.Length != ElementCount * elementSize)
+            throw new InvalidDataException(
+                $"ONNX tensor '{Name}' (byte {SourceOffset}): dims [{string.Join(", ", Dims)}] need {ElementCount * elementSize} bytes, raw_data has {RawData.Length}");
+        return RawData.Span;
+    }
+
+    T[] CheckedTyped<T>(T[] values)
+    {
+        if (values.Length != ElementCount)
+            throw new InvalidDataException(
+                $"ONNX tensor '{Name}' (byte {SourceOffset}): dims [{string.Join(", ", Dims)}] need {ElementCount} values, the typed field has {values.Length}");
+        return values;
+    }
+}
