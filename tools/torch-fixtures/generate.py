@@ -125,6 +125,10 @@ def matmul() -> FixtureFile:
         f.add_case(f"{dtype}_4d_context_nn", dtype,
                    {"a": f.randn(2, 2, 5, 5), "b": f.randn(2, 2, 5, 16)},
                    lambda a, b: torch.matmul(a, b), ["a", "b"], trans_a=False, trans_b=False)
+    # One matrix b shared by every batch of a (a linear layer's weight): b's gradient sums the batches.
+    for dtype in DTYPES:
+        f.add_case(f"{dtype}_shared_b", dtype, {"a": f.randn(2, 3, 4), "b": f.randn(4, 5)},
+                   lambda a, b: torch.matmul(a, b), ["a", "b"], trans_a=False, trans_b=False)
     return f
 
 
@@ -214,6 +218,14 @@ def layer_norm() -> FixtureFile:
                         "weight": f.randn(hidden, scale=0.1, shift=1.0), "bias": f.randn(hidden, scale=0.1)},
                        lambda x, weight, bias, eps=eps: F.layer_norm(x, (hidden,), weight, bias, eps),
                        ["x", "weight", "bias"], eps=eps)
+    # A hidden size that is no multiple of any SIMD width (2·16 + 5), so vector loops need their tails.
+    odd = 37
+    for dtype in DTYPES:
+        f.add_case(f"{dtype}_hidden{odd}", dtype,
+                   {"x": f.randn(3, odd, scale=2.0, shift=-1.0),
+                    "weight": f.randn(odd, scale=0.1, shift=1.0), "bias": f.randn(odd, scale=0.1)},
+                   lambda x, weight, bias: F.layer_norm(x, (odd,), weight, bias, 1e-12),
+                   ["x", "weight", "bias"], eps=1e-12)
     return f
 
 
@@ -265,6 +277,12 @@ def cross_entropy() -> FixtureFile:
                     "class_weights": torch.tensor([0.5, 2.0, 1.0, 0.25, 3.0], dtype=torch.float64)},
                    lambda logits, targets, class_weights:
                        F.cross_entropy(logits, targets, weight=class_weights, ignore_index=-100),
+                   ["logits"], ignore_index=-100)
+    # Token classification: logits [batch, seq, classes], padding positions labelled -100.
+    token_targets = torch.tensor([[1, 3, 0, -100], [2, 2, -100, -100]], dtype=torch.int64)
+    for dtype in DTYPES:
+        f.add_case(f"{dtype}_tokens", dtype, {"logits": f.randn(2, 4, 5, scale=2.0), "targets": token_targets},
+                   lambda logits, targets: F.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1), ignore_index=-100),
                    ["logits"], ignore_index=-100)
     return f
 

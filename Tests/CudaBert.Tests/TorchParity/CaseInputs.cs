@@ -33,17 +33,4 @@ internal sealed class CaseInputs(FixtureCase fixtureCase)
             return tensor;
         }
     }
-
-    /// <summary>An index input (0/1 attention mask) as a float tensor of the case's dtype.</summary>
-    public Tensor AsFloat(string name)
-    {
-        Shape shape = new(Case.Shape(name));
-        long[] values = Case.Indices(name);
-        return Case.IsFloat64
-            ? Tensor.FromArray(Array.ConvertAll(values, v => (double)v), shape)
-            : Tensor.FromArray(Array.ConvertAll(values, v => (float)v), shape);
-    }
-
-    /// <summary>The inputs that were created and require a gradient, by name.</summary>
-    public IEnumerable<KeyValuePair<string, Tensor>> Differentiable => created.Where(p => p.Value.RequiresGrad);
 }

@@ -5,7 +5,8 @@ namespace CudaBert.Tests.TorchParity;
 /// <summary>
 /// <c>Ops.CrossEntropy</c> against <c>torch.nn.functional.cross_entropy</c>: logits [8, 5], two
 /// targets −100 (ignored), unweighted and with class weights (PyTorch then divides by the sum of
-/// the counted targets' weights).
+/// the counted targets' weights); and token-classification logits [2, 4, 5] with padded positions
+/// labelled −100.
 /// </summary>
 public class CrossEntropyParityTests
 {

@@ -4,7 +4,8 @@ namespace CudaBert.Tests.TorchParity;
 
 /// <summary>
 /// <c>Ops.MatMul</c> with every combination of transpose flags on [3, ·, ·] batches, and attention's
-/// two products (Q·Kᵀ and P·V) on [batch, heads, seq, head_dim] tensors.
+/// two products (Q·Kᵀ and P·V) on [batch, heads, seq, head_dim] tensors, and a 2-D b shared by
+/// every batch of a (whose gradient sums over the batches).
 /// </summary>
 public class MatMulParityTests
 {

@@ -14,13 +14,7 @@ internal sealed class TorchFixture : IDisposable
 {
     private const string CasePrefix = "case/";
 
-    private TorchFixture(string op)
-    {
-        Op = op;
-        File = SafetensorsFile.Open(PathOf(op));
-    }
-
-    public string Op { get; }
+    private TorchFixture(string op) => File = SafetensorsFile.Open(PathOf(op));
 
     public SafetensorsFile File { get; }
 
