@@ -14,6 +14,9 @@ public static class LayerNormKernels
     /// <summary>Target number of row chunks (blocks) of the backward: enough blocks to fill a large GPU, few partial rows to add.</summary>
     const int BackwardChunks = 256;
 
+    /// <summary>The backward keeps 2·cols floats of dγ, dβ per block in shared memory: 48 KiB without opting in to more.</summary>
+    const int MaxBackwardCols = 48 * 1024 / (2 * sizeof(float));
+
     /// <summary>Launch: one warp per row, 8 rows per 256-thread block.</summary>
     public static void Forward(ICudaDevice dev, DevicePtr x, DevicePtr gamma, DevicePtr beta, DevicePtr y, DevicePtr mean, DevicePtr rstd,
         int rows, int cols, float eps, CudaStream? stream = null)
@@ -41,7 +44,8 @@ public static class LayerNormKernels
 
     /// <summary>
     /// dx, and dγ, dβ overwritten with their sums over rows. Pass 1: block k walks the rows of chunk k
-    /// (all 256 threads on one row at a time, thread t on columns t, t + 256, ...), writes dx and its
+    /// (all its threads on one row at a time: min(256, cols rounded up to a warp) threads, thread t on
+    /// columns t, t + blockDim, ...), writes dx and its
     /// partial dγ, dβ into <paramref name="workspace"/> (dynamic shared memory: 2·cols floats). Pass 2:
     /// the column sum's second pass adds the partials in chunk order. No atomics: deterministic.
     /// </summary>
@@ -52,9 +56,12 @@ public static class LayerNormKernels
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
         BertKernel.NotNull(workspace, kernel);
+        if (cols > MaxBackwardCols)
+            throw new ArgumentOutOfRangeException(nameof(cols), cols, $"{kernel}: cols = {cols} needs {2 * cols * sizeof(float)} bytes of shared memory; at most {MaxBackwardCols} columns fit in 48 KiB.");
         int chunks = Chunks(rows), rowsPerChunk = (int)BertKernel.CeilDiv(rows, chunks);
         DevicePtr partialGamma = workspace, partialBeta = workspace.Offset((long)chunks * cols * sizeof(float));
-        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), chunks, BertKernel.Threads, 2 * cols * sizeof(float), stream,
+        int threads = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(cols, 32) * 32);   // whole warps, no idle ones on short rows
+        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), chunks, threads, 2 * cols * sizeof(float), stream,
             new KernelArgs().Ptr(dy).Ptr(x).Ptr(gamma).Ptr(mean).Ptr(rstd).Ptr(dx).Ptr(partialGamma).Ptr(partialBeta)
                 .I32(rows).I32(cols).I32(rowsPerChunk));
         BiasKernels.FinishColumnSum(dev, partialGamma, dgamma, chunks, cols, stream);

@@ -31,8 +31,10 @@ extern "C" __global__ void embedding_gather_f32(const float* table, const int* i
 // Thread-to-data mapping: thread t accumulates columns t, t + blockDim.x, ... of row v. To find the
 // positions holding v, each warp scans ids 32 at a time: lane l compares ids[base + l] with v and
 // __ballot_sync packs the 32 answers into a bit mask; the warp then visits the set bits from the
-// lowest (earliest position) up. Every warp computes the same masks, so no shared memory is needed.
-// Cost: each block scans all n ids (n / 32 coalesced loads per warp), cheap next to the dy rows.
+// lowest (earliest position) up, stopping after the highest. Every warp computes the same masks, so
+// no shared memory is needed.
+// Cost: each block scans up to n ids (n / 32 coalesced loads per warp), O(n²) comparisons in all:
+// fine for one batch of tokens (n = B·S, a few thousand), not meant for millions of positions.
 extern "C" __global__ void embedding_backward_f32(const float* dy, const int* ids, float* dtable,
                                                  int n, int vocab, int dim)
 {
@@ -54,11 +56,8 @@ extern "C" __global__ void embedding_backward_f32(const float* dy, const int* id
         for (int base = i; base < n; base += 32) {
             int p = base + lane;
             unsigned hits = __ballot_sync(0xffffffffu, p < n && ids[p] == v);
-            while (hits) {
-                int q = base + __ffs(hits) - 1;   // __ffs: 1-based index of the lowest set bit
-                hits &= hits - 1;                 // clear it
-                if (c < dim) acc += dy[(long long)q * dim + c];
-            }
+            for (int bit = 0; bit < 32 && (hits >> bit) != 0u; ++bit)   // lowest bit = earliest position
+                if ((hits >> bit & 1u) && c < dim) acc += dy[(long long)(base + bit) * dim + c];
         }
         if (c < dim) dtable[(long long)v * dim + c] = acc;
     }

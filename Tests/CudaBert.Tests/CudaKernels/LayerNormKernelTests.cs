@@ -1,0 +1,106 @@
+using CudaBert.Engine;
+using CudaBert.Kernels.Launch;
+using CudaBert.Tests.Kernels;
+
+namespace CudaBert.Tests.CudaKernels;
+
+/// <summary>Kernels/bert/layernorm.cu against the CPU backend.</summary>
+public class LayerNormKernelTests
+{
+    const float Eps = 1e-12f;   // BERT's
+
+    // Inputs with a common offset (mean far from zero) so that a one-pass variance would lose digits.
+    static float[] Input(int seed, int count) => TestInputs.NonZero(seed, count, 2f).Select(v => v + 3f).ToArray();
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ForwardMatchesTheCpu(string device)
+    {
+        const int rows = 19, cols = 300;
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] x = Input(30, rows * cols), gamma = TestInputs.NonZero(31, cols), beta = TestInputs.NonZero(32, cols);
+        using DeviceArray<float> dx = new(gpu, x), dg = new(gpu, gamma), db = new(gpu, beta),
+            dy = new(gpu, rows * cols), dmean = new(gpu, rows), drstd = new(gpu, rows);
+
+        LayerNormKernels.Forward(gpu, dx.Ptr, dg.Ptr, db.Ptr, dy.Ptr, dmean.Ptr, drstd.Ptr, rows, cols, Eps);
+
+        var (y, mean, rstd) = CpuLayerNorm(x, gamma, beta, rows, cols);
+        // rsqrtf is within 2 ulp; sums of 300 terms in another order: ~1e-6 relative on μ and rstd, which
+        // x̂ = (x − μ)·rstd (|x̂| ≤ ~2) carries into y.
+        KernelAssert.Close(mean, dmean.Read(), 0, 1e-6, "mean");
+        KernelAssert.Close(rstd, drstd.Read(), 0, 2e-6, "rstd");
+        KernelAssert.Close(y, dy.Read(), 1e-5, 1e-6, "y");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ResidualForwardNormalizesTheSum(string device)
+    {
+        const int rows = 11, cols = 70;
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] x = Input(33, rows * cols), residual = TestInputs.NonZero(34, rows * cols),
+            gamma = TestInputs.NonZero(35, cols), beta = TestInputs.NonZero(36, cols);
+        using DeviceArray<float> dx = new(gpu, x), dr = new(gpu, residual), dg = new(gpu, gamma), db = new(gpu, beta),
+            dsum = new(gpu, rows * cols), dy = new(gpu, rows * cols), dmean = new(gpu, rows), drstd = new(gpu, rows);
+
+        LayerNormKernels.ResidualForward(gpu, dx.Ptr, dr.Ptr, dg.Ptr, db.Ptr, dsum.Ptr, dy.Ptr, dmean.Ptr, drstd.Ptr, rows, cols, Eps);
+
+        float[] sum = x.Zip(residual, (a, b) => a + b).ToArray();
+        KernelAssert.BitEqual(sum, dsum.Read(), "sum");
+        var (y, mean, rstd) = CpuLayerNorm(sum, gamma, beta, rows, cols);
+        KernelAssert.Close(mean, dmean.Read(), 0, 1e-6, "mean");
+        KernelAssert.Close(rstd, drstd.Read(), 0, 2e-6, "rstd");
+        KernelAssert.Close(y, dy.Read(), 1e-5, 1e-6, "y");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Theory]
+    [InlineData("software", 9, 70)]       // one row per block
+    [InlineData("software", 520, 45)]     // 260 chunks of 2 rows: partials over several rows, 260 of them to add
+    [InlineData("driver", 520, 45)]
+    [InlineData("driver", 4096, 768)]     // BERT-base
+    public void BackwardMatchesTheCpu(string device, int rows, int cols)
+    {
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] x = Input(37, rows * cols), gamma = TestInputs.NonZero(38, cols), beta = TestInputs.NonZero(39, cols),
+            dy = TestInputs.NonZero(40, rows * cols);
+        var (_, mean, rstd) = CpuLayerNorm(x, gamma, beta, rows, cols);
+        using DeviceArray<float> ddy = new(gpu, dy), dx = new(gpu, x), dg = new(gpu, gamma), dmean = new(gpu, mean), drstd = new(gpu, rstd),
+            ddx = new(gpu, rows * cols), ddgamma = new(gpu, cols), ddbeta = new(gpu, cols),
+            workspace = new(gpu, (int)(LayerNormKernels.BackwardWorkspaceBytes(rows, cols) / sizeof(float)));
+
+        LayerNormKernels.Backward(gpu, ddy.Ptr, dx.Ptr, dg.Ptr, dmean.Ptr, drstd.Ptr, ddx.Ptr, ddgamma.Ptr, ddbeta.Ptr, rows, cols, workspace.Ptr);
+
+        Tensor edx = Cpu.Empty(rows, cols), edgamma = Cpu.Empty(cols), edbeta = Cpu.Empty(cols);
+        Cpu.Backend.LayerNormBackward(Cpu.Tensor(dy, rows, cols), Cpu.Tensor(x, rows, cols), Cpu.Tensor(gamma, cols),
+            Cpu.Tensor(mean, rows), Cpu.Tensor(rstd, rows), edx, edgamma, edbeta);
+        // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) cancels: the two row means' rounding (each ≤ cols·u·mean|term|,
+        // |g| ≤ 1, |x̂| ≤ ~2) times rstd (~1 here) bounds the difference: 4·cols·u absolute.
+        KernelAssert.Close(edx.ToArray<float>(), ddx.Read(), 4 * cols * TestInputs.U, 0, "dx");
+        // dγ, dβ: both sides add the same `rows` terms in different orders, each within rows·u·Σ|term| of the exact sum.
+        float[] gotGamma = ddgamma.Read(), gotBeta = ddbeta.Read(), wantGamma = edgamma.ToArray<float>(), wantBeta = edbeta.ToArray<float>();
+        for (int c = 0; c < cols; c++)
+        {
+            double gammaTerms = 0, betaTerms = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                double xhat = (x[r * cols + c] - mean[r]) * (double)rstd[r];
+                gammaTerms += Math.Abs(dy[r * cols + c] * xhat);
+                betaTerms += Math.Abs(dy[r * cols + c]);
+            }
+            TestInputs.Near(wantGamma[c], gotGamma[c], 2 * rows * TestInputs.U * gammaTerms, $"dgamma[{c}]");
+            TestInputs.Near(wantBeta[c], gotBeta[c], 2 * rows * TestInputs.U * betaTerms, $"dbeta[{c}]");
+        }
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    static (float[] Y, float[] Mean, float[] Rstd) CpuLayerNorm(float[] x, float[] gamma, float[] beta, int rows, int cols)
+    {
+        using var scope = Tensor.Scope();
+        Tensor y = Cpu.Empty(rows, cols), mean = Cpu.Empty(rows), rstd = Cpu.Empty(rows);
+        Cpu.Backend.LayerNorm(Cpu.Tensor(x, rows, cols), Cpu.Tensor(gamma, cols), Cpu.Tensor(beta, cols), Eps, y, mean, rstd);
+        return (y.ToArray<float>(), mean.ToArray<float>(), rstd.ToArray<float>());
+    }
+}

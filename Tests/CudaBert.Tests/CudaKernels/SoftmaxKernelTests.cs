@@ -1,0 +1,61 @@
+using CudaBert.Engine;
+using CudaBert.Kernels.Launch;
+using CudaBert.Tests.Kernels;
+
+namespace CudaBert.Tests.CudaKernels;
+
+/// <summary>Kernels/bert/softmax.cu (attention's scaled masked softmax) against the CPU backend.</summary>
+public class SoftmaxKernelTests
+{
+    // Scores [B, H, Sq, Sk] with Sk = 37 (a warp and a bit), 2·3·5 = 30 rows (not a multiple of 8 rows per block).
+    const int B = 2, H = 3, Sq = 5, Sk = 37, Rows = B * H * Sq;
+    const float Scale = 0.125f;
+
+    /// <summary>Additive key mask [B, Sk]: batch 0 attends to everything, batch 1 has 9 padded keys.</summary>
+    static float[] PaddingMask()
+    {
+        var mask = new float[B * Sk];
+        for (int j = Sk - 9; j < Sk; j++) mask[Sk + j] = -10000f;
+        return mask;
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ForwardMatchesTheCpu(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] scores = TestInputs.NonZero(20, Rows * Sk, 16f), mask = PaddingMask();
+        using DeviceArray<float> ds = new(gpu, scores), dm = new(gpu, mask), dp = new(gpu, Rows * Sk);
+
+        SoftmaxKernels.Forward(gpu, ds.Ptr, dm.Ptr, dp.Ptr, Rows, Sk, H * Sq, Scale);
+
+        var expected = Cpu.Empty(B, H, Sq, Sk);
+        Cpu.Backend.ScaledMaskedSoftmax(Cpu.Tensor(scores, B, H, Sq, Sk), Cpu.Tensor(mask, B, Sk), Scale, expected);
+        float[] p = dp.Read();
+        // expf is within 2 ulp; the sum of ≤ 37 terms, the reciprocal and the product add a few u more.
+        KernelAssert.Close(expected.ToArray<float>(), p, 1e-9, 1e-6, "probs");
+        for (int r = H * Sq; r < Rows; r++)          // padded keys get (numerically) nothing
+            for (int j = Sk - 9; j < Sk; j++)
+                Assert.Equal(0f, p[r * Sk + j]);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void BackwardMatchesTheCpu(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        var probs = Cpu.Empty(B, H, Sq, Sk);
+        Cpu.Backend.ScaledMaskedSoftmax(Cpu.Tensor(TestInputs.NonZero(21, Rows * Sk, 4f), B, H, Sq, Sk), null, 1.0, probs);
+        float[] p = probs.ToArray<float>(), dprobs = TestInputs.NonZero(22, Rows * Sk);
+        using DeviceArray<float> dp = new(gpu, p), ddp = new(gpu, dprobs), dx = new(gpu, Rows * Sk);
+
+        SoftmaxKernels.Backward(gpu, dp.Ptr, ddp.Ptr, dx.Ptr, Rows, Sk, Scale);
+
+        var expected = Cpu.Empty(B, H, Sq, Sk);
+        Cpu.Backend.ScaledMaskedSoftmaxBackward(probs, Cpu.Tensor(dprobs, B, H, Sq, Sk), Scale, expected);
+        // dp − Σ p·dp cancels; the dot product's rounding (≤ Sk·u·max|dp|) times scale·p bounds the error.
+        KernelAssert.Close(expected.ToArray<float>(), dx.Read(), Scale * Sk * TestInputs.U, 4 * TestInputs.U, "dscores");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+}
