@@ -42,7 +42,7 @@ public sealed class BertTokenizer
     public PaddingOptions? Padding { get; init; }
 
     /// <summary>Encodes a text, or a pair of texts, with [CLS] and [SEP] added.</summary>
-    public Encoding Encode(string text, string? pair = null)
+    public TokenEncoding Encode(string text, string? pair = null)
     {
         var encoding = EncodeUnpadded(text, pair);
         return Padding is null ? encoding : Pad(encoding, PaddedLength(encoding.Length, Padding), Padding);
@@ -58,7 +58,7 @@ public sealed class BertTokenizer
 
     BatchEncoding EncodeBatch(int count, Func<int, (string First, string? Second)> input)
     {
-        var encodings = new Encoding[count];
+        var encodings = new TokenEncoding[count];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count < 64 ? 1 : -1 }, i =>
         {
             var (first, second) = input(i);
@@ -72,7 +72,7 @@ public sealed class BertTokenizer
         return new BatchEncoding(encodings, padId);
     }
 
-    Encoding EncodeUnpadded(string text, string? pair)
+    TokenEncoding EncodeUnpadded(string text, string? pair)
     {
         var first = threadFirst ??= new TokenList();
         first.Clear();
@@ -152,7 +152,7 @@ public sealed class BertTokenizer
     }
 
     /// <summary>BERT's template: [CLS] A [SEP] for one text, [CLS] A [SEP] B [SEP] for a pair (B and its [SEP] with type id 1).</summary>
-    Encoding PostProcess(TokenList first, Range firstKeep, TokenList? second, Range secondKeep)
+    TokenEncoding PostProcess(TokenList first, Range firstKeep, TokenList? second, Range secondKeep)
     {
         var (aFrom, aCount) = firstKeep.GetOffsetAndLength(first.Count);
         var (bFrom, bCount) = second is null ? (0, 0) : secondKeep.GetOffsetAndLength(second.Count);
@@ -174,15 +174,15 @@ public sealed class BertTokenizer
             AddSequence(second, bFrom, bCount, 1);
             AddSpecial(sepId, 1);
         }
-        return new Encoding(Vocabulary, ids, typeIds, attention, special, words, sequences, offsets);
+        return new TokenEncoding(Vocabulary, ids, typeIds, attention, special, words, sequences, offsets);
 
         void AddSpecial(int id, int typeId)
         {
             ids[at] = id;
             typeIds[at] = typeId;
             special[at] = 1;
-            words[at] = Encoding.None;
-            sequences[at] = Encoding.None;
+            words[at] = TokenEncoding.None;
+            sequences[at] = TokenEncoding.None;
             at++;
         }
 
@@ -207,7 +207,7 @@ public sealed class BertTokenizer
     }
 
     /// <summary>Pads to <paramref name="length"/> tokens (no-op when already that long or longer).</summary>
-    Encoding Pad(Encoding encoding, int length, PaddingOptions padding)
+    TokenEncoding Pad(TokenEncoding encoding, int length, PaddingOptions padding)
     {
         int n = encoding.Length;
         if (n >= length) return encoding;
@@ -222,9 +222,9 @@ public sealed class BertTokenizer
         }
         var offsets = new TokenOffset[length];
         encoding.Offsets.CopyTo(offsets, shift);
-        return new Encoding(Vocabulary, Padded(encoding.Ids, padId), Padded(encoding.TypeIds, padding.PadTypeId),
+        return new TokenEncoding(Vocabulary, Padded(encoding.Ids, padId), Padded(encoding.TypeIds, padding.PadTypeId),
             Padded(encoding.AttentionMask, 0), Padded(encoding.SpecialTokensMask, 1),
-            Padded(encoding.WordIds, Encoding.None), Padded(encoding.SequenceIds, Encoding.None), offsets);
+            Padded(encoding.WordIds, TokenEncoding.None), Padded(encoding.SequenceIds, TokenEncoding.None), offsets);
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public class HuggingFaceParityTests
         var whole = new BertTokenizer(MiniLmVocabulary.Shared).Encode(text);
         var left = new BertTokenizer(MiniLmVocabulary.Shared) { Truncation = new TruncationOptions(8) { Side = Side.Left } }.Encode(text);
         Assert.Equal(["[CLS]", "dog", "and", "keeps", "running", "far", "away", "[SEP]"], left.Tokens);
-        Assert.Equal([Encoding.None, 8, 9, 10, 11, 12, 13, Encoding.None], left.WordIds);
+        Assert.Equal([TokenEncoding.None, 8, 9, 10, 11, 12, 13, TokenEncoding.None], left.WordIds);
         Assert.Equal(whole.WordIds[^7..^1], left.WordIds[1..^1]);
     }
 
