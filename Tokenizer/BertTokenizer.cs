@@ -48,6 +48,27 @@ public sealed class BertTokenizer
         return Padding is null ? encoding : Pad(encoding, PaddedLength(encoding.Length, Padding), Padding);
     }
 
+    /// <summary>
+    /// Encodes text already split into words (Hugging Face's <c>is_split_into_words</c>): the words are
+    /// joined with single spaces and encoded, and each token's word id is the index of the input word
+    /// it came from. Offsets index the joined text (Hugging Face's index each word instead).
+    /// </summary>
+    public TokenEncoding EncodeWords(IReadOnlyList<string> words)
+    {
+        string text = string.Join(' ', words);
+        var encoding = Encode(text);
+        var wordStarts = new int[words.Count];
+        for (int w = 1; w < words.Count; w++) wordStarts[w] = wordStarts[w - 1] + words[w - 1].Length + 1;
+        var wordIds = encoding.WordIds;
+        for (int i = 0; i < encoding.Length; i++)
+        {
+            if (wordIds[i] == TokenEncoding.None) continue;
+            int at = Array.BinarySearch(wordStarts, encoding.Offsets[i].Start);
+            wordIds[i] = at >= 0 ? at : ~at - 1;
+        }
+        return encoding;
+    }
+
     /// <summary>Encodes many texts (in parallel) and pads them as <see cref="Padding"/> says.</summary>
     public BatchEncoding EncodeBatch(IReadOnlyList<string> texts) =>
         EncodeBatch(texts.Count, i => (texts[i], null));

@@ -91,6 +91,39 @@ public class HuggingFaceParityTests
     [Fact]
     public void EveryCodePointSweepMatches() => AllMatch("sweep.jsonl.gz", minimumCases: 4_000);
 
+    [Fact]
+    public void WordListsMatch()
+    {
+        var tokenizer = new BertTokenizer(MiniLmVocabulary.Shared);
+        var mismatches = new List<string>();
+        int cases = 0;
+        foreach (var c in OracleFixtures.Read("words.jsonl.gz"))
+        {
+            cases++;
+            var words = c["words"]!.AsArray().Select(w => (string)w!).ToArray();
+            mismatches.AddRange(OracleFixtures.Differences((string)c["name"]!, tokenizer.EncodeWords(words), c, (string)c["text"]!, null));
+        }
+        Assert.True(cases >= 700, $"only {cases} cases");
+        Assert.True(mismatches.Count == 0, OracleFixtures.Report(mismatches, cases));
+    }
+
+    [Fact]
+    public void TokenizerJsonOfTheOracleLoadsToTheSameTokenizer()
+    {
+        var tokenizer = TokenizerJsonFiles.Load(TokenizerJsonFiles.OracleTemplate());
+        var mismatches = new List<string>();
+        int cases = 0;
+        foreach (var c in OracleFixtures.Read("edge-cases.jsonl").Where(c => (string?)c["config"] == "uncased" && c.ContainsKey("text") && c["truncation"] is null))
+        {
+            cases++;
+            string text = (string)c["text"]!;
+            string? pair = (string?)c["pair"];
+            mismatches.AddRange(OracleFixtures.Differences((string)c["name"]!, tokenizer.Encode(text, pair), c, text, pair));
+        }
+        Assert.True(cases > 70, $"only {cases} cases");
+        Assert.True(mismatches.Count == 0, OracleFixtures.Report(mismatches, cases));
+    }
+
     static void AllMatch(string file, int minimumCases)
     {
         var mismatches = new List<string>();
