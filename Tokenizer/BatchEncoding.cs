@@ -7,7 +7,7 @@ namespace CudaBert.Tokenizer;
 /// </summary>
 public sealed class BatchEncoding
 {
-    internal BatchEncoding(Encoding[] encodings, int padId)
+    internal BatchEncoding(TokenEncoding[] encodings, int padId)
     {
         Encodings = encodings;
         BatchSize = encodings.Length;
@@ -27,7 +27,7 @@ public sealed class BatchEncoding
     }
 
     /// <summary>One encoding per input, in order.</summary>
-    public IReadOnlyList<Encoding> Encodings { get; }
+    public IReadOnlyList<TokenEncoding> Encodings { get; }
 
     public int BatchSize { get; }
 

@@ -42,10 +42,31 @@ public sealed class BertTokenizer
     public PaddingOptions? Padding { get; init; }
 
     /// <summary>Encodes a text, or a pair of texts, with [CLS] and [SEP] added.</summary>
-    public Encoding Encode(string text, string? pair = null)
+    public TokenEncoding Encode(string text, string? pair = null)
     {
         var encoding = EncodeUnpadded(text, pair);
         return Padding is null ? encoding : Pad(encoding, PaddedLength(encoding.Length, Padding), Padding);
+    }
+
+    /// <summary>
+    /// Encodes text already split into words (Hugging Face's <c>is_split_into_words</c>): the words are
+    /// joined with single spaces and encoded, and each token's word id is the index of the input word
+    /// it came from. Offsets index the joined text (Hugging Face's index each word instead).
+    /// </summary>
+    public TokenEncoding EncodeWords(IReadOnlyList<string> words)
+    {
+        string text = string.Join(' ', words);
+        var encoding = Encode(text);
+        var wordStarts = new int[words.Count];
+        for (int w = 1; w < words.Count; w++) wordStarts[w] = wordStarts[w - 1] + words[w - 1].Length + 1;
+        var wordIds = encoding.WordIds;
+        for (int i = 0; i < encoding.Length; i++)
+        {
+            if (wordIds[i] == TokenEncoding.None) continue;
+            int at = Array.BinarySearch(wordStarts, encoding.Offsets[i].Start);
+            wordIds[i] = at >= 0 ? at : ~at - 1;
+        }
+        return encoding;
     }
 
     /// <summary>Encodes many texts (in parallel) and pads them as <see cref="Padding"/> says.</summary>
@@ -58,7 +79,7 @@ public sealed class BertTokenizer
 
     BatchEncoding EncodeBatch(int count, Func<int, (string First, string? Second)> input)
     {
-        var encodings = new Encoding[count];
+        var encodings = new TokenEncoding[count];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count < 64 ? 1 : -1 }, i =>
         {
             var (first, second) = input(i);
@@ -72,7 +93,7 @@ public sealed class BertTokenizer
         return new BatchEncoding(encodings, padId);
     }
 
-    Encoding EncodeUnpadded(string text, string? pair)
+    TokenEncoding EncodeUnpadded(string text, string? pair)
     {
         var first = threadFirst ??= new TokenList();
         first.Clear();
@@ -152,7 +173,7 @@ public sealed class BertTokenizer
     }
 
     /// <summary>BERT's template: [CLS] A [SEP] for one text, [CLS] A [SEP] B [SEP] for a pair (B and its [SEP] with type id 1).</summary>
-    Encoding PostProcess(TokenList first, Range firstKeep, TokenList? second, Range secondKeep)
+    TokenEncoding PostProcess(TokenList first, Range firstKeep, TokenList? second, Range secondKeep)
     {
         var (aFrom, aCount) = firstKeep.GetOffsetAndLength(first.Count);
         var (bFrom, bCount) = second is null ? (0, 0) : secondKeep.GetOffsetAndLength(second.Count);
@@ -174,15 +195,15 @@ public sealed class BertTokenizer
             AddSequence(second, bFrom, bCount, 1);
             AddSpecial(sepId, 1);
         }
-        return new Encoding(Vocabulary, ids, typeIds, attention, special, words, sequences, offsets);
+        return new TokenEncoding(Vocabulary, ids, typeIds, attention, special, words, sequences, offsets);
 
         void AddSpecial(int id, int typeId)
         {
             ids[at] = id;
             typeIds[at] = typeId;
             special[at] = 1;
-            words[at] = Encoding.None;
-            sequences[at] = Encoding.None;
+            words[at] = TokenEncoding.None;
+            sequences[at] = TokenEncoding.None;
             at++;
         }
 
@@ -207,7 +228,7 @@ public sealed class BertTokenizer
     }
 
     /// <summary>Pads to <paramref name="length"/> tokens (no-op when already that long or longer).</summary>
-    Encoding Pad(Encoding encoding, int length, PaddingOptions padding)
+    TokenEncoding Pad(TokenEncoding encoding, int length, PaddingOptions padding)
     {
         int n = encoding.Length;
         if (n >= length) return encoding;
@@ -222,9 +243,9 @@ public sealed class BertTokenizer
         }
         var offsets = new TokenOffset[length];
         encoding.Offsets.CopyTo(offsets, shift);
-        return new Encoding(Vocabulary, Padded(encoding.Ids, padId), Padded(encoding.TypeIds, padding.PadTypeId),
+        return new TokenEncoding(Vocabulary, Padded(encoding.Ids, padId), Padded(encoding.TypeIds, padding.PadTypeId),
             Padded(encoding.AttentionMask, 0), Padded(encoding.SpecialTokensMask, 1),
-            Padded(encoding.WordIds, Encoding.None), Padded(encoding.SequenceIds, Encoding.None), offsets);
+            Padded(encoding.WordIds, TokenEncoding.None), Padded(encoding.SequenceIds, TokenEncoding.None), offsets);
     }
 
     /// <summary>

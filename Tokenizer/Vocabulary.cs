@@ -39,15 +39,25 @@ public sealed class Vocabulary
     /// <summary>Reads <c>vocab.txt</c>: one token per line, the id is the line number (LF or CRLF; trailing whitespace trimmed, as in Hugging Face).</summary>
     public static Vocabulary Read(Stream stream, string source)
     {
-        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        ReadOnlySpan<byte> bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
+        var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
         var list = new List<string>();
-        try
+        while (!bytes.IsEmpty)
         {
-            while (reader.ReadLine() is { } line) list.Add(line.TrimEnd());
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new TokenizerFormatException($"{source} line {list.Count + 1}: not valid UTF-8 ({e.Message}).");
+            int end = bytes.IndexOf((byte)'\n');
+            var line = end < 0 ? bytes : bytes[..end];
+            bytes = end < 0 ? [] : bytes[(end + 1)..];
+            try
+            {
+                list.Add(utf8.GetString(line).TrimEnd());
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new TokenizerFormatException($"{source} line {list.Count + 1}: not valid UTF-8.");
+            }
         }
         if (list.Count == 0) throw new TokenizerFormatException($"{source}: the vocabulary is empty.");
         return new Vocabulary(list);

@@ -4,10 +4,14 @@
 //   edge-cases.jsonl   the hand-written corpus of edge-cases.mjs: singles, pairs, truncation,
 //                      batches with padding, decoding; uncased, plus the cased configuration
 //   snips.jsonl.gz     every SNIPS sentence (train and dev) of ../../../shared/data/snips
+//   tokenizer-template.json  the oracle's own tokenizer.json with the vocabulary left out (the
+//                      tests put the MiniLM vocabulary back in; no copy of it is committed)
+//   words.jsonl.gz     SNIPS dev sentences given as words (word ids index the words)
 //   sweep.jsonl.gz     every code point of planes 0 and 1 (and samples of the others) inside words
 //
 // Offsets are the oracle's: indices in Unicode scalar values (the C# tests convert them to UTF-16).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { readVocabLines, vocabFromLines, bertTokenizer } from './oracle.mjs';
@@ -42,6 +46,14 @@ async function encodeCase(config, { name, text, pair = null, truncation = null }
   if (truncation) tokenizer.setTruncation(truncation.maxLength, { stride: 0, ...truncation });
   const e = await tokenizer.encode(text, pair);
   return { name, config, text, pair, truncation, ...encodingJson(e) };
+}
+
+{
+  const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tokenizer-')), 'tokenizer.json');
+  configs.uncased().save(saved, true);
+  const json = JSON.parse(fs.readFileSync(saved, 'utf8'));
+  json.model.vocab = {};
+  fs.writeFileSync(path.join(outDir, 'tokenizer-template.json'), JSON.stringify(json, null, 2) + '\n');
 }
 
 const edge = [];
@@ -90,6 +102,19 @@ for (const split of ['train', 'dev']) {
 }
 writeGzip('snips.jsonl.gz', snips);
 
+// SNIPS dev as words (is_split_into_words). This binding's encode takes no word lists, so each
+// word is encoded alone without special tokens, as Hugging Face does for pre-tokenized input, and
+// the pieces are put between [CLS] and [SEP]; offsets move into the words joined by single spaces.
+const snipsWords = [];
+for (const [i, line] of fs.readFileSync(path.join(snipsDir, 'dev', 'seq.in'), 'utf8').split('\n').entries()) {
+  if (line === '') continue;
+  snipsWords.push(await wordsCase(`dev/seq.in:${i + 1}`, line.split(' ')));
+}
+for (const words of [['New', 'York-based', 'café'], ['o\'clock', '', '7pm', '[MASK]'], ['😀ab', 'x\u0301y', '中文'], ['\u200b', 'a', '\u0000', 'b']]) {
+  snipsWords.push(await wordsCase(`words ${JSON.stringify(words)}`, words));
+}
+writeGzip('words.jsonl.gz', snipsWords);
+
 // Sweep: each code point after a letter and before one, 64 per text, so that accents attach to a
 // word, punctuation splits it and dropped characters join its halves.
 const sweep = [];
@@ -112,6 +137,23 @@ for (const config of ['uncased', 'cased']) {
   }
 }
 writeGzip('sweep.jsonl.gz', sweep);
+
+async function wordsCase(name, words) {
+  const c = { name, config: 'uncased', words, text: words.join(' '), ids: [vocab['[CLS]']], word_ids: [null], offsets: [[0, 0]] };
+  let start = 0;
+  for (const [w, word] of words.entries()) {
+    const e = await uncased.encode(word, null, { addSpecialTokens: false });
+    c.ids.push(...e.getIds());
+    c.word_ids.push(...e.getIds().map(() => w));
+    c.offsets.push(...e.getOffsets().map(([s, t]) => [s + start, t + start]));
+    start += [...word].length + 1;
+  }
+  c.ids.push(vocab['[SEP]']);
+  c.word_ids.push(null);
+  c.offsets.push([0, 0]);
+  const n = c.ids.length;
+  return { ...c, type_ids: Array(n).fill(0), attention_mask: Array(n).fill(1), special_tokens_mask: c.ids.map((_, k) => (k === 0 || k === n - 1 ? 1 : 0)) };
+}
 
 function writeGzip(file, cases) {
   const data = zlib.gzipSync(cases.map((c) => JSON.stringify(c)).join('\n') + '\n', { level: 9 });

@@ -42,7 +42,7 @@ public class HuggingFaceParityTests
         var whole = new BertTokenizer(MiniLmVocabulary.Shared).Encode(text);
         var left = new BertTokenizer(MiniLmVocabulary.Shared) { Truncation = new TruncationOptions(8) { Side = Side.Left } }.Encode(text);
         Assert.Equal(["[CLS]", "dog", "and", "keeps", "running", "far", "away", "[SEP]"], left.Tokens);
-        Assert.Equal([Encoding.None, 8, 9, 10, 11, 12, 13, Encoding.None], left.WordIds);
+        Assert.Equal([TokenEncoding.None, 8, 9, 10, 11, 12, 13, TokenEncoding.None], left.WordIds);
         Assert.Equal(whole.WordIds[^7..^1], left.WordIds[1..^1]);
     }
 
@@ -90,6 +90,39 @@ public class HuggingFaceParityTests
 
     [Fact]
     public void EveryCodePointSweepMatches() => AllMatch("sweep.jsonl.gz", minimumCases: 4_000);
+
+    [Fact]
+    public void WordListsMatch()
+    {
+        var tokenizer = new BertTokenizer(MiniLmVocabulary.Shared);
+        var mismatches = new List<string>();
+        int cases = 0;
+        foreach (var c in OracleFixtures.Read("words.jsonl.gz"))
+        {
+            cases++;
+            var words = c["words"]!.AsArray().Select(w => (string)w!).ToArray();
+            mismatches.AddRange(OracleFixtures.Differences((string)c["name"]!, tokenizer.EncodeWords(words), c, (string)c["text"]!, null));
+        }
+        Assert.True(cases >= 700, $"only {cases} cases");
+        Assert.True(mismatches.Count == 0, OracleFixtures.Report(mismatches, cases));
+    }
+
+    [Fact]
+    public void TokenizerJsonOfTheOracleLoadsToTheSameTokenizer()
+    {
+        var tokenizer = TokenizerJsonFiles.Load(TokenizerJsonFiles.OracleTemplate());
+        var mismatches = new List<string>();
+        int cases = 0;
+        foreach (var c in OracleFixtures.Read("edge-cases.jsonl").Where(c => (string?)c["config"] == "uncased" && c.ContainsKey("text") && c["truncation"] is null))
+        {
+            cases++;
+            string text = (string)c["text"]!;
+            string? pair = (string?)c["pair"];
+            mismatches.AddRange(OracleFixtures.Differences((string)c["name"]!, tokenizer.Encode(text, pair), c, text, pair));
+        }
+        Assert.True(cases > 70, $"only {cases} cases");
+        Assert.True(mismatches.Count == 0, OracleFixtures.Report(mismatches, cases));
+    }
 
     static void AllMatch(string file, int minimumCases)
     {

@@ -57,10 +57,10 @@ internal static class OracleFixtures
     /// ids, type_ids, masks, word_ids, offsets and maybe tokens), described for a failure message.
     /// The oracle's offsets count Unicode scalar values; they are converted to UTF-16 with the texts.
     /// </summary>
-    public static IEnumerable<string> Differences(string name, Encoding actual, JsonObject expected, string text, string? pair, bool compareWordIds = true)
+    public static IEnumerable<string> Differences(string name, TokenEncoding actual, JsonObject expected, string text, string? pair, bool compareWordIds = true)
     {
         var sequenceIds = actual.SequenceIds;
-        int[] Ints(string field) => [.. expected[field]!.AsArray().Select(n => n is null ? Encoding.None : (int)n)];
+        int[] Ints(string field) => [.. expected[field]!.AsArray().Select(n => n is null ? TokenEncoding.None : (int)n)];
         var offsets = expected["offsets"]!.AsArray().Select((o, i) =>
         {
             var source = sequenceIds.Length > i && sequenceIds[i] == 1 ? pair! : text;

@@ -5,14 +5,14 @@ namespace CudaBert.Tokenizer;
 /// <c>Encoding</c>. Word ids and sequence ids are -1 (<see cref="None"/>) where Hugging Face has
 /// <c>None</c>: for special and padding tokens.
 /// </summary>
-public sealed class Encoding
+public sealed class TokenEncoding
 {
     /// <summary>The word id or sequence id of special and padding tokens.</summary>
     public const int None = -1;
 
     readonly Vocabulary vocabulary;
 
-    internal Encoding(Vocabulary vocabulary, int[] ids, int[] typeIds, int[] attentionMask, int[] specialTokensMask,
+    internal TokenEncoding(Vocabulary vocabulary, int[] ids, int[] typeIds, int[] attentionMask, int[] specialTokensMask,
         int[] wordIds, int[] sequenceIds, TokenOffset[] offsets)
     {
         this.vocabulary = vocabulary;
