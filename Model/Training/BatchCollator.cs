@@ -1,0 +1,82 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Memory;
+using CudaBert.Model.Data;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// Turns examples into a <see cref="TwoTaskBatch"/>: tokenizes each example's words (truncated to
+/// <see cref="MaxLength"/> tokens including [CLS] and [SEP]), aligns word tags to tokens (the label
+/// on a word's first sub-token, −100 on the others and on specials) and pads to the longest
+/// encoding of the batch.
+/// </summary>
+public sealed class BatchCollator
+{
+    readonly BertTokenizer _tokenizer;
+
+    public BatchCollator(BertTokenizer tokenizer, LabelSet sentenceLabels, LabelSet tokenLabels, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
+        _tokenizer = new BertTokenizer(tokenizer.Vocabulary, tokenizer.Options) { Truncation = new TruncationOptions(maxLength) };
+        SentenceLabels = sentenceLabels;
+        TokenLabels = tokenLabels;
+        MaxLength = maxLength;
+    }
+
+    public LabelSet SentenceLabels { get; }
+    public LabelSet TokenLabels { get; }
+    public int MaxLength { get; }
+    public BertTokenizer Tokenizer => _tokenizer;
+
+    /// <summary>Number of tokens an example encodes to (for length bucketing).</summary>
+    public int TokenCount(TwoTaskExample example) => _tokenizer.EncodeWords(example.Words).Length;
+
+    /// <summary>The batch's tensors are created on <paramref name="device"/> and owned by the caller (not by any scope).</summary>
+    public TwoTaskBatch Collate(IReadOnlyList<TwoTaskExample> examples, Device device = Device.Cpu)
+    {
+        if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(examples));
+        var encodings = examples.Select(e => _tokenizer.EncodeWords(e.Words)).ToArray();
+        int batch = examples.Count, seq = encodings.Max(e => e.Length);
+
+        var ids = new int[batch * seq];
+        var types = new int[batch * seq];
+        var mask = new float[batch * seq];
+        bool anySentence = examples.Any(e => e.HasSentenceLabel), anyTags = examples.Any(e => e.HasTags);
+        var sentence = anySentence ? new long[batch] : null;
+        var tags = anyTags ? new long[batch * seq] : null;
+        if (tags is not null) Array.Fill(tags, TokenClassification.IgnoreIndex);
+
+        for (int b = 0; b < batch; b++)
+        {
+            var (example, encoding) = (examples[b], encodings[b]);
+            int row = b * seq;
+            encoding.Ids.CopyTo(ids, row);
+            encoding.TypeIds.CopyTo(types, row);
+            for (int s = 0; s < encoding.Length; s++) mask[row + s] = encoding.AttentionMask[s];
+            // Padding positions keep id 0 ([PAD] in BERT vocabularies), type 0 and mask 0.
+            if (sentence is not null)
+                sentence[b] = example.SentenceLabel is null
+                    ? TokenClassification.IgnoreIndex
+                    : SentenceLabels.IdOf(example.SentenceLabel, $"{example.Source}:{example.Line}");
+            if (tags is not null && example.Tags is not null)
+            {
+                var wordLabels = example.Tags.Select(t => TokenLabels.IdOf(t, $"{example.Source}:{example.Line}")).ToArray();
+                var aligned = TokenClassification.AlignLabels(encoding, wordLabels);
+                for (int s = 0; s < aligned.Length; s++) tags[row + s] = aligned[s];
+            }
+        }
+
+        Tensor Owned(Tensor t) => TensorScope.Current is null ? t : t.Keep();
+        return new TwoTaskBatch
+        {
+            Examples = examples,
+            Encodings = encodings,
+            InputIds = Owned(Tensor.FromArray(ids, [batch, seq], device)),
+            TokenTypeIds = Owned(Tensor.FromArray(types, [batch, seq], device)),
+            AttentionMask = Owned(Tensor.FromArray(mask, [batch, seq], device: device)),
+            SentenceLabels = sentence is null ? null : Owned(Tensor.FromArray(sentence, [batch], device)),
+            TokenLabels = tags is null ? null : Owned(Tensor.FromArray(tags, [batch, seq], device)),
+        };
+    }
+}

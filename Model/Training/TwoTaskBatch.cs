@@ -1,0 +1,39 @@
+using CudaBert.Engine;
+using CudaBert.Model.Data;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// One padded batch for the two-task model. Shapes: B examples, S = the longest encoding in the
+/// batch (dynamic padding). <see cref="SentenceLabels"/> is null when no example of the batch has a
+/// sentence label, <see cref="TokenLabels"/> when none has tags: that task then has no loss at all
+/// for this batch. Inside a batch, an example without a task's labels carries −100 (ignored).
+/// </summary>
+public sealed class TwoTaskBatch : IDisposable
+{
+    public required IReadOnlyList<TwoTaskExample> Examples { get; init; }
+    public required IReadOnlyList<TokenEncoding> Encodings { get; init; }
+    /// <summary>[B, S] Int32 token ids.</summary>
+    public required Tensor InputIds { get; init; }
+    /// <summary>[B, S] Int32 segment ids (all 0 for single sentences).</summary>
+    public required Tensor TokenTypeIds { get; init; }
+    /// <summary>[B, S] Float32: 1 for real tokens, 0 for padding.</summary>
+    public required Tensor AttentionMask { get; init; }
+    /// <summary>[B] Int64 sentence label ids, −100 where an example has none; null if none has one.</summary>
+    public Tensor? SentenceLabels { get; init; }
+    /// <summary>[B, S] Int64 tag ids on each word's first sub-token, −100 elsewhere; null if no example has tags.</summary>
+    public Tensor? TokenLabels { get; init; }
+
+    public int Count => Examples.Count;
+    public int SequenceLength => InputIds.Shape[1];
+
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        TokenTypeIds.Dispose();
+        AttentionMask.Dispose();
+        SentenceLabels?.Dispose();
+        TokenLabels?.Dispose();
+    }
+}
