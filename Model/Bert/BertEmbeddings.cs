@@ -1,0 +1,52 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Nn;
+using CudaBert.Engine.Random;
+
+namespace CudaBert.Model.Bert;
+
+/// <summary>
+/// BERT's input layer: word + absolute position + token type embeddings, summed, then LayerNorm
+/// and dropout. Hugging Face names: <c>word_embeddings</c>, <c>position_embeddings</c>,
+/// <c>token_type_embeddings</c>, <c>LayerNorm</c>.
+/// </summary>
+public sealed class BertEmbeddings : Module
+{
+    public BertEmbeddings(BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
+    {
+        WordEmbeddings = RegisterModule("word_embeddings", new Embedding(config.VocabSize, config.HiddenSize, generator, dtype));
+        PositionEmbeddings = RegisterModule("position_embeddings", new Embedding(config.MaxPositionEmbeddings, config.HiddenSize, generator, dtype));
+        TokenTypeEmbeddings = RegisterModule("token_type_embeddings", new Embedding(config.TypeVocabSize, config.HiddenSize, generator, dtype));
+        LayerNorm = RegisterModule("LayerNorm", new LayerNorm(config.HiddenSize, config.LayerNormEps, dtype));
+        Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
+    }
+
+    public Embedding WordEmbeddings { get; }
+    public Embedding PositionEmbeddings { get; }
+    public Embedding TokenTypeEmbeddings { get; }
+    public LayerNorm LayerNorm { get; }
+    public Dropout Dropout { get; }
+
+    /// <summary>
+    /// <paramref name="inputIds"/> [B, S] (Int32/Int64); <paramref name="tokenTypeIds"/> [B, S] or null
+    /// for all zeros. Positions are 0 … S−1 in every row. Result [B, S, hidden].
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds)
+    {
+        if (inputIds.Rank != 2)
+            throw new ArgumentException($"BERT embeddings: input ids {inputIds.Shape} must be [batch, seq]");
+        int batch = inputIds.Shape[0], seq = inputIds.Shape[1];
+        int maxPositions = PositionEmbeddings.Weight.Shape[0];
+        if (seq > maxPositions)
+            throw new ArgumentException($"BERT embeddings: sequence length {seq} exceeds max_position_embeddings {maxPositions}");
+        if (tokenTypeIds is not null && tokenTypeIds.Shape != inputIds.Shape)
+            throw new ArgumentException($"BERT embeddings: token type ids {tokenTypeIds.Shape} must have the input ids' shape {inputIds.Shape}");
+
+        var positionIds = new int[batch * seq];
+        for (int i = 0; i < positionIds.Length; i++) positionIds[i] = i % seq;
+        var positions = Tensor.FromArray(positionIds, [batch, seq], inputIds.Device);
+        var types = tokenTypeIds ?? Tensor.Zeros([batch, seq], DType.Int32, inputIds.Device);
+
+        var sum = WordEmbeddings.Forward(inputIds) + PositionEmbeddings.Forward(positions) + TokenTypeEmbeddings.Forward(types);
+        return Dropout.Forward(LayerNorm.Forward(sum));
+    }
+}

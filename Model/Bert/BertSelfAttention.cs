@@ -1,0 +1,42 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Nn;
+using CudaBert.Engine.Random;
+
+namespace CudaBert.Model.Bert;
+
+/// <summary>
+/// Multi-head scaled dot-product self-attention (Hugging Face <c>attention.self</c>: <c>query</c>,
+/// <c>key</c>, <c>value</c>). Per head h of size d: softmax(Q_h·K_hᵀ/√d + mask)·V_h; the heads are
+/// concatenated back to [B, S, hidden]. Dropout acts on the attention probabilities.
+/// </summary>
+public sealed class BertSelfAttention : Module
+{
+    private readonly int heads;
+    private readonly double scale;
+
+    public BertSelfAttention(BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
+    {
+        heads = config.NumAttentionHeads;
+        scale = 1.0 / Math.Sqrt(config.HeadSize);
+        Query = RegisterModule("query", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
+        Key = RegisterModule("key", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
+        Value = RegisterModule("value", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
+        Dropout = RegisterModule("dropout", new Dropout(config.AttentionProbsDropoutProb, dropoutSeeds.Next()));
+    }
+
+    public Linear Query { get; }
+    public Linear Key { get; }
+    public Linear Value { get; }
+    public Dropout Dropout { get; }
+
+    /// <summary>x [B, S, hidden]; <paramref name="additiveMask"/> [B, S] (0 for tokens, a large negative number for padding) or null.</summary>
+    public Tensor Forward(Tensor x, Tensor? additiveMask)
+    {
+        var q = Ops.SplitHeads(Query.Forward(x), heads);   // [B, heads, S, d]
+        var k = Ops.SplitHeads(Key.Forward(x), heads);
+        var v = Ops.SplitHeads(Value.Forward(x), heads);
+        var scores = Ops.MatMul(q, k, transposeB: true);  // [B, heads, S, S]: query rows, key columns
+        var probs = Dropout.Forward(Ops.ScaledMaskedSoftmax(scores, additiveMask, scale));
+        return Ops.MergeHeads(Ops.MatMul(probs, v));       // [B, heads, S, d] → [B, S, hidden]
+    }
+}

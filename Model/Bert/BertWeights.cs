@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using CudaBert.Engine;
+using CudaBert.Engine.IO;
+using CudaBert.Engine.Nn;
+
+namespace CudaBert.Model.Bert;
+
+/// <summary>
+/// Moves parameters between a module and a Hugging Face <c>model.safetensors</c>, by name.
+/// <para>Checkpoints name the encoder either bare (<c>embeddings.…</c>, as <c>BertModel</c> saves it) or
+/// under <c>bert.</c> (as every <c>BertFor…</c> task model saves it). A model parameter is looked up
+/// under its own name first, then with the <c>bert.</c> prefix removed (if it has it) or added (if it
+/// has not); so a bare <see cref="BertModel"/> and a <see cref="MultiTaskBert"/> (whose encoder is
+/// <c>bert.…</c>) both load either kind.</para>
+/// </summary>
+public static class BertWeights
+{
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "model.safetensors";
+    public const string EncoderPrefix = "bert.";
+
+    /// <summary>The <c>model.safetensors</c> of a folder; an error names the folder when it is not there.</summary>
+    public static string WeightsPath(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, WeightsFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"'{folder}' has no {WeightsFile} (only safetensors checkpoints are read; convert pytorch_model.bin first)", path);
+        return path;
+    }
+
+    /// <summary>Whether the safetensors file holds at least one of <paramref name="names"/>.</summary>
+    public static bool ContainsAny(string path, params string[] names)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return names.Any(file.Contains);
+    }
+
+    /// <summary>
+    /// Copies every checkpoint tensor that matches a parameter into it (converted to the parameter's
+    /// dtype). A shape mismatch is refused, naming both shapes; nothing is copied before every shape is checked.
+    /// Missing and unused names are reported, not refused: the caller decides.
+    /// </summary>
+    public static WeightLoadReport Load(Module model, string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        var plan = new List<(string Parameter, string TensorName, Tensor Target)>();
+        var missing = new List<string>();
+        foreach (var (name, parameter) in model.NamedParameters())
+        {
+            string? found = CandidateNames(name).FirstOrDefault(file.Contains);
+            if (found is null)
+            {
+                missing.Add(name);
+                continue;
+            }
+            var info = file.GetInfo(found);
+            long[] expected = parameter.Shape.ToArray().Select(d => (long)d).ToArray();
+            if (!info.Shape.SequenceEqual(expected))
+                throw new InvalidDataException(
+                    $"'{path}': tensor '{found}' has shape {info.ShapeText} but the model's parameter '{name}' is {parameter.Shape}");
+            if (!info.DType.IsFloating())
+                throw new InvalidDataException($"'{path}': tensor '{found}' is {info.DType.HeaderName()}, not a floating-point weight for '{name}'");
+            plan.Add((name, found, parameter));
+        }
+
+        foreach (var (_, tensorName, target) in plan)
+        {
+            if (target.DType == DType.Float64) target.Backend.CopyFromHost(MemoryMarshal.AsBytes(file.ReadFloat64(tensorName).AsSpan()), target);
+            else if (target.DType == DType.Float32) target.Backend.CopyFromHost(MemoryMarshal.AsBytes(file.ReadFloat32(tensorName).AsSpan()), target);
+            else throw new NotSupportedException($"loading '{tensorName}' into a {target.DType} parameter");
+        }
+
+        var used = plan.Select(p => p.TensorName).ToHashSet(StringComparer.Ordinal);
+        var unexpected = file.Tensors.Select(t => t.Name).Where(n => !used.Contains(n)).ToList();
+        return new WeightLoadReport(path, plan.Select(p => (p.Parameter, p.TensorName)).ToList(), missing, unexpected);
+    }
+
+    /// <summary>Writes every parameter under its name as a safetensors file (float32/float64 as the parameter), metadata {"format": "pt"}.</summary>
+    public static void Save(Module model, string path)
+    {
+        var writer = new SafetensorsWriter();
+        writer.Metadata["format"] = "pt";
+        foreach (var (name, parameter) in model.NamedParameters())
+        {
+            long[] shape = parameter.Shape.ToArray().Select(d => (long)d).ToArray();
+            if (parameter.DType == DType.Float64) writer.Add(name, shape, parameter.ToArray<double>());
+            else writer.Add(name, shape, parameter.ToFloatArray());
+        }
+        writer.Save(path);
+    }
+
+    /// <summary>The checkpoint names a parameter may have, in the order they are tried.</summary>
+    private static IEnumerable<string> CandidateNames(string parameterName)
+    {
+        yield return parameterName;
+        yield return parameterName.StartsWith(EncoderPrefix, StringComparison.Ordinal)
+            ? parameterName[EncoderPrefix.Length..]
+            : EncoderPrefix + parameterName;
+    }
+}

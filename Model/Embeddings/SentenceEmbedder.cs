@@ -1,0 +1,78 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Autograd;
+using CudaBert.Model.Bert;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Model.Embeddings;
+
+/// <summary>
+/// Sentence embeddings the sentence-transformers way: tokenize, run the BERT encoder, average the
+/// last hidden states over the real tokens (masked mean pooling), and optionally L2-normalise.
+/// </summary>
+public sealed class SentenceEmbedder : IDisposable
+{
+    public SentenceEmbedder(BertModel encoder, BertTokenizer tokenizer)
+    {
+        Encoder = encoder;
+        Tokenizer = tokenizer;
+        encoder.Eval();
+    }
+
+    public BertModel Encoder { get; }
+    public BertTokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// Loads a Hugging Face folder: <c>config.json</c>, <c>model.safetensors</c>, and <c>tokenizer.json</c>
+    /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to max_position_embeddings tokens.
+    /// </summary>
+    public static SentenceEmbedder FromFolder(string folder)
+    {
+        var encoder = BertModel.FromPretrained(folder);
+        string tokenizerJson = Path.Combine(folder, "tokenizer.json"), vocabulary = Path.Combine(folder, "vocab.txt");
+        var loaded = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
+            : File.Exists(vocabulary) ? BertTokenizer.FromVocabFile(vocabulary)
+            : throw new FileNotFoundException($"'{folder}' has neither tokenizer.json nor vocab.txt", vocabulary);
+        var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)
+        {
+            Truncation = new TruncationOptions(encoder.Config.MaxPositionEmbeddings),
+        };
+        return new SentenceEmbedder(encoder, tokenizer);
+    }
+
+    /// <summary>Embeddings of <paramref name="texts"/>, in order, computed <paramref name="batchSize"/> texts at a time.</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, bool normalize = true, int batchSize = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var result = new List<float[]>(texts.Count);
+        for (int start = 0; start < texts.Count; start += batchSize)
+            result.AddRange(EmbedBatch(texts.Skip(start).Take(batchSize).ToList(), normalize).Embeddings);
+        return [.. result];
+    }
+
+    /// <summary>One batch, padded to its longest text; also returns the hidden states and the mask.</summary>
+    public SentenceEmbeddingBatch EmbedBatch(IReadOnlyList<string> texts, bool normalize = true) =>
+        EmbedEncoded(Tokenizer.EncodeBatch(texts), normalize);
+
+    /// <summary>Embeds an already tokenized batch.</summary>
+    public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true)
+    {
+        int b = batch.BatchSize, s = batch.SequenceLength, h = Encoder.Config.HiddenSize;
+        if (b == 0) return new SentenceEmbeddingBatch([], [], [], 0, s, h);
+        using var noGrad = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var ids = Tensor.FromArray(batch.InputIds, [b, s]);
+        var mask = Tensor.FromArray(batch.AttentionMask, [b, s]);
+        var types = Tensor.FromArray(batch.TypeIds, [b, s]);
+        var hidden = Encoder.Forward(ids, mask, types).LastHiddenState;
+        float[] pooled = Ops.MaskedMeanPool(hidden, mask).ToFloatArray();
+        var embeddings = new float[b][];
+        for (int row = 0; row < b; row++)
+        {
+            embeddings[row] = pooled.AsSpan(row * h, h).ToArray();
+            if (normalize) L2Normalization.Normalize(embeddings[row]);
+        }
+        return new SentenceEmbeddingBatch(embeddings, hidden.ToFloatArray(), batch.AttentionMask, b, s, h);
+    }
+
+    public void Dispose() => Encoder.Dispose();
+}
