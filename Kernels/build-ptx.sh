@@ -77,7 +77,10 @@ EOF
     || fail "apt-get download ${pinned[*]} (if Debian moved on, update CUDA_DEB_VERSION in $0 and rebuild the PTX)"
   local deb
   for deb in "$CACHE"/debs/*.deb; do dpkg -x "$deb" "$CACHE/root"; done
-  rm -rf "$CACHE/debs" "$CACHE/apt"   # keep only the unpacked tools
+  # Keep only what we run: ptxas and the NVRTC libraries (the toolkit package unpacks to ~200 MB).
+  find "$CACHE/root" \( -type f -o -type l \) ! -path '*/usr/bin/ptxas' ! -path '*/x86_64-linux-gnu/libnvrtc*' -delete
+  find "$CACHE/root" -type d -empty -delete
+  rm -rf "$CACHE/debs" "$CACHE/apt"
   touch "$stamp"
 }
 

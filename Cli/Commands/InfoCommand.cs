@@ -1,18 +1,51 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using CudaBert.Kernels.Driver;
+using CudaBert.Kernels.Ptx;
 
 namespace CudaBert.Cli.Commands;
 
-/// <summary><c>cudabert info</c>: Show the devices (CUDA driver, GPUs) and the build.</summary>
+/// <summary><c>cudabert info</c>: the CUDA driver and GPU (or why there is none) and the embedded PTX modules.</summary>
 public static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Show the devices (CUDA driver, GPUs) and the build.");
+        var command = new Command("info", "Show the devices (CUDA driver, GPUs) and the embedded PTX kernels.");
         command.SetAction(_ =>
         {
-            Console.Error.WriteLine("cudabert info: not implemented yet");
-            return 2;
+            Console.WriteLine($"cudabert on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.RuntimeIdentifier}");
+            PrintCuda();
+            PrintModules();
+            return 0;
         });
         return command;
+    }
+
+    static void PrintCuda()
+    {
+        if (!CudaDevices.TryOpenDriver(out var gpu, out string reason))
+        {
+            Console.WriteLine($"CUDA:    {reason} (the CPU backend is used)");
+            return;
+        }
+        using (gpu)
+        {
+            Console.WriteLine($"CUDA:    {reason}");
+            bool hasBlas = Cublas.TryCreate(gpu, out var blas, out string blasReason);
+            blas?.Dispose();
+            Console.WriteLine($"cuBLAS:  {(hasBlas ? blasReason : blasReason + " (only used by benchmarks)")}");
+        }
+    }
+
+    static void PrintModules()
+    {
+        Console.WriteLine($"PTX modules embedded: {PtxModules.Names.Count}");
+        foreach (var name in PtxModules.Names)
+        {
+            string ptx = PtxModules.Get(name);
+            var isa = PtxIsaVersion.Parse(ptx, name);
+            Console.WriteLine($"  {name,-40} PTX ISA {isa} (driver for CUDA {PtxIsaVersion.FormatCudaVersion(isa.MinimumDriverVersion)}+)  " +
+                              string.Join(", ", PtxModules.KernelNames(ptx)));
+        }
     }
 }

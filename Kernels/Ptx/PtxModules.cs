@@ -34,6 +34,23 @@ public static class PtxModules
         return reader.ReadToEnd();
     }
 
+    /// <summary>The kernels (<c>.entry</c> functions) a PTX module defines, in order.</summary>
+    public static IReadOnlyList<string> KernelNames(string ptx)
+    {
+        var names = new List<string>();
+        foreach (var rawLine in ptx.AsSpan().EnumerateLines())
+        {
+            var line = rawLine.Trim();
+            int entry = line.IndexOf(".entry ");
+            if (entry < 0 || line.StartsWith("//"))
+                continue;
+            var rest = line[(entry + ".entry ".Length)..].TrimStart();
+            int end = rest.IndexOfAny('(', ' ');
+            names.Add((end < 0 ? rest : rest[..end]).ToString());
+        }
+        return names;
+    }
+
     /// <summary>Loads embedded module <paramref name="name"/> on <paramref name="device"/> (the device caches it).</summary>
     public static CudaModule Load(ICudaDevice device, string name) => device.LoadModule(name, Get(name));
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace CudaBert.Kernels.SoftwareGpu;
@@ -5,6 +6,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <summary>Integer and bit instructions: results wrap to the instruction type's width, as PTX specifies.</summary>
 public sealed partial class BlockExecutor
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteInteger(Instruction ins)
     {
         var ops = ins.Operands;
@@ -173,6 +175,7 @@ public sealed partial class BlockExecutor
     }
 
     /// <summary><c>mov</c>: plain copy, or packing/unpacking a vector of narrower registers (<c>mov.b64 %rd1, {%r1, %r2}</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteMov(Instruction ins)
     {
         var dst = ins.Operands[0];
@@ -211,6 +214,7 @@ public sealed partial class BlockExecutor
     }
 
     /// <summary><c>setp</c>: compare, optionally combine with a predicate (<c>.and/.or/.xor</c>); a second destination gets the complement.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteSetp(Instruction ins)
     {
         var ops = ins.Operands;
@@ -238,6 +242,7 @@ public sealed partial class BlockExecutor
         _ => x ^ y,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     bool Compare(Instruction ins, ulong a, ulong b)
     {
         var type = ins.Type;

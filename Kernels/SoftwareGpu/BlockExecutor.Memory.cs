@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace CudaBert.Kernels.SoftwareGpu;
@@ -13,6 +14,7 @@ public sealed partial class BlockExecutor
     enum AccessKind : byte { Read, Write, Atomic }
 
     /// <summary>The bytes [address, address + size) of <paramref name="space"/>, after the sanitizer's checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     Span<byte> Access(StateSpace space, ulong address, int size, AccessKind kind)
     {
         if (space == StateSpace.Generic)
@@ -90,6 +92,7 @@ public sealed partial class BlockExecutor
     }
 
     /// <summary><c>ld[.space][.vN].type d, [a]</c>: one access of N elements (a vector load is one aligned access).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteLoad(Instruction ins)
     {
         int elementSize = ins.Type == PtxType.Pred ? 1 : ins.Type.Bytes();
@@ -100,6 +103,7 @@ public sealed partial class BlockExecutor
             Write(dst.Elements![k], LoadValue(bytes.Slice(k * elementSize, elementSize), ins.Type));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteStore(Instruction ins)
     {
         int elementSize = ins.Type == PtxType.Pred ? 1 : ins.Type.Bytes();

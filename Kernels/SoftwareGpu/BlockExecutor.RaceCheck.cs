@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>
@@ -25,6 +26,7 @@ public sealed partial class BlockExecutor
     bool WarpSynced(int other, int syncCountThen) =>
         other >> 5 == _thread >> 5 && _warpSyncCount[_thread >> 5] != syncCountThen;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void CheckRace(int address, int size, bool write)
     {
         int t = _thread;
@@ -61,7 +63,7 @@ public sealed partial class BlockExecutor
 
     void ReportRace(int address, string hazard, int otherThread)
     {
-        string other = otherThread >= 0 ? $"thread ({ThreadIndex(otherThread).X},{ThreadIndex(otherThread).Y},{ThreadIndex(otherThread).Z})" : "other threads";
+        string other = otherThread >= 0 ? $"thread {ThreadIndex(otherThread)}" : "other threads";
         Report(SanitizerCheck.SharedRace, $"{hazard} hazard on shared address 0x{address:x} with {other}, no barrier between the accesses", fatal: false);
     }
 }

@@ -196,11 +196,12 @@ public static class InstructionDecoder
             Opcode.Bra or Opcode.CpAsyncWaitGroup or Opcode.Activemask => (1, 1),
             Opcode.BarSync => (0, 2),
             Opcode.BarWarpSync => (1, 1),
-            Opcode.Mov or Opcode.Cvta or Opcode.Cvt or Opcode.Abs or Opcode.Neg or Opcode.Not or Opcode.Cnot or Opcode.Popc or Opcode.Clz or Opcode.Brev
+            Opcode.Mov or Opcode.Cvta or Opcode.Abs or Opcode.Neg or Opcode.Not or Opcode.Cnot or Opcode.Popc or Opcode.Clz or Opcode.Brev
                 or Opcode.Rcp or Opcode.Sqrt or Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh
                 or Opcode.Ld or Opcode.St or Opcode.Red => (2, 2),
             Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.Rem or Opcode.Min or Opcode.Max or Opcode.Copysign
                 or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Shl or Opcode.Shr => (3, 3),
+            Opcode.Cvt => ins.Type is PtxType.F16x2 or PtxType.BF16x2 ? (3, 3) : (2, 2), // the x2 forms pack two sources
             Opcode.Setp => (3, 4),
             Opcode.Atom => (3, 4),
             Opcode.Mad or Opcode.Fma or Opcode.Selp or Opcode.Slct or Opcode.Bfe or Opcode.Prmt => (4, 4),

@@ -344,7 +344,7 @@ public sealed class PtxParser
         int endPos = _pos;
         Next(); // ;
         ins.Operands = [.. operands];
-        ins.Text = string.Join(" ", _tokens.Skip(startPos).Take(endPos - startPos).Select(t => t.Text)).Replace(" ,", ",");
+        ins.Text = Render(startPos, endPos);
         for (int k = 0; k < ins.Operands.Length; k++)
         {
             if (ins.Operands[k].Kind == OperandKind.Label)
@@ -359,6 +359,23 @@ public sealed class PtxParser
     }
 
     readonly Dictionary<int, string> _pendingLabels = [];
+
+    /// <summary>An instruction as text for reports: "@!%p1 st.shared.f32 [%rd1+4], {%f1, %f2}".</summary>
+    string Render(int start, int end)
+    {
+        var sb = new System.Text.StringBuilder();
+        int k = start;
+        if (_tokens[k].Is("@"))
+        {
+            sb.Append(_tokens[k++].Text);
+            if (_tokens[k].Is("!")) sb.Append(_tokens[k++].Text);
+            sb.Append(_tokens[k++].Text).Append(' ');
+        }
+        sb.Append(_tokens[k++].Text); // opcode
+        if (k < end) sb.Append(' ');
+        for (; k < end; k++) sb.Append(_tokens[k].Is(",") ? ", " : _tokens[k].Text);
+        return sb.ToString();
+    }
 
     Operand ParseOperand(KernelScope scope, Instruction ins, int index)
     {

@@ -21,11 +21,17 @@ public enum SanitizerCheck
     InvalidCollective,
 }
 
+/// <summary>A block or thread index (<c>blockIdx</c>, <c>threadIdx</c>): unlike an extent, unused dimensions are 0.</summary>
+public readonly record struct Index3(uint X, uint Y = 0, uint Z = 0)
+{
+    public override string ToString() => $"({X},{Y},{Z})";
+}
+
 /// <summary>One sanitizer finding, with where it happened.</summary>
-public sealed record SanitizerReport(SanitizerCheck Check, string Kernel, int Line, string Instruction, Device.Dim3 Block, Device.Dim3 Thread, string Message)
+public sealed record SanitizerReport(SanitizerCheck Check, string Kernel, int Line, string Instruction, Index3 Block, Index3 Thread, string Message)
 {
     public override string ToString() =>
-        $"{Check} in kernel '{Kernel}' at PTX line {Line} ({Instruction}), block ({Block.X},{Block.Y},{Block.Z}) thread ({Thread.X},{Thread.Y},{Thread.Z}): {Message}";
+        $"{Check} in kernel '{Kernel}' at PTX line {Line} ({Instruction}), block {Block} thread {Thread}: {Message}";
 }
 
 /// <summary>What the sanitizer checks. Bounds, races and barriers are on by default; uninitialized reads are opt-in.</summary>

@@ -55,6 +55,19 @@ public class DeviceContractTests
         }
     }
 
+    /// <summary>On the driver this JIT-compiles every module we ship for the GPU at hand.</summary>
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void EveryEmbeddedModuleLoadsWithItsKernels(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        foreach (var name in PtxModules.Names)
+        {
+            var module = PtxModules.Load(gpu, name);
+            foreach (var kernel in PtxModules.KernelNames(PtxModules.Get(name)))
+                Assert.Equal(kernel, gpu.GetFunction(module, kernel).Name);
+        }
+    }
+
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void ModulesAndFunctionsAreCached(string device)
     {

@@ -1,5 +1,6 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Driver;
+using CudaBert.Kernels.SoftwareGpu;
 
 namespace CudaBert.Tests.Kernels;
 
@@ -42,20 +43,12 @@ public static class TestDevices
     }
 
     // ---- HOOK: the software GPU -----------------------------------------------------------------
-    // Owned by the software-GPU engineer (Kernels/SoftwareGpu/**), who may edit this method. Until the
-    // type exists, the tests skip on the software GPU. Once it lands, replace the reflection lookup
-    // with a direct `new SoftwareGpuDevice(...)` (with the sanitizer on, so every clean kernel is also
-    // checked for races and out-of-bounds accesses).
+    // Owned by the software-GPU engineer (Kernels/SoftwareGpu/**). The sanitizer is fully on and any
+    // finding fails the launch, so every clean kernel test is also a check for races, out-of-bounds
+    // and uninitialized reads, and for barriers every thread reaches.
     static ICudaDevice? CreateSoftwareGpu(out string reason)
     {
-        const string typeName = "CudaBert.Kernels.SoftwareGpu.SoftwareGpuDevice";
-        var type = typeof(ICudaDevice).Assembly.GetType(typeName);
-        if (type is null)
-        {
-            reason = $"the software GPU ({typeName}) is not built yet";
-            return null;
-        }
         reason = "";
-        return (ICudaDevice)Activator.CreateInstance(type)!;
+        return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true });
     }
 }
