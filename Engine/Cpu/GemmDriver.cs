@@ -20,17 +20,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
 
         int nr = TKernel.Nr;
         int threads = (long)p.M * p.N * p.K < GemmBlocking.ParallelThreshold ? 1 : maxThreads;
-        int kcMax = Math.Min(GemmBlocking.Kc, p.K);
+        // K is cut into equal blocks of at most Kc (768 → 2 × 384, not 512 + 256): fewer passes over C.
+        int kcStep = CeilDiv(p.K, CeilDiv(p.K, GemmBlocking.Kc));
         float* packedB = GemmWorkspace.ForCurrentThread()
-            .PackedB((long)CeilDiv(Math.Min(GemmBlocking.Nc, p.N), nr) * nr * kcMax);
+            .PackedB((long)CeilDiv(Math.Min(GemmBlocking.Nc, p.N), nr) * nr * kcStep);
 
         for (int jc = 0; jc < p.N; jc += GemmBlocking.Nc)
         {
             int nc = Math.Min(GemmBlocking.Nc, p.N - jc);
             int bSlivers = CeilDiv(nc, nr);
-            for (int pc = 0; pc < p.K; pc += GemmBlocking.Kc)
+            for (int pc = 0; pc < p.K; pc += kcStep)
             {
-                int kc = Math.Min(GemmBlocking.Kc, p.K - pc);
+                int kc = Math.Min(kcStep, p.K - pc);
                 // Only the first rank-kc update applies the caller's beta; later ones accumulate.
                 float beta = pc == 0 ? p.Beta : 1f;
 

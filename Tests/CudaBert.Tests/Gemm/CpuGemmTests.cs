@@ -5,7 +5,7 @@ namespace CudaBert.Tests.Gemm;
 /// <summary>
 /// <see cref="CpuGemm"/> against the float64 triple loop, for both micro-kernels, every transpose
 /// combination and shapes chosen to hit every edge of the blocking: 1, shapes below and just above
-/// the tile sizes (MR 6/12, NR 16/32), the block sizes (Mc 192, Kc 256) and the parallel path.
+/// the tile sizes (MR 6/12, NR 16/32), the block sizes (Mc 96, Kc 384) and the parallel path.
 /// </summary>
 public class CpuGemmTests
 {
@@ -18,8 +18,8 @@ public class CpuGemmTests
         { 63, 17, 7 },
         { 65, 129, 33 },
         { 129, 63, 65 },
-        { 12, 32, 257 },   // exactly one 512-bit tile, k crosses Kc
-        { 200, 100, 300 }, // rows cross Mc, k crosses Kc, large enough to run in parallel
+        { 12, 32, 385 },   // exactly one 512-bit tile, k split into two blocks
+        { 200, 100, 400 }, // rows cross Mc, k crosses Kc, large enough to run in parallel
     };
 
     private static readonly GemmKernelKind[] Kernels = [GemmKernelKind.Vector256, GemmKernelKind.Vector512];
@@ -43,7 +43,7 @@ public class CpuGemmTests
         foreach (var kernel in Kernels)
             foreach (bool transA in new[] { false, true })
                 foreach (bool transB in new[] { false, true })
-                    CheckOne(kernel, transA, transB, 37, 45, 270, alpha, beta, padding: 5);
+                    CheckOne(kernel, transA, transB, 37, 45, 400, alpha, beta, padding: 5); // k > Kc: beta applies once
     }
 
     [Fact]
