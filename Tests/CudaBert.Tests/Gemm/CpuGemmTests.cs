@@ -64,7 +64,7 @@ public class CpuGemmTests
             var c = new float[m * n];
             Array.Fill(c, float.NaN);
             var (expected, tolerance) = GemmReference.Compute(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-            CpuGemm.Sgemm(kernel, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            CpuGemm.Sgemm(kernel, Environment.ProcessorCount, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
             GemmReference.AssertMatches(expected, tolerance, c, c, m, n, n, $"{kernel} NaN in C, beta 0");
         }
     }
@@ -120,7 +120,7 @@ public class CpuGemmTests
         float[] b = GemmReference.Random((transB ? n : k) * ldb, 12);
         float[] c = GemmReference.Random(m * ldc, 13), before = (float[])c.Clone();
         var (expected, tolerance) = GemmReference.Compute(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        CpuGemm.Sgemm(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        CpuGemm.Sgemm(kernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         GemmReference.AssertMatches(expected, tolerance, c, before, m, n, ldc,
             $"{kernel} transA={transA} transB={transB} m={m} n={n} k={k} alpha={alpha} beta={beta} padding={padding}");
     }
