@@ -25,7 +25,7 @@ public static class CpuGemm
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-        => Sgemm(DefaultKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        => Sgemm(DefaultKernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C elements.</summary>
     public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
@@ -34,15 +34,19 @@ public static class CpuGemm
         => SgemmStridedBatched(DefaultKernel, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
             beta, c, ldc, strideC, batch);
 
-    /// <summary><see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/> with a chosen micro-kernel (tests run both).</summary>
-    internal static unsafe void Sgemm(GemmKernelKind kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+    /// <summary>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// with a chosen micro-kernel (tests run both) on at most <paramref name="maxThreads"/> threads
+    /// (benchmarks compare single-threaded too).
+    /// </summary>
+    internal static unsafe void Sgemm(GemmKernelKind kernel, int maxThreads, bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, 0, b.Length, ldb, 0, c.Length, ldc, 0, 1);
         fixed (float* pa = a, pb = b, pc = c)
         {
             var problem = GemmProblem.Create(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            Run(kernel, problem, Environment.ProcessorCount);
+            Run(kernel, problem, Math.Max(1, maxThreads));
         }
     }
 

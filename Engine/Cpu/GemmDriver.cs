@@ -20,82 +20,105 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
 
         int nr = TKernel.Nr;
         int threads = (long)p.M * p.N * p.K < GemmBlocking.ParallelThreshold ? 1 : maxThreads;
-        int kcMax = Math.Min(GemmBlocking.Kc, p.K);
-        float* packedB = GemmWorkspace.ForCurrentThread()
-            .PackedB((long)CeilDiv(Math.Min(GemmBlocking.Nc, p.N), nr) * nr * kcMax);
+        // K is cut into equal blocks of at most Kc (768 → 2 × 384, not 512 + 256): fewer passes over C.
+        int kcStep = CeilDiv(p.K, CeilDiv(p.K, GemmBlocking.Kc));
+        int kBlocks = CeilDiv(p.K, kcStep);
+        int bSlivers = CeilDiv(p.N, nr);
+        long bBlockFloats = (long)bSlivers * nr * kcStep;
+        float* packedB = GemmWorkspace.ForCurrentThread().PackedB(bBlockFloats * kBlocks);
 
-        for (int jc = 0; jc < p.N; jc += GemmBlocking.Nc)
+        // Every macro-tile reads all of op(B), so all of it is packed first, by all threads: k block
+        // b (rows pc = b·kcStep.. of op(B)) at packedB + b·bBlockFloats. One barrier, not one per block.
+        ForRanges(bSlivers, threads, (first, end) =>
         {
-            int nc = Math.Min(GemmBlocking.Nc, p.N - jc);
-            int bSlivers = CeilDiv(nc, nr);
-            for (int pc = 0; pc < p.K; pc += GemmBlocking.Kc)
+            for (int b = 0; b < kBlocks; b++)
             {
-                int kc = Math.Min(GemmBlocking.Kc, p.K - pc);
-                // Only the first rank-kc update applies the caller's beta; later ones accumulate.
-                float beta = pc == 0 ? p.Beta : 1f;
-
-                // op(B)[pc.., jc + j]: see GemmPacking for the stride convention. Every macro-tile
-                // reads all of it, so it is packed once, by all threads, before any tile starts.
-                float* bBlock = p.B + pc * p.BRowStride + jc * p.BColStride;
-                ForRanges(bSlivers, threads, (first, end) =>
-                    GemmPacking.PackSlivers(bBlock, p.BColStride, p.BRowStride, nc, kc, nr, first, end, packedB));
-
-                ComputeMacroTiles(p, jc, nc, pc, kc, beta, packedB, threads);
+                int pc = b * kcStep;
+                GemmPacking.PackSlivers(p.B + pc * p.BRowStride, p.BColStride, p.BRowStride, p.N,
+                    Math.Min(kcStep, p.K - pc), nr, first, end, packedB + b * bBlockFloats);
             }
-        }
+        });
+
+        ComputeMacroTiles(p, kcStep, kBlocks, packedB, bBlockFloats, threads);
     }
 
     /// <summary>
-    /// Splits C[:, jc..jc+nc] into macro-tiles (Mc rows × a range of B slivers) and runs them in
-    /// parallel. Rows are split first; columns too when there are too few row blocks to keep every
-    /// thread busy (two tiles per thread smooth out uneven finishing times). Each tile packs its own
-    /// A block into its thread's workspace, so the block is still in that core's L2 when used.
+    /// Splits C into macro-tiles and runs them in parallel, each from start to finish (all k
+    /// blocks), so threads never wait for each other. A macro-tile is a band of rows (in whole MR
+    /// slivers; two bands per thread, so a thread slowed by other work hands bands to the others)
+    /// and, when there are too few rows for that, a range of columns. Inside a band the k blocks
+    /// are the outer loop: a B block (kc×N) is read by every Mc-row block of the band in turn,
+    /// while it is still in cache. Each band packs its A blocks into its thread's workspace.
     /// </summary>
-    private static void ComputeMacroTiles(GemmProblem p, int jc, int nc, int pc, int kc, float beta,
-        float* packedB, int threads)
+    private static void ComputeMacroTiles(GemmProblem p, int kcStep, int kBlocks, float* packedB,
+        long bBlockFloats, int threads)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
-        int rowBlocks = CeilDiv(p.M, GemmBlocking.Mc);
-        int bSlivers = CeilDiv(nc, nr);
-        int columnParts = threads == 1 ? 1 : Math.Clamp(CeilDiv(2 * threads, rowBlocks), 1, bSlivers);
-        int tiles = rowBlocks * columnParts;
+        int rowSlivers = CeilDiv(p.M, mr);
+        int bSlivers = CeilDiv(p.N, nr);
+        int bands = threads == 1 ? 1 : Math.Min(rowSlivers, 2 * threads);
+        int columnParts = threads == 1 ? 1 : Math.Clamp(CeilDiv(2 * threads, bands), 1, bSlivers);
+        int slivers = GemmBlocking.Mc / mr; // A slivers per packed A block
 
         void Tile(int tile)
         {
-            int rowBlock = tile / columnParts, part = tile % columnParts;
-            int i0 = rowBlock * GemmBlocking.Mc;
-            int rows = Math.Min(GemmBlocking.Mc, p.M - i0);
+            int band = tile / columnParts, part = tile % columnParts;
+            int firstRowSliver = (int)((long)rowSlivers * band / bands);
+            int endRowSliver = (int)((long)rowSlivers * (band + 1) / bands);
             int firstSliver = (int)((long)bSlivers * part / columnParts);
             int endSliver = (int)((long)bSlivers * (part + 1) / columnParts);
             float* edgeTile = stackalloc float[mr * nr];
-            float* packedA = GemmWorkspace.ForCurrentThread().PackedA((long)GemmBlocking.Mc * kc);
-            GemmPacking.PackSlivers(p.A + i0 * p.ARowStride + pc * p.AColStride, p.ARowStride, p.AColStride,
-                rows, kc, mr, 0, CeilDiv(rows, mr), packedA);
+            float* packedA = GemmWorkspace.ForCurrentThread().PackedA((long)GemmBlocking.Mc * kcStep);
 
-            for (int jr = firstSliver; jr < endSliver; jr++)
+            for (int b = 0; b < kBlocks; b++)
             {
-                float* bSliver = packedB + (nint)jr * nr * kc;
-                int j = jc + jr * nr;
-                int width = Math.Min(nr, p.N - j);
-                for (int ir = 0; ir < rows; ir += mr)
+                int pc = b * kcStep;
+                int kc = Math.Min(kcStep, p.K - pc);
+                // Only the first rank-kc update applies the caller's beta; later ones accumulate.
+                float beta = b == 0 ? p.Beta : 1f;
+                float* bBlock = packedB + b * bBlockFloats;
+                for (int ic = firstRowSliver; ic < endRowSliver; ic += slivers)
                 {
-                    int i = i0 + ir;
-                    float* aSliver = packedA + (nint)(ir / mr) * mr * kc;
-                    int height = Math.Min(mr, p.M - i);
-                    float* cTile = p.C + i * p.Ldc + j;
-                    if (height == mr && width == nr)
-                        TKernel.Run(kc, aSliver, bSliver, cTile, p.Ldc, p.Alpha, beta);
-                    else
-                        RunEdgeTile(kc, aSliver, bSliver, cTile, p.Ldc, p.Alpha, beta, height, width, edgeTile);
+                    int i0 = ic * mr;
+                    int rows = Math.Min(Math.Min(ic + slivers, endRowSliver) * mr, p.M) - i0;
+                    GemmPacking.PackSlivers(p.A + i0 * p.ARowStride + pc * p.AColStride, p.ARowStride, p.AColStride,
+                        rows, kc, mr, 0, CeilDiv(rows, mr), packedA);
+                    MacroKernel(p, i0, rows, firstSliver, endSliver, kc, beta, packedA, bBlock, edgeTile);
                 }
             }
         }
 
-        if (threads == 1 || tiles == 1)
-            for (int t = 0; t < tiles; t++)
-                Tile(t);
+        int tiles = bands * columnParts;
+        if (tiles == 1)
+            Tile(0);
         else
             Parallel.For(0, tiles, new ParallelOptions { MaxDegreeOfParallelism = threads }, Tile);
+    }
+
+    /// <summary>
+    /// C[i0.., slivers firstSliver..endSliver] += one packed A block (rows × kc) times the B
+    /// slivers of one k block: the jr/ir loops around the micro-kernel.
+    /// </summary>
+    private static void MacroKernel(GemmProblem p, int i0, int rows, int firstSliver, int endSliver, int kc,
+        float beta, float* packedA, float* bBlock, float* edgeTile)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        for (int jr = firstSliver; jr < endSliver; jr++)
+        {
+            float* bSliver = bBlock + (nint)jr * nr * kc;
+            int j = jr * nr;
+            int width = Math.Min(nr, p.N - j);
+            for (int ir = 0; ir < rows; ir += mr)
+            {
+                float* aSliver = packedA + (nint)(ir / mr) * mr * kc;
+                int height = Math.Min(mr, rows - ir);
+                float* cTile = p.C + (i0 + ir) * p.Ldc + j;
+                if (height == mr && width == nr)
+                    TKernel.Run(kc, aSliver, bSliver, cTile, p.Ldc, p.Alpha, beta);
+                else
+                    RunEdgeTile(kc, aSliver, bSliver, cTile, p.Ldc, p.Alpha, beta, height, width, edgeTile);
+            }
+        }
     }
 
     /// <summary>

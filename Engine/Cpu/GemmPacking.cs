@@ -29,33 +29,44 @@ internal static unsafe class GemmPacking
     public static void PackSlivers(float* src, nint strideT, nint strideP, int count, int kc, int width,
         int firstSliver, int endSliver, float* dest)
     {
+        if (strideT == 1)
+        {
+            CopyRunsAlongT(src, strideP, count, kc, width, firstSliver, endSliver, dest);
+            return;
+        }
         for (int s = firstSliver; s < endSliver; s++)
         {
             int t0 = s * width;
-            int valid = Math.Min(width, count - t0);
-            float* sliver = dest + (nint)s * width * kc;
-            float* first = src + t0 * strideT;
-            if (strideT == 1)
-                CopyRunsAlongT(first, strideP, valid, kc, width, sliver);
-            else
-                TransposeRunsAlongP(first, strideT, valid, kc, width, sliver);
+            TransposeRunsAlongP(src + t0 * strideT, strideT, Math.Min(width, count - t0), kc, width,
+                dest + (nint)s * width * kc);
         }
     }
 
-    /// <summary>X's t index is contiguous in memory: each k step copies one run of <paramref name="valid"/> floats.</summary>
-    private static void CopyRunsAlongT(float* first, nint strideP, int valid, int kc, int width, float* sliver)
+    /// <summary>
+    /// X's t index is contiguous in memory: for each k step, the slivers' runs lie one after the
+    /// other, so walking p outside and slivers inside reads memory in long sequential streams
+    /// (the hardware prefetcher's favourite) instead of short hops one row apart.
+    /// </summary>
+    private static void CopyRunsAlongT(float* src, nint strideP, int count, int kc, int width,
+        int firstSliver, int endSliver, float* dest)
     {
         for (int p = 0; p < kc; p++)
         {
-            float* from = first + p * strideP;
-            float* to = sliver + (nint)p * width;
-            int t = 0;
-            for (; t + 4 <= valid; t += 4)
-                Vector128.Store(Vector128.Load(from + t), to + t);
-            for (; t < valid; t++)
-                to[t] = from[t];
-            for (; t < width; t++)
-                to[t] = 0;
+            float* row = src + p * strideP;
+            for (int s = firstSliver; s < endSliver; s++)
+            {
+                int t0 = s * width;
+                int valid = Math.Min(width, count - t0);
+                float* from = row + t0;
+                float* to = dest + (nint)s * width * kc + (nint)p * width;
+                int t = 0;
+                for (; t + 4 <= valid; t += 4)
+                    Vector128.Store(Vector128.Load(from + t), to + t);
+                for (; t < valid; t++)
+                    to[t] = from[t];
+                for (; t < width; t++)
+                    to[t] = 0;
+            }
         }
     }
 
@@ -63,7 +74,8 @@ internal static unsafe class GemmPacking
     /// X's p index is contiguous (strideP = 1) and t is strided: the sliver is the transpose of
     /// <paramref name="valid"/> rows of length kc. Four rows at a time go through 4×4 SSE transposes
     /// (four vector loads along p become four vector stores along t); leftover rows and the k tail
-    /// are copied one float at a time.
+    /// are copied one float at a time. Each row is only kc floats long, too short a stream for the
+    /// hardware prefetcher to learn, so the loop prefetches the next four rows itself.
     /// </summary>
     private static void TransposeRunsAlongP(float* first, nint strideT, int valid, int kc, int width, float* sliver)
     {
@@ -81,9 +93,17 @@ internal static unsafe class GemmPacking
     private static void TransposeFourRows(float* row0, nint strideT, int kc, int width, float* to)
     {
         float* row1 = row0 + strideT, row2 = row1 + strideT, row3 = row2 + strideT;
+        float* next = row3 + strideT;
         int p = 0;
         for (; p + 4 <= kc; p += 4)
         {
+            if ((p & 15) == 0) // once per 64-byte line; a prefetch past the matrix is harmless (never faults)
+            {
+                Sse.Prefetch0(next + p);
+                Sse.Prefetch0(next + strideT + p);
+                Sse.Prefetch0(next + 2 * strideT + p);
+                Sse.Prefetch0(next + 3 * strideT + p);
+            }
             // r_i = X[i, p..p+4); the result c_q = X[0..4, p+q].
             var r0 = Sse.LoadVector128(row0 + p);
             var r1 = Sse.LoadVector128(row1 + p);

@@ -12,7 +12,7 @@ public class CpuGemmBatchedTests
     [Theory]
     [InlineData(16, 9, 13, 8, false, true)]     // attention scores: Q·Kᵀ per head
     [InlineData(16, 9, 8, 13, false, false)]    // attention context: P·V per head
-    [InlineData(1, 70, 40, 260, true, false)]   // one large product
+    [InlineData(1, 70, 40, 400, true, false)]   // one large product, k > Kc
     [InlineData(3, 33, 65, 17, true, true)]
     public void EachMatrixMatchesTheReference(int batch, int m, int n, int k, bool transA, bool transB)
     {

@@ -5,7 +5,7 @@ namespace CudaBert.Tests.Gemm;
 /// <summary>
 /// <see cref="CpuGemm"/> against the float64 triple loop, for both micro-kernels, every transpose
 /// combination and shapes chosen to hit every edge of the blocking: 1, shapes below and just above
-/// the tile sizes (MR 6/12, NR 16/32), the block sizes (Mc 192, Kc 256) and the parallel path.
+/// the tile sizes (MR 6/12, NR 16/32), the block sizes (Mc 96, Kc 384) and the parallel path.
 /// </summary>
 public class CpuGemmTests
 {
@@ -18,8 +18,8 @@ public class CpuGemmTests
         { 63, 17, 7 },
         { 65, 129, 33 },
         { 129, 63, 65 },
-        { 12, 32, 257 },   // exactly one 512-bit tile, k crosses Kc
-        { 200, 100, 300 }, // rows cross Mc, k crosses Kc, large enough to run in parallel
+        { 12, 32, 385 },   // exactly one 512-bit tile, k split into two blocks
+        { 200, 100, 400 }, // rows cross Mc, k crosses Kc, large enough to run in parallel
     };
 
     private static readonly GemmKernelKind[] Kernels = [GemmKernelKind.Vector256, GemmKernelKind.Vector512];
@@ -43,14 +43,15 @@ public class CpuGemmTests
         foreach (var kernel in Kernels)
             foreach (bool transA in new[] { false, true })
                 foreach (bool transB in new[] { false, true })
-                    CheckOne(kernel, transA, transB, 37, 45, 270, alpha, beta, padding: 5);
+                    CheckOne(kernel, transA, transB, 37, 45, 400, alpha, beta, padding: 5); // k > Kc: beta applies once
     }
 
     [Fact]
-    public void ColumnsBeyondOneNcBlockAreComputed()
+    public void FewRowsAreSplitAcrossThreadsByColumns()
     {
+        // One sliver of rows but enough work to go parallel: the macro-tiles split N instead.
         foreach (var kernel in Kernels)
-            CheckOne(kernel, false, true, 3, 3100, 5, 1f, 0.5f, padding: 0);
+            CheckOne(kernel, false, true, 3, 3100, 120, 1f, 0.5f, padding: 0);
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public class CpuGemmTests
             var c = new float[m * n];
             Array.Fill(c, float.NaN);
             var (expected, tolerance) = GemmReference.Compute(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-            CpuGemm.Sgemm(kernel, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            CpuGemm.Sgemm(kernel, Environment.ProcessorCount, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
             GemmReference.AssertMatches(expected, tolerance, c, c, m, n, n, $"{kernel} NaN in C, beta 0");
         }
     }
@@ -119,7 +120,7 @@ public class CpuGemmTests
         float[] b = GemmReference.Random((transB ? n : k) * ldb, 12);
         float[] c = GemmReference.Random(m * ldc, 13), before = (float[])c.Clone();
         var (expected, tolerance) = GemmReference.Compute(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        CpuGemm.Sgemm(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        CpuGemm.Sgemm(kernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         GemmReference.AssertMatches(expected, tolerance, c, before, m, n, ldc,
             $"{kernel} transA={transA} transB={transB} m={m} n={n} k={k} alpha={alpha} beta={beta} padding={padding}");
     }
