@@ -3,7 +3,7 @@ namespace CudaBert.Model.Import.Onnx;
 /// <summary>
 /// A minimal reader of the protobuf wire format, enough to walk an ONNX file.
 /// <para>Why our own and not Google.Protobuf: ONNX needs a handful of messages and four wire types;
-/// this reader plus the message walkers is ~300 lines with no dependency, while Google.Protobuf
+/// this reader plus the message walkers is ~400 lines with no dependency, while Google.Protobuf
 /// would add a package to the library and generated code (from onnx.proto, via protoc, which is
 /// not installed here) that is ten times longer and that a learner cannot read in one sitting.</para>
 /// <para>The wire format: a message is a sequence of fields; each starts with a varint key
