@@ -16,16 +16,24 @@ public static class HuggingFaceModelFolder
 
     /// <summary>
     /// Creates <paramref name="folder"/> if needed. A folder that already has files is refused unless
-    /// <paramref name="overwrite"/>; then only the four files above are replaced, nothing else is deleted.
+    /// <paramref name="overwrite"/>; then only the files written are replaced, nothing else is deleted.
+    /// Call it before long work so a wrong folder fails at once; <see cref="Write"/> calls it too.
     /// </summary>
-    /// <exception cref="IOException">The folder is not empty and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string folder, BertConfig config, IEnumerable<ImportedTensor> parameters, IReadOnlyList<string> vocabulary, bool overwrite)
+    /// <exception cref="IOException">The folder is not empty and <paramref name="overwrite"/> is false, or it is a file.</exception>
+    public static void Prepare(string folder, bool overwrite)
     {
         if (File.Exists(folder))
             throw new IOException($"'{folder}' is a file, not a folder");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !overwrite)
             throw new IOException($"'{folder}' is not empty; choose an empty or new folder, or allow overwriting (--force)");
         Directory.CreateDirectory(folder);
+    }
+
+    /// <summary>Writes the four files into <paramref name="folder"/>, after <see cref="Prepare"/>.</summary>
+    /// <exception cref="IOException">The folder is not empty and <paramref name="overwrite"/> is false, or it is a file.</exception>
+    public static void Write(string folder, BertConfig config, IEnumerable<ImportedTensor> parameters, IReadOnlyList<string> vocabulary, bool overwrite)
+    {
+        Prepare(folder, overwrite);
 
         var weights = new SafetensorsWriter();
         weights.Metadata["format"] = "pt";

