@@ -1,16 +1,40 @@
 using CudaBert.Engine.Cpu;
+using CudaBert.Engine.Cuda;
 
 namespace CudaBert.Engine.Backends;
 
-/// <summary>The backend of each device. The CPU one always exists; a CUDA backend registers itself when a GPU is found.</summary>
+/// <summary>
+/// The backend of each device. The CPU one always exists; the CUDA one is opened on first use of
+/// <see cref="Device.Cuda"/> (the real GPU, or the software GPU when asked for: see
+/// <see cref="CudaDeviceSelection"/>), or registered explicitly with <see cref="Register"/>.
+/// </summary>
 public static class Backend
 {
     private static readonly IBackend?[] ByDevice = [CpuBackend.Instance, null];
+    private static readonly Lock Gate = new();
 
-    public static IBackend For(Device device) =>
-        ByDevice[(int)device] ?? throw new InvalidOperationException($"no backend is registered for device {device}");
+    public static IBackend For(Device device) => ByDevice[(int)device] ?? OpenOnFirstUse(device);
 
-    public static void Register(IBackend backend) => ByDevice[(int)backend.Device] = backend;
+    public static void Register(IBackend backend)
+    {
+        lock (Gate) ByDevice[(int)backend.Device] = backend;
+    }
 
-    public static bool IsAvailable(Device device) => ByDevice[(int)device] is not null;
+    /// <summary>Whether <paramref name="device"/> has a backend (for CUDA: trying to open the default device).</summary>
+    public static bool IsAvailable(Device device) => TryGet(device, out _, out _);
+
+    private static IBackend OpenOnFirstUse(Device device) =>
+        TryGet(device, out var backend, out string reason) ? backend : throw new InvalidOperationException($"no backend for device {device}: {reason}");
+
+    private static bool TryGet(Device device, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IBackend? backend, out string reason)
+    {
+        lock (Gate)
+        {
+            reason = "";
+            backend = ByDevice[(int)device];
+            if (backend is null && device == Device.Cuda && CudaBackend.TryCreateDefault(out var cuda, out reason))
+                ByDevice[(int)device] = backend = cuda;
+            return backend is not null;
+        }
+    }
 }

@@ -15,7 +15,7 @@ namespace CudaBert.Engine;
 /// </summary>
 public sealed partial class Tensor : IDisposable
 {
-    private readonly Storage storage;
+    private Storage storage;   // replaced only by MoveTo
     private bool requiresGrad;
     private bool disposed;
 

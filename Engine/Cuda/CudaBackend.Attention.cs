@@ -1,0 +1,51 @@
+using CudaBert.Kernels.Launch;
+
+namespace CudaBert.Engine.Cuda;
+
+// Matrix products, attention's softmax, and permutes: Kernels/bert/gemm_simt.cu, softmax.cu, permute.cu.
+public sealed partial class CudaBackend
+{
+    /// <summary>The register-tiled SIMT kernel (fp32 FMA), batches along the grid's z.</summary>
+    public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
+    {
+        RequireFloat32(nameof(Gemm), a, b, c);
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (k == 0) { Scale(c, beta, c); return; }   // an empty sum: C = β·C
+        GemmKernels.Simt(Gpu, transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
+    }
+
+    /// <summary>Scores [B, …, Sk] are rows of Sk; the [B, Sk] mask row of score row r is r / (rows / B).</summary>
+    public void ScaledMaskedSoftmax(Tensor scores, Tensor? mask, double scale, Tensor probs)
+    {
+        const string primitive = nameof(ScaledMaskedSoftmax);
+        RequireFloat32(primitive, scores, mask, probs);
+        if (scores.NumElements == 0) return;
+        int cols = scores.Shape.Last, rows = Rows32(scores.NumElements / cols, primitive);
+        int rowsPerBatch = mask is null ? rows : rows / scores.Shape[0];
+        SoftmaxKernels.Forward(Gpu, Ptr(scores, primitive), PtrOrNull(mask, primitive), Ptr(probs, primitive), rows, cols, rowsPerBatch, (float)scale);
+    }
+
+    public void ScaledMaskedSoftmaxBackward(Tensor probs, Tensor dprobs, double scale, Tensor dscores)
+    {
+        const string primitive = nameof(ScaledMaskedSoftmaxBackward);
+        RequireFloat32(primitive, probs, dprobs, dscores);
+        if (probs.NumElements == 0) return;
+        int cols = probs.Shape.Last;
+        SoftmaxKernels.Backward(Gpu, Ptr(probs, primitive), Ptr(dprobs, primitive), Ptr(dscores, primitive),
+            Rows32(probs.NumElements / cols, primitive), cols, (float)scale);
+    }
+
+    /// <summary>Any permutation that is one swap of two adjacent blocks of axes (see <see cref="AxisBlockSwap"/>), for 4-byte elements.</summary>
+    public void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y)
+    {
+        const string primitive = nameof(Permute);
+        if (x.DType.SizeInBytes() != 4)
+            throw NoKernel(primitive, $"the permute kernel moves 4-byte elements, got {x.DType} {x.Shape}");
+        if (x.NumElements == 0) return;
+        var swap = AxisBlockSwap.Of(x.Shape, axes)
+            ?? throw NoKernel($"{primitive} [{string.Join(", ", axes.ToArray())}] of {x.Shape}", "only a swap of two adjacent blocks of axes has a kernel");
+        if (swap.P == 1 || swap.Q == 1) { Copy(x, y); return; }
+        PermuteKernels.SwapAxes12(Gpu, Ptr(x, primitive), Ptr(y, primitive),
+            Rows32(swap.A, primitive), Rows32(swap.P, primitive), Rows32(swap.Q, primitive), Rows32(swap.D, primitive));
+    }
+}

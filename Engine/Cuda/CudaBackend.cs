@@ -1,0 +1,142 @@
+using System.Diagnostics.CodeAnalysis;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Memory;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Launch;
+
+namespace CudaBert.Engine.Cuda;
+
+/// <summary>
+/// The CUDA implementation of <see cref="IBackend"/>: each primitive launches our PTX kernels
+/// (Kernels/bert/*.cu through the launchers of <c>CudaBert.Kernels.Launch</c>) on one device, in
+/// order on its default stream. Memory comes from a <see cref="CachingAllocator"/>, scratch
+/// space (workspaces of two-pass reductions) too. float32 only; a primitive that has no kernel
+/// throws <see cref="NotSupportedException"/> naming it — nothing falls back to the CPU.
+/// One partial-class file per family of primitives, as the CPU backend.
+/// </summary>
+public sealed partial class CudaBackend : IBackend
+{
+    public CudaBackend(ICudaDevice device)
+    {
+        Gpu = device;
+        Allocator = new CachingAllocator(device);
+    }
+
+    /// <summary>The device the kernels run on (the real driver or the software GPU).</summary>
+    public ICudaDevice Gpu { get; }
+
+    public CachingAllocator Allocator { get; }
+
+    public Device Device => Device.Cuda;
+
+    /// <summary>The backend <see cref="Device.Cuda"/> tensors use now, opening the default device on first use (see <see cref="CudaDeviceSelection"/>).</summary>
+    public static CudaBackend Current => (CudaBackend)Backend.For(Device.Cuda);
+
+    /// <summary>Opens the default device for <see cref="Device.Cuda"/>; false with the reason when there is none.</summary>
+    public static bool TryCreateDefault([NotNullWhen(true)] out CudaBackend? backend, out string reason)
+    {
+        backend = CudaDeviceSelection.TryOpenDefault(out var device, out reason) ? new CudaBackend(device) : null;
+        return backend is not null;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="device"/> the one <see cref="Device.Cuda"/> tensors are created on from
+    /// now on (e.g. a software GPU with the sanitizer on). Tensors made before keep their memory on
+    /// the previous device; mixing them with new ones is refused.
+    /// </summary>
+    public static CudaBackend Use(ICudaDevice device)
+    {
+        var backend = new CudaBackend(device);
+        Backend.Register(backend);
+        return backend;
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    public Storage Allocate(long byteLength) => new CudaStorage(Allocator, byteLength);
+
+    public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination)
+    {
+        if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)));
+    }
+
+    public void CopyToHost(Tensor source, Span<byte> destination)
+    {
+        if (destination.Length > 0) Gpu.CopyToHost(Ptr(source, nameof(CopyToHost)), destination);
+    }
+
+    public void Copy(Tensor source, Tensor destination)
+    {
+        if (source.ByteLength > 0) Gpu.CopyDeviceToDevice(Ptr(source, nameof(Copy)), Ptr(destination, nameof(Copy)), source.ByteLength);
+    }
+
+    /// <summary>Zero is a memset; another float value is a zero memset plus the value as a broadcast bias (the bias-add kernel over [n, 1]).</summary>
+    public void Fill(Tensor x, double value)
+    {
+        if (x.NumElements == 0) return;
+        var pointer = Ptr(x, nameof(Fill));
+        Gpu.Memset(pointer, 0, x.ByteLength);
+        if (value == 0) return;
+        RequireFloat32($"{nameof(Fill)} with {value} (integer tensors can only be zero-filled)", x);
+        using var bias = Scratch(sizeof(float));
+        Gpu.CopyToDevice<float>([(float)value], bias.Pointer);
+        BiasKernels.Add(Gpu, pointer, bias.Pointer, pointer, Rows32(x.NumElements, nameof(Fill)), 1);
+    }
+
+    public void Cast(Tensor source, Tensor destination)
+    {
+        if (source.DType == destination.DType) { Copy(source, destination); return; }
+        throw NoKernel($"Cast {source.DType}→{destination.DType}", "there is no conversion kernel yet; convert on the CPU before moving the tensor");
+    }
+
+    // ---- helpers shared by the partial files ------------------------------------------------------
+
+    /// <summary>The device address of <paramref name="t"/>, checking that it lives on this backend's device.</summary>
+    DevicePtr Ptr(Tensor t, string primitive = "")
+    {
+        if (t.Storage is not CudaStorage storage)
+            throw new ArgumentException($"{primitive}: tensor {t.Shape} {t.DType} is on {t.Device}, not on the CUDA device");
+        if (storage.Allocator != Allocator)
+            throw new ArgumentException($"{primitive}: tensor {t.Shape} {t.DType} was created on another CUDA device than {Gpu.Info.Name} (CudaBackend.Use was called since)");
+        return storage.Pointer;
+    }
+
+    DevicePtr PtrOrNull(Tensor? t, string primitive) => t is null ? DevicePtr.Null : Ptr(t, primitive);
+
+    static void RequireFloat32(string primitive, params Tensor?[] tensors)
+    {
+        foreach (var t in tensors)
+            if (t is not null && t.DType != DType.Float32)
+                throw NoKernel(primitive, $"the CUDA kernels are float32 only, got a {t.DType} tensor {t.Shape}");
+    }
+
+    static void RequireInt32(string primitive, Tensor ids)
+    {
+        if (ids.DType != DType.Int32)
+            throw NoKernel(primitive, $"the CUDA kernels take Int32 indices, got {ids.DType} {ids.Shape}; convert them with To(DType.Int32) on the CPU first");
+    }
+
+    static NotSupportedException NoKernel(string primitive, string why) =>
+        new($"CUDA backend: {primitive} is not supported: {why}.");
+
+    /// <summary>A kernel's 32-bit extent, or an error naming the primitive.</summary>
+    static int Rows32(long value, string primitive) =>
+        value <= int.MaxValue ? (int)value : throw NoKernel(primitive, $"{value} exceeds the kernel's 32-bit indexing");
+
+    /// <summary>Scratch device memory for one primitive, returned to the allocator when disposed (stream-ordered: safe at once).</summary>
+    Workspace Scratch(long bytes) => new(Allocator, Allocator.Rent(bytes));
+
+    readonly struct Workspace(CachingAllocator allocator, DeviceBlock block) : IDisposable
+    {
+        public DevicePtr Pointer => block.Pointer;
+        public void Dispose() => allocator.Return(block);
+    }
+
+    /// <summary>Reads one unmanaged value back from the device (synchronizes).</summary>
+    T Read<T>(DevicePtr pointer) where T : unmanaged
+    {
+        Span<T> value = stackalloc T[1];
+        Gpu.CopyToHost(pointer, value);
+        return value[0];
+    }
+}
