@@ -8,7 +8,8 @@ namespace CudaBert.Engine.Nn;
 public sealed class Dropout(double p, ulong seed) : Module
 {
     public double P { get; } = p;
-    public ulong Seed { get; } = seed;
+    /// <summary>The Philox key of this layer's masks (settable so a resumed run can restore it).</summary>
+    public ulong Seed { get; set; } = seed;
 
     /// <summary>Position in the Philox stream where the next mask starts.</summary>
     public ulong Offset { get; set; }

@@ -58,6 +58,41 @@ public sealed class AdamW : IDisposable
     /// <summary>The step count of a parameter (0 before its first update).</summary>
     public long StepCount(Tensor parameter) => states.TryGetValue(parameter, out var s) ? s.Step : 0;
 
+    /// <summary>
+    /// A parameter's optimizer state for checkpoints: its moments (owned by the optimizer: do not
+    /// dispose) and step count; false before the parameter's first update.
+    /// </summary>
+    public bool TryGetState(Tensor parameter, out Tensor expAvg, out Tensor expAvgSq, out long step)
+    {
+        bool found = states.TryGetValue(parameter, out var state);
+        (expAvg, expAvgSq, step) = found ? (state!.ExpAvg, state.ExpAvgSq, state.Step) : (null!, null!, 0);
+        return found;
+    }
+
+    /// <summary>Restores a parameter's state saved with <see cref="TryGetState"/> (values are copied).</summary>
+    public void SetState(Tensor parameter, Tensor expAvg, Tensor expAvgSq, long step)
+    {
+        if (!Groups.Any(g => g.Parameters.Contains(parameter, ReferenceEqualityComparer.Instance)))
+            throw new ArgumentException($"parameter {parameter.Shape} is in no group of this optimizer");
+        if (expAvg.Shape != parameter.Shape || expAvgSq.Shape != parameter.Shape)
+            throw new ArgumentException($"optimizer state shapes {expAvg.Shape} / {expAvgSq.Shape} do not match the parameter {parameter.Shape}");
+        if (states.Remove(parameter, out var old))
+        {
+            old.ExpAvg.Dispose();
+            old.ExpAvgSq.Dispose();
+        }
+        states[parameter] = new State(CopyLike(expAvg, parameter), CopyLike(expAvgSq, parameter)) { Step = step };
+    }
+
+    /// <summary>A copy of <paramref name="source"/> with the dtype and device of <paramref name="like"/>, owned by the caller.</summary>
+    private static Tensor CopyLike(Tensor source, Tensor like)
+    {
+        var converted = source.DType == like.DType ? source : source.To(like.DType);
+        var copy = converted.To(like.Device).Keep();
+        if (!ReferenceEquals(converted, source)) converted.Dispose();
+        return copy;
+    }
+
     public void Dispose()
     {
         foreach (var s in states.Values)

@@ -1,24 +1,32 @@
 namespace CudaBert.Model.Metrics;
 
 /// <summary>
-/// The evaluation of a two-task model: intent (sentence) scores, slot (entity) scores and the
-/// sentence-level exact-frame accuracy — the share of sentences whose intent is right and whose
-/// every slot tag is right (JointBERT's "sementic frame accuracy").
+/// The evaluation of a two-task model over examples that may each carry either task's labels:
+/// intent (sentence) scores over the examples with a gold intent, slot (entity) scores over those
+/// with gold tags, and the exact-frame accuracy — the share of examples with both whose intent is
+/// right and whose every tag is right (JointBERT's "semantic frame accuracy"). A part is null when no
+/// example carries what it needs.
 /// </summary>
-public sealed record JointScores(ClassificationScores Intent, EntityScores Slots, double SentenceAccuracy, int Examples)
+public sealed record JointScores(ClassificationScores? Intent, EntityScores? Slots, double? SentenceAccuracy, int Examples)
 {
     public static JointScores Compute(
-        IReadOnlyList<string> goldIntents, IReadOnlyList<string> predictedIntents,
-        IReadOnlyList<IReadOnlyList<string>> goldTags, IReadOnlyList<IReadOnlyList<string>> predictedTags)
+        IReadOnlyList<string?> goldIntents, IReadOnlyList<string> predictedIntents,
+        IReadOnlyList<IReadOnlyList<string>?> goldTags, IReadOnlyList<IReadOnlyList<string>> predictedTags)
     {
-        if (goldIntents.Count != goldTags.Count)
-            throw new ArgumentException($"{goldIntents.Count} intents but {goldTags.Count} tag sequences");
-        var intent = ClassificationScores.Compute(goldIntents, predictedIntents);
-        var slots = EntityScores.Compute(goldTags, predictedTags);
-        int frames = 0;
-        for (int i = 0; i < goldIntents.Count; i++)
-            if (goldIntents[i] == predictedIntents[i] && goldTags[i].SequenceEqual(predictedTags[i]))
-                frames++;
-        return new JointScores(intent, slots, (double)frames / goldIntents.Count, goldIntents.Count);
+        int n = goldIntents.Count;
+        if (predictedIntents.Count != n || goldTags.Count != n || predictedTags.Count != n)
+            throw new ArgumentException($"{n} gold intents, {predictedIntents.Count} predicted intents, {goldTags.Count} gold and {predictedTags.Count} predicted tag sequences: all must match");
+
+        var withIntent = Enumerable.Range(0, n).Where(i => goldIntents[i] is not null).ToArray();
+        var withTags = Enumerable.Range(0, n).Where(i => goldTags[i] is not null).ToArray();
+        var withBoth = withIntent.Intersect(withTags).ToArray();
+
+        var intent = withIntent.Length == 0 ? null
+            : ClassificationScores.Compute(withIntent.Select(i => goldIntents[i]!).ToArray(), withIntent.Select(i => predictedIntents[i]).ToArray());
+        var slots = withTags.Length == 0 ? null
+            : EntityScores.Compute(withTags.Select(i => goldTags[i]!).ToArray(), withTags.Select(i => predictedTags[i]).ToArray());
+        double? frames = withBoth.Length == 0 ? null
+            : (double)withBoth.Count(i => goldIntents[i] == predictedIntents[i] && goldTags[i]!.SequenceEqual(predictedTags[i])) / withBoth.Length;
+        return new JointScores(intent, slots, frames, n);
     }
 }

@@ -71,7 +71,22 @@ public class ScoreTests
             Seqs(["B-A", "O"], ["O"], ["I-B"]));
         // Sentence 0 fully right; 1 has the wrong intent; 2 has the right entity (I-B after the
         // start is read as B-B) but a different tag string, so the frame is not exact.
-        Assert.Equal(1.0 / 3, scores.SentenceAccuracy, 12);
-        Assert.Equal(1.0, scores.Slots.Overall.F1, 12);
+        Assert.Equal(1.0 / 3, scores.SentenceAccuracy!.Value, 12);
+        Assert.Equal(1.0, scores.Slots!.Overall.F1, 12);
+        Assert.Equal(2.0 / 3, scores.Intent!.Accuracy, 12);
+    }
+
+    [Fact]
+    public void EachPartUsesOnlyTheExamplesThatCarryItsLabels()
+    {
+        // Example 0 has only an intent, 1 only tags, 2 both.
+        var scores = JointScores.Compute(
+            ["x", null, "y"], ["x", "x", "z"],
+            [null, ["B-A"], ["O"]],
+            Seqs(["O"], ["O"], ["O"]));
+        Assert.Equal(0.5, scores.Intent!.Accuracy, 12);   // examples 0 (right) and 2 (wrong)
+        Assert.Equal(0.0, scores.Slots!.Overall.Recall, 12); // example 1's entity is missed
+        Assert.Equal(0.0, scores.SentenceAccuracy!.Value, 12); // example 2: wrong intent
+        Assert.Null(JointScores.Compute([null], ["x"], [["O"]], Seqs(["O"])).Intent);
     }
 }

@@ -1,0 +1,70 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Autograd;
+using CudaBert.Model.Bert;
+using CudaBert.Model.Data;
+using CudaBert.Model.Training;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Model.Inference;
+
+/// <summary>Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch.</summary>
+public static class TwoTaskPredictor
+{
+    public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32, Device device = Device.Cpu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        try
+        {
+            using var noGrad = GradMode.NoGrad();
+            var predictions = new List<TwoTaskPrediction>(examples.Count);
+            for (int start = 0; start < examples.Count; start += batchSize)
+            {
+                using var scope = Tensor.Scope();
+                var slice = examples.Skip(start).Take(batchSize).ToArray();
+                // Labels are not needed to predict: collate without them so unknown labels cannot fail here.
+                var unlabelled = slice.Select(e => e with { SentenceLabel = null, Tags = null }).ToArray();
+                using var batch = collator.Collate(unlabelled, device);
+                var output = model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                float[] sentence = output.SentenceLogits.ToArray<float>();
+                float[] tokens = output.TokenLogits.ToArray<float>();
+                int classes = model.NumSentenceLabels, tags = model.NumTokenLabels, seq = batch.SequenceLength;
+                for (int b = 0; b < slice.Length; b++)
+                {
+                    var row = sentence.AsSpan(b * classes, classes);
+                    int best = ArgMax(row);
+                    double probability = Softmax(row, best);
+                    var encoding = batch.Encodings[b];
+                    var tokenPredictions = new int[encoding.Length];
+                    for (int s = 0; s < encoding.Length; s++)
+                        tokenPredictions[s] = ArgMax(tokens.AsSpan((b * seq + s) * tags, tags));
+                    int[] words = TokenClassification.WordPredictions(encoding, tokenPredictions, slice[b].Words.Length);
+                    string[] wordTags = words.Select(w => w < 0 ? "O" : collator.TokenLabels[w]).ToArray();
+                    predictions.Add(new TwoTaskPrediction(collator.SentenceLabels[best], probability, wordTags, encoding));
+                }
+            }
+            return predictions;
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>softmax(values)[index], computed stably in double.</summary>
+    static double Softmax(ReadOnlySpan<float> values, int index)
+    {
+        double max = values[ArgMax(values)], sum = 0;
+        foreach (float v in values) sum += Math.Exp(v - max);
+        return Math.Exp(values[index] - max) / sum;
+    }
+}

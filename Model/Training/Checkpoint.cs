@@ -1,0 +1,150 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CudaBert.Engine;
+using CudaBert.Engine.IO;
+using CudaBert.Engine.Nn;
+using CudaBert.Engine.Optim;
+using CudaBert.Model.Bert;
+using CudaBert.Model.Data;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// A checkpoint is a Hugging Face-style folder:
+/// <list type="bullet">
+/// <item><c>config.json</c> — the BERT config plus both label maps (<c>sentence_id2label</c>,
+/// <c>token_id2label</c>); <c>model.safetensors</c> — every parameter under its Hugging Face name
+/// (<c>transformers</c>' <c>BertModel.from_pretrained</c> reads the encoder);</item>
+/// <item><c>vocab.txt</c>, <c>tokenizer.json</c> — copied from the pretrained model;
+/// <c>sentence_labels.txt</c>, <c>token_labels.txt</c> — the label sets, one per line, in id order;</item>
+/// <item>for resuming: <c>optimizer.safetensors</c> (AdamW moments, <c>exp_avg.NAME</c> /
+/// <c>exp_avg_sq.NAME</c>, step counts in the metadata) and <c>trainer_state.json</c>.</item>
+/// </list>
+/// Writes are atomic: the folder is written under a temporary name and renamed into place, so a run
+/// killed mid-write leaves the previous checkpoint intact and never a half-written one.
+/// </summary>
+public static class Checkpoint
+{
+    public const string SentenceLabelsFile = "sentence_labels.txt";
+    public const string TokenLabelsFile = "token_labels.txt";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "trainer_state.json";
+    static readonly string[] TokenizerFiles = ["vocab.txt", "tokenizer.json"];
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Save(string folder, MultiTaskBert model, LabelSet sentenceLabels, LabelSet tokenLabels,
+        string tokenizerFolder, AdamW? optimizer = null, TrainerState? state = null)
+    {
+        string full = Path.GetFullPath(folder);
+        string temporary = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            model.SaveTo(temporary);
+            AddLabelMaps(Path.Combine(temporary, "config.json"), sentenceLabels, tokenLabels);
+            sentenceLabels.WriteFile(Path.Combine(temporary, SentenceLabelsFile));
+            tokenLabels.WriteFile(Path.Combine(temporary, TokenLabelsFile));
+            foreach (string file in TokenizerFiles)
+            {
+                string source = Path.Combine(tokenizerFolder, file);
+                if (File.Exists(source)) File.Copy(source, Path.Combine(temporary, file));
+            }
+            if (optimizer is not null) SaveOptimizer(Path.Combine(temporary, OptimizerFile), model, optimizer);
+            if (state is not null) File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, Json));
+            Replace(temporary, full);
+        }
+        catch
+        {
+            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Moves the finished temporary folder into place; an existing checkpoint is removed only after that.</summary>
+    static void Replace(string temporary, string folder)
+    {
+        string? old = null;
+        if (Directory.Exists(folder))
+        {
+            old = $"{folder}.old-{Guid.NewGuid():N}";
+            Directory.Move(folder, old);
+        }
+        Directory.Move(temporary, folder);
+        if (old is not null) Directory.Delete(old, recursive: true);
+    }
+
+    static void AddLabelMaps(string configPath, LabelSet sentenceLabels, LabelSet tokenLabels)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["sentence_id2label"] = IdToLabel(sentenceLabels);
+        config["token_id2label"] = IdToLabel(tokenLabels);
+        File.WriteAllText(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static JsonObject IdToLabel(LabelSet labels)
+    {
+        var map = new JsonObject();
+        for (int i = 0; i < labels.Count; i++) map[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = labels[i];
+        return map;
+    }
+
+    static void SaveOptimizer(string path, Module model, AdamW optimizer)
+    {
+        var tensors = new List<(string, Tensor)>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var (name, parameter) in model.NamedParameters())
+        {
+            if (!optimizer.TryGetState(parameter, out var expAvg, out var expAvgSq, out long step)) continue;
+            tensors.Add(($"exp_avg.{name}", expAvg));
+            tensors.Add(($"exp_avg_sq.{name}", expAvgSq));
+            metadata[$"step.{name}"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        SafetensorsTensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>Restores the optimizer moments saved with the model.</summary>
+    public static void LoadOptimizer(string folder, Module model, AdamW optimizer)
+    {
+        string path = Path.Combine(folder, OptimizerFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{folder} has no optimizer state ({OptimizerFile}): it cannot be resumed", path);
+        using var scope = Tensor.Scope();
+        using var file = SafetensorsFile.Open(path);
+        var parameters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        foreach (var (key, value) in file.Metadata)
+        {
+            if (!key.StartsWith("step.", StringComparison.Ordinal)) continue;
+            string name = key["step.".Length..];
+            if (!parameters.TryGetValue(name, out var parameter))
+                throw new InvalidDataException($"{path}: optimizer state for '{name}', which the model does not have");
+            var expAvg = file.Read($"exp_avg.{name}", parameter.DType);
+            var expAvgSq = file.Read($"exp_avg_sq.{name}", parameter.DType);
+            optimizer.SetState(parameter, expAvg, expAvgSq, long.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    public static TrainerState LoadState(string folder)
+    {
+        string path = Path.Combine(folder, StateFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{folder} has no {StateFile}: it is a model, not a resumable checkpoint", path);
+        try
+        {
+            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json)
+                   ?? throw new JsonException("empty state");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public static (LabelSet Sentence, LabelSet Tokens) LoadLabels(string folder) =>
+        (LabelSet.ReadFile(Path.Combine(folder, SentenceLabelsFile)), LabelSet.ReadFile(Path.Combine(folder, TokenLabelsFile)));
+
+    /// <summary>Every dropout layer of a model with its dotted path (for saving and restoring Philox offsets).</summary>
+    public static IEnumerable<(string Name, Dropout Dropout)> Dropouts(Module module, string prefix = "")
+    {
+        if (module is Dropout dropout) yield return (prefix, dropout);
+        foreach (var (name, child) in module.NamedChildren())
+            foreach (var inner in Dropouts(child, prefix.Length == 0 ? name : $"{prefix}.{name}"))
+                yield return inner;
+    }
+}

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using CudaBert.Engine;
+using CudaBert.Engine.Optim;
+using CudaBert.Model.Bert;
+using CudaBert.Model.Data;
+using CudaBert.Model.Inference;
+using CudaBert.Model.Metrics;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// Fine-tunes a <see cref="MultiTaskBert"/> on two-task examples with every strategy of
+/// <see cref="TrainingOptions"/>: task loss weights, per-group learning rates, freeze rules, task
+/// schedules, oversampling, length bucketing, warmup + linear decay, clipping and gradient
+/// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
+/// bit-identically on the CPU.
+/// </summary>
+/// <remarks>
+/// One optimizer step = <see cref="TrainingOptions.GradientAccumulation"/> batches. The task schedule,
+/// the freeze rules and the learning-rate schedule are evaluated at the optimizer step about to be
+/// taken. A batch that carries no label of any task active at that step is skipped (and counted).
+/// </remarks>
+public sealed class MultiTaskTrainer : IDisposable
+{
+    readonly MultiTaskBert _model;
+    readonly BatchCollator _collator;
+    readonly TrainingOptions _options;
+    readonly IReadOnlyList<TwoTaskExample> _train;
+    readonly IReadOnlyList<TwoTaskExample>? _dev;
+    readonly string _tokenizerFolder;
+    readonly ISampler _sampler;
+    readonly FreezeController _freeze;
+    readonly TaskSchedule _schedule;
+    readonly AdamW _optimizer;
+    readonly LinearWarmupSchedule _learningRate;
+    readonly List<ITrainingObserver> _observers = [];
+    readonly int[] _tokenCounts;
+    TrainerState _state;
+
+    public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
+        IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder)
+    {
+        options = options.Validated();
+        if (train.Count == 0) throw new ArgumentException("no training examples");
+        _model = model;
+        _collator = collator;
+        _options = options;
+        _train = train;
+        _dev = dev is { Count: > 0 } ? dev : null;
+        _tokenizerFolder = tokenizerFolder;
+        _schedule = options.Schedule;
+        _freeze = new FreezeController(model, options.FreezeRules);
+        _sampler = options.Oversample.Count == 2
+            ? new WeightedRandomSampler(TaskOversampling.ExampleWeights(train, options.Oversample[0], options.Oversample[1]), train.Count, options.Seed)
+            : new ShuffleSampler(train.Count, options.Seed);
+        _tokenCounts = options.LengthBucketing ? train.Select(collator.TokenCount).ToArray() : [];
+        _optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
+        TotalSteps = options.Epochs * StepsPerEpoch(0);
+        _learningRate = new LinearWarmupSchedule((int)Math.Round(options.WarmupRatio * TotalSteps), TotalSteps);
+        _state = new TrainerState { Options = options };
+    }
+
+    public int TotalSteps { get; }
+
+    /// <summary>Stops <see cref="Run"/> between two optimizer steps (e.g. on Ctrl+C) with an <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken Cancellation { get; set; }
+    public AdamW Optimizer => _optimizer;
+    public TrainerState State => _state;
+
+    public MultiTaskTrainer Observe(ITrainingObserver observer)
+    {
+        _observers.Add(observer);
+        return this;
+    }
+
+    /// <summary>Continues from a checkpoint written by this trainer (same options and data).</summary>
+    public void ResumeFrom(string checkpoint)
+    {
+        var state = Checkpoint.LoadState(checkpoint);
+        Checkpoint.LoadOptimizer(checkpoint, _model, _optimizer);
+        var dropouts = Checkpoint.Dropouts(_model).ToDictionary(d => d.Name, d => d.Dropout);
+        foreach (var (name, stream) in state.Dropouts)
+        {
+            if (!dropouts.TryGetValue(name, out var dropout))
+                throw new InvalidDataException($"{checkpoint}: dropout layer '{name}' is not in the model");
+            (dropout.Seed, dropout.Offset) = (stream.Seed, stream.Offset);
+        }
+        _state = state with { Options = _options };
+    }
+
+    int StepsPerEpoch(int epoch) => (Batches(epoch).Count + _options.GradientAccumulation - 1) / _options.GradientAccumulation;
+
+    List<int[]> Batches(int epoch)
+    {
+        int[] order = _sampler.EpochOrder(epoch);
+        return _options.LengthBucketing
+            ? LengthBucketing.Batches(order, i => _tokenCounts[i], _options.BatchSize, windowBatches: 50, DeterministicRandom.For(_options.Seed, 3, (ulong)epoch))
+            : LengthBucketing.Consecutive(order, _options.BatchSize);
+    }
+
+    /// <summary>
+    /// Trains until the last epoch, or until <paramref name="stopAfterSteps"/> optimizer steps have
+    /// been taken in this call (then the state is checkpointed as if the run had been interrupted).
+    /// </summary>
+    public TrainingResult Run(int? stopAfterSteps = null)
+    {
+        var clock = Stopwatch.StartNew();
+        double elapsedBefore = _state.ElapsedSeconds;
+        var history = new List<StepRecord>();
+        EvaluationRecord? lastEvaluation = null;
+        int stepsThisCall = 0, examplesSinceLog = 0;
+        double lastLogTime = 0;
+        _model.Train();
+
+        for (int epoch = _state.Epoch; epoch < _options.Epochs; epoch++)
+        {
+            var batches = Batches(epoch);
+            int first = epoch == _state.Epoch ? _state.BatchInEpoch : 0;
+            for (int b = first; b < batches.Count; b += _options.GradientAccumulation)
+            {
+                Cancellation.ThrowIfCancellationRequested();
+                int step = _state.OptimizerStep;
+                _freeze.Apply(step, epoch);
+                var tasks = _schedule.ActiveTasks(step, epoch);
+                double lossSum = 0, sentenceSum = 0, tokenSum = 0;
+                int sentenceBatches = 0, tokenBatches = 0, used = 0, examples = 0;
+                int end = Math.Min(b + _options.GradientAccumulation, batches.Count);
+                int accumulated = end - b;
+                for (int micro = b; micro < end; micro++)
+                {
+                    using var scope = Tensor.Scope();
+                    var slice = batches[micro].Select(i => _train[i]).ToArray();
+                    using var batch = _collator.Collate(slice);
+                    var sentenceLabels = tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null;
+                    var tokenLabels = tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null;
+                    if (!HasLabel(sentenceLabels) && !HasLabel(tokenLabels))
+                    {
+                        _state = _state with { SkippedBatches = _state.SkippedBatches + 1 };
+                        continue;
+                    }
+                    var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                    var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight);
+                    var scaled = accumulated == 1 ? loss.Total : Ops.Scale(loss.Total, 1.0 / accumulated);
+                    scaled.Backward();
+                    lossSum += loss.Total.Item();
+                    if (loss.SentenceLoss is not null) { sentenceSum += loss.SentenceLoss.Item(); sentenceBatches++; }
+                    if (loss.TokenLoss is not null) { tokenSum += loss.TokenLoss.Item(); tokenBatches++; }
+                    used++;
+                    examples += slice.Length;
+                }
+
+                double? norm = null;
+                if (used > 0)
+                {
+                    if (_options.MaxGradNorm > 0)
+                        norm = GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm);
+                    _learningRate.Apply(_optimizer, step);
+                    _optimizer.Step();
+                }
+                _optimizer.ZeroGrad();
+                _state = _state with
+                {
+                    Epoch = end >= batches.Count ? epoch + 1 : epoch,
+                    BatchInEpoch = end >= batches.Count ? 0 : end,
+                    OptimizerStep = step + 1,
+                    ElapsedSeconds = elapsedBefore + clock.Elapsed.TotalSeconds,
+                };
+                stepsThisCall++;
+
+                examplesSinceLog += examples;
+                double now = clock.Elapsed.TotalSeconds;
+                var record = new StepRecord(step, epoch, used == 0 ? double.NaN : lossSum / used,
+                    sentenceBatches == 0 ? null : sentenceSum / sentenceBatches, tokenBatches == 0 ? null : tokenSum / tokenBatches,
+                    _optimizer.Groups[0].LearningRate, norm, examples, examplesSinceLog / Math.Max(now - lastLogTime, 1e-9),
+                    _state.ElapsedSeconds, TotalSteps);
+                examplesSinceLog = 0;
+                lastLogTime = now;
+                history.Add(record);
+                foreach (var o in _observers) o.OnStep(record);
+
+                bool epochDone = end >= batches.Count;
+                if (_options.EvalEverySteps > 0 && (step + 1) % _options.EvalEverySteps == 0 && !epochDone)
+                    lastEvaluation = Evaluate(step, epoch);
+                if (epochDone)
+                {
+                    lastEvaluation = Evaluate(step, epoch);
+                    SaveCheckpoint();
+                }
+                if (stopAfterSteps is int limit && stepsThisCall >= limit)
+                {
+                    if (!epochDone) SaveCheckpoint();
+                    return Result(history, lastEvaluation, clock);
+                }
+            }
+        }
+        return Result(history, lastEvaluation, clock);
+    }
+
+    TrainingResult Result(List<StepRecord> history, EvaluationRecord? evaluation, Stopwatch clock)
+    {
+        double seconds = clock.Elapsed.TotalSeconds;
+        int examples = history.Sum(h => h.Examples);
+        return new TrainingResult(_state.OptimizerStep, _state.Epoch, _state.ElapsedSeconds, examples / Math.Max(seconds, 1e-9),
+            history, evaluation, _state.SkippedBatches);
+    }
+
+    static bool HasLabel(Tensor? labels) => labels is not null && labels.ToArray<long>().Any(l => l != MultiTaskBert.IgnoreIndex);
+
+    EvaluationRecord? Evaluate(int step, int epoch)
+    {
+        if (_dev is null) return null;
+        var scores = Evaluate(_model, _collator, _dev, _options.BatchSize);
+        var record = new EvaluationRecord(step, epoch, scores, _state.ElapsedSeconds);
+        foreach (var o in _observers) o.OnEvaluation(record);
+        return record;
+    }
+
+    /// <summary>Predicts every example and scores the predictions against the examples' labels.</summary>
+    public static JointScores Evaluate(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
+    {
+        var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize);
+        return JointScores.Compute(
+            examples.Select(e => e.SentenceLabel).ToArray(), predictions.Select(p => p.SentenceLabel).ToArray(),
+            examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());
+    }
+
+    /// <summary>The checkpoint folder of a run: <c>OUT/checkpoint</c>.</summary>
+    public static string CheckpointFolder(string output) => Path.Combine(output, "checkpoint");
+
+    void SaveCheckpoint()
+    {
+        if (_options.Out is null) return;
+        var state = _state with { Dropouts = Checkpoint.Dropouts(_model).ToDictionary(d => d.Name, d => new DropoutStream(d.Dropout.Seed, d.Dropout.Offset)) };
+        string folder = CheckpointFolder(_options.Out);
+        Checkpoint.Save(folder, _model, _collator.SentenceLabels, _collator.TokenLabels, _tokenizerFolder, _optimizer, state);
+        foreach (var o in _observers) o.OnCheckpoint(folder);
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}

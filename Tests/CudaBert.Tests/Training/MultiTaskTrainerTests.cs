@@ -1,0 +1,167 @@
+using CudaBert.Model.Bert;
+using CudaBert.Model.Training;
+
+namespace CudaBert.Tests.Training;
+
+public class MultiTaskTrainerTests
+{
+    static bool Same(float[] a, float[] b) => a.AsSpan().SequenceEqual(b);
+
+    [Fact]
+    public void TrainingLearnsBothTasks()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 256, dropout: 0.0);
+        using var model = setup.NewModel();
+        using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 4 });
+        var result = trainer.Run();
+        var scores = result.FinalEvaluation!.Scores;
+        // Random guessing gives 1/6 intent accuracy and ~0 slot F1; the generated data is easy.
+        Assert.True(scores.Intent!.Accuracy > 0.9, $"intent accuracy {scores.Intent.Accuracy}");
+        Assert.True(scores.Slots!.Overall.F1 > 0.6, $"slot F1 {scores.Slots.Overall.F1}");
+        Assert.True(result.History[^1].Loss < 0.5 * result.History[0].Loss);
+        Assert.Equal(trainer.TotalSteps, result.Steps);
+    }
+
+    [Fact]
+    public void ResumingFromAnInterruptedRunIsBitIdentical()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 96);
+        var options = setup.Options("straight") with { Epochs = 2, GradientAccumulation = 2, LengthBucketing = true };
+
+        Dictionary<string, float[]> straight;
+        List<StepRecord> straightHistory;
+        using (var model = setup.NewModel())
+        using (var trainer = setup.Trainer(model, options))
+        {
+            straightHistory = [.. trainer.Run().History];
+            straight = TinyTrainingSetup.Snapshot(model);
+        }
+
+        // The same run interrupted mid-epoch after 2 optimizer steps, then resumed from its checkpoint
+        // by a fresh process-like setup: model and optimizer rebuilt from disk.
+        var interrupted = options with { Out = Path.Combine(setup.Folder, "interrupted") };
+        using (var model = setup.NewModel())
+        using (var trainer = setup.Trainer(model, interrupted))
+            trainer.Run(stopAfterSteps: 2);
+        string checkpoint = MultiTaskTrainer.CheckpointFolder(interrupted.Out!);
+        using (var model = MultiTaskBert.Load(checkpoint))
+        using (var trainer = setup.Trainer(model, interrupted))
+        {
+            trainer.ResumeFrom(checkpoint);
+            var resumedHistory = trainer.Run().History;
+            Assert.Equal(straightHistory.Skip(2).Select(h => h.Loss), resumedHistory.Select(h => h.Loss));
+            var resumed = TinyTrainingSetup.Snapshot(model);
+            Assert.All(straight, p => Assert.True(Same(p.Value, resumed[p.Key]), $"{p.Key} differs after resume"));
+        }
+    }
+
+    [Fact]
+    public void AFrozenHeadIsBitIdenticalAfterTrainingAndTheRestMoves()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 64);
+        using var model = setup.NewModel();
+        var before = TinyTrainingSetup.Snapshot(model);
+        using (var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Freeze = ["token-head"] }))
+            trainer.Run();
+        var after = TinyTrainingSetup.Snapshot(model);
+        Assert.True(Same(before["token_classifier.weight"], after["token_classifier.weight"]));
+        Assert.True(Same(before["token_classifier.bias"], after["token_classifier.bias"]));
+        Assert.False(Same(before["classifier.weight"], after["classifier.weight"]));
+        Assert.False(Same(before["bert.encoder.layer.0.attention.self.query.weight"], after["bert.encoder.layer.0.attention.self.query.weight"]));
+    }
+
+    [Fact]
+    public void FreezeScheduleKeepsTheEncoderFixedUntilItsStepThenTrainsIt()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 96);
+        using var model = setup.NewModel();
+        const string probe = "bert.embeddings.word_embeddings.weight";
+        var before = TinyTrainingSetup.Snapshot(model);
+        using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Freeze = ["encoder:until-step-3"] });
+        trainer.Run(stopAfterSteps: 3);
+        var atThree = TinyTrainingSetup.Snapshot(model);
+        Assert.True(Same(before[probe], atThree[probe]));
+        Assert.False(Same(before["classifier.weight"], atThree["classifier.weight"]));
+        trainer.Run(stopAfterSteps: 1);
+        Assert.False(Same(atThree[probe], TinyTrainingSetup.Snapshot(model)[probe]));
+    }
+
+    [Fact]
+    public void BottomLayerFreezingLeavesUpperLayersTrainable()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 32);
+        using var model = setup.NewModel();
+        var before = TinyTrainingSetup.Snapshot(model);
+        using (var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Freeze = ["bottom-1"] }))
+            trainer.Run();
+        var after = TinyTrainingSetup.Snapshot(model);
+        Assert.All(before.Where(p => p.Key.StartsWith("bert.embeddings.") || p.Key.StartsWith("bert.encoder.layer.0.")),
+            p => Assert.True(Same(p.Value, after[p.Key]), p.Key));
+        Assert.False(Same(before["bert.encoder.layer.1.output.dense.weight"], after["bert.encoder.layer.1.output.dense.weight"]));
+    }
+
+    [Fact]
+    public void ZeroTaskWeightAndZeroHeadLearningRateLeaveThatHeadUntouched()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 32);
+        using (var model = setup.NewModel())
+        {
+            var before = TinyTrainingSetup.Snapshot(model);
+            using (var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, SentenceLossWeight = 0 }))
+            {
+                var history = trainer.Run().History;
+                Assert.All(history, h => Assert.Null(h.SentenceLoss));
+            }
+            Assert.True(Same(before["classifier.weight"], TinyTrainingSetup.Snapshot(model)["classifier.weight"]));
+        }
+        using (var model = setup.NewModel())
+        {
+            var before = TinyTrainingSetup.Snapshot(model);
+            using (var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, TokenHeadLearningRate = 0 }))
+                trainer.Run();
+            var after = TinyTrainingSetup.Snapshot(model);
+            Assert.True(Same(before["token_classifier.weight"], after["token_classifier.weight"]));
+            Assert.False(Same(before["classifier.weight"], after["classifier.weight"]));
+        }
+    }
+
+    [Fact]
+    public void AlternatingScheduleUsesTheTokenLossEverySecondStep()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 96);
+        using var model = setup.NewModel();
+        using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, TaskSchedule = "alternate:1,2" });
+        var history = trainer.Run().History;
+        Assert.All(history, h => Assert.NotNull(h.SentenceLoss));
+        Assert.All(history, h => Assert.Equal(h.Step % 2 == 0, h.TokenLoss is not null));
+    }
+
+    [Fact]
+    public void GradientAccumulationOfTwoHalvesEqualsOneFullBatch()
+    {
+        // Sentence loss only (a mean over equal-sized halves) and no dropout: two accumulated
+        // batches of 8 must give the same update as one batch of 16, up to float rounding.
+        using var setup = new TinyTrainingSetup(trainCount: 16, dropout: 0.0);
+        var options = setup.Options() with { Epochs = 1, TokenLossWeight = 0, WarmupRatio = 0 };
+        using var full = setup.NewModel();
+        using (var t = setup.Trainer(full, options with { BatchSize = 16 })) t.Run();
+        using var accumulated = setup.NewModel();
+        using (var t = setup.Trainer(accumulated, options with { BatchSize = 8, GradientAccumulation = 2 })) t.Run();
+        var a = TinyTrainingSetup.Snapshot(full);
+        var b = TinyTrainingSetup.Snapshot(accumulated);
+        Assert.All(a, p => Assert.All(p.Value.Zip(b[p.Key]), v => Assert.Equal(v.First, v.Second, 1e-5f)));
+        Assert.False(Same(a["classifier.weight"], TinyTrainingSetup.Snapshot(setup.NewModel())["classifier.weight"]));
+    }
+
+    [Fact]
+    public void OversamplingTheScarceTaskStillTrainsAndTagsAreSeenOften()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 128, taggedFraction: 0.1);
+        using var model = setup.NewModel();
+        using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Oversample = [1, 1] });
+        var history = trainer.Run().History;
+        // With 10 % tagged examples and equal task weights, about half the draws carry tags, so
+        // nearly every batch of 16 has a token loss.
+        Assert.True(history.Count(h => h.TokenLoss is not null) >= history.Count - 1);
+    }
+}

@@ -1,0 +1,54 @@
+using CudaBert.Model;
+using CudaBert.Model.Bert;
+using CudaBert.Model.Data;
+using CudaBert.Model.Data.Demo;
+using CudaBert.Model.Training;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Tests.Training;
+
+/// <summary>
+/// A tiny two-task setup for trainer tests: the generated assistant commands, a word-level
+/// vocabulary made from them (every word is one token), and a 2-layer BERT with hidden size 32.
+/// </summary>
+sealed class TinyTrainingSetup : IDisposable
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("cudabert-train-").FullName;
+    public List<TwoTaskExample> Train { get; }
+    public List<TwoTaskExample> Dev { get; }
+    public BatchCollator Collator { get; }
+    public BertConfig Config { get; }
+
+    public TinyTrainingSetup(int trainCount = 192, double dropout = 0.1, double taggedFraction = 1.0)
+    {
+        Train = AssistantCommands.Generate(trainCount, seed: 1, taggedFraction);
+        Dev = AssistantCommands.Generate(64, seed: 2);
+        string[] words = Train.Concat(Dev).SelectMany(e => e.Words).Distinct().Order(StringComparer.Ordinal).ToArray();
+        string[] vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. words];
+        File.WriteAllLines(Path.Combine(Folder, "vocab.txt"), vocabulary);
+        var tokenizer = new BertTokenizer(new Vocabulary(vocabulary));
+        Collator = new BatchCollator(tokenizer, new LabelSet(AssistantCommands.IntentNames), new LabelSet(AssistantCommands.SlotTags), maxLength: 32);
+        Config = new BertConfig
+        {
+            VocabSize = vocabulary.Length, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 64,
+            MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+        };
+    }
+
+    public MultiTaskBert NewModel(ulong seed = 5) =>
+        new(Config, Collator.SentenceLabels.Count, Collator.TokenLabels.Count, seed);
+
+    public TrainingOptions Options(string? outName = null) => new()
+    {
+        Epochs = 2, BatchSize = 16, LearningRate = 3e-3, WarmupRatio = 0.1, Seed = 9,
+        Out = outName is null ? null : Path.Combine(Folder, outName),
+    };
+
+    public MultiTaskTrainer Trainer(MultiTaskBert model, TrainingOptions options) =>
+        new(model, Collator, options, Train, Dev, Folder);
+
+    public static Dictionary<string, float[]> Snapshot(MultiTaskBert model) =>
+        model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
+
+    public void Dispose() => Directory.Delete(Folder, recursive: true);
+}
