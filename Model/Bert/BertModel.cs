@@ -55,7 +55,7 @@ public sealed class BertModel : Module
     /// </summary>
     public static BertModel FromPretrained(string folder, out WeightLoadReport report, DType dtype = DType.Float32, ulong seed = 0)
     {
-        var config = BertConfig.Load(Path.Combine(folder, BertWeights.ConfigFile));
+        var config = BertConfig.Load(BertWeights.ConfigPath(folder));
         string weightsPath = BertWeights.WeightsPath(folder);
         bool hasPooler = BertWeights.ContainsAny(weightsPath, "pooler.dense.weight", "bert.pooler.dense.weight");
         var model = new BertModel(config, hasPooler, seed, dtype);

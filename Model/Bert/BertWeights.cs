@@ -19,6 +19,15 @@ public static class BertWeights
     public const string WeightsFile = "model.safetensors";
     public const string EncoderPrefix = "bert.";
 
+    /// <summary>The <c>config.json</c> of a folder; an error names the folder when it or the file is not there.</summary>
+    public static string ConfigPath(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"model folder '{folder}' does not exist");
+        string path = System.IO.Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{folder}' has no {ConfigFile}: it is not a Hugging Face model folder", path);
+        return path;
+    }
+
     /// <summary>The <c>model.safetensors</c> of a folder; an error names the folder when it is not there.</summary>
     public static string WeightsPath(string folder)
     {

@@ -93,7 +93,7 @@ public sealed class MultiTaskBert : Module
     /// </summary>
     public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, out WeightLoadReport report, DType dtype = DType.Float32)
     {
-        var config = BertConfig.Load(Path.Combine(folder, BertWeights.ConfigFile));
+        var config = BertConfig.Load(BertWeights.ConfigPath(folder));
         var model = new MultiTaskBert(config, numSentenceLabels, numTokenLabels, seed, dtype);
         try
         {
@@ -130,7 +130,7 @@ public sealed class MultiTaskBert : Module
     /// <summary>Reads a folder written by <see cref="SaveTo"/>; every parameter must be in it.</summary>
     public static MultiTaskBert Load(string folder, DType dtype = DType.Float32)
     {
-        string configPath = Path.Combine(folder, BertWeights.ConfigFile);
+        string configPath = BertWeights.ConfigPath(folder);
         var config = BertConfig.Load(configPath);
         int sentenceLabels = LabelCount(config, SentenceLabelsKey, configPath), tokenLabels = LabelCount(config, TokenLabelsKey, configPath);
         var model = new MultiTaskBert(config, sentenceLabels, tokenLabels, seed: 0, dtype);
