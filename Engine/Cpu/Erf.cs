@@ -12,7 +12,8 @@ namespace CudaBert.Engine.Cpu;
 /// erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + (2/2)/(x + (3/2)/(x + …)))), evaluated from a tail of
 /// <see cref="FractionDepth"/> levels (error below 3e-16).</item>
 /// </list>
-/// Fixed term counts make the SIMD form branch-free: every lane computes both and keeps one.
+/// Fixed term counts keep the SIMD form branch-free per lane: every lane computes the series, the
+/// fraction is computed (for all four) only when some lane needs it, and each lane keeps its own.
 /// </summary>
 public static class Erf
 {
@@ -64,12 +65,16 @@ public static class Erf
         for (int n = SeriesTerms - 2; n >= 0; n--) p = Vector256.FusedMultiplyAdd(p, x2, Vector256.Create(Coefficients[n]));
         var series = a * p;
 
+        var limit = Vector256.Create(SeriesLimit);
+        if (Vector256.LessThanAll(a, limit))
+            return Vector256.CopySign(series, x);   // the common case: no lane needs the fraction
+
         // For lanes with small a the fraction may divide by zero; those lanes take the series.
         var tail = a;
         for (int n = FractionDepth; n >= 1; n--) tail = a + Vector256.Create(n * 0.5) / tail;
         var fraction = Vector256<double>.One - Vector256.Exp(-x2) * Vector256.Create(OneOverSqrtPi) / tail;
 
-        var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(SeriesLimit)), series, fraction);
+        var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, limit), series, fraction);
         return Vector256.CopySign(magnitude, x);
     }
 }
