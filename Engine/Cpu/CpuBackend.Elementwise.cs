@@ -37,7 +37,8 @@ public sealed partial class CpuBackend
             ReadOnlySpan<T> xs = x.AsSpan<T>(), b = bias.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
             if (n < 16)   // short rows: a plain loop beats one vectorised call per row
-                for (int i = first * n; i < end * n; i++) ys[i] = xs[i] + b[i % n];
+                for (int r = first; r < end; r++)
+                    for (int j = 0; j < n; j++) ys[r * n + j] = xs[r * n + j] + b[j];
             else
                 for (int r = first; r < end; r++)
                     TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
