@@ -106,6 +106,16 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>A copy on <paramref name="device"/> (through host memory; not recorded by autograd).</summary>
+    public Tensor To(Device device)
+    {
+        var result = Empty(Shape, DType, device);
+        var staging = new byte[ByteLength];
+        Backend.CopyToHost(this, staging);
+        result.Backend.CopyFromHost(staging, result);
+        return result;
+    }
+
     /// <summary>A copy with the same shape and dtype (not recorded by autograd).</summary>
     public Tensor Clone()
     {
