@@ -75,6 +75,12 @@ public class TensorBasicsTests
         Assert.NotSame(source.Storage, copy.Storage);
         Assert.Equal(new Shape(2, 1), copy.Shape);
         Assert.Equal(new[] { 4, 5 }, copy.ToArray<int>());
+        copy.CopyFrom<int>([6, 7]);
+        Assert.Equal(new[] { 6, 7 }, copy.ToArray<int>());
+        source.CopyFrom(copy);
+        Assert.Equal(new[] { 6, 7 }, source.ToArray<int>());
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<int>([1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<float>([1, 2]));
     }
 
     [Fact]
