@@ -36,8 +36,12 @@ public sealed partial class CpuBackend
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>(), b = bias.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
-            for (int r = first; r < end; r++)
-                TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
+            if (n < 16)   // short rows: a plain loop beats one vectorised call per row
+                for (int r = first; r < end; r++)
+                    for (int j = 0; j < n; j++) ys[r * n + j] = xs[r * n + j] + b[j];
+            else
+                for (int r = first; r < end; r++)
+                    TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
         });
     }
 
