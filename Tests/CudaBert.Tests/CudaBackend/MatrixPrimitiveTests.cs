@@ -1,0 +1,127 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Cpu;
+using CudaBert.Engine.Cuda;
+using static CudaBert.Tests.CudaBackendTests.Parity;
+
+namespace CudaBert.Tests.CudaBackendTests;
+
+/// <summary>GEMM, attention softmax, permutes and layer norm of <see cref="CudaBackend"/> against the CPU backend.</summary>
+[Collection(CudaBackendCollection.Name)]
+public class MatrixPrimitiveTests(CudaTestDevice device)
+{
+    static readonly CpuBackend Cpu = CpuBackend.Instance;
+
+    public static TheoryData<bool, bool> Transposes => new() { { false, false }, { false, true }, { true, false }, { true, true } };
+
+    [Theory, MemberData(nameof(Transposes))]
+    public void BatchedGemmMatchesTheCpu(bool transA, bool transB)
+    {
+        using var scope = Tensor.Scope();
+        const int batch = 2, m = 5, n = 7, k = 9;   // far from the 128×128×8 tile
+        const double alpha = 0.75, beta = -0.5;
+        float[] a = NonZero(10, batch * m * k), b = NonZero(11, batch * k * n), c = NonZero(12, batch * m * n);
+        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda);
+
+        Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
+        device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc);
+
+        // Each side is within (k + 2)·u·(|α|·|A||B| + |β||C|) of the exact result; with |a|, |b|, |c| ≤ 1
+        // that is at most (k + 2)·u·(0.75·k + 0.5) per element, so they are within twice that.
+        Close(cc, gc, 2 * (k + 2) * U * (alpha * k + 0.5), 0, "C");
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void MaskedSoftmaxAndBackwardMatchTheCpu()
+    {
+        using var scope = Tensor.Scope();
+        const int b = 2, heads = 3, sq = 5, sk = 5;
+        const double scale = 0.35;
+        float[] scores = NonZero(13, b * heads * sq * sk, 4f), dp = NonZero(14, b * heads * sq * sk);
+        // Additive mask: the last two keys of the second sequence are padding.
+        float[] mask = [0, 0, 0, 0, 0, 0, 0, 0, -10000, -10000];
+        Tensor cs = Parity.Cpu(scores, b, heads, sq, sk), cmask = Parity.Cpu(mask, b, sk), cdp = Parity.Cpu(dp, b, heads, sq, sk);
+        Tensor gs = cs.To(Device.Cuda), gmask = cmask.To(Device.Cuda), gdp = cdp.To(Device.Cuda);
+        Tensor cprobs = Tensor.Empty(cs.Shape), gprobs = Tensor.Empty(cs.Shape, device: Device.Cuda);
+
+        Cpu.ScaledMaskedSoftmax(cs, cmask, scale, cprobs);
+        device.Backend.ScaledMaskedSoftmax(gs, gmask, scale, gprobs);
+        Close(cprobs, gprobs, 1e-9, 1e-6, "probs");
+        Assert.All(gprobs.ToArray<float>().Where((_, i) => i >= b * heads * sq * sk / 2 && i % sk >= 3), p => Assert.True(p < 1e-30f, $"masked key got {p}"));
+
+        Cpu.ScaledMaskedSoftmax(cs, null, scale, cprobs);
+        device.Backend.ScaledMaskedSoftmax(gs, null, scale, gprobs);
+        Close(cprobs, gprobs, 1e-9, 1e-6, "probs without mask");
+
+        Tensor cds = Tensor.Empty(cs.Shape), gds = Tensor.Empty(cs.Shape, device: Device.Cuda);
+        Cpu.ScaledMaskedSoftmaxBackward(cprobs, cdp, scale, cds);
+        device.Backend.ScaledMaskedSoftmaxBackward(cprobs.To(Device.Cuda), gdp, scale, gds);
+        // dscores = scale·p·(dp − Σ dp·p): the row sum cancels, so the bound is absolute (sk terms ≤ 1).
+        Close(cds, gds, scale * sk * 4 * U, 4 * U, "dscores");
+        device.AssertNoSanitizerFindings();
+    }
+
+    public static TheoryData<int[], int[]> BlockSwaps => new()
+    {
+        { [2, 5, 3, 4], [0, 2, 1, 3] },   // split heads [B, S, H, D] → [B, H, S, D]
+        { [7, 9], [1, 0] },               // matrix transpose
+        { [3, 5, 6], [0, 2, 1] },         // batched transpose
+        { [2, 3, 4], [2, 0, 1] },         // rotation: [2·3] and [4] swap
+        { [2, 1, 3, 4], [1, 0, 3, 2] },   // a unit axis moves freely
+        { [3, 4], [0, 1] },               // identity: a copy
+    };
+
+    [Theory, MemberData(nameof(BlockSwaps))]
+    public void PermutesThatSwapTwoAxisBlocksAreBitIdentical(int[] shape, int[] axes)
+    {
+        using var scope = Tensor.Scope();
+        var cx = Parity.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
+        var outShape = axes.Select(a => shape[a]).ToArray();
+        Tensor cy = Tensor.Empty(outShape), gy = Tensor.Empty(outShape, device: Device.Cuda);
+        Cpu.Permute(cx, axes, cy);
+        device.Backend.Permute(cx.To(Device.Cuda), axes, gy);
+        BitEqual(cy, gy, $"permute [{string.Join(", ", axes)}]");
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void OtherPermutesSayTheyHaveNoKernel()
+    {
+        using var scope = Tensor.Scope();
+        var x = Tensor.Zeros([2, 3, 4], device: Device.Cuda);
+        var error = Assert.Throws<NotSupportedException>(() => device.Backend.Permute(x, [2, 1, 0], Tensor.Empty([4, 3, 2], device: Device.Cuda)));
+        Assert.Contains("Permute [2, 1, 0]", error.Message);
+    }
+
+    [Fact]
+    public void LayerNormAndBackwardMatchTheCpu()
+    {
+        using var scope = Tensor.Scope();
+        const int rows = 6, cols = 37;
+        float[] x = NonZero(16, rows * cols, 3f), gamma = NonZero(17, cols), beta = NonZero(18, cols), dy = NonZero(19, rows * cols);
+        Tensor cx = Parity.Cpu(x, rows, cols), cg = Parity.Cpu(gamma, cols), cb = Parity.Cpu(beta, cols), cdy = Parity.Cpu(dy, rows, cols);
+        Tensor gx = cx.To(Device.Cuda), gg = cg.To(Device.Cuda), gb = cb.To(Device.Cuda), gdy = cdy.To(Device.Cuda);
+        Tensor cy = Tensor.Empty([rows, cols]), cmean = Tensor.Empty([rows]), crstd = Tensor.Empty([rows]);
+        Tensor gy = Tensor.Empty([rows, cols], device: Device.Cuda), gmean = Tensor.Empty([rows], device: Device.Cuda), grstd = Tensor.Empty([rows], device: Device.Cuda);
+
+        Cpu.LayerNorm(cx, cg, cb, 1e-12, cy, cmean, crstd);
+        device.Backend.LayerNorm(gx, gg, gb, 1e-12, gy, gmean, grstd);
+        Close(cmean, gmean, 1e-7, 1e-6, "mean");
+        Close(crstd, grstd, 0, 2e-6, "rstd");
+        Close(cy, gy, 1e-5, 1e-6, "y");
+
+        Tensor cdx = Tensor.Empty([rows, cols]), cdg = Tensor.Empty([cols]), cdb = Tensor.Empty([cols]);
+        Tensor gdx = Tensor.Empty([rows, cols], device: Device.Cuda), gdg = Tensor.Empty([cols], device: Device.Cuda), gdb = Tensor.Empty([cols], device: Device.Cuda);
+        Cpu.LayerNormBackward(cdy, cx, cg, cmean, crstd, cdx, cdg, cdb);
+        device.Backend.LayerNormBackward(gdy, gx, gg, cmean.To(Device.Cuda), crstd.To(Device.Cuda), gdx, gdg, gdb);
+        // dx cancels two row means (≤ cols·u each, |terms| ≤ ~2, rstd ≈ 1/0.9·...): absolute 4·cols·u·max rstd.
+        double maxRstd = crstd.ToArray<float>().Max();
+        Close(cdx, gdx, 4 * cols * U * maxRstd, 0, "dx");
+        // dγ, dβ: sums of `rows` terms, |dy·x̂| ≤ ~2.5: order differences within 2·rows·u·Σ|term|.
+        Close(cdg, gdg, 2 * rows * U * rows * 2.5, 0, "dgamma");
+        Close(cdb, gdb, 2 * rows * U * rows, 0, "dbeta");
+        device.AssertNoSanitizerFindings();
+    }
+}

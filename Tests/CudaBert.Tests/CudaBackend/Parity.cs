@@ -1,0 +1,46 @@
+using CudaBert.Engine;
+
+namespace CudaBert.Tests.CudaBackendTests;
+
+/// <summary>Comparing a tensor on the CUDA device with its CPU reference.</summary>
+static class Parity
+{
+    /// <summary>float32 unit roundoff.</summary>
+    public const double U = 1.0 / (1 << 24);
+
+    public static Tensor Cpu(float[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape));
+
+    public static Tensor Gpu(float[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape), device: Device.Cuda);
+
+    public static Tensor Gpu(int[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape), Device.Cuda);
+
+    public static Tensor Cpu(int[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape));
+
+    /// <summary>Every element of the GPU tensor within absolute + relative·|expected| of the CPU one; names the first that is not.</summary>
+    public static void Close(Tensor expected, Tensor actual, double absolute, double relative, string what)
+    {
+        Assert.Equal(Device.Cpu, expected.Device);
+        Assert.Equal(Device.Cuda, actual.Device);
+        Assert.Equal(expected.Shape, actual.Shape);
+        float[] want = expected.ToArray<float>(), got = actual.ToArray<float>();
+        for (int i = 0; i < want.Length; i++)
+        {
+            double bound = absolute + relative * Math.Abs(want[i]);
+            double error = Math.Abs((double)got[i] - want[i]);
+            Assert.True(error <= bound, $"{what}[{i}] of {expected.Shape}: CPU {want[i]:R}, CUDA {got[i]:R} (error {error:E3} > bound {bound:E3})");
+        }
+    }
+
+    /// <summary>The same bits (kernels that follow the CPU's order of operations).</summary>
+    public static void BitEqual(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        float[] want = expected.ToArray<float>(), got = actual.ToArray<float>();
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(BitConverter.SingleToUInt32Bits(want[i]) == BitConverter.SingleToUInt32Bits(got[i]),
+                $"{what}[{i}] of {expected.Shape}: CPU {want[i]:R}, CUDA {got[i]:R} (bits differ)");
+    }
+
+    /// <summary>Values in ±[0.1, 1]·scale from a fixed seed: never zero (a zero hides a dropped term).</summary>
+    public static float[] NonZero(int seed, int count, float scale = 1f) => Kernels.TestInputs.NonZero(seed, count, scale);
+}

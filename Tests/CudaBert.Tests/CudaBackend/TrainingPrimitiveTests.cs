@@ -1,0 +1,137 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Cpu;
+using CudaBert.Engine.Cuda;
+using static CudaBert.Tests.CudaBackendTests.Parity;
+
+namespace CudaBert.Tests.CudaBackendTests;
+
+/// <summary>Embeddings, pooling, cross-entropy, dropout and AdamW of <see cref="CudaBackend"/> against the CPU backend.</summary>
+[Collection(CudaBackendCollection.Name)]
+public class TrainingPrimitiveTests(CudaTestDevice device)
+{
+    static readonly CpuBackend Cpu = CpuBackend.Instance;
+    const int Ignore = -100;
+
+    [Fact]
+    public void EmbeddingGatherAndScatterAddAreBitIdentical()
+    {
+        using var scope = Tensor.Scope();
+        const int vocab = 11, dim = 37;
+        int[] ids = [3, 0, 10, 3, 3, 7, 0];   // repeated ids accumulate in position order
+        float[] table = NonZero(20, vocab * dim), dy = NonZero(21, ids.Length * dim), dtable = NonZero(22, vocab * dim);
+        Tensor cids = Parity.Cpu(ids, ids.Length), gids = Gpu(ids, ids.Length);
+        Tensor cy = Tensor.Empty([ids.Length, dim]), gy = Tensor.Empty([ids.Length, dim], device: Device.Cuda);
+
+        Cpu.EmbeddingGather(Parity.Cpu(table, vocab, dim), cids, cy);
+        device.Backend.EmbeddingGather(Gpu(table, vocab, dim), gids, gy);
+        BitEqual(cy, gy, "gathered rows");
+
+        Tensor cdt = Parity.Cpu(dtable, vocab, dim), gdt = Gpu(dtable, vocab, dim);
+        Cpu.EmbeddingScatterAdd(Parity.Cpu(dy, ids.Length, dim), cids, cdt);
+        device.Backend.EmbeddingScatterAdd(Gpu(dy, ids.Length, dim), gids, gdt);
+        BitEqual(cdt, gdt, "dtable");
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void AnIdOutsideTheTableThrowsNamingIt()
+    {
+        using var scope = Tensor.Scope();
+        var table = Gpu(NonZero(23, 4 * 3), 4, 3);
+        var error = Assert.Throws<IndexOutOfRangeException>(() =>
+            device.Backend.EmbeddingGather(table, Gpu([1, 2, 4, 0], 4), Tensor.Empty([4, 3], device: Device.Cuda)));
+        Assert.Contains("id 4 at position 2", error.Message);
+        var int64 = Assert.Throws<NotSupportedException>(() =>
+            device.Backend.EmbeddingGather(table, Tensor.FromArray(new long[] { 1 }, [1], Device.Cuda), Tensor.Empty([1, 3], device: Device.Cuda)));
+        Assert.Contains("Int32", int64.Message);
+    }
+
+    [Fact]
+    public void MaskedMeanPoolingWithPaddingMatchesTheCpu()
+    {
+        using var scope = Tensor.Scope();
+        const int b = 3, s = 5, h = 37;
+        float[] hidden = NonZero(24, b * s * h), dy = NonZero(25, b * h);
+        float[] mask = [1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0];   // 3, 5 and 1 real tokens
+        Tensor ch = Parity.Cpu(hidden, b, s, h), cm = Parity.Cpu(mask, b, s), cdy = Parity.Cpu(dy, b, h);
+        Tensor cy = Tensor.Empty([b, h]), gy = Tensor.Empty([b, h], device: Device.Cuda);
+
+        Cpu.MaskedMeanPool(ch, cm, 1e-9, cy);
+        device.Backend.MaskedMeanPool(ch.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gy);
+        // At most s terms of magnitude ≤ 1 and one division, in different orders: 2·(s + 1)·u absolute.
+        Close(cy, gy, 2 * (s + 1) * U, 0, "pooled");
+
+        Tensor cdh = Tensor.Empty([b, s, h]), gdh = Tensor.Empty([b, s, h], device: Device.Cuda);
+        Cpu.MaskedMeanPoolBackward(cdy, cm, 1e-9, cdh);
+        device.Backend.MaskedMeanPoolBackward(cdy.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gdh);
+        Close(cdh, gdh, 0, 2 * U, "dh");
+        Assert.All(gdh.ToArray<float>().Where((_, i) => mask[i / h] == 0), v => Assert.Equal(0f, v));
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CrossEntropyWithIgnoredTargetsMatchesTheCpu(bool weighted)
+    {
+        using var scope = Tensor.Scope();
+        const int rows = 9, classes = 37;
+        int[] targets = [3, Ignore, 0, 36, 12, Ignore, 7, 7, 20];
+        float[] logits = NonZero(26, rows * classes, 6f);
+        Tensor cz = Parity.Cpu(logits, rows, classes), ct = Parity.Cpu(targets, rows);
+        Tensor gz = cz.To(Device.Cuda), gt = ct.To(Device.Cuda);
+        Tensor? cw = weighted ? Parity.Cpu(NonZero(27, classes).Select(Math.Abs).ToArray(), classes) : null;
+        Tensor? gw = cw?.To(Device.Cuda);
+
+        Tensor closs = Tensor.Empty([]), gloss = Tensor.Empty([], device: Device.Cuda);
+        Cpu.CrossEntropy(cz, ct, cw, Ignore, closs);
+        device.Backend.CrossEntropy(gz, gt, gw, Ignore, gloss);
+        // logsumexp over `classes` terms (|z| ≤ 6) and a mean of rows: (classes + 8)·u relative to |z| ≤ 4·…
+        Close(closs, gloss, (classes + 8) * U * 4, 0, "loss");
+
+        Tensor cdz = Tensor.Empty([rows, classes]), gdz = Tensor.Empty([rows, classes], device: Device.Cuda);
+        Tensor dloss = Tensor.Scalar(1.7);
+        Cpu.CrossEntropyBackward(cz, ct, cw, Ignore, dloss, cdz);
+        device.Backend.CrossEntropyBackward(gz, gt, gw, Ignore, dloss.To(Device.Cuda), gdz);
+        Close(cdz, gdz, 1e-9, (classes + 8) * U * 4, "dlogits");
+        Assert.All(gdz.ToArray<float>().Where((_, i) => targets[i / classes] == Ignore), v => Assert.Equal(0f, v));
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void DropoutMasksAreTheCpuBits(double p)
+    {
+        using var scope = Tensor.Scope();
+        const int n = 1001;   // not a multiple of the 4 words one Philox call makes
+        float[] x = NonZero(28, n);
+        Tensor cy = Tensor.Empty([n]), gy = Tensor.Empty([n], device: Device.Cuda);
+        Cpu.Dropout(Parity.Cpu(x, n), p, 0x5eed_1234_abcdUL, 6, cy);
+        device.Backend.Dropout(Gpu(x, n), p, 0x5eed_1234_abcdUL, 6, gy);
+        BitEqual(cy, gy, $"dropout p={p}");
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void ThreeAdamWStepsAreBitIdentical()
+    {
+        using var scope = Tensor.Scope();
+        const int n = 37 * 7;
+        Tensor cp = Parity.Cpu(NonZero(29, n), n), cm = Tensor.Zeros([n]), cv = Tensor.Zeros([n]);
+        Tensor gp = cp.To(Device.Cuda), gm = cm.To(Device.Cuda), gv = cv.To(Device.Cuda);
+        for (int step = 1; step <= 3; step++)
+        {
+            var grad = Parity.Cpu(NonZero(30 + step, n), n);
+            var args = new AdamWStepArgs(2e-3, 0.9, 0.999, 1e-8, 0.01, step);
+            Cpu.AdamWStep(cp, grad, cm, cv, args);
+            device.Backend.AdamWStep(gp, grad.To(Device.Cuda), gm, gv, args);
+        }
+        BitEqual(cp, gp, "param");
+        BitEqual(cm, gm, "exp_avg");
+        BitEqual(cv, gv, "exp_avg_sq");
+        device.AssertNoSanitizerFindings();
+    }
+}

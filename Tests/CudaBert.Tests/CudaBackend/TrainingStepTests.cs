@@ -1,0 +1,140 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Cuda;
+using CudaBert.Engine.Optim;
+
+namespace CudaBert.Tests.CudaBackendTests;
+
+/// <summary>
+/// The whole multi-task training step — forward, both losses, backward, AdamW — of
+/// <see cref="TinyMultiTaskBert"/> on the CUDA backend (software GPU) against the CPU backend.
+/// </summary>
+[Collection(CudaBackendCollection.Name)]
+public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns gpuRuns) : IClassFixture<TrainingStepTests.GpuRuns>
+{
+    /// <summary>Two CUDA runs from the same seed, made once for the class (the software GPU is slow).</summary>
+    public sealed class GpuRuns
+    {
+        readonly Lazy<(Run First, Run Second, long LeakedBytes)> runs = new(() =>
+        {
+            var allocator = CudaBackend.Current.Allocator;
+            long before = allocator.Statistics.BytesInUse;
+            var first = Train(Device.Cuda, allocator);
+            var second = Train(Device.Cuda, allocator);
+            return (first, second, allocator.Statistics.BytesInUse - before);
+        });
+
+        internal Run First => runs.Value.First;
+        internal Run Second => runs.Value.Second;
+        /// <summary>Device bytes still in use after both runs that were not before (the models and optimizers are disposed).</summary>
+        internal long LeakedBytes => runs.Value.LeakedBytes;
+    }
+
+    const int Batch = 3, Seq = 5, Steps = 3, Ignore = -100;
+    const double SentenceWeight = 1.0, TokenWeight = 0.5;
+
+    // Three sequences of 5, 3 and 4 real tokens; token labels ignored on padding and on one real token.
+    static readonly int[] Ids = [1, 5, 7, 2, 12, 3, 9, 11, 0, 0, 4, 4, 8, 6, 0];
+    static readonly float[] Padding = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0];
+    static readonly int[] SentenceLabels = [2, 0, 1];
+    static readonly int[] TokenLabels = [0, 3, Ignore, 1, 4, 2, 2, 0, Ignore, Ignore, 1, 4, 3, 0, Ignore];
+
+    /// <summary>
+    /// What one run records: losses of every step, gradients of the first step, parameters after the
+    /// last, and the allocator's cuMemAlloc count after step 2 (the first step that starts with the
+    /// optimizer's moments alive, i.e. the steady state) and after the last.
+    /// </summary>
+    internal sealed record Run(double[] SentenceLoss, double[] TokenLoss, double[] TotalLoss,
+        Dictionary<string, float[]> FirstGradients, Dictionary<string, float[]> FinalParameters,
+        long DeviceAllocationsAfterSecondStep, long DeviceAllocationsAfterLastStep);
+
+    static Run Train(Device on, CachingAllocator? allocator)
+    {
+        using var model = new TinyMultiTaskBert(seed: 2024);
+        if (on == Device.Cuda)
+            foreach (var p in model.Parameters()) p.MoveTo(Device.Cuda);
+        using var optimizer = new AdamW(model.Parameters(), learningRate: 1e-3, weightDecay: 0.01);
+        using var inputs = Tensor.Scope();
+        var ids = Tensor.FromArray(Ids, [Batch, Seq], on);
+        var positions = Tensor.FromArray(Enumerable.Range(0, Batch * Seq).Select(i => i % Seq).ToArray(), [Batch, Seq], on);
+        var padding = Tensor.FromArray(Padding, [Batch, Seq], device: on);
+        var additive = Tensor.FromArray(Padding.Select(m => m == 1 ? 0f : float.MinValue).ToArray(), [Batch, Seq], device: on);
+        var sentenceLabels = Tensor.FromArray(SentenceLabels, [Batch], on);
+        var tokenLabels = Tensor.FromArray(TokenLabels, [Batch, Seq], on);
+
+        double[] sentence = new double[Steps], token = new double[Steps], total = new double[Steps];
+        Dictionary<string, float[]> gradients = [];
+        long afterSecond = 0;
+        for (int step = 0; step < Steps; step++)
+        {
+            using (var scope = Tensor.Scope())
+            {
+                var (sentenceLogits, tokenLogits) = model.Forward(ids, positions, padding, additive);
+                var sentenceLoss = Ops.CrossEntropy(sentenceLogits, sentenceLabels);
+                var tokenLoss = Ops.CrossEntropy(tokenLogits, tokenLabels, ignoreIndex: Ignore);
+                var loss = Ops.Add(Ops.Scale(sentenceLoss, SentenceWeight), Ops.Scale(tokenLoss, TokenWeight));
+                loss.Backward();
+                (sentence[step], token[step], total[step]) = (sentenceLoss.Item(), tokenLoss.Item(), loss.Item());
+            }
+            if (step == 0)
+                foreach (var (name, p) in model.NamedParameters()) gradients[name] = p.Grad!.ToArray<float>();
+            optimizer.Step();
+            optimizer.ZeroGrad();
+            if (step == 1) afterSecond = allocator?.Statistics.DeviceAllocations ?? 0;
+        }
+        var parameters = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
+        return new Run(sentence, token, total, gradients, parameters, afterSecond, allocator?.Statistics.DeviceAllocations ?? 0);
+    }
+
+    [Fact]
+    public void LossesGradientsAndThreeAdamWStepsMatchTheCpu()
+    {
+        var cpu = Train(Device.Cpu, null);
+        var gpu = gpuRuns.First;
+
+        for (int step = 0; step < Steps; step++)
+        {
+            Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-5, $"sentence loss, step {step + 1}");
+            Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-5, $"token loss, step {step + 1}");
+            Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-5, $"total loss, step {step + 1}");
+        }
+        foreach (var (name, want) in cpu.FirstGradients)
+            CloseToScale(want, gpu.FirstGradients[name], 1e-4, $"gradient of {name}", absolute: 1e-10);
+        foreach (var (name, want) in cpu.FinalParameters)
+            CloseToScale(want, gpu.FinalParameters[name], 1e-5, $"{name} after {Steps} AdamW steps", absolute: 0);
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void TwoRunsGiveBitIdenticalLossesAndSteadyStepsDoNotAllocateOrLeak()
+    {
+        var (first, second) = (gpuRuns.First, gpuRuns.Second);
+        Assert.Equal(0, gpuRuns.LeakedBytes);
+        Assert.Equal(first.TotalLoss.Select(BitConverter.DoubleToInt64Bits), second.TotalLoss.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(first.SentenceLoss.Select(BitConverter.DoubleToInt64Bits), second.SentenceLoss.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(first.TokenLoss.Select(BitConverter.DoubleToInt64Bits), second.TokenLoss.Select(BitConverter.DoubleToInt64Bits));
+        // Step 1 fills the cache; step 2 adds the blocks the optimizer's moments now hold; from then on
+        // every block a step needs is in the allocator's cache.
+        Assert.Equal(first.DeviceAllocationsAfterSecondStep, first.DeviceAllocationsAfterLastStep);
+        // The second run is served entirely from blocks the first one gave back.
+        Assert.Equal(first.DeviceAllocationsAfterLastStep, second.DeviceAllocationsAfterLastStep);
+        device.AssertNoSanitizerFindings();
+    }
+
+    /// <summary>|a − b| ≤ relative·|a| (a loss: a sum of O(1) terms).</summary>
+    static void Near(double expected, double actual, double relative, string what) =>
+        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"{what}: CPU {expected:R}, CUDA {actual:R}");
+
+    /// <summary>
+    /// Every element within relative·max|expected| + absolute of the CPU value: a tensor-wide scale,
+    /// since single entries may cancel to near zero. The absolute floor is for gradients that are zero
+    /// in exact arithmetic (the key bias: softmax ignores a shift shared by a whole row) and are
+    /// rounding noise on both sides.
+    /// </summary>
+    static void CloseToScale(float[] expected, float[] actual, double relative, string what, double absolute)
+    {
+        double bound = relative * expected.Max(v => Math.Abs((double)v)) + absolute;
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs((double)actual[i] - expected[i]));
+        Assert.True(worst <= bound, $"{what}: largest difference {worst:E3} > bound {bound:E3} (relative {relative} of the largest |value|)");
+    }
+}
