@@ -67,6 +67,7 @@ public sealed partial class BlockExecutor
         Array.Clear(_status);
         Array.Clear(_shared);
         Array.Clear(_local);
+        ResetAsyncCopies();
         _raceEpoch = _launch.NextRaceEpoch();
         while (true)
         {

@@ -137,7 +137,7 @@ public static class InstructionDecoder
             ins.SourceType = types[1];
             bool ok = (ins.Shape == MmaShape.M16N8K8 && ins.SourceType == PtxType.TF32)
                       || (ins.Shape == MmaShape.M16N8K16 && ins.SourceType is PtxType.BF16 or PtxType.F16);
-            if (!ok || !text.Contains(".row.col")) throw Unsupported(line, text);
+            if (!ok) throw Unsupported(line, text);
         }
         else if (ins.Op is Opcode.Slct)
         {

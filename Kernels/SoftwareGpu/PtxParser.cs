@@ -205,18 +205,11 @@ public sealed class PtxParser
         };
     }
 
+    /// <summary>A parameter: the variable syntax, ending at ',' or ')' instead of ';'.</summary>
     VariableDecl ParseParameter()
     {
-        var tok = Peek;
-        if (!tok.Is(".param")) throw new PtxParseException(tok.Line, $"expected .param, found '{tok.Text}'");
-        var decl = ParseVariableNoSemicolon();
-        return decl;
-    }
-
-    VariableDecl ParseVariableNoSemicolon()
-    {
-        // Parameters share the variable syntax but end with ',' or ')' instead of ';'.
-        var line = Next().Line; // .param
+        var start = Next();
+        if (!start.Is(".param")) throw new PtxParseException(start.Line, $"expected .param, found '{start.Text}'");
         int align = 0;
         if (Peek.Is(".align")) { Next(); align = ParseInt(Next()); }
         var typeTok = Next();
@@ -233,7 +226,7 @@ public sealed class PtxParser
         long count = 1;
         while (Peek.Is("[")) { Next(); count *= ParseInt(Next()); Expect("]"); }
         int size = checked((int)(count * type.Bytes()));
-        return new VariableDecl(StateSpace.Param, align == 0 ? type.Bytes() : align, type, name, size, false, [], line);
+        return new VariableDecl(StateSpace.Param, align == 0 ? type.Bytes() : align, type, name, size, false, [], start.Line);
     }
 
     void ParseBody(KernelScope scope)
@@ -347,17 +340,14 @@ public sealed class PtxParser
         ins.Text = Render(startPos, endPos);
         for (int k = 0; k < ins.Operands.Length; k++)
         {
-            if (ins.Operands[k].Kind == OperandKind.Label)
-            {
-                // Parsed as a name; resolved to an instruction index once all labels are known.
-                scope.LabelFixups.Add((ins, k, _pendingLabels[k], line));
-            }
+            if (ins.Operands[k].Kind == OperandKind.Label) scope.LabelFixups.Add((ins, k, _pendingLabels[k], line));
         }
         _pendingLabels.Clear();
         InstructionDecoder.Validate(ins);
         return ins;
     }
 
+    /// <summary>Label names of the instruction being parsed, by operand position (resolved after the whole body is read).</summary>
     readonly Dictionary<int, string> _pendingLabels = [];
 
     /// <summary>An instruction as text for reports: "@!%p1 st.shared.f32 [%rd1+4], {%f1, %f2}".</summary>

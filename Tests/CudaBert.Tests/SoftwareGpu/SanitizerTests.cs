@@ -41,7 +41,8 @@ public class SanitizerTests
         Assert.Equal(new Index3(n), report.Thread);              // the thread with i == n
         var ptx = PtxModules.Get("tests/planted_bugs/out_of_bounds_write");
         Assert.Equal(LineOf(ptx, "ld.global.f32"), report.Line); // x[n] is read before y[n] is written
-        Assert.Contains($"0x{x.Address + 4 * n:x}", report.Message);
+        Assert.Equal($"Read of 4 bytes at global address 0x{x.Address + 4 * n:x} is outside every live allocation " +
+                     $"(offset {4 * n} of the {4 * n}-byte allocation at 0x{x.Address:x}, past its end)", report.Message);
     }
 
     [Fact]
