@@ -54,6 +54,21 @@ public static class GemmKernels
     }
 
     /// <summary>
+    /// Contiguous operands, the kernel chosen per call: the tensor-core kernel when <paramref name="allowTf32"/>
+    /// (the caller accepts ~1e-3 relative error, as PyTorch's allow_tf32) and the operands qualify
+    /// (<see cref="SupportsTf32"/>), else the fp32 SIMT kernel.
+    /// </summary>
+    public static void Run(ICudaDevice dev, bool allowTf32, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
+        DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
+        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+    {
+        if (allowTf32 && SupportsTf32(a, transA ? m : k, (long)m * k, b, transB ? k : n, broadcastB ? 0 : (long)k * n))
+            Tf32(dev, transA, transB, batch, m, n, k, alpha, a, b, beta, c, broadcastB, bias, epilogue, stream);
+        else
+            Simt(dev, transA, transB, batch, m, n, k, alpha, a, b, beta, c, broadcastB, bias, epilogue, stream);
+    }
+
+    /// <summary>
     /// Whether the tensor-core kernel can take these operands: every row of A and B as stored, and every
     /// batch, starts on a 16-byte boundary (leading dimensions and strides multiples of 4 floats).
     /// </summary>
