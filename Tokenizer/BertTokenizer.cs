@@ -127,6 +127,29 @@ public sealed class BertTokenizer
         return n + 2;
     }
 
+    /// <summary>
+    /// The tensor-friendly batch path: writes row-major <c>[texts.Count, sequenceLength]</c> ids and
+    /// attention mask, each row as <see cref="EncodeIds"/> writes it (cut on the right keeping [SEP])
+    /// and padded with the padding id and attention 0. Rows are encoded in parallel; nothing is
+    /// allocated per token.
+    /// </summary>
+    public void EncodeBatchIds(IReadOnlyList<string> texts, Memory<int> inputIds, Memory<int> attentionMask, int sequenceLength)
+    {
+        if (sequenceLength < 2) throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, "Room for [CLS] and [SEP] is needed.");
+        long cells = (long)texts.Count * sequenceLength;
+        if (inputIds.Length < cells || attentionMask.Length < cells)
+            throw new ArgumentException($"{texts.Count} texts × {sequenceLength} tokens need {cells} ids and mask values; got {inputIds.Length} and {attentionMask.Length}.");
+        Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = texts.Count < 64 ? 1 : -1 }, row =>
+        {
+            var ids = inputIds.Span.Slice(row * sequenceLength, sequenceLength);
+            var mask = attentionMask.Span.Slice(row * sequenceLength, sequenceLength);
+            int n = EncodeIds(texts[row], ids);
+            ids[n..].Fill(padId);
+            mask[..n].Fill(1);
+            mask[n..].Clear();
+        });
+    }
+
     /// <summary>Which tokens of each text survive truncation, as Hugging Face's <c>truncate_encodings</c> decides.</summary>
     static (Range First, Range Second) TruncatedRanges(int first, int? second, TruncationOptions? truncation)
     {

@@ -45,6 +45,9 @@ internal sealed class CharacterNormalizer
     /// <summary>The pre-tokenizer role of an ASCII character after normalization.</summary>
     public CharacterRole AsciiRole(char c) => asciiRole[c];
 
+    /// <summary>Every ASCII character after normalization, indexed by the character.</summary>
+    public ReadOnlySpan<char> AsciiNormalizedTable => asciiNormalized;
+
     /// <summary>An ASCII character after normalization (for <see cref="CharacterRole.Word"/> characters).</summary>
     public char AsciiNormalized(char c) => asciiNormalized[c];
 

@@ -41,8 +41,12 @@ internal sealed class SequenceTokenizer(CharacterNormalizer normalizer, SpecialT
                 switch (normalizer.AsciiRole(c))
                 {
                     case CharacterRole.Word:
-                        word.Append(normalizer.AsciiNormalized(c), i, i + 1);
-                        break;
+                        // The common case: a run of ASCII word characters, copied in one go.
+                        int run = i + 1;
+                        while (run < to && text[run] < 128 && normalizer.AsciiRole(text[run]) == CharacterRole.Word) run++;
+                        word.AppendAscii(text[i..run], i, normalizer.AsciiNormalizedTable);
+                        i = run;
+                        continue;
                     case CharacterRole.Whitespace:
                         EndWord(word, ref wordIndex, output);
                         break;

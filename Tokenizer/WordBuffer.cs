@@ -40,6 +40,23 @@ internal sealed class WordBuffer
         if (!char.IsLowSurrogate(c)) ScalarCount++;
     }
 
+    /// <summary>Appends ASCII chars that came from original chars <paramref name="start"/>.., one each, mapped through <paramref name="normalized"/>.</summary>
+    public void AppendAscii(ReadOnlySpan<char> ascii, int start, ReadOnlySpan<char> normalized)
+    {
+        while (Length + ascii.Length > chars.Length) Grow();
+        var targetChars = chars.AsSpan(Length, ascii.Length);
+        var targetStarts = originalStarts.AsSpan(Length, ascii.Length);
+        var targetEnds = originalEnds.AsSpan(Length, ascii.Length);
+        for (int k = 0; k < ascii.Length; k++)
+        {
+            targetChars[k] = normalized[ascii[k]];
+            targetStarts[k] = start + k;
+            targetEnds[k] = start + k + 1;
+        }
+        Length += ascii.Length;
+        ScalarCount += ascii.Length;
+    }
+
     /// <summary>Appends one normalized code point (one or two UTF-16 chars).</summary>
     public void AppendCodePoint(int codePoint, int start, int end)
     {

@@ -7,25 +7,26 @@ namespace CudaBert.Tokenizer;
 /// </summary>
 internal sealed class WordPiece
 {
-    readonly Vocabulary vocabulary;
     readonly int unknownId;
     readonly int maxInputCharsPerWord;
-    // Continuing pieces keyed without their prefix, so a lookup needs no concatenation.
-    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> continuing;
+    // Word starts keyed by their text; continuing pieces keyed without their prefix, so a lookup
+    // needs no concatenation.
+    readonly SpanTokenTable starting, continuing;
     // No key is longer than these (UTF-16 chars): the search starts there instead of at the word's end.
     readonly int longestStart, longestContinuing;
 
     public WordPiece(Vocabulary vocabulary, BertTokenizerOptions options)
     {
-        this.vocabulary = vocabulary;
         unknownId = vocabulary.RequireId(options.UnknownToken, "unknown token");
         maxInputCharsPerWord = options.MaxInputCharsPerWord;
         string prefix = options.ContinuingSubwordPrefix;
+        var startingIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var continuingIds = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int id = 0; id < vocabulary.Count; id++)
         {
             string token = vocabulary[id];
             if (vocabulary.IdOf(token) != id) continue; // a repeated token keeps its last id
+            startingIds[token] = id;
             longestStart = Math.Max(longestStart, token.Length);
             if (token.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -33,7 +34,8 @@ internal sealed class WordPiece
                 longestContinuing = Math.Max(longestContinuing, token.Length - prefix.Length);
             }
         }
-        continuing = continuingIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        starting = new SpanTokenTable(startingIds);
+        continuing = new SpanTokenTable(continuingIds);
     }
 
     /// <summary>Appends the pieces of <paramref name="word"/> to <paramref name="output"/>, all with word index <paramref name="wordIndex"/>.</summary>
@@ -55,7 +57,7 @@ internal sealed class WordPiece
             while (end > start)
             {
                 var piece = chars[start..end];
-                id = start == 0 ? vocabulary.IdOf(piece) : continuing.TryGetValue(piece, out int c) ? c : -1;
+                id = start == 0 ? starting.IdOf(piece) : continuing.IdOf(piece);
                 if (id >= 0) break;
                 end -= end - 2 >= start && char.IsLowSurrogate(chars[end - 1]) ? 2 : 1;
             }
