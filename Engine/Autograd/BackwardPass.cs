@@ -1,0 +1,105 @@
+using CudaBert.Engine.Memory;
+
+namespace CudaBert.Engine.Autograd;
+
+/// <summary>
+/// Reverse-mode differentiation over the recorded graph.
+/// <list type="number">
+/// <item>Order: a depth-first walk from the root lists every tensor that has a node after all the
+/// tensors computed from it (reverse topological order).</item>
+/// <item>Sweep: in that order each tensor's accumulated gradient is handed to its node, whose
+/// input gradients are summed into their tensors' entries — or, for leaves that require a
+/// gradient, into <see cref="Tensor.Grad"/> (which keeps accumulating across passes).</item>
+/// </list>
+/// Intermediate gradients live in a scope of their own and are released as soon as they are
+/// consumed; nothing done here is recorded (no double backward).
+/// </summary>
+public static class BackwardPass
+{
+    public static void Run(Tensor root)
+    {
+        if (root.NumElements != 1)
+            throw new InvalidOperationException($"Backward() needs a one-element (scalar) tensor, got {root.Shape}; reduce it first (Sum, Mean)");
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward() on a tensor that does not require a gradient: no input of its graph has RequiresGrad (or it was computed under NoGrad)");
+
+        using var noGrad = GradMode.NoGrad();
+        using var scope = Tensor.Scope();
+        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
+        {
+            [root] = Tensor.Ones(root.Shape, root.DType, root.Device),
+        };
+        foreach (var tensor in ReverseTopologicalOrder(root))
+        {
+            if (!pending.Remove(tensor, out var grad)) continue; // no path from the root carries a gradient here
+            if (tensor.IsLeaf)
+            {
+                AccumulateIntoLeaf(tensor, grad);
+                grad.Dispose();
+                continue;
+            }
+            var node = tensor.GradFn!;
+            var inputGrads = node.Backward(grad);
+            if (inputGrads.Length != node.Inputs.Count)
+                throw new InvalidOperationException($"{node.Name} backward returned {inputGrads.Length} gradients for {node.Inputs.Count} inputs");
+            for (int i = 0; i < inputGrads.Length; i++)
+            {
+                var input = node.Inputs[i];
+                var g = inputGrads[i];
+                if (input is null || g is null || !input.RequiresGrad) continue;
+                if (g.Shape != input.Shape)
+                    throw new InvalidOperationException($"{node.Name} backward: gradient {g.Shape} for input {i} of shape {input.Shape}");
+                // A fresh view per entry: one gradient tensor may be handed to several inputs.
+                var entry = g.ViewAs(g.Shape);
+                if (pending.Remove(input, out var earlier))
+                {
+                    var sum = Tensor.Empty(input.Shape, input.DType, input.Device);
+                    sum.Backend.Add(earlier, entry, sum);
+                    earlier.Dispose();
+                    entry.Dispose();
+                    entry = sum;
+                }
+                pending[input] = entry;
+            }
+            grad.Dispose();
+        }
+    }
+
+    /// <summary>Leaf gradients are owned by the leaf: copied out of the scope the first time, then added in place.</summary>
+    private static void AccumulateIntoLeaf(Tensor leaf, Tensor grad)
+    {
+        if (leaf.Grad is null) leaf.Grad = grad.Clone().Keep();
+        else leaf.Grad.Backend.AddScaledInPlace(leaf.Grad, 1.0, grad);
+    }
+
+    /// <summary>Tensors reachable from the root through nodes, each after every tensor that depends on it.</summary>
+    private static List<Tensor> ReverseTopologicalOrder(Tensor root)
+    {
+        // Iterative post-order DFS (graphs of deep models would overflow a recursive one),
+        // then reversed: post-order puts each tensor after all its inputs.
+        var postOrder = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { root };
+        var stack = new Stack<(Tensor Tensor, int NextInput)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (tensor, next) = stack.Pop();
+            var inputs = tensor.GradFn?.Inputs;
+            if (inputs is not null && next < inputs.Count)
+            {
+                stack.Push((tensor, next + 1));
+                var input = inputs[next];
+                if (input is not null && input.RequiresGrad && visited.Add(input))
+                {
+                    if (input.IsDisposed)
+                        throw new ObjectDisposedException($"{tensor.GradFn!.Name} input {next} ({input.Shape}) was disposed before Backward()");
+                    stack.Push((input, 0));
+                }
+                continue;
+            }
+            postOrder.Add(tensor);
+        }
+        postOrder.Reverse();
+        return postOrder;
+    }
+}

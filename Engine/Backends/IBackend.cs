@@ -1,0 +1,110 @@
+using CudaBert.Engine.Memory;
+
+namespace CudaBert.Engine.Backends;
+
+/// <summary>
+/// The primitive operations of BERT training on one device. Autograd and the ops are written once
+/// on top of this interface; the CPU backend implements it in C#, the CUDA backend with one kernel
+/// (or a few) per method. Every method writes into output tensors the caller has allocated with
+/// the right shape, and never allocates tensors itself. Shapes are checked by the callers (the
+/// ops); backends may assume them. "Rows" means the tensor seen as [NumElements / Last, Last].
+/// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, Tanh, Dropout) must accept an
+/// output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
+/// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
+/// </summary>
+public interface IBackend
+{
+    Device Device { get; }
+
+    // ---- memory -------------------------------------------------------------------------------
+    Storage Allocate(long byteLength);
+    void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination);
+    void CopyToHost(Tensor source, Span<byte> destination);
+    void Fill(Tensor x, double value);
+    void Copy(Tensor source, Tensor destination);
+    /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
+    void Cast(Tensor source, Tensor destination);
+
+    // ---- matrix products ------------------------------------------------------------------------
+    /// <summary>
+    /// <paramref name="batch"/> independent row-major products C = α·op(A)·op(B) + β·C with op(A) M×K,
+    /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other.
+    /// </summary>
+    void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
+
+    // ---- element-wise -----------------------------------------------------------------------------
+    void Add(Tensor a, Tensor b, Tensor y);
+    void Sub(Tensor a, Tensor b, Tensor y);
+    void Mul(Tensor a, Tensor b, Tensor y);
+    /// <summary>y = α·x.</summary>
+    void Scale(Tensor x, double alpha, Tensor y);
+    /// <summary>y += α·x (gradient accumulation, SGD-style updates).</summary>
+    void AddScaledInPlace(Tensor y, double alpha, Tensor x);
+    /// <summary>y[r, j] = x[r, j] + bias[j].</summary>
+    void AddBias(Tensor x, Tensor bias, Tensor y);
+    /// <summary>sums[j] = Σ_r x[r, j] (the bias gradient).</summary>
+    void SumRows(Tensor x, Tensor sums);
+    /// <summary>GELU with the exact Gauss error function: y = x·Φ(x).</summary>
+    void Gelu(Tensor x, Tensor y);
+    void GeluBackward(Tensor x, Tensor dy, Tensor dx);
+    void Tanh(Tensor x, Tensor y);
+    /// <summary>dx = dy·(1 − y²), from the forward output y.</summary>
+    void TanhBackward(Tensor y, Tensor dy, Tensor dx);
+
+    // ---- reductions -------------------------------------------------------------------------------
+    /// <summary>total[0] = Σ x.</summary>
+    void Sum(Tensor x, Tensor total);
+    /// <summary>Σ x² accumulated in double, read back to the host (for gradient clipping).</summary>
+    double SumOfSquares(Tensor x);
+
+    // ---- attention ----------------------------------------------------------------------------------
+    /// <summary>
+    /// probs = softmax(scores·scale + mask) over the last axis. scores is [B, …, Sk]; the additive
+    /// mask (optional) is [B, Sk] and broadcast over the middle axes (heads, query positions).
+    /// </summary>
+    void ScaledMaskedSoftmax(Tensor scores, Tensor? mask, double scale, Tensor probs);
+    /// <summary>dscores = scale · p ⊙ (dp − Σ_j dp_j p_j) per row.</summary>
+    void ScaledMaskedSoftmaxBackward(Tensor probs, Tensor dprobs, double scale, Tensor dscores);
+    /// <summary>y = x with its axes permuted: y.Shape[i] = x.Shape[axes[i]] (head split/merge, transpose).</summary>
+    void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y);
+
+    // ---- normalisation --------------------------------------------------------------------------------
+    /// <summary>Per row: y = (x − μ)·rstd·γ + β with rstd = 1/√(σ² + ε) (biased variance); saves μ and rstd per row.</summary>
+    void LayerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd);
+    /// <summary>Writes dx, and overwrites dgamma, dbeta (sums over rows).</summary>
+    void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    // ---- embeddings and pooling -------------------------------------------------------------------------
+    /// <summary>y[i, :] = table[ids[i], :]. ids are int32 or int64; an id outside the table throws.</summary>
+    void EmbeddingGather(Tensor table, Tensor ids, Tensor y);
+    /// <summary>dtable[ids[i], :] += dy[i, :] (repeated ids accumulate).</summary>
+    void EmbeddingScatterAdd(Tensor dy, Tensor ids, Tensor dtable);
+    /// <summary>y[b, :] = Σ_s h[b, s, :]·mask[b, s] / max(Σ_s mask[b, s], eps). h [B, S, H], mask [B, S] (h's dtype).</summary>
+    void MaskedMeanPool(Tensor h, Tensor mask, double eps, Tensor y);
+    /// <summary>dh[b, s, :] = dy[b, :]·mask[b, s] / max(Σ_s mask[b, s], eps).</summary>
+    void MaskedMeanPoolBackward(Tensor dy, Tensor mask, double eps, Tensor dh);
+
+    // ---- losses -------------------------------------------------------------------------------------
+    /// <summary>
+    /// loss[0] = Σ_i w[t_i]·(−log softmax(logits_i)[t_i]) / Σ_i w[t_i] over rows whose target t_i ≠
+    /// ignoreIndex (w ≡ 1 without weights); NaN when every row is ignored (as PyTorch).
+    /// logits [N, C], targets [N] int32/int64, weights [C] or null.
+    /// </summary>
+    void CrossEntropy(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor loss);
+    /// <summary>dlogits_i = dloss·w[t_i]·(softmax(logits_i) − onehot(t_i)) / Σ w; zero on ignored rows.</summary>
+    void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor dloss, Tensor dlogits);
+
+    // ---- dropout --------------------------------------------------------------------------------------
+    /// <summary>
+    /// y = x·keep/(1 − p) where keep_i = (u_i ≥ p) and u_i = <see cref="Random.Philox.ToUniform"/> of
+    /// <see cref="Random.Philox.Word"/>(seed, offset + i). The backward pass regenerates the mask.
+    /// </summary>
+    void Dropout(Tensor x, double p, ulong seed, ulong offset, Tensor y);
+
+    // ---- optimizer --------------------------------------------------------------------------------------
+    /// <summary>One AdamW update of a parameter and its moments, as <c>torch.optim.AdamW</c> (see <see cref="AdamWStepArgs"/>).</summary>
+    void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args);
+}
+
+/// <summary>Scalars of one AdamW update; <see cref="Step"/> counts from 1.</summary>
+public readonly record struct AdamWStepArgs(double LearningRate, double Beta1, double Beta2, double Eps, double WeightDecay, long Step);

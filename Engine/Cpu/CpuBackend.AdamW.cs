@@ -1,0 +1,40 @@
+using System.Numerics;
+using CudaBert.Engine.Backends;
+
+namespace CudaBert.Engine.Cpu;
+
+// The AdamW parameter update.
+public sealed partial class CpuBackend
+{
+    public void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args)
+    {
+        var a = args;
+        ByFloatType(param, () => AdamW<float>(param, grad, expAvg, expAvgSq, a), () => AdamW<double>(param, grad, expAvg, expAvgSq, a), nameof(AdamWStep));
+    }
+
+    // The order of torch.optim.AdamW (single-tensor path), so results agree to rounding:
+    //   θ ← θ·(1 − lr·λ)                      decoupled weight decay
+    //   m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
+    //   θ ← θ − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)     ε after the square root
+    private static void AdamW<T>(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStepArgs a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T decay = Cast<T>(1 - a.LearningRate * a.WeightDecay);
+        T beta1 = Cast<T>(a.Beta1), oneMinusBeta1 = Cast<T>(1 - a.Beta1);
+        T beta2 = Cast<T>(a.Beta2), oneMinusBeta2 = Cast<T>(1 - a.Beta2);
+        T stepSize = Cast<T>(a.LearningRate / (1 - Math.Pow(a.Beta1, a.Step)));
+        T biasCorrection2Sqrt = Cast<T>(Math.Sqrt(1 - Math.Pow(a.Beta2, a.Step)));
+        T eps = Cast<T>(a.Eps);
+        ParallelRows(param.NumElements, 10, (first, end) =>
+        {
+            Span<T> p = param.AsSpan<T>(), m = expAvg.AsSpan<T>(), v = expAvgSq.AsSpan<T>();
+            ReadOnlySpan<T> g = grad.AsSpan<T>();
+            for (int i = first; i < end; i++)
+            {
+                p[i] *= decay;
+                m[i] = m[i] * beta1 + oneMinusBeta1 * g[i];
+                v[i] = v[i] * beta2 + oneMinusBeta2 * g[i] * g[i];
+                p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) / biasCorrection2Sqrt + eps));
+            }
+        });
+    }
+}

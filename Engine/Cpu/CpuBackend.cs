@@ -1,0 +1,90 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Memory;
+
+namespace CudaBert.Engine.Cpu;
+
+/// <summary>
+/// The CPU implementation of <see cref="IBackend"/>. Kernels are generic over float and double
+/// (<c>T : IFloatingPointIeee754</c>), vectorised through <see cref="TensorPrimitives"/> (which uses
+/// Vector512/256 where the CPU has them), and split over cores by rows with <see cref="ParallelRows"/>.
+/// One partial-class file per family of primitives.
+/// </summary>
+public sealed partial class CpuBackend : IBackend
+{
+    public static readonly CpuBackend Instance = new();
+
+    private CpuBackend() { }
+
+    public Device Device => Device.Cpu;
+
+    public Storage Allocate(long byteLength) => new CpuStorage(byteLength);
+
+    public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination) => source.CopyTo(destination.AsBytes());
+
+    public void CopyToHost(Tensor source, Span<byte> destination) => source.AsBytes().CopyTo(destination);
+
+    public void Fill(Tensor x, double value)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: x.AsSpan<float>().Fill((float)value); break;
+            case DType.Float64: x.AsSpan<double>().Fill(value); break;
+            case DType.Int32: x.AsSpan<int>().Fill((int)value); break;
+            case DType.Int64: x.AsSpan<long>().Fill((long)value); break;
+        }
+    }
+
+    public void Copy(Tensor source, Tensor destination) => source.AsBytes().CopyTo(destination.AsBytes());
+
+    public void Cast(Tensor source, Tensor destination)
+    {
+        if (source.DType == destination.DType) { Copy(source, destination); return; }
+        // Through double: exact for float32, int32, and int64 up to 2^53.
+        var values = source.ToDoubleArray();
+        switch (destination.DType)
+        {
+            case DType.Float32: for (int i = 0; i < values.Length; i++) destination.AsSpan<float>()[i] = (float)values[i]; break;
+            case DType.Float64: values.CopyTo(destination.AsSpan<double>()); break;
+            case DType.Int32: for (int i = 0; i < values.Length; i++) destination.AsSpan<int>()[i] = (int)values[i]; break;
+            case DType.Int64: for (int i = 0; i < values.Length; i++) destination.AsSpan<long>()[i] = (long)values[i]; break;
+        }
+    }
+
+    /// <summary>
+    /// Runs body(firstRow, endRow) over [0, rows) in chunks on the thread pool when the work
+    /// (rows × costPerRow, roughly in element operations) is large enough to pay for it, inline otherwise.
+    /// </summary>
+    internal static void ParallelRows(long rows, long costPerRow, Action<int, int> body)
+    {
+        const long MinWorkPerChunk = 1 << 15;
+        int chunks = (int)Math.Clamp(rows * Math.Max(costPerRow, 1) / MinWorkPerChunk, 1, Math.Min(rows, Environment.ProcessorCount * 4L));
+        if (chunks <= 1) { body(0, (int)rows); return; }
+        Parallel.For(0, chunks, c => body((int)(rows * c / chunks), (int)(rows * (c + 1) / chunks)));
+    }
+
+    /// <summary>Calls the float32 or float64 instantiation of a generic kernel, by the dtype of <paramref name="x"/>.</summary>
+    private static void ByFloatType(Tensor x, Action float32, Action float64, string primitive)
+    {
+        if (x.DType == DType.Float32) float32();
+        else if (x.DType == DType.Float64) float64();
+        else throw new NotSupportedException($"{primitive}: needs a floating-point tensor, got {x.DType} {x.Shape}");
+    }
+
+    private static T Cast<T>(double value) where T : IFloatingPointIeee754<T> => T.CreateTruncating(value);
+}
+
+internal static class CpuTensorExtensions
+{
+    public static Span<byte> AsBytes(this Tensor tensor) =>
+        ((CpuStorage)tensor.Storage).AsSpan<byte>(tensor.ByteLength);
+
+    /// <summary>Index tensor element as long (int32 or int64 storage).</summary>
+    public static long[] IndicesAsLongs(this Tensor ids) => ids.DType switch
+    {
+        DType.Int64 => ids.AsSpan<long>().ToArray(),
+        DType.Int32 => Array.ConvertAll(ids.AsSpan<int>().ToArray(), v => (long)v),
+        _ => throw new ArgumentException($"index tensor must be Int32 or Int64, got {ids.DType} {ids.Shape}"),
+    };
+}

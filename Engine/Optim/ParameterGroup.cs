@@ -1,0 +1,18 @@
+namespace CudaBert.Engine.Optim;
+
+/// <summary>
+/// Parameters that share a learning rate and weight decay (as a PyTorch param group): e.g. the
+/// encoder with a small lr, the heads with a larger one, biases and LayerNorm weights without decay.
+/// </summary>
+public sealed class ParameterGroup(IEnumerable<Tensor> parameters, double learningRate, double weightDecay = 0.0)
+{
+    public IReadOnlyList<Tensor> Parameters { get; } = parameters.ToList();
+
+    /// <summary>The current learning rate (schedules overwrite it each step).</summary>
+    public double LearningRate { get; set; } = learningRate;
+
+    /// <summary>The learning rate the group was created with (schedules scale it).</summary>
+    public double InitialLearningRate { get; } = learningRate;
+
+    public double WeightDecay { get; set; } = weightDecay;
+}

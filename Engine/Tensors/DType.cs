@@ -1,0 +1,35 @@
+namespace CudaBert.Engine;
+
+/// <summary>Element types a <see cref="Tensor"/> can hold.</summary>
+public enum DType
+{
+    /// <summary>32-bit float: parameters, activations and gradients.</summary>
+    Float32,
+    /// <summary>64-bit float: CPU only, for finite-difference gradient checks.</summary>
+    Float64,
+    /// <summary>32-bit integer: token ids, labels.</summary>
+    Int32,
+    /// <summary>64-bit integer: token ids, labels (PyTorch's default index type).</summary>
+    Int64,
+}
+
+/// <summary>Sizes and names of <see cref="DType"/> values.</summary>
+public static class DTypes
+{
+    public static int SizeInBytes(this DType dtype) => dtype switch
+    {
+        DType.Float32 or DType.Int32 => 4,
+        DType.Float64 or DType.Int64 => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+    };
+
+    public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float32 or DType.Float64;
+
+    /// <summary>The dtype that stores the CLR type <typeparamref name="T"/>.</summary>
+    public static DType Of<T>() where T : unmanaged =>
+        typeof(T) == typeof(float) ? DType.Float32
+        : typeof(T) == typeof(double) ? DType.Float64
+        : typeof(T) == typeof(int) ? DType.Int32
+        : typeof(T) == typeof(long) ? DType.Int64
+        : throw new NotSupportedException($"no tensor dtype for CLR type {typeof(T).Name}");
+}

@@ -1,0 +1,68 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Nn;
+using CudaBert.Engine.Random;
+using CudaBert.Model.Demo;
+
+namespace CudaBert.Tests.Engine;
+
+public class ModuleTests
+{
+    [Fact]
+    public void NamedParametersComposeDottedHuggingFaceNames()
+    {
+        using var model = new TinyTwoTaskModel(10, 4, hidden: 8, heads: 2, sentenceClasses: 3, tokenClasses: 2, seed: 1);
+        var names = model.NamedParameters().Select(p => p.Name).ToList();
+        Assert.Contains("embeddings.word_embeddings.weight", names);
+        Assert.Contains("embeddings.LayerNorm.bias", names);
+        Assert.Contains("encoder.layer.0.attention.self.query.weight", names);
+        Assert.Contains("encoder.layer.0.attention.output.LayerNorm.weight", names);
+        Assert.Contains("encoder.layer.0.intermediate.dense.bias", names);
+        Assert.Contains("token_classifier.weight", names);
+        Assert.Equal(names.Count, names.Distinct().Count());
+        var query = model.NamedParameters().Single(p => p.Name == "encoder.layer.0.attention.self.query.weight").Parameter;
+        Assert.Equal(new Shape(8, 8), query.Shape);
+        Assert.All(model.Parameters(), p => Assert.True(p.RequiresGrad));
+        Assert.All(model.Parameters(), p => Assert.Null(p.Owner));
+    }
+
+    [Fact]
+    public void BertInitialisation()
+    {
+        using var linear = new Linear(300, 200, new Generator(5));
+        using var norm = new LayerNorm(7);
+        Assert.Equal(new Shape(200, 300), linear.Weight.Shape); // [out, in] as PyTorch
+        var w = linear.Weight.ToArray<float>();
+        double mean = w.Average(v => (double)v), std = Math.Sqrt(w.Average(v => (v - mean) * (v - mean)));
+        // 60000 samples of N(0, 0.02²): the sample std is within 1 % and the mean within 5σ/√n.
+        Assert.InRange(std, 0.0198, 0.0202);
+        Assert.InRange(mean, -5 * 0.02 / Math.Sqrt(w.Length), 5 * 0.02 / Math.Sqrt(w.Length));
+        Assert.All(linear.Bias!.ToArray<float>(), v => Assert.Equal(0f, v));
+        Assert.All(norm.Weight.ToArray<float>(), v => Assert.Equal(1f, v));
+        Assert.All(norm.Bias.ToArray<float>(), v => Assert.Equal(0f, v));
+        Assert.Equal(1e-12, norm.Eps);
+    }
+
+    [Fact]
+    public void EvalModeTurnsDropoutOffEverywhere()
+    {
+        using var scope = Tensor.Scope();
+        using var dropout = new Dropout(0.5, seed: 3);
+        var x = Tensor.Ones([100]);
+        Assert.Contains(0f, dropout.Forward(x).ToArray<float>());
+        Assert.Equal(100UL, dropout.Offset);
+        // A second call draws a fresh mask.
+        Assert.NotEqual(dropout.Forward(x).ToArray<float>(), Ops.Dropout(x, 0.5, 3, 0).ToArray<float>());
+        dropout.Eval();
+        Assert.Same(x, dropout.Forward(x));
+    }
+
+    [Fact]
+    public void FreezeAndUnfreezeReachEveryDescendant()
+    {
+        using var model = new TinyTwoTaskModel(10, 4, hidden: 8, heads: 2, sentenceClasses: 3, tokenClasses: 2, seed: 1);
+        model.Freeze();
+        Assert.All(model.Parameters(), p => Assert.False(p.RequiresGrad));
+        model.Unfreeze();
+        Assert.All(model.Parameters(), p => Assert.True(p.RequiresGrad));
+    }
+}

@@ -1,0 +1,132 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Optim;
+
+namespace CudaBert.Tests.Engine;
+
+public class OptimizerTests
+{
+    private static Tensor Parameter(params double[] values)
+    {
+        var p = Tensor.FromArray(values, [values.Length]);
+        p.RequiresGrad = true;
+        return p;
+    }
+
+    private static void SetGrad(Tensor p, params double[] grad)
+    {
+        p.ZeroGrad();
+        // L = Σ p ⊙ g has gradient g.
+        Ops.Sum(Ops.Mul(p, Tensor.FromArray(grad, [grad.Length]))).Backward();
+    }
+
+    [Fact]
+    public void FirstAdamWStepIsSignLikeWithDecoupledDecay()
+    {
+        // At t = 1 the bias-corrected moments are m̂ = g and v̂ = g², so
+        // θ₁ = θ₀·(1 − lr·λ) − lr·g / (|g| + ε): a step of about lr against the gradient's sign.
+        using var scope = Tensor.Scope();
+        var p = Parameter(1.0, -2.0, 0.5);
+        double lr = 0.1, wd = 0.05, eps = 1e-8;
+        double[] g = [0.3, -4.0, 1e-3];
+        SetGrad(p, g);
+        using var adamw = new AdamW([new ParameterGroup([p], lr, wd)], eps: eps);
+        adamw.Step();
+        var after = p.ToArray<double>();
+        double[] before = [1.0, -2.0, 0.5];
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(before[i] * (1 - lr * wd) - lr * g[i] / (Math.Abs(g[i]) + eps), after[i], 1e-14);
+    }
+
+    [Fact]
+    public void AdamWFollowsTheTorchRecurrenceOverSeveralSteps()
+    {
+        // The recurrence of torch.optim.AdamW's documentation, written out per scalar.
+        using var scope = Tensor.Scope();
+        var p = Parameter(0.7, -0.2);
+        double lr = 0.01, wd = 0.1, b1 = 0.8, b2 = 0.95, eps = 1e-6;
+        using var adamw = new AdamW([new ParameterGroup([p], lr, wd)], b1, b2, eps);
+        double[] theta = [0.7, -0.2], m = [0, 0], v = [0, 0];
+        for (int t = 1; t <= 5; t++)
+        {
+            double[] g = [Math.Sin(t), Math.Cos(3 * t) * 2];
+            SetGrad(p, g);
+            adamw.Step();
+            for (int i = 0; i < 2; i++)
+            {
+                theta[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                double mHat = m[i] / (1 - Math.Pow(b1, t)), vHat = v[i] / (1 - Math.Pow(b2, t));
+                theta[i] -= lr * mHat / (Math.Sqrt(vHat) + eps);
+            }
+            var actual = p.ToArray<double>();
+            for (int i = 0; i < 2; i++) Assert.Equal(theta[i], actual[i], 1e-13);
+        }
+        Assert.Equal(5, adamw.StepCount(p));
+    }
+
+    [Fact]
+    public void AdamWSkipsFrozenParametersAndParametersWithoutGradients()
+    {
+        using var scope = Tensor.Scope();
+        var trained = Parameter(1.0);
+        var frozen = Parameter(2.0);
+        var unused = Parameter(3.0);
+        SetGrad(trained, 1.0);
+        SetGrad(frozen, 1.0);
+        frozen.RequiresGrad = false;
+        using var adamw = new AdamW([new ParameterGroup([trained, frozen], 0.1, 0.5), new ParameterGroup([unused], 0.1, 0.5)]);
+        adamw.Step();
+        Assert.NotEqual(1.0, trained.Item());
+        Assert.Equal(2.0, frozen.Item());
+        Assert.Equal(3.0, unused.Item());   // no gradient: not even weight decay, as PyTorch
+        Assert.Equal(0, adamw.StepCount(unused));
+        adamw.ZeroGrad();
+        Assert.Null(trained.Grad);
+    }
+
+    [Fact]
+    public void ParameterGroupsUseTheirOwnLearningRates()
+    {
+        using var scope = Tensor.Scope();
+        var slow = Parameter(0.0);
+        var fast = Parameter(0.0);
+        SetGrad(slow, 1.0);
+        SetGrad(fast, 1.0);
+        using var adamw = new AdamW([new ParameterGroup([slow], 0.001, 0), new ParameterGroup([fast], 0.1, 0)]);
+        adamw.Step();
+        Assert.Equal(-0.001, slow.Item(), 1e-10);
+        Assert.Equal(-0.1, fast.Item(), 1e-8);
+    }
+
+    [Fact]
+    public void ClipGradNormScalesToTheGlobalNorm()
+    {
+        using var scope = Tensor.Scope();
+        var a = Parameter(0.0, 0.0);
+        var b = Parameter(0.0);
+        SetGrad(a, 3.0, 0.0);
+        SetGrad(b, 4.0);
+        // ‖(3, 0, 4)‖ = 5 ≤ 10: untouched.
+        Assert.Equal(5.0, GradientClipping.ClipGradNorm([a, b], 10.0), 1e-12);
+        Assert.Equal(new[] { 3.0, 0.0 }, a.Grad!.ToArray<double>());
+        // 5 > 1: every gradient scaled by 1/(5 + 1e-6).
+        Assert.Equal(5.0, GradientClipping.ClipGradNorm([a, b], 1.0), 1e-12);
+        Assert.Equal(3.0 / (5 + 1e-6), a.Grad!.ToArray<double>()[0], 1e-14);
+        Assert.Equal(4.0 / (5 + 1e-6), b.Grad!.ToArray<double>()[0], 1e-14);
+    }
+
+    [Fact]
+    public void LinearWarmupThenLinearDecayToZero()
+    {
+        var schedule = new LinearWarmupSchedule(warmupSteps: 2, totalSteps: 6);
+        double[] expected = [0, 0.5, 1, 0.75, 0.5, 0.25, 0, 0];
+        for (int step = 0; step < expected.Length; step++) Assert.Equal(expected[step], schedule.Factor(step), 1e-15);
+
+        using var scope = Tensor.Scope();
+        using var adamw = new AdamW([new ParameterGroup([Parameter(1.0)], 0.2), new ParameterGroup([Parameter(1.0)], 0.04)]);
+        schedule.Apply(adamw, 3);
+        Assert.Equal(0.15, adamw.Groups[0].LearningRate, 1e-15);
+        Assert.Equal(0.03, adamw.Groups[1].LearningRate, 1e-15);
+    }
+}
