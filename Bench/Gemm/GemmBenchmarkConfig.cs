@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using CudaBert.Bench.Columns;
 
 namespace CudaBert.Bench.Gemm;
 
@@ -28,7 +29,9 @@ public class GemmBenchmarkConfig : ManualConfig
         // shared machine's bursts of other work move less than the mean.
         AddJob(job.WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7));
-        AddColumn(new GflopsColumn(), new PeerRatioColumn(PeerDescription));
+        var gflops = new ThroughputColumn("GFLOP/s", "Floating-point operations (2·M·N·K)",
+            benchmark => benchmark.Parameters.Items.Select(p => p.Value).OfType<GemmShape>().FirstOrDefault()?.Flops);
+        AddColumn(gflops, new PeerRatioColumn(PeerDescription, gflops));
 
         var peer = OpenBlas.TryLoad(out string why);
         bool firstConfig = !announced;

@@ -46,6 +46,22 @@ public class CpuGemmTests
                     CheckOne(kernel, transA, transB, 37, 45, 400, alpha, beta, padding: 5); // k > Kc: beta applies once
     }
 
+    [Theory]
+    [InlineData(1)] // one band: several Mc blocks in a row, k blocks outside them
+    [InlineData(3)] // six bands of uneven size
+    public void ThreadCountDoesNotChangeTheResult(int maxThreads)
+    {
+        foreach (var kernel in Kernels)
+        {
+            int m = 250, n = 70, k = 400;
+            float[] a = GemmReference.Random(m * k, 31), b = GemmReference.Random(n * k, 32);
+            float[] c = GemmReference.Random(m * n, 33), before = (float[])c.Clone();
+            var (expected, tolerance) = GemmReference.Compute(false, true, m, n, k, 1f, a, k, b, k, 0.5f, c, n);
+            CpuGemm.Sgemm(kernel, maxThreads, false, true, m, n, k, 1f, a, k, b, k, 0.5f, c, n);
+            GemmReference.AssertMatches(expected, tolerance, c, before, m, n, n, $"{kernel} on {maxThreads} threads");
+        }
+    }
+
     [Fact]
     public void FewRowsAreSplitAcrossThreadsByColumns()
     {
