@@ -54,7 +54,7 @@ public sealed class SafetensorsHeader
         while (Next(ref reader, file) && reader.TokenType == JsonTokenType.PropertyName)
         {
             long entryOffset = JsonStart + reader.TokenStartIndex;
-            string name = reader.GetString()!;
+            string name = Text(ref reader, file);
             bool duplicate = name == MetadataKey ? sawMetadata : entryOffsets.ContainsKey(name);
             if (duplicate)
                 throw new SafetensorsFormatException(file, name, entryOffset, "the name appears twice in the header");
@@ -92,6 +92,19 @@ public sealed class SafetensorsHeader
         }
     }
 
+    /// <summary>The current string token; invalid UTF-8 inside it is a format error, not a crash.</summary>
+    static string Text(ref Utf8JsonReader reader, string file)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SafetensorsFormatException(file, null, JsonStart + reader.TokenStartIndex, "a string in the header is not valid UTF-8", e);
+        }
+    }
+
     static void ReadMetadata(ref Utf8JsonReader reader, Dictionary<string, string> metadata, string file, long entryOffset)
     {
         if (!Next(ref reader, file) || reader.TokenType != JsonTokenType.StartObject)
@@ -99,10 +112,10 @@ public sealed class SafetensorsHeader
         while (Next(ref reader, file) && reader.TokenType == JsonTokenType.PropertyName)
         {
             long keyOffset = JsonStart + reader.TokenStartIndex;
-            string key = reader.GetString()!;
+            string key = Text(ref reader, file);
             if (!Next(ref reader, file) || reader.TokenType != JsonTokenType.String)
                 throw new SafetensorsFormatException(file, null, keyOffset, $"\"__metadata__\" value of '{key}' is not a string");
-            if (!metadata.TryAdd(key, reader.GetString()!))
+            if (!metadata.TryAdd(key, Text(ref reader, file)))
                 throw new SafetensorsFormatException(file, null, keyOffset, $"\"__metadata__\" key '{key}' appears twice");
         }
     }
@@ -117,14 +130,14 @@ public sealed class SafetensorsHeader
         while (Next(ref reader, file) && reader.TokenType == JsonTokenType.PropertyName)
         {
             long keyOffset = JsonStart + reader.TokenStartIndex;
-            string key = reader.GetString()!;
+            string key = Text(ref reader, file);
             switch (key)
             {
                 case "dtype":
                     if (dtype is not null) throw new SafetensorsFormatException(file, name, keyOffset, "\"dtype\" appears twice");
                     if (!Next(ref reader, file) || reader.TokenType != JsonTokenType.String)
                         throw new SafetensorsFormatException(file, name, keyOffset, "\"dtype\" is not a string");
-                    string dtypeName = reader.GetString()!;
+                    string dtypeName = Text(ref reader, file);
                     if (!SafetensorsDTypes.TryParse(dtypeName, out var parsed))
                         throw new SafetensorsFormatException(file, name, keyOffset,
                             $"unknown dtype '{dtypeName}' (supported: F64, F32, F16, BF16, I64, I32, U8, BOOL)");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CudaBert.Model.Import;
 
 namespace CudaBert.Tests.Model.Import;
@@ -6,6 +7,23 @@ namespace CudaBert.Tests.Model.Import;
 public class BertTokenizerJsonTests
 {
     static readonly string[] Vocabulary = ["[PAD]", "[unused0]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "##s", "café"];
+
+    /// <summary>
+    /// Fixtures/tokenizer-json/bert-uncased-reference.json holds a vocabulary and the tokenizer.json that
+    /// Hugging Face's own library (npm tokenizers, tools/tokenizer-json/reference.mjs) serializes for
+    /// the uncased BERT pipeline over it. Ours must be the same document, keys in the same order.
+    /// </summary>
+    [Fact]
+    public void EqualsHuggingFacesOwnSerializationOfThePipeline()
+    {
+        var fixture = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tokenizer-json", "bert-uncased-reference.json")))!;
+        string[] vocabulary = [.. fixture["vocabulary"]!.AsArray().Select(t => t!.GetValue<string>())];
+        var reference = fixture["tokenizer"]!;
+        var ours = JsonNode.Parse(BertTokenizerJson.Build(vocabulary))!;
+
+        Assert.True(JsonNode.DeepEquals(reference, ours), $"ours:\n{ours.ToJsonString()}\nreference:\n{reference.ToJsonString()}");
+        Assert.Equal(reference.ToJsonString(), ours.ToJsonString());
+    }
 
     [Fact]
     public void DescribesTheUncasedBertPipeline()
