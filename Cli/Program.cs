@@ -4,6 +4,8 @@ using CudaBert.Cli.Commands;
 // `cudabert`: one subcommand per file under Commands/.
 var root = new RootCommand("cudabert: multi-task BERT training and inference on our own CUDA kernels (CPU fallback).");
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());

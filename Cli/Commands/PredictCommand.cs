@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json;
+using CudaBert.Model.Inference;
+
+namespace CudaBert.Cli.Commands;
+
+/// <summary>
+/// <c>cudabert predict --model CKPT [--json] TEXT...</c> (lines of stdin when no TEXT): the intent, its
+/// probability and the entities (type, text, start, end as UTF-16 offsets into the text) of each text.
+/// The JSON form — one object per line — is stable: tools read it.
+/// </summary>
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint).", Required = true };
+        var json = new Option<bool>("--json") { Description = "One JSON object per text: {text, intent, probability, entities: [{type, text, start, end}]}." };
+        var texts = new Argument<string[]>("TEXT") { Description = "Texts to analyse; read from stdin, one per line, when none is given.", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, texts };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
+                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!);
+                var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+                foreach (var p in pipeline.Predict(inputs))
+                {
+                    if (parse.GetValue(json))
+                        Console.WriteLine(JsonSerializer.Serialize(p, options));
+                    else
+                        Console.WriteLine($"{p.Intent} ({p.Probability:P1})  {p.Text}" +
+                                          string.Concat(p.Entities.Select(e => $"\n    {e.Type}: \"{e.Text}\" [{e.Start}, {e.End})")));
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException)
+            {
+                Console.Error.WriteLine($"cudabert predict: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    static string[] ReadLines(TextReader reader)
+    {
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return [.. lines];
+    }
+}

@@ -1,0 +1,92 @@
+using CudaBert.Model.Bert;
+using CudaBert.Model.Data;
+using CudaBert.Model.Metrics;
+using CudaBert.Model.Training;
+using CudaBert.Tokenizer;
+
+namespace CudaBert.Model.Inference;
+
+/// <summary>An entity found in a text: its type, its text and its UTF-16 character span [Start, End).</summary>
+public sealed record PredictedEntity(string Type, string Text, int Start, int End);
+
+/// <summary>What <c>cudabert predict</c> prints for one text.</summary>
+public sealed record TextPrediction(string Text, string Intent, double Probability, IReadOnlyList<PredictedEntity> Entities);
+
+/// <summary>
+/// A trained checkpoint ready to use: the model, its tokenizer and its label sets, loaded from a
+/// checkpoint folder written by the trainer.
+/// </summary>
+public sealed class TwoTaskPipeline : IDisposable
+{
+    TwoTaskPipeline(MultiTaskBert model, BatchCollator collator)
+    {
+        Model = model;
+        Collator = collator;
+    }
+
+    public MultiTaskBert Model { get; }
+    public BatchCollator Collator { get; }
+
+    public static TwoTaskPipeline Load(string checkpoint, int maxLength = 128)
+    {
+        if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"model folder not found: {checkpoint}");
+        var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
+        string tokenizerJson = Path.Combine(checkpoint, "tokenizer.json"), vocab = Path.Combine(checkpoint, "vocab.txt");
+        var tokenizer = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
+            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
+            : throw new FileNotFoundException($"{checkpoint} has neither tokenizer.json nor vocab.txt", vocab);
+        var model = MultiTaskBert.Load(checkpoint);
+        if (model.NumSentenceLabels != sentenceLabels.Count || model.NumTokenLabels != tokenLabels.Count)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{checkpoint}: the model has {model.NumSentenceLabels} sentence and {model.NumTokenLabels} token labels, the label files {sentenceLabels.Count} and {tokenLabels.Count}");
+        }
+        return new TwoTaskPipeline(model, new BatchCollator(tokenizer, sentenceLabels, tokenLabels, Math.Min(maxLength, model.Config.MaxPositionEmbeddings)));
+    }
+
+    public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
+        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize);
+
+    /// <summary>Intent, its probability and the entities of each text (words are split on whitespace).</summary>
+    public List<TextPrediction> Predict(IReadOnlyList<string> texts, int batchSize = 32)
+    {
+        var words = texts.Select(WordSpans).ToArray();
+        var examples = texts.Select((t, i) => new TwoTaskExample(words[i].Select(w => t[w.Start..w.End]).ToArray(), null, null, "input", i + 1)).ToArray();
+        var results = new List<TextPrediction>(texts.Count);
+        var nonEmpty = examples.Where(e => e.Words.Length > 0).ToArray();
+        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize);
+        int next = 0;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (examples[i].Words.Length == 0)
+            {
+                results.Add(new TextPrediction(texts[i], "", 0, []));
+                continue;
+            }
+            var p = predictions[next++];
+            var entities = IobChunker.Chunks(p.WordTags)
+                .Select(e => (e.Type, Start: words[i][e.Start].Start, End: words[i][e.End].End))
+                .Select(e => new PredictedEntity(e.Type, texts[i][e.Start..e.End], e.Start, e.End))
+                .ToArray();
+            results.Add(new TextPrediction(texts[i], p.SentenceLabel, p.SentenceProbability, entities));
+        }
+        return results;
+    }
+
+    /// <summary>UTF-16 spans of the whitespace-separated words of a text.</summary>
+    static (int Start, int End)[] WordSpans(string text)
+    {
+        var spans = new List<(int, int)>();
+        int i = 0;
+        while (i < text.Length)
+        {
+            while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            int start = i;
+            while (i < text.Length && !char.IsWhiteSpace(text[i])) i++;
+            if (i > start) spans.Add((start, i));
+        }
+        return [.. spans];
+    }
+
+    public void Dispose() => Model.Dispose();
+}
