@@ -47,15 +47,19 @@ public sealed partial class CpuBackend
 
     public void SumRows(Tensor x, Tensor sums) => ByFloatType(x, () => SumRows<float>(x, sums), () => SumRows<double>(x, sums), nameof(SumRows));
 
+    // Split over columns, not rows: each worker owns a band of the sums, so no reduction across workers.
     private static void SumRows<T>(Tensor x, Tensor sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Shape.Last;
         long rows = x.Shape.Rows;
-        ReadOnlySpan<T> xs = x.AsSpan<T>();
-        Span<T> s = sums.AsSpan<T>();
-        s.Clear();
-        for (long r = 0; r < rows; r++)
-            TensorPrimitives.Add(s, xs.Slice((int)(r * n), n), s);
+        sums.AsSpan<T>().Clear();
+        ParallelRows(n, rows, (firstColumn, endColumn) =>
+        {
+            ReadOnlySpan<T> xs = x.AsSpan<T>();
+            Span<T> band = sums.AsSpan<T>()[firstColumn..endColumn];
+            for (long r = 0; r < rows; r++)
+                TensorPrimitives.Add(band, xs.Slice((int)(r * n) + firstColumn, band.Length), band);
+        });
     }
 
     public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => Gelu<float>(x, y), () => Gelu<double>(x, y), nameof(Gelu));
