@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -35,36 +36,51 @@ public sealed partial class CpuBackend
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>(), b = bias.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
-            for (int r = first; r < end; r++)
-                TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
+            if (n < 16)   // short rows: a plain loop beats one vectorised call per row
+                for (int r = first; r < end; r++)
+                    for (int j = 0; j < n; j++) ys[r * n + j] = xs[r * n + j] + b[j];
+            else
+                for (int r = first; r < end; r++)
+                    TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
         });
     }
 
     public void SumRows(Tensor x, Tensor sums) => ByFloatType(x, () => SumRows<float>(x, sums), () => SumRows<double>(x, sums), nameof(SumRows));
 
+    // Split over columns, not rows: each worker owns a band of the sums, so no reduction across workers.
     private static void SumRows<T>(Tensor x, Tensor sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Shape.Last;
         long rows = x.Shape.Rows;
-        ReadOnlySpan<T> xs = x.AsSpan<T>();
-        Span<T> s = sums.AsSpan<T>();
-        s.Clear();
-        for (long r = 0; r < rows; r++)
-            TensorPrimitives.Add(s, xs.Slice((int)(r * n), n), s);
+        sums.AsSpan<T>().Clear();
+        ParallelRows(n, rows, (firstColumn, endColumn) =>
+        {
+            ReadOnlySpan<T> xs = x.AsSpan<T>();
+            Span<T> band = sums.AsSpan<T>()[firstColumn..endColumn];
+            for (long r = 0; r < rows; r++)
+                TensorPrimitives.Add(band, xs.Slice((int)(r * n) + firstColumn, band.Length), band);
+        });
     }
 
     public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => Gelu<float>(x, y), () => Gelu<double>(x, y), nameof(Gelu));
 
-    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses.
+    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses. Computed in double,
+    // four elements per step (see Erf), then rounded to T.
     private static void Gelu<T>(Tensor x, Tensor y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelRows(x.NumElements, 40, (first, end) =>
+        ParallelRows(x.NumElements, 120, (first, end) =>
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
-            for (int i = first; i < end; i++)
+            int i = first;
+            for (; i + 4 <= end; i += 4)
+            {
+                var v = Load4(xs, i);
+                Store4(ys, i, v * NormalCdf(v));
+            }
+            for (; i < end; i++)
             {
                 double v = double.CreateTruncating(xs[i]);
-                ys[i] = Cast<T>(v * NormalCdf(v));
+                ys[i] = Cast<T>(v * 0.5 * (1.0 + Erf.Evaluate(v * Sqrt1Over2)));
             }
         });
 
@@ -72,20 +88,36 @@ public sealed partial class CpuBackend
 
     // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the normal density.
     private static void GeluBackward<T>(Tensor x, Tensor dy, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelRows(x.NumElements, 50, (first, end) =>
+        ParallelRows(x.NumElements, 150, (first, end) =>
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>(), dys = dy.AsSpan<T>();
             Span<T> dxs = dx.AsSpan<T>();
-            const double InvSqrt2Pi = 0.3989422804014327;
-            for (int i = first; i < end; i++)
+            int i = first;
+            for (; i + 4 <= end; i += 4)
+            {
+                var v = Load4(xs, i);
+                var density = Vector256.Exp(-0.5 * v * v) * InvSqrt2Pi;
+                Store4(dxs, i, Load4(dys, i) * (NormalCdf(v) + v * density));
+            }
+            for (; i < end; i++)
             {
                 double v = double.CreateTruncating(xs[i]);
-                double derivative = NormalCdf(v) + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v);
+                double derivative = 0.5 * (1.0 + Erf.Evaluate(v * Sqrt1Over2)) + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v);
                 dxs[i] = Cast<T>(double.CreateTruncating(dys[i]) * derivative);
             }
         });
 
-    private static double NormalCdf(double x) => 0.5 * (1.0 + Erf.Evaluate(x * 0.70710678118654752));
+    private const double Sqrt1Over2 = 0.70710678118654752, InvSqrt2Pi = 0.3989422804014327;
+
+    private static Vector256<double> NormalCdf(Vector256<double> x) => 0.5 * (Vector256<double>.One + Erf.Evaluate(x * Sqrt1Over2));
+
+    private static Vector256<double> Load4<T>(ReadOnlySpan<T> s, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.Create(double.CreateTruncating(s[i]), double.CreateTruncating(s[i + 1]), double.CreateTruncating(s[i + 2]), double.CreateTruncating(s[i + 3]));
+
+    private static void Store4<T>(Span<T> s, int i, Vector256<double> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int lane = 0; lane < 4; lane++) s[i + lane] = Cast<T>(v[lane]);
+    }
 
     public void Tanh(Tensor x, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Tanh<float>(x.AsSpan<float>(), y.AsSpan<float>()),

@@ -27,13 +27,32 @@ public class OpForwardTests
         Assert.Equal(expected, Erf.Evaluate(x), 1e-15);
 
     [Fact]
+    public void VectorErfAgreesWithScalarErf()
+    {
+        for (double x = -7; x <= 7; x += 0.0137)
+        {
+            var lanes = Erf.Evaluate(System.Runtime.Intrinsics.Vector256.Create(x, -x, x * 0.5, x + 2));
+            Assert.Equal(Erf.Evaluate(x), lanes[0], 2e-15);
+            Assert.Equal(Erf.Evaluate(-x), lanes[1], 2e-15);
+            Assert.Equal(Erf.Evaluate(x * 0.5), lanes[2], 2e-15);
+            Assert.Equal(Erf.Evaluate(x + 2), lanes[3], 2e-15);
+        }
+    }
+
+    [Fact]
     public void GeluIsXTimesNormalCdf()
     {
+        // 9 values: two 4-wide SIMD blocks and a scalar remainder.
         using var scope = Tensor.Scope();
-        var y = Ops.Gelu(Tensor.FromArray(new[] { -1.5, 0.5, 2.0 }, [3])).ToArray<double>();
-        Assert.Equal(-1.5 * 0.5 * (1 + Erf.Evaluate(-1.5 / Math.Sqrt(2))), y[0], 1e-15);
-        Assert.Equal(0.5 * 0.5 * (1 + Erf.Evaluate(0.5 / Math.Sqrt(2))), y[1], 1e-15);
-        Assert.Equal(2.0 * 0.5 * (1 + Erf.Evaluate(2.0 / Math.Sqrt(2))), y[2], 1e-15);
+        double[] x = [-6, -1.5, -0.01, 0, 0.5, 1, 2, 3.25, 9];
+        var y = Ops.Gelu(Tensor.FromArray(x, [9])).ToArray<double>();
+        var y32 = Ops.Gelu(Tensor.FromArray(Array.ConvertAll(x, v => (float)v), [9])).ToArray<float>();
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = x[i] * 0.5 * (1 + Erf.Evaluate(x[i] / Math.Sqrt(2)));
+            Assert.Equal(expected, y[i], 1e-15);
+            Assert.Equal((float)expected, y32[i]);
+        }
     }
 
     [Fact]
