@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace CudaBert.Engine.IO;
 
 /// <summary>
@@ -33,6 +35,8 @@ public static class SafetensorsTensors
     {
         var info = file.GetInfo(name);
         var shape = ToShape(file, info);
+        if (NaturalDType(info.DType) == dtype && info.DType.SizeOf() == dtype.SizeInBytes())
+            return FromStoredBytes(file.GetBytes(name), shape, dtype, device); // same layout: one copy, from the mapped file
         return dtype switch
         {
             DType.Float32 => Tensor.FromArray(file.ReadFloat32(name), shape, device: device),
@@ -42,6 +46,14 @@ public static class SafetensorsTensors
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "no safetensors conversion to this dtype"),
         };
     }
+
+    static Tensor FromStoredBytes(ReadOnlySpan<byte> bytes, Shape shape, DType dtype, Device device) => dtype switch
+    {
+        DType.Float32 => Tensor.FromSpan(MemoryMarshal.Cast<byte, float>(bytes), shape, device: device),
+        DType.Float64 => Tensor.FromSpan(MemoryMarshal.Cast<byte, double>(bytes), shape, device: device),
+        DType.Int32 => Tensor.FromSpan(MemoryMarshal.Cast<byte, int>(bytes), shape, device: device),
+        _ => Tensor.FromSpan(MemoryMarshal.Cast<byte, long>(bytes), shape, device: device),
+    };
 
     /// <summary>The dtype <see cref="Load"/> gives a tensor stored as <paramref name="stored"/>.</summary>
     public static DType NaturalDType(SafetensorsDType stored) => stored switch

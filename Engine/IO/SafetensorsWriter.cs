@@ -68,6 +68,22 @@ public sealed class SafetensorsWriter
     public void Add(string name, long[] shape, ReadOnlySpan<long> values) =>
         Add(name, SafetensorsDType.I64, shape, MemoryMarshal.AsBytes(values).ToArray());
 
+    /// <summary>Adds float32 values stored as BF16, each rounded to the nearest bfloat16 (ties to even).</summary>
+    public void AddBFloat16(string name, long[] shape, ReadOnlySpan<float> values)
+    {
+        var bits = new ushort[values.Length];
+        for (int i = 0; i < values.Length; i++) bits[i] = SafetensorsConversions.ToBFloat16Bits(values[i]);
+        Add(name, SafetensorsDType.BF16, shape, MemoryMarshal.AsBytes(bits.AsSpan()).ToArray());
+    }
+
+    /// <summary>Adds float32 values stored as F16, each rounded to the nearest half (ties to even).</summary>
+    public void AddFloat16(string name, long[] shape, ReadOnlySpan<float> values)
+    {
+        var halves = new Half[values.Length];
+        for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+        Add(name, SafetensorsDType.F16, shape, MemoryMarshal.AsBytes(halves.AsSpan()).ToArray());
+    }
+
     /// <summary>Writes the file atomically (temporary file in the same folder, then rename).</summary>
     public void Save(string path)
     {

@@ -60,7 +60,7 @@ public static partial class OnnxBertConfigReader
     /// </summary>
     static int ReadHeadSize(OnnxGraphIndex index)
     {
-        var softmax = index.Graph.Nodes.FirstOrDefault(n => n.OpType == "Softmax")
+        var softmax = index.Graph.Nodes.FirstOrDefault(n => n.OpType == "Softmax" && n.Inputs.Count == 1)
             ?? throw new InvalidDataException("ONNX BERT import: the graph has no Softmax, so no attention to read the head size from");
         var frontier = new List<string> { softmax.Inputs[0] };
         for (int depth = 0; depth < 3; depth++)
@@ -100,8 +100,9 @@ public static partial class OnnxBertConfigReader
             if (user.OpType != "Mul") continue;
             foreach (string input in user.Inputs)
             {
-                if (index.Producer(input) is not { OpType: "Div" } div || index.Producer(div.Inputs[1]) is not { OpType: "Sqrt" } sqrt) continue;
-                if (index.Producer(sqrt.Inputs[0]) is not { OpType: "Add" } add) continue;
+                if (index.Producer(input) is not { OpType: "Div", Inputs: [_, var divisor] }) continue;
+                if (index.Producer(divisor) is not { OpType: "Sqrt", Inputs: [var variance] }) continue;
+                if (index.Producer(variance) is not { OpType: "Add" } add) continue;
                 foreach (string term in add.Inputs)
                     if (index.TryScalarConstant(term, out float eps))
                         return ShortestDouble(eps);

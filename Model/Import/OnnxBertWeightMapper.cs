@@ -71,7 +71,8 @@ public static class OnnxBertWeightMapper
     static ImportedTensor FromAnonymousMatMulWeight(OnnxGraphIndex index, OnnxTensor tensor)
     {
         var consumers = index.Consumers(tensor.Name);
-        if (consumers is not [{ OpType: "MatMul" } matMul] || matMul.Inputs.Count != 2 || matMul.Inputs[1] != tensor.Name || tensor.Dims.Length != 2)
+        if (consumers is not [{ OpType: "MatMul" } matMul] || matMul.Inputs.Count != 2 || matMul.Outputs.Count != 1 ||
+            matMul.Inputs[1] != tensor.Name || tensor.Dims.Length != 2)
             throw new InvalidDataException(
                 $"ONNX initializer '{tensor.Name}' [{string.Join(", ", tensor.Dims)}] is anonymous and is not the 2-D weight operand of one MatMul " +
                 $"(used by: {Describe(consumers)}); its Hugging Face name cannot be recovered");
@@ -98,8 +99,10 @@ public static class OnnxBertWeightMapper
     {
         if (tensor.Dims.Length != 2)
             throw new InvalidDataException($"ONNX initializer '{tensor.Name}' is used as a matrix but has shape [{string.Join(", ", tensor.Dims)}]");
-        int rows = checked((int)tensor.Dims[0]), columns = checked((int)tensor.Dims[1]);
+        if (tensor.Dims.Any(d => d > int.MaxValue))
+            throw new InvalidDataException($"ONNX initializer '{tensor.Name}' has a dimension beyond int32: [{string.Join(", ", tensor.Dims)}]");
         float[] source = tensor.ToFloat32();
+        int rows = (int)tensor.Dims[0], columns = (int)tensor.Dims[1];
         var result = new float[source.Length];
         for (int i = 0; i < rows; i++)
             for (int o = 0; o < columns; o++)

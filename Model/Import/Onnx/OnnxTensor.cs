@@ -19,7 +19,21 @@ public sealed record OnnxTensor(
     long SourceOffset)
 {
     /// <summary>Number of elements: the product of the dims (1 for a scalar).</summary>
-    public long ElementCount => Dims.Aggregate(1L, (n, d) => checked(n * d));
+    /// <exception cref="InvalidDataException">The product overflows: the dims cannot be those of real data.</exception>
+    public long ElementCount
+    {
+        get
+        {
+            long count = 1;
+            foreach (long d in Dims)
+            {
+                if (d != 0 && count > long.MaxValue / d)
+                    throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}): dims [{string.Join(", ", Dims)}] are too large to address");
+                count *= d;
+            }
+            return count;
+        }
+    }
 
     /// <summary>The values of a FLOAT tensor, from raw_data or float_data.</summary>
     public float[] ToFloat32()
@@ -43,9 +57,10 @@ public sealed record OnnxTensor(
 
     ReadOnlySpan<byte> CheckedRaw(int elementSize)
     {
-        if (RawData.Length != ElementCount * elementSize)
+        // Compare in elements: ElementCount * elementSize could overflow for corrupt dims.
+        if (RawData.Length % elementSize != 0 || RawData.Length / elementSize != ElementCount)
             throw new InvalidDataException(
-                $"ONNX tensor '{Name}' (byte {SourceOffset}): dims [{string.Join(", ", Dims)}] need {ElementCount * elementSize} bytes, raw_data has {RawData.Length}");
+                $"ONNX tensor '{Name}' (byte {SourceOffset}): dims [{string.Join(", ", Dims)}] need {ElementCount} elements of {elementSize} bytes, raw_data has {RawData.Length} bytes");
         return RawData.Span;
     }
 

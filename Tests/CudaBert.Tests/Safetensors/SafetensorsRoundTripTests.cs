@@ -71,6 +71,27 @@ public class SafetensorsRoundTripTests
         Assert.Equal([1f, -3f, 0.25f, float.PositiveInfinity], file.ReadFloat32("b"));
     }
 
+    [Fact]
+    public void NarrowingWritersRoundToTheNearestRepresentableValue()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("narrow.safetensors");
+        // 1 + 3·2^-8 is halfway between two bfloat16s and rounds up to 1 + 2^-6 (even mantissa) but is a half;
+        // 1 + 2^-11 is halfway between two halves and rounds down to 1 (even), as it does in bfloat16;
+        // 0.1 is representable in neither (bfloat16 0x3DCD: 0x3DCCCCCD rounded up).
+        float[] values = [1.01171875f, 1.00048828125f, 0.1f];
+        var writer = new SafetensorsWriter();
+        writer.AddBFloat16("b", [3], values);
+        writer.AddFloat16("h", [3], values);
+        writer.Save(path);
+
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal(SafetensorsDType.BF16, file.GetInfo("b").DType);
+        Assert.Equal([1.015625f, 1f, BitConverter.Int32BitsToSingle(0x3DCD << 16)], file.ReadFloat32("b"));
+        Assert.Equal(SafetensorsDType.F16, file.GetInfo("h").DType);
+        Assert.Equal([1.01171875f, 1f, (float)(Half)0.1f], file.ReadFloat32("h"));
+    }
+
     [Theory]
     [InlineData(1.0f, 0x3F80)]
     [InlineData(1.00390625f, 0x3F80)] // 1 + 2^-8: exactly halfway, rounds to the even mantissa (down)
