@@ -15,7 +15,7 @@ public sealed class BertModel : Module
     /// <summary>A randomly initialised encoder (BERT init: N(0, 0.02²) weights, zero biases, unit LayerNorm).</summary>
     /// <param name="seed">Seeds the initial weights and every dropout layer's mask stream.</param>
     public BertModel(BertConfig config, bool withPooler, ulong seed, DType dtype = DType.Float32)
-        : this(config, withPooler, new Generator(seed), new DropoutSeeds(seed ^ 0x9E3779B97F4A7C15UL), dtype) { }
+        : this(config, withPooler, new Generator(seed), DropoutSeeds.ForModel(seed), dtype) { }
 
     internal BertModel(BertConfig config, bool withPooler, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
     {
@@ -50,15 +50,16 @@ public sealed class BertModel : Module
 
     /// <summary>
     /// Reads <c>config.json</c> and <c>model.safetensors</c> from a Hugging Face folder. The pooler is
-    /// built when the checkpoint has its weights. Every encoder weight must be present; checkpoint
-    /// tensors the model does not use (a pretraining head, <c>position_ids</c>) are listed in <paramref name="report"/>.
+    /// built when <paramref name="withPooler"/> and the checkpoint has its weights. Every encoder weight
+    /// must be present; checkpoint tensors the model does not use (a pretraining head, <c>position_ids</c>,
+    /// an unwanted pooler) are listed in <paramref name="report"/>.
     /// </summary>
-    public static BertModel FromPretrained(string folder, out WeightLoadReport report, DType dtype = DType.Float32, ulong seed = 0)
+    public static BertModel FromPretrained(string folder, out WeightLoadReport report, DType dtype = DType.Float32, bool withPooler = true)
     {
         var config = BertConfig.Load(BertWeights.ConfigPath(folder));
         string weightsPath = BertWeights.WeightsPath(folder);
-        bool hasPooler = BertWeights.ContainsAny(weightsPath, "pooler.dense.weight", "bert.pooler.dense.weight");
-        var model = new BertModel(config, hasPooler, seed, dtype);
+        bool hasPooler = withPooler && BertWeights.ContainsAny(weightsPath, "pooler.dense.weight", "bert.pooler.dense.weight");
+        var model = new BertModel(config, hasPooler, seed: 0, dtype);
         try
         {
             report = BertWeights.Load(model, weightsPath);
@@ -72,5 +73,5 @@ public sealed class BertModel : Module
         }
     }
 
-    public static BertModel FromPretrained(string folder, DType dtype = DType.Float32) => FromPretrained(folder, out _, dtype);
+    public static BertModel FromPretrained(string folder, DType dtype = DType.Float32, bool withPooler = true) => FromPretrained(folder, out _, dtype, withPooler);
 }

@@ -98,12 +98,27 @@ public static class BertWeights
         writer.Save(path);
     }
 
-    /// <summary>The checkpoint names a parameter may have, in the order they are tried.</summary>
+    /// <summary>
+    /// The checkpoint names a parameter may have, in the order they are tried: its own name, the name
+    /// with <c>bert.</c> toggled, and both again with the LayerNorm names of the original BERT release
+    /// (<c>LayerNorm.gamma</c>/<c>LayerNorm.beta</c>, still used by bert-base-uncased's model.safetensors).
+    /// </summary>
     private static IEnumerable<string> CandidateNames(string parameterName)
     {
-        yield return parameterName;
-        yield return parameterName.StartsWith(EncoderPrefix, StringComparison.Ordinal)
+        string toggled = parameterName.StartsWith(EncoderPrefix, StringComparison.Ordinal)
             ? parameterName[EncoderPrefix.Length..]
             : EncoderPrefix + parameterName;
+        yield return parameterName;
+        yield return toggled;
+        if (LegacyLayerNormName(parameterName) is { } legacy)
+        {
+            yield return legacy;
+            yield return LegacyLayerNormName(toggled)!;
+        }
     }
+
+    private static string? LegacyLayerNormName(string name) =>
+        name.EndsWith("LayerNorm.weight", StringComparison.Ordinal) ? name[..^"weight".Length] + "gamma"
+        : name.EndsWith("LayerNorm.bias", StringComparison.Ordinal) ? name[..^"bias".Length] + "beta"
+        : null;
 }

@@ -29,7 +29,7 @@ public sealed class MultiTaskBert : Module
         if (numSentenceLabels < 1) throw new ArgumentOutOfRangeException(nameof(numSentenceLabels), numSentenceLabels, "needs at least one sentence label");
         if (numTokenLabels < 1) throw new ArgumentOutOfRangeException(nameof(numTokenLabels), numTokenLabels, "needs at least one token label");
         var generator = new Generator(seed);
-        var dropoutSeeds = new DropoutSeeds(seed ^ 0x9E3779B97F4A7C15UL);
+        var dropoutSeeds = DropoutSeeds.ForModel(seed);
         Encoder = RegisterModule("bert", new BertModel(config, withPooler: false, generator, dropoutSeeds, dtype));
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
         Classifier = RegisterModule("classifier", new Linear(config.HiddenSize, numSentenceLabels, generator, dtype: dtype));

@@ -27,7 +27,7 @@ public sealed class SentenceEmbedder : IDisposable
     /// </summary>
     public static SentenceEmbedder FromFolder(string folder)
     {
-        var encoder = BertModel.FromPretrained(folder);
+        var encoder = BertModel.FromPretrained(folder, withPooler: false);   // mean pooling needs no [CLS] pooler
         string tokenizerJson = Path.Combine(folder, "tokenizer.json"), vocabulary = Path.Combine(folder, "vocab.txt");
         var loaded = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
             : File.Exists(vocabulary) ? BertTokenizer.FromVocabFile(vocabulary)

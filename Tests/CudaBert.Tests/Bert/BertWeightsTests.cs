@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.IO;
 using CudaBert.Model;
 using CudaBert.Model.Bert;
 using CudaBert.Tests.Safetensors;
@@ -60,6 +61,35 @@ public class BertWeightsTests
         Assert.Empty(report.Missing);
         Assert.Equal(["classifier.bias", "classifier.weight", "token_classifier.bias", "token_classifier.weight"], report.Unexpected.Order());
         Assert.All(report.Loaded, entry => Assert.Equal("bert." + entry.Parameter, entry.Tensor));
+    }
+
+    /// <summary>
+    /// bert-base-uncased's model.safetensors (a BertForPreTraining checkpoint) names the encoder under
+    /// <c>bert.</c>, calls LayerNorm parameters <c>gamma</c>/<c>beta</c>, and carries the pretraining head <c>cls.…</c>.
+    /// </summary>
+    [Fact]
+    public void APretrainingCheckpointWithGammaAndBetaNamesLoadsIntoABareEncoder()
+    {
+        using var folder = new TemporaryFolder();
+        using var original = new BertModel(Tiny(), withPooler: true, seed: 3);
+        var writer = new SafetensorsWriter();
+        foreach (var (name, parameter) in original.NamedParameters())
+        {
+            string legacy = "bert." + name.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta");
+            writer.Add(legacy, parameter.Shape.ToArray().Select(d => (long)d).ToArray(), parameter.ToFloatArray());
+        }
+        writer.Add("cls.predictions.bias", [20], new float[20]);
+        Tiny().Save(folder.File(BertWeights.ConfigFile));
+        writer.Save(folder.File(BertWeights.WeightsFile));
+
+        using var encoder = BertModel.FromPretrained(folder.Path, out var report);
+        Assert.NotNull(encoder.Pooler);
+        Assert.Empty(report.Missing);
+        Assert.Equal(["cls.predictions.bias"], report.Unexpected);
+        Assert.Contains(("encoder.layer.1.output.LayerNorm.weight", "bert.encoder.layer.1.output.LayerNorm.gamma"), report.Loaded);
+        var expected = original.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToFloatArray());
+        foreach (var (name, parameter) in encoder.NamedParameters())
+            Assert.Equal(expected[name], parameter.ToFloatArray());
     }
 
     [Fact]
