@@ -91,14 +91,14 @@ public class PtxParserTests
         var ptx = Ptx.Module("bad", ".param .u64 bad_param_0", """
             .reg .b32 %r<3>;
             mov.u32 %r1, 1;
-            bfind.u32 %r2, %r1;
+            fns.b32 %r2, %r1, 0, 1;
             ret;
             """);
         using var device = new SoftwareGpuDevice();
         var e = Assert.Throws<CudaException>(() => device.LoadModule("bad", ptx));
         Assert.Equal("CUDA_ERROR_INVALID_PTX", e.ErrorName);
         Assert.Contains("line 11", e.Message);
-        Assert.Contains("bfind.u32", e.Message);
+        Assert.Contains("fns.b32", e.Message);
     }
 
     [Fact]
