@@ -4,7 +4,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// The rendezvous points of the scheduler: warp collectives and block barriers. Called only when
 /// no thread can run, so every thread is exited or waiting at one of them.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly int[] _barrierId, _barrierCount;
 

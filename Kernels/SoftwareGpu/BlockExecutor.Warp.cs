@@ -4,7 +4,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// Warp collectives that exchange register values: <c>shfl.sync</c> and <c>vote.sync</c>. They run
 /// once all member lanes have arrived; each lane's operands come from its own instruction.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly ulong[] _laneValues = new ulong[32];
 

@@ -15,7 +15,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// no SIMT stack: a diverged lane simply runs its own path until it meets the others at a
 /// collective or a barrier. Threads run in index order, so everything is deterministic.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     enum ThreadStatus : byte { Runnable, AtBarrier, AtCollective, Exited }
 
@@ -32,7 +32,7 @@ public sealed partial class BlockExecutor
     readonly byte[] _shared;
     readonly byte[] _local;
     readonly int[] _warpSyncCount;
-    Dim3 _blockIndex;
+    Index3 _blockIndex;
 
     readonly long _spinLimit;
 
@@ -40,7 +40,7 @@ public sealed partial class BlockExecutor
     int _thread, _base;
     long _instructionCount;
 
-    internal BlockExecutor(LaunchContext launch)
+    public BlockExecutor(LaunchContext launch)
     {
         _launch = launch;
         _kernel = launch.Kernel;
@@ -62,7 +62,7 @@ public sealed partial class BlockExecutor
     public long InstructionCount => _instructionCount;
 
     /// <summary>Runs every thread of one block to completion.</summary>
-    public void RunBlock(Dim3 blockIndex)
+    public void RunBlock(Index3 blockIndex)
     {
         _blockIndex = blockIndex;
         Array.Clear(_registers);
@@ -260,6 +260,6 @@ public sealed partial class BlockExecutor
     SanitizerReport MakeReport(SanitizerCheck check, string message)
     {
         var ins = _code[Math.Min(_pc[_thread], _code.Length - 1)];
-        return new SanitizerReport(check, _kernel.Name, ins.Line, ins.Text, new Index3(_blockIndex.X, _blockIndex.Y, _blockIndex.Z), ThreadIndex(_thread), message);
+        return new SanitizerReport(check, _kernel.Name, ins.Line, ins.Text, _blockIndex, ThreadIndex(_thread), message);
     }
 }
