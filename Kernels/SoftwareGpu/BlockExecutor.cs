@@ -110,13 +110,19 @@ internal sealed partial class BlockExecutor
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.Exited;
                         return;
-                    case Opcode.BarSync:
+                    case Opcode.BarSync or Opcode.BarRed:
+                    {
+                        // bar.sync a{, b} / bar.red.op d, a{, b}, {!}c: barrier a, expecting b threads (all when absent).
+                        var ops = ins.Operands;
+                        int first = ins.Op == Opcode.BarRed ? 1 : 0;
+                        int last = ins.Op == Opcode.BarRed ? ops.Length - 1 : ops.Length;
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.AtBarrier;
-                        _barrierId[t] = ins.Operands.Length > 0 ? (int)Read(ins.Operands[0]) : 0;
-                        _barrierCount[t] = ins.Operands.Length > 1 ? (int)Read(ins.Operands[1]) : 0;
+                        _barrierId[t] = last > first ? (int)Read(ops[first]) : 0;
+                        _barrierCount[t] = last > first + 1 ? (int)Read(ops[first + 1]) : 0;
                         return;
-                    case Opcode.Shfl or Opcode.Vote or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
+                    }
+                    case Opcode.Shfl or Opcode.Vote or Opcode.Redux or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.AtCollective;
                         return;
