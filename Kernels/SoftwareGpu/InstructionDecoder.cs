@@ -110,6 +110,7 @@ public static class InstructionDecoder
                 case "rpi": ins.Round = Rounding.Rpi; continue;
                 case "ftz": ins.Ftz = true; continue;
                 case "sat": ins.Sat = true; continue;
+                case "relu": ins.Relu = true; continue;
                 case "approx" or "full": ins.Approx = true; continue;
                 case "v2": ins.Width = 2; continue;
                 case "v4": ins.Width = 4; continue;
@@ -170,8 +171,11 @@ public static class InstructionDecoder
         bool ok = ins.Op switch
         {
             Opcode.Mad or Opcode.Fma when ins.Type == PtxType.F64 && ins.Round is not (Rounding.None or Rounding.Rn) => false,
+            Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Fma or Opcode.Min or Opcode.Max or Opcode.Abs or Opcode.Neg
+                when ins.Type is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 =>
+                ins.Round is Rounding.None or Rounding.Rn,
             Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Mad or Opcode.Fma or Opcode.Min or Opcode.Max or Opcode.Abs or Opcode.Neg =>
-                ins.Type is not (PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.None or PtxType.Pred),
+                ins.Type is not (PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.None or PtxType.Pred) && !ins.Relu,
             Opcode.Div or Opcode.Sqrt => ins.Type is not (PtxType.F32 or PtxType.F64) || ins.Approx || ins.Round is Rounding.Rn,
             Opcode.Rcp => ins.Type is PtxType.F32 or PtxType.F64 && (ins.Approx || ins.Round is Rounding.Rn),
             Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh => ins.Approx && ins.Type is PtxType.F32 or PtxType.F64,
