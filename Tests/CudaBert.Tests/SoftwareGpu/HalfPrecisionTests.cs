@@ -96,4 +96,20 @@ public class HalfPrecisionTests
         Assert.Equal([0xBC00_3C00UL, 0xFE01_7E01UL], OneInstruction.Run(Packed("neg.f16x2", 1), a));
         Assert.Equal([0x3C00_3C00UL, 0x7E01_7E01UL], OneInstruction.Run(Packed("abs.bf16x2", 1), a));
     }
+
+    [Fact]
+    public void ScalarHalfComparisonsReadTheHalfValue()
+    {
+        var a = RandomHalves(128, 7);
+        var b = RandomHalves(128, 8);
+        var r = OneInstruction.Run("""
+            cvt.u16.u64 %rs1, %rd7;
+            cvt.u16.u64 %rs2, %rd8;
+            setp.lt.f16 %p1, %rs1, %rs2;
+            selp.u64 %rd10, 1, 0, %p1;
+            """, a.Select(v => (ulong)v).ToArray(), b.Select(v => (ulong)v).ToArray());
+        for (int i = 0; i < a.Length; i++)
+            Assert.Equal(BitConverter.UInt16BitsToHalf(a[i]) < BitConverter.UInt16BitsToHalf(b[i]) ? 1UL : 0UL, r[i]);
+    }
 }
+
