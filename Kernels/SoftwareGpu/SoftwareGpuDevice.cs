@@ -51,6 +51,9 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     public SoftwareGpuStatistics Statistics => new(_launches, _instructions, _seconds);
 
+    /// <summary>Bytes of global memory currently allocated (module variables included): what a leak test watches.</summary>
+    public long BytesInUse => _memory.BytesInUse;
+
     // ---------------------------------------------------------------- memory
 
     public DevicePtr Allocate(long bytes)
