@@ -18,7 +18,8 @@ public sealed class PtxParser
     // Module scope.
     readonly Dictionary<string, (StateSpace Space, ulong Address)> _moduleSymbols = [];
     int _moduleSharedBytes;
-    string? _dynamicSharedName;
+    /// <summary>Names of <c>.extern .shared</c> arrays: all of them alias the launch's dynamic shared memory.</summary>
+    readonly HashSet<string> _dynamicSharedNames = [];
     int _dynamicSharedAlign = 16;
 
     PtxParser(string text, Func<ModuleVariable, ulong>? placeVariable)
@@ -126,8 +127,8 @@ public sealed class PtxParser
         switch (decl.Space)
         {
             case StateSpace.Shared when isExtern || decl.Unsized:
-                _dynamicSharedName = decl.Name;
-                _dynamicSharedAlign = Math.Max(16, decl.Alignment);
+                _dynamicSharedNames.Add(decl.Name);
+                _dynamicSharedAlign = Math.Max(_dynamicSharedAlign, decl.Alignment);
                 break;
             case StateSpace.Shared:
                 _moduleSharedBytes = Align(_moduleSharedBytes, decl.Alignment);
@@ -202,6 +203,7 @@ public sealed class PtxParser
             DynamicSharedOffset = dynamicOffset,
             LocalBytes = scope.LocalBytes,
             Code = [.. scope.Code],
+            UsesAtomics = scope.Code.Any(i => i.Op is Opcode.Atom or Opcode.Red),
         };
     }
 
@@ -475,7 +477,7 @@ public sealed class PtxParser
     bool TryResolveSymbol(KernelScope scope, string name, out (StateSpace Space, ulong Address) place)
     {
         if (scope.Symbols.TryGetValue(name, out place)) return true;
-        if (name == _dynamicSharedName)
+        if (_dynamicSharedNames.Contains(name))
         {
             scope.DynamicSharedUsed = true;
             place = (StateSpace.Shared, (ulong)Align(scope.SharedBytes, _dynamicSharedAlign));
@@ -556,7 +558,11 @@ public sealed class PtxParser
 
     bool AtEnd => _pos >= _tokens.Count;
     PtxToken Peek => _pos < _tokens.Count ? _tokens[_pos] : new PtxToken("<end>", _tokens.Count > 0 ? _tokens[^1].Line : 0, true);
-    PtxToken Next() { var t = Peek; _pos++; return t; }
+    PtxToken Next()
+    {
+        if (AtEnd) throw new PtxParseException(Peek.Line, "unexpected end of the PTX text");
+        return _tokens[_pos++];
+    }
     void Expect(string s)
     {
         var t = Next();
