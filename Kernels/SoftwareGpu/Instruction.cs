@@ -24,8 +24,13 @@ public sealed class Instruction
     /// <summary>Vector width of <c>ld</c>/<c>st</c> (<c>.v2</c>, <c>.v4</c>), 1 otherwise; matrix count of <c>ldmatrix</c>.</summary>
     public int Width = 1;
     public bool Transpose;
+    /// <summary><c>shf.l</c> (true) or <c>shf.r</c>; <c>.clamp</c> (true) or <c>.wrap</c> of the shift amount.</summary>
+    public bool FunnelLeft, FunnelClamp;
+    /// <summary><c>bfind.shiftamt</c>: return the left-shift that would move the found bit to the top.</summary>
+    public bool ShiftAmount;
     public ShuffleMode Shuffle;
     public VoteMode Vote;
+    /// <summary>The operation of <c>atom</c>/<c>red</c>, and the reduction of <c>redux.sync</c> and <c>bar.red</c> (popc counts as Add).</summary>
     public AtomicOp Atomic;
     public MmaShape Shape;
     public Operand[] Operands = [];
@@ -36,9 +41,6 @@ public sealed class Instruction
     public int Line;
     /// <summary>The instruction as written, without the trailing semicolon.</summary>
     public string Text = "";
-
-    /// <summary>Instructions that need every lane of their warp's member mask before they can execute.</summary>
-    public bool IsWarpCollective => Op is Opcode.Shfl or Opcode.Vote or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix;
 
     public override string ToString() => $"line {Line}: {Text}";
 }

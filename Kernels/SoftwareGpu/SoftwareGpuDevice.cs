@@ -171,7 +171,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             for (uint z = 0; z < grid.Z; z++)
                 for (uint y = 0; y < grid.Y; y++)
                     for (uint x = 0; x < grid.X; x++)
-                        executor.RunBlock(new Dim3(x, y, z));
+                        executor.RunBlock(new Index3(x, y, z));
         }
         catch (KernelFaultException fault)
         {
@@ -212,8 +212,8 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             if (items[i].Size != p.Size)
                 throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
                     $"argument {i} is {items[i].Type} ({items[i].Size} bytes) but parameter '{p.Name}' is {p.Size} bytes");
-            BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, p.Size), items[i].Bits);
             if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
+            else BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 8), items[i].Bits);
         }
         return bytes;
     }
