@@ -1,5 +1,5 @@
 // Element-wise arithmetic on flat float32 buffers of n elements: y = a + b, a − b, a ⊙ b, α·x,
-// and y += α·x (gradient accumulation, residual connections).
+// y += α·x (gradient accumulation, residual connections), and y = value (fill).
 // Thread-to-data mapping: the vectorized grid-stride loops of elementwise.cuh (thread g handles the
 // float4 vectors g, g + G, ... of the G threads in the grid, then the n % 4 tail element by element).
 // Outputs may alias inputs.
@@ -28,4 +28,13 @@ extern "C" __global__ void scale_f32(const float* x, float alpha, float* y, long
 extern "C" __global__ void add_scaled_inplace_f32(float* y, float alpha, const float* x, long long n)
 {
     map_binary(y, x, y, n, AddScaled{alpha});
+}
+
+// y[i] = value: the same vectorized loop, with nothing to read.
+extern "C" __global__ void fill_f32(float* y, float value, long long n)
+{
+    long long vectors = aligned16(y) ? n / 4 : 0;
+    for (long long v = grid_thread(); v < vectors; v += grid_threads())
+        reinterpret_cast<float4*>(y)[v] = make_float4(value, value, value, value);
+    for (long long i = 4 * vectors + grid_thread(); i < n; i += grid_threads()) y[i] = value;
 }
