@@ -3,7 +3,9 @@ namespace CudaBert.Tokenizer;
 /// <summary>
 /// A BERT WordPiece tokenizer that produces exactly what Hugging Face's fast tokenizer produces
 /// for the same vocabulary and settings: ids, type ids, masks, word ids, offsets (UTF-16),
-/// truncation, padding, batches, decoding. Thread-safe; never throws on any string.
+/// truncation, padding, batches, decoding. Thread-safe. Never throws on any string; the only
+/// input-dependent error is Hugging Face's: <see cref="TruncationStrategy.OnlyFirst"/> or
+/// <see cref="TruncationStrategy.OnlySecond"/> truncation that the chosen text is too short for.
 /// </summary>
 public sealed class BertTokenizer
 {
@@ -38,7 +40,7 @@ public sealed class BertTokenizer
     /// <summary>Truncation applied by <see cref="Encode(string, string?)"/> and the batch methods; <c>null</c>: none.</summary>
     public TruncationOptions? Truncation { get; init; }
 
-    /// <summary>Padding applied by <see cref="Encode(string, string?)"/> (fixed length) and the batch methods; <c>null</c>: none.</summary>
+    /// <summary>Padding applied by the batch methods and by <see cref="Encode(string, string?)"/> (which pads to <see cref="PaddingOptions.Length"/> or a multiple); <c>null</c>: none.</summary>
     public PaddingOptions? Padding { get; init; }
 
     /// <summary>Encodes a text, or a pair of texts, with [CLS] and [SEP] added.</summary>
