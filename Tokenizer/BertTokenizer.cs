@@ -108,24 +108,34 @@ public sealed class BertTokenizer
             sequenceTokenizer.Tokenize(pair, second);
         }
         var (firstKeep, secondKeep) = TruncatedRanges(first.Count, second?.Count, Truncation);
-        return PostProcess(first, firstKeep, second, secondKeep);
+        var encoding = PostProcess(first, firstKeep, second, secondKeep);
+        DropHugeBuffers();
+        return encoding;
+    }
+
+    static void DropHugeBuffers()
+    {
+        if (threadFirst?.Capacity > SequenceTokenizer.MaxRetainedCapacity) threadFirst = null;
+        if (threadSecond?.Capacity > SequenceTokenizer.MaxRetainedCapacity) threadSecond = null;
     }
 
     /// <summary>
     /// Only the vocabulary ids of a text, [CLS] and [SEP] included, written into <paramref name="ids"/>;
     /// returns how many were written (at most <c>ids.Length</c>: longer encodings are cut on the right,
-    /// keeping the final [SEP]). Allocates nothing: this is the hot path for inference.
+    /// keeping the final [SEP]; 0 when there is no room for [CLS] and [SEP]). Allocates nothing:
+    /// this is the hot path for inference.
     /// </summary>
     public int EncodeIds(ReadOnlySpan<char> text, Span<int> ids)
     {
+        if (ids.Length < 2) return 0;
         var tokens = threadFirst ??= new TokenList();
         tokens.Clear();
         sequenceTokenizer.Tokenize(text, tokens);
-        if (ids.Length < 2) return 0;
         int n = Math.Min(tokens.Count, ids.Length - 2);
         ids[0] = clsId;
         tokens.Ids[..n].CopyTo(ids[1..]);
         ids[n + 1] = sepId;
+        DropHugeBuffers();
         return n + 2;
     }
 
