@@ -3,7 +3,9 @@ namespace CudaBert.Tokenizer;
 /// <summary>
 /// A BERT WordPiece tokenizer that produces exactly what Hugging Face's fast tokenizer produces
 /// for the same vocabulary and settings: ids, type ids, masks, word ids, offsets (UTF-16),
-/// truncation, padding, batches, decoding. Thread-safe; never throws on any string.
+/// truncation, padding, batches, decoding. Thread-safe. Never throws on any string; the only
+/// input-dependent error is Hugging Face's: <see cref="TruncationStrategy.OnlyFirst"/> or
+/// <see cref="TruncationStrategy.OnlySecond"/> truncation that the chosen text is too short for.
 /// </summary>
 public sealed class BertTokenizer
 {
@@ -38,7 +40,7 @@ public sealed class BertTokenizer
     /// <summary>Truncation applied by <see cref="Encode(string, string?)"/> and the batch methods; <c>null</c>: none.</summary>
     public TruncationOptions? Truncation { get; init; }
 
-    /// <summary>Padding applied by <see cref="Encode(string, string?)"/> (fixed length) and the batch methods; <c>null</c>: none.</summary>
+    /// <summary>Padding applied by the batch methods and by <see cref="Encode(string, string?)"/> (which pads to <see cref="PaddingOptions.Length"/> or a multiple); <c>null</c>: none.</summary>
     public PaddingOptions? Padding { get; init; }
 
     /// <summary>Encodes a text, or a pair of texts, with [CLS] and [SEP] added.</summary>
@@ -106,24 +108,34 @@ public sealed class BertTokenizer
             sequenceTokenizer.Tokenize(pair, second);
         }
         var (firstKeep, secondKeep) = TruncatedRanges(first.Count, second?.Count, Truncation);
-        return PostProcess(first, firstKeep, second, secondKeep);
+        var encoding = PostProcess(first, firstKeep, second, secondKeep);
+        DropHugeBuffers();
+        return encoding;
+    }
+
+    static void DropHugeBuffers()
+    {
+        if (threadFirst?.Capacity > SequenceTokenizer.MaxRetainedCapacity) threadFirst = null;
+        if (threadSecond?.Capacity > SequenceTokenizer.MaxRetainedCapacity) threadSecond = null;
     }
 
     /// <summary>
     /// Only the vocabulary ids of a text, [CLS] and [SEP] included, written into <paramref name="ids"/>;
     /// returns how many were written (at most <c>ids.Length</c>: longer encodings are cut on the right,
-    /// keeping the final [SEP]). Allocates nothing: this is the hot path for inference.
+    /// keeping the final [SEP]; 0 when there is no room for [CLS] and [SEP]). Allocates nothing:
+    /// this is the hot path for inference.
     /// </summary>
     public int EncodeIds(ReadOnlySpan<char> text, Span<int> ids)
     {
+        if (ids.Length < 2) return 0;
         var tokens = threadFirst ??= new TokenList();
         tokens.Clear();
         sequenceTokenizer.Tokenize(text, tokens);
-        if (ids.Length < 2) return 0;
         int n = Math.Min(tokens.Count, ids.Length - 2);
         ids[0] = clsId;
         tokens.Ids[..n].CopyTo(ids[1..]);
         ids[n + 1] = sepId;
+        DropHugeBuffers();
         return n + 2;
     }
 

@@ -13,6 +13,9 @@ internal sealed class SequenceTokenizer(CharacterNormalizer normalizer, SpecialT
 {
     [ThreadStatic] static WordBuffer? threadWord;
 
+    /// <summary>Per-thread buffers grown past this (by a huge input) are dropped rather than kept for the thread's life.</summary>
+    public const int MaxRetainedCapacity = 1 << 16;
+
     public void Tokenize(ReadOnlySpan<char> text, TokenList output)
     {
         var word = threadWord ??= new WordBuffer();
@@ -28,6 +31,7 @@ internal sealed class SequenceTokenizer(CharacterNormalizer normalizer, SpecialT
             output.Add(id, position, position + length, wordIndex++);
             from = position + length;
         }
+        if (word.Capacity > MaxRetainedCapacity) threadWord = null;
     }
 
     void TokenizeSegment(ReadOnlySpan<char> text, int from, int to, WordBuffer word, ref int wordIndex, TokenList output)

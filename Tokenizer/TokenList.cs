@@ -10,6 +10,9 @@ internal sealed class TokenList
 
     public int Count { get; private set; }
 
+    /// <summary>How many tokens fit before the buffers grow.</summary>
+    public int Capacity => ids.Length;
+
     public ReadOnlySpan<int> Ids => ids.AsSpan(0, Count);
 
     public ReadOnlySpan<int> Starts => starts.AsSpan(0, Count);

@@ -19,6 +19,9 @@ internal sealed class WordBuffer
 
     public ReadOnlySpan<char> Chars => chars.AsSpan(0, Length);
 
+    /// <summary>How many chars fit before the buffers grow.</summary>
+    public int Capacity => chars.Length;
+
     public int OriginalStart(int index) => originalStarts[index];
 
     public int OriginalEnd(int index) => originalEnds[index];

@@ -23,6 +23,7 @@ export const singles = [
   ['tags and variation selectors', `flag${cp(0x1f3f4, 0xe0067, 0xe0062, 0xe0065, 0xe006e, 0xe0067, 0xe007f)} vs\ufe0f text\ufe0e ${cp(0xe0100)}x`],
   ['accents composed', 'Café naïve résumé Ångström Øresund façade São Paulo Zürich Dvořák Łódź'],
   ['accents decomposed', 'Cafe\u0301 nai\u0308ve re\u0301sume\u0301 A\u030angstro\u0308m fac\u0327ade Sa\u0303o Dvor\u030ca\u0301k'],
+  ['spacing marks that NFD reorders', `x${cp(0x1d16d, 0x1d165)} y a\u302f\u302e b \u0915\u093c\u094d`],
   ['lone combining marks', '\u0301start mid\u0300\u0301\u0302dle end\u0308 \u20dd\u0488 \u0903\u093e'],
   ['ligatures and compatibility', 'ﬁnance ﬂow ﬀ Ⅻ ① ㎏ ½ ２０２４ ｆｕｌｌｗｉｄｔｈ ｶﾀｶﾅ ™ ℌ 𝐀𝐁𝐂 𝒜'],
   ['Turkish casing', 'İstanbul ISPARTA ıspanak İi Iı DİYARBAKIR kIrmIzI'],

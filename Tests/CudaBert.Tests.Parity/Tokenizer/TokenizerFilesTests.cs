@@ -87,6 +87,20 @@ public class TokenizerFilesTests
     }
 
     [Fact]
+    public void BertProcessingIsTheSameTemplate()
+    {
+        var json = TokenizerJsonFiles.OracleTemplate();
+        json["post_processor"] = JsonNode.Parse("""{"type":"BertProcessing","sep":["[SEP]",102],"cls":["[CLS]",101]}""");
+        var fromBertProcessing = TokenizerJsonFiles.Load(json);
+        var fromTemplate = TokenizerJsonFiles.Load(TokenizerJsonFiles.OracleTemplate());
+        var a = fromBertProcessing.Encode("What is it?", "A test.");
+        var b = fromTemplate.Encode("What is it?", "A test.");
+        Assert.Equal(b.Ids, a.Ids);
+        Assert.Equal(b.TypeIds, a.TypeIds);
+        Assert.Equal(b.SpecialTokensMask, a.SpecialTokensMask);
+    }
+
+    [Fact]
     public void TruncationAndPaddingAreReadFromTokenizerJson()
     {
         var json = TokenizerJsonFiles.OracleTemplate();
