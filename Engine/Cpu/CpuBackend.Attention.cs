@@ -96,7 +96,8 @@ public sealed partial class CpuBackend
                     rest /= outDims[i];
                 }
                 Span<T> run = dst.Slice(o * inner, inner);
-                for (int j = 0; j < inner; j++) run[j] = src[(int)(offset + j * innerStride)];
+                if (innerStride == 1) src.Slice((int)offset, inner).CopyTo(run);   // e.g. head split/merge: rows of head_dim
+                else for (int j = 0; j < inner; j++) run[j] = src[(int)(offset + j * innerStride)];
             }
         });
     }

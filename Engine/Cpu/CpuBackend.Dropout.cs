@@ -17,9 +17,18 @@ public sealed partial class CpuBackend
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
+            // One Philox call yields the words of four consecutive stream positions.
+            Span<uint> words = stackalloc uint[4];
+            ulong cachedBlock = ulong.MaxValue;
             for (int i = first; i < end; i++)
             {
-                bool keep = Philox.ToUniform(Philox.Word(seed, offset + (ulong)i)) >= threshold;
+                ulong position = offset + (ulong)i;
+                if (position >> 2 != cachedBlock)
+                {
+                    cachedBlock = position >> 2;
+                    (words[0], words[1], words[2], words[3]) = Philox.Block(seed, cachedBlock);
+                }
+                bool keep = Philox.ToUniform(words[(int)(position & 3)]) >= threshold;
                 ys[i] = keep ? xs[i] * keepScale : T.Zero;
             }
         });

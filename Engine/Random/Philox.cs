@@ -31,10 +31,13 @@ public static class Philox
     /// </summary>
     public static uint Word(ulong seed, ulong index)
     {
-        ulong block = index >> 2;
-        var (x0, x1, x2, x3) = Generate((uint)block, (uint)(block >> 32), 0, 0, (uint)seed, (uint)(seed >> 32));
+        var (x0, x1, x2, x3) = Block(seed, index >> 2);
         return (index & 3) switch { 0 => x0, 1 => x1, 2 => x2, _ => x3 };
     }
+
+    /// <summary>The four words of stream positions 4·block … 4·block + 3.</summary>
+    public static (uint, uint, uint, uint) Block(ulong seed, ulong block) =>
+        Generate((uint)block, (uint)(block >> 32), 0, 0, (uint)seed, (uint)(seed >> 32));
 
     /// <summary>A uniform float in [0, 1) from the top 24 bits of a word (exact in float32).</summary>
     public static float ToUniform(uint word) => (word >> 8) * (1.0f / (1 << 24));

@@ -70,6 +70,17 @@ public class TensorBasicsTests
         Assert.Equal(2.5, Tensor.Scalar(2.5).Item());
         Assert.Equal(new Shape(2, 3), Tensor.Zeros([2, 3]).Shape);
         Assert.Equal(new double[] { 1, 2 }, Tensor.FromArray(new long[] { 1, 2 }, [2]).To(DType.Float64).ToArray<double>());
+        var source = Tensor.FromArray(new[] { 4, 5 }, [2, 1]);
+        var copy = source.To(Device.Cpu);
+        Assert.NotSame(source.Storage, copy.Storage);
+        Assert.Equal(new Shape(2, 1), copy.Shape);
+        Assert.Equal(new[] { 4, 5 }, copy.ToArray<int>());
+        copy.CopyFrom<int>([6, 7]);
+        Assert.Equal(new[] { 6, 7 }, copy.ToArray<int>());
+        source.CopyFrom(copy);
+        Assert.Equal(new[] { 6, 7 }, source.ToArray<int>());
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<int>([1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<float>([1, 2]));
     }
 
     [Fact]
