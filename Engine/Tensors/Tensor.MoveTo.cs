@@ -1,16 +1,8 @@
 namespace CudaBert.Engine;
 
-// Moving data between devices: host ↔ GPU copies go through a host buffer.
+// Moving a parameter to another device in place (To(Device) makes a copy instead).
 public sealed partial class Tensor
 {
-    /// <summary>A copy on <paramref name="device"/> (not recorded by autograd; a new tensor even when the device is the same).</summary>
-    public Tensor To(Device device)
-    {
-        var result = Empty(Shape, DType, device);
-        CopyAcross(this, result);
-        return result;
-    }
-
     /// <summary>
     /// Moves this tensor's contents to <paramref name="device"/> in place, as PyTorch's
     /// <c>module.to(device)</c> does for parameters: the tensor object stays (modules keep
@@ -28,13 +20,5 @@ public sealed partial class Tensor
         storage = Backends.Backend.For(device).Allocate(ByteLength);
         Backend.CopyFromHost(bytes, this);
         old.Release();
-    }
-
-    private static void CopyAcross(Tensor source, Tensor destination)
-    {
-        if (source.Device == destination.Device) { source.Backend.Copy(source, destination); return; }
-        var bytes = new byte[source.ByteLength];
-        source.Backend.CopyToHost(source, bytes);
-        destination.Backend.CopyFromHost(bytes, destination);
     }
 }
