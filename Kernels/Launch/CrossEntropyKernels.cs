@@ -20,8 +20,8 @@ public static class CrossEntropyKernels
     /// <paramref name="dlogits"/> is not null, dlogits_i = dloss[0]·w_i/Σw·(softmax(z_i) − onehot(t_i))
     /// (0 on ignored rows). <paramref name="weights"/> and <paramref name="dloss"/> are device
     /// pointers (weights may be null; dloss is required with dlogits — in training it holds the task's loss
-    /// weight, known before the forward). Launches: Σw (one block), the rows (one 256-thread block
-    /// per row, threads over classes), the mean (one block). Vocabulary-sized rows are fine.
+    /// weight, known before the forward). Launches: Σw (one block), the rows (one block per row of
+    /// min(256, classes rounded up to a warp) threads over the classes), the mean (one block). Vocabulary-sized rows are fine.
     /// </summary>
     public static void ForwardBackward(ICudaDevice dev, DevicePtr logits, DevicePtr targets, DevicePtr weights, int ignoreIndex,
         int rows, int classes, DevicePtr loss, DevicePtr dloss, DevicePtr dlogits, DevicePtr workspace, CudaStream? stream = null)
@@ -35,7 +35,8 @@ public static class CrossEntropyKernels
         DevicePtr weightSum = workspace, rowLoss = workspace.Offset(16);
         dev.Launch(BertKernel.Get(dev, "cross_entropy", "cross_entropy_weight_sum_f32"), 1, BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(targets).Ptr(weights).I32(rows).I32(classes).I32(ignoreIndex).Ptr(weightSum));
-        dev.Launch(BertKernel.Get(dev, "cross_entropy", kernel), rows, BertKernel.Threads, 0, stream,
+        int threads = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(classes, 32) * 32);   // whole warps, none idle on few classes
+        dev.Launch(BertKernel.Get(dev, "cross_entropy", kernel), rows, threads, 0, stream,
             new KernelArgs().Ptr(logits).Ptr(targets).Ptr(weights).I32(classes).I32(ignoreIndex).Ptr(dloss).Ptr(weightSum).Ptr(rowLoss).Ptr(dlogits));
         dev.Launch(BertKernel.Get(dev, "cross_entropy", "cross_entropy_mean_f32"), 1, BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(rowLoss).I32(rows).Ptr(weightSum).Ptr(loss));

@@ -26,8 +26,8 @@ public static class EmbeddingKernels
 
     /// <summary>
     /// dtable[ids[i]] += dy[i] for every i, in increasing i for each row: the CPU backend's order, so
-    /// the result is bit-identical to it; no atomics. Launch: one block per position (the block of the
-    /// first position holding an id owns that row), min(dim rounded up to a warp, 1024) threads.
+    /// the result is bit-identical to it; no atomics. Launch: one warp per position (the warp of the
+    /// first position holding an id owns that row and keeps up to 1024 of its columns in registers).
     /// Out-of-range ids are skipped (check them with <see cref="Gather"/> in the forward).
     /// </summary>
     public static void Backward(ICudaDevice dev, DevicePtr dy, DevicePtr ids, DevicePtr dtable, int n, int vocab, int dim,
@@ -37,7 +37,7 @@ public static class EmbeddingKernels
         BertKernel.Positive(n, kernel);
         BertKernel.Positive(vocab, kernel);
         BertKernel.Positive(dim, kernel);
-        dev.Launch(BertKernel.Get(dev, "embedding", kernel), n, RowThreads(dim, 1024), 0, stream,
+        dev.Launch(BertKernel.Get(dev, "embedding", kernel), n, 32, 0, stream,
             new KernelArgs().Ptr(dy).Ptr(ids).Ptr(dtable).I32(n).I32(vocab).I32(dim));
     }
 

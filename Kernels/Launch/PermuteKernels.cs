@@ -4,7 +4,8 @@ namespace CudaBert.Kernels.Launch;
 
 /// <summary>
 /// Kernels/bert/permute.cu: attention's head split [B, S, H, D] → [B, H, S, D] and merge (the inverse),
-/// both as "swap axes 1 and 2". Launch: a grid-stride loop over output elements in memory order.
+/// both as "swap axes 1 and 2". Launch: 256-thread blocks of (min(D rounded up to a warp, 256)) threads
+/// along a row of D floats × (256 / that) rows, a grid-stride loop over the output rows.
 /// </summary>
 public static class PermuteKernels
 {
@@ -26,7 +27,10 @@ public static class PermuteKernels
         BertKernel.Positive(d, kernel);
         long n = (long)a * p * q * d;
         BertKernel.Int32Extent(n, kernel);
-        dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+        int alongRow = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(d, 32) * 32);
+        int rowsPerBlock = BertKernel.Threads / alongRow;
+        long rows = (long)a * p * q;
+        dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, rows * alongRow), new Dim3((uint)alongRow, (uint)rowsPerBlock), 0, stream,
             new KernelArgs().Ptr(x).Ptr(y).I32(a).I32(p).I32(q).I32(d));
     }
 }

@@ -6,11 +6,17 @@ namespace CudaBert.Kernels.Launch;
 /// Kernels/bert/softmax.cu: attention's scaled, additively masked softmax over the last axis, and
 /// its backward. Scores [B, H, Sq, Sk] are rows × cols with rows = B·H·Sq, cols = Sk; the mask is
 /// [B, Sk] and row r uses mask row r / rowsPerBatch (rowsPerBatch = H·Sq).
-/// Launch: one warp per row, 8 rows per 256-thread block, ⌈rows/8⌉ blocks.
+/// Launch: one warp per row, 8 rows per 256-thread block, ⌈rows/8⌉ blocks. Rows of at most 512 columns
+/// (every attention row of BERT) use the variant that keeps the row in registers and reads it once.
 /// </summary>
 public static class SoftmaxKernels
 {
     const int RowsPerBlock = BertKernel.Threads / 32;
+
+    /// <summary>Longest row the *_short kernels hold in registers: 32 lanes × 16 columns.</summary>
+    public const int ShortRowMaxColumns = 32 * 16;
+
+    static string Variant(string kernel, int cols) => cols <= ShortRowMaxColumns ? kernel.Replace("_f32", "_short_f32") : kernel;
 
     /// <summary>probs = softmax(scale·scores + mask) per row; <paramref name="mask"/> may be <see cref="DevicePtr.Null"/>.</summary>
     public static void Forward(ICudaDevice dev, DevicePtr scores, DevicePtr mask, DevicePtr probs, int rows, int cols, int rowsPerBatch,
@@ -22,7 +28,7 @@ public static class SoftmaxKernels
         BertKernel.Positive(rowsPerBatch, kernel);
         if (rows % rowsPerBatch != 0)
             throw new ArgumentException($"{kernel}: rows = {rows} is not a multiple of rowsPerBatch = {rowsPerBatch} (heads × queries).", nameof(rowsPerBatch));
-        dev.Launch(BertKernel.Get(dev, "softmax", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(scores).Ptr(mask).Ptr(probs).I32(rows).I32(cols).I32(rowsPerBatch).F32(scale));
     }
 
@@ -33,7 +39,7 @@ public static class SoftmaxKernels
         const string kernel = "scaled_masked_softmax_backward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "softmax", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(probs).Ptr(dprobs).Ptr(dscores).I32(rows).I32(cols).F32(scale));
     }
 }

@@ -28,37 +28,56 @@ extern "C" __global__ void embedding_gather_f32(const float* table, const int* i
 // increasing position order, starting from the current dtable[v] row — exactly the order of the CPU
 // backend's sequential loop, so the results are bit-identical. No two blocks write the same row.
 //
-// Thread-to-data mapping: thread t accumulates columns t, t + blockDim.x, ... of row v. To find the
-// positions holding v, each warp scans ids 32 at a time: lane l compares ids[base + l] with v and
-// __ballot_sync packs the 32 answers into a bit mask; the warp then visits the set bits from the
-// lowest (earliest position) up, stopping after the highest. Every warp computes the same masks, so
-// no shared memory is needed.
-// Cost: each block scans up to n ids (n / 32 coalesced loads per warp), O(n²) comparisons in all:
-// fine for one batch of tokens (n = B·S, a few thousand), not meant for millions of positions.
+// Thread-to-data mapping: one warp per block. Lane l accumulates columns l, l + 32, ..., l + 32·31
+// of a 1024-column chunk of row v in registers (acc[k] is column c0 + l + 32k; the fully unrolled,
+// predicated loops keep the array in registers). To find the positions holding v the warp scans ids
+// 32 at a time: lane l compares ids[base + l] with v and __ballot_sync packs the 32 answers into a bit
+// mask; the warp then visits the set bits from the lowest (earliest position) up, stopping after the
+// highest, and adds that position's dy row (coalesced: 32 consecutive floats per step).
+// Cost: each block scans up to n ids once per 1024 columns (n / 32 coalesced loads), O(n²) comparisons
+// in all: fine for one batch of tokens (n = B·S, a few thousand), not meant for millions of positions.
+
+#define LANE_COLUMNS 32                            // columns per lane per chunk: chunks of 32·32 = 1024
+
 extern "C" __global__ void embedding_backward_f32(const float* dy, const int* ids, float* dtable,
                                                  int n, int vocab, int dim)
 {
     int i = blockIdx.x;
     int v = ids[i];
     if (v < 0 || v >= vocab) return;
-    int lane = threadIdx.x % 32;
+    int lane = threadIdx.x;
 
-    // Owner test: does any position before i hold v? (uniform across the block)
+    // Owner test: does any position before i hold v? (the same answer in every lane)
     for (int base = 0; base < i; base += 32) {
         int p = base + lane;
-        unsigned earlier = __ballot_sync(0xffffffffu, p < i && ids[p] == v);
-        if (earlier) return;
+        if (__ballot_sync(0xffffffffu, p < i && ids[p] == v)) return;
     }
 
-    for (int c0 = 0; c0 < dim; c0 += blockDim.x) {
-        int c = c0 + threadIdx.x;
-        float acc = c < dim ? dtable[(long long)v * dim + c] : 0.0f;
+    float* row = dtable + (long long)v * dim;
+    for (int c0 = 0; c0 < dim; c0 += 32 * LANE_COLUMNS) {
+        float acc[LANE_COLUMNS];
+        #pragma unroll
+        for (int k = 0; k < LANE_COLUMNS; ++k) {
+            int c = c0 + lane + 32 * k;
+            acc[k] = c < dim ? row[c] : 0.0f;
+        }
         for (int base = i; base < n; base += 32) {
             int p = base + lane;
             unsigned hits = __ballot_sync(0xffffffffu, p < n && ids[p] == v);
-            for (int bit = 0; bit < 32 && (hits >> bit) != 0u; ++bit)   // lowest bit = earliest position
-                if ((hits >> bit & 1u) && c < dim) acc += dy[(long long)(base + bit) * dim + c];
+            for (int bit = 0; bit < 32 && (hits >> bit) != 0u; ++bit) {   // lowest bit = earliest position
+                if (!(hits >> bit & 1u)) continue;
+                const float* dyr = dy + (long long)(base + bit) * dim;
+                #pragma unroll
+                for (int k = 0; k < LANE_COLUMNS; ++k) {
+                    int c = c0 + lane + 32 * k;
+                    if (c < dim) acc[k] += dyr[c];
+                }
+            }
         }
-        if (c < dim) dtable[(long long)v * dim + c] = acc;
+        #pragma unroll
+        for (int k = 0; k < LANE_COLUMNS; ++k) {
+            int c = c0 + lane + 32 * k;
+            if (c < dim) row[c] = acc[k];
+        }
     }
 }

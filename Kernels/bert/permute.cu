@@ -3,20 +3,22 @@
 //   merge: [B, H, S, Dh] → [B, S, H, Dh]  (A = B, P = H, Q = S, D = Dh)
 // Both are the same kernel with P and Q exchanged.
 //
-// Thread-to-data mapping: a grid-stride loop over the OUTPUT elements in memory order, so stores are
-// coalesced; runs of D consecutive outputs read D consecutive inputs (Dh = 64 floats = 256 bytes),
-// so loads are coalesced too. 32-bit indices: the launcher checks A·P·Q·D < 2³¹.
+// Thread-to-data mapping: a 2-D block (blockDim.x threads along d, blockDim.y output rows). An output
+// row is the D contiguous floats y[a][q][p][:]; row index r = (a·Q + q)·P + p. Thread (tx, ty) of block
+// bx takes rows r = bx·blockDim.y + ty, + gridDim.x·blockDim.y, ... (a grid-stride loop over rows) and
+// in each the elements d = tx, tx + blockDim.x, ... Stores are coalesced, and so are loads: a run of D
+// outputs reads a run of D inputs (Dh = 64 floats = 256 bytes). The index arithmetic (divisions) is
+// done once per row, not per element. 32-bit indices: the launcher checks A·P·Q·D < 2³¹.
 
 extern "C" __global__ void swap_axes_1_2_f32(const float* x, float* y, int a_dim, int p_dim, int q_dim, int d_dim)
 {
-    int n = a_dim * p_dim * q_dim * d_dim;
-    for (int o = blockIdx.x * blockDim.x + threadIdx.x; o < n; o += gridDim.x * blockDim.x) {
-        int d = o % d_dim;
-        int rest = o / d_dim;
-        int p = rest % p_dim;          // output is [A, Q, P, D]: p varies faster than q
-        rest /= p_dim;
-        int q = rest % q_dim;
-        int a = rest / q_dim;
-        y[o] = x[(((a * p_dim) + p) * q_dim + q) * d_dim + d];
+    int rows = a_dim * q_dim * p_dim;
+    for (int r = blockIdx.x * blockDim.y + threadIdx.y; r < rows; r += gridDim.x * blockDim.y) {
+        int p = r % p_dim;             // output is [A, Q, P, D]: p varies fastest among the rows
+        int q = (r / p_dim) % q_dim;
+        int a = r / (p_dim * q_dim);
+        const float* src = x + (((long long)a * p_dim + p) * q_dim + q) * d_dim;
+        float* dst = y + (long long)r * d_dim;
+        for (int d = threadIdx.x; d < d_dim; d += blockDim.x) dst[d] = src[d];
     }
 }

@@ -6,6 +6,15 @@ namespace CudaBert.Tests.Kernels;
 /// <summary>The cuBLAS baseline (real GPU only): our row-major mapping onto column-major cuBLAS is right.</summary>
 public class CublasTests
 {
+    [Fact]
+    public void RefusesADeviceThatIsNotTheDriver()
+    {
+        using var gpu = TestDevices.Open(TestDevices.Software);
+        Assert.False(Cublas.TryCreate(gpu, out var blas, out string reason));
+        Assert.Null(blas);
+        Assert.Contains("not a CUDA driver device", reason);
+    }
+
     [Theory]
     [InlineData(false, false, Cublas.Precision.Fp32)]
     [InlineData(false, true, Cublas.Precision.Fp32)]

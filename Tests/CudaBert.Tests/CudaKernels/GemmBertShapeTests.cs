@@ -1,0 +1,53 @@
+using CudaBert.Kernels.Launch;
+using CudaBert.Tests.Gemm;
+using CudaBert.Tests.Kernels;
+
+namespace CudaBert.Tests.CudaKernels;
+
+/// <summary>
+/// Both GEMM kernels at BERT-base shapes, on the real GPU only (the interpreter would take minutes):
+/// a Linear layer of 4 sequences (512 tokens × 768 → 768, x·Wᵀ + bias), the attention scores Q·Kᵀ
+/// (24 = 2 sequences × 12 heads of 128×64 · 64×128) and the context P·V (128×128 · 128×64).
+/// Reference: the float64 triple loop (on tf32-rounded inputs for the tensor-core kernel).
+/// </summary>
+public class GemmBertShapeTests
+{
+    [Theory]
+    [InlineData(TestDevices.Driver, false)]
+    [InlineData(TestDevices.Driver, true)]
+    public void BertBaseShapes(string device, bool tf32)
+    {
+        using var gpu = TestDevices.Open(device);
+        Check(gpu, tf32, transB: true, batch: 1, m: 512, n: 768, k: 768, withBias: true, seed: 150);
+        Check(gpu, tf32, transB: true, batch: 24, m: 128, n: 128, k: 64, withBias: false, seed: 151);
+        Check(gpu, tf32, transB: false, batch: 24, m: 128, n: 64, k: 128, withBias: false, seed: 152);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    static void Check(CudaBert.Kernels.Device.ICudaDevice gpu, bool tf32, bool transB, int batch, int m, int n, int k, bool withBias, int seed)
+    {
+        float[] a = TestInputs.NonZero(seed, batch * m * k), b = TestInputs.NonZero(seed + 1, batch * k * n), bias = TestInputs.NonZero(seed + 2, n);
+        using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dbias = new(gpu, bias), dc = new(gpu, batch * m * n);
+        var epilogue = withBias ? GemmEpilogue.Bias : GemmEpilogue.None;
+        GemmKernels.Run(gpu, tf32, false, transB, batch, m, n, k, 1f, da.Ptr, db.Ptr, 0f, dc.Ptr, bias: dbias.Ptr, epilogue: epilogue);
+
+        float[] c = dc.Read();
+        if (tf32)
+        {
+            a = Array.ConvertAll(a, TestInputs.RoundToTf32);
+            b = Array.ConvertAll(b, TestInputs.RoundToTf32);
+        }
+        for (int batchIndex = 0; batchIndex < batch; batchIndex++)
+        {
+            var (expected, tolerance) = GemmReference.Compute(false, transB, m, n, k, 1f,
+                a.AsSpan(batchIndex * m * k, m * k).ToArray(), k, b.AsSpan(batchIndex * k * n, k * n).ToArray(), transB ? k : n,
+                0f, new float[m * n], n);
+            for (int i = 0; i < m * n; i++)
+            {
+                double want = expected[i] + (withBias ? bias[i % n] : 0);
+                double bound = 2 * tolerance[i] + 2 * TestInputs.U * Math.Abs(want);
+                TestInputs.Near(want, c[batchIndex * m * n + i], bound, $"{(tf32 ? "tf32" : "simt")} {m}x{n}x{k} C[{batchIndex}][{i / n}][{i % n}]");
+            }
+        }
+    }
+}
