@@ -77,6 +77,7 @@ public sealed partial class BlockExecutor
         }
     }
 
+    /// <summary>Forgets copies a previous block left pending (a thread that exits without waiting drops them).</summary>
     void ResetAsyncCopies()
     {
         if (_pendingCopies is null) return;

@@ -34,6 +34,9 @@ public sealed partial class BlockExecutor
             Opcode.Cnot => type.Truncate(a) == 0 ? 1UL : 0UL,
             Opcode.Shl => (uint)b >= bits ? 0 : a << (int)b,
             Opcode.Shr => ShiftRight(type, a, (uint)b),
+            Opcode.Shf => FunnelShift(ins, (uint)a, (uint)b, (uint)Read(ops[3])),
+            Opcode.Bfind => FindMostSignificantBit(type, a, ins.ShiftAmount),
+            Opcode.Sad => Read(ops[3]) + AbsoluteDifference(type, a, b),
             Opcode.Bfe => BitFieldExtract(type, a, (uint)b & 0xFF, (uint)Read(ops[3]) & 0xFF),
             Opcode.Bfi => BitFieldInsert(type, a, b, (uint)Read(ops[3]) & 0xFF, (uint)Read(ops[4]) & 0xFF),
             Opcode.Prmt => Permute((uint)a, (uint)b, (uint)Read(ops[3])),
@@ -43,8 +46,20 @@ public sealed partial class BlockExecutor
             _ => throw new InvalidOperationException($"'{ins.Text}' is not an integer instruction"),
         };
         bool wide = ins.Mul == MulMode.Wide;
-        var resultType = ins.Op is Opcode.Popc or Opcode.Clz ? PtxType.U32 : type;
+        var resultType = ins.Op is Opcode.Popc or Opcode.Clz or Opcode.Bfind ? PtxType.U32 : type;
         Write(ops[0], wide ? WidenedType(type).Truncate(result) : resultType.Truncate(result));
+    }
+
+    /// <summary>|a - b| for <c>sad</c>, computed without overflow.</summary>
+    static ulong AbsoluteDifference(PtxType type, ulong a, ulong b)
+    {
+        if (type.IsSigned())
+        {
+            long x = type.AsSigned(a), y = type.AsSigned(b);
+            return x > y ? (ulong)x - (ulong)y : (ulong)y - (ulong)x;
+        }
+        ulong ux = type.Truncate(a), uy = type.Truncate(b);
+        return ux > uy ? ux - uy : uy - ux;
     }
 
     static long MinOf(int bits) => bits == 64 ? long.MinValue : -(1L << (bits - 1));
@@ -114,6 +129,31 @@ public sealed partial class BlockExecutor
             return (ulong)(v >> (int)Math.Min(shift, 63u));
         }
         return shift >= bits ? 0 : type.Truncate(a) >> (int)shift;
+    }
+
+    /// <summary>
+    /// <c>shf.l/.r.wrap/.clamp.b32 d, a, b, c</c>: shift the 64-bit pair {b:a} by c (mod 32, or at most
+    /// 32 with .clamp); .l keeps the upper word, .r the lower.
+    /// </summary>
+    static ulong FunnelShift(Instruction ins, uint a, uint b, uint c)
+    {
+        int n = ins.FunnelClamp ? (int)Math.Min(c, 32u) : (int)(c & 31);
+        ulong pair = ((ulong)b << 32) | a;
+        return ins.FunnelLeft ? (pair << n) >> 32 : (pair >> n) & 0xFFFF_FFFF;
+    }
+
+    /// <summary>
+    /// <c>bfind</c>: bit position of the most significant 1 (unsigned) or of the most significant bit
+    /// that differs from the sign (signed); 0xFFFFFFFF when there is none. <c>.shiftamt</c> gives
+    /// width - 1 - position instead.
+    /// </summary>
+    static ulong FindMostSignificantBit(PtxType type, ulong a, bool shiftAmount)
+    {
+        int bits = type.Bits();
+        ulong v = type.Truncate(type.IsSigned() && type.AsSigned(a) < 0 ? ~a : a);
+        if (v == 0) return 0xFFFF_FFFF;
+        int position = 63 - System.Numerics.BitOperations.LeadingZeroCount(v);
+        return (ulong)(shiftAmount ? bits - 1 - position : position);
     }
 
     /// <summary><c>bfe</c>: <paramref name="length"/> bits from <paramref name="position"/>; signed types sign-extend from the field's top bit.</summary>

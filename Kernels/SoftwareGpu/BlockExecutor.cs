@@ -34,6 +34,8 @@ public sealed partial class BlockExecutor
     readonly int[] _warpSyncCount;
     Dim3 _blockIndex;
 
+    readonly long _spinLimit;
+
     // The running thread.
     int _thread, _base;
     long _instructionCount;
@@ -54,6 +56,7 @@ public sealed partial class BlockExecutor
         _barrierId = new int[_threadCount];
         _barrierCount = new int[_threadCount];
         _raceShadow = launch.Options.CheckRaces ? new ShadowCell[_shared.Length] : [];
+        _spinLimit = launch.Options.MaxInstructionsWithoutSync;
     }
 
     public long InstructionCount => _instructionCount;
@@ -67,6 +70,7 @@ public sealed partial class BlockExecutor
         Array.Clear(_status);
         Array.Clear(_shared);
         Array.Clear(_local);
+        ResetAsyncCopies();
         _raceEpoch = _launch.NextRaceEpoch();
         while (true)
         {
@@ -100,6 +104,7 @@ public sealed partial class BlockExecutor
                 {
                     case Opcode.Bra:
                         pc = (int)ins.Operands[0].Value;
+                        if (count > _spinLimit) ReportSpin(pc, count);
                         continue;
                     case Opcode.Ret or Opcode.Exit:
                         _pc[t] = pc;
@@ -127,6 +132,13 @@ public sealed partial class BlockExecutor
         {
             _instructionCount += count;
         }
+    }
+
+    void ReportSpin(int pc, long count)
+    {
+        _pc[_thread] = pc;
+        Report(SanitizerCheck.Deadlock, $"the thread ran {count} instructions without reaching a barrier, a warp collective or its end; " +
+            "threads run one at a time on the software GPU, so spinning on a value another thread would write never ends", fatal: true);
     }
 
     /// <summary>Executes one instruction that needs no other thread.</summary>

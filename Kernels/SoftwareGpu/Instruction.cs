@@ -24,6 +24,10 @@ public sealed class Instruction
     /// <summary>Vector width of <c>ld</c>/<c>st</c> (<c>.v2</c>, <c>.v4</c>), 1 otherwise; matrix count of <c>ldmatrix</c>.</summary>
     public int Width = 1;
     public bool Transpose;
+    /// <summary><c>shf.l</c> (true) or <c>shf.r</c>; <c>.clamp</c> (true) or <c>.wrap</c> of the shift amount.</summary>
+    public bool FunnelLeft, FunnelClamp;
+    /// <summary><c>bfind.shiftamt</c>: return the left-shift that would move the found bit to the top.</summary>
+    public bool ShiftAmount;
     public ShuffleMode Shuffle;
     public VoteMode Vote;
     public AtomicOp Atomic;

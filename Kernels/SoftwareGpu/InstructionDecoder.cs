@@ -42,8 +42,8 @@ public static class InstructionDecoder
                     "copysign" => Opcode.Copysign, "rcp" => Opcode.Rcp, "sqrt" => Opcode.Sqrt, "rsqrt" => Opcode.Rsqrt,
                     "ex2" => Opcode.Ex2, "lg2" => Opcode.Lg2, "sin" => Opcode.Sin, "cos" => Opcode.Cos, "tanh" => Opcode.Tanh,
                     "and" => Opcode.And, "or" => Opcode.Or, "xor" => Opcode.Xor, "not" => Opcode.Not, "cnot" => Opcode.Cnot,
-                    "shl" => Opcode.Shl, "shr" => Opcode.Shr, "bfe" => Opcode.Bfe, "bfi" => Opcode.Bfi, "prmt" => Opcode.Prmt,
-                    "popc" => Opcode.Popc, "clz" => Opcode.Clz, "brev" => Opcode.Brev,
+                    "shl" => Opcode.Shl, "shr" => Opcode.Shr, "shf" => Opcode.Shf, "bfe" => Opcode.Bfe, "bfi" => Opcode.Bfi, "bfind" => Opcode.Bfind,
+                    "prmt" => Opcode.Prmt, "popc" => Opcode.Popc, "clz" => Opcode.Clz, "brev" => Opcode.Brev, "sad" => Opcode.Sad,
                     "setp" => Opcode.Setp, "selp" => Opcode.Selp, "slct" => Opcode.Slct,
                     "bra" => Opcode.Bra, "ret" => Opcode.Ret, "exit" => Opcode.Exit,
                     "shfl" => Opcode.Shfl, "vote" => Opcode.Vote, "activemask" => Opcode.Activemask,
@@ -114,6 +114,11 @@ public static class InstructionDecoder
                 case "m16n8k16": ins.Shape = MmaShape.M16N8K16; continue;
                 case "m8n8" when ins.Op == Opcode.Ldmatrix: continue;
                 case "warp" when ins.Op == Opcode.BarWarpSync: continue;
+                case "l" when ins.Op == Opcode.Shf: ins.FunnelLeft = true; continue;
+                case "r" when ins.Op == Opcode.Shf: continue;
+                case "clamp" when ins.Op == Opcode.Shf: ins.FunnelClamp = true; continue;
+                case "wrap" when ins.Op == Opcode.Shf: continue;
+                case "shiftamt" when ins.Op == Opcode.Bfind: ins.ShiftAmount = true; continue;
                 case "row" when ins.Op == Opcode.Mma && k + 1 < parts.Length && parts[k + 1] == "col": k++; continue;
                 // Ordering, scope, cache and convergence hints: no effect on a sequential interpreter.
                 case "sync" or "aligned" or "nc" or "uni" or "relaxed" or "acquire" or "release" or "acq_rel" or "sc"
@@ -137,7 +142,7 @@ public static class InstructionDecoder
             ins.SourceType = types[1];
             bool ok = (ins.Shape == MmaShape.M16N8K8 && ins.SourceType == PtxType.TF32)
                       || (ins.Shape == MmaShape.M16N8K16 && ins.SourceType is PtxType.BF16 or PtxType.F16);
-            if (!ok || !text.Contains(".row.col")) throw Unsupported(line, text);
+            if (!ok) throw Unsupported(line, text);
         }
         else if (ins.Op is Opcode.Slct)
         {
@@ -165,7 +170,7 @@ public static class InstructionDecoder
             Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh => ins.Approx && ins.Type is PtxType.F32 or PtxType.F64,
             Opcode.Ld or Opcode.St => ins.Type != PtxType.None && ins.Type != PtxType.B128,
             Opcode.Atom or Opcode.Red => ins.Type is PtxType.B32 or PtxType.B64 or PtxType.U32 or PtxType.U64 or PtxType.S32 or PtxType.S64 or PtxType.F32 or PtxType.F64,
-            Opcode.Shfl => ins.Type == PtxType.B32,
+            Opcode.Shfl or Opcode.Shf => ins.Type == PtxType.B32,
             Opcode.Ldmatrix => ins.Type == PtxType.B16 && ins.Space == StateSpace.Shared,
             Opcode.CpAsync => ins.Space == StateSpace.Shared,
             _ => true,
@@ -180,6 +185,7 @@ public static class InstructionDecoder
         Opcode.Slct when index == 3 => ins.SourceType,
         Opcode.Setp or Opcode.Selp when index == 3 => PtxType.Pred,
         Opcode.Shl or Opcode.Shr when index == 2 => PtxType.U32,
+        Opcode.Shf when index == 3 => PtxType.U32,
         Opcode.Bfe when index >= 2 => PtxType.U32,
         Opcode.Bfi when index >= 3 => PtxType.U32,
         Opcode.Shfl or Opcode.Vote or Opcode.BarSync or Opcode.BarWarpSync or Opcode.CpAsync or Opcode.CpAsyncWaitGroup => PtxType.U32,
@@ -197,14 +203,14 @@ public static class InstructionDecoder
             Opcode.BarSync => (0, 2),
             Opcode.BarWarpSync => (1, 1),
             Opcode.Mov or Opcode.Cvta or Opcode.Abs or Opcode.Neg or Opcode.Not or Opcode.Cnot or Opcode.Popc or Opcode.Clz or Opcode.Brev
-                or Opcode.Rcp or Opcode.Sqrt or Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh
+                or Opcode.Bfind or Opcode.Rcp or Opcode.Sqrt or Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh
                 or Opcode.Ld or Opcode.St or Opcode.Red => (2, 2),
             Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.Rem or Opcode.Min or Opcode.Max or Opcode.Copysign
                 or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Shl or Opcode.Shr => (3, 3),
             Opcode.Cvt => ins.Type is PtxType.F16x2 or PtxType.BF16x2 ? (3, 3) : (2, 2), // the x2 forms pack two sources
             Opcode.Setp => (3, 4),
             Opcode.Atom => (3, 4),
-            Opcode.Mad or Opcode.Fma or Opcode.Selp or Opcode.Slct or Opcode.Bfe or Opcode.Prmt => (4, 4),
+            Opcode.Mad or Opcode.Fma or Opcode.Selp or Opcode.Slct or Opcode.Bfe or Opcode.Prmt or Opcode.Shf or Opcode.Sad => (4, 4),
             Opcode.Bfi => (5, 5),
             Opcode.Shfl => (5, 5),
             Opcode.Vote => (3, 3),

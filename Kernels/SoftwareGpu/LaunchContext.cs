@@ -25,15 +25,13 @@ internal sealed class LaunchContext(PtxKernel kernel, Dim3 grid, Dim3 block, int
         if (_seen.Add((report.Check, report.Line))) Reports.Add(report);
     }
 
-    /// <summary>A hint for out-of-bounds messages: which allocation the address is just past or before.</summary>
+    /// <summary>A hint for out-of-bounds messages: the allocation the address lies just past (within 4 KB), if any.</summary>
     public string NearestAllocation(ulong address)
     {
-        var below = Memory.Find(address, 1);
-        if (below is not null) return "";
         for (ulong back = 1; back <= 4096; back *= 2)
         {
             var a = address >= back ? Memory.Find(address - back, 1) : null;
-            if (a is not null) return $" ({address - a.End + 1} bytes past the end of the {a.Size}-byte allocation at 0x{a.Address:x})";
+            if (a is not null) return $" (offset {address - a.Address} of the {a.Size}-byte allocation at 0x{a.Address:x}, past its end)";
         }
         return "";
     }

@@ -6,7 +6,7 @@ public enum Opcode : byte
     Mov, Ld, St, Cvta, Cvt,
     Add, Sub, Mul, Mad, Fma, Div, Rem, Abs, Neg, Min, Max, Copysign,
     Rcp, Sqrt, Rsqrt, Ex2, Lg2, Sin, Cos, Tanh,
-    And, Or, Xor, Not, Cnot, Shl, Shr, Bfe, Bfi, Prmt, Popc, Clz, Brev,
+    And, Or, Xor, Not, Cnot, Shl, Shr, Shf, Bfe, Bfi, Bfind, Prmt, Popc, Clz, Brev, Sad,
     Setp, Selp, Slct,
     Bra, Ret, Exit,
     BarSync, BarWarpSync, Shfl, Vote, Activemask,

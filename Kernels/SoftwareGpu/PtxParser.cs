@@ -18,7 +18,8 @@ public sealed class PtxParser
     // Module scope.
     readonly Dictionary<string, (StateSpace Space, ulong Address)> _moduleSymbols = [];
     int _moduleSharedBytes;
-    string? _dynamicSharedName;
+    /// <summary>Names of <c>.extern .shared</c> arrays: all of them alias the launch's dynamic shared memory.</summary>
+    readonly HashSet<string> _dynamicSharedNames = [];
     int _dynamicSharedAlign = 16;
 
     PtxParser(string text, Func<ModuleVariable, ulong>? placeVariable)
@@ -126,8 +127,8 @@ public sealed class PtxParser
         switch (decl.Space)
         {
             case StateSpace.Shared when isExtern || decl.Unsized:
-                _dynamicSharedName = decl.Name;
-                _dynamicSharedAlign = Math.Max(16, decl.Alignment);
+                _dynamicSharedNames.Add(decl.Name);
+                _dynamicSharedAlign = Math.Max(_dynamicSharedAlign, decl.Alignment);
                 break;
             case StateSpace.Shared:
                 _moduleSharedBytes = Align(_moduleSharedBytes, decl.Alignment);
@@ -205,18 +206,11 @@ public sealed class PtxParser
         };
     }
 
+    /// <summary>A parameter: the variable syntax, ending at ',' or ')' instead of ';'.</summary>
     VariableDecl ParseParameter()
     {
-        var tok = Peek;
-        if (!tok.Is(".param")) throw new PtxParseException(tok.Line, $"expected .param, found '{tok.Text}'");
-        var decl = ParseVariableNoSemicolon();
-        return decl;
-    }
-
-    VariableDecl ParseVariableNoSemicolon()
-    {
-        // Parameters share the variable syntax but end with ',' or ')' instead of ';'.
-        var line = Next().Line; // .param
+        var start = Next();
+        if (!start.Is(".param")) throw new PtxParseException(start.Line, $"expected .param, found '{start.Text}'");
         int align = 0;
         if (Peek.Is(".align")) { Next(); align = ParseInt(Next()); }
         var typeTok = Next();
@@ -233,7 +227,7 @@ public sealed class PtxParser
         long count = 1;
         while (Peek.Is("[")) { Next(); count *= ParseInt(Next()); Expect("]"); }
         int size = checked((int)(count * type.Bytes()));
-        return new VariableDecl(StateSpace.Param, align == 0 ? type.Bytes() : align, type, name, size, false, [], line);
+        return new VariableDecl(StateSpace.Param, align == 0 ? type.Bytes() : align, type, name, size, false, [], start.Line);
     }
 
     void ParseBody(KernelScope scope)
@@ -347,17 +341,14 @@ public sealed class PtxParser
         ins.Text = Render(startPos, endPos);
         for (int k = 0; k < ins.Operands.Length; k++)
         {
-            if (ins.Operands[k].Kind == OperandKind.Label)
-            {
-                // Parsed as a name; resolved to an instruction index once all labels are known.
-                scope.LabelFixups.Add((ins, k, _pendingLabels[k], line));
-            }
+            if (ins.Operands[k].Kind == OperandKind.Label) scope.LabelFixups.Add((ins, k, _pendingLabels[k], line));
         }
         _pendingLabels.Clear();
         InstructionDecoder.Validate(ins);
         return ins;
     }
 
+    /// <summary>Label names of the instruction being parsed, by operand position (resolved after the whole body is read).</summary>
     readonly Dictionary<int, string> _pendingLabels = [];
 
     /// <summary>An instruction as text for reports: "@!%p1 st.shared.f32 [%rd1+4], {%f1, %f2}".</summary>
@@ -485,7 +476,7 @@ public sealed class PtxParser
     bool TryResolveSymbol(KernelScope scope, string name, out (StateSpace Space, ulong Address) place)
     {
         if (scope.Symbols.TryGetValue(name, out place)) return true;
-        if (name == _dynamicSharedName)
+        if (_dynamicSharedNames.Contains(name))
         {
             scope.DynamicSharedUsed = true;
             place = (StateSpace.Shared, (ulong)Align(scope.SharedBytes, _dynamicSharedAlign));
@@ -566,7 +557,11 @@ public sealed class PtxParser
 
     bool AtEnd => _pos >= _tokens.Count;
     PtxToken Peek => _pos < _tokens.Count ? _tokens[_pos] : new PtxToken("<end>", _tokens.Count > 0 ? _tokens[^1].Line : 0, true);
-    PtxToken Next() { var t = Peek; _pos++; return t; }
+    PtxToken Next()
+    {
+        if (AtEnd) throw new PtxParseException(Peek.Line, "unexpected end of the PTX text");
+        return _tokens[_pos++];
+    }
     void Expect(string s)
     {
         var t = Next();

@@ -41,6 +41,12 @@ public sealed record SanitizerOptions
     public bool CheckBarriers { get; init; } = true;
     /// <summary>Report reads of never-written global memory. Costs one flag per allocated byte; applies to allocations made after it is set.</summary>
     public bool CheckUninitializedReads { get; init; }
+    /// <summary>
+    /// A thread that runs this many instructions without reaching a barrier, collective or its end is
+    /// stopped as a <see cref="SanitizerCheck.Deadlock"/>: threads run one at a time here, so a thread
+    /// spinning on a flag another thread of the launch would set never terminates.
+    /// </summary>
+    public long MaxInstructionsWithoutSync { get; init; } = 1L << 30;
     /// <summary>Throw a <see cref="Device.CudaException"/> at the end of a launch that produced non-fatal reports.</summary>
     public bool ThrowOnReport { get; init; }
 }

@@ -212,8 +212,8 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             if (items[i].Size != p.Size)
                 throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
                     $"argument {i} is {items[i].Type} ({items[i].Size} bytes) but parameter '{p.Name}' is {p.Size} bytes");
-            BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, p.Size), items[i].Bits);
             if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
+            else BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 8), items[i].Bits);
         }
         return bytes;
     }

@@ -125,6 +125,14 @@ public class IntegerInstructionTests
             v = ((v & 0xCCCCCCCC) >> 2) | ((v & 0x33333333) << 2);
             return ((v & 0xAAAAAAAA) >> 1) | ((v & 0x55555555) << 1);
         });
+        Check("bfind.u32", 1, (a, _, _) => a == 0 ? uint.MaxValue : (uint)(31 - BitOperations.LeadingZeroCount(a)));
+        Check("bfind.shiftamt.u32", 1, (a, _, _) => a == 0 ? uint.MaxValue : (uint)BitOperations.LeadingZeroCount(a));
+        Check("bfind.s32", 1, (a, _, _) => (int)a is 0 or -1 ? uint.MaxValue : (uint)(31 - BitOperations.LeadingZeroCount((int)a < 0 ? ~a : a)));
+        var amounts = A.Select((_, i) => (uint)(i * 7 % 40)).ToArray();
+        Check("shf.l.wrap.b32", 3, (a, b, n) => (uint)((((ulong)b << 32 | a) << (int)(n & 31)) >> 32), null, amounts);
+        Check("shf.r.clamp.b32", 3, (a, b, n) => (uint)(((ulong)b << 32 | a) >> (int)Math.Min(n, 32)), null, amounts);
+        Check("sad.u32", 3, (a, b, c) => c + (a > b ? a - b : b - a));
+        Check("sad.s32", 3, (a, b, c) => c + (uint)Math.Abs((long)(int)a - (int)b));
         Check("and.b32", 2, (a, b, _) => a & b);
         Check("or.b32", 2, (a, b, _) => a | b);
         Check("xor.b32", 2, (a, b, _) => a ^ b);

@@ -91,14 +91,14 @@ public class PtxParserTests
         var ptx = Ptx.Module("bad", ".param .u64 bad_param_0", """
             .reg .b32 %r<3>;
             mov.u32 %r1, 1;
-            bfind.u32 %r2, %r1;
+            fns.b32 %r2, %r1, 0, 1;
             ret;
             """);
         using var device = new SoftwareGpuDevice();
         var e = Assert.Throws<CudaException>(() => device.LoadModule("bad", ptx));
         Assert.Equal("CUDA_ERROR_INVALID_PTX", e.ErrorName);
         Assert.Contains("line 11", e.Message);
-        Assert.Contains("bfind.u32", e.Message);
+        Assert.Contains("fns.b32", e.Message);
     }
 
     [Fact]
@@ -113,4 +113,38 @@ public class PtxParserTests
         Assert.Equal(10, e.Line);
         Assert.Contains("%r7", e.Message);
     }
+
+    [Fact]
+    public void TruncatedTextIsAnErrorNotAHang()
+    {
+        var e = Assert.Throws<PtxParseException>(() => PtxParser.Parse("cut", Sample[..Sample.IndexOf(".maxntid")]));
+        Assert.Contains("unexpected end", e.Message);
+    }
+
+    [Fact]
+    public void EveryExternSharedArrayAliasesTheDynamicSharedMemory()
+    {
+        var ptx = """
+            .version 7.8
+            .target sm_80
+            .address_size 64
+            .extern .shared .align 4 .b8 floats[];
+            .extern .shared .align 16 .b8 vectors[];
+            .visible .entry two(
+            	.param .u64 two_param_0
+            )
+            {
+            	.reg .b32 %r<3>;
+            	.shared .align 4 .b8 fixed[20];
+            	mov.u32 %r1, floats;
+            	mov.u32 %r2, vectors;
+            	ret;
+            }
+            """;
+        var k = PtxParser.Parse("two", ptx).Kernels[0];
+        Assert.Equal(32, k.DynamicSharedOffset); // after 20 static bytes, at the strictest alignment (16)
+        Assert.Equal(32UL, k.Code[0].Operands[1].Value);
+        Assert.Equal(32UL, k.Code[1].Operands[1].Value);
+    }
 }
+

@@ -41,7 +41,8 @@ public class SanitizerTests
         Assert.Equal(new Index3(n), report.Thread);              // the thread with i == n
         var ptx = PtxModules.Get("tests/planted_bugs/out_of_bounds_write");
         Assert.Equal(LineOf(ptx, "ld.global.f32"), report.Line); // x[n] is read before y[n] is written
-        Assert.Contains($"0x{x.Address + 4 * n:x}", report.Message);
+        Assert.Equal($"Read of 4 bytes at global address 0x{x.Address + 4 * n:x} is outside every live allocation " +
+                     $"(offset {4 * n} of the {4 * n}-byte allocation at 0x{x.Address:x}, past its end)", report.Message);
     }
 
     [Fact]
@@ -213,4 +214,35 @@ public class SanitizerTests
         Assert.Equal("CUDA_ERROR_ILLEGAL_ADDRESS", e.ErrorName);
         Assert.Equal(SanitizerCheck.GlobalOutOfBounds, Assert.Single(device.Reports).Check);
     }
+
+    [Fact]
+    public void SpinWaitingOnAnotherThreadIsStoppedAndReported()
+    {
+        // Thread 1 spins until thread 0 sets a shared flag, but thread 0 only sets it after a
+        // barrier thread 1 never reaches: the interpreter must not hang.
+        var ptx = Ptx.Module("spin", ".param .u64 spin_param_0", """
+            .reg .pred %p<3>;
+            .reg .b32 %r<4>;
+            .shared .align 4 .u32 flag;
+            mov.u32 %r1, %tid.x;
+            setp.eq.s32 %p1, %r1, 0;
+            @%p1 bra $L__setter;
+            $L__spin:
+            ld.volatile.shared.u32 %r2, [flag];
+            setp.eq.s32 %p2, %r2, 0;
+            @%p2 bra $L__spin;
+            ret;
+            $L__setter:
+            bar.sync 0;
+            st.volatile.shared.u32 [flag], 1;
+            ret;
+            """);
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { MaxInstructionsWithoutSync = 10_000 });
+        var e = Assert.Throws<CudaException>(() => device.Launch(Ptx.Load(device, "spin", ptx), 1, 2, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
+        Assert.Equal("CUDA_ERROR_LAUNCH_TIMEOUT", e.ErrorName);
+        var report = Assert.Single(device.Reports);
+        Assert.Equal(new Index3(1), report.Thread);
+        Assert.Contains("without reaching a barrier", report.Message);
+    }
 }
+
