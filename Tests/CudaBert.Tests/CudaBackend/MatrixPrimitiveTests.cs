@@ -33,6 +33,32 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         device.AssertNoSanitizerFindings();
     }
 
+    [Theory, MemberData(nameof(Transposes))]
+    public void Tf32GemmIsWithinTf32RoundingOfTheCpu(bool transA, bool transB)
+    {
+        using var scope = Tensor.Scope();
+        const int batch = 2, m = 12, n = 8, k = 20;   // rows of 4-float multiples: the tensor-core kernel qualifies
+        const double alpha = 0.75, beta = -0.5;
+        float[] a = NonZero(40, batch * m * k), b = NonZero(41, batch * k * n), c = NonZero(42, batch * m * n);
+        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda), exact = cc.To(Device.Cuda);
+
+        Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
+        device.Backend.AllowTf32 = true;
+        try { device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc); }
+        finally { device.Backend.AllowTf32 = false; }
+        device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, exact);
+
+        // TF32 keeps 10 of fp32's 23 mantissa bits: each input is within 2⁻¹¹ relative, a product within
+        // 2⁻¹⁰; with |a|, |b|, |c| ≤ 1 the sum of k products is off by at most α·k·2⁻¹⁰ plus fp32 rounding.
+        double bound = alpha * k * Math.Pow(2, -10) + 2 * (k + 2) * U * (alpha * k + 0.5);
+        Close(cc, gc, bound, 0, "C (tf32)");
+        // And it really is the tensor-core kernel: the exact SIMT result differs from it.
+        Assert.NotEqual(exact.ToArray<float>(), gc.ToArray<float>());
+        device.AssertNoSanitizerFindings();
+    }
+
     [Fact]
     public void MaskedSoftmaxAndBackwardMatchTheCpu()
     {
