@@ -9,8 +9,8 @@ namespace CudaBert.Cli.Commands.Bench;
 /// hidden 768, 12 heads, intermediate 3072, vocabulary 30522), timed by <see cref="EventTimer"/>, in
 /// one table. Memory-bound kernels are rated in GB/s of the bytes they must move (each input read
 /// once, each output written once) against a device-to-device copy measured in the same run; GEMMs
-/// in TFLOP/s against cuBLAS at the same shape and transposes (SGEMM for the SIMT kernel, TF32 for
-/// reference).
+/// in TFLOP/s against cuBLAS at the same shape and transposes (the SIMT kernel against SGEMM, the
+/// tensor-core kernel against cuBLAS TF32).
 /// </summary>
 sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) : IDisposable
 {
@@ -107,20 +107,23 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         return gbps;
     }
 
+    /// <summary>Two rows: our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel against cuBLAS TF32.</summary>
     void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
     {
         DevicePtr a = Floats((long)batch * m * k), b = Floats((long)batch * k * n), c = Floats((long)batch * m * n);
         double flops = 2.0 * batch * m * n * k;
-        double ours = timer.MedianMilliseconds(() => GemmKernels.Simt(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
-        double? sgemm = null, tf32 = null;
+        string shape = $"{batch}×[{m}×{k}]{(transA ? "ᵀ" : "")}·[{k}×{n}]{(transB ? "ᵀ" : "")}";
+        double simt = timer.MedianMilliseconds(() => GemmKernels.Simt(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
+        double tf32 = timer.MedianMilliseconds(() => GemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
+        double? blasSgemm = null, blasTf32 = null;
         if (blas is not null)
         {
-            sgemm = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch));
-            tf32 = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch,
+            blasSgemm = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch));
+            blasTf32 = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch,
                 Cublas.Precision.Tf32));
         }
-        string shape = $"{batch}×[{m}×{k}]{(transA ? "ᵀ" : "")}·[{k}×{n}]{(transB ? "ᵀ" : "")}";
-        rows.Add(new Row($"GEMM SIMT: {name}", shape, ours, null, null, flops / (ours * 1e9), sgemm / ours, tf32 / ours));
+        rows.Add(new Row($"GEMM SIMT: {name}", shape, simt, null, null, flops / (simt * 1e9), blasSgemm / simt, null));
+        rows.Add(new Row($"GEMM TF32: {name}", shape, tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
         Release(a, b, c);
     }
 
