@@ -85,6 +85,8 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
         return new Run(sentence, token, total, gradients, parameters, afterSecond, allocator?.Statistics.DeviceAllocations ?? 0);
     }
 
+    // Measured on the software GPU: losses within 1.5e-7 relative, gradients within 1.2e-6 and parameters
+    // after 3 steps within 2.5e-6 of their tensor's largest entry; the bounds below leave 4 to 17 times that.
     [Fact]
     public void LossesGradientsAndThreeAdamWStepsMatchTheCpu()
     {
@@ -93,12 +95,12 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
 
         for (int step = 0; step < Steps; step++)
         {
-            Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-5, $"sentence loss, step {step + 1}");
-            Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-5, $"token loss, step {step + 1}");
-            Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-5, $"total loss, step {step + 1}");
+            Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
+            Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
+            Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
         }
         foreach (var (name, want) in cpu.FirstGradients)
-            CloseToScale(want, gpu.FirstGradients[name], 1e-4, $"gradient of {name}", absolute: 1e-10);
+            CloseToScale(want, gpu.FirstGradients[name], 2e-5, $"gradient of {name}", absolute: 1e-10);
         foreach (var (name, want) in cpu.FinalParameters)
             CloseToScale(want, gpu.FinalParameters[name], 1e-5, $"{name} after {Steps} AdamW steps", absolute: 0);
         device.AssertNoSanitizerFindings();
