@@ -126,3 +126,21 @@ public class TensorBasicsTests
         Assert.All(u, v => Assert.InRange(v, -1f, 1f));
     }
 }
+
+public class CpuMemoryPoolTests
+{
+    [Theory]
+    [InlineData(0, 64)]
+    [InlineData(1, 64)]
+    [InlineData(65, 128)]
+    [InlineData(4096, 4096)]
+    [InlineData(4097, 4608)]        // 4096 + 512: eight classes between 4 KiB and 8 KiB
+    [InlineData(1_000_000, 1_048_576)]
+    [InlineData(917_504, 917_504)]  // exactly 7/8 of 1 MiB: its own class
+    public void SizeClassesRoundUpByAtMostOneEighth(long request, long expected)
+    {
+        long size = CudaBert.Engine.Memory.CpuMemoryPool.SizeClass(request);
+        Assert.Equal(expected, size);
+        Assert.True(size >= request && (request <= 4096 || size - request < size / 8.0));
+    }
+}
