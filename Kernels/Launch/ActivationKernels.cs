@@ -4,7 +4,7 @@ namespace CudaBert.Kernels.Launch;
 
 /// <summary>
 /// Kernels/bert/activations.cu: GELU (exact, erf) and tanh, forward and backward, over n float32
-/// elements. Launch: a grid-stride loop (see <see cref="ElementwiseKernels"/>).
+/// elements. Launch: a vectorized grid-stride loop (see <see cref="ElementwiseKernels"/>).
 /// </summary>
 public static class ActivationKernels
 {
@@ -26,6 +26,6 @@ public static class ActivationKernels
     static void Run(ICudaDevice dev, string kernel, long n, CudaStream? stream, KernelArgs args)
     {
         BertKernel.Positive(n, kernel);
-        dev.Launch(BertKernel.Get(dev, "activations", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream, args);
+        dev.Launch(BertKernel.Get(dev, "activations", kernel), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream, args);
     }
 }

@@ -3,10 +3,10 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.Launch;
 
 /// <summary>
-/// Kernels/bert/elementwise.cu: y = a + b, a − b, a ⊙ b, α·x and y += α·x over n float32 elements.
-/// Launch: a grid-stride loop, <see cref="BertKernel.Threads"/> threads per block, at most enough
-/// blocks to fill the device; thread g handles elements g, g + G, ... (G threads in the grid).
-/// Outputs may alias inputs.
+/// Kernels/bert/elementwise.cu: y = a + b, a − b, a ⊙ b, α·x, y += α·x and fill over n float32 elements.
+/// Launch: a grid-stride loop, <see cref="BertKernel.Threads"/> threads per block, one thread per
+/// float4 up to enough blocks to fill the device; thread g handles vectors g, g + G, ... (G threads in
+/// the grid), then the n % 4 tail. Buffers not 16-byte aligned take a scalar loop. Outputs may alias inputs.
 /// </summary>
 public static class ElementwiseKernels
 {
@@ -23,7 +23,7 @@ public static class ElementwiseKernels
     public static void Scale(ICudaDevice dev, DevicePtr x, float alpha, DevicePtr y, long n, CudaStream? stream = null)
     {
         BertKernel.Positive(n, "scale_f32");
-        dev.Launch(BertKernel.Get(dev, "elementwise", "scale_f32"), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "elementwise", "scale_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).F32(alpha).Ptr(y).I64(n));
     }
 
@@ -31,14 +31,22 @@ public static class ElementwiseKernels
     public static void AddScaledInPlace(ICudaDevice dev, DevicePtr y, float alpha, DevicePtr x, long n, CudaStream? stream = null)
     {
         BertKernel.Positive(n, "add_scaled_inplace_f32");
-        dev.Launch(BertKernel.Get(dev, "elementwise", "add_scaled_inplace_f32"), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "elementwise", "add_scaled_inplace_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(y).F32(alpha).Ptr(x).I64(n));
+    }
+
+    /// <summary>y = value everywhere (writes only: y may be freshly allocated).</summary>
+    public static void Fill(ICudaDevice dev, DevicePtr y, float value, long n, CudaStream? stream = null)
+    {
+        BertKernel.Positive(n, "fill_f32");
+        dev.Launch(BertKernel.Get(dev, "elementwise", "fill_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
+            new KernelArgs().Ptr(y).F32(value).I64(n));
     }
 
     static void Binary(ICudaDevice dev, string kernel, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream)
     {
         BertKernel.Positive(n, kernel);
-        dev.Launch(BertKernel.Get(dev, "elementwise", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "elementwise", kernel), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(a).Ptr(b).Ptr(y).I64(n));
     }
 }

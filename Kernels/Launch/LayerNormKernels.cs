@@ -17,14 +17,19 @@ public static class LayerNormKernels
     /// <summary>The backward keeps 2·cols floats of dγ, dβ per block in shared memory: 48 KiB without opting in to more.</summary>
     const int MaxBackwardCols = 48 * 1024 / (2 * sizeof(float));
 
-    /// <summary>Launch: one warp per row, 8 rows per 256-thread block.</summary>
+    /// <summary>Longest row the *_short forward kernels hold in registers: 32 lanes × 32 columns.</summary>
+    public const int ShortRowMaxColumns = 32 * 32;
+
+    static string Variant(string kernel, int cols) => cols <= ShortRowMaxColumns ? kernel.Replace("_f32", "_short_f32") : kernel;
+
+    /// <summary>Launch: one warp per row, 8 rows per 256-thread block (rows up to 1024 columns held in registers).</summary>
     public static void Forward(ICudaDevice dev, DevicePtr x, DevicePtr gamma, DevicePtr beta, DevicePtr y, DevicePtr mean, DevicePtr rstd,
         int rows, int cols, float eps, CudaStream? stream = null)
     {
         const string kernel = "layernorm_forward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(gamma).Ptr(beta).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 
@@ -35,7 +40,7 @@ public static class LayerNormKernels
         const string kernel = "layernorm_residual_forward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", kernel), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(residual).Ptr(gamma).Ptr(beta).Ptr(sum).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 

@@ -6,7 +6,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <c>wait_all</c>) retires its group. A kernel that reads the destination before waiting sees the
 /// old contents, as it may on hardware, so the bug shows up here too.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly record struct PendingCopy(int Group, uint SharedAddress, int Size, ulong Low, ulong High);
 

@@ -4,7 +4,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// The rendezvous points of the scheduler: warp collectives and block barriers. Called only when
 /// no thread can run, so every thread is exited or waiting at one of them.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly int[] _barrierId, _barrierCount;
 
@@ -82,6 +82,7 @@ public sealed partial class BlockExecutor
         {
             case Opcode.Shfl: ExecuteShuffle(warpStart, mask); break;
             case Opcode.Vote: ExecuteVote(warpStart, mask); break;
+            case Opcode.Redux: ExecuteRedux(warpStart, mask); break;
             case Opcode.Mma: ExecuteMma(warpStart); break;
             case Opcode.Ldmatrix: ExecuteLdmatrix(warpStart); break;
             case Opcode.BarWarpSync: break; // the rendezvous itself is the whole effect
@@ -122,10 +123,17 @@ public sealed partial class BlockExecutor
                 if (!sameInstruction)
                     Report(SanitizerCheck.DivergentBarrier, $"threads of the block wait for barrier {id} at different bar.sync instructions (divergent barrier)", fatal: false);
             }
+            ulong reduction = BarrierReduction(t, id, expected);
             int released = 0;
             for (int u = t; u < _threadCount && (expected == 0 || released < expected); u++)
             {
                 if (_status[u] != ThreadStatus.AtBarrier || _barrierId[u] != id) continue;
+                var ins = _code[_pc[u]];
+                if (ins.Op == Opcode.BarRed)
+                {
+                    SwitchTo(u);
+                    Write(ins.Operands[0], reduction);
+                }
                 _pc[u]++;
                 _status[u] = ThreadStatus.Runnable;
                 released++;
@@ -134,6 +142,37 @@ public sealed partial class BlockExecutor
             progressed = true;
         }
         return progressed;
+    }
+
+    /// <summary>
+    /// <c>bar.red.popc.u32</c> (how many released threads have a true predicate), <c>.and.pred</c> or
+    /// <c>.or.pred</c> over the threads <see cref="ResolveBarriers"/> is about to release.
+    /// </summary>
+    ulong BarrierReduction(int firstThread, int id, int expected)
+    {
+        ulong count = 0;
+        bool all = true, any = false;
+        int seen = 0;
+        for (int u = firstThread; u < _threadCount && (expected == 0 || seen < expected); u++)
+        {
+            if (_status[u] != ThreadStatus.AtBarrier || _barrierId[u] != id) continue;
+            seen++;
+            var ins = _code[_pc[u]];
+            if (ins.Op != Opcode.BarRed) continue;
+            SwitchTo(u);
+            var p = ins.Operands[^1];
+            bool value = (Read(p) & 1) != 0;
+            if (p.Negated) value = !value;
+            count += value ? 1UL : 0UL;
+            all &= value;
+            any |= value;
+        }
+        return _code[_pc[firstThread]].Atomic switch
+        {
+            AtomicOp.Add => count,
+            AtomicOp.And => all ? 1UL : 0UL,
+            _ => any ? 1UL : 0UL,
+        };
     }
 
     /// <summary>No thread can run and nothing can be released: report where the first stuck thread waits.</summary>

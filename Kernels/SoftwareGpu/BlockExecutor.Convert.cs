@@ -6,7 +6,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// float → narrower float round in the given IEEE mode; f16/bf16/tf32 go through
 /// <see cref="FloatRounding"/>.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     void ExecuteCvt(Instruction ins)
     {

@@ -7,7 +7,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// rounded once, i.e. correctly rounded; hardware's special-function unit is within the error
 /// bounds the PTX ISA documents for each (see docs in the README's software GPU section).
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     void ExecuteFloat(Instruction ins)
     {

@@ -4,7 +4,7 @@ using System.Numerics;
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>Integer and bit instructions: results wrap to the instruction type's width, as PTX specifies.</summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which is several times slower
     void ExecuteInteger(Instruction ins)

@@ -9,7 +9,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// bounds (global: inside a live allocation; shared/local/param: inside the block's memory),
 /// alignment, shared-memory races and (opt-in) reads of never-written global memory.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     enum AccessKind : byte { Read, Write, Atomic }
 

@@ -9,7 +9,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// bar.warp.sync, mma, ldmatrix) happened between them. Epochs are unique across blocks and
 /// launches, so cells never need clearing.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     struct ShadowCell
     {

@@ -15,7 +15,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// Products are exact in double; the sum of products plus C is accumulated in double and rounded
 /// to f32 once (hardware accumulates with at least f32 precision, in an unspecified order).
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly double[] _mmaA = new double[16 * 16], _mmaB = new double[16 * 8], _mmaC = new double[16 * 8];
 

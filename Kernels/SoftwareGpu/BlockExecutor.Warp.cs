@@ -1,10 +1,12 @@
+using System.Numerics;
+
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>
 /// Warp collectives that exchange register values: <c>shfl.sync</c> and <c>vote.sync</c>. They run
 /// once all member lanes have arrived; each lane's operands come from its own instruction.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     readonly ulong[] _laneValues = new ulong[32];
 
@@ -79,6 +81,43 @@ public sealed partial class BlockExecutor
                 _ => ballot,
             };
             Write(ins.Operands[0], result);
+        }
+    }
+
+    /// <summary><c>redux.sync.op.type d, a, membermask</c>: every member lane gets the add/min/max/and/or/xor of all members' a.</summary>
+    void ExecuteRedux(int warpStart, uint mask)
+    {
+        int lanes = Math.Min(32, _threadCount - warpStart);
+        var first = _code[_pc[warpStart + BitOperations.TrailingZeroCount(mask)]];
+        bool signed = first.Type == PtxType.S32;
+        long total = first.Atomic switch
+        {
+            AtomicOp.Min => signed ? int.MaxValue : uint.MaxValue,
+            AtomicOp.Max => signed ? int.MinValue : 0,
+            AtomicOp.And => uint.MaxValue,
+            _ => 0,
+        };
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            if ((mask & (1u << lane)) == 0) continue;
+            SwitchTo(warpStart + lane);
+            ulong bits = Read(_code[_pc[_thread]].Operands[1]) & 0xFFFF_FFFF;
+            long v = signed ? (int)(uint)bits : (long)bits;
+            total = first.Atomic switch
+            {
+                AtomicOp.Add => total + v,
+                AtomicOp.Min => Math.Min(total, v),
+                AtomicOp.Max => Math.Max(total, v),
+                AtomicOp.And => total & v,
+                AtomicOp.Or => total | v,
+                _ => total ^ v,
+            };
+        }
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            if ((mask & (1u << lane)) == 0) continue;
+            SwitchTo(warpStart + lane);
+            Write(_code[_pc[_thread]].Operands[0], (ulong)total & 0xFFFF_FFFF);
         }
     }
 }

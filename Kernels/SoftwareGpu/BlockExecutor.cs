@@ -15,7 +15,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// no SIMT stack: a diverged lane simply runs its own path until it meets the others at a
 /// collective or a barrier. Threads run in index order, so everything is deterministic.
 /// </summary>
-public sealed partial class BlockExecutor
+internal sealed partial class BlockExecutor
 {
     enum ThreadStatus : byte { Runnable, AtBarrier, AtCollective, Exited }
 
@@ -32,7 +32,7 @@ public sealed partial class BlockExecutor
     readonly byte[] _shared;
     readonly byte[] _local;
     readonly int[] _warpSyncCount;
-    Dim3 _blockIndex;
+    Index3 _blockIndex;
 
     readonly long _spinLimit;
 
@@ -40,7 +40,7 @@ public sealed partial class BlockExecutor
     int _thread, _base;
     long _instructionCount;
 
-    internal BlockExecutor(LaunchContext launch)
+    public BlockExecutor(LaunchContext launch)
     {
         _launch = launch;
         _kernel = launch.Kernel;
@@ -62,7 +62,7 @@ public sealed partial class BlockExecutor
     public long InstructionCount => _instructionCount;
 
     /// <summary>Runs every thread of one block to completion.</summary>
-    public void RunBlock(Dim3 blockIndex)
+    public void RunBlock(Index3 blockIndex)
     {
         _blockIndex = blockIndex;
         Array.Clear(_registers);
@@ -110,13 +110,19 @@ public sealed partial class BlockExecutor
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.Exited;
                         return;
-                    case Opcode.BarSync:
+                    case Opcode.BarSync or Opcode.BarRed:
+                    {
+                        // bar.sync a{, b} / bar.red.op d, a{, b}, {!}c: barrier a, expecting b threads (all when absent).
+                        var ops = ins.Operands;
+                        int first = ins.Op == Opcode.BarRed ? 1 : 0;
+                        int last = ins.Op == Opcode.BarRed ? ops.Length - 1 : ops.Length;
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.AtBarrier;
-                        _barrierId[t] = ins.Operands.Length > 0 ? (int)Read(ins.Operands[0]) : 0;
-                        _barrierCount[t] = ins.Operands.Length > 1 ? (int)Read(ins.Operands[1]) : 0;
+                        _barrierId[t] = last > first ? (int)Read(ops[first]) : 0;
+                        _barrierCount[t] = last > first + 1 ? (int)Read(ops[first + 1]) : 0;
                         return;
-                    case Opcode.Shfl or Opcode.Vote or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
+                    }
+                    case Opcode.Shfl or Opcode.Vote or Opcode.Redux or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.AtCollective;
                         return;
@@ -260,6 +266,6 @@ public sealed partial class BlockExecutor
     SanitizerReport MakeReport(SanitizerCheck check, string message)
     {
         var ins = _code[Math.Min(_pc[_thread], _code.Length - 1)];
-        return new SanitizerReport(check, _kernel.Name, ins.Line, ins.Text, new Index3(_blockIndex.X, _blockIndex.Y, _blockIndex.Z), ThreadIndex(_thread), message);
+        return new SanitizerReport(check, _kernel.Name, ins.Line, ins.Text, _blockIndex, ThreadIndex(_thread), message);
     }
 }

@@ -30,6 +30,7 @@ public sealed class Instruction
     public bool ShiftAmount;
     public ShuffleMode Shuffle;
     public VoteMode Vote;
+    /// <summary>The operation of <c>atom</c>/<c>red</c>, and the reduction of <c>redux.sync</c> and <c>bar.red</c> (popc counts as Add).</summary>
     public AtomicOp Atomic;
     public MmaShape Shape;
     public Operand[] Operands = [];
@@ -40,9 +41,6 @@ public sealed class Instruction
     public int Line;
     /// <summary>The instruction as written, without the trailing semicolon.</summary>
     public string Text = "";
-
-    /// <summary>Instructions that need every lane of their warp's member mask before they can execute.</summary>
-    public bool IsWarpCollective => Op is Opcode.Shfl or Opcode.Vote or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix;
 
     public override string ToString() => $"line {Line}: {Text}";
 }

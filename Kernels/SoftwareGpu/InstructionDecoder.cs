@@ -27,6 +27,7 @@ public static class InstructionDecoder
                 break;
             case "bar" or "barrier":
                 if (parts.Contains("warp")) ins.Op = Opcode.BarWarpSync;
+                else if (parts.Contains("red")) ins.Op = Opcode.BarRed;
                 else if (parts.Length == 1 || parts.Contains("sync")) ins.Op = Opcode.BarSync;
                 else throw Unsupported(line, text);
                 break;
@@ -46,7 +47,7 @@ public static class InstructionDecoder
                     "prmt" => Opcode.Prmt, "popc" => Opcode.Popc, "clz" => Opcode.Clz, "brev" => Opcode.Brev, "sad" => Opcode.Sad,
                     "setp" => Opcode.Setp, "selp" => Opcode.Selp, "slct" => Opcode.Slct,
                     "bra" => Opcode.Bra, "ret" => Opcode.Ret, "exit" => Opcode.Exit,
-                    "shfl" => Opcode.Shfl, "vote" => Opcode.Vote, "activemask" => Opcode.Activemask,
+                    "shfl" => Opcode.Shfl, "vote" => Opcode.Vote, "redux" => Opcode.Redux, "activemask" => Opcode.Activemask,
                     "atom" => Opcode.Atom, "red" => Opcode.Red, "mma" => Opcode.Mma, "ldmatrix" => Opcode.Ldmatrix,
                     _ => throw Unsupported(line, text),
                 };
@@ -68,7 +69,13 @@ public static class InstructionDecoder
                 ins.CombineWith = m switch { "and" => Opcode.And, "or" => Opcode.Or, _ => Opcode.Xor };
                 continue;
             }
-            if (ins.Op is Opcode.Atom or Opcode.Red && TryAtomic(m, out var atomic)) { ins.Atomic = atomic; continue; }
+            if (ins.Op is Opcode.Atom or Opcode.Red or Opcode.Redux && TryAtomic(m, out var atomic)) { ins.Atomic = atomic; continue; }
+            if (ins.Op == Opcode.BarRed && m is "popc" or "and" or "or")
+            {
+                ins.Atomic = m switch { "popc" => AtomicOp.Add, "and" => AtomicOp.And, _ => AtomicOp.Or };
+                continue;
+            }
+            if (ins.Op == Opcode.BarRed && m == "red") continue;
             if (ins.Op == Opcode.Shfl && m is "up" or "down" or "bfly" or "idx")
             {
                 ins.Shuffle = m switch { "up" => ShuffleMode.Up, "down" => ShuffleMode.Down, "bfly" => ShuffleMode.Bfly, _ => ShuffleMode.Idx };
@@ -171,6 +178,9 @@ public static class InstructionDecoder
             Opcode.Ld or Opcode.St => ins.Type != PtxType.None && ins.Type != PtxType.B128,
             Opcode.Atom or Opcode.Red => ins.Type is PtxType.B32 or PtxType.B64 or PtxType.U32 or PtxType.U64 or PtxType.S32 or PtxType.S64 or PtxType.F32 or PtxType.F64,
             Opcode.Shfl or Opcode.Shf => ins.Type == PtxType.B32,
+            Opcode.Redux => ins.Atomic is AtomicOp.Add or AtomicOp.Min or AtomicOp.Max ? ins.Type is PtxType.U32 or PtxType.S32
+                : ins.Atomic is AtomicOp.And or AtomicOp.Or or AtomicOp.Xor && ins.Type == PtxType.B32,
+            Opcode.BarRed => ins.Atomic == AtomicOp.Add ? ins.Type == PtxType.U32 : ins.Type == PtxType.Pred,
             Opcode.Ldmatrix => ins.Type == PtxType.B16 && ins.Space == StateSpace.Shared,
             Opcode.CpAsync => ins.Space == StateSpace.Shared,
             _ => true,
@@ -188,6 +198,7 @@ public static class InstructionDecoder
         Opcode.Shf when index == 3 => PtxType.U32,
         Opcode.Bfe when index >= 2 => PtxType.U32,
         Opcode.Bfi when index >= 3 => PtxType.U32,
+        Opcode.BarRed when index is 1 or 2 => PtxType.U32,
         Opcode.Shfl or Opcode.Vote or Opcode.BarSync or Opcode.BarWarpSync or Opcode.CpAsync or Opcode.CpAsyncWaitGroup => PtxType.U32,
         _ => ins.Type,
     };
@@ -201,6 +212,8 @@ public static class InstructionDecoder
             Opcode.Ret or Opcode.Exit or Opcode.Fence or Opcode.CpAsyncCommitGroup or Opcode.CpAsyncWaitAll => (0, 0),
             Opcode.Bra or Opcode.CpAsyncWaitGroup or Opcode.Activemask => (1, 1),
             Opcode.BarSync => (0, 2),
+            Opcode.BarRed => (3, 4),
+            Opcode.Redux => (3, 3),
             Opcode.BarWarpSync => (1, 1),
             Opcode.Mov or Opcode.Cvta or Opcode.Abs or Opcode.Neg or Opcode.Not or Opcode.Cnot or Opcode.Popc or Opcode.Clz or Opcode.Brev
                 or Opcode.Bfind or Opcode.Rcp or Opcode.Sqrt or Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh

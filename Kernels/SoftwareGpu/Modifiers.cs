@@ -9,7 +9,7 @@ public enum Opcode : byte
     And, Or, Xor, Not, Cnot, Shl, Shr, Shf, Bfe, Bfi, Bfind, Prmt, Popc, Clz, Brev, Sad,
     Setp, Selp, Slct,
     Bra, Ret, Exit,
-    BarSync, BarWarpSync, Shfl, Vote, Activemask,
+    BarSync, BarRed, BarWarpSync, Shfl, Vote, Redux, Activemask,
     Atom, Red,
     Mma, Ldmatrix, CpAsync, CpAsyncCommitGroup, CpAsyncWaitGroup, CpAsyncWaitAll,
     /// <summary>Memory fences (<c>membar</c>, <c>fence</c>): no-ops here because every access is immediately visible.</summary>

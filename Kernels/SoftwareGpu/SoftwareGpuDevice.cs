@@ -171,7 +171,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             for (uint z = 0; z < grid.Z; z++)
                 for (uint y = 0; y < grid.Y; y++)
                     for (uint x = 0; x < grid.X; x++)
-                        executor.RunBlock(new Dim3(x, y, z));
+                        executor.RunBlock(new Index3(x, y, z));
         }
         catch (KernelFaultException fault)
         {

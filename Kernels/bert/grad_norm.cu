@@ -7,17 +7,7 @@
 // Both reductions: per-thread double sums, warp shuffles, then warps in order through shared memory.
 // Thread-to-data mapping (pass 1): thread g of the grid handles elements g, g + G, ...
 
-__device__ __forceinline__ double block_sum_double(double v)
-{
-    __shared__ double partial[32];
-    unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    if (lane == 0) partial[warp] = v;
-    __syncthreads();
-    double total = 0.0;
-    for (unsigned w = 0; w < warps; ++w) total += partial[w];
-    return total;
-}
+#include "reduce.cuh"
 
 extern "C" __global__ void sum_of_squares_partial_f32(const float* x, long long n, double* partial)
 {

@@ -8,12 +8,19 @@
 // Forward thread-to-data mapping: one warp per row (warp w of block bx owns row
 // bx · (blockDim.x / 32) + w; lane l handles columns l, l + 32, ...). Mean and variance are two
 // warp reductions; the variance is computed from x − μ (two passes over the row, numerically safer
-// than E[x²] − μ²). The row is re-read from L1/L2, never kept in a per-thread array (no local memory).
+// than E[x²] − μ²). Two variants:
+//   *_short_f32: rows of at most 32 · SHORT_ROW_PER_LANE = 1024 columns (BERT-base 768, -large 1024).
+//     Each lane keeps its (at most 32) elements in registers: x is read from global memory once.
+//     (v[k] holds column lane + 32k; fully unrolled loops with constant indices keep the array in
+//     registers; each loop stops at the row's last 32-column chunk, the same k for every lane.)
+//   *_f32: any row length; the row is re-read from L1/L2 for each pass.
 //
 // The fused variant also adds a residual first: s = x + residual is written out (the backward needs
 // the normalised input) and normalised; that is BERT's "LayerNorm(x + sublayer(x))".
 
 #include "reduce.cuh"
+
+#define SHORT_ROW_PER_LANE 32
 
 // Normalises row `r` of `in` into `y`, and saves mean and rstd. Called by a whole warp.
 __device__ void normalize_row(const float* in, const float* gamma, const float* beta, float* y,
@@ -60,6 +67,74 @@ extern "C" __global__ void layernorm_residual_forward_f32(const float* x, const 
     for (int j = lane; j < cols; j += 32) sum[base + j] = x[base + j] + residual[base + j];
     __syncwarp();
     normalize_row(sum, gamma, beta, y, mean, rstd, r, cols, eps, lane);
+}
+
+// Normalises the row whose elements lane holds in v (column lane + 32k in v[k]). Called by a whole warp.
+__device__ __forceinline__ void normalize_cached_row(float (&v)[SHORT_ROW_PER_LANE], const float* gamma, const float* beta,
+                                                     float* y, float* mean, float* rstd, int r, int cols, float eps, int lane)
+{
+    float s = 0.0f;
+    #pragma unroll
+    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
+        if (32 * k >= cols) break;
+        if (lane + 32 * k < cols) s += v[k];
+    }
+    float mu = warp_sum(s) / cols;
+    float ss = 0.0f;
+    #pragma unroll
+    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
+        if (32 * k >= cols) break;
+        float d = v[k] - mu;
+        if (lane + 32 * k < cols) ss = fmaf(d, d, ss);
+    }
+    float inv = rsqrtf(warp_sum(ss) / cols + eps);
+    float* yr = y + (long long)r * cols;
+    #pragma unroll
+    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
+        if (32 * k >= cols) break;
+        int j = lane + 32 * k;
+        if (j < cols) yr[j] = fmaf((v[k] - mu) * inv, gamma[j], beta[j]);
+    }
+    if (lane == 0) {
+        mean[r] = mu;
+        rstd[r] = inv;
+    }
+}
+
+extern "C" __global__ void layernorm_forward_short_f32(const float* x, const float* gamma, const float* beta, float* y,
+                                                       float* mean, float* rstd, int rows, int cols, float eps)
+{
+    int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    int lane = threadIdx.x % 32;
+    if (r >= rows) return;
+    const float* xr = x + (long long)r * cols;
+    float v[SHORT_ROW_PER_LANE];
+    #pragma unroll
+    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
+        if (32 * k >= cols) break;
+        int j = lane + 32 * k;
+        v[k] = j < cols ? xr[j] : 0.0f;
+    }
+    normalize_cached_row(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
+}
+
+extern "C" __global__ void layernorm_residual_forward_short_f32(const float* x, const float* residual, const float* gamma,
+                                                                const float* beta, float* sum, float* y, float* mean,
+                                                                float* rstd, int rows, int cols, float eps)
+{
+    int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    int lane = threadIdx.x % 32;
+    if (r >= rows) return;
+    long long base = (long long)r * cols;
+    float v[SHORT_ROW_PER_LANE];
+    #pragma unroll
+    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
+        if (32 * k >= cols) break;
+        int j = lane + 32 * k;
+        v[k] = j < cols ? x[base + j] + residual[base + j] : 0.0f;
+        if (j < cols) sum[base + j] = v[k];
+    }
+    normalize_cached_row(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
 }
 
 // Backward, pass 1 of 2. Thread-to-data mapping: block bx owns the contiguous chunk of rows

@@ -4,7 +4,8 @@
 // Block level: each warp reduces its values, lane 0 of warp w writes partial[w] to shared memory, a
 // barrier, then every thread combines the partials of all warps in the same fixed order.
 // The order of additions depends only on blockDim.x, never on timing: results are bit-reproducible.
-// blockDim.x must be a multiple of 32 (at most 1024); `partial` is __shared__ float[32].
+// blockDim.x must be a multiple of 32 (at most 1024); `partial` is __shared__ float[32] (the double
+// version has its own).
 
 #pragma once
 
@@ -46,6 +47,20 @@ __device__ __forceinline__ float block_max(float v, float* partial)
     for (unsigned w = 1; w < warps; ++w) m = fmaxf(m, partial[w]);
     __syncthreads();
     return m;
+}
+
+// Block-wide sum in double (whole-buffer sums, gradient norms); every thread returns the total.
+__device__ __forceinline__ double block_sum_double(double v)
+{
+    __shared__ double partial[32];
+    unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    double total = 0.0;
+    for (unsigned w = 0; w < warps; ++w) total += partial[w];
+    __syncthreads();
+    return total;
 }
 
 // -infinity without <math.h> (NVRTC has none).

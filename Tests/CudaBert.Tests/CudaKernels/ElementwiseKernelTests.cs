@@ -7,8 +7,9 @@ namespace CudaBert.Tests.CudaKernels;
 /// <summary>Kernels/bert/elementwise.cu and activations.cu against the CPU backend.</summary>
 public class ElementwiseKernelTests
 {
-    // More elements than the software GPU's grid-stride grid has threads (16 blocks × 256), and not a multiple of 256.
-    const int N = 5003;
+    // More float4 vectors than the software GPU's grid-stride grid has threads (16 blocks × 256), and a
+    // tail: 17003 = 4·4250 + 3.
+    const int N = 17003;
 
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void ArithmeticIsExactlyTheCpus(string device)
@@ -37,6 +38,21 @@ public class ElementwiseKernelTests
         ElementwiseKernels.Scale(gpu, da.Ptr, -0.37f, dy.Ptr, N);
         Cpu.Backend.Scale(ta, -0.37f, ty);
         KernelAssert.BitEqual(ty.ToArray<float>(), dy.Read(), "scale");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void UnalignedBuffersTakeTheScalarPath(string device)
+    {
+        const int n = 1001;
+        using var gpu = TestDevices.Open(device);
+        float[] a = TestInputs.NonZero(7, n + 1), b = TestInputs.NonZero(8, n);
+        using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dy = new(gpu, n);
+
+        // a + 1 element: 4 bytes past a 16-byte boundary, so no float4 access is allowed.
+        ElementwiseKernels.Add(gpu, da.Ptr.Offset(sizeof(float)), db.Ptr, dy.Ptr, n);
+
+        KernelAssert.BitEqual(Enumerable.Range(0, n).Select(i => a[i + 1] + b[i]).ToArray(), dy.Read(), "y");
         KernelAssert.NoSanitizerFindings(gpu);
     }
 

@@ -12,10 +12,15 @@ public class LayerNormKernelTests
     // Inputs with a common offset (mean far from zero) so that a one-pass variance would lose digits.
     static float[] Input(int seed, int count) => TestInputs.NonZero(seed, count, 2f).Select(v => v + 3f).ToArray();
 
-    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
-    public void ForwardMatchesTheCpu(string device)
+    // cols ≤ 1024: the kernels that hold a row in registers; 1100: the ones that re-read it.
+    [Theory]
+    [InlineData("software", 300)]
+    [InlineData("software", 1100)]
+    [InlineData("driver", 300)]
+    [InlineData("driver", 1100)]
+    public void ForwardMatchesTheCpu(string device, int cols)
     {
-        const int rows = 19, cols = 300;
+        const int rows = 19;
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
         float[] x = Input(30, rows * cols), gamma = TestInputs.NonZero(31, cols), beta = TestInputs.NonZero(32, cols);
@@ -33,10 +38,14 @@ public class LayerNormKernelTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
-    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
-    public void ResidualForwardNormalizesTheSum(string device)
+    [Theory]
+    [InlineData("software", 70)]
+    [InlineData("software", 1100)]
+    [InlineData("driver", 70)]
+    [InlineData("driver", 1100)]
+    public void ResidualForwardNormalizesTheSum(string device, int cols)
     {
-        const int rows = 11, cols = 70;
+        const int rows = 11;
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
         float[] x = Input(33, rows * cols), residual = TestInputs.NonZero(34, rows * cols),

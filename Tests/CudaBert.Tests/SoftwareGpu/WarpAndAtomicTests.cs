@@ -75,6 +75,57 @@ public class WarpAndAtomicTests
         }
     }
 
+    [Theory]
+    [InlineData("add.u32"), InlineData("min.s32"), InlineData("max.u32"), InlineData("and.b32"), InlineData("or.b32"), InlineData("xor.b32")]
+    public void ReduxCombinesTheMemberLanes(string op)
+    {
+        // Lanes 0-15 and 16-31 reduce separately (two member masks).
+        var r = OneInstruction.Run($"""
+            cvt.u32.u64 %r4, %rd7;
+            mov.u32 %r5, %laneid;
+            setp.lt.u32 %p1, %r5, 16;
+            selp.b32 %r6, 0x0000FFFF, 0xFFFF0000, %p1;
+            redux.sync.{op} %r7, %r4, %r6;
+            cvt.u64.u32 %rd10, %r7;
+            """, OneInstruction.Bits(LaneValues));
+        for (int t = 0; t < Threads; t++)
+        {
+            var half = LaneValues.Skip(t / 16 * 16).Take(16).ToArray();
+            uint expected = op switch
+            {
+                "add.u32" => half.Aggregate(0u, (x, y) => x + y),
+                "min.s32" => (uint)half.Min(v => (int)v),
+                "max.u32" => half.Max(),
+                "and.b32" => half.Aggregate(uint.MaxValue, (x, y) => x & y),
+                "or.b32" => half.Aggregate(0u, (x, y) => x | y),
+                _ => half.Aggregate(0u, (x, y) => x ^ y),
+            };
+            Assert.Equal(expected, (uint)r[t]);
+        }
+    }
+
+    [Fact]
+    public void BarrierReductionsCountAndCombinePredicatesOfTheBlock()
+    {
+        // __syncthreads_count / _and / _or over "lane value is odd" for blocks of 256 threads.
+        var r = OneInstruction.Run("""
+            cvt.u32.u64 %r4, %rd7;
+            and.b32 %r5, %r4, 1;
+            setp.ne.s32 %p1, %r5, 0;
+            bar.red.popc.u32 %r6, 0, %p1;
+            bar.red.and.pred %p2, 0, %p1;
+            bar.red.or.pred %p3, 0, !%p1;
+            selp.b32 %r7, 1, 0, %p2;
+            selp.b32 %r8, 1, 0, %p3;
+            shl.b32 %r8, %r8, 1;
+            or.b32 %r7, %r7, %r8;
+            mov.b64 %rd10, {%r6, %r7};
+            """, OneInstruction.Bits(LaneValues));
+        uint odd = (uint)LaneValues.Count(v => (v & 1) != 0);
+        uint flags = (odd == Threads ? 1u : 0) | (odd < Threads ? 2u : 0);
+        Assert.All(r, v => Assert.Equal(((ulong)flags << 32) | odd, v));
+    }
+
     /// <summary>Every thread of two blocks applies one atomic to one word; blocks and threads run in index order, so even order-dependent results are fixed.</summary>
     [Theory]
     [InlineData("add.u32", 5u), InlineData("min.s32", 0u), InlineData("max.u32", 0u), InlineData("inc.u32", 100u), InlineData("dec.u32", 100u)]
