@@ -13,6 +13,7 @@ internal sealed partial class BlockExecutor
     {
         if (ins.Type == PtxType.F64) ExecuteFloat64(ins);
         else if (ins.Type == PtxType.F32) ExecuteFloat32(ins);
+        else if (ins.Type is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2) ExecuteHalf(ins);
         else throw new InvalidOperationException($"'{ins.Text}': .{ins.Type} arithmetic is not implemented");
     }
 
@@ -104,5 +105,57 @@ internal sealed partial class BlockExecutor
         double p = a * b;
         double err = double.IsFinite(p) ? Math.FusedMultiplyAdd(a, b, -p) : 0;
         return FloatRounding.RoundToDouble(p, err, mode);
+    }
+
+    /// <summary>
+    /// f16/bf16 arithmetic, scalar or on the two halves of a 32-bit register (<c>.f16x2</c>, <c>.bf16x2</c>,
+    /// low half first), correctly rounded to nearest.
+    /// </summary>
+    void ExecuteHalf(Instruction ins)
+    {
+        var ops = ins.Operands;
+        bool brain = ins.Type is PtxType.BF16 or PtxType.BF16x2;
+        int lanes = ins.Type is PtxType.F16x2 or PtxType.BF16x2 ? 2 : 1;
+        ulong a = Read(ops[1]), b = ops.Length > 2 ? Read(ops[2]) : 0, c = ops.Length > 3 ? Read(ops[3]) : 0;
+        ulong result = 0;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            int shift = 16 * lane;
+            if (ins.Op is Opcode.Abs or Opcode.Neg)
+            {
+                // Sign-bit operations, as in hardware (NaN payloads are kept).
+                ulong half = (a >> shift) & 0xFFFF;
+                result |= (ins.Op == Opcode.Abs ? half & 0x7FFF : half ^ 0x8000) << shift;
+                continue;
+            }
+            double x = HalfValue((ushort)(a >> shift), brain, ins.Ftz);
+            double y = HalfValue((ushort)(b >> shift), brain, ins.Ftz);
+            double z = HalfValue((ushort)(c >> shift), brain, ins.Ftz);
+            // Exact result as hi + lo (products of two halves are exact in double), then round-to-odd
+            // so the final rounding to f16/bf16 is a single correct rounding even for bf16's wide exponents.
+            var (hi, lo) = ins.Op switch
+            {
+                Opcode.Add => FloatRounding.TwoSum(x, y),
+                Opcode.Sub => FloatRounding.TwoSum(x, -y),
+                Opcode.Mul => (x * y, 0),
+                Opcode.Fma => FloatRounding.TwoSum(x * y, z),
+                Opcode.Min => (double.MinNumber(x, y), 0),
+                Opcode.Max => (double.MaxNumber(x, y), 0),
+                _ => throw new InvalidOperationException($"'{ins.Text}' is not a half-precision instruction"),
+            };
+            double r = FloatRounding.RoundToOdd(hi, lo);
+            if (ins.Sat) r = FloatRounding.Saturate(r);
+            if (ins.Relu && !double.IsNaN(r) && double.IsNegative(r)) r = 0;
+            ushort bits = brain ? FloatRounding.ToBFloat16Bits(r, Rounding.Rn) : FloatRounding.ToHalfBits(r, Rounding.Rn);
+            if (ins.Ftz && !brain && (bits & 0x7C00) == 0) bits &= 0x8000; // flush a subnormal f16 result
+            result |= (ulong)bits << shift;
+        }
+        Write(ops[0], result);
+    }
+
+    static double HalfValue(ushort bits, bool brain, bool ftz)
+    {
+        if (ftz && !brain && (bits & 0x7C00) == 0) bits &= 0x8000;
+        return brain ? FloatRounding.BFloat16ToSingle(bits) : FloatRounding.HalfToSingle(bits);
     }
 }

@@ -289,8 +289,8 @@ internal sealed partial class BlockExecutor
         if (type.IsFloat())
         {
             double x, y;
-            if (type == PtxType.F64) { x = BitConverter.UInt64BitsToDouble(a); y = BitConverter.UInt64BitsToDouble(b); }
-            else { x = ReadF32Bits(a, ins.Ftz); y = ReadF32Bits(b, ins.Ftz); }
+            if (type == PtxType.F32) { x = ReadF32Bits(a, ins.Ftz); y = ReadF32Bits(b, ins.Ftz); }
+            else { x = ToDouble(type, a, false); y = ToDouble(type, b, false); }
             bool unordered = double.IsNaN(x) || double.IsNaN(y);
             return ins.Compare switch
             {

@@ -51,6 +51,17 @@ public static class FloatRounding
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "not a float rounding mode"),
     };
 
+    /// <summary>
+    /// Round-to-odd of the exact value <c>hi + lo</c> to a double: hi when exact or odd, else its
+    /// neighbour toward lo. Rounding that double once more to any format with at most 51 significand
+    /// bits gives the correctly rounded result of the exact value (no double-rounding error).
+    /// </summary>
+    public static double RoundToOdd(double hi, double lo)
+    {
+        if (lo == 0 || (BitConverter.DoubleToInt64Bits(hi) & 1) != 0) return hi;
+        return lo > 0 ? Math.BitIncrement(hi) : Math.BitDecrement(hi);
+    }
+
     /// <summary>Rounds to an integral value: <c>.rni</c> (nearest even), <c>.rzi</c>, <c>.rmi</c>, <c>.rpi</c>.</summary>
     public static double RoundToIntegral(double x, Rounding mode) => mode switch
     {
@@ -82,9 +93,9 @@ public static class FloatRounding
     /// is the spacing of the target format around x: rounding that to an integer is exactly the
     /// format's rounding, subnormals included.
     /// </summary>
-    static double RoundToFormat(float x, Rounding mode, Format format)
+    static double RoundToFormat(double x, Rounding mode, Format format)
     {
-        if (!float.IsFinite(x) || x == 0) return x;
+        if (!double.IsFinite(x) || x == 0) return x;
         double v = x;
         int exponent = Math.Max(Math.ILogB(v), format.MinExponent);
         double quantum = Math.ScaleB(1.0, exponent - format.MantissaBits);
@@ -107,13 +118,13 @@ public static class FloatRounding
         return result == 0 ? Math.CopySign(0.0, v) : result;
     }
 
-    /// <summary>f32 → f16 bits (<c>cvt.rn.f16.f32</c> and the other modes). NaN becomes the canonical 0x7FFF.</summary>
-    public static ushort ToHalfBits(float x, Rounding mode) =>
-        float.IsNaN(x) ? (ushort)0x7FFF : BitConverter.HalfToUInt16Bits((Half)RoundToFormat(x, mode, Half));
+    /// <summary>An exact value (f32, or a double holding an exact f16 result) → f16 bits in the given mode. NaN becomes the canonical 0x7FFF.</summary>
+    public static ushort ToHalfBits(double x, Rounding mode) =>
+        double.IsNaN(x) ? (ushort)0x7FFF : BitConverter.HalfToUInt16Bits((Half)RoundToFormat(x, mode, Half));
 
-    /// <summary>f32 → bf16 bits. NaN becomes the canonical 0x7FFF.</summary>
-    public static ushort ToBFloat16Bits(float x, Rounding mode) =>
-        float.IsNaN(x) ? (ushort)0x7FFF : (ushort)(BitConverter.SingleToUInt32Bits((float)RoundToFormat(x, mode, BFloat)) >> 16);
+    /// <summary>An exact value → bf16 bits in the given mode. NaN becomes the canonical 0x7FFF.</summary>
+    public static ushort ToBFloat16Bits(double x, Rounding mode) =>
+        double.IsNaN(x) ? (ushort)0x7FFF : (ushort)(BitConverter.SingleToUInt32Bits((float)RoundToFormat(x, mode, BFloat)) >> 16);
 
     /// <summary>f32 → tf32 (<c>cvt.rna.tf32.f32</c>): a float whose low 13 mantissa bits are zero.</summary>
     public static uint ToTf32Bits(float x, Rounding mode) =>

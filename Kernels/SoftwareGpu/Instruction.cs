@@ -14,6 +14,8 @@ public sealed class Instruction
     public PtxType SourceType;
     public Rounding Round;
     public bool Ftz, Sat, Approx;
+    /// <summary><c>.relu</c> (f16/bf16 fma, min, max): negative results become +0.</summary>
+    public bool Relu;
     public MulMode Mul;
     public CompareOp Compare;
     /// <summary><c>setp</c> with <c>.and/.or/.xor</c> combines the result with a predicate operand.</summary>

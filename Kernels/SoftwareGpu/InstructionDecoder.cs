@@ -110,6 +110,7 @@ public static class InstructionDecoder
                 case "rpi": ins.Round = Rounding.Rpi; continue;
                 case "ftz": ins.Ftz = true; continue;
                 case "sat": ins.Sat = true; continue;
+                case "relu": ins.Relu = true; continue;
                 case "approx" or "full": ins.Approx = true; continue;
                 case "v2": ins.Width = 2; continue;
                 case "v4": ins.Width = 4; continue;
@@ -170,14 +171,21 @@ public static class InstructionDecoder
         bool ok = ins.Op switch
         {
             Opcode.Mad or Opcode.Fma when ins.Type == PtxType.F64 && ins.Round is not (Rounding.None or Rounding.Rn) => false,
+            Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Fma or Opcode.Min or Opcode.Max or Opcode.Abs or Opcode.Neg
+                when ins.Type is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 =>
+                ins.Round is Rounding.None or Rounding.Rn,
             Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Mad or Opcode.Fma or Opcode.Min or Opcode.Max or Opcode.Abs or Opcode.Neg =>
-                ins.Type is not (PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.None or PtxType.Pred),
-            Opcode.Div or Opcode.Sqrt => ins.Type is not (PtxType.F32 or PtxType.F64) || ins.Approx || ins.Round is Rounding.Rn,
+                ins.Type is not (PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.None or PtxType.Pred) && !ins.Relu,
+            Opcode.Div => !ins.Type.IsFloat() || ins.Type is PtxType.F32 or PtxType.F64 && (ins.Approx || ins.Round is Rounding.Rn),
+            Opcode.Sqrt => ins.Type is PtxType.F32 or PtxType.F64 && (ins.Approx || ins.Round is Rounding.Rn),
+            Opcode.Rem => !ins.Type.IsFloat(),
+            Opcode.Copysign => ins.Type is PtxType.F32 or PtxType.F64,
             Opcode.Rcp => ins.Type is PtxType.F32 or PtxType.F64 && (ins.Approx || ins.Round is Rounding.Rn),
             Opcode.Rsqrt or Opcode.Ex2 or Opcode.Lg2 or Opcode.Sin or Opcode.Cos or Opcode.Tanh => ins.Approx && ins.Type is PtxType.F32 or PtxType.F64,
             Opcode.Ld or Opcode.St => ins.Type != PtxType.None && ins.Type != PtxType.B128,
             Opcode.Atom or Opcode.Red => ins.Type is PtxType.B32 or PtxType.B64 or PtxType.U32 or PtxType.U64 or PtxType.S32 or PtxType.S64 or PtxType.F32 or PtxType.F64,
             Opcode.Shfl or Opcode.Shf => ins.Type == PtxType.B32,
+            Opcode.Setp or Opcode.Slct => ins.Type is not (PtxType.F16x2 or PtxType.BF16x2 or PtxType.TF32),
             Opcode.Redux => ins.Atomic is AtomicOp.Add or AtomicOp.Min or AtomicOp.Max ? ins.Type is PtxType.U32 or PtxType.S32
                 : ins.Atomic is AtomicOp.And or AtomicOp.Or or AtomicOp.Xor && ins.Type == PtxType.B32,
             Opcode.BarRed => ins.Atomic == AtomicOp.Add ? ins.Type == PtxType.U32 : ins.Type == PtxType.Pred,

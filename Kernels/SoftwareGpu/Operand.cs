@@ -40,7 +40,6 @@ public readonly record struct Operand(OperandKind Kind, int Register = -1, ulong
     /// <summary>A <c>!</c> in front of a predicate operand (<c>vote.sync.all.pred %p1, !%p2, ...</c>).</summary>
     bool Negated = false)
 {
-    public static readonly Operand None = new(OperandKind.None);
     public static Operand Reg(int index) => new(OperandKind.Register, index);
     public static Operand Imm(ulong bits) => new(OperandKind.Immediate, Value: bits);
 }

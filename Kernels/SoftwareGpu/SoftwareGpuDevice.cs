@@ -16,7 +16,8 @@ public sealed record SoftwareGpuStatistics(long Launches, long InstructionsExecu
 /// are parsed and decoded PTX, launches run on the <see cref="BlockExecutor"/> block after block,
 /// streams execute synchronously in order, and events read a wall clock. The sanitizer's findings
 /// are in <see cref="Reports"/>; fatal ones (bad addresses, deadlocks) also fail the launch with a
-/// <see cref="CudaException"/> like the hardware's.
+/// <see cref="CudaException"/> like the hardware's. Not thread-safe: use a device from one thread at a
+/// time (each test opens its own).
 /// </summary>
 public sealed class SoftwareGpuDevice : ICudaDevice
 {
@@ -49,6 +50,9 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     public void ClearReports() => _reports.Clear();
 
     public SoftwareGpuStatistics Statistics => new(_launches, _instructions, _seconds);
+
+    /// <summary>Bytes of global memory currently allocated (module variables included): what a leak test watches.</summary>
+    public long BytesInUse => _memory.BytesInUse;
 
     // ---------------------------------------------------------------- memory
 

@@ -109,4 +109,19 @@ public class MemorySpaceTests
         Assert.Equal("CUDA_ERROR_MISALIGNED_ADDRESS", e.ErrorName);
         Assert.Equal(SanitizerCheck.MisalignedAccess, Assert.Single(device.Reports).Check);
     }
+
+    [Fact]
+    public void BytesInUseFollowsAllocationsAndFrees()
+    {
+        using var device = new SoftwareGpuDevice();
+        var a = device.Allocate(1000);
+        var b = device.Allocate(24);
+        Assert.Equal(1024, device.BytesInUse);
+        device.Free(a);
+        Assert.Equal(24, device.BytesInUse);
+        Assert.Throws<CudaException>(() => device.Free(a)); // double free names the pointer
+        device.Free(b);
+        Assert.Equal(0, device.BytesInUse);
+    }
 }
+
