@@ -3,7 +3,8 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.Launch;
 
 /// <summary>
-/// Kernels/bert/permute.cu: attention's head split [B, S, H, D] → [B, H, S, D] and merge (the inverse),
+/// Kernels/bert/permute.cu: any permutation of up to 6 axes (<see cref="Permute"/>), and the fast
+/// special case of attention's head split [B, S, H, D] → [B, H, S, D] and merge (the inverse),
 /// both as "swap axes 1 and 2". Launch: 256-thread blocks of (min(D rounded up to a warp, 256)) threads
 /// along a row of D floats × (256 / that) rows, a grid-stride loop over the output rows.
 /// </summary>
@@ -32,5 +33,49 @@ public static class PermuteKernels
         long rows = (long)a * p * q;
         dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, rows * alongRow), new Dim3((uint)alongRow, (uint)rowsPerBlock), 0, stream,
             new KernelArgs().Ptr(x).Ptr(y).I32(a).I32(p).I32(q).I32(d));
+    }
+
+    const int MaxRank = 6;
+
+    /// <summary>
+    /// y = x with its axes permuted, y.shape[i] = shape[axes[i]], for 4-byte elements (float32 or int32;
+    /// y must not alias x). Launch: a grid-stride loop over the output elements, 256 threads per block.
+    /// </summary>
+    public static void Permute(ICudaDevice dev, DevicePtr x, DevicePtr y, ReadOnlySpan<int> shape, ReadOnlySpan<int> axes, CudaStream? stream = null)
+    {
+        const string kernel = "permute_6d_b32";
+        int rank = shape.Length;
+        if (rank == 0 || rank > MaxRank || axes.Length != rank || !IsPermutation(axes))
+            throw new ArgumentException($"{kernel}: axes [{string.Join(", ", axes.ToArray())}] are not a permutation of the {rank} axes of shape " +
+                $"[{string.Join(", ", shape.ToArray())}] (rank 1 to {MaxRank}).", nameof(axes));
+        var inputStrides = new long[rank];
+        for (int i = rank - 1, stride = 1; i >= 0; stride *= shape[i], i--) inputStrides[i] = stride;
+        // Output axes, front-padded to 6 with size-1 axes (any stride: their coordinate is always 0).
+        var dims = new int[MaxRank];
+        var strides = new long[MaxRank];
+        long n = 1;
+        for (int i = 0; i < MaxRank; i++)
+        {
+            int axis = i - (MaxRank - rank);
+            dims[i] = axis < 0 ? 1 : shape[axes[axis]];
+            strides[i] = axis < 0 ? 0 : inputStrides[axes[axis]];
+            BertKernel.Positive(dims[i], kernel);
+            n *= dims[i];
+        }
+        var args = new KernelArgs().Ptr(x).Ptr(y).I64(n);
+        foreach (int d in dims) args.I32(d);
+        foreach (long s in strides) args.I64(s);
+        dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream, args);
+    }
+
+    static bool IsPermutation(ReadOnlySpan<int> axes)
+    {
+        var seen = new bool[axes.Length];
+        foreach (int axis in axes)
+        {
+            if ((uint)axis >= (uint)axes.Length || seen[axis]) return false;
+            seen[axis] = true;
+        }
+        return true;
     }
 }

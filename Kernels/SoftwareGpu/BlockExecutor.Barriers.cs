@@ -119,7 +119,7 @@ internal sealed partial class BlockExecutor
             {
                 SwitchTo(t);
                 if (expected == 0 && exited > 0)
-                    Report(SanitizerCheck.DivergentBarrier, $"barrier {id} not reached by all threads: {exited} thread(s) exited while {waiting} waited", fatal: false);
+                    Report(SanitizerCheck.DivergentBarrier, $"barrier {id} not reached by all threads: {exited} thread(s) exited while {waiting} waited; exited: {ExitedThreads()}", fatal: false);
                 if (!sameInstruction)
                     Report(SanitizerCheck.DivergentBarrier, $"threads of the block wait for barrier {id} at different bar.sync instructions (divergent barrier)", fatal: false);
             }
@@ -142,6 +142,21 @@ internal sealed partial class BlockExecutor
             progressed = true;
         }
         return progressed;
+    }
+
+    /// <summary>The exited threads of the block as runs of consecutive indices: "(32,0,0)-(63,0,0)".</summary>
+    string ExitedThreads()
+    {
+        var runs = new List<string>();
+        for (int t = 0; t < _threadCount; t++)
+        {
+            if (_status[t] != ThreadStatus.Exited) continue;
+            int end = t;
+            while (end + 1 < _threadCount && _status[end + 1] == ThreadStatus.Exited) end++;
+            runs.Add(end == t ? $"{ThreadIndex(t)}" : $"{ThreadIndex(t)}-{ThreadIndex(end)}");
+            t = end;
+        }
+        return runs.Count <= 8 ? string.Join(", ", runs) : string.Join(", ", runs.Take(8)) + $" and {runs.Count - 8} more runs";
     }
 
     /// <summary>

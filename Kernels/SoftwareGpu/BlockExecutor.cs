@@ -61,6 +61,10 @@ internal sealed partial class BlockExecutor
 
     public long InstructionCount => _instructionCount;
 
+    /// <summary>Non-fatal findings of the last block run, once per check and PTX line.</summary>
+    public List<SanitizerReport> BlockReports { get; } = [];
+    readonly HashSet<(SanitizerCheck, int)> _blockReportKeys = [];
+
     /// <summary>Runs every thread of one block to completion.</summary>
     public void RunBlock(Index3 blockIndex)
     {
@@ -71,6 +75,8 @@ internal sealed partial class BlockExecutor
         Array.Clear(_shared);
         Array.Clear(_local);
         ResetAsyncCopies();
+        BlockReports.Clear();
+        _blockReportKeys.Clear();
         _raceEpoch = _launch.NextRaceEpoch();
         while (true)
         {
@@ -257,7 +263,8 @@ internal sealed partial class BlockExecutor
     void Report(SanitizerCheck check, string message, bool fatal)
     {
         if (fatal) throw Fault(check, message);
-        _launch.Add(MakeReport(check, message));
+        var ins = _code[Math.Min(_pc[_thread], _code.Length - 1)];
+        if (_blockReportKeys.Add((check, ins.Line))) BlockReports.Add(MakeReport(check, message));
     }
 
     /// <summary>The exception that stops a launch at the running thread's current instruction.</summary>

@@ -61,7 +61,7 @@ public sealed class DeviceMemory
     /// <summary>The live allocation containing all of [address, address + bytes), or null.</summary>
     public Allocation? Find(ulong address, long bytes)
     {
-        var hit = _lastHit;
+        var hit = _lastHit; // read once: blocks running in parallel may replace the cache concurrently (harmless)
         if (hit is null || address < hit.Address || address + (ulong)bytes > hit.End)
         {
             int i = IndexOf(address);

@@ -20,10 +20,17 @@ internal sealed class LaunchContext(PtxKernel kernel, Dim3 grid, Dim3 block, int
 
     public long NextRaceEpoch() => nextRaceEpoch();
 
-    public void Add(SanitizerReport report)
+    /// <summary>Adds the findings of one block; blocks must be added in block order so the kept report is always the same.</summary>
+    public void Add(IEnumerable<SanitizerReport> blockReports)
     {
-        if (_seen.Add((report.Check, report.Line))) Reports.Add(report);
+        foreach (var report in blockReports)
+            if (_seen.Add((report.Check, report.Line))) Reports.Add(report);
     }
+
+    long _instructions;
+    /// <summary>Thread-instructions interpreted by all blocks of the launch.</summary>
+    public long Instructions => Interlocked.Read(ref _instructions);
+    public void AddInstructions(long count) => Interlocked.Add(ref _instructions, count);
 
     /// <summary>A hint for out-of-bounds messages: the allocation the address lies just past (within 4 KB), if any.</summary>
     public string NearestAllocation(ulong address)

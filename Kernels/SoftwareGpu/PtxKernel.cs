@@ -20,6 +20,8 @@ public sealed class PtxKernel
     /// <summary>Bytes of <c>.local</c> memory per thread.</summary>
     public required int LocalBytes { get; init; }
     public required Instruction[] Code { get; init; }
+    /// <summary>Whether the kernel has <c>atom</c>/<c>red</c>: its blocks then always run in order, so atomics stay deterministic.</summary>
+    public required bool UsesAtomics { get; init; }
 }
 
 /// <summary>A parsed PTX module: its header and kernels.</summary>

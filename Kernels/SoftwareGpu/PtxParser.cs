@@ -203,6 +203,7 @@ public sealed class PtxParser
             DynamicSharedOffset = dynamicOffset,
             LocalBytes = scope.LocalBytes,
             Code = [.. scope.Code],
+            UsesAtomics = scope.Code.Any(i => i.Op is Opcode.Atom or Opcode.Red),
         };
     }
 

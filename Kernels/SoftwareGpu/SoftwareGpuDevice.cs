@@ -31,9 +31,14 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     double _seconds;
     SanitizerOptions _options = new();
 
-    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null)
+    readonly int _parallelBlocks;
+
+    /// <param name="sanitizer">What the sanitizer checks (default: bounds, races, barriers).</param>
+    /// <param name="parallelBlocks">How many blocks may run at once on different cores (kernels with atomics always run one block at a time).</param>
+    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1)
     {
         Sanitizer = sanitizer ?? new SanitizerOptions();
+        _parallelBlocks = Math.Max(1, parallelBlocks);
     }
 
     public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true);
@@ -167,15 +172,12 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         if (dynamicSharedBytes < 0 || ptx.DynamicSharedOffset + dynamicSharedBytes > 227 * 1024)
             throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name, $"{ptx.StaticSharedBytes} static + {dynamicSharedBytes} dynamic shared bytes exceed 227 KB");
 
-        var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, PackParameters(kernel.Name, ptx, args), _memory, _options, () => ++_raceEpoch);
-        var executor = new BlockExecutor(context);
+        var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, PackParameters(kernel.Name, ptx, args), _memory, _options,
+            () => Interlocked.Increment(ref _raceEpoch));
         var clock = Stopwatch.StartNew();
         try
         {
-            for (uint z = 0; z < grid.Z; z++)
-                for (uint y = 0; y < grid.Y; y++)
-                    for (uint x = 0; x < grid.X; x++)
-                        executor.RunBlock(new Index3(x, y, z));
+            GridRunner.Run(context, _parallelBlocks);
         }
         catch (KernelFaultException fault)
         {
@@ -193,7 +195,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         finally
         {
             _launches++;
-            _instructions += executor.InstructionCount;
+            _instructions += context.Instructions;
             _seconds += clock.Elapsed.TotalSeconds;
         }
         _reports.AddRange(context.Reports);

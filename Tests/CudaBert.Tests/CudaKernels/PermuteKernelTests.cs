@@ -30,4 +30,35 @@ public class PermuteKernelTests
         KernelAssert.BitEqual(x, merged.Read(), "merge(split(x))");
         KernelAssert.NoSanitizerFindings(gpu);
     }
+
+    [Theory]
+    [InlineData("software", new[] { 2, 3, 5 }, new[] { 2, 0, 1 })]
+    [InlineData("software", new[] { 3, 7 }, new[] { 1, 0 })]                          // a transpose
+    [InlineData("software", new[] { 2, 1, 3, 2, 4, 3 }, new[] { 5, 0, 3, 1, 4, 2 })]  // six axes, one of size 1
+    [InlineData("driver", new[] { 2, 3, 5 }, new[] { 2, 0, 1 })]
+    [InlineData("driver", new[] { 2, 1, 3, 2, 4, 3 }, new[] { 5, 0, 3, 1, 4, 2 })]
+    public void GeneralPermuteIsTheCpus(string device, int[] shape, int[] axes)
+    {
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        int n = shape.Aggregate(1, (a, b) => a * b);
+        float[] x = TestInputs.NonZero(101, n);
+        using DeviceArray<float> dx = new(gpu, x), dy = new(gpu, n);
+
+        PermuteKernels.Permute(gpu, dx.Ptr, dy.Ptr, shape, axes);
+
+        var expected = Cpu.Empty(axes.Select(a => shape[a]).ToArray());
+        Cpu.Backend.Permute(Cpu.Tensor(x, shape), axes, expected);
+        KernelAssert.BitEqual(expected.ToArray<float>(), dy.Read(), "y");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Fact]
+    public void RejectsAxesThatAreNotAPermutation()
+    {
+        using var gpu = new CudaBert.Kernels.SoftwareGpu.SoftwareGpuDevice();
+        var error = Assert.Throws<ArgumentException>(() =>
+            PermuteKernels.Permute(gpu, new CudaBert.Kernels.Device.DevicePtr(16), new CudaBert.Kernels.Device.DevicePtr(16), [2, 3], [0, 0]));
+        Assert.Contains("not a permutation", error.Message);
+    }
 }
