@@ -39,17 +39,29 @@ public sealed partial class CudaBackend
             Rows32(probs.NumElements / cols, primitive), cols, (float)scale);
     }
 
-    /// <summary>Any permutation that is one swap of two adjacent blocks of axes (see <see cref="AxisBlockSwap"/>), for 4-byte elements.</summary>
+    /// <summary>
+    /// For 4-byte elements: a permutation that is one swap of two adjacent blocks of axes (head
+    /// split/merge, transposes; see <see cref="AxisBlockSwap"/>) takes the row-copying swap kernel,
+    /// any other permutation of up to 6 axes the general one (a strided gather per element).
+    /// </summary>
     public void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y)
     {
         const string primitive = nameof(Permute);
         if (x.DType.SizeInBytes() != 4)
-            throw NoKernel(primitive, $"the permute kernel moves 4-byte elements, got {x.DType} {x.Shape}");
+            throw NoKernel(primitive, $"the permute kernels move 4-byte elements, got {x.DType} {x.Shape}");
         if (x.NumElements == 0) return;
-        var swap = AxisBlockSwap.Of(x.Shape, axes)
-            ?? throw NoKernel($"{primitive} [{string.Join(", ", axes.ToArray())}] of {x.Shape}", "only a swap of two adjacent blocks of axes has a kernel");
-        if (swap.P == 1 || swap.Q == 1) { Copy(x, y); return; }
-        PermuteKernels.SwapAxes12(Gpu, Ptr(x, primitive), Ptr(y, primitive),
-            Rows32(swap.A, primitive), Rows32(swap.P, primitive), Rows32(swap.Q, primitive), Rows32(swap.D, primitive));
+        if (AxisBlockSwap.Of(x.Shape, axes) is { } swap)
+        {
+            if (swap.P == 1 || swap.Q == 1) Copy(x, y);   // nothing moves
+            else PermuteKernels.SwapAxes12(Gpu, Ptr(x, primitive), Ptr(y, primitive),
+                Rows32(swap.A, primitive), Rows32(swap.P, primitive), Rows32(swap.Q, primitive), Rows32(swap.D, primitive));
+            return;
+        }
+        if (x.Rank > MaxPermuteRank)
+            throw NoKernel($"{primitive} [{string.Join(", ", axes.ToArray())}] of {x.Shape}", $"the general permute kernel takes at most {MaxPermuteRank} axes");
+        PermuteKernels.Permute(Gpu, Ptr(x, primitive), Ptr(y, primitive), x.Shape.Dims, axes);
     }
+
+    /// <summary>Axes the general permute kernel (Kernels/bert/permute.cu) handles.</summary>
+    const int MaxPermuteRank = 6;
 }
