@@ -1,18 +1,95 @@
 using System.CommandLine;
+using CudaBert.Cli.Commands.Bench;
+using CudaBert.Engine.Cuda;
+using CudaBert.Kernels.Driver;
 
 namespace CudaBert.Cli.Commands;
 
-/// <summary><c>cudabert bench</c>: Benchmarks of the kernels and of a training step.</summary>
+/// <summary>
+/// <c>cudabert bench kernels|train</c>: GPU benchmarks at BERT-base shapes. They need a real GPU:
+/// without one they say why and exit with code 3 (the software GPU is an interpreter: its timings
+/// would mean nothing).
+/// </summary>
 public static class BenchCommand
 {
+    const int NoGpu = 3;
+
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks of the kernels and of a training step.");
-        command.SetAction(_ =>
+        var command = new Command("bench", "GPU benchmarks: every kernel at BERT-base shapes, and a BERT-base multi-task training step.");
+        command.Subcommands.Add(CreateKernels());
+        command.Subcommands.Add(CreateTrain());
+        return command;
+    }
+
+    static Command CreateKernels()
+    {
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs of each kernel first.", DefaultValueFactory = _ => 5 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs of each kernel (the median is reported).", DefaultValueFactory = _ => 51 };
+        var command = new Command("kernels", "Each kernel at BERT-base shapes (B=32, S=128): GB/s vs a device copy, TFLOP/s vs cuBLAS.") { warmup, repeats };
+        command.SetAction(parse =>
         {
-            Console.Error.WriteLine("cudabert bench: not implemented yet");
-            return 2;
+            if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
+            using (gpu)
+            {
+                Console.WriteLine($"cudabert bench kernels on {reason}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+                bool hasBlas = Cublas.TryCreate(gpu, out var blas, out string blasReason);
+                Console.WriteLine(hasBlas ? $"cuBLAS: {blasReason}" : $"cuBLAS: {blasReason} (GEMM ratios left out)");
+                using (blas)
+                using (var timer = new EventTimer(gpu, parse.GetValue(warmup), parse.GetValue(repeats)))
+                using (var benchmarks = new KernelBenchmarks(gpu, blas, timer))
+                    PrintTable(benchmarks.Run(Console.Out), timer);
+            }
+            return 0;
         });
         return command;
     }
+
+    static Command CreateTrain()
+    {
+        var batch = new Option<int>("--batch") { Description = "Sequences per step.", DefaultValueFactory = _ => 32 };
+        var seq = new Option<int>("--seq") { Description = "Tokens per sequence (padded).", DefaultValueFactory = _ => 128 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (they fill the allocator's cache).", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (the median is reported).", DefaultValueFactory = _ => 20 };
+        var tf32 = new Option<bool>("--tf32")
+            { Description = "GEMMs on the TF32 tensor-core kernel (as PyTorch with allow_tf32); false: the fp32 SIMT kernel.", DefaultValueFactory = _ => true };
+        var command = new Command("train", "A BERT-base multi-task training step (random init) on the CUDA backend: step time, sequences/s, peak memory.")
+            { batch, seq, warmup, steps, tf32 };
+        command.SetAction(parse =>
+        {
+            if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
+            Console.WriteLine($"cudabert bench train on {reason}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            var backend = CudaBackend.Use(gpu);
+            backend.AllowTf32 = parse.GetValue(tf32);
+            int b = parse.GetValue(batch), s = parse.GetValue(seq);
+            var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out);
+            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {(backend.AllowTf32 ? "TF32" : "fp32 SIMT")}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
+                              $"{result.SequencesPerSecond:F1} sequences/s");
+            Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
+                              $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
+            // One machine-readable line for scripts/bench-gpu.sh.
+            Console.WriteLine(FormattableString.Invariant(
+                $"RESULT impl=cudabert-{(backend.AllowTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+            return 0;
+        });
+        return command;
+    }
+
+    static int NoDevice(string reason)
+    {
+        Console.Error.WriteLine($"cudabert bench needs a real GPU: {reason}");
+        return NoGpu;
+    }
+
+    static void PrintTable(List<KernelBenchmarks.Row> rows, EventTimer timer)
+    {
+        Console.WriteLine($"median of {timer.Repeats} runs after {timer.Warmup} warm-up runs, L2 flushed before each; CUDA events");
+        Console.WriteLine($"| {"kernel",-36} | {"shape",-34} | {"ms",9} | {"GB/s",7} | {"× copy",6} | {"TFLOP/s",7} | {"× SGEMM",7} | {"× TF32",6} |");
+        Console.WriteLine($"|{new string('-', 38)}|{new string('-', 36)}|{new string('-', 11)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 9)}|{new string('-', 9)}|{new string('-', 8)}|");
+        foreach (var r in rows)
+            Console.WriteLine($"| {r.Kernel,-36} | {r.Shape,-34} | {r.Milliseconds,9:F4} | {Cell(r.GigabytesPerSecond, "F0"),7} | {Cell(r.CopyRatio, "F2"),6} | " +
+                              $"{Cell(r.Teraflops, "F1"),7} | {Cell(r.SgemmRatio, "F2"),7} | {Cell(r.Tf32Ratio, "F2"),6} |");
+    }
+
+    static string Cell(double? value, string format) => value is { } v ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "";
 }

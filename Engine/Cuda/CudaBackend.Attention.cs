@@ -5,13 +5,17 @@ namespace CudaBert.Engine.Cuda;
 // Matrix products, attention's softmax, and permutes: Kernels/bert/gemm_simt.cu, softmax.cu, permute.cu.
 public sealed partial class CudaBackend
 {
-    /// <summary>The register-tiled SIMT kernel (fp32 FMA), batches along the grid's z.</summary>
+    /// <summary>
+    /// The register-tiled SIMT kernel (fp32 FMA), or with <see cref="AllowTf32"/> the tensor-core
+    /// kernel when the operands' rows are 16-byte aligned; batches along the grid's z.
+    /// </summary>
     public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         RequireFloat32(nameof(Gemm), a, b, c);
         if (batch == 0 || m == 0 || n == 0) return;
         if (k == 0) { Scale(c, beta, c); return; }   // an empty sum: C = β·C
-        GemmKernels.Simt(Gpu, transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
+        GemmKernels.Run(Gpu, AllowTf32, transA, transB, batch, m, n, k, (float)alpha,
+            Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
     }
 
     /// <summary>Scores [B, …, Sk] are rows of Sk; the [B, Sk] mask row of score row r is r / (rows / B).</summary>
@@ -35,17 +39,29 @@ public sealed partial class CudaBackend
             Rows32(probs.NumElements / cols, primitive), cols, (float)scale);
     }
 
-    /// <summary>Any permutation that is one swap of two adjacent blocks of axes (see <see cref="AxisBlockSwap"/>), for 4-byte elements.</summary>
+    /// <summary>
+    /// For 4-byte elements: a permutation that is one swap of two adjacent blocks of axes (head
+    /// split/merge, transposes; see <see cref="AxisBlockSwap"/>) takes the row-copying swap kernel,
+    /// any other permutation of up to 6 axes the general one (a strided gather per element).
+    /// </summary>
     public void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y)
     {
         const string primitive = nameof(Permute);
         if (x.DType.SizeInBytes() != 4)
-            throw NoKernel(primitive, $"the permute kernel moves 4-byte elements, got {x.DType} {x.Shape}");
+            throw NoKernel(primitive, $"the permute kernels move 4-byte elements, got {x.DType} {x.Shape}");
         if (x.NumElements == 0) return;
-        var swap = AxisBlockSwap.Of(x.Shape, axes)
-            ?? throw NoKernel($"{primitive} [{string.Join(", ", axes.ToArray())}] of {x.Shape}", "only a swap of two adjacent blocks of axes has a kernel");
-        if (swap.P == 1 || swap.Q == 1) { Copy(x, y); return; }
-        PermuteKernels.SwapAxes12(Gpu, Ptr(x, primitive), Ptr(y, primitive),
-            Rows32(swap.A, primitive), Rows32(swap.P, primitive), Rows32(swap.Q, primitive), Rows32(swap.D, primitive));
+        if (AxisBlockSwap.Of(x.Shape, axes) is { } swap)
+        {
+            if (swap.P == 1 || swap.Q == 1) Copy(x, y);   // nothing moves
+            else PermuteKernels.SwapAxes12(Gpu, Ptr(x, primitive), Ptr(y, primitive),
+                Rows32(swap.A, primitive), Rows32(swap.P, primitive), Rows32(swap.Q, primitive), Rows32(swap.D, primitive));
+            return;
+        }
+        if (x.Rank > MaxPermuteRank)
+            throw NoKernel($"{primitive} [{string.Join(", ", axes.ToArray())}] of {x.Shape}", $"the general permute kernel takes at most {MaxPermuteRank} axes");
+        PermuteKernels.Permute(Gpu, Ptr(x, primitive), Ptr(y, primitive), x.Shape.Dims, axes);
     }
+
+    /// <summary>Axes the general permute kernel (Kernels/bert/permute.cu) handles.</summary>
+    const int MaxPermuteRank = 6;
 }

@@ -1,3 +1,4 @@
+using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
@@ -49,13 +50,13 @@ public sealed partial class CudaBackend
     {
         RequireFloat32(nameof(SumRows), x, sums);
         int cols = sums.Shape[0];
-        int rows = cols == 0 ? 0 : Rows32(x.NumElements / cols, nameof(SumRows));
         if (cols == 0) return;
-        if (rows == 0) { Fill(sums, 0); return; }
-        ColumnSum(Ptr(x, nameof(SumRows)), Ptr(sums, nameof(SumRows)), rows, cols);
+        if (x.NumElements == 0) { Fill(sums, 0); return; }   // an empty sum
+        ColumnSum(Ptr(x, nameof(SumRows)), Ptr(sums, nameof(SumRows)), Rows32(x.NumElements / cols, nameof(SumRows)), cols);
     }
 
-    void ColumnSum(Kernels.Device.DevicePtr x, Kernels.Device.DevicePtr sums, int rows, int cols)
+    /// <summary>sums[c] = Σ_r x[r, c] with the scratch space the two-pass kernel needs.</summary>
+    void ColumnSum(DevicePtr x, DevicePtr sums, int rows, int cols)
     {
         using var workspace = Scratch(BiasKernels.ColumnSumWorkspaceBytes(rows, cols));
         BiasKernels.ColumnSum(Gpu, x, sums, rows, cols, workspace.Pointer);

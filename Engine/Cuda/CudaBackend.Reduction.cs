@@ -2,15 +2,16 @@ using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Reductions to a scalar: Kernels/bert/column_sum.cu and grad_norm.cu.
+// Reductions to a scalar: Kernels/bert/sum.cu and grad_norm.cu.
 public sealed partial class CudaBackend
 {
-    /// <summary>total[0] = Σ x: the column sum of x seen as one column [n, 1] (deterministic, float accumulation).</summary>
+    /// <summary>total[0] = Σ x accumulated in double and rounded once, as the CPU (two deterministic passes).</summary>
     public void Sum(Tensor x, Tensor total)
     {
         RequireFloat32(nameof(Sum), x, total);
         if (x.NumElements == 0) { Fill(total, 0); return; }
-        ColumnSum(Ptr(x, nameof(Sum)), Ptr(total, nameof(Sum)), Rows32(x.NumElements, nameof(Sum)), 1);
+        using var workspace = Scratch(ReductionKernels.SumWorkspaceBytes(x.NumElements));
+        ReductionKernels.Sum(Gpu, Ptr(x, nameof(Sum)), x.NumElements, Ptr(total, nameof(Sum)), workspace.Pointer);
     }
 
     /// <summary>Σ x² accumulated in double on the device (two deterministic passes), then read back.</summary>

@@ -27,6 +27,13 @@ public sealed partial class CudaBackend : IBackend
 
     public CachingAllocator Allocator { get; }
 
+    /// <summary>
+    /// Lets <see cref="Gemm"/> use the tensor-core kernel (inputs rounded to TF32's 10 mantissa bits,
+    /// fp32 accumulation: about 1e-3 relative error) where the operands qualify. Off by default, as
+    /// PyTorch's <c>allow_tf32</c> for matmuls: then every GEMM is the exact-to-fp32 SIMT kernel.
+    /// </summary>
+    public bool AllowTf32 { get; set; }
+
     public Device Device => Device.Cuda;
 
     /// <summary>The backend <see cref="Device.Cuda"/> tensors use now, opening the default device on first use (see <see cref="CudaDeviceSelection"/>).</summary>
@@ -70,23 +77,33 @@ public sealed partial class CudaBackend : IBackend
         if (source.ByteLength > 0) Gpu.CopyDeviceToDevice(Ptr(source, nameof(Copy)), Ptr(destination, nameof(Copy)), source.ByteLength);
     }
 
-    /// <summary>Zero is a memset; another float value is a zero memset plus the value as a broadcast bias (the bias-add kernel over [n, 1]).</summary>
+    /// <summary>Zero is a memset (any dtype); another float32 value is the fill kernel.</summary>
     public void Fill(Tensor x, double value)
     {
         if (x.NumElements == 0) return;
         var pointer = Ptr(x, nameof(Fill));
-        Gpu.Memset(pointer, 0, x.ByteLength);
-        if (value == 0) return;
+        if (value == 0 && !double.IsNegative(value)) { Gpu.Memset(pointer, 0, x.ByteLength); return; }
         RequireFloat32($"{nameof(Fill)} with {value} (integer tensors can only be zero-filled)", x);
-        using var bias = Scratch(sizeof(float));
-        Gpu.CopyToDevice<float>([(float)value], bias.Pointer);
-        BiasKernels.Add(Gpu, pointer, bias.Pointer, pointer, Rows32(x.NumElements, nameof(Fill)), 1);
+        ElementwiseKernels.Fill(Gpu, pointer, (float)value, x.NumElements);
     }
 
+    /// <summary>Int32 ↔ Float32 by the conversion kernels (float → int truncates, as the CPU's cast); a same-dtype cast is a copy.</summary>
     public void Cast(Tensor source, Tensor destination)
     {
+        string primitive = $"Cast {source.DType}→{destination.DType}";
         if (source.DType == destination.DType) { Copy(source, destination); return; }
-        throw NoKernel($"Cast {source.DType}→{destination.DType}", "there is no conversion kernel yet; convert on the CPU before moving the tensor");
+        if (source.NumElements == 0) return;
+        switch (source.DType, destination.DType)
+        {
+            case (DType.Int32, DType.Float32):
+                ReductionKernels.Int32ToFloat32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
+                break;
+            case (DType.Float32, DType.Int32):
+                ReductionKernels.Float32ToInt32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
+                break;
+            default:
+                throw NoKernel(primitive, "only Int32 ↔ Float32 conversions have a kernel; convert on the CPU before moving the tensor");
+        }
     }
 
     // ---- helpers shared by the partial files ------------------------------------------------------

@@ -70,8 +70,9 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         Tensor ctotal = Tensor.Empty([]), gtotal = Tensor.Empty([], device: Device.Cuda);
         Cpu.Sum(cx, ctotal);
         device.Backend.Sum(gx, gtotal);
+        // Both add in double (orders differ: n·2⁻⁵³·Σ|x| apart at most) and round once to float (u each).
         double n = rows * Cols, absSum = x.Sum(v => Math.Abs((double)v));
-        Close(ctotal, gtotal, n * U * absSum, 0, "sum");
+        Close(ctotal, gtotal, n * Math.Pow(2, -53) * absSum, 2 * U, "sum");
 
         // Σx² in double on both sides: only the summation order differs.
         double cpu = Cpu.SumOfSquares(cx), gpu = device.Backend.SumOfSquares(gx);
@@ -96,6 +97,12 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         Assert.Equal(new int[6], Tensor.Zeros([6], DType.Int32, Device.Cuda).ToArray<int>());
         Assert.Equal(new[] { 4, -2, 7 }, Gpu([4, -2, 7], 3).To(DType.Int32).ToArray<int>());
 
+        // Conversions: int → float rounds to nearest (16777217 is not a float), float → int truncates toward zero.
+        int[] ints = [0, 1, -5, 16_777_217, -2_000_000_001];
+        float[] floats = [2.9f, -2.9f, 0.5f, 1e9f, -7f];
+        Assert.Equal(Parity.Cpu(ints, 5).To(DType.Float32).ToArray<float>(), Gpu(ints, 5).To(DType.Float32).ToArray<float>());
+        Assert.Equal(Parity.Cpu(floats, 5).To(DType.Int32).ToArray<int>(), Gpu(floats, 5).To(DType.Int32).ToArray<int>());
+
         var moved = Parity.Cpu(x, 3, 5);
         moved.MoveTo(Device.Cuda);
         Assert.Equal(Device.Cuda, moved.Device);
@@ -107,9 +114,9 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     public void PrimitivesWithoutAKernelSayWhich()
     {
         using var scope = Tensor.Scope();
-        var ids = Gpu([1, 2, 3], 3);
+        var ids = Tensor.FromArray(new long[] { 1, 2, 3 }, [3], Device.Cuda);
         var cast = Assert.Throws<NotSupportedException>(() => ids.To(DType.Float32));
-        Assert.Contains("Cast Int32→Float32", cast.Message);
+        Assert.Contains("Cast Int64→Float32", cast.Message);
         var fill = Assert.Throws<NotSupportedException>(() => Tensor.Full([2], 3, DType.Int32, Device.Cuda));
         Assert.Contains("Fill", fill.Message);
         var float64 = Assert.Throws<NotSupportedException>(() => Tensor.Zeros([2], DType.Float64, Device.Cuda).Backend.Gelu(

@@ -33,6 +33,32 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         device.AssertNoSanitizerFindings();
     }
 
+    [Theory, MemberData(nameof(Transposes))]
+    public void Tf32GemmIsWithinTf32RoundingOfTheCpu(bool transA, bool transB)
+    {
+        using var scope = Tensor.Scope();
+        const int batch = 2, m = 12, n = 8, k = 20;   // rows of 4-float multiples: the tensor-core kernel qualifies
+        const double alpha = 0.75, beta = -0.5;
+        float[] a = NonZero(40, batch * m * k), b = NonZero(41, batch * k * n), c = NonZero(42, batch * m * n);
+        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda), exact = cc.To(Device.Cuda);
+
+        Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
+        device.Backend.AllowTf32 = true;
+        try { device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc); }
+        finally { device.Backend.AllowTf32 = false; }
+        device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, exact);
+
+        // TF32 keeps 10 of fp32's 23 mantissa bits: each input is within 2⁻¹¹ relative, a product within
+        // 2⁻¹⁰; with |a|, |b|, |c| ≤ 1 the sum of k products is off by at most α·k·2⁻¹⁰ plus fp32 rounding.
+        double bound = alpha * k * Math.Pow(2, -10) + 2 * (k + 2) * U * (alpha * k + 0.5);
+        Close(cc, gc, bound, 0, "C (tf32)");
+        // And it really is the tensor-core kernel: the exact SIMT result differs from it.
+        Assert.NotEqual(exact.ToArray<float>(), gc.ToArray<float>());
+        device.AssertNoSanitizerFindings();
+    }
+
     [Fact]
     public void MaskedSoftmaxAndBackwardMatchTheCpu()
     {
@@ -63,7 +89,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         device.AssertNoSanitizerFindings();
     }
 
-    public static TheoryData<int[], int[]> BlockSwaps => new()
+    public static TheoryData<int[], int[]> Permutations => new()
     {
         { [2, 5, 3, 4], [0, 2, 1, 3] },   // split heads [B, S, H, D] → [B, H, S, D]
         { [7, 9], [1, 0] },               // matrix transpose
@@ -71,10 +97,12 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         { [2, 3, 4], [2, 0, 1] },         // rotation: [2·3] and [4] swap
         { [2, 1, 3, 4], [1, 0, 3, 2] },   // a unit axis moves freely
         { [3, 4], [0, 1] },               // identity: a copy
+        { [2, 3, 4], [2, 1, 0] },         // not a block swap: the general kernel
+        { [2, 3, 1, 4, 5], [4, 0, 3, 2, 1] },
     };
 
-    [Theory, MemberData(nameof(BlockSwaps))]
-    public void PermutesThatSwapTwoAxisBlocksAreBitIdentical(int[] shape, int[] axes)
+    [Theory, MemberData(nameof(Permutations))]
+    public void PermutesAreBitIdentical(int[] shape, int[] axes)
     {
         using var scope = Tensor.Scope();
         var cx = Parity.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
@@ -87,12 +115,13 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
     }
 
     [Fact]
-    public void OtherPermutesSayTheyHaveNoKernel()
+    public void PermutesOfMoreThanSixAxesSayTheyHaveNoKernel()
     {
         using var scope = Tensor.Scope();
-        var x = Tensor.Zeros([2, 3, 4], device: Device.Cuda);
-        var error = Assert.Throws<NotSupportedException>(() => device.Backend.Permute(x, [2, 1, 0], Tensor.Empty([4, 3, 2], device: Device.Cuda)));
-        Assert.Contains("Permute [2, 1, 0]", error.Message);
+        int[] shape = [2, 1, 2, 1, 2, 1, 2], axes = [6, 5, 4, 3, 2, 1, 0];
+        var x = Tensor.Zeros(shape, device: Device.Cuda);
+        var error = Assert.Throws<NotSupportedException>(() => device.Backend.Permute(x, axes, Tensor.Empty(shape, device: Device.Cuda)));
+        Assert.Contains("Permute [6, 5, 4, 3, 2, 1, 0]", error.Message);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 namespace CudaBert.Engine;
 
-// Moving data between devices: host ↔ GPU copies go through a host buffer.
+// Moving a parameter to another device in place (To(Device) makes a copy instead).
 public sealed partial class Tensor
 {
     /// <summary>

@@ -1,0 +1,168 @@
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Driver;
+using CudaBert.Kernels.Launch;
+
+namespace CudaBert.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>cudabert bench kernels</c>: every BERT kernel at BERT-base training shapes (B = 32, S = 128,
+/// hidden 768, 12 heads, intermediate 3072, vocabulary 30522), timed by <see cref="EventTimer"/>, in
+/// one table. Memory-bound kernels are rated in GB/s of the bytes they must move (each input read
+/// once, each output written once) against a device-to-device copy measured in the same run; GEMMs
+/// in TFLOP/s against cuBLAS at the same shape and transposes (the SIMT kernel against SGEMM, the
+/// tensor-core kernel against cuBLAS TF32).
+/// </summary>
+sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) : IDisposable
+{
+    const int B = 32, S = 128, Hidden = 768, Heads = 12, HeadDim = 64, Intermediate = 3072, Vocab = 30522;
+    const int Tokens = B * S;
+    /// <summary>bert-base-uncased's parameter count (pooler included): the length of the flat AdamW and gradient-norm buffers.</summary>
+    const long Parameters = 109_482_240;
+
+    readonly List<DevicePtr> buffers = [];
+    readonly Random random = new(1234);
+
+    /// <summary>One row of the table.</summary>
+    public sealed record Row(string Kernel, string Shape, double Milliseconds, double? GigabytesPerSecond, double? CopyRatio,
+        double? Teraflops, double? SgemmRatio, double? Tf32Ratio);
+
+    public List<Row> Run(TextWriter log)
+    {
+        var rows = new List<Row>();
+        double copy = CopyBandwidth(rows);
+        log.WriteLine($"device-to-device copy: {copy:F0} GB/s");
+
+        // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, a weight gradient)
+        Gemm(rows, "linear QKV forward", false, true, 1, Tokens, 3 * Hidden, Hidden);
+        Gemm(rows, "linear FFN up", false, true, 1, Tokens, Intermediate, Hidden);
+        Gemm(rows, "linear FFN down", false, true, 1, Tokens, Hidden, Intermediate);
+        Gemm(rows, "linear dW = dYᵀ·X", true, false, 1, Intermediate, Hidden, Tokens);
+        Gemm(rows, "attention Q·Kᵀ", false, true, B * Heads, S, S, HeadDim);
+        Gemm(rows, "attention P·V", false, false, B * Heads, S, HeadDim, S);
+
+        // ---- memory-bound kernels
+        long ffn = (long)Tokens * Intermediate, hidden = (long)Tokens * Hidden, scores = (long)B * Heads * S * S;
+        DevicePtr big = Floats(ffn), big2 = Floats(ffn), big3 = Floats(ffn), h = Floats(hidden), h2 = Floats(hidden), h3 = Floats(hidden);
+        DevicePtr bias = Floats(Intermediate), gamma = Floats(Hidden), beta = Floats(Hidden), stats = Floats(Tokens), stats2 = Floats(Tokens);
+        DevicePtr mask = Floats(B * S), p = Floats(scores), dp = Floats(scores), ds = Floats(scores);
+        Memory(rows, "elementwise add", $"[{Tokens}, {Hidden}]", 3 * hidden, () => ElementwiseKernels.Add(gpu, h, h2, h3, hidden));
+        Memory(rows, "bias add", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => BiasKernels.Add(gpu, big, bias, big2, Tokens, Intermediate));
+        var columnWorkspace = Bytes(BiasKernels.ColumnSumWorkspaceBytes(Tokens, Intermediate));
+        Memory(rows, "bias gradient (column sum)", $"[{Tokens}, {Intermediate}]", ffn,
+            () => BiasKernels.ColumnSum(gpu, big, bias, Tokens, Intermediate, columnWorkspace));
+        Memory(rows, "GELU forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => ActivationKernels.GeluForward(gpu, big, big2, ffn));
+        Memory(rows, "GELU backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => ActivationKernels.GeluBackward(gpu, big, big2, big3, ffn));
+        Memory(rows, "dropout", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => DropoutKernels.Apply(gpu, big, big2, ffn, 0.1, 42, 0));
+        Memory(rows, "softmax forward (masked)", $"[{B}, {Heads}, {S}, {S}]", 2 * scores,
+            () => SoftmaxKernels.Forward(gpu, ds, mask, p, B * Heads * S, S, Heads * S, 0.125f));
+        Memory(rows, "softmax backward", $"[{B}, {Heads}, {S}, {S}]", 3 * scores,
+            () => SoftmaxKernels.Backward(gpu, p, dp, ds, B * Heads * S, S, 0.125f));
+        Memory(rows, "head split", $"[{B}, {S}, {Heads}, {HeadDim}]", 2 * hidden, () => PermuteKernels.SplitHeads(gpu, h, h2, B, S, Heads, HeadDim));
+        Memory(rows, "layer norm forward", $"[{Tokens}, {Hidden}]", 2 * hidden,
+            () => LayerNormKernels.Forward(gpu, h, gamma, beta, h2, stats, stats2, Tokens, Hidden, 1e-12f));
+        Memory(rows, "residual + layer norm forward", $"[{Tokens}, {Hidden}]", 4 * hidden,
+            () => LayerNormKernels.ResidualForward(gpu, h, h2, gamma, beta, h3, big, stats, stats2, Tokens, Hidden, 1e-12f));
+        var lnWorkspace = Bytes(LayerNormKernels.BackwardWorkspaceBytes(Tokens, Hidden));
+        Memory(rows, "layer norm backward", $"[{Tokens}, {Hidden}]", 3 * hidden,
+            () => LayerNormKernels.Backward(gpu, h, h2, gamma, stats, stats2, h3, bias, beta, Tokens, Hidden, lnWorkspace));
+
+        DevicePtr table = Floats((long)Vocab * Hidden), ids = Ids(Tokens, Vocab);
+        Memory(rows, "embedding gather", $"{Tokens} ids of [{Vocab}, {Hidden}]", 2 * hidden, () => EmbeddingKernels.Gather(gpu, table, ids, h, Tokens, Vocab, Hidden));
+        Memory(rows, "embedding backward", $"{Tokens} ids into [{Vocab}, {Hidden}]", 2 * hidden, () => EmbeddingKernels.Backward(gpu, h, ids, table, Tokens, Vocab, Hidden));
+        Memory(rows, "masked mean pool forward", $"[{B}, {S}, {Hidden}]", hidden, () => MeanPoolKernels.Forward(gpu, h, mask, h2, B, S, Hidden, 1e-9f));
+        Memory(rows, "masked mean pool backward", $"[{B}, {S}, {Hidden}]", hidden, () => MeanPoolKernels.Backward(gpu, h2, mask, h, B, S, Hidden, 1e-9f));
+
+        long logits = (long)Tokens * Vocab;
+        DevicePtr z = Floats(logits), dz = Floats(logits), targets = Ids(Tokens, Vocab), loss = Floats(1), dloss = Floats(1);
+        var ceWorkspace = Bytes(CrossEntropyKernels.WorkspaceBytes(Tokens));
+        Memory(rows, "cross-entropy fwd+bwd", $"[{Tokens}, {Vocab}]", 2 * logits,
+            () => CrossEntropyKernels.ForwardBackward(gpu, z, targets, default, -100, Tokens, Vocab, loss, dloss, dz, ceWorkspace));
+        Release(z, dz);
+
+        DevicePtr param = Floats(Parameters), grad = Floats(Parameters), m = Floats(Parameters), v = Floats(Parameters);
+        Memory(rows, "AdamW step (flat)", $"{Parameters:N0} parameters", 7 * Parameters,
+            () => OptimizerKernels.AdamWStep(gpu, param, grad, m, v, Parameters, 1e-4, 0.9, 0.999, 1e-8, 0.01, 10));
+        var normWorkspace = Bytes(OptimizerKernels.SumOfSquaresWorkspaceBytes(Parameters));
+        DevicePtr total = Bytes(sizeof(double));
+        Memory(rows, "gradient norm (Σ g²)", $"{Parameters:N0} parameters", Parameters,
+            () => OptimizerKernels.SumOfSquares(gpu, grad, Parameters, total, normWorkspace));
+        return rows;
+
+        void Memory(List<Row> table, string name, string shape, long floatsMoved, Action work)
+        {
+            double ms = timer.MedianMilliseconds(work);
+            double gbps = floatsMoved * 4.0 / (ms * 1e6);
+            table.Add(new Row(name, shape, ms, gbps, gbps / copy, null, null, null));
+        }
+    }
+
+    double CopyBandwidth(List<Row> rows)
+    {
+        const long floats = (long)Tokens * Intermediate;
+        DevicePtr source = Floats(floats), destination = Floats(floats);
+        double ms = timer.MedianMilliseconds(() => gpu.CopyDeviceToDevice(source, destination, floats * 4));
+        double gbps = 2 * floats * 4.0 / (ms * 1e6);   // read + write
+        rows.Add(new Row("device-to-device copy (reference)", $"{floats * 4 >> 20} MiB", ms, gbps, 1, null, null, null));
+        Release(source, destination);
+        return gbps;
+    }
+
+    /// <summary>Two rows: our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel against cuBLAS TF32.</summary>
+    void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
+    {
+        DevicePtr a = Floats((long)batch * m * k), b = Floats((long)batch * k * n), c = Floats((long)batch * m * n);
+        double flops = 2.0 * batch * m * n * k;
+        string shape = $"{batch}×[{m}×{k}]{(transA ? "ᵀ" : "")}·[{k}×{n}]{(transB ? "ᵀ" : "")}";
+        double simt = timer.MedianMilliseconds(() => GemmKernels.Simt(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
+        double tf32 = timer.MedianMilliseconds(() => GemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
+        double? blasSgemm = null, blasTf32 = null;
+        if (blas is not null)
+        {
+            blasSgemm = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch));
+            blasTf32 = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch,
+                Cublas.Precision.Tf32));
+        }
+        rows.Add(new Row($"GEMM SIMT: {name}", shape, simt, null, null, flops / (simt * 1e9), blasSgemm / simt, null));
+        rows.Add(new Row($"GEMM TF32: {name}", shape, tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
+        Release(a, b, c);
+    }
+
+    DevicePtr Floats(long count)
+    {
+        var pointer = Bytes(count * sizeof(float));
+        var values = new float[Math.Min(count, 1 << 24)];
+        for (int i = 0; i < values.Length; i++) values[i] = 2 * random.NextSingle() - 1;
+        for (long done = 0; done < count; done += values.Length)
+            gpu.CopyToDevice<float>(values.AsSpan(0, (int)Math.Min(values.Length, count - done)), pointer.Offset(done * sizeof(float)));
+        return pointer;
+    }
+
+    DevicePtr Ids(int count, int below)
+    {
+        var pointer = Bytes((long)count * sizeof(int));
+        gpu.CopyToDevice<int>(Enumerable.Range(0, count).Select(_ => random.Next(below)).ToArray(), pointer);
+        return pointer;
+    }
+
+    DevicePtr Bytes(long count)
+    {
+        var pointer = gpu.Allocate(Math.Max(count, 4));
+        buffers.Add(pointer);
+        return pointer;
+    }
+
+    void Release(params DevicePtr[] pointers)
+    {
+        foreach (var pointer in pointers)
+        {
+            gpu.Free(pointer);
+            buffers.Remove(pointer);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pointer in buffers) gpu.Free(pointer);
+        buffers.Clear();
+    }
+}
