@@ -45,12 +45,13 @@ public static class TrainCommand
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example, [CLS] and [SEP] included (default 64)." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
+        var logEvery = new Option<int?>("--log-every") { Description = "Print progress every N steps (default 10)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, skipBad,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad,
         };
 
         command.SetAction(parse =>
@@ -89,6 +90,7 @@ public static class TrainCommand
                     Seed = Given(seed) ?? o.Seed,
                     EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
                     SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
+                    LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
                 };
                 return Train(o.Validated(), parse.GetValue(resume));
             }
@@ -158,7 +160,7 @@ public static class TrainCommand
         Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         try
         {
-            var result = trainer.Run();
+            var result = log.Run(() => trainer.Run(), trainer.TotalSteps, trainer.State.OptimizerStep);
             Console.WriteLine($"done: {result.Steps} steps in {result.ElapsedSeconds:F1} s, {result.ExamplesPerSecond:F1} examples/s; checkpoint: {checkpoint}");
             if (result.SkippedBatches > 0) Console.WriteLine($"skipped {result.SkippedBatches} batches with no label of an active task");
             return 0;

@@ -1,22 +1,52 @@
 using System.Text.Json;
 using CudaBert.Model.Metrics;
 using CudaBert.Model.Training;
+using Spectre.Console;
 
 namespace CudaBert.Cli.Commands;
 
 /// <summary>
-/// Progress of a training run: a line every few steps (loss, learning rate, throughput, ETA), the
-/// dev evaluation after each epoch, and every step and evaluation as JSON lines in
-/// <c>OUT/metrics.jsonl</c> for plotting or comparing runs.
+/// Progress of a training run. On a terminal: a live progress bar (steps, loss, throughput, ETA);
+/// otherwise (a pipe, CI) a plain line every few steps. Either way: the dev evaluation after each
+/// epoch, every step and evaluation as JSON lines in <c>OUT/metrics.jsonl</c>, and a plot of loss
+/// and dev metrics in <c>OUT/training.png</c>.
 /// </summary>
 sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver, IDisposable
 {
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     readonly StreamWriter _metrics = new(Path.Combine(outFolder, "metrics.jsonl"), append: true);
+    readonly List<StepRecord> _steps = [];
+    readonly List<EvaluationRecord> _evaluations = [];
+    ProgressTask? _bar;
+
+    /// <summary>Runs the training inside a live progress display when the console is interactive.</summary>
+    public TrainingResult Run(Func<TrainingResult> train, int totalSteps, int firstStep)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected) return train();
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                _bar = context.AddTask("training", maxValue: totalSteps);
+                _bar.Value = firstStep;
+                result = train();
+            });
+        _bar = null;
+        return result!;
+    }
 
     public void OnStep(StepRecord s)
     {
+        _steps.Add(s);
         _metrics.WriteLine(JsonSerializer.Serialize(new { type = "step", s.Step, s.Epoch, s.Loss, s.SentenceLoss, s.TokenLoss, s.LearningRate, s.GradNorm, s.ExamplesPerSecond, s.ElapsedSeconds }, Json));
+        if (_bar is not null)
+        {
+            _bar.Value = s.Step + 1;
+            _bar.Description = Markup.Escape($"epoch {s.Epoch + 1} loss {s.Loss:F4} {s.ExamplesPerSecond:F0} ex/s");
+            return;
+        }
         if ((s.Step + 1) % Math.Max(1, logEvery) != 0 && s.Step != 0 && s.Step + 1 != s.TotalSteps) return;
         double perStep = s.ElapsedSeconds / (s.Step + 1);
         var eta = TimeSpan.FromSeconds(perStep * (s.TotalSteps - s.Step - 1));
@@ -28,6 +58,7 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
 
     public void OnEvaluation(EvaluationRecord e)
     {
+        _evaluations.Add(e);
         var s = e.Scores;
         _metrics.WriteLine(JsonSerializer.Serialize(new
         {
@@ -35,7 +66,16 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
             slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy,
         }, Json));
         _metrics.Flush();
-        Console.WriteLine($"dev after epoch {e.Epoch + 1}: {Summary(s)}");
+        string line = $"dev at step {e.Step + 1} (epoch {e.Epoch + 1}): {Summary(s)}";
+        if (_bar is not null) AnsiConsole.MarkupLine(Markup.Escape(line)); else Console.WriteLine(line);
+        try
+        {
+            TrainingPlot.Write(Path.Combine(outFolder, "training.png"), _steps, _evaluations);
+        }
+        catch (Exception ex) when (ex is IOException or TypeInitializationException or DllNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"warning: could not draw training.png ({ex.Message}); metrics.jsonl has the numbers");
+        }
     }
 
     public static string Summary(JointScores s) =>

@@ -94,6 +94,8 @@ public sealed record TrainingOptions
         Require(BatchSize > 0, "batch-size", "must be ≥ 1");
         Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");
         Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
+        Require(LogEverySteps > 0, "log-every-steps", "must be ≥ 1");
+        Require(EvalEverySteps >= 0, "eval-every-steps", "must be ≥ 0 (0: at each epoch end)");
         Require(LearningRate > 0, "learning-rate", "must be > 0");
         Require(EncoderLearningRate is null or >= 0, "encoder-learning-rate", "must be ≥ 0");
         Require(SentenceHeadLearningRate is null or >= 0, "sentence-head-learning-rate", "must be ≥ 0");
