@@ -4,8 +4,8 @@ using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;
 using CudaBert.Model.Embeddings;
+using CudaBert.Model.Inference;
 using CudaBert.Model.Training;
-using CudaBert.Tokenizer;
 
 namespace CudaBert.Cli.Commands;
 
@@ -140,7 +140,7 @@ public static class TrainCommand
         if (!resume && Directory.Exists(checkpoint))
             throw new ArgumentException($"{checkpoint} already exists: pass --resume to continue that run, or choose another --out");
 
-        var tokenizer = LoadTokenizer(encoderFolder);
+        var tokenizer = TwoTaskPipeline.LoadTokenizer(encoderFolder);
         var collator = new BatchCollator(tokenizer, data.SentenceLabels, data.TokenLabels, options.MaxLength);
         using var model = resume
             ? MultiTaskBert.Load(checkpoint)
@@ -170,13 +170,5 @@ public static class TrainCommand
             Console.WriteLine($"interrupted: resume with the same options plus --resume (last checkpoint: {checkpoint})");
             return 130;
         }
-    }
-
-    internal static BertTokenizer LoadTokenizer(string folder)
-    {
-        string json = Path.Combine(folder, "tokenizer.json"), vocab = Path.Combine(folder, "vocab.txt");
-        return File.Exists(json) ? BertTokenizer.FromTokenizerJson(json)
-            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
-            : throw new FileNotFoundException($"{folder} has neither tokenizer.json nor vocab.txt", vocab);
     }
 }

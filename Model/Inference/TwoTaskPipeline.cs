@@ -31,10 +31,7 @@ public sealed class TwoTaskPipeline : IDisposable
     {
         if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"model folder not found: {checkpoint}");
         var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
-        string tokenizerJson = Path.Combine(checkpoint, "tokenizer.json"), vocab = Path.Combine(checkpoint, "vocab.txt");
-        var tokenizer = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
-            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
-            : throw new FileNotFoundException($"{checkpoint} has neither tokenizer.json nor vocab.txt", vocab);
+        var tokenizer = LoadTokenizer(checkpoint);
         var model = MultiTaskBert.Load(checkpoint);
         if (model.NumSentenceLabels != sentenceLabels.Count || model.NumTokenLabels != tokenLabels.Count)
         {
@@ -42,6 +39,15 @@ public sealed class TwoTaskPipeline : IDisposable
             throw new InvalidDataException($"{checkpoint}: the model has {model.NumSentenceLabels} sentence and {model.NumTokenLabels} token labels, the label files {sentenceLabels.Count} and {tokenLabels.Count}");
         }
         return new TwoTaskPipeline(model, new BatchCollator(tokenizer, sentenceLabels, tokenLabels, Math.Min(maxLength, model.Config.MaxPositionEmbeddings)));
+    }
+
+    /// <summary>The tokenizer of a Hugging Face-style model folder: its <c>tokenizer.json</c>, else its <c>vocab.txt</c> (uncased).</summary>
+    public static BertTokenizer LoadTokenizer(string folder)
+    {
+        string json = Path.Combine(folder, "tokenizer.json"), vocab = Path.Combine(folder, "vocab.txt");
+        return File.Exists(json) ? BertTokenizer.FromTokenizerJson(json)
+            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
+            : throw new FileNotFoundException($"{folder} has neither tokenizer.json nor vocab.txt", vocab);
     }
 
     public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
