@@ -1,5 +1,3 @@
-using CudaBert.Engine.Memory;
-
 namespace CudaBert.Engine.Autograd;
 
 /// <summary>

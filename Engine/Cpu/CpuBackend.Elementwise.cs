@@ -37,7 +37,8 @@ public sealed partial class CpuBackend
             ReadOnlySpan<T> xs = x.AsSpan<T>(), b = bias.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
             if (n < 16)   // short rows: a plain loop beats one vectorised call per row
-                for (int i = first * n; i < end * n; i++) ys[i] = xs[i] + b[i % n];
+                for (int r = first; r < end; r++)
+                    for (int j = 0; j < n; j++) ys[r * n + j] = xs[r * n + j] + b[j];
             else
                 for (int r = first; r < end; r++)
                     TensorPrimitives.Add(xs.Slice(r * n, n), b, ys.Slice(r * n, n));
@@ -46,15 +47,19 @@ public sealed partial class CpuBackend
 
     public void SumRows(Tensor x, Tensor sums) => ByFloatType(x, () => SumRows<float>(x, sums), () => SumRows<double>(x, sums), nameof(SumRows));
 
+    // Split over columns, not rows: each worker owns a band of the sums, so no reduction across workers.
     private static void SumRows<T>(Tensor x, Tensor sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Shape.Last;
         long rows = x.Shape.Rows;
-        ReadOnlySpan<T> xs = x.AsSpan<T>();
-        Span<T> s = sums.AsSpan<T>();
-        s.Clear();
-        for (long r = 0; r < rows; r++)
-            TensorPrimitives.Add(s, xs.Slice((int)(r * n), n), s);
+        sums.AsSpan<T>().Clear();
+        ParallelRows(n, rows, (firstColumn, endColumn) =>
+        {
+            ReadOnlySpan<T> xs = x.AsSpan<T>();
+            Span<T> band = sums.AsSpan<T>()[firstColumn..endColumn];
+            for (long r = 0; r < rows; r++)
+                TensorPrimitives.Add(band, xs.Slice((int)(r * n) + firstColumn, band.Length), band);
+        });
     }
 
     public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => Gelu<float>(x, y), () => Gelu<double>(x, y), nameof(Gelu));

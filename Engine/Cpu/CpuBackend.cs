@@ -45,11 +45,16 @@ public sealed partial class CpuBackend : IBackend
         var values = source.ToDoubleArray();
         switch (destination.DType)
         {
-            case DType.Float32: for (int i = 0; i < values.Length; i++) destination.AsSpan<float>()[i] = (float)values[i]; break;
+            case DType.Float32: Convert(values, destination.AsSpan<float>(), v => (float)v); break;
             case DType.Float64: values.CopyTo(destination.AsSpan<double>()); break;
-            case DType.Int32: for (int i = 0; i < values.Length; i++) destination.AsSpan<int>()[i] = (int)values[i]; break;
-            case DType.Int64: for (int i = 0; i < values.Length; i++) destination.AsSpan<long>()[i] = (long)values[i]; break;
+            case DType.Int32: Convert(values, destination.AsSpan<int>(), v => (int)v); break;
+            case DType.Int64: Convert(values, destination.AsSpan<long>(), v => (long)v); break;
         }
+    }
+
+    private static void Convert<T>(double[] values, Span<T> destination, Func<double, T> convert)
+    {
+        for (int i = 0; i < values.Length; i++) destination[i] = convert(values[i]);
     }
 
     /// <summary>

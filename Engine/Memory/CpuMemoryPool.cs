@@ -1,12 +1,15 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace CudaBert.Engine.Memory;
 
 /// <summary>
-/// Native (non-GC) memory for CPU tensors, recycled through exact-size free lists: a training step
-/// allocates the same sizes every time, so after the first step every request is served from a
-/// list and nothing reaches the OS allocator. Blocks are 64-byte aligned (a cache line, a
-/// <c>Vector512</c>). <see cref="Trim"/> returns the cached blocks to the OS.
+/// Native (non-GC) memory for CPU tensors, recycled through size-class free lists: a request is
+/// rounded up to its class (<see cref="SizeClass"/>), served from that class's list when a block
+/// is free, and returned to it on release. A training step allocates the same sizes every time,
+/// so after the first step nothing reaches the OS allocator; with varying batch shapes the
+/// classes bound both the number of lists and the waste (under 12.5 %). Blocks are 64-byte
+/// aligned (a cache line, a <c>Vector512</c>). <see cref="Trim"/> returns cached blocks to the OS.
 /// </summary>
 public static unsafe class CpuMemoryPool
 {
@@ -18,28 +21,42 @@ public static unsafe class CpuMemoryPool
     /// <summary>Bytes held in free lists, ready for reuse.</summary>
     public static long CachedBytes => Interlocked.Read(ref cachedBytes);
 
-    public static void* Rent(long byteLength)
+    /// <summary>
+    /// The block size serving a request: multiples of 64 bytes up to 4 KiB, then eight classes per
+    /// power of two (the request rounded up to its top three significant bits).
+    /// </summary>
+    public static long SizeClass(long byteLength)
     {
+        if (byteLength <= 4096) return Math.Max(64, (byteLength + 63) & ~63L);
+        int shift = 63 - BitOperations.LeadingZeroCount((ulong)byteLength) - 3;   // keep the top 3 bits below the leading one
+        long step = 1L << shift;
+        return (byteLength + step - 1) & ~(step - 1);
+    }
+
+    /// <summary>A block of at least <paramref name="byteLength"/> bytes; its real size is <paramref name="capacity"/>.</summary>
+    public static void* Rent(long byteLength, out long capacity)
+    {
+        capacity = SizeClass(byteLength);
         lock (Gate)
         {
-            if (FreeBlocks.TryGetValue(byteLength, out var stack) && stack.Count > 0)
+            if (FreeBlocks.TryGetValue(capacity, out var stack) && stack.Count > 0)
             {
-                cachedBytes -= byteLength;
+                cachedBytes -= capacity;
                 return (void*)stack.Pop();
             }
         }
-        // Zero-length tensors still get a distinct, valid pointer.
-        return NativeMemory.AlignedAlloc((nuint)Math.Max(byteLength, 1), Alignment);
+        return NativeMemory.AlignedAlloc((nuint)capacity, Alignment);
     }
 
-    public static void Return(void* block, long byteLength)
+    /// <summary>Gives back a block obtained from <see cref="Rent"/> with its capacity.</summary>
+    public static void Return(void* block, long capacity)
     {
         lock (Gate)
         {
-            if (!FreeBlocks.TryGetValue(byteLength, out var stack))
-                FreeBlocks[byteLength] = stack = new Stack<nint>();
+            if (!FreeBlocks.TryGetValue(capacity, out var stack))
+                FreeBlocks[capacity] = stack = new Stack<nint>();
             stack.Push((nint)block);
-            cachedBytes += byteLength;
+            cachedBytes += capacity;
         }
     }
 

@@ -4,8 +4,9 @@ namespace CudaBert.Engine.Memory;
 public sealed unsafe class CpuStorage : Storage
 {
     private readonly void* pointer;
+    private readonly long capacity;   // the pool block's size class, ≥ ByteLength
 
-    public CpuStorage(long byteLength) : base(byteLength) => pointer = CpuMemoryPool.Rent(byteLength);
+    public CpuStorage(long byteLength) : base(byteLength) => pointer = CpuMemoryPool.Rent(byteLength, out capacity);
 
     public override Device Device => Device.Cpu;
 
@@ -18,5 +19,5 @@ public sealed unsafe class CpuStorage : Storage
         return new Span<T>(Pointer, (int)elementCount);
     }
 
-    protected override void Free() => CpuMemoryPool.Return(pointer, ByteLength);
+    protected override void Free() => CpuMemoryPool.Return(pointer, capacity);
 }

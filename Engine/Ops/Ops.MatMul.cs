@@ -26,9 +26,8 @@ public static partial class Ops
         {
             // One B for every batch: without a transpose the batches of A stack into one tall matrix.
             if (transposeA) throw new ArgumentException($"matmul: a shared 2-D b {b.Shape} needs an untransposed a, got {a.Shape}ᵀ");
-            using var stacked = a.ViewAs([batch * m, k]);
             var y = Tensor.Empty(outDims, a.DType, a.Device);
-            y.Backend.Gemm(false, transposeB, 1, batch * m, n, k, 1, stacked, b, 0, y);
+            y.Backend.Gemm(false, transposeB, 1, batch * m, n, k, 1, a, b, 0, y);   // a read as [batch·M, K]
             return Record(y, "matmul", [a, b], dy => [
                 a.RequiresGrad ? MatMulGradA(dy, b, false, transposeB, batch * m, n, k, 1, a.Shape) : null,
                 b.RequiresGrad ? MatMulGradB(a, dy, false, transposeB, batch * m, n, k, 1, b.Shape) : null,

@@ -30,6 +30,33 @@ public sealed partial class Tensor
         return tensor;
     }
 
+    /// <summary>
+    /// Overwrites the contents in place (e.g. loading weights into a parameter) from row-major
+    /// values of this tensor's dtype and element count. Not recorded by autograd.
+    /// </summary>
+    public void CopyFrom<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        if (DTypes.Of<T>() != DType)
+            throw new ArgumentException($"CopyFrom: {typeof(T).Name} values into a {DType} tensor {Shape}");
+        if (data.Length != NumElements)
+            throw new ArgumentException($"CopyFrom: {data.Length} values into a tensor of shape {Shape} ({NumElements} elements)");
+        Backend.CopyFromHost(MemoryMarshal.AsBytes(data), this);
+    }
+
+    /// <summary>Overwrites the contents in place with those of <paramref name="source"/> (same shape and dtype, any device).</summary>
+    public void CopyFrom(Tensor source)
+    {
+        if (source.Shape != Shape || source.DType != DType)
+            throw new ArgumentException($"CopyFrom: source {source.Shape} {source.DType} into {Shape} {DType}");
+        if (source.Device == Device) Backend.Copy(source, this);
+        else
+        {
+            var staging = new byte[ByteLength];
+            source.Backend.CopyToHost(source, staging);
+            Backend.CopyFromHost(staging, this);
+        }
+    }
+
     /// <summary>A one-element tensor of rank 0.</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32, Device device = Device.Cpu) =>
         Full([], value, dtype, device);
@@ -103,6 +130,14 @@ public sealed partial class Tensor
     {
         var result = Empty(Shape, dtype, Device);
         Backend.Cast(this, result);
+        return result;
+    }
+
+    /// <summary>A copy on <paramref name="device"/> (through host memory; not recorded by autograd).</summary>
+    public Tensor To(Device device)
+    {
+        var result = Empty(Shape, DType, device);
+        result.CopyFrom(this);
         return result;
     }
 

@@ -70,6 +70,17 @@ public class TensorBasicsTests
         Assert.Equal(2.5, Tensor.Scalar(2.5).Item());
         Assert.Equal(new Shape(2, 3), Tensor.Zeros([2, 3]).Shape);
         Assert.Equal(new double[] { 1, 2 }, Tensor.FromArray(new long[] { 1, 2 }, [2]).To(DType.Float64).ToArray<double>());
+        var source = Tensor.FromArray(new[] { 4, 5 }, [2, 1]);
+        var copy = source.To(Device.Cpu);
+        Assert.NotSame(source.Storage, copy.Storage);
+        Assert.Equal(new Shape(2, 1), copy.Shape);
+        Assert.Equal(new[] { 4, 5 }, copy.ToArray<int>());
+        copy.CopyFrom<int>([6, 7]);
+        Assert.Equal(new[] { 6, 7 }, copy.ToArray<int>());
+        source.CopyFrom(copy);
+        Assert.Equal(new[] { 6, 7 }, source.ToArray<int>());
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<int>([1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => copy.CopyFrom<float>([1, 2]));
     }
 
     [Fact]
@@ -113,5 +124,23 @@ public class TensorBasicsTests
         Assert.NotEqual(a, c);
         var u = Tensor.Uniform([1000], new CudaBert.Engine.Random.Generator(5), -1, 1).ToArray<float>();
         Assert.All(u, v => Assert.InRange(v, -1f, 1f));
+    }
+}
+
+public class CpuMemoryPoolTests
+{
+    [Theory]
+    [InlineData(0, 64)]
+    [InlineData(1, 64)]
+    [InlineData(65, 128)]
+    [InlineData(4096, 4096)]
+    [InlineData(4097, 4608)]        // 4096 + 512: eight classes between 4 KiB and 8 KiB
+    [InlineData(1_000_000, 1_048_576)]
+    [InlineData(917_504, 917_504)]  // exactly 7/8 of 1 MiB: its own class
+    public void SizeClassesRoundUpByAtMostOneEighth(long request, long expected)
+    {
+        long size = CudaBert.Engine.Memory.CpuMemoryPool.SizeClass(request);
+        Assert.Equal(expected, size);
+        Assert.True(size >= request && (request <= 4096 || size - request < size / 8.0));
     }
 }
