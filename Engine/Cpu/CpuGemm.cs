@@ -23,11 +23,18 @@ public static class CpuGemm
     internal static GemmKernelKind DefaultKernel { get; } =
         Vector512.IsHardwareAccelerated ? GemmKernelKind.Vector512 : GemmKernelKind.Vector256;
 
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on all cores (see the class for the layout).</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is shorter than
+    /// its row, or a span is too short for its matrix; the message names the operand and the numbers.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Sgemm(DefaultKernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
-    /// <summary>Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C elements.</summary>
+    /// <summary>
+    /// Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C
+    /// elements. A or B may be shared (stride 0); the C matrices must not overlap.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for Sgemm, plus a negative stride or overlapping C matrices.</exception>
     public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)
