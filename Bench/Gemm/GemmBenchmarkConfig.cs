@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CudaBert.Bench.Columns;
 
@@ -32,6 +33,7 @@ public class GemmBenchmarkConfig : ManualConfig
         var gflops = new ThroughputColumn("GFLOP/s", "Floating-point operations (2·M·N·K)",
             benchmark => benchmark.Parameters.Items.Select(p => p.Value).OfType<GemmShape>().FirstOrDefault()?.Flops);
         AddColumn(gflops, new PeerRatioColumn(PeerDescription, gflops));
+        WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(32)); // whole shape names
 
         var peer = OpenBlas.TryLoad(out string why);
         bool firstConfig = !announced;

@@ -4,7 +4,8 @@ using CudaBert.Engine.Cpu;
 namespace CudaBert.Bench.Gemm;
 
 /// <summary>
-/// Our <see cref="CpuGemm"/> against OpenBLAS <c>cblas_sgemm</c> on <see cref="GemmShape.Bert"/>,
+/// Our <see cref="CpuGemm"/> (strided-batched for the attention shapes) against OpenBLAS
+/// <c>cblas_sgemm</c> on <see cref="GemmShape.Bert"/>,
 /// same inputs, same thread count. The table adds GFLOP/s and "vs OpenBLAS" (our throughput /
 /// OpenBLAS's in the same run; ≥ 0.8 is the target).
 /// </summary>
@@ -25,9 +26,9 @@ public abstract class GemmBenchmarkBase
     public void Setup()
     {
         var s = Shape;
-        a = Random(s.M * s.K, 1);
-        b = Random(s.K * s.N, 2);
-        c = new float[s.M * s.N];
+        a = Random(checked((int)(s.StrideA * s.Batch)), 1);
+        b = Random(checked((int)(s.StrideB * s.Batch)), 2);
+        c = new float[s.StrideC * s.Batch];
         openBlas = OpenBlas.TryLoad(out _);
         openBlas?.SetThreads(Threads);
     }
@@ -36,13 +37,25 @@ public abstract class GemmBenchmarkBase
     public void Cleanup() => openBlas?.SetThreads(Environment.ProcessorCount);
 
     [Benchmark(Description = "CudaBert")]
-    public void Ours() =>
-        CpuGemm.Sgemm(CpuGemm.DefaultKernel, Threads, Shape.TransA, Shape.TransB, Shape.M, Shape.N, Shape.K, 1f,
-            a, Shape.Lda, b, Shape.Ldb, 0f, c, Shape.N);
+    public void Ours()
+    {
+        var s = Shape;
+        if (s.Batch == 1)
+            CpuGemm.Sgemm(CpuGemm.DefaultKernel, Threads, s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, s.Lda, b, s.Ldb, 0f, c, s.N);
+        else
+            CpuGemm.SgemmStridedBatched(CpuGemm.DefaultKernel, Threads, s.TransA, s.TransB, s.M, s.N, s.K, 1f,
+                a, s.Lda, s.StrideA, b, s.Ldb, s.StrideB, 0f, c, s.N, s.StrideC, s.Batch);
+    }
 
+    /// <summary>OpenBLAS 0.3.21 has no batched GEMM: a batch is a loop of cblas_sgemm calls.</summary>
     [Benchmark(Description = GemmBenchmarkConfig.PeerDescription)]
-    public void OpenBlasSgemm() =>
-        openBlas!.Sgemm(Shape.TransA, Shape.TransB, Shape.M, Shape.N, Shape.K, 1f, a, Shape.Lda, b, Shape.Ldb, 0f, c, Shape.N);
+    public void OpenBlasSgemm()
+    {
+        var s = Shape;
+        for (int i = 0; i < s.Batch; i++)
+            openBlas!.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, i * s.StrideA, s.Lda, b, i * s.StrideB, s.Ldb,
+                0f, c, i * s.StrideC, s.N);
+    }
 
     private static float[] Random(int length, int seed)
     {

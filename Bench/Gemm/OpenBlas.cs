@@ -59,11 +59,26 @@ internal sealed unsafe class OpenBlas
         return null;
     }
 
-    /// <summary>Row-major C = alpha·op(A)·op(B) + beta·C, the same contract as CpuGemm.Sgemm.</summary>
+    /// <summary>
+    /// Row-major C = alpha·op(A)·op(B) + beta·C, the same contract as CpuGemm.Sgemm, on the
+    /// matrices starting at the given offsets of the arrays.
+    /// </summary>
     public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc)
+        float[] a, long offsetA, int lda, float[] b, long offsetB, int ldb, float beta, float[] c, long offsetC, int ldc)
     {
+        // OpenBLAS trusts its pointers: check that each stored matrix lies inside its array.
+        CheckInside("A", a, offsetA, transA ? k : m, lda);
+        CheckInside("B", b, offsetB, transB ? n : k, ldb);
+        CheckInside("C", c, offsetC, m, ldc);
         fixed (float* pa = a, pb = b, pc = c)
-            sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha,
+                pa + offsetA, lda, pb + offsetB, ldb, beta, pc + offsetC, ldc);
+    }
+
+    private static void CheckInside(string name, float[] array, long offset, int rows, int ld)
+    {
+        if (offset < 0 || offset + (long)rows * ld > array.Length)
+            throw new ArgumentException($"OpenBLAS sgemm: {name} ({rows} rows of stride {ld} at offset {offset}) " +
+                $"does not fit in its array of {array.Length} floats.", name.ToLowerInvariant());
     }
 }

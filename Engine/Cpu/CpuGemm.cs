@@ -23,15 +23,22 @@ public static class CpuGemm
     internal static GemmKernelKind DefaultKernel { get; } =
         Vector512.IsHardwareAccelerated ? GemmKernelKind.Vector512 : GemmKernelKind.Vector256;
 
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on all cores (see the class for the layout).</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is shorter than
+    /// its row, or a span is too short for its matrix; the message names the operand and the numbers.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Sgemm(DefaultKernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
-    /// <summary>Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C elements.</summary>
+    /// <summary>
+    /// Batched GEMM: <paramref name="batch"/> independent products, operands strided by strideA/B/C
+    /// elements. A or B may be shared (stride 0); the C matrices must not overlap.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for Sgemm, plus a negative stride or overlapping C matrices.</exception>
     public static void SgemmStridedBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)
-        => SgemmStridedBatched(DefaultKernel, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
+        => SgemmStridedBatched(DefaultKernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
             beta, c, ldc, strideC, batch);
 
     /// <summary>
@@ -50,12 +57,12 @@ public static class CpuGemm
         }
     }
 
-    /// <summary>The batched product with a chosen micro-kernel.</summary>
+    /// <summary>The batched product with a chosen micro-kernel on at most <paramref name="maxThreads"/> threads.</summary>
     /// <remarks>
     /// Many small products (attention: batch·heads matrices of S×S) run one per thread; a few large
-    /// ones run one after another, each over all cores.
+    /// ones run one after another, each over all the threads.
     /// </remarks>
-    internal static unsafe void SgemmStridedBatched(GemmKernelKind kernel, bool transA, bool transB, int m, int n, int k,
+    internal static unsafe void SgemmStridedBatched(GemmKernelKind kernel, int maxThreads, bool transA, bool transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)
     {
@@ -67,12 +74,12 @@ public static class CpuGemm
             GemmProblem Item(int i) => GemmProblem.Create(transA, transB, m, n, k, alpha,
                 baseA + i * strideA, lda, baseB + i * strideB, ldb, beta, baseC + i * strideC, ldc);
 
-            int cores = Environment.ProcessorCount;
-            if (batch >= cores && cores > 1)
-                Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = cores }, i => Run(kernel, Item(i), 1));
+            int threads = Math.Max(1, maxThreads);
+            if (batch >= threads && threads > 1)
+                Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = threads }, i => Run(kernel, Item(i), 1));
             else
                 for (int i = 0; i < batch; i++)
-                    Run(kernel, Item(i), cores);
+                    Run(kernel, Item(i), threads);
         }
     }
 

@@ -19,6 +19,10 @@ internal static class GemmArguments
         CheckOperand("A", "lda", "strideA", transA ? k : m, transA ? m : k, aLength, lda, strideA, batch, transA);
         CheckOperand("B", "ldb", "strideB", transB ? n : k, transB ? k : n, bLength, ldb, strideB, batch, transB);
         CheckOperand("C", "ldc", "strideC", m, n, cLength, ldc, strideC, batch, transposed: false);
+        // The products of a batch run in parallel: two of them writing the same C element would race.
+        long cMatrix = (long)(m - 1) * ldc + n;
+        Require(batch <= 1 || m == 0 || n == 0 || strideC >= cMatrix, "strideC",
+            $"strideC = {strideC} makes the {batch} C matrices (each {m}×{n} with ldc = {ldc}, {cMatrix} elements) overlap.");
     }
 
     private static void CheckOperand(string name, string ldName, string strideName, int rows, int columns,

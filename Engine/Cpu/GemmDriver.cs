@@ -27,8 +27,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IGemmMi
         long bBlockFloats = (long)bSlivers * nr * kcStep;
         float* packedB = GemmWorkspace.ForCurrentThread().PackedB(bBlockFloats * kBlocks);
 
-        // Every macro-tile reads all of op(B), so all of it is packed first, by all threads: k block
-        // b (rows pc = b·kcStep.. of op(B)) at packedB + b·bBlockFloats. One barrier, not one per block.
+        // The macro-tiles share op(B), so all of it is packed first, by all threads: k block b
+        // (rows pc = b·kcStep.. of op(B)) at packedB + b·bBlockFloats. One barrier, not one per block.
         ForRanges(bSlivers, threads, (first, end) =>
         {
             for (int b = 0; b < kBlocks; b++)

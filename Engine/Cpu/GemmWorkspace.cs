@@ -6,7 +6,9 @@ namespace CudaBert.Engine.Cpu;
 /// <summary>
 /// The packing buffers of one calling thread, kept between calls so that a training step does not
 /// allocate: pinned (they are used through pointers while worker threads read them) and 64-byte
-/// aligned (one AVX-512 load never straddles two cache lines).
+/// aligned (one AVX-512 load never straddles two cache lines). A thread's buffers grow to the
+/// largest product it has run (packed B holds all of op(B): 9 MiB for a 3072×768 weight) and are
+/// freed with the thread.
 /// </summary>
 internal sealed unsafe class GemmWorkspace
 {

@@ -26,7 +26,7 @@ public class CpuGemmBatchedTests
             float[] c = GemmReference.Random((int)(strideC * batch), 23), before = (float[])c.Clone();
             const float alpha = 0.75f, beta = -0.5f;
 
-            CpuGemm.SgemmStridedBatched(kernel, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
+            CpuGemm.SgemmStridedBatched(kernel, Environment.ProcessorCount, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
                 beta, c, ldc, strideC, batch);
 
             for (int item = 0; item < batch; item++)

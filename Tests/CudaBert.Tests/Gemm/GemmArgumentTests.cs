@@ -62,4 +62,19 @@ public class GemmArgumentTests
                 0f, new float[8], 2, 4, 2));
         Assert.Equal("strideA", error.ParamName);
     }
+
+    [Fact]
+    public void OverlappingOutputsAreRejectedButSharedInputsAllowed()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            CpuGemm.SgemmStridedBatched(false, false, 2, 2, 2, 1f, new float[8], 2, 4, new float[4], 2, 0,
+                0f, new float[8], 2, 3, 2));
+        Assert.Equal("strideC", error.ParamName);
+        Assert.Contains("strideC = 3 makes the 2 C matrices (each 2×2 with ldc = 2, 4 elements) overlap", error.Message);
+
+        // B shared by both products (stride 0): [1 2; 3 4]·I and [5 6; 7 8]·I.
+        float[] a = [1, 2, 3, 4, 5, 6, 7, 8], identity = [1, 0, 0, 1], c = new float[8];
+        CpuGemm.SgemmStridedBatched(false, false, 2, 2, 2, 1f, a, 2, 4, identity, 2, 0, 0f, c, 2, 4, 2);
+        Assert.Equal(a, c);
+    }
 }
