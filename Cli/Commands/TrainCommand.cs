@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using CudaBert.Engine;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;
@@ -46,11 +47,12 @@ public static class TrainCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
+        var device = DeviceOption();
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, skipBad,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, skipBad, device,
         };
 
         command.SetAction(parse =>
@@ -89,6 +91,7 @@ public static class TrainCommand
                     Seed = Given(seed) ?? o.Seed,
                     EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
                     SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
+                    Device = Given(device) ?? o.Device,
                 };
                 return Train(o.Validated(), parse.GetValue(resume));
             }
@@ -152,7 +155,10 @@ public static class TrainCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         trainer.Cancellation = cancel.Token;
 
-        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters), device: CPU ({Environment.ProcessorCount} cores)");
+        var choice = trainer.DeviceChoice;
+        string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : "CUDA";
+        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters)");
+        Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
         Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
@@ -168,6 +174,18 @@ public static class TrainCommand
             Console.WriteLine($"interrupted: resume with the same options plus --resume (last checkpoint: {checkpoint})");
             return 130;
         }
+    }
+
+    /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>
+    internal static Option<string> DeviceOption(string defaultValue = DeviceChoice.Auto)
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (the GPU when the CUDA driver opens one, else the CPU) | cpu | cuda (with CUDABERT_SOFTWARE_GPU=1 and no GPU: the slow software GPU).",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        option.AcceptOnlyFromAmong([.. DeviceChoice.Names]);
+        return option;
     }
 
     internal static BertTokenizer LoadTokenizer(string folder)
