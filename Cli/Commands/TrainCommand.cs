@@ -116,6 +116,7 @@ public static class TrainCommand
 
     static int Train(TrainingOptions options, bool resume)
     {
+        DeviceChoice.Resolve(options.Device);   // fails now, not after loading data and model, when the device is not there
         bool demo = options.Data is null && options.SentenceData is null && options.TokenData is null;
         TrainingData data;
         if (demo)
