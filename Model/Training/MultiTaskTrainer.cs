@@ -13,7 +13,7 @@ namespace CudaBert.Model.Training;
 /// <see cref="TrainingOptions"/>: task loss weights, per-group learning rates, freeze rules, task
 /// schedules, oversampling, length bucketing, warmup + linear decay, clipping and gradient
 /// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
-/// bit-identically on the CPU.
+/// bit-identically on the device the run used (CPU or CUDA: see <see cref="TrainingOptions.Device"/>).
 /// </summary>
 /// <remarks>
 /// One optimizer step = <see cref="TrainingOptions.GradientAccumulation"/> batches. The task schedule,
