@@ -26,6 +26,7 @@ public static class TrainCommand
         var model = new Option<string?>("--model") { Description = "Pretrained encoder folder (config.json, model.safetensors, vocab). Default: MiniLM, imported on first use." };
         var output = new Option<string?>("--out") { Description = "Output folder: checkpoint/ (resumable), metrics.jsonl. Default: ./cudabert-run." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out." };
+        var device = DeviceOption();
 
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default 3)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
@@ -47,13 +48,13 @@ public static class TrainCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
-        var device = DeviceOption();
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, skipBad, device,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, skipBad,
         };
+        command.Options.Add(device);
 
         command.SetAction(parse =>
         {
@@ -70,6 +71,7 @@ public static class TrainCommand
                     SentenceData = Given(sentenceData) ?? o.SentenceData,
                     TokenData = Given(tokenData) ?? o.TokenData,
                     Model = Given(model) ?? o.Model,
+                    Device = Given(device) ?? o.Device,
                     Out = Given(output) ?? o.Out ?? "cudabert-run",
                     Epochs = Given(epochs) ?? o.Epochs,
                     BatchSize = Given(batchSize) ?? o.BatchSize,
@@ -91,7 +93,6 @@ public static class TrainCommand
                     Seed = Given(seed) ?? o.Seed,
                     EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
                     SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
-                    Device = Given(device) ?? o.Device,
                 };
                 return Train(o.Validated(), parse.GetValue(resume));
             }
@@ -102,6 +103,18 @@ public static class TrainCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>
+    internal static Option<string> DeviceOption()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (the GPU when the CUDA driver opens one, else the CPU) | cpu | cuda (with CUDABERT_SOFTWARE_GPU=1 and no GPU: the slow software GPU).",
+            DefaultValueFactory = _ => DeviceChoice.Auto,
+        };
+        option.AcceptOnlyFromAmong([.. DeviceChoice.Names]);
+        return option;
     }
 
     /// <summary>
@@ -175,18 +188,6 @@ public static class TrainCommand
             Console.WriteLine($"interrupted: resume with the same options plus --resume (last checkpoint: {checkpoint})");
             return 130;
         }
-    }
-
-    /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>
-    internal static Option<string> DeviceOption(string defaultValue = DeviceChoice.Auto)
-    {
-        var option = new Option<string>("--device")
-        {
-            Description = "auto (the GPU when the CUDA driver opens one, else the CPU) | cpu | cuda (with CUDABERT_SOFTWARE_GPU=1 and no GPU: the slow software GPU).",
-            DefaultValueFactory = _ => defaultValue,
-        };
-        option.AcceptOnlyFromAmong([.. DeviceChoice.Names]);
-        return option;
     }
 
     internal static BertTokenizer LoadTokenizer(string folder)
