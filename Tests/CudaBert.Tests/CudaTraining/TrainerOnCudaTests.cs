@@ -84,7 +84,7 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
     }
 
     [Fact]
-    public void ACheckpointWrittenFromCudaLoadsOnTheCpuWithTheSameWeightsAndLabels()
+    public void ACheckpointWrittenFromCudaLoadsOnTheCpuWithTheSameWeightsAndLabelsAndBackOnCuda()
     {
         var gpu = runs.Cuda;
         using var pipeline = TwoTaskPipeline.Load(runs.CudaCheckpoint);
@@ -94,6 +94,13 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
             Assert.True(parameter.ToArray<float>().AsSpan().SequenceEqual(gpu.Parameters[name]), $"{name} differs between the CUDA model and its checkpoint");
         var onCpu = TwoTaskPredictor.Predict(pipeline.Model, pipeline.Collator, runs.Examples, batchSize: 4);
         AssertSameLabels(gpu.Predictions, onCpu, "CUDA model vs its checkpoint on the CPU");
+
+        // Loaded straight onto the GPU (what `cudabert predict --device cuda` does): the same text predictions as on the CPU.
+        using var pipelineOnCuda = TwoTaskPipeline.Load(runs.CudaCheckpoint, device: Device.Cuda);
+        Assert.Equal(Device.Cuda, pipelineOnCuda.Model.DeviceOf());
+        string[] texts = runs.Examples.Select(e => e.Text).ToArray();
+        var (cpuTexts, cudaTexts) = (pipeline.Predict(texts), pipelineOnCuda.Predict(texts));
+        Assert.Equal(cpuTexts.Select(p => (p.Intent, string.Join("|", p.Entities))), cudaTexts.Select(p => (p.Intent, string.Join("|", p.Entities))));
         device.AssertNoSanitizerFindings();
     }
 
