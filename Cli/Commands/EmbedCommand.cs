@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using CudaBert.Engine.IO;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Embeddings;
 using CudaBert.Tokenizer;
 
@@ -32,6 +33,7 @@ public static class EmbedCommand
         {
             Description = "Also write last_hidden_state [N, S, H] and attention_mask [N, S] of all texts, run as one padded batch, to this safetensors file.",
         };
+        var device = TrainCommand.DeviceOption();
         var texts = new Argument<string[]>("text") { Description = "Texts to embed; none: one text per line of standard input.", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("embed", "Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.");
@@ -39,6 +41,7 @@ public static class EmbedCommand
         command.Options.Add(noNormalize);
         command.Options.Add(json);
         command.Options.Add(hiddenStates);
+        command.Options.Add(device);
         command.Arguments.Add(texts);
         command.SetAction(parse =>
         {
@@ -46,7 +49,7 @@ public static class EmbedCommand
             {
                 var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
                 string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
-                using var embedder = SentenceEmbedder.FromFolder(folder);
+                using var embedder = SentenceEmbedder.FromFolder(folder, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
                 bool normalize = !parse.GetValue(noNormalize);
                 float[][] embeddings;
                 if (parse.GetValue(hiddenStates) is { } hiddenPath)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Inference;
 using CudaBert.Model.Training;
@@ -21,9 +22,10 @@ public static class EvalCommand
         var split = new Option<string>("--split") { Description = "Split subfolder of --data.", DefaultValueFactory = _ => "dev" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a report." };
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 32 };
+        var device = TrainCommand.DeviceOption();
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize,
+            model, data, split, json, batchSize, device,
         };
         command.SetAction(parse =>
         {
@@ -32,7 +34,7 @@ public static class EvalCommand
                 string path = parse.GetValue(data)!;
                 string splitFolder = Path.Combine(path, parse.GetValue(split)!);
                 var examples = TrainingData.ReadAny(Directory.Exists(splitFolder) ? splitFolder : path, DataReadOptions.Strict);
-                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!);
+                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
                 var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
                 if (parse.GetValue(json))
                 {

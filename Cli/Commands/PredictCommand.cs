@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Inference;
 
 namespace CudaBert.Cli.Commands;
@@ -16,13 +17,14 @@ public static class PredictCommand
         var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint).", Required = true };
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {text, intent, probability, entities: [{type, text, start, end}]}." };
         var texts = new Argument<string[]>("TEXT") { Description = "Texts to analyse; read from stdin, one per line, when none is given.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, texts };
+        var device = TrainCommand.DeviceOption();
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, texts };
         command.SetAction(parse =>
         {
             try
             {
                 var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
-                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!);
+                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
                 var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
                 foreach (var p in pipeline.Predict(inputs))
                 {

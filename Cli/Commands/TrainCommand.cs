@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using CudaBert.Engine;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;
@@ -25,6 +26,7 @@ public static class TrainCommand
         var model = new Option<string?>("--model") { Description = "Pretrained encoder folder (config.json, model.safetensors, vocab). Default: MiniLM, imported on first use." };
         var output = new Option<string?>("--out") { Description = "Output folder: checkpoint/ (resumable), metrics.jsonl. Default: ./cudabert-run." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out." };
+        var device = DeviceOption();
 
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default 3)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
@@ -53,6 +55,7 @@ public static class TrainCommand
             config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
             weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad,
         };
+        command.Options.Add(device);
 
         command.SetAction(parse =>
         {
@@ -69,6 +72,7 @@ public static class TrainCommand
                     SentenceData = Given(sentenceData) ?? o.SentenceData,
                     TokenData = Given(tokenData) ?? o.TokenData,
                     Model = Given(model) ?? o.Model,
+                    Device = Given(device) ?? o.Device,
                     Out = Given(output) ?? o.Out ?? "cudabert-run",
                     Epochs = Given(epochs) ?? o.Epochs,
                     BatchSize = Given(batchSize) ?? o.BatchSize,
@@ -103,6 +107,18 @@ public static class TrainCommand
         return command;
     }
 
+    /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>
+    internal static Option<string> DeviceOption()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "auto (the GPU when the CUDA driver opens one, else the CPU) | cpu | cuda (with CUDABERT_SOFTWARE_GPU=1 and no GPU: the slow software GPU).",
+            DefaultValueFactory = _ => DeviceChoice.Auto,
+        };
+        option.AcceptOnlyFromAmong([.. DeviceChoice.Names]);
+        return option;
+    }
+
     /// <summary>
     /// Defaults of the built-in demo: a few hundred examples need a higher learning rate than a
     /// large dataset, the freshly initialised heads more than the pretrained encoder, and the
@@ -115,6 +131,7 @@ public static class TrainCommand
 
     static int Train(TrainingOptions options, bool resume)
     {
+        DeviceChoice.Resolve(options.Device);   // fails now, not after loading data and model, when the device is not there
         bool demo = options.Data is null && options.SentenceData is null && options.TokenData is null;
         TrainingData data;
         if (demo)
@@ -154,7 +171,10 @@ public static class TrainCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         trainer.Cancellation = cancel.Token;
 
-        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters), device: CPU ({Environment.ProcessorCount} cores)");
+        var choice = trainer.DeviceChoice;
+        string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : "CUDA";
+        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters)");
+        Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
         Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");

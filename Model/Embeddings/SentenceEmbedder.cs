@@ -25,9 +25,10 @@ public sealed class SentenceEmbedder : IDisposable
     /// Loads a Hugging Face folder: <c>config.json</c>, <c>model.safetensors</c>, and <c>tokenizer.json</c>
     /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to max_position_embeddings tokens.
     /// </summary>
-    public static SentenceEmbedder FromFolder(string folder)
+    /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
+    public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
     {
-        var encoder = BertModel.FromPretrained(folder, withPooler: false);   // mean pooling needs no [CLS] pooler
+        var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
         string tokenizerJson = Path.Combine(folder, "tokenizer.json"), vocabulary = Path.Combine(folder, "vocab.txt");
         var loaded = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
             : File.Exists(vocabulary) ? BertTokenizer.FromVocabFile(vocabulary)
@@ -53,16 +54,18 @@ public sealed class SentenceEmbedder : IDisposable
     public SentenceEmbeddingBatch EmbedBatch(IReadOnlyList<string> texts, bool normalize = true) =>
         EmbedEncoded(Tokenizer.EncodeBatch(texts), normalize);
 
-    /// <summary>Embeds an already tokenized batch.</summary>
+    /// <summary>Embeds an already tokenized batch on the device of the encoder's parameters.</summary>
     public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true)
     {
         int b = batch.BatchSize, s = batch.SequenceLength, h = Encoder.Config.HiddenSize;
         if (b == 0) return new SentenceEmbeddingBatch([], [], [], 0, s, h);
         using var noGrad = GradMode.NoGrad();
         using var scope = Tensor.Scope();
-        var ids = Tensor.FromArray(batch.InputIds, [b, s]);
-        var mask = Tensor.FromArray(batch.AttentionMask, [b, s]);
-        var types = Tensor.FromArray(batch.TypeIds, [b, s]);
+        var device = Encoder.DeviceOf();
+        var ids = Tensor.FromArray(batch.InputIds, [b, s], device);
+        // A float mask: the CUDA pooling kernel reads Float32 (the CPU takes either).
+        var mask = Tensor.FromArray(Array.ConvertAll(batch.AttentionMask, m => (float)m), [b, s], device: device);
+        var types = Tensor.FromArray(batch.TypeIds, [b, s], device);
         var hidden = Encoder.Forward(ids, mask, types).LastHiddenState;
         float[] pooled = Ops.MaskedMeanPool(hidden, mask).ToFloatArray();
         var embeddings = new float[b][];

@@ -1,3 +1,4 @@
+using CudaBert.Engine;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Metrics;
@@ -27,7 +28,8 @@ public sealed class TwoTaskPipeline : IDisposable
     public MultiTaskBert Model { get; }
     public BatchCollator Collator { get; }
 
-    public static TwoTaskPipeline Load(string checkpoint, int maxLength = 128)
+    /// <summary>Loads a checkpoint (its weights are read on the host) and moves the model to <paramref name="device"/>, where it then predicts.</summary>
+    public static TwoTaskPipeline Load(string checkpoint, int maxLength = 128, Device device = Device.Cpu)
     {
         if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"model folder not found: {checkpoint}");
         var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
@@ -38,6 +40,7 @@ public sealed class TwoTaskPipeline : IDisposable
             model.Dispose();
             throw new InvalidDataException($"{checkpoint}: the model has {model.NumSentenceLabels} sentence and {model.NumTokenLabels} token labels, the label files {sentenceLabels.Count} and {tokenLabels.Count}");
         }
+        model.To(device);
         return new TwoTaskPipeline(model, new BatchCollator(tokenizer, sentenceLabels, tokenLabels, Math.Min(maxLength, model.Config.MaxPositionEmbeddings)));
     }
 

@@ -7,11 +7,15 @@ using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Inference;
 
-/// <summary>Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch.</summary>
+/// <summary>
+/// Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch,
+/// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>).
+/// </summary>
 public static class TwoTaskPredictor
 {
-    public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32, Device device = Device.Cpu)
+    public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
     {
+        var device = model.DeviceOf();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         bool wasTraining = model.IsTraining;
         model.Eval();

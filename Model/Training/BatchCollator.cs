@@ -32,7 +32,11 @@ public sealed class BatchCollator
     /// <summary>Number of tokens an example encodes to (for length bucketing).</summary>
     public int TokenCount(TwoTaskExample example) => _tokenizer.EncodeWords(example.Words).Length;
 
-    /// <summary>The batch's tensors are created on <paramref name="device"/> and owned by the caller (not by any scope).</summary>
+    /// <summary>
+    /// The batch's tensors are created on <paramref name="device"/> and owned by the caller (not by any
+    /// scope). Labels are Int64 on the CPU (PyTorch's dtype for class indices) and Int32 on CUDA, the
+    /// only index dtype our kernels read (<see cref="LabelDType"/>).
+    /// </summary>
     public TwoTaskBatch Collate(IReadOnlyList<TwoTaskExample> examples, Device device = Device.Cpu)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(examples));
@@ -68,6 +72,9 @@ public sealed class BatchCollator
         }
 
         Tensor Owned(Tensor t) => TensorScope.Current is null ? t : t.Keep();
+        Tensor Labels(long[] values, Shape shape) => LabelDType(device) == DType.Int64
+            ? Tensor.FromArray(values, shape, device)
+            : Tensor.FromArray(Array.ConvertAll(values, v => (int)v), shape, device);
         return new TwoTaskBatch
         {
             Examples = examples,
@@ -75,8 +82,11 @@ public sealed class BatchCollator
             InputIds = Owned(Tensor.FromArray(ids, [batch, seq], device)),
             TokenTypeIds = Owned(Tensor.FromArray(types, [batch, seq], device)),
             AttentionMask = Owned(Tensor.FromArray(mask, [batch, seq], device: device)),
-            SentenceLabels = sentence is null ? null : Owned(Tensor.FromArray(sentence, [batch], device)),
-            TokenLabels = tags is null ? null : Owned(Tensor.FromArray(tags, [batch, seq], device)),
+            SentenceLabels = sentence is null ? null : Owned(Labels(sentence, [batch])),
+            TokenLabels = tags is null ? null : Owned(Labels(tags, [batch, seq])),
         };
     }
+
+    /// <summary>The dtype of label tensors on <paramref name="device"/>: Int32 on CUDA, Int64 on the CPU.</summary>
+    public static DType LabelDType(Device device) => device == Device.Cuda ? DType.Int32 : DType.Int64;
 }

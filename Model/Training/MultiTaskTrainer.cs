@@ -13,7 +13,7 @@ namespace CudaBert.Model.Training;
 /// <see cref="TrainingOptions"/>: task loss weights, per-group learning rates, freeze rules, task
 /// schedules, oversampling, length bucketing, warmup + linear decay, clipping and gradient
 /// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
-/// bit-identically on the CPU.
+/// bit-identically on the device the run used (CPU or CUDA: see <see cref="TrainingOptions.Device"/>).
 /// </summary>
 /// <remarks>
 /// One optimizer step = <see cref="TrainingOptions.GradientAccumulation"/> batches. The task schedule,
@@ -37,12 +37,17 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly int[] _tokenCounts;
     TrainerState _state;
 
+    /// <summary>
+    /// Moves <paramref name="model"/> to the device of <see cref="TrainingOptions.Device"/> (see
+    /// <see cref="DeviceChoice"/>) before anything else; batches are collated onto that device.
+    /// </summary>
     public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
         IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder)
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
-        _model = model;
+        DeviceChoice = DeviceChoice.Resolve(options.Device);
+        _model = model.To(DeviceChoice.Device);
         _collator = collator;
         _options = options;
         _train = train;
@@ -61,6 +66,9 @@ public sealed class MultiTaskTrainer : IDisposable
     }
 
     public int TotalSteps { get; }
+
+    /// <summary>The device the model trains on, and why it was chosen.</summary>
+    public DeviceChoice DeviceChoice { get; }
 
     /// <summary>Stops <see cref="Run"/> between two optimizer steps (e.g. on Ctrl+C) with an <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken Cancellation { get; set; }
@@ -130,7 +138,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 {
                     using var scope = Tensor.Scope();
                     var slice = batches[micro].Select(i => _train[i]).ToArray();
-                    using var batch = _collator.Collate(slice);
+                    using var batch = _collator.Collate(slice, DeviceChoice.Device);
                     var sentenceLabels = tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null;
                     var tokenLabels = tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null;
                     if (!HasLabel(sentenceLabels) && !HasLabel(tokenLabels))
@@ -204,7 +212,7 @@ public sealed class MultiTaskTrainer : IDisposable
             history, evaluation, _state.SkippedBatches);
     }
 
-    static bool HasLabel(Tensor? labels) => labels is not null && labels.ToArray<long>().Any(l => l != MultiTaskBert.IgnoreIndex);
+    static bool HasLabel(Tensor? labels) => labels is not null && labels.ToDoubleArray().Any(l => l != MultiTaskBert.IgnoreIndex);
 
     EvaluationRecord? Evaluate(int step, int epoch)
     {

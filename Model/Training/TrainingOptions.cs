@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Model.Training;
 
@@ -22,6 +23,8 @@ public sealed record TrainingOptions
     public string? Out { get; init; }
     public int MaxLength { get; init; } = 64;
     public bool SkipBadLines { get; init; }
+    /// <summary><c>auto</c> (the GPU when the CUDA driver opens one, else the CPU), <c>cpu</c> or <c>cuda</c> (see <see cref="DeviceChoice"/>).</summary>
+    public string Device { get; init; } = DeviceChoice.Auto;
 
     // ---- optimisation ----
     public int Epochs { get; init; } = 3;
@@ -93,6 +96,7 @@ public sealed record TrainingOptions
         Require(Epochs > 0, "epochs", "must be ≥ 1");
         Require(BatchSize > 0, "batch-size", "must be ≥ 1");
         Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");
+        Require(DeviceChoice.IsValid(Device), "device", $"must be one of {string.Join(", ", DeviceChoice.Names)}, not '{Device}'");
         Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
         Require(LogEverySteps > 0, "log-every-steps", "must be ≥ 1");
         Require(EvalEverySteps >= 0, "eval-every-steps", "must be ≥ 0 (0: at each epoch end)");

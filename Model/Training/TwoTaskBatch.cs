@@ -20,9 +20,9 @@ public sealed class TwoTaskBatch : IDisposable
     public required Tensor TokenTypeIds { get; init; }
     /// <summary>[B, S] Float32: 1 for real tokens, 0 for padding.</summary>
     public required Tensor AttentionMask { get; init; }
-    /// <summary>[B] Int64 sentence label ids, −100 where an example has none; null if none has one.</summary>
+    /// <summary>[B] sentence label ids (Int64 on the CPU, Int32 on CUDA: <see cref="BatchCollator.LabelDType"/>), −100 where an example has none; null if none has one.</summary>
     public Tensor? SentenceLabels { get; init; }
-    /// <summary>[B, S] Int64 tag ids on each word's first sub-token, −100 elsewhere; null if no example has tags.</summary>
+    /// <summary>[B, S] tag ids (dtype as <see cref="SentenceLabels"/>) on each word's first sub-token, −100 elsewhere; null if no example has tags.</summary>
     public Tensor? TokenLabels { get; init; }
 
     public int Count => Examples.Count;

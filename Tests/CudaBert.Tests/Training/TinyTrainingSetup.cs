@@ -38,8 +38,12 @@ sealed class TinyTrainingSetup : IDisposable
     public MultiTaskBert NewModel(ulong seed = 5) =>
         new(Config, Collator.SentenceLabels.Count, Collator.TokenLabels.Count, seed);
 
+    // On the CPU whatever the machine: with "auto" a real GPU would be taken, and the CUDA test
+    // collection, running in parallel, may register another Device.Cuda backend mid-run
+    // (CudaTraining/ trains on CUDA in that collection).
     public TrainingOptions Options(string? outName = null) => new()
     {
+        Device = DeviceChoice.Cpu,
         Epochs = 2, BatchSize = 16, LearningRate = 3e-3, WarmupRatio = 0.1, Seed = 9,
         Out = outName is null ? null : Path.Combine(Folder, outName),
     };

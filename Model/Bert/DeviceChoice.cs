@@ -1,0 +1,64 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Cuda;
+
+namespace CudaBert.Model.Bert;
+
+/// <summary>
+/// The device a run uses, from the <c>--device</c> option, and why (printed by <c>cudabert train</c>):
+/// <list type="bullet">
+/// <item><c>auto</c> (the default): the GPU when the CUDA driver opens one, else the CPU. The software
+/// GPU (<c>CUDABERT_SOFTWARE_GPU=1</c>) is never chosen automatically: it is an interpreter, thousands
+/// of times slower than the CPU backend;</item>
+/// <item><c>cpu</c>: the CPU backend;</item>
+/// <item><c>cuda</c>: the CUDA backend on whatever device it opens (the software GPU included), or an
+/// error saying why there is none.</item>
+/// </list>
+/// </summary>
+public sealed record DeviceChoice(Device Device, string Reason)
+{
+    public const string Auto = "auto", Cpu = "cpu", Cuda = "cuda";
+
+    /// <summary>The accepted values of the option, for help texts and validation.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, Cuda];
+
+    public static bool IsValid(string option) => Names.Contains(option);
+
+    /// <summary>Resolves an option value; <c>cuda</c> without a device is an <see cref="ArgumentException"/> with the driver's reason.</summary>
+    public static DeviceChoice Resolve(string option)
+    {
+        switch (option)
+        {
+            case Cpu:
+                return new(Device.Cpu, "--device cpu");
+            case Cuda:
+                if (!TryOpenCuda(out string name, out string reason))
+                    throw new ArgumentException($"option device: cuda was asked for but {reason}");
+                return new(Device.Cuda, $"--device cuda: {name}");
+            case Auto:
+                if (!TryOpenCuda(out name, out reason)) return new(Device.Cpu, $"auto: {reason}");
+                return CudaBackend.Current.Gpu.Info.IsSoftware
+                    ? new(Device.Cpu, $"auto: only the {name} is available, far slower than the CPU (--device cuda uses it anyway)")
+                    : new(Device.Cuda, $"auto: {name}");
+            default:
+                throw new ArgumentException($"option device: '{option}' is not one of {string.Join(", ", Names)}");
+        }
+    }
+
+    /// <summary>Opens (once per process) the CUDA backend; <paramref name="name"/> says which device it runs on.</summary>
+    static bool TryOpenCuda(out string name, out string reason)
+    {
+        (name, reason) = ("", "");
+        try
+        {
+            var info = ((CudaBackend)Backend.For(Device.Cuda)).Gpu.Info;
+            name = info.IsSoftware ? "software GPU (CUDABERT_SOFTWARE_GPU=1)" : $"{info.Name}, compute capability {info.ComputeCapabilityMajor}.{info.ComputeCapabilityMinor}";
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+}
