@@ -28,6 +28,14 @@ public sealed partial class CpuBackend
             var sums = new double[width];
             for (int o = first; o < end; o++)
             {
+                if (width == 1)
+                {
+                    // The last axis: one contiguous row per output.
+                    double total = 0;
+                    foreach (T v in xs.Slice(o * n, n)) total += double.CreateTruncating(v);
+                    ys[o] = Cast<T>(scale * total);
+                    continue;
+                }
                 Array.Clear(sums);
                 for (int a = 0; a < n; a++)
                 {
