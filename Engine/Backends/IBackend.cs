@@ -8,8 +8,8 @@ namespace CudaBert.Engine.Backends;
 /// (or a few) per method. Every method writes into output tensors the caller has allocated with
 /// the right shape, and never allocates tensors itself. Shapes are checked by the callers (the
 /// ops); backends may assume them. "Rows" means the tensor seen as [NumElements / Last, Last].
-/// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must accept an
-/// output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
+/// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must
+/// accept an output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
 /// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
 /// </summary>
 public interface IBackend
