@@ -18,6 +18,23 @@ public class GeluTanhGradientTests
         GradientCheck.Check(t => Ops.GeluTanh(t[0]), GradientCheck.Random(dims, 21, std: 2.0));
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void SaturatesToZeroAndIdentityWithoutNaN(DType dtype)
+    {
+        // Far in the tails e^(−2u) overflows (x < 0) or vanishes (x > 0): y → 0 and x, dy/dx → 0 and 1.
+        // Seven values: the first four take the CPU's four-wide path, the last three its scalar tail.
+        using var scope = Tensor.Scope();
+        double[] values = [-1000, -30, 30, 1000, -1000, -30, 30];
+        var x = Tensor.FromArray(values, [7]).To(dtype);
+        x.RequiresGrad = true;
+        var y = Ops.GeluTanh(x);
+        Ops.Sum(y).Backward();
+        Assert.Equal(values.Select(v => v < 0 ? 0.0 : v), y.To(DType.Float64).ToArray<double>());
+        Assert.Equal(values.Select(v => v < 0 ? 0.0 : 1.0), x.Grad!.To(DType.Float64).ToArray<double>());
+    }
+
     [Fact]
     public void DiffersFromTheExactGeluByItsKnownApproximationError()
     {
