@@ -15,4 +15,10 @@ public enum CpuOp
     /// <summary>GELU (erf) over the FFN activations [4096, 3072].</summary>
     Gelu,
     GeluBackward,
+    /// <summary>GELU's tanh approximation over the FFN activations [4096, 3072].</summary>
+    GeluTanh,
+    GeluTanhBackward,
+    /// <summary>Mean over the sequence axis of hidden states [32, 128, 768] (keepdim off), and its backward.</summary>
+    MeanOverAxis,
+    MeanOverAxisBackward,
 }

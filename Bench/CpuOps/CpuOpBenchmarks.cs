@@ -6,9 +6,9 @@ using CudaBert.Engine.Random;
 namespace CudaBert.Bench.CpuOps;
 
 /// <summary>
-/// Layer norm, softmax and GELU of the CPU backend, forward and backward, reported in GB/s of the
-/// tensors they must read and write, next to a multi-threaded memory copy of the same number of
-/// bytes in the same run ("vs copy": 1.00 means the op runs at the speed of moving its data).
+/// Layer norm, softmax, GELU (erf and tanh) and the mean over an axis of the CPU backend, forward
+/// and backward, reported in GB/s of the tensors they must read and write, next to a multi-threaded
+/// memory copy of the same number of bytes in the same run ("vs copy": 1.00 means the op runs at the speed of moving its data).
 /// </summary>
 [Config(typeof(CpuOpBenchmarkConfig))]
 public class CpuOpBenchmarks
@@ -34,6 +34,10 @@ public class CpuOpBenchmarks
         CpuOp.SoftmaxBackward => 3L * Batch * Heads * Sequence * Sequence * sizeof(float), // probs, dprobs → dscores
         CpuOp.Gelu => 2L * Tokens * Ffn * sizeof(float),                              // x → y
         CpuOp.GeluBackward => 3L * Tokens * Ffn * sizeof(float),                      // x, dy → dx
+        CpuOp.GeluTanh => 2L * Tokens * Ffn * sizeof(float),                          // x → y
+        CpuOp.GeluTanhBackward => 3L * Tokens * Ffn * sizeof(float),                  // x, dy → dx
+        CpuOp.MeanOverAxis => (Tokens + Batch) * (long)Hidden * sizeof(float),        // x → y
+        CpuOp.MeanOverAxisBackward => (Tokens + Batch) * (long)Hidden * sizeof(float), // dy → dx
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown op"),
     };
 
@@ -88,6 +92,30 @@ public class CpuOpBenchmarks
             {
                 Tensor x = Normal(Tokens, Ffn), dy = Normal(Tokens, Ffn), dx = Empty(Tokens, Ffn);
                 run = () => cpu.GeluBackward(x, dy, dx);
+                break;
+            }
+            case CpuOp.GeluTanh:
+            {
+                Tensor x = Normal(Tokens, Ffn), y = Empty(Tokens, Ffn);
+                run = () => cpu.GeluTanh(x, y);
+                break;
+            }
+            case CpuOp.GeluTanhBackward:
+            {
+                Tensor x = Normal(Tokens, Ffn), dy = Normal(Tokens, Ffn), dx = Empty(Tokens, Ffn);
+                run = () => cpu.GeluTanhBackward(x, dy, dx);
+                break;
+            }
+            case CpuOp.MeanOverAxis:
+            {
+                Tensor x = Normal(Batch, Sequence, Hidden), y = Empty(Batch, Hidden);
+                run = () => cpu.SumAxis(x, 1, 1.0 / Sequence, y);
+                break;
+            }
+            case CpuOp.MeanOverAxisBackward:
+            {
+                Tensor dy = Normal(Batch, Hidden), dx = Empty(Batch, Sequence, Hidden);
+                run = () => cpu.SumAxisBackward(dy, 1, 1.0 / Sequence, dx);
                 break;
             }
         }

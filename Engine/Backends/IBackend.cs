@@ -8,8 +8,8 @@ namespace CudaBert.Engine.Backends;
 /// (or a few) per method. Every method writes into output tensors the caller has allocated with
 /// the right shape, and never allocates tensors itself. Shapes are checked by the callers (the
 /// ops); backends may assume them. "Rows" means the tensor seen as [NumElements / Last, Last].
-/// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, Tanh, Dropout) must accept an
-/// output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
+/// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must
+/// accept an output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
 /// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
 /// </summary>
 public interface IBackend
@@ -50,12 +50,27 @@ public interface IBackend
     void Tanh(Tensor x, Tensor y);
     /// <summary>dx = dy·(1 − y²), from the forward output y.</summary>
     void TanhBackward(Tensor y, Tensor dy, Tensor dx);
+    /// <summary>
+    /// GELU's tanh approximation (Hugging Face's <c>gelu_new</c> / <c>gelu_pytorch_tanh</c>):
+    /// y = ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+    /// </summary>
+    void GeluTanh(Tensor x, Tensor y);
+    /// <summary>dx = dy·dGeluTanh/dx, from the forward input x.</summary>
+    void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx);
 
     // ---- reductions -------------------------------------------------------------------------------
     /// <summary>total[0] = Σ x.</summary>
     void Sum(Tensor x, Tensor total);
     /// <summary>Σ x² accumulated in double, read back to the host (for gradient clipping).</summary>
     double SumOfSquares(Tensor x);
+    /// <summary>
+    /// y[o, i] = scale·Σ_a x[o, a, i], x seen as [outer, x.Shape[axis], inner] (outer: the product of
+    /// the axes before <paramref name="axis"/>, inner: of those after). y holds outer·inner elements
+    /// (any shape: with or without the reduced axis kept as 1). scale = 1/x.Shape[axis] gives the mean.
+    /// </summary>
+    void SumAxis(Tensor x, int axis, double scale, Tensor y);
+    /// <summary>dx[o, a, i] = scale·dy[o, i]: the gradient of <see cref="SumAxis"/>, <paramref name="axis"/> an axis of dx.</summary>
+    void SumAxisBackward(Tensor dy, int axis, double scale, Tensor dx);
 
     // ---- attention ----------------------------------------------------------------------------------
     /// <summary>

@@ -73,6 +73,23 @@ public static partial class Ops
         });
     }
 
+    /// <summary>
+    /// GELU's tanh approximation, ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): Hugging Face's
+    /// <c>gelu_new</c> and <c>gelu_pytorch_tanh</c>, <c>torch.nn.functional.gelu(x, approximate="tanh")</c>.
+    /// </summary>
+    public static Tensor GeluTanh(Tensor x)
+    {
+        CheckFloat("gelu_tanh", x, "input");
+        var y = EmptyLike(x);
+        y.Backend.GeluTanh(x, y);
+        return Record(y, "gelu_tanh", [x], dy =>
+        {
+            var dx = EmptyLike(x);
+            dx.Backend.GeluTanhBackward(x, dy, dx);
+            return [dx];
+        });
+    }
+
     public static Tensor Tanh(Tensor x)
     {
         CheckFloat("tanh", x, "input");

@@ -52,6 +52,14 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             () => BiasKernels.ColumnSum(gpu, big, bias, Tokens, Intermediate, columnWorkspace));
         Memory(rows, "GELU forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => ActivationKernels.GeluForward(gpu, big, big2, ffn));
         Memory(rows, "GELU backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => ActivationKernels.GeluBackward(gpu, big, big2, big3, ffn));
+        Memory(rows, "GELU tanh forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => GeluTanhKernels.Forward(gpu, big, big2, ffn));
+        Memory(rows, "GELU tanh backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => GeluTanhKernels.Backward(gpu, big, big2, big3, ffn));
+        Memory(rows, "sum over the last axis", $"[{Tokens}, {Hidden}]", hidden + Tokens,
+            () => AxisSumKernels.Forward(gpu, h, stats, Tokens, Hidden, 1, 1.0));
+        Memory(rows, "mean over the sequence axis", $"[{B}, {S}, {Hidden}]", hidden + (long)B * Hidden,
+            () => AxisSumKernels.Forward(gpu, h, h2, B, S, Hidden, 1.0 / S));
+        Memory(rows, "sum over an axis backward", $"[{B}, {S}, {Hidden}]", hidden + (long)B * Hidden,
+            () => AxisSumKernels.Backward(gpu, h2, h, B, S, Hidden, 1.0 / S));
         Memory(rows, "dropout", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => DropoutKernels.Apply(gpu, big, big2, ffn, 0.1, 42, 0));
         Memory(rows, "softmax forward (masked)", $"[{B}, {Heads}, {S}, {S}]", 2 * scores,
             () => SoftmaxKernels.Forward(gpu, ds, mask, p, B * Heads * S, S, Heads * S, 0.125f));
