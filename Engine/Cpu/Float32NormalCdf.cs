@@ -4,8 +4,8 @@ namespace CudaBert.Engine.Cpu;
 
 /// <summary>
 /// The standard normal CDF Φ(x) = ½(1 + erf(x/√2)) and density φ(x) = e^(−x²/2)/√(2π) in float32,
-/// eight lanes at a time: what the float32 GELU and its backward need. About 3e-8 absolute error in Φ
-/// before the final rounding, so a few float32 ulps at most (the tests bound it against <see cref="Erf"/>).
+/// eight lanes at a time: what the float32 GELU and its backward need. Within 7e-8 of Φ (measured 5.9e-8:
+/// about one float32 ulp near 1), relatively accurate in the left tail (the tests bound both against <see cref="Erf"/>).
 /// With z = x/√2, two regions:
 /// <list type="bullet">
 /// <item>|z| &lt; 1: erf(z)/z is an even, entire function, so a polynomial in s = z² on [0, 1]
@@ -17,8 +17,8 @@ namespace CudaBert.Engine.Cpu;
 /// </list>
 /// Both polynomials are Chebyshev interpolants of the double-precision <see cref="Erf"/>, computed once
 /// here (<see cref="ChebyshevInterpolant"/>), evaluated in float32 by Horner's rule.
-/// Working in float32 (eight lanes) rather than double (four) and with two short polynomials rather
-/// than a 30-term series is what makes GELU cost about a memory pass.
+/// Working in float32 (eight lanes) rather than double (four), with two short polynomials rather than a
+/// 30-term series and a 40-level continued fraction, took GELU from 62 to 11 ms of CPU per MiniLM layer (B32×S128).
 /// </summary>
 internal static class Float32NormalCdf
 {
