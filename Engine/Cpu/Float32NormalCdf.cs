@@ -50,9 +50,10 @@ internal static class Float32NormalCdf
         if (Vector256.LessThanAll(a, one)) return inner;   // the common case in BERT's activations
 
         // Lanes with a < 1 compute a meaningless tail (t > 1, even ∞ at 0) and take the inner value below.
-        var t = Vector256.Max(one / a, Vector256.Create(1 / OuterLimit));
+        var inverse = one / a;
+        var t = Vector256.Max(inverse, Vector256.Create(1 / OuterLimit));
         var w = (t - Vector256.Create(OuterCenter)) * Vector256.Create(1 / OuterHalfWidth);
-        var tail = half * Vector256.Exp(-s) * (one / a) * Horner(Outer, w);
+        var tail = half * Vector256.Exp(-s) * inverse * Horner(Outer, w);
         var outer = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), one - tail, tail);
         return Vector256.ConditionalSelect(Vector256.LessThan(a, one), inner, outer);
     }
