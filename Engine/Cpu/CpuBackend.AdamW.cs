@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using CudaBert.Engine.Backends;
 
 namespace CudaBert.Engine.Cpu;
@@ -28,7 +29,20 @@ public sealed partial class CpuBackend
         {
             Span<T> p = param.AsSpan<T>(), m = expAvg.AsSpan<T>(), v = expAvgSq.AsSpan<T>();
             ReadOnlySpan<T> g = grad.AsSpan<T>();
-            for (int i = first; i < end; i++)
+            int i = first;
+            // The same operations lane by lane (no fused multiply-add), so the vector and scalar loops give equal bits.
+            for (; i + Vector256<T>.Count <= end; i += Vector256<T>.Count)
+            {
+                var gi = Vector256.Create(g.Slice(i));
+                var pi = Vector256.Create((ReadOnlySpan<T>)p.Slice(i)) * decay;
+                var mi = Vector256.Create((ReadOnlySpan<T>)m.Slice(i)) * beta1 + oneMinusBeta1 * gi;
+                var vi = Vector256.Create((ReadOnlySpan<T>)v.Slice(i)) * beta2 + oneMinusBeta2 * gi * gi;
+                pi -= stepSize * (mi / (Vector256.Sqrt(vi) / biasCorrection2Sqrt + Vector256.Create(eps)));
+                pi.CopyTo(p.Slice(i));
+                mi.CopyTo(m.Slice(i));
+                vi.CopyTo(v.Slice(i));
+            }
+            for (; i < end; i++)
             {
                 p[i] *= decay;
                 m[i] = m[i] * beta1 + oneMinusBeta1 * g[i];

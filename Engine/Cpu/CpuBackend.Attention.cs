@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -8,7 +9,59 @@ namespace CudaBert.Engine.Cpu;
 public sealed partial class CpuBackend
 {
     public void ScaledMaskedSoftmax(Tensor scores, Tensor? mask, double scale, Tensor probs) =>
-        ByFloatType(scores, () => Softmax<float>(scores, mask, scale, probs), () => Softmax<double>(scores, mask, scale, probs), nameof(ScaledMaskedSoftmax));
+        ByFloatType(scores, () => SoftmaxFloat32(scores, mask, (float)scale, probs), () => Softmax<double>(scores, mask, scale, probs), nameof(ScaledMaskedSoftmax));
+
+    // float32: the same arithmetic as Softmax<T>, fused into three sweeps over each row while it sits in
+    // L1 (z = s·x + mask and its max; e^(z − max) and its sum; × 1/sum) instead of six library calls.
+    private static void SoftmaxFloat32(Tensor scores, Tensor? mask, float scale, Tensor probs)
+    {
+        int n = scores.Shape.Last;
+        long rows = scores.Shape.Rows;
+        long rowsPerBatch = mask is null ? rows : rows / scores.Shape[0];
+        ParallelRows(rows, 4L * n, (first, end) =>
+        {
+            ReadOnlySpan<float> x = scores.AsSpan<float>();
+            ReadOnlySpan<float> m = mask is null ? default : mask.AsSpan<float>();
+            Span<float> p = probs.AsSpan<float>();
+            for (int r = first; r < end; r++)
+                SoftmaxRow(x.Slice(r * n, n), mask is null ? default : m.Slice((int)(r / rowsPerBatch) * n, n), scale, p.Slice(r * n, n));
+        });
+    }
+
+    /// <summary>p = softmax(scale·x + mask) over one row; an empty <paramref name="mask"/> means none.</summary>
+    private static void SoftmaxRow(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, float scale, Span<float> p)
+    {
+        int n = x.Length, vectorEnd = n - n % Vector256<float>.Count;
+        var s = Vector256.Create(scale);
+        var maxes = Vector256.Create(float.NegativeInfinity);
+        for (int j = 0; j < vectorEnd; j += Vector256<float>.Count)
+        {
+            var z = mask.IsEmpty ? Vector256.Create(x.Slice(j)) * s : Vector256.FusedMultiplyAdd(Vector256.Create(x.Slice(j)), s, Vector256.Create(mask.Slice(j)));
+            z.CopyTo(p.Slice(j));
+            maxes = Vector256.Max(maxes, z);
+        }
+        float max = float.NegativeInfinity;
+        for (int lane = 0; lane < Vector256<float>.Count; lane++) max = MathF.Max(max, maxes[lane]);
+        for (int j = vectorEnd; j < n; j++)
+        {
+            p[j] = mask.IsEmpty ? x[j] * scale : MathF.FusedMultiplyAdd(x[j], scale, mask[j]);
+            max = MathF.Max(max, p[j]);
+        }
+
+        // Subtracting the max keeps exp in range; it cancels in the ratio.
+        var shift = Vector256.Create(max);
+        var sums = Vector256<float>.Zero;
+        for (int j = 0; j < vectorEnd; j += Vector256<float>.Count)
+        {
+            var e = Vector256.Exp(Vector256.Create(p.Slice(j)) - shift);
+            e.CopyTo(p.Slice(j));
+            sums += e;
+        }
+        float sum = Vector256.Sum(sums);
+        for (int j = vectorEnd; j < n; j++) sum += p[j] = MathF.Exp(p[j] - max);
+
+        TensorPrimitives.Multiply(p, 1 / sum, p);
+    }
 
     private static void Softmax<T>(Tensor scores, Tensor? mask, double scale, Tensor probs) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,6 +94,7 @@ public sealed partial class CpuBackend
 
     // With p = softmax(z), ∂p_j/∂z_i = p_j(δ_ij − p_i), so dz_i = p_i(dp_i − Σ_j dp_j p_j);
     // z = scale·x + mask gives dx = scale·dz (the additive mask gets no gradient).
+    // float32 fuses the three element-wise steps into one sweep: dx = (dp − dot)·(scale·p).
     private static void SoftmaxBackward<T>(Tensor probs, Tensor dprobs, double scale, Tensor dscores) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = probs.Shape.Last;
@@ -55,11 +109,26 @@ public sealed partial class CpuBackend
                 var dpr = dp.Slice(r * n, n);
                 var dxr = dx.Slice(r * n, n);
                 T dot = TensorPrimitives.Dot(pr, dpr);
-                TensorPrimitives.Subtract(dpr, dot, dxr);
-                TensorPrimitives.Multiply(dxr, pr, dxr);
-                TensorPrimitives.Multiply(dxr, s, dxr);
+                if (typeof(T) == typeof(float))
+                    SoftmaxBackwardRow(MemoryMarshal.Cast<T, float>(pr), MemoryMarshal.Cast<T, float>(dpr), float.CreateTruncating(dot), float.CreateTruncating(s), MemoryMarshal.Cast<T, float>(dxr));
+                else
+                {
+                    TensorPrimitives.Subtract(dpr, dot, dxr);
+                    TensorPrimitives.Multiply(dxr, pr, dxr);
+                    TensorPrimitives.Multiply(dxr, s, dxr);
+                }
             }
         });
+    }
+
+    private static void SoftmaxBackwardRow(ReadOnlySpan<float> p, ReadOnlySpan<float> dp, float dot, float scale, Span<float> dx)
+    {
+        int n = p.Length, j = 0;
+        var d = Vector256.Create(dot);
+        var s = Vector256.Create(scale);
+        for (; j + Vector256<float>.Count <= n; j += Vector256<float>.Count)
+            ((Vector256.Create(dp.Slice(j)) - d) * (Vector256.Create(p.Slice(j)) * s)).CopyTo(dx.Slice(j));
+        for (; j < n; j++) dx[j] = (dp[j] - dot) * (p[j] * scale);
     }
 
     public void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y)

@@ -17,19 +17,21 @@ public sealed partial class CpuBackend
         {
             ReadOnlySpan<T> xs = x.AsSpan<T>();
             Span<T> ys = y.AsSpan<T>();
-            // One Philox call yields the words of four consecutive stream positions.
-            Span<uint> words = stackalloc uint[4];
-            ulong cachedBlock = ulong.MaxValue;
-            for (int i = first; i < end; i++)
+            // Sixteen consecutive stream positions (four Philox blocks) per generator call.
+            Span<uint> words = stackalloc uint[PhiloxBlocks.Words];
+            ulong position = offset + (ulong)first;
+            for (int i = first; i < end;)
             {
-                ulong position = offset + (ulong)i;
-                if (position >> 2 != cachedBlock)
+                ulong firstBlock = position >> 2, firstPosition = firstBlock << 2;
+                PhiloxBlocks.Generate(seed, firstBlock, words);
+                int count = (int)Math.Min((ulong)(end - i), firstPosition + PhiloxBlocks.Words - position);
+                for (int k = 0; k < count; k++)
                 {
-                    cachedBlock = position >> 2;
-                    (words[0], words[1], words[2], words[3]) = Philox.Block(seed, cachedBlock);
+                    bool keep = Philox.ToUniform(words[(int)(position - firstPosition) + k]) >= threshold;
+                    ys[i + k] = keep ? xs[i + k] * keepScale : T.Zero;
                 }
-                bool keep = Philox.ToUniform(words[(int)(position & 3)]) >= threshold;
-                ys[i] = keep ? xs[i] * keepScale : T.Zero;
+                i += count;
+                position += (ulong)count;
             }
         });
     }

@@ -62,62 +62,79 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => Gelu<float>(x, y), () => Gelu<double>(x, y), nameof(Gelu));
+    public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => GeluFloat32(x, y), () => GeluFloat64(x, y), nameof(Gelu));
 
-    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses. Computed in double,
-    // four elements per step (see Erf), then rounded to T.
-    private static void Gelu<T>(Tensor x, Tensor y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelRows(x.NumElements, 120, (first, end) =>
+    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses.
+    // float32: eight lanes of Float32NormalCdf; the ends of each chunk one element at a time through the same code.
+    private static void GeluFloat32(Tensor x, Tensor y) =>
+        ParallelRows(x.NumElements, 40, (first, end) =>
         {
-            ReadOnlySpan<T> xs = x.AsSpan<T>();
-            Span<T> ys = y.AsSpan<T>();
+            ReadOnlySpan<float> xs = x.AsSpan<float>();
+            Span<float> ys = y.AsSpan<float>();
             int i = first;
-            for (; i + 4 <= end; i += 4)
+            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
             {
-                var v = Load4(xs, i);
-                Store4(ys, i, v * NormalCdf(v));
+                var v = Vector256.Create(xs.Slice(i));
+                (v * Float32NormalCdf.Cdf(v)).CopyTo(ys.Slice(i));
             }
-            for (; i < end; i++)
-            {
-                double v = double.CreateTruncating(xs[i]);
-                ys[i] = Cast<T>(v * 0.5 * (1.0 + Erf.Evaluate(v * Sqrt1Over2)));
-            }
+            for (; i < end; i++) ys[i] = xs[i] * Float32NormalCdf.Cdf(xs[i]);
         });
 
-    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackward<float>(x, dy, dx), () => GeluBackward<double>(x, dy, dx), nameof(GeluBackward));
-
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the normal density.
-    private static void GeluBackward<T>(Tensor x, Tensor dy, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ParallelRows(x.NumElements, 150, (first, end) =>
+    // float64 (the finite-difference checks): four lanes of the double-precision Erf.
+    private static void GeluFloat64(Tensor x, Tensor y) =>
+        ParallelRows(x.NumElements, 120, (first, end) =>
         {
-            ReadOnlySpan<T> xs = x.AsSpan<T>(), dys = dy.AsSpan<T>();
-            Span<T> dxs = dx.AsSpan<T>();
+            ReadOnlySpan<double> xs = x.AsSpan<double>();
+            Span<double> ys = y.AsSpan<double>();
             int i = first;
             for (; i + 4 <= end; i += 4)
             {
-                var v = Load4(xs, i);
+                var v = Vector256.Create(xs.Slice(i));
+                (v * NormalCdf(v)).CopyTo(ys.Slice(i));
+            }
+            for (; i < end; i++) ys[i] = xs[i] * 0.5 * (1.0 + Erf.Evaluate(xs[i] * Sqrt1Over2));
+        });
+
+    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackwardFloat32(x, dy, dx), () => GeluBackwardFloat64(x, dy, dx), nameof(GeluBackward));
+
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the normal density.
+    private static void GeluBackwardFloat32(Tensor x, Tensor dy, Tensor dx) =>
+        ParallelRows(x.NumElements, 50, (first, end) =>
+        {
+            ReadOnlySpan<float> xs = x.AsSpan<float>(), dys = dy.AsSpan<float>();
+            Span<float> dxs = dx.AsSpan<float>();
+            int i = first;
+            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+            {
+                var v = Vector256.Create(xs.Slice(i));
+                var derivative = Vector256.FusedMultiplyAdd(v, Float32NormalCdf.Density(v), Float32NormalCdf.Cdf(v));
+                (Vector256.Create(dys.Slice(i)) * derivative).CopyTo(dxs.Slice(i));
+            }
+            for (; i < end; i++) dxs[i] = dys[i] * (Float32NormalCdf.Cdf(xs[i]) + xs[i] * Float32NormalCdf.Density(xs[i]));
+        });
+
+    private static void GeluBackwardFloat64(Tensor x, Tensor dy, Tensor dx) =>
+        ParallelRows(x.NumElements, 150, (first, end) =>
+        {
+            ReadOnlySpan<double> xs = x.AsSpan<double>(), dys = dy.AsSpan<double>();
+            Span<double> dxs = dx.AsSpan<double>();
+            int i = first;
+            for (; i + 4 <= end; i += 4)
+            {
+                var v = Vector256.Create(xs.Slice(i));
                 var density = Vector256.Exp(-0.5 * v * v) * InvSqrt2Pi;
-                Store4(dxs, i, Load4(dys, i) * (NormalCdf(v) + v * density));
+                (Vector256.Create(dys.Slice(i)) * (NormalCdf(v) + v * density)).CopyTo(dxs.Slice(i));
             }
             for (; i < end; i++)
             {
-                double v = double.CreateTruncating(xs[i]);
-                double derivative = 0.5 * (1.0 + Erf.Evaluate(v * Sqrt1Over2)) + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v);
-                dxs[i] = Cast<T>(double.CreateTruncating(dys[i]) * derivative);
+                double derivative = 0.5 * (1.0 + Erf.Evaluate(xs[i] * Sqrt1Over2)) + xs[i] * InvSqrt2Pi * Math.Exp(-0.5 * xs[i] * xs[i]);
+                dxs[i] = dys[i] * derivative;
             }
         });
 
     private const double Sqrt1Over2 = 0.70710678118654752, InvSqrt2Pi = 0.3989422804014327;
 
     private static Vector256<double> NormalCdf(Vector256<double> x) => 0.5 * (Vector256<double>.One + Erf.Evaluate(x * Sqrt1Over2));
-
-    private static Vector256<double> Load4<T>(ReadOnlySpan<T> s, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.Create(double.CreateTruncating(s[i]), double.CreateTruncating(s[i + 1]), double.CreateTruncating(s[i + 2]), double.CreateTruncating(s[i + 3]));
-
-    private static void Store4<T>(Span<T> s, int i, Vector256<double> v) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int lane = 0; lane < 4; lane++) s[i + lane] = Cast<T>(v[lane]);
-    }
 
     public void Tanh(Tensor x, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Tanh<float>(x.AsSpan<float>(), y.AsSpan<float>()),

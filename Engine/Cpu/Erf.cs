@@ -55,13 +55,21 @@ public static class Erf
             }
             result = a * Math.FusedMultiplyAdd(odd, x2, even);
         }
-        else
-        {
-            double tail = a;
-            for (int n = FractionDepth; n >= 1; n--) tail = a + n * 0.5 / tail;
-            result = 1.0 - Math.Exp(-a * a) * OneOverSqrtPi / tail;
-        }
+        else result = 1.0 - ComplementByFraction(a);
         return x < 0 ? -result : result;
+    }
+
+    /// <summary>
+    /// erfc(x) = 1 − erf(x), to double precision relative to erfc itself also far in the tail (x ≥ 2, where
+    /// 1 − erf(x) would cancel): there it is the continued fraction directly.
+    /// </summary>
+    public static double Complement(double x) => x >= SeriesLimit ? ComplementByFraction(x) : 1.0 - Evaluate(x);
+
+    private static double ComplementByFraction(double a)
+    {
+        double tail = a;
+        for (int n = FractionDepth; n >= 1; n--) tail = a + n * 0.5 / tail;
+        return Math.Exp(-a * a) * OneOverSqrtPi / tail;
     }
 
     /// <summary>erf of four lanes at once: the algorithm of <see cref="Evaluate(double)"/>, equal to it up to the last bits of exp.</summary>

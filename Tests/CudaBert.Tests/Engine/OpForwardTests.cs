@@ -51,7 +51,7 @@ public class OpForwardTests
         {
             double expected = x[i] * 0.5 * (1 + Erf.Evaluate(x[i] / Math.Sqrt(2)));
             Assert.Equal(expected, y[i], 1e-15);
-            Assert.Equal((float)expected, y32[i]);
+            Assert.True(Math.Abs(y32[i] - expected) <= 1e-7 * Math.Abs(x[i]), $"float32 GELU({x[i]}) = {y32[i]:R}, reference {expected:R}");   // see Float32NormalCdfTests
         }
     }
 

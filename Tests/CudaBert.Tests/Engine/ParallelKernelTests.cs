@@ -94,7 +94,10 @@ public class ParallelKernelTests
         var y = Ops.Gelu(x).ToArray<float>();
         var xs = x.ToArray<float>();
         for (int i = 0; i < xs.Length; i++)
-            Assert.Equal((float)(xs[i] * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(xs[i] / Math.Sqrt(2)))), y[i]);
+        {
+            double expected = xs[i] * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(xs[i] / Math.Sqrt(2)));
+            Assert.True(Math.Abs(y[i] - expected) <= 1e-7 * Math.Abs(xs[i]), $"GELU({xs[i]:R}) = {y[i]:R}, reference {expected:R}");   // float32 Φ: see Float32NormalCdfTests
+        }
     }
 
     private static void AssertClose(double[] expected, double[] actual, double tolerance)
