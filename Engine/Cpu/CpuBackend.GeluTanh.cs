@@ -69,4 +69,14 @@ public sealed partial class CpuBackend
 
     private static Vector256<double> GeluTanhSigmoid(Vector256<double> x) =>
         Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-2.0 * GeluTanhScale * (x + GeluTanhCubic * x * x * x)));
+
+    /// <summary>Four consecutive elements widened to double.</summary>
+    private static Vector256<double> Load4<T>(ReadOnlySpan<T> s, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.Create(double.CreateTruncating(s[i]), double.CreateTruncating(s[i + 1]), double.CreateTruncating(s[i + 2]), double.CreateTruncating(s[i + 3]));
+
+    /// <summary>Four doubles rounded once each to T and stored.</summary>
+    private static void Store4<T>(Span<T> s, int i, Vector256<double> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int lane = 0; lane < 4; lane++) s[i + lane] = Cast<T>(v[lane]);
+    }
 }
