@@ -24,7 +24,7 @@ public static class TrainCommand
         var sentenceData = new Option<string?>("--sentence-data") { Description = "Extra sentence-labelled examples (.jsonl or a JointBERT split folder)." };
         var tokenData = new Option<string?>("--token-data") { Description = "Extra tag-labelled examples (CoNLL or .jsonl)." };
         var model = new Option<string?>("--model") { Description = "Pretrained encoder folder (config.json, model.safetensors, vocab). Default: MiniLM, imported on first use." };
-        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint/ (resumable), metrics.jsonl. Default: ./cudabert-run." };
+        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint/ (resumable), metrics.jsonl. Default: a new folder cudabert-runs/YYYYMMDD-HHMMSS." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out." };
         var device = DeviceOption();
 
@@ -73,7 +73,7 @@ public static class TrainCommand
                     TokenData = Given(tokenData) ?? o.TokenData,
                     Model = Given(model) ?? o.Model,
                     Device = Given(device) ?? o.Device,
-                    Out = Given(output) ?? o.Out ?? "cudabert-run",
+                    Out = Given(output) ?? o.Out ?? Path.Combine("cudabert-runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
                     Epochs = Given(epochs) ?? o.Epochs,
                     BatchSize = Given(batchSize) ?? o.BatchSize,
                     GradientAccumulation = Given(accumulation) ?? o.GradientAccumulation,
