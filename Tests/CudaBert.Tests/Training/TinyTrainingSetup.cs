@@ -9,9 +9,10 @@ namespace CudaBert.Tests.Training;
 
 /// <summary>
 /// A tiny two-task setup for trainer tests: the generated assistant commands, a word-level
-/// vocabulary made from them (every word is one token), and a 2-layer BERT with hidden size 32.
+/// vocabulary made from them (every word is one token), and a small BERT (by default 2 layers,
+/// hidden size 32, 4 heads).
 /// </summary>
-sealed class TinyTrainingSetup : IDisposable
+class TinyTrainingSetup : IDisposable
 {
     public string Folder { get; } = Directory.CreateTempSubdirectory("cudabert-train-").FullName;
     public List<TwoTaskExample> Train { get; }
@@ -19,19 +20,20 @@ sealed class TinyTrainingSetup : IDisposable
     public BatchCollator Collator { get; }
     public BertConfig Config { get; }
 
-    public TinyTrainingSetup(int trainCount = 192, double dropout = 0.1, double taggedFraction = 1.0)
+    public TinyTrainingSetup(int trainCount = 192, double dropout = 0.1, double taggedFraction = 1.0,
+        int devCount = 64, int hidden = 32, int layers = 2, int heads = 4, int intermediate = 64, int maxLength = 32)
     {
         Train = AssistantCommands.Generate(trainCount, seed: 1, taggedFraction);
-        Dev = AssistantCommands.Generate(64, seed: 2);
+        Dev = AssistantCommands.Generate(devCount, seed: 2);
         string[] words = Train.Concat(Dev).SelectMany(e => e.Words).Distinct().Order(StringComparer.Ordinal).ToArray();
         string[] vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. words];
         File.WriteAllLines(Path.Combine(Folder, "vocab.txt"), vocabulary);
         var tokenizer = new BertTokenizer(new Vocabulary(vocabulary));
-        Collator = new BatchCollator(tokenizer, new LabelSet(AssistantCommands.IntentNames), new LabelSet(AssistantCommands.SlotTags), maxLength: 32);
+        Collator = new BatchCollator(tokenizer, new LabelSet(AssistantCommands.IntentNames), new LabelSet(AssistantCommands.SlotTags), maxLength);
         Config = new BertConfig
         {
-            VocabSize = vocabulary.Length, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 64,
-            MaxPositionEmbeddings = 32, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
+            VocabSize = vocabulary.Length, HiddenSize = hidden, NumHiddenLayers = layers, NumAttentionHeads = heads, IntermediateSize = intermediate,
+            MaxPositionEmbeddings = maxLength, HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout,
         };
     }
 
