@@ -1,5 +1,4 @@
 using CudaBert.Engine;
-using CudaBert.Engine.Memory;
 using CudaBert.Model.Data;
 using CudaBert.Tokenizer;
 
@@ -71,7 +70,11 @@ public sealed class BatchCollator
             }
         }
 
-        Tensor Owned(Tensor t) => TensorScope.Current is null ? t : t.Keep();
+        // Tags of words that got no token (truncated, or made only of dropped characters) align to
+        // nothing: a batch whose tags all vanished has no token loss, exactly like one without tags.
+        if (tags is not null && Array.TrueForAll(tags, t => t == TokenClassification.IgnoreIndex)) tags = null;
+
+        // The batch, not the current scope, owns its tensors (Keep takes them out of any scope).
         Tensor Labels(long[] values, Shape shape) => LabelDType(device) == DType.Int64
             ? Tensor.FromArray(values, shape, device)
             : Tensor.FromArray(Array.ConvertAll(values, v => (int)v), shape, device);
@@ -79,11 +82,11 @@ public sealed class BatchCollator
         {
             Examples = examples,
             Encodings = encodings,
-            InputIds = Owned(Tensor.FromArray(ids, [batch, seq], device)),
-            TokenTypeIds = Owned(Tensor.FromArray(types, [batch, seq], device)),
-            AttentionMask = Owned(Tensor.FromArray(mask, [batch, seq], device: device)),
-            SentenceLabels = sentence is null ? null : Owned(Labels(sentence, [batch])),
-            TokenLabels = tags is null ? null : Owned(Labels(tags, [batch, seq])),
+            InputIds = Tensor.FromArray(ids, [batch, seq], device).Keep(),
+            TokenTypeIds = Tensor.FromArray(types, [batch, seq], device).Keep(),
+            AttentionMask = Tensor.FromArray(mask, [batch, seq], device: device).Keep(),
+            SentenceLabels = sentence is null ? null : Labels(sentence, [batch]).Keep(),
+            TokenLabels = tags is null ? null : Labels(tags, [batch, seq]).Keep(),
         };
     }
 

@@ -141,7 +141,7 @@ public sealed class MultiTaskTrainer : IDisposable
                     using var batch = _collator.Collate(slice, DeviceChoice.Device);
                     var sentenceLabels = tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null;
                     var tokenLabels = tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null;
-                    if (!HasLabel(sentenceLabels) && !HasLabel(tokenLabels))
+                    if (sentenceLabels is null && tokenLabels is null)
                     {
                         _state = _state with { SkippedBatches = _state.SkippedBatches + 1 };
                         continue;
@@ -212,7 +212,6 @@ public sealed class MultiTaskTrainer : IDisposable
             history, evaluation, _state.SkippedBatches);
     }
 
-    static bool HasLabel(Tensor? labels) => labels is not null && labels.ToDoubleArray().Any(l => l != MultiTaskBert.IgnoreIndex);
 
     EvaluationRecord? Evaluate(int step, int epoch)
     {

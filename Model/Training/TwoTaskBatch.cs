@@ -7,8 +7,9 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// One padded batch for the two-task model. Shapes: B examples, S = the longest encoding in the
 /// batch (dynamic padding). <see cref="SentenceLabels"/> is null when no example of the batch has a
-/// sentence label, <see cref="TokenLabels"/> when none has tags: that task then has no loss at all
-/// for this batch. Inside a batch, an example without a task's labels carries −100 (ignored).
+/// sentence label, <see cref="TokenLabels"/> when no token carries a tag: that task then has no
+/// loss at all for this batch. Both are decided on the host while collating, so nobody has to read
+/// labels back from the device to find out. Inside a batch, an example without a task's labels carries −100 (ignored).
 /// </summary>
 public sealed class TwoTaskBatch : IDisposable
 {

@@ -38,6 +38,18 @@ public class BatchCollatorTests
     }
 
     [Fact]
+    public void TagsOfWordsThatGetNoTokenLeaveTheBatchWithoutTokenLabels()
+    {
+        // U+0007 is a control character: BERT's normalizer drops it, so the word has no token and
+        // its tag aligns to nothing. The batch must then carry no token labels at all.
+        using var batch = new BatchCollator(Tokenizer, Intents, Tags, 16).Collate(
+            [new TwoTaskExample(["\u0007"], "PlayMusic", ["B-genre"], "t", 1)]);
+        Assert.Equal(new[] { 2, 3 }, batch.InputIds.ToArray<int>());
+        Assert.Null(batch.TokenLabels);
+        Assert.NotNull(batch.SentenceLabels);
+    }
+
+    [Fact]
     public void TruncatesToMaxLength()
     {
         using var batch = new BatchCollator(Tokenizer, Intents, Tags, 4).Collate(
