@@ -1,9 +1,11 @@
 namespace CudaBert.Model.Training;
 
 /// <summary>
-/// A small seeded generator (SplitMix64) whose whole state is one <see cref="ulong"/>, so a training
-/// run can save it in a checkpoint and resume bit-identically. <see cref="System.Random"/> cannot be
-/// saved and restored, which is why we do not use it for anything that must resume.
+/// A small seeded generator (SplitMix64) for the data side of training: each random decision of a
+/// run (the shuffle of epoch e, the oversampler's draws, the order of length buckets, the demo data)
+/// uses its own generator derived from (seed, purpose, epoch) by <see cref="For"/>, so a resumed run
+/// recomputes them instead of saving any generator state. Unlike <see cref="System.Random"/>, the
+/// sequence is fixed by this code, not by the .NET version.
 /// </summary>
 public sealed class DeterministicRandom(ulong state)
 {
