@@ -3,7 +3,7 @@ using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Element-wise arithmetic, bias and activations: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu, activations.cu.
+// Element-wise arithmetic, bias and activations: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu, activations.cu, gelu_tanh.cu.
 public sealed partial class CudaBackend
 {
     public void Add(Tensor a, Tensor b, Tensor y)
@@ -86,5 +86,18 @@ public sealed partial class CudaBackend
         RequireFloat32(nameof(TanhBackward), y, dy, dx);
         if (dx.NumElements > 0)
             ActivationKernels.TanhBackward(Gpu, Ptr(y, nameof(TanhBackward)), Ptr(dy, nameof(TanhBackward)), Ptr(dx, nameof(TanhBackward)), dx.NumElements);
+    }
+
+    public void GeluTanh(Tensor x, Tensor y)
+    {
+        RequireFloat32(nameof(GeluTanh), x, y);
+        if (y.NumElements > 0) ActivationKernels.GeluTanhForward(Gpu, Ptr(x, nameof(GeluTanh)), Ptr(y, nameof(GeluTanh)), y.NumElements);
+    }
+
+    public void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx)
+    {
+        RequireFloat32(nameof(GeluTanhBackward), x, dy, dx);
+        if (dx.NumElements > 0)
+            ActivationKernels.GeluTanhBackward(Gpu, Ptr(x, nameof(GeluTanhBackward)), Ptr(dy, nameof(GeluTanhBackward)), Ptr(dx, nameof(GeluTanhBackward)), dx.NumElements);
     }
 }

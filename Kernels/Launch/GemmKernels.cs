@@ -27,18 +27,18 @@ public static class GemmKernels
     /// <summary>Contiguous operands: lda, ldb, ldc are the row lengths of A, B, C as stored; strides are whole matrices.</summary>
     public static void Simt(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
-        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null) =>
-        Simt(dev, transA, transB, batch, m, n, k, alpha,
-            a, transA ? m : k, (long)m * k,
-            b, transB ? k : n, broadcastB ? 0 : (long)k * n,
-            beta, c, n, (long)m * n, bias, epilogue, stream);
-
-    /// <summary>General leading dimensions and batch strides (in elements).</summary>
-    public static void Simt(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
-        DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
-        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
     {
-        const string kernel = "gemm_simt_f32";
+        var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
+        Simt(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
+    }
+
+    /// <summary>Leading dimensions and batch strides of contiguous op(A) (M×K) and op(B) (K×N) as stored.</summary>
+    static (int Lda, long StrideA, int Ldb, long StrideB) Contiguous(bool transA, bool transB, int m, int n, int k, bool broadcastB) =>
+        (transA ? m : k, (long)m * k, transB ? k : n, broadcastB ? 0 : (long)k * n);
+
+    static void CheckShape(string kernel, int batch, int m, int n, int k, DevicePtr bias, GemmEpilogue epilogue)
+    {
         BertKernel.Positive(batch, kernel);
         BertKernel.Positive(m, kernel);
         BertKernel.Positive(n, kernel);
@@ -46,6 +46,15 @@ public static class GemmKernels
         if (batch > 65535)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
         if (epilogue != GemmEpilogue.None) BertKernel.NotNull(bias, kernel);
+    }
+
+    /// <summary>General leading dimensions and batch strides (in elements).</summary>
+    public static void Simt(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
+        DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+    {
+        const string kernel = "gemm_simt_f32";
+        CheckShape(kernel, batch, m, n, k, bias, epilogue);
         var grid = new Dim3((uint)BertKernel.CeilDiv(n, Tile), (uint)BertKernel.CeilDiv(m, Tile), (uint)batch);
         dev.Launch(BertKernel.Get(dev, "gemm_simt", kernel), grid, BertKernel.Threads, 0, stream,
             new KernelArgs().I32(transA ? 1 : 0).I32(transB ? 1 : 0).I32(m).I32(n).I32(k).F32(alpha)
@@ -62,10 +71,11 @@ public static class GemmKernels
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
         GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
     {
-        if (allowTf32 && SupportsTf32(a, transA ? m : k, (long)m * k, b, transB ? k : n, broadcastB ? 0 : (long)k * n))
-            Tf32(dev, transA, transB, batch, m, n, k, alpha, a, b, beta, c, broadcastB, bias, epilogue, stream);
+        var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
+        if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB))
+            Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
         else
-            Simt(dev, transA, transB, batch, m, n, k, alpha, a, b, beta, c, broadcastB, bias, epilogue, stream);
+            Simt(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
     }
 
     /// <summary>
@@ -78,11 +88,11 @@ public static class GemmKernels
     /// <summary>The tensor-core kernel on contiguous operands (see the contiguous <see cref="Simt(ICudaDevice, bool, bool, int, int, int, int, float, DevicePtr, DevicePtr, float, DevicePtr, bool, DevicePtr, GemmEpilogue, CudaStream?)"/>).</summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
-        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null) =>
-        Tf32(dev, transA, transB, batch, m, n, k, alpha,
-            a, transA ? m : k, (long)m * k,
-            b, transB ? k : n, broadcastB ? 0 : (long)k * n,
-            beta, c, n, (long)m * n, bias, epilogue, stream);
+        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+    {
+        var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
+        Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
+    }
 
     /// <summary>The tensor-core kernel; throws when <see cref="SupportsTf32"/> is false for the operands.</summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
@@ -90,16 +100,10 @@ public static class GemmKernels
         DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
     {
         string kernel = "gemm_tf32_" + (transA ? "t" : "n") + (transB ? "t" : "n");
-        BertKernel.Positive(batch, kernel);
-        BertKernel.Positive(m, kernel);
-        BertKernel.Positive(n, kernel);
-        BertKernel.Positive(k, kernel);
-        if (batch > 65535)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
+        CheckShape(kernel, batch, m, n, k, bias, epilogue);
         if (!SupportsTf32(a, lda, strideA, b, ldb, strideB))
             throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
                 "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
-        if (epilogue != GemmEpilogue.None) BertKernel.NotNull(bias, kernel);
         var grid = new Dim3((uint)BertKernel.CeilDiv(n, Tile), (uint)BertKernel.CeilDiv(m, Tile), (uint)batch);
         dev.Launch(BertKernel.Get(dev, "gemm_tf32", kernel), grid, BertKernel.Threads, 0, stream,
             new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)

@@ -52,8 +52,8 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             () => BiasKernels.ColumnSum(gpu, big, bias, Tokens, Intermediate, columnWorkspace));
         Memory(rows, "GELU forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => ActivationKernels.GeluForward(gpu, big, big2, ffn));
         Memory(rows, "GELU backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => ActivationKernels.GeluBackward(gpu, big, big2, big3, ffn));
-        Memory(rows, "GELU tanh forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => GeluTanhKernels.Forward(gpu, big, big2, ffn));
-        Memory(rows, "GELU tanh backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => GeluTanhKernels.Backward(gpu, big, big2, big3, ffn));
+        Memory(rows, "GELU tanh forward", $"[{Tokens}, {Intermediate}]", 2 * ffn, () => ActivationKernels.GeluTanhForward(gpu, big, big2, ffn));
+        Memory(rows, "GELU tanh backward", $"[{Tokens}, {Intermediate}]", 3 * ffn, () => ActivationKernels.GeluTanhBackward(gpu, big, big2, big3, ffn));
         Memory(rows, "sum over the last axis", $"[{Tokens}, {Hidden}]", hidden + Tokens,
             () => AxisSumKernels.Forward(gpu, h, stats, Tokens, Hidden, 1, 1.0));
         Memory(rows, "mean over the sequence axis", $"[{B}, {S}, {Hidden}]", hidden + (long)B * Hidden,
