@@ -92,7 +92,7 @@ public sealed partial class CpuBackend
                 var v = Vector256.Create(xs.Slice(i));
                 (v * NormalCdf(v)).CopyTo(ys.Slice(i));
             }
-            for (; i < end; i++) ys[i] = xs[i] * 0.5 * (1.0 + Erf.Evaluate(xs[i] * Sqrt1Over2));
+            for (; i < end; i++) ys[i] = xs[i] * NormalCdf(xs[i]);
         });
 
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackwardFloat32(x, dy, dx), () => GeluBackwardFloat64(x, dy, dx), nameof(GeluBackward));
@@ -127,7 +127,7 @@ public sealed partial class CpuBackend
             }
             for (; i < end; i++)
             {
-                double derivative = 0.5 * (1.0 + Erf.Evaluate(xs[i] * Sqrt1Over2)) + xs[i] * InvSqrt2Pi * Math.Exp(-0.5 * xs[i] * xs[i]);
+                double derivative = NormalCdf(xs[i]) + xs[i] * InvSqrt2Pi * Math.Exp(-0.5 * xs[i] * xs[i]);
                 dxs[i] = dys[i] * derivative;
             }
         });
@@ -135,6 +135,8 @@ public sealed partial class CpuBackend
     private const double Sqrt1Over2 = 0.70710678118654752, InvSqrt2Pi = 0.3989422804014327;
 
     private static Vector256<double> NormalCdf(Vector256<double> x) => 0.5 * (Vector256<double>.One + Erf.Evaluate(x * Sqrt1Over2));
+
+    private static double NormalCdf(double x) => 0.5 * (1.0 + Erf.Evaluate(x * Sqrt1Over2));
 
     public void Tanh(Tensor x, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Tanh<float>(x.AsSpan<float>(), y.AsSpan<float>()),

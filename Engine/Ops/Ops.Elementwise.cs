@@ -60,46 +60,36 @@ public static partial class Ops
     }
 
     /// <summary>GELU with the exact erf (as BERT and <c>torch.nn.functional.gelu</c>): x·Φ(x).</summary>
-    public static Tensor Gelu(Tensor x)
-    {
-        CheckFloat("gelu", x, "input");
-        var y = EmptyLike(x);
-        y.Backend.Gelu(x, y);
-        return Record(y, "gelu", [x], dy =>
-        {
-            var dx = EmptyLike(x);
-            dx.Backend.GeluBackward(x, dy, dx);
-            return [dx];
-        });
-    }
+    public static Tensor Gelu(Tensor x) => Activation("gelu", x,
+        static (input, output) => output.Backend.Gelu(input, output),
+        static (input, _, dy, dx) => dx.Backend.GeluBackward(input, dy, dx));
 
     /// <summary>
     /// GELU's tanh approximation, ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): Hugging Face's
     /// <c>gelu_new</c> and <c>gelu_pytorch_tanh</c>, <c>torch.nn.functional.gelu(x, approximate="tanh")</c>.
     /// </summary>
-    public static Tensor GeluTanh(Tensor x)
-    {
-        CheckFloat("gelu_tanh", x, "input");
-        var y = EmptyLike(x);
-        y.Backend.GeluTanh(x, y);
-        return Record(y, "gelu_tanh", [x], dy =>
-        {
-            var dx = EmptyLike(x);
-            dx.Backend.GeluTanhBackward(x, dy, dx);
-            return [dx];
-        });
-    }
+    public static Tensor GeluTanh(Tensor x) => Activation("gelu_tanh", x,
+        static (input, output) => output.Backend.GeluTanh(input, output),
+        static (input, _, dy, dx) => dx.Backend.GeluTanhBackward(input, dy, dx));
 
-    public static Tensor Tanh(Tensor x)
+    /// <summary>tanh(x); its derivative 1 − tanh²(x) needs only the saved output.</summary>
+    public static Tensor Tanh(Tensor x) => Activation("tanh", x,
+        static (input, output) => output.Backend.Tanh(input, output),
+        static (_, output, dy, dx) => dx.Backend.TanhBackward(output, dy, dx));
+
+    /// <summary>
+    /// An element-wise activation y = f(x): <paramref name="forward"/>(x, y) fills y, and the
+    /// backward rule <paramref name="backward"/>(x, y, dy, dx) fills dx from the saved x or y.
+    /// </summary>
+    private static Tensor Activation(string op, Tensor x, Action<Tensor, Tensor> forward, Action<Tensor, Tensor, Tensor, Tensor> backward)
     {
-        CheckFloat("tanh", x, "input");
+        CheckFloat(op, x, "input");
         var y = EmptyLike(x);
-        y.Backend.Tanh(x, y);
-        // d tanh(x)/dx = 1 − tanh²(x): the saved output is enough.
-        return Record(y, "tanh", [x], dy =>
+        forward(x, y);
+        return Record(y, op, [x], dy =>
         {
             var dx = EmptyLike(x);
-            dx.Backend.TanhBackward(y, dy, dx);
+            backward(x, y, dy, dx);
             return [dx];
         });
     }

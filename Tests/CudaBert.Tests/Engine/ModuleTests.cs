@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
-using CudaBert.Model.Demo;
+using CudaBert.Tests.Engine.Demo;
 
 namespace CudaBert.Tests.Engine;
 

@@ -1,6 +1,6 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Memory;
-using CudaBert.Model.Demo;
+using CudaBert.Tests.Engine.Demo;
 
 namespace CudaBert.Tests.Engine;
 

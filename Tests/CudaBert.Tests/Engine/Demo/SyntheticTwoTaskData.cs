@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Random;
 
-namespace CudaBert.Model.Demo;
+namespace CudaBert.Tests.Engine.Demo;
 
 /// <summary>One padded batch of the synthetic two-task data; the caller owns (disposes) the tensors.</summary>
 public sealed record TwoTaskBatch(Tensor Ids, Tensor AttentionMask, Tensor AdditiveMask, Tensor SentenceLabels, Tensor TokenLabels) : IDisposable

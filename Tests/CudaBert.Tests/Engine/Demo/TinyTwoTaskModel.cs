@@ -2,7 +2,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
 
-namespace CudaBert.Model.Demo;
+namespace CudaBert.Tests.Engine.Demo;
 
 /// <summary>
 /// A miniature of the real multi-task model: token + position embeddings, LayerNorm, one post-LN

@@ -2,7 +2,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Engine.Optim;
 
-namespace CudaBert.Model.Demo;
+namespace CudaBert.Tests.Engine.Demo;
 
 /// <summary>Losses of one training step.</summary>
 public readonly record struct DemoStep(int Step, double SentenceLoss, double TokenLoss, double Total, double GradNorm, double LearningRate);
