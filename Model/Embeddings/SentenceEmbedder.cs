@@ -46,7 +46,7 @@ public sealed class SentenceEmbedder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var result = new List<float[]>(texts.Count);
         for (int start = 0; start < texts.Count; start += batchSize)
-            result.AddRange(EmbedBatch(texts.Skip(start).Take(batchSize).ToList(), normalize).Embeddings);
+            result.AddRange(Run(Tokenizer.EncodeBatch(texts.Skip(start).Take(batchSize).ToList()), normalize, keepHiddenStates: false).Embeddings);
         return [.. result];
     }
 
@@ -55,7 +55,11 @@ public sealed class SentenceEmbedder : IDisposable
         EmbedEncoded(Tokenizer.EncodeBatch(texts), normalize);
 
     /// <summary>Embeds an already tokenized batch on the device of the encoder's parameters.</summary>
-    public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true)
+    public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true) => Run(batch, normalize, keepHiddenStates: true);
+
+    // keepHiddenStates: false leaves LastHiddenState empty, so that Embed, which only returns the
+    // pooled vectors, does not copy [B, S, H] floats off the device for every batch.
+    private SentenceEmbeddingBatch Run(BatchEncoding batch, bool normalize, bool keepHiddenStates)
     {
         int b = batch.BatchSize, s = batch.SequenceLength, h = Encoder.Config.HiddenSize;
         if (b == 0) return new SentenceEmbeddingBatch([], [], [], 0, s, h);
@@ -74,7 +78,7 @@ public sealed class SentenceEmbedder : IDisposable
             embeddings[row] = pooled.AsSpan(row * h, h).ToArray();
             if (normalize) L2Normalization.Normalize(embeddings[row]);
         }
-        return new SentenceEmbeddingBatch(embeddings, hidden.ToFloatArray(), batch.AttentionMask, b, s, h);
+        return new SentenceEmbeddingBatch(embeddings, keepHiddenStates ? hidden.ToFloatArray() : [], batch.AttentionMask, b, s, h);
     }
 
     public void Dispose() => Encoder.Dispose();
