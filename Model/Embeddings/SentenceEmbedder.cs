@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Model.Bert;
+using CudaBert.Model.Inference;
 using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Embeddings;
@@ -28,11 +29,8 @@ public sealed class SentenceEmbedder : IDisposable
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
     {
+        var loaded = TwoTaskPipeline.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
         var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
-        string tokenizerJson = Path.Combine(folder, "tokenizer.json"), vocabulary = Path.Combine(folder, "vocab.txt");
-        var loaded = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
-            : File.Exists(vocabulary) ? BertTokenizer.FromVocabFile(vocabulary)
-            : throw new FileNotFoundException($"'{folder}' has neither tokenizer.json nor vocab.txt", vocabulary);
         var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)
         {
             Truncation = new TruncationOptions(encoder.Config.MaxPositionEmbeddings),
