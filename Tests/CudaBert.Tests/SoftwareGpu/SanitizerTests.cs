@@ -131,7 +131,8 @@ public class SanitizerTests
     public void BlockThatCanNeverPassABarrierIsADeadlock()
     {
         // Thread 0 waits at a named barrier for 64 threads; the block only has 32.
-        var ptx = Ptx.Module("stuck", ".param .u64 stuck_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "stuck", threads: 32, body: """
             .reg .pred %p<2>;
             .reg .b32 %r<3>;
             mov.u32 %r1, %tid.x;
@@ -141,10 +142,6 @@ public class SanitizerTests
             $L__exit:
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "stuck", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 32, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_LAUNCH_TIMEOUT", e.ErrorName);
         var report = Assert.Single(device.Reports);
@@ -156,7 +153,8 @@ public class SanitizerTests
     [Fact]
     public void ShuffleWithAnExitedMemberLaneIsReported()
     {
-        var ptx = Ptx.Module("early_exit", ".param .u64 early_exit_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "early_exit", threads: 32, body: """
             .reg .pred %p<2>;
             .reg .b32 %r<4>;
             mov.u32 %r1, %tid.x;
@@ -166,10 +164,6 @@ public class SanitizerTests
             $L__exit:
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "early_exit", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 32, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_ILLEGAL_INSTRUCTION", e.ErrorName);
         Assert.Contains("lane 5, which has exited", e.Message);
@@ -178,7 +172,8 @@ public class SanitizerTests
     [Fact]
     public void SharedAccessPastTheBlocksSharedMemoryIsReported()
     {
-        var ptx = Ptx.Module("past_shared", ".param .u64 past_shared_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "past_shared", threads: 17, body: """
             .reg .b32 %r<4>;
             .shared .align 4 .b8 tile[64];
             mov.u32 %r1, %tid.x;
@@ -188,10 +183,6 @@ public class SanitizerTests
             st.shared.u32 [%r3], %r1;
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "past_shared", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 17, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_ILLEGAL_ADDRESS", e.ErrorName);
         var report = Assert.Single(device.Reports);
@@ -220,7 +211,8 @@ public class SanitizerTests
     {
         // Thread 1 spins until thread 0 sets a shared flag, but thread 0 only sets it after a
         // barrier thread 1 never reaches: the interpreter must not hang.
-        var ptx = Ptx.Module("spin", ".param .u64 spin_param_0", """
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { MaxInstructionsWithoutSync = 10_000 });
+        var e = LaunchFails(device, "spin", threads: 2, body: """
             .reg .pred %p<3>;
             .reg .b32 %r<4>;
             .shared .align 4 .u32 flag;
@@ -237,12 +229,19 @@ public class SanitizerTests
             st.volatile.shared.u32 [flag], 1;
             ret;
             """);
-        using var device = new SoftwareGpuDevice(new SanitizerOptions { MaxInstructionsWithoutSync = 10_000 });
-        var e = Assert.Throws<CudaException>(() => device.Launch(Ptx.Load(device, "spin", ptx), 1, 2, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
         Assert.Equal("CUDA_ERROR_LAUNCH_TIMEOUT", e.ErrorName);
         var report = Assert.Single(device.Reports);
         Assert.Equal(new Index3(1), report.Thread);
         Assert.Contains("without reaching a barrier", report.Message);
     }
-}
 
+    /// <summary>
+    /// Loads a hand-written kernel <paramref name="name"/> (one unused pointer parameter, then
+    /// <paramref name="body"/>), launches one block of <paramref name="threads"/> threads and returns the launch's failure.
+    /// </summary>
+    static CudaException LaunchFails(SoftwareGpuDevice device, string name, int threads, string body)
+    {
+        var kernel = Ptx.Load(device, name, Ptx.Module(name, $".param .u64 {name}_param_0", body));
+        return Assert.Throws<CudaException>(() => device.Launch(kernel, 1, threads, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
+    }
+}
