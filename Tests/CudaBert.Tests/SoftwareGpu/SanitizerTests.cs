@@ -1,18 +1,13 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.Gemm;
 
 namespace CudaBert.Tests.SoftwareGpu;
 
 /// <summary>The planted-bug kernels are each reported with kernel, PTX line, block and thread; clean kernels report nothing.</summary>
 public class SanitizerTests
 {
-    static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
-
     /// <summary>The 1-based line of the first PTX line containing <paramref name="text"/> at or after the line containing <paramref name="after"/>.</summary>
     static int LineOf(string ptx, string text, string? after = null)
     {
@@ -26,7 +21,7 @@ public class SanitizerTests
     {
         using var device = new SoftwareGpuDevice();
         const int n = 100;
-        var x = Ptx.Upload(device, Random(n, 1));
+        var x = Ptx.Upload(device, GemmReference.Random(n, 1));
         var y = device.Allocate(4 * n);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/out_of_bounds_write"), "out_of_bounds_write");
 
@@ -50,7 +45,7 @@ public class SanitizerTests
     {
         using var device = new SoftwareGpuDevice();
         const int block = 64;
-        var x = Ptx.Upload(device, Random(block, 2));
+        var x = Ptx.Upload(device, GemmReference.Random(block, 2));
         var partial = device.Allocate(4);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/shared_race"), "shared_race");
 
@@ -87,7 +82,7 @@ public class SanitizerTests
     public void CleanKernelsReportNothingEvenWithUninitializedReadChecks()
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true });
-        var x = Ptx.Upload(device, Random(1024, 3));
+        var x = Ptx.Upload(device, GemmReference.Random(1024, 3));
         var y = device.Allocate(4 * 1024);
         var partial = device.Allocate(4 * 8);
         var counts = device.Allocate(4 * 8);
@@ -114,7 +109,7 @@ public class SanitizerTests
     public void ReadOfNeverWrittenMemoryIsReportedWhenEnabled()
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true });
-        var a = Ptx.Upload(device, Random(64, 4));
+        var a = Ptx.Upload(device, GemmReference.Random(64, 4));
         var b = device.Allocate(4 * 64); // never written
         var c = device.Allocate(4 * 64);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
@@ -195,7 +190,7 @@ public class SanitizerTests
     public void UseAfterFreeIsAnOutOfBoundsAccess()
     {
         using var device = new SoftwareGpuDevice();
-        var a = Ptx.Upload(device, Random(32, 5));
+        var a = Ptx.Upload(device, GemmReference.Random(32, 5));
         var c = device.Allocate(4 * 32);
         device.Free(a);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
