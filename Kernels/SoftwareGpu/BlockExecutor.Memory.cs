@@ -36,11 +36,11 @@ internal sealed partial class BlockExecutor
                 int offset = (int)(address - allocation!.Address);
                 if (allocation.Initialized is { } initialized)
                 {
-                    if (kind == AccessKind.Write) Array.Fill(initialized, true, offset, size);
+                    if (kind == AccessKind.Write) allocation.MarkInitialized(offset, size);
                     else if (Array.IndexOf(initialized, false, offset, size) >= 0)
                     {
                         Report(SanitizerCheck.UninitializedRead, $"read of {size} bytes at global address 0x{address:x} (offset {offset} of the allocation at 0x{allocation.Address:x}) that nothing has written", fatal: false);
-                        if (kind == AccessKind.Atomic) Array.Fill(initialized, true, offset, size);
+                        if (kind == AccessKind.Atomic) allocation.MarkInitialized(offset, size);
                     }
                 }
                 return allocation.Data.AsSpan(offset, size);

@@ -20,20 +20,7 @@ public class MmaBf16GemmTests
         gpu.Launch(kernel, new Dim3(N / 8, M / 16), 32, 0, null, new KernelArgs().I32(M).I32(N).I32(K).Ptr(da.Ptr).Ptr(db.Ptr).Ptr(dc.Ptr));
         gpu.Synchronize();
 
-        // BF16 products are exact in float32 and float64; accumulation is float32 in the tensor
-        // core's order: |error| ≤ K u Σ|a||b|. A misplaced fragment element gives errors of order |a||b|.
-        float[] c = dc.Read();
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++)
-            {
-                double dot = 0, magnitude = 0;
-                for (int k = 0; k < K; k++)
-                {
-                    double product = (double)TestInputs.FromBf16(a[i * K + k]) * TestInputs.FromBf16(b[j * K + k]);
-                    dot += product;
-                    magnitude += Math.Abs(product);
-                }
-                TestInputs.Near(dot, c[i * N + j], K * TestInputs.U * magnitude, $"C[{i}][{j}]");
-            }
+        // BF16 products are exact in float32 and float64; only the float32 accumulation rounds.
+        TestInputs.AssertTensorCoreABt(a.Select(TestInputs.FromBf16).ToArray(), b.Select(TestInputs.FromBf16).ToArray(), dc.Read(), M, N, K);
     }
 }

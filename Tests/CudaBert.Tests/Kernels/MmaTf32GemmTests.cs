@@ -18,22 +18,9 @@ public class MmaTf32GemmTests
         gpu.Launch(kernel, new Dim3(N / 8, M / 16), 32, 0, null, new KernelArgs().I32(M).I32(N).I32(K).Ptr(da.Ptr).Ptr(db.Ptr).Ptr(dc.Ptr));
         gpu.Synchronize();
 
-        // Reference: the exact dot product of the TF32-rounded inputs (their products are exact in
-        // float64). The tensor core accumulates in float32, in an order of its own: allow one rounding
-        // per product, |error| ≤ K u Σ|a||b|. That is ~15x below the error of skipping the TF32
-        // rounding (about 2^-11 relative per product), so a device that does not round is caught.
-        float[] c = dc.Read();
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++)
-            {
-                double dot = 0, magnitude = 0;
-                for (int k = 0; k < K; k++)
-                {
-                    double product = (double)TestInputs.RoundToTf32(a[i * K + k]) * TestInputs.RoundToTf32(b[j * K + k]);
-                    dot += product;
-                    magnitude += Math.Abs(product);
-                }
-                TestInputs.Near(dot, c[i * N + j], K * TestInputs.U * magnitude, $"C[{i}][{j}]");
-            }
+        // Reference: the exact dot product of the TF32-rounded inputs. The bound, K u Σ|a||b|, is ~15x
+        // below the error of skipping the TF32 rounding (about 2^-11 relative per product), so a device
+        // that does not round is caught.
+        TestInputs.AssertTensorCoreABt(a.Select(TestInputs.RoundToTf32).ToArray(), b.Select(TestInputs.RoundToTf32).ToArray(), dc.Read(), M, N, K);
     }
 }

@@ -39,6 +39,28 @@ static class TestInputs
 
     public static float FromBf16(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
 
+    /// <summary>
+    /// Asserts that <paramref name="c"/> (M x N, row-major) is A Bᵀ for row-major A (M x K) and B (N x K),
+    /// given as the values the tensor core multiplies (already rounded to its input format, so every
+    /// product is exact in float64). The tensor core accumulates in float32, in an order of its own:
+    /// one rounding per product, |error| ≤ K u Σ|a||b|. A misplaced fragment element gives errors of order |a||b|.
+    /// </summary>
+    public static void AssertTensorCoreABt(float[] a, float[] b, float[] c, int M, int N, int K)
+    {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+            {
+                double dot = 0, magnitude = 0;
+                for (int k = 0; k < K; k++)
+                {
+                    double product = (double)a[i * K + k] * b[j * K + k];
+                    dot += product;
+                    magnitude += Math.Abs(product);
+                }
+                Near(dot, c[i * N + j], K * U * magnitude, $"C[{i}][{j}]");
+            }
+    }
+
     /// <summary>Asserts |actual - expected| ≤ bound, naming what and where.</summary>
     public static void Near(double expected, double actual, double bound, string what)
     {

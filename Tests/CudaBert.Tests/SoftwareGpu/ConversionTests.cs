@@ -5,16 +5,6 @@ namespace CudaBert.Tests.SoftwareGpu;
 /// <summary><c>cvt</c> combinations, bit-exact against independent references (the BCL's Half, the classic bf16/tf32 bit tricks, exact arithmetic).</summary>
 public class ConversionTests
 {
-    static float[] RandomFloats(int n, int seed, int minExponent, int maxExponent)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ =>
-        {
-            float f = (float)(rng.NextDouble() + 0.5) * MathF.ScaleB(1f, rng.Next(minExponent, maxExponent));
-            return rng.Next(2) == 0 ? -f : f;
-        }).ToArray();
-    }
-
     static string FromF32(string cvt, string destination) => $"""
         cvt.u32.u64 %r4, %rd7;
         mov.b32 %f1, %r4;
@@ -24,7 +14,7 @@ public class ConversionTests
     [Fact]
     public void F32ToF16RoundsToNearestEvenLikeSystemHalf()
     {
-        var x = RandomFloats(512, 1, -28, 18).Append(65520f).Append(65519f).Append(float.NaN).ToArray();
+        var x = OneInstruction.RandomFloats(512, 1, -28, 18).Append(65520f).Append(65519f).Append(float.NaN).ToArray();
         var r = OneInstruction.Run(FromF32("cvt.rn.f16.f32", "%rs1") + "cvt.u64.u16 %rd10, %rs1;", OneInstruction.Bits(x));
         for (int i = 0; i < x.Length - 1; i++)
             Assert.Equal(BitConverter.HalfToUInt16Bits((Half)x[i]), (ushort)r[i]);
@@ -34,7 +24,7 @@ public class ConversionTests
     [Fact]
     public void F32ToF16TowardZeroNeverIncreasesTheMagnitude()
     {
-        var x = RandomFloats(512, 2, -28, 15);
+        var x = OneInstruction.RandomFloats(512, 2, -28, 15);
         var r = OneInstruction.Run(FromF32("cvt.rz.f16.f32", "%rs1") + "cvt.u64.u16 %rd10, %rs1;", OneInstruction.Bits(x));
         for (int i = 0; i < x.Length; i++)
         {
@@ -49,7 +39,7 @@ public class ConversionTests
     [Fact]
     public void F32ToBf16RoundsToNearestEven()
     {
-        var x = RandomFloats(512, 3, -130, 120);
+        var x = OneInstruction.RandomFloats(512, 3, -130, 120);
         var r = OneInstruction.Run(FromF32("cvt.rn.bf16.f32", "%rs1") + "cvt.u64.u16 %rd10, %rs1;", OneInstruction.Bits(x));
         for (int i = 0; i < x.Length; i++)
         {
@@ -62,7 +52,7 @@ public class ConversionTests
     [Fact]
     public void F32ToTf32RoundsHalfAwayFromZeroKeepingTheTop19Bits()
     {
-        var x = RandomFloats(512, 4, -100, 100).Append(BitConverter.UInt32BitsToSingle(0x3F80_1000)).ToArray(); // an exact tie
+        var x = OneInstruction.RandomFloats(512, 4, -100, 100).Append(BitConverter.UInt32BitsToSingle(0x3F80_1000)).ToArray(); // an exact tie
         var r = OneInstruction.Run(FromF32("cvt.rna.tf32.f32", "%r5") + "cvt.u64.u32 %rd10, %r5;", OneInstruction.Bits(x));
         for (int i = 0; i < x.Length; i++)
         {
@@ -91,7 +81,7 @@ public class ConversionTests
     [Theory, MemberData(nameof(IntegerModes))]
     public void F32ToS32RoundsThenSaturatesAndMapsNanToZero(string mode)
     {
-        var x = RandomFloats(256, 5, -3, 34).Concat([2.5f, -2.5f, 3.5f, float.NaN, float.PositiveInfinity, float.NegativeInfinity]).ToArray();
+        var x = OneInstruction.RandomFloats(256, 5, -3, 34).Concat([2.5f, -2.5f, 3.5f, float.NaN, float.PositiveInfinity, float.NegativeInfinity]).ToArray();
         var r = OneInstruction.Run(FromF32($"cvt.{mode}.s32.f32", "%r5") + "cvt.u64.u32 %rd10, %r5;", OneInstruction.Bits(x));
         for (int i = 0; i < x.Length; i++)
         {

@@ -10,19 +10,6 @@ namespace CudaBert.Tests.SoftwareGpu;
 /// </summary>
 public class FloatInstructionTests
 {
-    /// <summary>Random floats with varied exponents and signs (never zero), some of them subnormal.</summary>
-    static float[] RandomFloats(int n, int seed, int minExponent = -30, int maxExponent = 30)
-    {
-        var rng = new Random(seed);
-        var values = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            float f = (float)(rng.NextDouble() + 0.5) * MathF.ScaleB(1f, rng.Next(minExponent, maxExponent));
-            values[i] = rng.Next(2) == 0 ? -f : f;
-        }
-        return values;
-    }
-
     public static TheoryData<string> Modes => ["rn", "rz", "rm", "rp"];
 
     static Rounding ModeOf(string m) => m switch { "rn" => Rounding.Rn, "rz" => Rounding.Rz, "rm" => Rounding.Rm, _ => Rounding.Rp };
@@ -30,9 +17,9 @@ public class FloatInstructionTests
     [Theory, MemberData(nameof(Modes))]
     public void AddSubMulFmaAreCorrectlyRoundedInEveryMode(string mode)
     {
-        var a = RandomFloats(512, 1);
-        var b = RandomFloats(512, 2);
-        var c = RandomFloats(512, 3, -60, 10);
+        var a = OneInstruction.RandomFloats(512, 1);
+        var b = OneInstruction.RandomFloats(512, 2);
+        var c = OneInstruction.RandomFloats(512, 3, -60, 10);
         var round = ModeOf(mode);
         var add = OneInstruction.Floats(OneInstruction.Run(OneInstruction.F32($"add.{mode}.f32", 2), OneInstruction.Bits(a), OneInstruction.Bits(b)));
         var sub = OneInstruction.Floats(OneInstruction.Run(OneInstruction.F32($"sub.{mode}.f32", 2), OneInstruction.Bits(a), OneInstruction.Bits(b)));
@@ -89,8 +76,8 @@ public class FloatInstructionTests
     [Fact]
     public void DivAndSqrtRoundToNearestAreCorrectlyRounded()
     {
-        var a = RandomFloats(256, 4);
-        var b = RandomFloats(256, 5);
+        var a = OneInstruction.RandomFloats(256, 4);
+        var b = OneInstruction.RandomFloats(256, 5);
         var div = OneInstruction.Floats(OneInstruction.Run(OneInstruction.F32("div.rn.f32", 2), OneInstruction.Bits(a), OneInstruction.Bits(b)));
         var sqrt = OneInstruction.Floats(OneInstruction.Run(OneInstruction.F32("sqrt.rn.f32", 1), OneInstruction.Bits(a.Select(MathF.Abs))));
         for (int i = 0; i < a.Length; i++)

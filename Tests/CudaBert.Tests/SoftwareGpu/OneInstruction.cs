@@ -83,6 +83,19 @@ static class OneInstruction
         cvt.u64.u32 %rd10, %r7;
         """;
 
+    /// <summary>Random floats with varied exponents and signs (never zero), some of them subnormal.</summary>
+    public static float[] RandomFloats(int n, int seed, int minExponent = -30, int maxExponent = 30)
+    {
+        var rng = new Random(seed);
+        var values = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            float f = (float)(rng.NextDouble() + 0.5) * MathF.ScaleB(1f, rng.Next(minExponent, maxExponent));
+            values[i] = rng.Next(2) == 0 ? -f : f;
+        }
+        return values;
+    }
+
     public static ulong[] Bits(IEnumerable<float> values) => values.Select(v => (ulong)BitConverter.SingleToUInt32Bits(v)).ToArray();
     public static ulong[] Bits(IEnumerable<uint> values) => values.Select(v => (ulong)v).ToArray();
     public static float[] Floats(ulong[] bits) => bits.Select(b => BitConverter.UInt32BitsToSingle((uint)b)).ToArray();

@@ -1,29 +1,24 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.Gemm;
 
 namespace CudaBert.Tests.SoftwareGpu;
 
 /// <summary>Blocks on several cores give exactly what blocks in order give: memory, reports and faults.</summary>
 public class ParallelBlocksTests
 {
-    static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
-
     /// <summary>Runs the tiled GEMM, the softmax, the cp.async copy and the histogram (atomics: kept in order) and returns their outputs.</summary>
     static (float[] Gemm, float[] Softmax, float[] Copy, uint[] Histogram) RunKernels(int parallelBlocks)
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, parallelBlocks);
-        var a = Ptx.Upload(device, Random(48 * 48, 1));
-        var b = Ptx.Upload(device, Random(48 * 48, 2));
-        var c = Ptx.Upload(device, Random(48 * 48, 3));
+        var a = Ptx.Upload(device, GemmReference.Random(48 * 48, 1));
+        var b = Ptx.Upload(device, GemmReference.Random(48 * 48, 2));
+        var c = Ptx.Upload(device, GemmReference.Random(48 * 48, 3));
         device.Launch(device.GetFunction(PtxModules.Load(device, "tests/tiled_gemm"), "tiled_gemm"), new Dim3(3, 3), new Dim3(16, 16), 0, null,
             new KernelArgs().I32(48).I32(48).I32(48).F32(1.25f).Ptr(a).Ptr(b).F32(0.5f).Ptr(c));
 
-        var x = Ptx.Upload(device, Random(8 * 300, 4));
+        var x = Ptx.Upload(device, GemmReference.Random(8 * 300, 4));
         var y = device.Allocate(4 * 8 * 300);
         device.Launch(device.GetFunction(PtxModules.Load(device, "tests/softmax"), "softmax_rows"), 8, 64, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(300));
 
@@ -59,7 +54,7 @@ public class ParallelBlocksTests
         foreach (int parallelBlocks in new[] { 1, 4 })
         {
             using var device = new SoftwareGpuDevice(parallelBlocks: parallelBlocks);
-            var x = Ptx.Upload(device, Random(100, 5));
+            var x = Ptx.Upload(device, GemmReference.Random(100, 5));
             var y = device.Allocate(4 * 100);
             var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/out_of_bounds_write"), "out_of_bounds_write");
             Assert.Throws<CudaException>(() => device.Launch(kernel, 8, 16, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(112)));

@@ -1,18 +1,13 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.Gemm;
 
 namespace CudaBert.Tests.SoftwareGpu;
 
 /// <summary>The planted-bug kernels are each reported with kernel, PTX line, block and thread; clean kernels report nothing.</summary>
 public class SanitizerTests
 {
-    static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
-
     /// <summary>The 1-based line of the first PTX line containing <paramref name="text"/> at or after the line containing <paramref name="after"/>.</summary>
     static int LineOf(string ptx, string text, string? after = null)
     {
@@ -26,7 +21,7 @@ public class SanitizerTests
     {
         using var device = new SoftwareGpuDevice();
         const int n = 100;
-        var x = Ptx.Upload(device, Random(n, 1));
+        var x = Ptx.Upload(device, GemmReference.Random(n, 1));
         var y = device.Allocate(4 * n);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/out_of_bounds_write"), "out_of_bounds_write");
 
@@ -50,7 +45,7 @@ public class SanitizerTests
     {
         using var device = new SoftwareGpuDevice();
         const int block = 64;
-        var x = Ptx.Upload(device, Random(block, 2));
+        var x = Ptx.Upload(device, GemmReference.Random(block, 2));
         var partial = device.Allocate(4);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/shared_race"), "shared_race");
 
@@ -87,7 +82,7 @@ public class SanitizerTests
     public void CleanKernelsReportNothingEvenWithUninitializedReadChecks()
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true });
-        var x = Ptx.Upload(device, Random(1024, 3));
+        var x = Ptx.Upload(device, GemmReference.Random(1024, 3));
         var y = device.Allocate(4 * 1024);
         var partial = device.Allocate(4 * 8);
         var counts = device.Allocate(4 * 8);
@@ -114,7 +109,7 @@ public class SanitizerTests
     public void ReadOfNeverWrittenMemoryIsReportedWhenEnabled()
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true });
-        var a = Ptx.Upload(device, Random(64, 4));
+        var a = Ptx.Upload(device, GemmReference.Random(64, 4));
         var b = device.Allocate(4 * 64); // never written
         var c = device.Allocate(4 * 64);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
@@ -131,7 +126,8 @@ public class SanitizerTests
     public void BlockThatCanNeverPassABarrierIsADeadlock()
     {
         // Thread 0 waits at a named barrier for 64 threads; the block only has 32.
-        var ptx = Ptx.Module("stuck", ".param .u64 stuck_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "stuck", threads: 32, body: """
             .reg .pred %p<2>;
             .reg .b32 %r<3>;
             mov.u32 %r1, %tid.x;
@@ -141,10 +137,6 @@ public class SanitizerTests
             $L__exit:
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "stuck", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 32, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_LAUNCH_TIMEOUT", e.ErrorName);
         var report = Assert.Single(device.Reports);
@@ -156,7 +148,8 @@ public class SanitizerTests
     [Fact]
     public void ShuffleWithAnExitedMemberLaneIsReported()
     {
-        var ptx = Ptx.Module("early_exit", ".param .u64 early_exit_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "early_exit", threads: 32, body: """
             .reg .pred %p<2>;
             .reg .b32 %r<4>;
             mov.u32 %r1, %tid.x;
@@ -166,10 +159,6 @@ public class SanitizerTests
             $L__exit:
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "early_exit", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 32, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_ILLEGAL_INSTRUCTION", e.ErrorName);
         Assert.Contains("lane 5, which has exited", e.Message);
@@ -178,7 +167,8 @@ public class SanitizerTests
     [Fact]
     public void SharedAccessPastTheBlocksSharedMemoryIsReported()
     {
-        var ptx = Ptx.Module("past_shared", ".param .u64 past_shared_param_0", """
+        using var device = new SoftwareGpuDevice();
+        var e = LaunchFails(device, "past_shared", threads: 17, body: """
             .reg .b32 %r<4>;
             .shared .align 4 .b8 tile[64];
             mov.u32 %r1, %tid.x;
@@ -188,10 +178,6 @@ public class SanitizerTests
             st.shared.u32 [%r3], %r1;
             ret;
             """);
-        using var device = new SoftwareGpuDevice();
-        var kernel = Ptx.Load(device, "past_shared", ptx);
-
-        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 17, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
 
         Assert.Equal("CUDA_ERROR_ILLEGAL_ADDRESS", e.ErrorName);
         var report = Assert.Single(device.Reports);
@@ -204,7 +190,7 @@ public class SanitizerTests
     public void UseAfterFreeIsAnOutOfBoundsAccess()
     {
         using var device = new SoftwareGpuDevice();
-        var a = Ptx.Upload(device, Random(32, 5));
+        var a = Ptx.Upload(device, GemmReference.Random(32, 5));
         var c = device.Allocate(4 * 32);
         device.Free(a);
         var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
@@ -220,7 +206,8 @@ public class SanitizerTests
     {
         // Thread 1 spins until thread 0 sets a shared flag, but thread 0 only sets it after a
         // barrier thread 1 never reaches: the interpreter must not hang.
-        var ptx = Ptx.Module("spin", ".param .u64 spin_param_0", """
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { MaxInstructionsWithoutSync = 10_000 });
+        var e = LaunchFails(device, "spin", threads: 2, body: """
             .reg .pred %p<3>;
             .reg .b32 %r<4>;
             .shared .align 4 .u32 flag;
@@ -237,12 +224,19 @@ public class SanitizerTests
             st.volatile.shared.u32 [flag], 1;
             ret;
             """);
-        using var device = new SoftwareGpuDevice(new SanitizerOptions { MaxInstructionsWithoutSync = 10_000 });
-        var e = Assert.Throws<CudaException>(() => device.Launch(Ptx.Load(device, "spin", ptx), 1, 2, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
         Assert.Equal("CUDA_ERROR_LAUNCH_TIMEOUT", e.ErrorName);
         var report = Assert.Single(device.Reports);
         Assert.Equal(new Index3(1), report.Thread);
         Assert.Contains("without reaching a barrier", report.Message);
     }
-}
 
+    /// <summary>
+    /// Loads a hand-written kernel <paramref name="name"/> (one unused pointer parameter, then
+    /// <paramref name="body"/>), launches one block of <paramref name="threads"/> threads and returns the launch's failure.
+    /// </summary>
+    static CudaException LaunchFails(SoftwareGpuDevice device, string name, int threads, string body)
+    {
+        var kernel = Ptx.Load(device, name, Ptx.Module(name, $".param .u64 {name}_param_0", body));
+        return Assert.Throws<CudaException>(() => device.Launch(kernel, 1, threads, 0, null, new KernelArgs().Ptr(DevicePtr.Null)));
+    }
+}

@@ -1,5 +1,6 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.Gemm;
 
 namespace CudaBert.Tests.SoftwareGpu;
 
@@ -40,12 +41,6 @@ public class TensorCoreTests
         ret;
         """);
 
-    static float[] Random(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-    }
-
     /// <summary>Row of C/D element i (0..3) of a lane, per the ISA's table for m16n8 accumulators.</summary>
     static (int Row, int Col) AccumulatorPosition(int lane, int i) => (lane / 4 + (i >= 2 ? 8 : 0), lane % 4 * 2 + (i & 1));
 
@@ -75,7 +70,7 @@ public class TensorCoreTests
     [Fact]
     public void Tf32M16n8k8MatchesMatmulOfTruncatedInputs()
     {
-        float[] a = Random(16 * 8, 1), b = Random(8 * 8, 2), c = Random(16 * 8, 3);   // a row-major 16×8, b as B[k][n], c 16×8
+        float[] a = GemmReference.Random(16 * 8, 1), b = GemmReference.Random(8 * 8, 2), c = GemmReference.Random(16 * 8, 3);   // a row-major 16×8, b as B[k][n], c 16×8
         var aFrag = new uint[128];
         var bFrag = new uint[64];
         var cFrag = new float[128];
@@ -110,7 +105,7 @@ public class TensorCoreTests
     [InlineData("bf16"), InlineData("f16")]
     public void HalfM16n8k16MatchesMatmul(string type)
     {
-        float[] a = Random(16 * 16, 4), b = Random(16 * 8, 5), c = Random(16 * 8, 6);
+        float[] a = GemmReference.Random(16 * 16, 4), b = GemmReference.Random(16 * 8, 5), c = GemmReference.Random(16 * 8, 6);
         ushort Encode(float x) => type == "bf16" ? (ushort)(BitConverter.SingleToUInt32Bits(x) >> 16) : BitConverter.HalfToUInt16Bits((Half)x);
         double Decode(ushort h) => type == "bf16" ? BitConverter.UInt32BitsToSingle((uint)h << 16) : (double)BitConverter.UInt16BitsToHalf(h);
         var aHalf = a.Select(Encode).ToArray();
