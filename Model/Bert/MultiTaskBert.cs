@@ -68,23 +68,23 @@ public sealed class MultiTaskBert : Module
     /// wA·CE(sentence logits, <paramref name="sentenceLabels"/> [B]) + wB·CE(token logits,
     /// <paramref name="tokenLabels"/> [B, S]), each a mean over its non-ignored labels (−100 is ignored:
     /// padding, special tokens, sub-word continuations, or samples without that task's label).
-    /// A task whose labels are null or all ignored contributes nothing; at least one must have a label.
+    /// A task whose labels are null contributes nothing (no term, no node, no gradient); at least one
+    /// must be given. A label tensor that is all −100 gives NaN, as PyTorch's cross-entropy does: pass
+    /// null instead (the trainer's collator does, deciding on the host, so no labels are read back here).
     /// </summary>
     public MultiTaskLoss Loss(MultiTaskOutput outputs, Tensor? sentenceLabels, Tensor? tokenLabels, double sentenceWeight = 1.0, double tokenWeight = 1.0)
     {
-        var sentence = HasAnyLabel(sentenceLabels) ? Ops.CrossEntropy(outputs.SentenceLogits, sentenceLabels!, ignoreIndex: IgnoreIndex) : null;
-        var tokens = HasAnyLabel(tokenLabels) ? Ops.CrossEntropy(outputs.TokenLogits, tokenLabels!, ignoreIndex: IgnoreIndex) : null;
+        var sentence = sentenceLabels is not null ? Ops.CrossEntropy(outputs.SentenceLogits, sentenceLabels, ignoreIndex: IgnoreIndex) : null;
+        var tokens = tokenLabels is not null ? Ops.CrossEntropy(outputs.TokenLogits, tokenLabels, ignoreIndex: IgnoreIndex) : null;
         Tensor total = (sentence, tokens) switch
         {
             (not null, not null) => Ops.Scale(sentence, sentenceWeight) + Ops.Scale(tokens, tokenWeight),
             (not null, null) => Ops.Scale(sentence, sentenceWeight),
             (null, not null) => Ops.Scale(tokens, tokenWeight),
-            _ => throw new ArgumentException("the batch carries no label for either task (labels null or all -100): there is no loss"),
+            _ => throw new ArgumentException("the batch carries no label for either task (both label tensors are null): there is no loss"),
         };
         return new MultiTaskLoss(total, sentence, tokens);
     }
-
-    private static bool HasAnyLabel(Tensor? labels) => labels is not null && labels.ToDoubleArray().Any(l => l != IgnoreIndex);
 
     /// <summary>
     /// The encoder from a Hugging Face folder (<c>config.json</c> + <c>model.safetensors</c>, encoder
