@@ -10,21 +10,26 @@ namespace CudaBert.Model.Bert;
 public static class AttentionMask
 {
     /// <summary>
-    /// [B, S] 1/0 (any dtype, any device) → [B, S] additive mask of <paramref name="dtype"/> on the same
-    /// device. The values are made on the host in <paramref name="dtype"/> itself and copied over, so no
-    /// device needs a dtype it does not have (the CUDA backend has no Float64).
+    /// [B, S] 1/0 (any dtype the device can cast to <paramref name="dtype"/>) → [B, S] additive mask of
+    /// <paramref name="dtype"/> on the same device, computed there as mask·(−min) + min: exactly 0 for a
+    /// token (−min + min) and min for padding. No values are read back to the host.
     /// </summary>
     public static Tensor ToAdditive(Tensor paddingMask, DType dtype)
     {
         if (paddingMask.Rank != 2)
             throw new ArgumentException($"attention mask {paddingMask.Shape} must be [batch, seq]");
-        double[] keep = paddingMask.ToDoubleArray();
-        return dtype switch
+        double min = dtype switch
         {
-            DType.Float32 => Tensor.FromArray(Array.ConvertAll(keep, k => k != 0 ? 0f : float.MinValue), paddingMask.Shape, device: paddingMask.Device),
-            DType.Float64 => Tensor.FromArray(Array.ConvertAll(keep, k => k != 0 ? 0.0 : double.MinValue), paddingMask.Shape, device: paddingMask.Device),
+            DType.Float32 => float.MinValue,
+            DType.Float64 => double.MinValue,
             _ => throw new ArgumentException($"attention mask: the additive mask must be Float32 or Float64, not {dtype}", nameof(dtype)),
         };
+        var keep = paddingMask.DType == dtype ? paddingMask : paddingMask.To(dtype);
+        using var scaled = Ops.Scale(keep, -min);
+        using var floor = Tensor.Full(paddingMask.Shape, min, dtype, paddingMask.Device);
+        var additive = Ops.Add(scaled, floor);
+        if (!ReferenceEquals(keep, paddingMask)) keep.Dispose();
+        return additive;
     }
 
     /// <summary>A [B, S] mask of ones of <paramref name="dtype"/> (no padding).</summary>
