@@ -16,8 +16,8 @@ static class BertKernel
     /// <summary>Resident blocks per multiprocessor that a grid-stride loop aims at (enough to hide memory latency).</summary>
     const int BlocksPerMultiprocessor = 16;
 
-    // Per device: (module, kernel) → function. The device caches too, but this skips re-reading the
-    // embedded PTX text on every launch.
+    // Per device: (module, kernel) → function, so a launch costs one dictionary lookup. The device
+    // caches modules and functions too, but behind its own lookups (the software GPU scans a list).
     static readonly ConditionalWeakTable<ICudaDevice, Dictionary<(string, string), CudaFunction>> Functions = new();
 
     /// <summary>Kernel <paramref name="kernel"/> of Kernels/bert/<paramref name="module"/>.cu on <paramref name="device"/>.</summary>

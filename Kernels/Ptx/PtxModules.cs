@@ -24,14 +24,19 @@ public static class PtxModules
     /// <summary>Names of every embedded module, sorted (e.g. "tests/vector_add").</summary>
     public static IReadOnlyList<string> Names { get; } = ResourceByName.Keys.Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>The PTX text of module <paramref name="name"/>.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TextByName = new(StringComparer.Ordinal);
+
+    /// <summary>The PTX text of module <paramref name="name"/> (read from the assembly once, then cached).</summary>
     public static string Get(string name)
     {
         if (!ResourceByName.TryGetValue(name, out var resource))
             throw new ArgumentException($"No embedded PTX module '{name}'. Embedded modules: {string.Join(", ", Names)}.", nameof(name));
-        using var stream = Assembly.GetManifestResourceStream(resource)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return TextByName.GetOrAdd(resource, static r =>
+        {
+            using var stream = Assembly.GetManifestResourceStream(r)!;
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        });
     }
 
     /// <summary>The kernels (<c>.entry</c> functions) a PTX module defines, in order.</summary>
