@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Everything a lent GPU machine should run, in one call: the GPU tests, the kernel and training-step
+# benchmarks against cuBLAS and PyTorch, and `cudabert train` on SNIPS on the GPU. The GPU machine has
+# the NVIDIA driver, CUDA, PyTorch and transformers but no .NET and no network.
+#
+# Here (needs .NET; the repository root, ../shared/data/snips and the imported MiniLM present):
+#   scripts/gpu-session.sh --pack
+#     publishes the test runner and cudabert self-contained for linux-x64 into ONE folder (they share
+#     the .NET runtime, so the package is half the size of two), adds SNIPS and MiniLM's config and
+#     vocabulary (not its 91 MB of weights: the GPU run trains a randomly initialised MiniLM, which has
+#     the same speed), and packs publish/gpu-session.tar.xz (about 30 MB; the device tool carries 64 MiB).
+# There (the repository root; results also go to $OUT when it is set):
+#   scripts/gpu-session.sh [publish/gpu-session.tar.xz]
+# Prints a summary table last. Each step has its own time limit so one hang cannot eat the lease.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PACKAGE=publish/gpu-session.tar.xz
+
+if [ "${1:-}" = "--pack" ]; then
+  set -e
+  STAGE=publish/gpu-session
+  MINILM="${CUDABERT_CACHE:-$HOME/.cache/cudabert}/all-MiniLM-L6-v2-24.9.52193"
+  [ -f "$MINILM/config.json" ] || dotnet run -c Release --project Cli -- import minilm
+  rm -rf "$STAGE"
+  dotnet publish Tests/CudaBert.Tests -c Release -r linux-x64 --self-contained -o "$STAGE/bin"
+  dotnet publish Cli -c Release -r linux-x64 --self-contained -o "$STAGE/bin"
+  rm -rf "$STAGE/bin/minilm" "$STAGE"/bin/*.pdb
+  mkdir -p "$STAGE/minilm" "$STAGE/data"
+  cp "$MINILM/config.json" "$MINILM/vocab.txt" "$MINILM/tokenizer.json" "$STAGE/minilm/"
+  cp -r ../shared/data/snips "$STAGE/data/"
+  tar -cJf "$PACKAGE" -C publish gpu-session
+  echo "gpu-session: packed $PACKAGE ($(du -h "$PACKAGE" | cut -f1))"
+  exit 0
+fi
+
+[ $# -gt 0 ] && PACKAGE="$1"
+[ -f "$PACKAGE" ] || { echo "gpu-session: $PACKAGE not found: run 'scripts/gpu-session.sh --pack' on a machine with .NET" >&2; exit 2; }
+OUT="${OUT:-$(mktemp -d)}"
+WORK="$(mktemp -d)"
+tar -xJf "$PACKAGE" -C "$WORK" 2>/dev/null \
+  || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACKAGE" "$WORK" || exit 2
+BIN="$WORK/gpu-session/bin"
+SUMMARY="$OUT/summary.txt"
+: > "$SUMMARY"
+export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+# cuBLAS (the kernel benchmark's baseline) ships with CUDA and with PyTorch's wheels.
+CUBLAS_LIB=$(ls /usr/local/cuda/lib64/libcublas.so.* 2>/dev/null | head -1)
+CUBLAS_DIR=${CUBLAS_LIB:+$(dirname "$CUBLAS_LIB")}
+[ -n "$CUBLAS_DIR" ] || CUBLAS_DIR=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null)
+export LD_LIBRARY_PATH="${CUBLAS_DIR:-}:${LD_LIBRARY_PATH:-}"
+
+note() { echo "$*" | tee -a "$SUMMARY"; }
+# step NAME SECONDS COMMAND...: runs with a time limit, output to $OUT/NAME.log and the console.
+step() {
+  local name="$1" limit="$2"; shift 2
+  echo "== $name ($(date -u +%H:%M:%S))"
+  local start=$SECONDS
+  timeout -k 5 "$limit" "$@" 2>&1 | tee "$OUT/$name.log"
+  local rc=${PIPESTATUS[0]}
+  note "step $name: exit $rc, $((SECONDS - start)) s"
+  return $rc
+}
+
+echo "== machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$SUMMARY"
+note "dotnet on PATH: $(which dotnet || echo none); cuBLAS from: ${CUBLAS_DIR:-not found}; cores: $(nproc)"
+
+# 1. Every test of the suite, the CUDA backend's on the real GPU (CUDABERT_TEST_CUDA_DEVICE) and every
+#    kernel test on both the real and the software GPU. DataReaderTests read ../shared/data, absent here.
+CUDABERT_TEST_CUDA_DEVICE=driver step tests 180 "$BIN/CudaBert.Tests" -class- CudaBert.Tests.Data.DataReaderTests \
+  -noColor -parallel collections -xml "$OUT/tests.xml"
+grep -E 'Total: [0-9]+' "$OUT/tests.log" | tail -1 | tee -a "$SUMMARY"
+grep -o '<test [^>]*result="Fail"[^>]*>' "$OUT/tests.xml" 2>/dev/null | sed -E 's/.* name="([^"]*)".*/FAIL \1/' \
+  | sed 's/&quot;/"/g' | head -40 | tee -a "$SUMMARY"
+for result in Pass Fail Skip; do
+  count=$(grep -o "<test [^>]*result=\"$result\"[^>]*>" "$OUT/tests.xml" 2>/dev/null | grep -c 'device: \\&quot;driver' || true)
+  note "kernel test cases on the real GPU (device: \"driver\"), $result: $count"
+done
+
+# 2. The BERT-base multi-task training step: ours (TF32 tensor cores, then fp32 SIMT) against PyTorch.
+step bench-train-tf32 60 "$BIN/cudabert" bench train
+step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
+ours=$(grep -o 'step_ms=[0-9.]*' "$OUT/bench-train-tf32.log" | cut -d= -f2)
+theirs=$(grep -o 'step_ms=[0-9.]*' "$OUT/torch-sdpa.log" | cut -d= -f2)
+grep -h '^RESULT' "$OUT/bench-train-tf32.log" "$OUT/torch-sdpa.log" >> "$SUMMARY"
+[ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
+  'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
+
+# 3. `cudabert train` on SNIPS on the GPU: one epoch of a randomly initialised MiniLM (weights do not
+#    change the speed), examples/s from the trainer's own log.
+python3 - "$WORK/gpu-session/minilm" "$WORK/random-minilm" <<'EOF' 2>&1 | tail -2
+import sys
+from transformers import BertConfig, BertModel
+BertModel(BertConfig.from_pretrained(sys.argv[1]), add_pooling_layer=False).save_pretrained(sys.argv[2])
+EOF
+cp "$WORK/random-minilm/model.safetensors" "$WORK/gpu-session/minilm/"
+step train-snips 120 "$BIN/cudabert" train --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" \
+  --out "$WORK/snips-run" --epochs 1 --max-length 50 --length-bucketing true --device cuda --log-every 50
+grep -E 'examples/s|ex/s' "$OUT/train-snips.log" | tail -3 >> "$SUMMARY"
+cp "$WORK/snips-run/metrics.jsonl" "$OUT/train-snips-metrics.jsonl" 2>/dev/null
+
+# 4. Every kernel at BERT-base shapes against a device copy and cuBLAS.
+step bench-kernels 90 "$BIN/cudabert" bench kernels
+grep -E '^\|' "$OUT/bench-kernels.log" >> "$SUMMARY"
+
+# 5. The other two columns of the training-step comparison.
+step bench-train-fp32 60 "$BIN/cudabert" bench train --tf32 false
+step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
+grep -h '^RESULT' "$OUT/bench-train-fp32.log" "$OUT/torch-eager.log" >> "$SUMMARY"
+
+echo
+echo "==================== summary ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+cat "$SUMMARY"
