@@ -41,12 +41,24 @@ public static class TokenClassification
     {
         if (tokenPredictions.Count != encoding.Length)
             throw new ArgumentException($"{tokenPredictions.Count} token predictions for an encoding of {encoding.Length} tokens.", nameof(tokenPredictions));
+        int[] words = FirstTokens(encoding, wordCount);
+        for (int w = 0; w < words.Length; w++)
+            if (words[w] >= 0) words[w] = tokenPredictions[words[w]];
+        return words;
+    }
+
+    /// <summary>
+    /// The index of each word's first sub-token in the encoding (the token that carries the word's
+    /// label), or -1 for a word that has no token.
+    /// </summary>
+    public static int[] FirstTokens(TokenEncoding encoding, int wordCount)
+    {
         var words = new int[wordCount];
         Array.Fill(words, -1);
         for (int i = encoding.Length - 1; i >= 0; i--) // backwards, so the first sub-token writes last
         {
             int word = encoding.SequenceIds[i] == 0 ? encoding.WordIds[i] : TokenEncoding.None;
-            if (word != TokenEncoding.None && word < wordCount) words[word] = tokenPredictions[i];
+            if (word != TokenEncoding.None && word < wordCount) words[word] = i;
         }
         return words;
     }

@@ -23,9 +23,10 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a report." };
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 32 };
         var device = TrainCommand.DeviceOption();
+        var tagDecoding = TrainCommand.TagDecodingOption();
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize, device,
+            model, data, split, json, batchSize, device, tagDecoding,
         };
         command.SetAction(parse =>
         {
@@ -35,6 +36,7 @@ public static class EvalCommand
                 string splitFolder = Path.Combine(path, parse.GetValue(split)!);
                 var examples = TrainingData.ReadAny(Directory.Exists(splitFolder) ? splitFolder : path, DataReadOptions.Strict);
                 using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
+                pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
                 var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
                 if (parse.GetValue(json))
                 {

@@ -18,13 +18,15 @@ public static class PredictCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {text, intent, probability, entities: [{type, text, start, end}]}." };
         var texts = new Argument<string[]>("TEXT") { Description = "Texts to analyse; read from stdin, one per line, when none is given.", Arity = ArgumentArity.ZeroOrMore };
         var device = TrainCommand.DeviceOption();
-        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, texts };
+        var tagDecoding = TrainCommand.TagDecodingOption();
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, texts };
         command.SetAction(parse =>
         {
             try
             {
                 var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
                 using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
+                pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
                 var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
                 foreach (var p in pipeline.Predict(inputs))
                 {

@@ -49,11 +49,12 @@ public static class TrainCommand
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
         var logEvery = new Option<int?>("--log-every") { Description = "Print progress every N steps (default 10)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
+        var tagDecoding = TagDecodingOption();
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad, tagDecoding,
         };
         command.Options.Add(device);
 
@@ -95,6 +96,7 @@ public static class TrainCommand
                     EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
                     SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
                     LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
+                    TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
                 };
                 return Train(o.Validated(), parse.GetValue(resume));
             }
@@ -116,6 +118,17 @@ public static class TrainCommand
             DefaultValueFactory = _ => DeviceChoice.Auto,
         };
         option.AcceptOnlyFromAmong([.. DeviceChoice.Names]);
+        return option;
+    }
+
+    /// <summary>The <c>--tag-decoding</c> option of train (dev scores), eval and predict; null when not given.</summary>
+    internal static Option<string?> TagDecodingOption()
+    {
+        var option = new Option<string?>("--tag-decoding")
+        {
+            Description = "constrained (default: the most probable well-formed BIO tags, no I-X after O) | argmax (each word's best tag on its own).",
+        };
+        option.AcceptOnlyFromAmong([.. TagDecodingNames.Names]);
         return option;
     }
 

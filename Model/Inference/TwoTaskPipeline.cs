@@ -53,8 +53,11 @@ public sealed class TwoTaskPipeline : IDisposable
             : throw new FileNotFoundException($"{folder} has neither tokenizer.json nor vocab.txt", vocab);
     }
 
+    /// <summary>How word tags are read off the token head (default: well-formed BIO, <see cref="BioTagDecoder"/>).</summary>
+    public TagDecoding TagDecoding { get; set; } = TagDecoding.Constrained;
+
     public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
-        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize);
+        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize, TagDecoding);
 
     /// <summary>Intent, its probability and the entities of each text (words are split on whitespace).</summary>
     public List<TextPrediction> Predict(IReadOnlyList<string> texts, int batchSize = 32)
@@ -63,7 +66,7 @@ public sealed class TwoTaskPipeline : IDisposable
         var examples = texts.Select((t, i) => new TwoTaskExample(words[i].Select(w => t[w.Start..w.End]).ToArray(), null, null, "input", i + 1)).ToArray();
         var results = new List<TextPrediction>(texts.Count);
         var nonEmpty = examples.Where(e => e.Words.Length > 0).ToArray();
-        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize);
+        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize, TagDecoding);
         int next = 0;
         for (int i = 0; i < texts.Count; i++)
         {

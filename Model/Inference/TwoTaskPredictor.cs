@@ -9,15 +9,19 @@ namespace CudaBert.Model.Inference;
 
 /// <summary>
 /// Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch,
-/// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>).
+/// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>). Word tags
+/// are read from each word's first sub-token as <paramref name="decoding"/> says (by default the best
+/// well-formed BIO sequence, <see cref="BioTagDecoder"/>).
 /// </summary>
 public static class TwoTaskPredictor
 {
-    public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
+    public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32,
+        TagDecoding decoding = TagDecoding.Constrained)
     {
         var device = model.DeviceOf();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         bool wasTraining = model.IsTraining;
+        var bio = decoding == TagDecoding.Constrained ? BioTagDecoder.TryCreate(collator.TokenLabels.Labels) : null;
         model.Eval();
         try
         {
@@ -40,10 +44,10 @@ public static class TwoTaskPredictor
                     int best = ArgMax(row);
                     double probability = Softmax(row, best);
                     var encoding = batch.Encodings[b];
-                    var tokenPredictions = new int[encoding.Length];
-                    for (int s = 0; s < encoding.Length; s++)
-                        tokenPredictions[s] = ArgMax(tokens.AsSpan((b * seq + s) * tags, tags));
-                    int[] words = TokenClassification.WordPredictions(encoding, tokenPredictions, slice[b].Words.Length);
+                    int[] firstTokens = TokenClassification.FirstTokens(encoding, slice[b].Words.Length);
+                    int[] words = bio is null
+                        ? firstTokens.Select(t => t < 0 ? -1 : ArgMax(tokens.AsSpan((b * seq + t) * tags, tags))).ToArray()
+                        : bio.Decode(LogSoftmaxRows(tokens.AsSpan(b * seq * tags, seq * tags), tags), firstTokens);
                     string[] wordTags = words.Select(w => w < 0 ? "O" : collator.TokenLabels[w]).ToArray();
                     predictions.Add(new TwoTaskPrediction(collator.SentenceLabels[best], probability, wordTags, encoding));
                 }
@@ -62,6 +66,21 @@ public static class TwoTaskPredictor
         for (int i = 1; i < values.Length; i++)
             if (values[i] > values[best]) best = i;
         return best;
+    }
+
+    /// <summary>log softmax of each row of <paramref name="tags"/> values, in float (the decoder only compares sums).</summary>
+    static float[] LogSoftmaxRows(ReadOnlySpan<float> rows, int tags)
+    {
+        var result = new float[rows.Length];
+        for (int start = 0; start < rows.Length; start += tags)
+        {
+            var row = rows.Slice(start, tags);
+            double max = row[ArgMax(row)], sum = 0;
+            foreach (float v in row) sum += Math.Exp(v - max);
+            double logSum = max + Math.Log(sum);
+            for (int t = 0; t < tags; t++) result[start + t] = (float)(row[t] - logSum);
+        }
+        return result;
     }
 
     /// <summary>softmax(values)[index], computed stably in double.</summary>

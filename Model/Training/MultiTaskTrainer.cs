@@ -216,16 +216,17 @@ public sealed class MultiTaskTrainer : IDisposable
     EvaluationRecord? Evaluate(int step, int epoch)
     {
         if (_dev is null) return null;
-        var scores = Evaluate(_model, _collator, _dev, _options.BatchSize);
+        var scores = Evaluate(_model, _collator, _dev, _options.BatchSize, _options.Decoding);
         var record = new EvaluationRecord(step, epoch, scores, _state.ElapsedSeconds);
         foreach (var o in _observers) o.OnEvaluation(record);
         return record;
     }
 
     /// <summary>Predicts every example and scores the predictions against the examples' labels.</summary>
-    public static JointScores Evaluate(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
+    public static JointScores Evaluate(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32,
+        TagDecoding decoding = TagDecoding.Constrained)
     {
-        var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize);
+        var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize, decoding);
         return JointScores.Compute(
             examples.Select(e => e.SentenceLabel).ToArray(), predictions.Select(p => p.SentenceLabel).ToArray(),
             examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CudaBert.Model.Bert;
+using CudaBert.Model.Inference;
 
 namespace CudaBert.Model.Training;
 
@@ -57,6 +58,8 @@ public sealed record TrainingOptions
     // ---- evaluation and checkpoints ----
     public int EvalEverySteps { get; init; }
     public int LogEverySteps { get; init; } = 10;
+    /// <summary>How dev predictions read word tags: <c>constrained</c> (well-formed BIO, the default) or <c>argmax</c> (see <see cref="Inference.TagDecoding"/>).</summary>
+    public string TagDecoding { get; init; } = TagDecodingNames.Constrained;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -86,6 +89,7 @@ public sealed record TrainingOptions
     /// <summary>Parsed freeze rules and task schedule; throws with the offending option's name.</summary>
     public IReadOnlyList<FreezeRule> FreezeRules => Freeze.Select(FreezeRule.Parse).ToArray();
     public TaskSchedule Schedule => Training.TaskSchedule.Parse(TaskSchedule);
+    public TagDecoding Decoding => TagDecodingNames.Parse(TagDecoding);
 
     public TrainingOptions Validated()
     {
@@ -115,6 +119,8 @@ public sealed record TrainingOptions
             catch (FormatException e) { throw new ArgumentException($"option freeze: {e.Message}", e); }
         try { Training.TaskSchedule.Parse(TaskSchedule); }
         catch (FormatException e) { throw new ArgumentException($"option task-schedule: {e.Message}", e); }
+        try { TagDecodingNames.Parse(TagDecoding); }
+        catch (FormatException e) { throw new ArgumentException($"option tag-decoding: {e.Message}", e); }
         return this;
     }
 }

@@ -26,6 +26,7 @@ public sealed class TrainingOptionsTests : IDisposable
               "freeze": ["encoder:until-epoch-1", "bottom-2"],
               "task-schedule": "alternate:1,2",
               "oversample": [1, 3],
+              "tag-decoding": "argmax",
             }
             """));
         Assert.Equal(5, o.Epochs);
@@ -33,6 +34,7 @@ public sealed class TrainingOptionsTests : IDisposable
         Assert.Equal(2e-5, o.EncoderLearningRate);
         Assert.Equal(2, o.FreezeRules.Count);
         Assert.Equal("alternate:1,2", o.Schedule.ToString());
+        Assert.Equal(CudaBert.Model.Inference.TagDecoding.Argmax, o.Decoding);
         Assert.Equal(32, o.BatchSize); // untouched default
         Assert.Equal(o, TrainingOptions.ReadFile(Write(o.ToJson())) with { Freeze = o.Freeze, Oversample = o.Oversample });
     }
@@ -51,6 +53,7 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{"freeze": ["decoder"]}""", "option freeze")]
     [InlineData("""{"task-schedule": "alternate:0,1"}""", "option task-schedule")]
     [InlineData("""{"oversample": [1]}""", "option oversample")]
+    [InlineData("""{"tag-decoding": "viterbi"}""", "option tag-decoding")]
     public void InvalidValuesNameTheOption(string json, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => TrainingOptions.ReadFile(Write(json)));
