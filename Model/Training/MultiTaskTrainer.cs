@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CudaBert.Engine;
+using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
@@ -47,6 +48,7 @@ public sealed class MultiTaskTrainer : IDisposable
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
         DeviceChoice = DeviceChoice.Resolve(options.Device);
+        if (DeviceChoice.Device == Device.Cuda) CudaBackend.Current.AllowTf32 = options.Tf32;
         _model = model.To(DeviceChoice.Device);
         _collator = collator;
         _options = options;

@@ -127,6 +127,36 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
         device.AssertNoSanitizerFindings();
     }
 
+    // With tf32 the GEMM inputs are rounded to 10 mantissa bits: the losses move by about 1e-3 relative,
+    // far from fp32 agreement (1e-6 above) and far below what a wrong kernel gives.
+    [Fact]
+    public void WithTf32TheTrainerUsesTheTensorCoreGemmAndStaysWithinItsRounding()
+    {
+        var setup = runs.Setup;
+        var backend = device.Backend;
+        try
+        {
+            using var model = setup.NewModel();
+            using var trainer = setup.Trainer(model, setup.Options("cuda", outName: null) with { Tf32 = true });
+            Assert.True(backend.AllowTf32);
+            var result = trainer.Run();
+            var exact = runs.Cuda.Result.History;
+            double largest = 0;
+            for (int i = 0; i < Steps; i++)
+            {
+                double relative = Math.Abs(result.History[i].Loss - exact[i].Loss) / Math.Abs(exact[i].Loss);
+                largest = Math.Max(largest, relative);
+                Assert.True(relative < 1e-2, $"step {i + 1}: tf32 loss {result.History[i].Loss} vs fp32 {exact[i].Loss}");
+            }
+            Assert.True(largest > 0, "tf32 losses are identical to fp32: the tensor-core kernel was not used");
+        }
+        finally
+        {
+            backend.AllowTf32 = false;
+        }
+        device.AssertNoSanitizerFindings();
+    }
+
     static void AssertSameLabels(List<TwoTaskPrediction> expected, List<TwoTaskPrediction> actual, string what)
     {
         Assert.Equal(expected.Count, actual.Count);

@@ -27,6 +27,7 @@ public sealed class TrainingOptionsTests : IDisposable
               "task-schedule": "alternate:1,2",
               "oversample": [1, 3],
               "tag-decoding": "argmax",
+              "tf32": true,
             }
             """));
         Assert.Equal(5, o.Epochs);
@@ -35,6 +36,7 @@ public sealed class TrainingOptionsTests : IDisposable
         Assert.Equal(2, o.FreezeRules.Count);
         Assert.Equal("alternate:1,2", o.Schedule.ToString());
         Assert.Equal(CudaBert.Model.Inference.TagDecoding.Argmax, o.Decoding);
+        Assert.True(o.Tf32);
         Assert.Equal(32, o.BatchSize); // untouched default
         Assert.Equal(o, TrainingOptions.ReadFile(Write(o.ToJson())) with { Freeze = o.Freeze, Oversample = o.Oversample });
     }
