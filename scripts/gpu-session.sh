@@ -41,6 +41,8 @@ tar -xJf "$PACKAGE" -C "$WORK" 2>/dev/null \
   || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACKAGE" "$WORK" || exit 2
 BIN="$WORK/gpu-session/bin"
 SUMMARY="$OUT/summary.txt"
+LOGS="$WORK/logs"   # one log per step; packed into $OUT/logs.tar.gz at the end (the device tool returns at most 8 files)
+mkdir -p "$LOGS"
 : > "$SUMMARY"
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 # cuBLAS (the kernel benchmark's baseline) ships with CUDA and with PyTorch's wheels.
@@ -50,12 +52,12 @@ CUBLAS_DIR=${CUBLAS_LIB:+$(dirname "$CUBLAS_LIB")}
 export LD_LIBRARY_PATH="${CUBLAS_DIR:-}:${LD_LIBRARY_PATH:-}"
 
 note() { echo "$*" | tee -a "$SUMMARY"; }
-# step NAME SECONDS COMMAND...: runs with a time limit, output to $OUT/NAME.log and the console.
+# step NAME SECONDS COMMAND...: runs with a time limit, output to $LOGS/NAME.log and the console.
 step() {
   local name="$1" limit="$2"; shift 2
   echo "== $name ($(date -u +%H:%M:%S))"
   local start=$SECONDS
-  timeout -k 5 "$limit" "$@" 2>&1 | tee "$OUT/$name.log"
+  timeout -k 5 "$limit" "$@" 2>&1 | tee "$LOGS/$name.log"
   local rc=${PIPESTATUS[0]}
   note "step $name: exit $rc, $((SECONDS - start)) s"
   return $rc
@@ -69,7 +71,7 @@ note "dotnet on PATH: $(which dotnet || echo none); cuBLAS from: ${CUBLAS_DIR:-n
 #    kernel test on both the real and the software GPU. DataReaderTests read ../shared/data, absent here.
 CUDABERT_TEST_CUDA_DEVICE=driver step tests 180 "$BIN/CudaBert.Tests" -class- CudaBert.Tests.Data.DataReaderTests \
   -noColor -parallel collections -xml "$OUT/tests.xml"
-grep -E 'Total: [0-9]+' "$OUT/tests.log" | tail -1 | tee -a "$SUMMARY"
+grep -E 'Total: [0-9]+' "$LOGS/tests.log" | tail -1 | tee -a "$SUMMARY"
 grep -o '<test [^>]*result="Fail"[^>]*>' "$OUT/tests.xml" 2>/dev/null | sed -E 's/.* name="([^"]*)".*/FAIL \1/' \
   | sed 's/&quot;/"/g' | head -40 | tee -a "$SUMMARY"
 for result in Pass Fail Skip; do
@@ -80,9 +82,9 @@ done
 # 2. The BERT-base multi-task training step: ours (TF32 tensor cores, then fp32 SIMT) against PyTorch.
 step bench-train-tf32 60 "$BIN/cudabert" bench train
 step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
-ours=$(grep -o 'step_ms=[0-9.]*' "$OUT/bench-train-tf32.log" | cut -d= -f2)
-theirs=$(grep -o 'step_ms=[0-9.]*' "$OUT/torch-sdpa.log" | cut -d= -f2)
-grep -h '^RESULT' "$OUT/bench-train-tf32.log" "$OUT/torch-sdpa.log" >> "$SUMMARY"
+ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
+theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" | cut -d= -f2)
+grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY"
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
 
@@ -96,18 +98,22 @@ EOF
 cp "$WORK/random-minilm/model.safetensors" "$WORK/gpu-session/minilm/"
 step train-snips 120 "$BIN/cudabert" train --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" \
   --out "$WORK/snips-run" --epochs 1 --max-length 50 --length-bucketing true --device cuda --log-every 50
-grep -E 'examples/s|ex/s' "$OUT/train-snips.log" | tail -3 >> "$SUMMARY"
-cp "$WORK/snips-run/metrics.jsonl" "$OUT/train-snips-metrics.jsonl" 2>/dev/null
+grep -E '^(device|done):' "$LOGS/train-snips.log" >> "$SUMMARY"
+step train-snips-tf32 120 "$BIN/cudabert" train --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" \
+  --out "$WORK/snips-run-tf32" --epochs 1 --max-length 50 --length-bucketing true --device cuda --log-every 50 --tf32 true
+grep -E '^(device|done):' "$LOGS/train-snips-tf32.log" >> "$SUMMARY"
 
 # 4. Every kernel at BERT-base shapes against a device copy and cuBLAS.
 step bench-kernels 90 "$BIN/cudabert" bench kernels
-grep -E '^\|' "$OUT/bench-kernels.log" >> "$SUMMARY"
+grep -E '^\|' "$LOGS/bench-kernels.log" >> "$SUMMARY"
 
 # 5. The other two columns of the training-step comparison.
 step bench-train-fp32 60 "$BIN/cudabert" bench train --tf32 false
 step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
-grep -h '^RESULT' "$OUT/bench-train-fp32.log" "$OUT/torch-eager.log" >> "$SUMMARY"
+grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMMARY"
 
+for run in "$WORK"/snips-run*; do cp "$run/metrics.jsonl" "$LOGS/$(basename "$run")-metrics.jsonl" 2>/dev/null; done
+tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
 echo
 echo "==================== summary ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 cat "$SUMMARY"
