@@ -67,7 +67,7 @@ public static class BenchCommand
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
-            // One machine-readable line for scripts/bench-gpu.sh.
+            // One machine-readable line for scripts/gpu-session.sh.
             Console.WriteLine(FormattableString.Invariant(
                 $"RESULT impl=cudabert-{(backend.AllowTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
             return 0;
