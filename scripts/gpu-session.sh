@@ -102,6 +102,23 @@ grep -E '^(device|done):' "$LOGS/train-snips.log" >> "$SUMMARY"
 step train-snips-tf32 120 "$BIN/cudabert" train --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" \
   --out "$WORK/snips-run-tf32" --epochs 1 --max-length 50 --length-bucketing true --device cuda --log-every 50 --tf32 true
 grep -E '^(device|done):' "$LOGS/train-snips-tf32.log" >> "$SUMMARY"
+# The same window as the PyTorch script below: from the end of the first step to the end of the last
+# (metrics.jsonl's elapsed_seconds; the dev evaluation and checkpoint after the last step are not in it).
+for run in snips-run snips-run-tf32; do
+  python3 - "$WORK/$run/metrics.jsonl" "$(wc -l < "$WORK/gpu-session/data/snips/train/seq.in")" "$run" <<'EOF' | tee -a "$SUMMARY"
+import json, sys
+steps = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "step"]
+seconds = steps[-1]["elapsed_seconds"] - steps[0]["elapsed_seconds"]
+examples = int(sys.argv[2]) - 32  # every example but the first batch's
+impl = "cudabert-tf32" if sys.argv[3].endswith("tf32") else "cudabert-fp32"
+print(f"RESULT impl={impl} steps={len(steps) - 1} seconds={seconds:.3f} examples_per_s={examples / seconds:.2f}")
+EOF
+done
+for variant in "--attention sdpa" "--attention sdpa --tf32" "--attention eager"; do
+  name="torch-snips-$(echo "$variant" | tr -d ' -' | sed 's/attention//')"
+  step "$name" 90 python3 tools/torch-bench/snips_epoch.py --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" $variant
+  grep -h '^RESULT' "$LOGS/$name.log" >> "$SUMMARY"
+done
 
 # 4. Every kernel at BERT-base shapes against a device copy and cuBLAS.
 step bench-kernels 90 "$BIN/cudabert" bench kernels
