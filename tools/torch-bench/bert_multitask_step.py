@@ -26,21 +26,9 @@ import statistics
 import time
 
 import torch
-from transformers import BertConfig, BertModel
+from transformers import BertConfig
 
-
-class MultiTaskBert(torch.nn.Module):
-    def __init__(self, config, sentence_classes, token_classes):
-        super().__init__()
-        self.bert = BertModel(config, add_pooling_layer=False)
-        self.sentence_head = torch.nn.Linear(config.hidden_size, sentence_classes)
-        self.token_head = torch.nn.Linear(config.hidden_size, token_classes)
-
-    def forward(self, ids, padding):
-        hidden = self.bert(input_ids=ids, attention_mask=padding).last_hidden_state
-        weights = padding.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return self.sentence_head(pooled), self.token_head(hidden)
+from multitask_model import MultiTaskBert
 
 
 def main():
@@ -61,7 +49,7 @@ def main():
 
     config = BertConfig()
     config._attn_implementation = args.attention   # the attribute transformers reads (>= 4.36); the line below reports what was used
-    model = MultiTaskBert(config, sentence_classes, token_classes).to(device).train()
+    model = MultiTaskBert(config, sentence_classes, token_classes, head_dropout=False).to(device).train()
     attention = getattr(model.bert.config, "_attn_implementation", "eager")
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
 

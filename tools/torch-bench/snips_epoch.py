@@ -26,7 +26,9 @@ import random
 import time
 
 import torch
-from transformers import BertConfig, BertModel, BertTokenizerFast
+from transformers import BertConfig, BertTokenizerFast
+
+from multitask_model import MultiTaskBert
 
 
 def read_split(folder):
@@ -37,21 +39,6 @@ def read_split(folder):
     tags = [line.split() for line in lines("seq.out")]
     intents = lines("label")
     return words, tags, intents
-
-
-class MultiTaskBert(torch.nn.Module):
-    def __init__(self, config, sentence_classes, token_classes):
-        super().__init__()
-        self.bert = BertModel(config, add_pooling_layer=False)
-        self.dropout = torch.nn.Dropout(config.hidden_dropout_prob)
-        self.sentence_head = torch.nn.Linear(config.hidden_size, sentence_classes)
-        self.token_head = torch.nn.Linear(config.hidden_size, token_classes)
-
-    def forward(self, ids, padding):
-        hidden = self.bert(input_ids=ids, attention_mask=padding).last_hidden_state
-        weights = padding.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return self.sentence_head(self.dropout(pooled)), self.token_head(self.dropout(hidden))
 
 
 def main():
@@ -109,7 +96,7 @@ def main():
 
     config = BertConfig.from_pretrained(args.model)
     config._attn_implementation = args.attention
-    model = MultiTaskBert(config, len(intent_ids), len(tag_ids))
+    model = MultiTaskBert(config, len(intent_ids), len(tag_ids), head_dropout=True)
     weights = os.path.join(args.model, "model.safetensors")
     if os.path.exists(weights):
         from safetensors.torch import load_file
