@@ -3,8 +3,8 @@
 
 What it does, matching `cudabert train --data SNIPS --epochs 1 --max-length 50 --length-bucketing true`:
 - data: SNIPS train (JointBERT folder: seq.in, seq.out, label), words split on spaces;
-- tokens: transformers' BertTokenizerFast on the same vocab.txt, words pre-split, truncated to 50 tokens
-  with [CLS] and [SEP]; each word's tag on its first sub-token, -100 elsewhere;
+- tokens: Hugging Face's tokenizers library on the folder's tokenizer.json, words pre-split, truncated
+  to 50 tokens with [CLS] and [SEP]; each word's tag on its first sub-token, -100 elsewhere;
 - batches: 32 examples; shuffled, then sorted by length inside windows of 50 batches (length
   bucketing), each batch padded to its longest example (dynamic padding);
 - model: transformers' BertModel from the folder's config.json (MiniLM: 6 layers, hidden 384), its
@@ -26,7 +26,8 @@ import random
 import time
 
 import torch
-from transformers import BertConfig, BertTokenizerFast
+from tokenizers import Tokenizer
+from transformers import BertConfig
 
 from multitask_model import MultiTaskBert
 
@@ -44,7 +45,7 @@ def read_split(folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="JointBERT SNIPS folder (with train/)")
-    parser.add_argument("--model", required=True, help="folder with config.json, vocab.txt and optionally model.safetensors")
+    parser.add_argument("--model", required=True, help="folder with config.json, tokenizer.json and optionally model.safetensors")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=50)
     parser.add_argument("--attention", choices=["sdpa", "eager"], default="sdpa")
@@ -60,16 +61,16 @@ def main():
     words, tags, intents = read_split(os.path.join(args.data, "train"))
     intent_ids = {label: i for i, label in enumerate(sorted(set(intents)))}
     tag_ids = {label: i for i, label in enumerate(sorted({t for sentence in tags for t in sentence}))}
-    tokenizer = BertTokenizerFast(vocab_file=os.path.join(args.model, "vocab.txt"), do_lower_case=True)
-    encoded = tokenizer(words, is_split_into_words=True, truncation=True, max_length=args.max_length)
+    tokenizer = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=args.max_length)
     examples = []
-    for i in range(len(words)):
-        ids = encoded["input_ids"][i]
+    for i, encoding in enumerate(tokenizer.encode_batch(words, is_pretokenized=True)):
         labels, previous = [], None
-        for word in encoded.word_ids(i):
+        for word in encoding.word_ids:
             labels.append(-100 if word is None or word == previous else tag_ids[tags[i][word]])
             previous = word
-        examples.append((ids, intent_ids[intents[i]], labels))
+        examples.append((encoding.ids, intent_ids[intents[i]], labels))
 
     order = list(range(len(examples)))
     random.shuffle(order)
