@@ -1,4 +1,5 @@
 using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Launch;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
 using CudaBert.Tests.CudaKernels;
@@ -52,5 +53,20 @@ public class SharedMemoryOptInTests
         var e = Assert.Throws<CudaException>(() => gpu.SetMaxDynamicSharedBytes(kernel, 227 * 1024 + 16));
         Assert.Equal("cuFuncSetAttribute", e.Call);
         Assert.Equal("cp_async_copy", e.Kernel);
+    }
+
+    [Fact]
+    public void TheTensorCoreGemmFailsWithoutItsOptIn()
+    {
+        // What GemmKernels.Tf32 does for the kernel, less the cuFuncSetAttribute: the launch is refused
+        // before anything runs (the arguments are never read).
+        using var gpu = new SoftwareGpuDevice();
+        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "bert/gemm_tf32"), "gemm_tf32_128_nn");
+        int bytes = GemmKernels.Tf32SharedBytes(128);
+        Assert.Equal(110_592, bytes);
+        var e = Assert.Throws<CudaException>(() => gpu.Launch(kernel, 1, 256, bytes, null, new KernelArgs()));
+        Assert.Equal("CUDA_ERROR_INVALID_VALUE", e.ErrorName);
+        Assert.Equal("gemm_tf32_128_nn", e.Kernel);
+        Assert.Contains($"{bytes} bytes of dynamic shared memory exceed the kernel's limit of 49152 bytes", e.Message);
     }
 }
