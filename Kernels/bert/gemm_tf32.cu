@@ -55,6 +55,10 @@
 // Edge chunks (partly or wholly outside the matrix, along m/n or past K) are copied with cp.async's
 // src-size operand: only the valid bytes are read, the rest of the 16 bytes is zero-filled, so the
 // padding contributes 0 to every product and no byte outside the matrix is read.
+//
+// Epilogue (alpha, beta·C, bias, GELU as gemm_simt.cu), straight from the accumulators: in each row a
+// lane holds runs of consecutive columns — pairs with B k-major, quadruples across its 4 n-tiles with
+// B mn-major (the permutation above) — written as one 8- or 16-byte store when ldc and C allow it.
 
 #define BK 32
 #define STAGES 3
@@ -100,6 +104,46 @@ __device__ __forceinline__ void load_slice(const float* X, int ld, int extent, i
         const float* src = valid > 0 ? (K_MAJOR ? X + (long long)mn * ld + k : X + (long long)k * ld + mn) : X;
         asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
                      :: "r"(shared_address(stage + row * STRIDE + col)), "l"(src), "r"(valid * 4));
+    }
+}
+
+// Finishes RUN consecutive outputs row[n .. n + RUN − 1] (those < N): alpha·acc [+ beta·C] [+ bias]
+// [then GELU]. One vector load / store when the whole run is inside the row and `vector_ok` (C's row
+// starts are RUN-float aligned), else element by element.
+template <int RUN>
+__device__ __forceinline__ void store_run(float* row, int n, int N, float (&v)[RUN], float alpha, float beta,
+                                          const float* bias, int epilogue, bool vector_ok)
+{
+    bool whole = vector_ok && n + RUN <= N;
+    float old[RUN];
+    if (beta != 0.0f) {
+        if (whole && RUN == 4) {
+            float4 o = *(const float4*)(row + n);
+            old[0] = o.x; old[1] = o.y; old[2 % RUN] = o.z; old[3 % RUN] = o.w;
+        } else if (whole) {
+            float2 o = *(const float2*)(row + n);
+            old[0] = o.x; old[1] = o.y;
+        } else {
+            #pragma unroll
+            for (int i = 0; i < RUN; ++i) old[i] = n + i < N ? row[n + i] : 0.0f;
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < RUN; ++i) {
+        float x = alpha * v[i];
+        if (beta != 0.0f) x = fmaf(beta, old[i], x);
+        if (epilogue != EPILOGUE_NONE && n + i < N) x += bias[n + i];
+        if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
+        v[i] = x;
+    }
+    if (whole && RUN == 4) {
+        *(float4*)(row + n) = make_float4(v[0], v[1], v[2 % RUN], v[3 % RUN]);
+    } else if (whole) {
+        *(float2*)(row + n) = make_float2(v[0], v[1]);
+    } else {
+        #pragma unroll
+        for (int i = 0; i < RUN; ++i)
+            if (n + i < N) row[n + i] = v[i];
     }
 }
 
@@ -225,24 +269,35 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     asm volatile("cp.async.wait_group 0;");          // no copy may outlive the block (only empty groups remain)
 
     // Epilogue: accumulator e of tile (mi, ni) is mma row group + 8·(e / 2), column 2t + e % 2; the
-    // mn-major layouts permuted rows / columns (header), so map back to the real tile position.
+    // mn-major layouts permuted rows / columns (header), so map back to the real tile position. In one
+    // row a lane holds runs of consecutive columns: pairs 8·ni + 2t, +1 (B k-major) or, across the 4
+    // n-tiles, quadruples 4·(2t + e % 2) .. +3 (B mn-major); each run is one 8- or 16-byte access
+    // where C's rows allow it.
+    constexpr int RUN = B_K_MAJOR ? 2 : 4;
+    bool vector_ok = ldc % RUN == 0 && (unsigned long long)C % (4 * RUN) == 0;   // C: this batch item's
     #pragma unroll
     for (int mi = 0; mi < MI; ++mi)
         #pragma unroll
-        for (int ni = 0; ni < NI; ++ni)
+        for (int h = 0; h < 2; ++h) {
+            int m = m0 + warp_m + (A_K_MAJOR ? mi * 16 + group + 8 * h : 32 * (mi / 2) + 4 * group + 2 * (mi % 2) + h);
+            if (m >= M) continue;
+            float* row = C + (long long)m * ldc;
             #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                int h = e / 2, col = 2 * t + e % 2;
-                int m = m0 + warp_m + (A_K_MAJOR ? mi * 16 + group + 8 * h : 32 * (mi / 2) + 4 * group + 2 * (mi % 2) + h);
-                int n = n0 + warp_n + (B_K_MAJOR ? ni * 8 + col : 4 * col + ni);
-                if (m >= M || n >= N) continue;
-                float* c = C + (long long)m * ldc + n;
-                float v = alpha * acc[mi][ni][e];
-                if (beta != 0.0f) v = fmaf(beta, *c, v);
-                if (epilogue != EPILOGUE_NONE) v += bias[n];
-                if (epilogue == EPILOGUE_BIAS_GELU) v = gelu_erf(v);
-                *c = v;
+            for (int run = 0; run < 2 * NI / RUN; ++run) {
+                float v[RUN];
+                int n;
+                if (B_K_MAJOR) {            // run = n-tile
+                    n = n0 + warp_n + run * 8 + 2 * t;
+                    v[0] = acc[mi][run][2 * h];
+                    v[1] = acc[mi][run][2 * h + 1];
+                } else {                    // run = e % 2; element i of the run is n-tile i
+                    n = n0 + warp_n + 4 * (2 * t + run);
+                    #pragma unroll
+                    for (int i = 0; i < RUN; ++i) v[i] = acc[mi][i][2 * h + run];
+                }
+                store_run<RUN>(row, n, N, v, alpha, beta, bias, epilogue, vector_ok);
             }
+        }
 }
 
 // One entry point per tile shape and transpose combination: the shared-memory layouts and fragment
