@@ -32,6 +32,13 @@
 // Shared memory (dynamic, so the launcher must opt in above 48 KB): per stage one A and one B buffer
 // of STAGE_FLOATS(tile side) floats: 128×128: 3 × 2 × 4608 × 4 B = 110,592 B (two blocks fit on an
 // H100/H200 SM's 228 KB, one on an A100's 164 KB); 64×64: 3 × 2 × 2304 × 4 B = 55,296 B.
+// Occupancy: the 128×128 kernel asks for 2 blocks per SM (__launch_bounds__(256, 2): ≤ 128 registers
+// per thread, 64 of them accumulators) rather than one block with a deeper ring: 16 warps per SM hide
+// the mma and shared-load latencies, and one block's prologue and epilogue overlap the other's loop.
+// The 64×64 kernel asks for 4 (4 × 55 KB, ≤ 128 registers).
+// Copies: every thread copies 4 chunks of 16 bytes of A and 4 of B per slice (SliceCopier): chunk
+// ids thread + THREADS·i; k-major: row id / 8, k 4·(id % 8) (8 threads per 128-byte row segment);
+// mn-major: k-row id / (side / 4), m/n 4·(id % (side / 4)) (a warp copies 512 contiguous bytes).
 //
 // Shared-memory layouts follow the operand's storage, so every copy is a contiguous 16-byte chunk:
 //   k-major (A not transposed, B transposed):  [m or n][k], rows of BK + 4 = 36 floats
@@ -82,30 +89,60 @@ __device__ __forceinline__ unsigned to_tf32(float x)
 
 __device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
 
-// Starts the copy of one SIDE × BK slice of an operand (SIDE rows of the tile along m or n, from
-// `outer0`; k from `k0`) into a stage buffer: SIDE · BK / 4 chunks of 16 bytes, chunk id = thread + THREADS·i.
-// K_MAJOR (stored with k contiguous): chunk id covers row id / 8, k 4·(id % 8) .. +3 — 8 threads copy one
-//   128-byte row segment. Otherwise: k-row id / (SIDE / 4), m/n 4·(id % (SIDE / 4)) .. +3.
-// `extent` is M (or N), the matrix's size along the tile side.
+// The copies of one operand: each slice is SIDE rows of the tile (along m or n) × BK, i.e.
+// SIDE · BK / 4 chunks of 16 bytes, and the block copies them in PASSES passes of THREADS chunks.
+// K_MAJOR (stored with k contiguous): in a pass, thread id covers stage row id / 8 + pass · ROWS_PER_PASS,
+//   k 4·(id % 8) .. +3 — 8 threads copy one 128-byte row segment. Otherwise (stored with m/n
+//   contiguous): k-row id / (SIDE / 4) + pass · ROWS_PER_PASS, m/n 4·(id % (SIDE / 4)) .. +3.
+// Everything that does not change from slice to slice (this thread's first source address, the step
+// between passes, its stage-buffer offset) is computed once, so a slice costs a few adds per chunk.
 template <int SIDE, int THREADS, bool K_MAJOR>
-__device__ __forceinline__ void load_slice(const float* X, int ld, int extent, int K, int outer0, int k0, float* stage)
-{
-    constexpr int CHUNKS_PER_ROW = K_MAJOR ? BK / 4 : SIDE / 4;
-    constexpr int STRIDE = K_MAJOR ? K_MAJOR_STRIDE : SIDE + MN_MAJOR_PAD;
-    #pragma unroll
-    for (int i = 0; i < SIDE * BK / 4 / THREADS; ++i) {
-        int id = threadIdx.x + THREADS * i;
-        int row = id / CHUNKS_PER_ROW, col = (id % CHUNKS_PER_ROW) * 4;   // in the stage buffer
-        int mn = K_MAJOR ? outer0 + row : outer0 + col;                     // in the matrix
-        int k = K_MAJOR ? k0 + col : k0 + row;
-        // Valid floats of the chunk: it runs along k (K_MAJOR) or along m/n.
-        int valid = K_MAJOR ? (mn < extent ? K - k : 0) : (k < K ? extent - mn : 0);
-        valid = min(max(valid, 0), 4);
-        const float* src = valid > 0 ? (K_MAJOR ? X + (long long)mn * ld + k : X + (long long)k * ld + mn) : X;
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
-                     :: "r"(shared_address(stage + row * STRIDE + col)), "l"(src), "r"(valid * 4));
+struct SliceCopier {
+    static constexpr int CHUNKS_PER_ROW = K_MAJOR ? BK / 4 : SIDE / 4;
+    static constexpr int ROWS_PER_PASS = THREADS / CHUNKS_PER_ROW;
+    static constexpr int PASSES = SIDE * BK / 4 / THREADS;
+    static constexpr int STRIDE = K_MAJOR ? K_MAJOR_STRIDE : SIDE + MN_MAJOR_PAD;
+
+    const float* base;      // the matrix (this batch item), for chunks that read nothing
+    const float* src;       // pass 0's chunk in slice 0
+    long long pass_step;    // floats from one pass's chunk to the next: ROWS_PER_PASS rows of ld
+    long long slice_step;   // floats from one slice to the next: BK along k
+    int mn, k;              // matrix coordinates of pass 0's chunk in slice 0
+    int extent, K;          // the matrix is extent (M or N) × K
+    int dst;                // float offset of pass 0's chunk in a stage buffer
+
+    __device__ __forceinline__ SliceCopier(const float* X, int ld, int extent_, int K_, int outer0)
+    {
+        int row = threadIdx.x / CHUNKS_PER_ROW, col = (threadIdx.x % CHUNKS_PER_ROW) * 4;   // in the stage buffer
+        mn = K_MAJOR ? outer0 + row : outer0 + col;
+        k = K_MAJOR ? col : row;
+        base = X;
+        src = K_MAJOR ? X + (long long)mn * ld + k : X + (long long)k * ld + mn;
+        pass_step = (long long)ROWS_PER_PASS * ld;
+        slice_step = K_MAJOR ? BK : (long long)BK * ld;
+        extent = extent_;
+        K = K_;
+        dst = row * STRIDE + col;
     }
-}
+
+    // Starts the copies of slice `slice` into `stage`. A chunk partly or wholly outside the matrix
+    // reads only its valid floats (cp.async's src-size) and the rest of its 16 bytes is zero-filled.
+    __device__ __forceinline__ void copy(int slice, float* stage) const
+    {
+        const float* p = src + slice * slice_step;
+        int kk = k + slice * BK;
+        unsigned d = shared_address(stage + dst);
+        #pragma unroll
+        for (int i = 0; i < PASSES; ++i) {
+            // Valid floats of the chunk: it runs along k (K_MAJOR) or along m/n.
+            int valid = K_MAJOR ? (mn + i * ROWS_PER_PASS < extent ? K - kk : 0)
+                                : (kk + i * ROWS_PER_PASS < K ? extent - mn : 0);
+            valid = min(max(valid, 0), 4);
+            asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
+                         :: "r"(d + i * ROWS_PER_PASS * STRIDE * 4), "l"(valid > 0 ? p + i * pass_step : base), "r"(valid * 4));
+        }
+    }
+};
 
 // Finishes RUN consecutive outputs row[n .. n + RUN − 1] (those < N): alpha·acc [+ beta·C] [+ bias]
 // [then GELU]. One vector load / store when the whole run is inside the row and `vector_ok` (C's row
@@ -180,6 +217,8 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
             #pragma unroll
             for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.0f;
 
+    SliceCopier<BM, THREADS, A_K_MAJOR> copy_a(A, lda, M, K, m0);
+    SliceCopier<BN, THREADS, B_K_MAJOR> copy_b(B, ldb, N, K, n0);
     int slices = (K + BK - 1) / BK;
     // Prologue: start the copies of the first STAGES − 1 slices. Every iteration commits exactly one
     // group (possibly empty), so "wait until at most STAGES − 2 groups are pending" always means
@@ -187,8 +226,8 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {
         if (s < slices) {
-            load_slice<BM, THREADS, A_K_MAJOR>(A, lda, M, K, m0, s * BK, As + s * A_FLOATS);
-            load_slice<BN, THREADS, B_K_MAJOR>(B, ldb, N, K, n0, s * BK, Bs + s * B_FLOATS);
+            copy_a.copy(s, As + s * A_FLOATS);
+            copy_b.copy(s, Bs + s * B_FLOATS);
         }
         asm volatile("cp.async.commit_group;");
     }
@@ -199,13 +238,15 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
         __syncthreads();   // every thread's copies of this slice are visible; the buffer refilled below is no longer read
         int next = slice + STAGES - 1;
         if (next < slices) {
-            load_slice<BM, THREADS, A_K_MAJOR>(A, lda, M, K, m0, next * BK, As + (next % STAGES) * A_FLOATS);
-            load_slice<BN, THREADS, B_K_MAJOR>(B, ldb, N, K, n0, next * BK, Bs + (next % STAGES) * B_FLOATS);
+            copy_a.copy(next, As + (next % STAGES) * A_FLOATS);
+            copy_b.copy(next, Bs + (next % STAGES) * B_FLOATS);
         }
         asm volatile("cp.async.commit_group;");
 
         const float* as = As + (slice % STAGES) * A_FLOATS;
         const float* bs = Bs + (slice % STAGES) * B_FLOATS;
+        // The 4 k-steps of a slice, unrolled by 2: unrolled fully, the compiler hoists the fragments of
+        // all 4 k-steps and the tt kernel spills under the 128-register cap.
         #pragma unroll 2
         for (int kk = 0; kk < BK; kk += 8) {
             unsigned a[MI][4], b[NI][2];
@@ -302,8 +343,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
 
 // One entry point per tile shape and transpose combination: the shared-memory layouts and fragment
 // loads differ at compile time. Names: gemm_tf32_<tile>_<A><B>, n = not transposed, t = transposed.
-// The 128×128 tile asks for 2 resident blocks per SM (≤ 128 registers per thread) so one block's
-// epilogue and prologue overlap the other's main loop.
+// Last two macro arguments before the transposes: mma tiles per warp along m, resident blocks per SM.
 #define GEMM_TF32_ENTRY(NAME, WM, WN, MI, MIN_BLOCKS, TA, TB)                                                \
     extern "C" __global__ void __launch_bounds__(32 * WM * WN, MIN_BLOCKS)                                  \
     NAME(int M, int N, int K, float alpha, const float* A, int lda, long long stride_a,                     \
