@@ -40,6 +40,7 @@ public static class GemmKernels
     // Kernels/bert/gemm_tf32.cu's BK, STAGES and stage-buffer layouts: per stage one A and one B buffer
     // of max(side · (BK + 4), BK · (side + 8)) floats, side = the tile's 128 or 64.
     const int Tf32SliceK = 32, Tf32Stages = 3;
+    const int MaxGridY = 65535;
 
     /// <summary>Dynamic shared memory of the tensor-core kernel for a tile side: 110,592 B for 128, 55,296 B for 64.</summary>
     public static int Tf32SharedBytes(int side) =>
@@ -126,7 +127,8 @@ public static class GemmKernels
     {
         long largeBlocks = BertKernel.CeilDiv(m, 128) * BertKernel.CeilDiv(n, 128) * batch;
         bool largeFits = Tf32SharedBytes(128) <= device.MaxSharedBytesPerBlockOptIn;
-        return !largeFits || k <= 128 || largeBlocks < device.MultiprocessorCount ? GemmTf32Tile.Small64 : GemmTf32Tile.Large128;
+        bool smallGridFits = BertKernel.CeilDiv(m, 64) <= MaxGridY;
+        return smallGridFits && (!largeFits || k <= 128 || largeBlocks < device.MultiprocessorCount) ? GemmTf32Tile.Small64 : GemmTf32Tile.Large128;
     }
 
     /// <summary>The tensor-core kernel; throws when <see cref="SupportsTf32"/> is false for the operands.</summary>
@@ -141,6 +143,8 @@ public static class GemmKernels
         if (!SupportsTf32(a, lda, strideA, b, ldb, strideB))
             throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
                 "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
+        if (BertKernel.CeilDiv(m, side) > MaxGridY)
+            throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {side} rows (the grid's y limit).");
         var function = BertKernel.Get(dev, "gemm_tf32", kernel);
         int shared = Tf32SharedBytes(side);
         dev.SetMaxDynamicSharedBytes(function, shared);

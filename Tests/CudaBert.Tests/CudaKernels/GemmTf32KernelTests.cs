@@ -146,6 +146,19 @@ public class GemmTf32KernelTests
     }
 
     [Fact]
+    public void TallProductsKeepTheLargeTileWithinTheGridLimit()
+    {
+        // 64-row blocks would need more than 65535 grid rows: Auto keeps 128, an explicit 64 is refused.
+        var h100 = new DeviceInfo("H100", 9, 0, 80L << 30, 132, 12040, IsSoftware: false, 227 * 1024);
+        const int m = 65536 * 64 + 1;
+        Assert.Equal(GemmTf32Tile.Large128, GemmKernels.ChooseTf32Tile(h100, 1, m, 64, 64));
+        using var gpu = new CudaBert.Kernels.SoftwareGpu.SoftwareGpuDevice();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            GemmKernels.Tf32(gpu, false, false, 1, m, 4, 4, 1f, new DevicePtr(16), new DevicePtr(16), 0f, new DevicePtr(16), tile: GemmTf32Tile.Small64));
+        Assert.Contains("gemm_tf32_64_nn", error.Message);
+    }
+
+    [Fact]
     public void RejectsRowsThatAreNot16ByteAligned()
     {
         using var gpu = new CudaBert.Kernels.SoftwareGpu.SoftwareGpuDevice();
