@@ -146,7 +146,8 @@ struct SliceCopier {
 
 // Finishes RUN consecutive outputs row[n .. n + RUN − 1] (those < N): alpha·acc [+ beta·C] [+ bias]
 // [then GELU]. One vector load / store when the whole run is inside the row and `vector_ok` (C's row
-// starts are RUN-float aligned), else element by element.
+// starts are RUN-float aligned), else element by element. (The float4 branches index 2 % RUN and
+// 3 % RUN so that they still compile for RUN = 2, where they are dead code.)
 template <int RUN>
 __device__ __forceinline__ void store_run(float* row, int n, int N, float (&v)[RUN], float alpha, float beta,
                                           const float* bias, int epilogue, bool vector_ok)
