@@ -110,6 +110,7 @@ struct SliceCopier {
     int mn, k;              // matrix coordinates of pass 0's chunk in slice 0
     int extent, K;          // the matrix is extent (M or N) × K
     int dst;                // float offset of pass 0's chunk in a stage buffer
+    bool tile_inside;       // the block's SIDE rows (m or n) all lie inside the matrix
 
     __device__ __forceinline__ SliceCopier(const float* X, int ld, int extent_, int K_, int outer0)
     {
@@ -123,15 +124,26 @@ struct SliceCopier {
         extent = extent_;
         K = K_;
         dst = row * STRIDE + col;
+        tile_inside = outer0 + SIDE <= extent;
     }
 
-    // Starts the copies of slice `slice` into `stage`. A chunk partly or wholly outside the matrix
-    // reads only its valid floats (cp.async's src-size) and the rest of its 16 bytes is zero-filled.
+    // Starts the copies of slice `slice` into `stage`. Inside the matrix (the tile along m/n and the
+    // slice along k: every slice of every block but the edge ones; the test is the same for the whole
+    // block, so no warp diverges) each chunk is a plain 16-byte copy. Otherwise a chunk partly or
+    // wholly outside reads only its valid floats (cp.async's src-size), the rest of its 16 bytes
+    // zero-filled.
     __device__ __forceinline__ void copy(int slice, float* stage) const
     {
         const float* p = src + slice * slice_step;
-        int kk = k + slice * BK;
         unsigned d = shared_address(stage + dst);
+        if (tile_inside && (slice + 1) * BK <= K) {
+            #pragma unroll
+            for (int i = 0; i < PASSES; ++i)
+                asm volatile("cp.async.cg.shared.global [%0], [%1], 16;"
+                             :: "r"(d + i * ROWS_PER_PASS * STRIDE * 4), "l"(p + i * pass_step));
+            return;
+        }
+        int kk = k + slice * BK;
         #pragma unroll
         for (int i = 0; i < PASSES; ++i) {
             // Valid floats of the chunk: it runs along k (K_MAJOR) or along m/n.

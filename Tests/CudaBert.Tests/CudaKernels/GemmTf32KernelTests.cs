@@ -58,10 +58,11 @@ public class GemmTf32KernelTests
         // Row lengths padded past the matrix (lda, ldb > the stored extent, ldc > N with its padding
         // checked untouched), so K = 99 is no multiple of 4: the last 16-byte chunk along k holds 3
         // floats. K = 99 is 4 slices of 32 (the ring of 3 buffers wraps), the last one 3 wide.
-        // M = 70, N = 141: a partial block row and column for both tiles (2 × 3 blocks of 64, 1 × 2 of 128).
+        // M = 130, N = 141: for both tiles, blocks wholly inside the matrix (the copies' fast path) and
+        // partial ones along m and n (3 × 3 blocks of 64, 2 × 2 of 128).
         // The epilogue's runs of 2 or 4 columns: ldc = 144 lets them be vector stores, and N = 141 cuts
         // the last run (element by element); ldc = 145 allows no vector access at all.
-        const int m = 70, n = 141, k = 99, batch = 2;
+        const int m = 130, n = 141, k = 99, batch = 2;
         int ldc = transA ? 144 : 145, lda = transA ? m + 2 : k + 1, ldb = transB ? k + 5 : n + 7;
         int aRows = transA ? k : m, bRows = transB ? n : k;
         long strideA = (long)aRows * lda + 4, strideB = (long)bRows * ldb + 8, strideC = (long)m * ldc + 4;
