@@ -85,7 +85,9 @@
 
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 
-// x rounded to tf32 (nearest, ties away from zero), as a float whose low 13 mantissa bits are 0.
+// x rounded to tf32 (nearest, ties away from zero) for the mma, which reads only the sign, the exponent
+// and the top 10 mantissa bits. The low 13 bits of the result are not guaranteed to be 0 (ptxas
+// implements the rounding as an add of 2^12 at the mantissa's bit 12, skipped for ±Inf and NaN).
 __device__ __forceinline__ float tf32_value(float x)
 {
     unsigned r;
@@ -161,9 +163,9 @@ struct SliceCopier {
         }
     }
 
-    // Rounds this thread's chunks of a landed slice to tf32 in place (cvt.rna; the low 13 bits become
-    // 0). Only the thread that copied a chunk may touch it before the barrier: its own cp.async copies
-    // are complete for it after cp.async.wait_group, other threads' are not.
+    // Rounds this thread's chunks of a landed slice to tf32 in place (tf32_value). Only the thread that
+    // copied a chunk may touch it before the barrier: its own cp.async copies are complete for it after
+    // cp.async.wait_group, other threads' are not.
     __device__ __forceinline__ void round_to_tf32(float* stage) const
     {
         #pragma unroll
