@@ -10,11 +10,9 @@
 //
 // The instruction: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32, a warp-wide 16×8×8 product.
 // Inputs are rounded to tf32 (10 mantissa bits) with cvt.rna.tf32.f32 first: the result is about
-// 1e-3 relative, not fp32-exact. The rounding happens once per element per block, in shared memory:
-// after its copies of a slice have landed, each thread rounds the chunks it copied in place, before
-// the barrier that publishes the slice; fragments then go to the mma as loaded. (Rounding fragments
-// in registers instead costs 2 SASS instructions per element per warp that reads it — 4 warps read
-// each A element, 2 each B element — and was more than half of the k-step loop.) Fragment layout (PTX ISA, "Matrix fragments for mma.m16n8k8",
+// 1e-3 relative, not fp32-exact. The fragments are rounded in registers, as loaded: rounding each
+// slice once in shared memory instead would save instructions but add a read and a write of every
+// staged byte, and shared-memory bandwidth is the tighter limit here (docs/bert-kernels.md). Fragment layout (PTX ISA, "Matrix fragments for mma.m16n8k8",
 // .tf32), lane = 4·group + t:
 //   A 16×8 (m×k): a0 = A[group][t], a1 = A[group + 8][t], a2 = A[group][t + 4], a3 = A[group + 8][t + 4]
 //   B 8×8 (k×n):  b0 = B[t][group], b1 = B[t + 4][group]
@@ -29,9 +27,8 @@
 // Pipeline. K is walked BK = 32 at a time through a STAGES = 3 deep ring of shared-memory buffers
 // filled by cp.async (global → shared copies that bypass registers and run in the background): while
 // the warps multiply slice k (4 mma k-steps of 8, i.e. 64 mma per warp for the big tile), the copies of
-// slices k + 1 and k + 2 are in flight. One barrier per slice: it says both "slice k has landed, and
-// is rounded, in every thread's view" and "nobody still reads the buffer that slice k + 2 is about to
-// overwrite".
+// slices k + 1 and k + 2 are in flight. One barrier per slice: it says both "slice k has landed in
+// every thread's view" and "nobody still reads the buffer that slice k + 2 is about to overwrite".
 // BK = 32 (not 8) is what makes the loop tensor-core bound: per barrier and per wait there is four
 // times the work, and each global row segment a thread copies is a full 128 bytes.
 // Shared memory (dynamic, so the launcher must opt in above 48 KB): per stage one A and one B buffer
@@ -86,13 +83,13 @@
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 
 // x rounded to tf32 (nearest, ties away from zero) for the mma, which reads only the sign, the exponent
-// and the top 10 mantissa bits. The low 13 bits of the result are not guaranteed to be 0 (ptxas
-// implements the rounding as an add of 2^12 at the mantissa's bit 12, skipped for ±Inf and NaN).
-__device__ __forceinline__ float tf32_value(float x)
+// and the top 10 mantissa bits. ptxas implements it as 2 instructions (a test for ±Inf/NaN and an add
+// of 2^12 at the mantissa's bit 12; the low 13 bits are not cleared).
+__device__ __forceinline__ unsigned to_tf32(float x)
 {
     unsigned r;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-    return __uint_as_float(r);
+    return r;
 }
 
 __device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
@@ -160,19 +157,6 @@ struct SliceCopier {
             valid = min(max(valid, 0), 4);
             asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;"
                          :: "r"(d + i * ROWS_PER_PASS * STRIDE * 4), "l"(valid > 0 ? p + i * pass_step : base), "r"(valid * 4));
-        }
-    }
-
-    // Rounds this thread's chunks of a landed slice to tf32 in place (tf32_value). Only the thread that
-    // copied a chunk may touch it before the barrier: its own cp.async copies are complete for it after
-    // cp.async.wait_group, other threads' are not.
-    __device__ __forceinline__ void round_to_tf32(float* stage) const
-    {
-        #pragma unroll
-        for (int i = 0; i < PASSES; ++i) {
-            float4* chunk = (float4*)(stage + dst + i * ROWS_PER_PASS * STRIDE);
-            float4 v = *chunk;
-            *chunk = make_float4(tf32_value(v.x), tf32_value(v.y), tf32_value(v.z), tf32_value(v.w));
         }
     }
 };
@@ -268,10 +252,8 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
 
     int j = lane / 8, r = lane % 8;                  // ldmatrix: this lane gives row r of matrix j
     for (int slice = 0; slice < slices; ++slice) {
-        asm volatile("cp.async.wait_group %0;" :: "n"(STAGES - 2) : "memory");   // this thread's copies of the slice have landed
-        copy_a.round_to_tf32(As + (slice % STAGES) * A_FLOATS);
-        copy_b.round_to_tf32(Bs + (slice % STAGES) * B_FLOATS);
-        __syncthreads();   // the whole slice is visible, rounded; the buffer refilled below is no longer read
+        asm volatile("cp.async.wait_group %0;" :: "n"(STAGES - 2));
+        __syncthreads();   // every thread's copies of this slice are visible; the buffer refilled below is no longer read
         int next = slice + STAGES - 1;
         if (next < slices) {
             copy_a.copy(next, As + (next % STAGES) * A_FLOATS);
@@ -282,8 +264,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
         const float* as = As + (slice % STAGES) * A_FLOATS;
         const float* bs = Bs + (slice % STAGES) * B_FLOATS;
         // The 4 k-steps of a slice, unrolled by 2: unrolled fully, the compiler hoists the fragments of
-        // all 4 k-steps and ends at 119–128 registers, too close to the cap of 128 for other ptxas
-        // versions (the driver's JIT) not to spill.
+        // all 4 k-steps and the tt kernel spills under the 128-register cap.
         #pragma unroll 2
         for (int kk = 0; kk < BK; kk += 8) {
             unsigned a[MI][4], b[NI][2];
@@ -295,6 +276,8 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
                                  : "=r"(a[mi][0]), "=r"(a[mi][1]), "=r"(a[mi][2]), "=r"(a[mi][3])
                                  : "r"(shared_address(as + row * A_STRIDE + kk + (j / 2) * 4)));
+                    #pragma unroll
+                    for (int e = 0; e < 4; ++e) a[mi][e] = to_tf32(__uint_as_float(a[mi][e]));
                 }
             } else {
                 #pragma unroll
@@ -302,10 +285,10 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                     #pragma unroll
                     for (int h = 0; h < 2; ++h) {   // h = 0: k = t (a0, a1); h = 1: k = t + 4 (a2, a3)
                         float4 v = *(const float4*)(as + (kk + t + 4 * h) * A_STRIDE + warp_m + 32 * q + 4 * group);
-                        a[2 * q][2 * h] = __float_as_uint(v.x);
-                        a[2 * q][2 * h + 1] = __float_as_uint(v.y);
-                        a[2 * q + 1][2 * h] = __float_as_uint(v.z);
-                        a[2 * q + 1][2 * h + 1] = __float_as_uint(v.w);
+                        a[2 * q][2 * h] = to_tf32(v.x);
+                        a[2 * q][2 * h + 1] = to_tf32(v.y);
+                        a[2 * q + 1][2 * h] = to_tf32(v.z);
+                        a[2 * q + 1][2 * h + 1] = to_tf32(v.w);
                     }
             }
             if (B_K_MAJOR) {
@@ -316,15 +299,20 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
                                  : "=r"(b[ni][0]), "=r"(b[ni][1]), "=r"(b[ni + 1][0]), "=r"(b[ni + 1][1])
                                  : "r"(shared_address(bs + col * B_STRIDE + kk + (j % 2) * 4)));
+                    #pragma unroll
+                    for (int q = 0; q < 2; ++q) {
+                        b[ni][q] = to_tf32(__uint_as_float(b[ni][q]));
+                        b[ni + 1][q] = to_tf32(__uint_as_float(b[ni + 1][q]));
+                    }
                 }
             } else {
                 #pragma unroll
                 for (int h = 0; h < 2; ++h) {       // h = 0: k = t (b0); h = 1: k = t + 4 (b1)
                     float4 v = *(const float4*)(bs + (kk + t + 4 * h) * B_STRIDE + warp_n + 4 * group);
-                    b[0][h] = __float_as_uint(v.x);
-                    b[1][h] = __float_as_uint(v.y);
-                    b[2][h] = __float_as_uint(v.z);
-                    b[3][h] = __float_as_uint(v.w);
+                    b[0][h] = to_tf32(v.x);
+                    b[1][h] = to_tf32(v.y);
+                    b[2][h] = to_tf32(v.z);
+                    b[3][h] = to_tf32(v.w);
                 }
             }
             #pragma unroll
