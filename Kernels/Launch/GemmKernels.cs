@@ -17,9 +17,9 @@ public enum GemmTf32Tile
 {
     /// <summary>Chosen per call from the grid size and K (<see cref="GemmKernels.ChooseTf32Tile"/>).</summary>
     Auto = 0,
-    /// <summary>128×128 of C per block, 256 threads: the most work per byte staged, for large products.</summary>
+    /// <summary>128×128 of C per block, 4 warps of 64×64: the fewest shared-memory bytes per mma, for large products.</summary>
     Large128 = 1,
-    /// <summary>64×64 of C per block, 128 threads: four times the blocks, for grids the large tile cannot fill.</summary>
+    /// <summary>64×64 of C per block, 4 warps of 32×32: four times the blocks, for grids the large tile cannot fill.</summary>
     Small64 = 2,
 }
 
@@ -30,8 +30,9 @@ public enum GemmTf32Tile
 /// cp.async pipeline of K slices of 32; ~1e-3 relative, needs 16-byte aligned rows). op(A) is M×K, op(B)
 /// K×N, C M×N; batch b starts at A + b·strideA (elements; 0 shares one matrix) and so on. β = 0 does not
 /// read C. The SIMT kernel launches 256 threads per block, each block a 128×128 tile of C, grid
-/// (⌈N/128⌉, ⌈M/128⌉, batch); the tensor-core kernel the same, or 128 threads per 64×64 tile
-/// (<see cref="GemmTf32Tile"/>), with dynamic shared memory above 48 KB (opted in here).
+/// (⌈N/128⌉, ⌈M/128⌉, batch); the tensor-core kernel 128 threads per 128×128 or 64×64 tile
+/// (<see cref="GemmTf32Tile"/>), grid (⌈N/tile⌉, ⌈M/tile⌉, batch), with dynamic shared memory above
+/// 48 KB (opted in here).
 /// </summary>
 public static class GemmKernels
 {
@@ -41,6 +42,8 @@ public static class GemmKernels
     // of max(side · (BK + 4), BK · (side + 8)) floats, side = the tile's 128 or 64.
     const int Tf32SliceK = 32, Tf32Stages = 3;
     const int MaxGridY = 65535;
+    /// <summary>Threads per block of the tensor-core kernel, both tiles: 4 warps.</summary>
+    const int Tf32Threads = 128;
 
     /// <summary>Dynamic shared memory of the tensor-core kernel for a tile side: 110,592 B for 128, 55,296 B for 64.</summary>
     public static int Tf32SharedBytes(int side) =>
@@ -149,7 +152,7 @@ public static class GemmKernels
         int shared = Tf32SharedBytes(side);
         dev.SetMaxDynamicSharedBytes(function, shared);
         var grid = new Dim3((uint)BertKernel.CeilDiv(n, side), (uint)BertKernel.CeilDiv(m, side), (uint)batch);
-        dev.Launch(function, grid, side == 64 ? 128 : 256, shared, stream,
+        dev.Launch(function, grid, Tf32Threads, shared, stream,
             new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
                 .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));

@@ -18,15 +18,17 @@
 //   B 8×8 (k×n):  b0 = B[t][group], b1 = B[t + 4][group]
 //   C 16×8:       c0, c1 = C[group][2t, 2t + 1],  c2, c3 = C[group + 8][2t, 2t + 1]
 //
-// Tiles. Two shapes, one template:
-//   128×128: 256 threads = 8 warps in 2 (m) × 4 (n); a warp owns 64 rows × 32 columns of C,
-//            i.e. 4 × 4 mma tiles of 16×8 (64 accumulators per thread). For large products.
-//   64×64:   128 threads = 4 warps in 2 × 2; a warp owns 32 × 32 (2 × 4 mma tiles, 32 accumulators).
-//            For grids that the big tile cannot fill (small batched attention products, K ≤ 128).
+// Tiles. Two shapes, one template, both 128 threads = 4 warps in 2 (m) × 2 (n):
+//   128×128: a warp owns 64 rows × 64 columns of C, i.e. MI × NI = 4 × 8 mma tiles of 16×8 (128
+//            accumulators per thread). For large products. Why 64×64 per warp: a k-step (8 of K) loads
+//            (64 + 64)·8 floats of fragments for 32 mma, 4 KB per 32 mma, where 64×32 warps load 3 KB per
+//            16; shared-memory bandwidth (128 B per clock per SM), not the tensor cores, was the limit.
+//   64×64:   a warp owns 32 × 32 (2 × 4 mma tiles, 32 accumulators). For grids that the big tile
+//            cannot fill (small batched attention products, K ≤ 128).
 //
 // Pipeline. K is walked BK = 32 at a time through a STAGES = 3 deep ring of shared-memory buffers
 // filled by cp.async (global → shared copies that bypass registers and run in the background): while
-// the warps multiply slice k (4 mma k-steps of 8, i.e. 64 mma per warp for the big tile), the copies of
+// the warps multiply slice k (4 mma k-steps of 8, i.e. 128 mma per warp for the big tile), the copies of
 // slices k + 1 and k + 2 are in flight. One barrier per slice: it says both "slice k has landed in
 // every thread's view" and "nobody still reads the buffer that slice k + 2 is about to overwrite".
 // BK = 32 (not 8) is what makes the loop tensor-core bound: per barrier and per wait there is four
@@ -34,13 +36,15 @@
 // Shared memory (dynamic, so the launcher must opt in above 48 KB): per stage one A and one B buffer
 // of STAGE_FLOATS(tile side) floats: 128×128: 3 × 2 × 4608 × 4 B = 110,592 B (two blocks fit on an
 // H100/H200 SM's 228 KB, one on an A100's 164 KB); 64×64: 3 × 2 × 2304 × 4 B = 55,296 B.
-// Occupancy: the 128×128 kernel asks for 2 blocks per SM (__launch_bounds__(256, 2): ≤ 128 registers
-// per thread, 64 of them accumulators) rather than one block with a deeper ring: 16 warps per SM hide
-// the mma and shared-load latencies, and one block's prologue and epilogue overlap the other's loop.
-// The 64×64 kernel asks for 4 (4 × 55 KB, ≤ 128 registers).
-// Copies: every thread copies 4 chunks of 16 bytes of A and 4 of B per slice (SliceCopier): chunk
-// ids thread + THREADS·i; k-major: row id / 8, k 4·(id % 8) (8 threads per 128-byte row segment);
-// mn-major: k-row id / (side / 4), m/n 4·(id % (side / 4)) (a warp copies 512 contiguous bytes).
+// Occupancy: the 128×128 kernel asks for 2 blocks per SM (__launch_bounds__(128, 2): ≤ 255 registers
+// per thread, 128 of them accumulators; ptxas uses 186–196: 2 × 128 × 200 of the SM's 65536) rather than
+// one block with a deeper ring, so that one block's prologue and epilogue overlap the other's loop;
+// each warp has 32 independent mma per k-step to keep the tensor cores busy. The 64×64 kernel asks
+// for 4 (4 × 55 KB, ≤ 128 registers).
+// Copies (SliceCopier): per slice each thread copies side · BK / 4 / 128 chunks of 16 bytes of each
+// operand (8 for the 128 tile, 4 for the 64 tile), chunk ids thread + 128·i; k-major: row id / 8,
+// k 4·(id % 8) (8 threads per 128-byte row segment); mn-major: k-row id / (side / 4),
+// m/n 4·(id % (side / 4)) (a warp copies 512 contiguous bytes).
 //
 // Shared-memory layouts follow the operand's storage, so every copy is a contiguous 16-byte chunk:
 //   k-major (A not transposed, B transposed):  [m or n][k], rows of BK + 4 = 36 floats
@@ -56,8 +60,8 @@
 //   A (m): mma tile mi, row group + 8h of a warp ↦ tile row warp_m + 32·(mi / 2) + 4·group + 2·(mi % 2) + h
 //          so lane (group, t) finds a0, a1 of tiles mi = 2q, 2q + 1 in the 4 consecutive floats
 //          As[t][warp_m + 32q + 4·group ..], and a2, a3 in row t + 4: 2 loads per q for 2 mma tiles.
-//   B (n): mma tile ni, column j ↦ tile column warp_n + 4·j + ni
-//          so b0 of all 4 n-tiles is the 4 floats Bs[t][warp_n + 4·group ..], b1 is row t + 4.
+//   B (n): mma tile ni, column j ↦ tile column warp_n + 32·(ni / 4) + 4·j + ni % 4
+//          so b0 of n-tiles 4q .. 4q + 3 is the 4 floats Bs[t][warp_n + 32q + 4·group ..], b1 is row t + 4.
 // Row stride ≡ 8 (mod 32): a quarter-warp (8 lanes: 2 groups × 4 t) reads 8 distinct 4-bank groups.
 // The k order inside an mma is the natural one in both layouts, so any A layout pairs with any B layout.
 //
@@ -66,8 +70,8 @@
 // padding contributes 0 to every product and no byte outside the matrix is read.
 //
 // Epilogue (alpha, beta·C, bias, GELU as gemm_simt.cu), straight from the accumulators: in each row a
-// lane holds runs of consecutive columns — pairs with B k-major, quadruples across its 4 n-tiles with
-// B mn-major (the permutation above) — written as one 8- or 16-byte store when ldc and C allow it.
+// lane holds runs of consecutive columns — pairs with B k-major, quadruples across n-tiles 4q .. 4q + 3
+// with B mn-major (the permutation above) — written as one 8- or 16-byte store when ldc and C allow it.
 
 #define BK 32
 #define STAGES 3
@@ -202,7 +206,7 @@ __device__ __forceinline__ void store_run(float* row, int n, int N, float (&v)[R
     }
 }
 
-template <int WARPS_M, int WARPS_N, int MI, bool TRANS_A, bool TRANS_B>
+template <int WARPS_M, int WARPS_N, int MI, int NI, bool TRANS_A, bool TRANS_B>
 __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                                           const float* A, int lda, long long stride_a,
                                           const float* B, int ldb, long long stride_b,
@@ -210,7 +214,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                                           const float* bias, int epilogue)
 {
     constexpr int THREADS = 32 * WARPS_M * WARPS_N;
-    constexpr int BM = WARPS_M * MI * 16, BN = WARPS_N * 32, NI = 4;
+    constexpr int BM = WARPS_M * MI * 16, BN = WARPS_N * NI * 8;
     constexpr int A_FLOATS = STAGE_FLOATS(BM), B_FLOATS = STAGE_FLOATS(BN);
     constexpr bool A_K_MAJOR = !TRANS_A, B_K_MAJOR = TRANS_B;
     constexpr int A_STRIDE = A_K_MAJOR ? K_MAJOR_STRIDE : BM + MN_MAJOR_PAD;
@@ -225,7 +229,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     C += blockIdx.z * stride_c;
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     int group = lane / 4, t = lane % 4;
-    int warp_m = (warp / WARPS_N) * MI * 16, warp_n = (warp % WARPS_N) * 32;
+    int warp_m = (warp / WARPS_N) * MI * 16, warp_n = (warp % WARPS_N) * NI * 8;
 
     float acc[MI][NI][4];
     #pragma unroll
@@ -264,7 +268,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
         const float* as = As + (slice % STAGES) * A_FLOATS;
         const float* bs = Bs + (slice % STAGES) * B_FLOATS;
         // The 4 k-steps of a slice, unrolled by 2: unrolled fully, the compiler hoists the fragments of
-        // all 4 k-steps and the tt kernel spills under the 128-register cap.
+        // all 4 k-steps and the 64×64 kernels reach their cap of 128 registers (4 blocks per SM).
         #pragma unroll 2
         for (int kk = 0; kk < BK; kk += 8) {
             unsigned a[MI][4], b[NI][2];
@@ -307,13 +311,15 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                 }
             } else {
                 #pragma unroll
-                for (int h = 0; h < 2; ++h) {       // h = 0: k = t (b0); h = 1: k = t + 4 (b1)
-                    float4 v = *(const float4*)(bs + (kk + t + 4 * h) * B_STRIDE + warp_n + 4 * group);
-                    b[0][h] = to_tf32(v.x);
-                    b[1][h] = to_tf32(v.y);
-                    b[2][h] = to_tf32(v.z);
-                    b[3][h] = to_tf32(v.w);
-                }
+                for (int q = 0; q < NI / 4; ++q)
+                    #pragma unroll
+                    for (int h = 0; h < 2; ++h) {   // h = 0: k = t (b0); h = 1: k = t + 4 (b1)
+                        float4 v = *(const float4*)(bs + (kk + t + 4 * h) * B_STRIDE + warp_n + 32 * q + 4 * group);
+                        b[4 * q][h] = to_tf32(v.x);
+                        b[4 * q + 1][h] = to_tf32(v.y);
+                        b[4 * q + 2][h] = to_tf32(v.z);
+                        b[4 * q + 3][h] = to_tf32(v.w);
+                    }
             }
             #pragma unroll
             for (int mi = 0; mi < MI; ++mi)
@@ -329,9 +335,9 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
 
     // Epilogue: accumulator e of tile (mi, ni) is mma row group + 8·(e / 2), column 2t + e % 2; the
     // mn-major layouts permuted rows / columns (header), so map back to the real tile position. In one
-    // row a lane holds runs of consecutive columns: pairs 8·ni + 2t, +1 (B k-major) or, across the 4
-    // n-tiles, quadruples 4·(2t + e % 2) .. +3 (B mn-major); each run is one 8- or 16-byte access
-    // where C's rows allow it.
+    // row a lane holds runs of consecutive columns: pairs 8·ni + 2t, +1 (B k-major) or, across n-tiles
+    // 4q .. 4q + 3, quadruples 32q + 4·(2t + e % 2) .. +3 (B mn-major); each run is one 8- or 16-byte
+    // access where C's rows allow it.
     constexpr int RUN = B_K_MAJOR ? 2 : 4;
     bool vector_ok = ldc % RUN == 0 && (unsigned long long)C % (4 * RUN) == 0;   // C: this batch item's
     #pragma unroll
@@ -349,10 +355,11 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                     n = n0 + warp_n + run * 8 + 2 * t;
                     v[0] = acc[mi][run][2 * h];
                     v[1] = acc[mi][run][2 * h + 1];
-                } else {                    // run = e % 2; element i of the run is n-tile i
-                    n = n0 + warp_n + 4 * (2 * t + run);
+                } else {                    // run = 2q + e % 2; element i of the run is n-tile 4q + i
+                    int q = run / 2;
+                    n = n0 + warp_n + 32 * q + 4 * (2 * t + run % 2);
                     #pragma unroll
-                    for (int i = 0; i < RUN; ++i) v[i] = acc[mi][i][2 * h + run];
+                    for (int i = 0; i < RUN; ++i) v[i] = acc[mi][4 * q + i][2 * h + run % 2];
                 }
                 store_run<RUN>(row, n, N, v, alpha, beta, bias, epilogue, vector_ok);
             }
@@ -361,22 +368,22 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
 
 // One entry point per tile shape and transpose combination: the shared-memory layouts and fragment
 // loads differ at compile time. Names: gemm_tf32_<tile>_<A><B>, n = not transposed, t = transposed.
-// Last two macro arguments before the transposes: mma tiles per warp along m, resident blocks per SM.
-#define GEMM_TF32_ENTRY(NAME, WM, WN, MI, MIN_BLOCKS, TA, TB)                                                \
+// Arguments: warps along m and n, mma tiles per warp along m and n, resident blocks per SM, transposes.
+#define GEMM_TF32_ENTRY(NAME, WM, WN, MI, NI, MIN_BLOCKS, TA, TB)                                            \
     extern "C" __global__ void __launch_bounds__(32 * WM * WN, MIN_BLOCKS)                                  \
     NAME(int M, int N, int K, float alpha, const float* A, int lda, long long stride_a,                     \
          const float* B, int ldb, long long stride_b, float beta, float* C, int ldc, long long stride_c,    \
          const float* bias, int epilogue)                                                                    \
     {                                                                                                       \
-        gemm_tf32<WM, WN, MI, TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc,    \
-                                      stride_c, bias, epilogue);                                            \
+        gemm_tf32<WM, WN, MI, NI, TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, \
+                                          stride_c, bias, epilogue);                                        \
     }
 
-GEMM_TF32_ENTRY(gemm_tf32_128_nn, 2, 4, 4, 2, false, false)
-GEMM_TF32_ENTRY(gemm_tf32_128_nt, 2, 4, 4, 2, false, true)
-GEMM_TF32_ENTRY(gemm_tf32_128_tn, 2, 4, 4, 2, true, false)
-GEMM_TF32_ENTRY(gemm_tf32_128_tt, 2, 4, 4, 2, true, true)
-GEMM_TF32_ENTRY(gemm_tf32_64_nn, 2, 2, 2, 4, false, false)
-GEMM_TF32_ENTRY(gemm_tf32_64_nt, 2, 2, 2, 4, false, true)
-GEMM_TF32_ENTRY(gemm_tf32_64_tn, 2, 2, 2, 4, true, false)
-GEMM_TF32_ENTRY(gemm_tf32_64_tt, 2, 2, 2, 4, true, true)
+GEMM_TF32_ENTRY(gemm_tf32_128_nn, 2, 2, 4, 8, 2, false, false)
+GEMM_TF32_ENTRY(gemm_tf32_128_nt, 2, 2, 4, 8, 2, false, true)
+GEMM_TF32_ENTRY(gemm_tf32_128_tn, 2, 2, 4, 8, 2, true, false)
+GEMM_TF32_ENTRY(gemm_tf32_128_tt, 2, 2, 4, 8, 2, true, true)
+GEMM_TF32_ENTRY(gemm_tf32_64_nn, 2, 2, 2, 4, 4, false, false)
+GEMM_TF32_ENTRY(gemm_tf32_64_nt, 2, 2, 2, 4, 4, false, true)
+GEMM_TF32_ENTRY(gemm_tf32_64_tn, 2, 2, 2, 4, 4, true, false)
+GEMM_TF32_ENTRY(gemm_tf32_64_tt, 2, 2, 2, 4, 4, true, true)

@@ -64,7 +64,7 @@ public class SharedMemoryOptInTests
         var kernel = gpu.GetFunction(PtxModules.Load(gpu, "bert/gemm_tf32"), "gemm_tf32_128_nn");
         int bytes = GemmKernels.Tf32SharedBytes(128);
         Assert.Equal(110_592, bytes);
-        var e = Assert.Throws<CudaException>(() => gpu.Launch(kernel, 1, 256, bytes, null, new KernelArgs()));
+        var e = Assert.Throws<CudaException>(() => gpu.Launch(kernel, 1, 128, bytes, null, new KernelArgs()));
         Assert.Equal("CUDA_ERROR_INVALID_VALUE", e.ErrorName);
         Assert.Equal("gemm_tf32_128_nn", e.Kernel);
         Assert.Contains($"{bytes} bytes of dynamic shared memory exceed the kernel's limit of 49152 bytes", e.Message);
