@@ -31,8 +31,8 @@
 // the warps multiply slice k (4 mma k-steps of 8, i.e. 128 mma per warp for the big tile), the copies of
 // slices k + 1 and k + 2 are in flight. One barrier per slice: it says both "slice k has landed in
 // every thread's view" and "nobody still reads the buffer that slice k + 2 is about to overwrite".
-// BK = 32 (not 8) is what makes the loop tensor-core bound: per barrier and per wait there is four
-// times the work, and each global row segment a thread copies is a full 128 bytes.
+// BK = 32 (not 8) keeps barriers and waits off the critical path: per barrier and per wait there is
+// four times the work, and each global row segment the threads copy is a full 128 bytes.
 // Shared memory (dynamic, so the launcher must opt in above 48 KB): per stage one A and one B buffer
 // of STAGE_FLOATS(tile side) floats: 128×128: 3 × 2 × 4608 × 4 B = 110,592 B (two blocks fit on an
 // H100/H200 SM's 228 KB, one on an A100's 164 KB); 64×64: 3 × 2 × 2304 × 4 B = 55,296 B.
@@ -44,7 +44,7 @@
 // Copies (SliceCopier): per slice each thread copies side · BK / 4 / 128 chunks of 16 bytes of each
 // operand (8 for the 128 tile, 4 for the 64 tile), chunk ids thread + 128·i; k-major: row id / 8,
 // k 4·(id % 8) (8 threads per 128-byte row segment); mn-major: k-row id / (side / 4),
-// m/n 4·(id % (side / 4)) (a warp copies 512 contiguous bytes).
+// m/n 4·(id % (side / 4)) (side / 4 threads per row segment of side floats).
 //
 // Shared-memory layouts follow the operand's storage, so every copy is a contiguous 16-byte chunk:
 //   k-major (A not transposed, B transposed):  [m or n][k], rows of BK + 4 = 36 floats
@@ -65,9 +65,11 @@
 // Row stride ≡ 8 (mod 32): a quarter-warp (8 lanes: 2 groups × 4 t) reads 8 distinct 4-bank groups.
 // The k order inside an mma is the natural one in both layouts, so any A layout pairs with any B layout.
 //
-// Edge chunks (partly or wholly outside the matrix, along m/n or past K) are copied with cp.async's
-// src-size operand: only the valid bytes are read, the rest of the 16 bytes is zero-filled, so the
-// padding contributes 0 to every product and no byte outside the matrix is read.
+// Interior slices (the block's tile inside the matrix along m/n, the slice inside K; a test that is
+// the same for the whole block) copy with plain 16-byte cp.async. Otherwise chunks partly or wholly
+// outside the matrix are copied with cp.async's src-size operand: only the valid bytes are read, the
+// rest of the 16 bytes is zero-filled, so the padding contributes 0 to every product and no byte
+// outside the matrix is read.
 //
 // Epilogue (alpha, beta·C, bias, GELU as gemm_simt.cu), straight from the accumulators: in each row a
 // lane holds runs of consecutive columns — pairs with B k-major, quadruples across n-tiles 4q .. 4q + 3
