@@ -26,7 +26,9 @@ public sealed record DeviceInfo(
     int MultiprocessorCount,
     /// <summary>CUDA driver version as the driver reports it (e.g. 12040 for 12.4); 0 for the software GPU.</summary>
     int DriverVersion,
-    bool IsSoftware);
+    bool IsSoftware,
+    /// <summary>The most shared memory one block may have after opting in (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN): 227 KB on Hopper, 163 KB on the A100, 99 KB on consumer Ampere and Ada.</summary>
+    int MaxSharedBytesPerBlockOptIn);
 
 /// <summary>
 /// "A CUDA device": the small surface the CUDA backend needs. Two implementations: the real driver
@@ -55,7 +57,21 @@ public interface ICudaDevice : IDisposable
     /// <summary>Looks up a kernel in a loaded module (cached).</summary>
     CudaFunction GetFunction(CudaModule module, string kernelName);
 
+    /// <summary>
+    /// Launches <paramref name="kernel"/>. <paramref name="dynamicSharedBytes"/> may exceed 48 KB minus the
+    /// kernel's static shared memory only after <see cref="SetMaxDynamicSharedBytes"/> raised the kernel's
+    /// limit; otherwise the launch fails with CUDA_ERROR_INVALID_VALUE naming the kernel (as on hardware).
+    /// </summary>
     void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args);
+
+    /// <summary>
+    /// cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES): lets <paramref name="kernel"/> be
+    /// launched with up to <paramref name="bytes"/> of dynamic shared memory (the opt-in that kernels need
+    /// above the default 48 KB per block). Fails with CUDA_ERROR_INVALID_VALUE when static plus
+    /// <paramref name="bytes"/> exceed what one block may have (227 KB on Hopper, 163 KB on the A100).
+    /// Setting the value a kernel already has is cheap (cached).
+    /// </summary>
+    void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes);
 
     CudaStream CreateStream();
     void DestroyStream(CudaStream stream);

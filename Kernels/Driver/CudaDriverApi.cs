@@ -29,6 +29,7 @@ static unsafe partial class CudaDriverApi
     public const int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
     public const int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
     public const int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+    public const int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
 
     // --- context: the device's primary context, made current on each calling thread -------------
     [LibraryImport(Lib)] public static partial int cuDevicePrimaryCtxRetain(out nint context, int device);

@@ -14,8 +14,6 @@ namespace CudaBert.Kernels.Driver;
 /// </summary>
 public sealed unsafe class CudaDriverDevice : ICudaDevice
 {
-    /// <summary>Above this much dynamic shared memory a kernel must opt in (cuFuncSetAttribute).</summary>
-    const int DefaultSharedMemoryLimit = 48 * 1024;
     const int JitLogBytes = 16 * 1024;
 
     readonly int _device;
@@ -23,7 +21,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     readonly Lock _gate = new();
     readonly Dictionary<string, CudaModule> _modules = [];
     readonly Dictionary<(nint Module, string Kernel), CudaFunction> _functions = [];
-    readonly Dictionary<nint, int> _sharedMemoryOptIn = [];   // function → bytes it was opted in to
+    readonly Dictionary<nint, int> _sharedMemoryOptIn = [];   // function → its MAX_DYNAMIC_SHARED_SIZE_BYTES, as last set
     string? _lastKernel;
     bool _disposed;
 
@@ -44,7 +42,8 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
             (long)totalBytes,
             Attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT),
             driverVersion,
-            IsSoftware: false);
+            IsSoftware: false,
+            Attribute(CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN));
         Check(cuDevicePrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain");
     }
 
@@ -178,9 +177,6 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
     {
         MakeCurrent();
-        if (dynamicSharedBytes > DefaultSharedMemoryLimit)
-            OptInToSharedMemory(kernel, dynamicSharedBytes);
-
         // cuLaunchKernel takes, per parameter, a pointer to its value; 4-byte values are read from
         // the low half of their 8-byte slot (little-endian).
         var items = args.Items;
@@ -199,12 +195,13 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         _lastKernel = kernel.Name;
     }
 
-    void OptInToSharedMemory(CudaFunction kernel, int bytes)
+    public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
     {
         lock (_gate)
         {
-            if (_sharedMemoryOptIn.TryGetValue(kernel.Handle, out int granted) && granted >= bytes)
+            if (_sharedMemoryOptIn.TryGetValue(kernel.Handle, out int granted) && granted == bytes)
                 return;
+            MakeCurrent();
             Check(cuFuncSetAttribute(kernel.Handle, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes), "cuFuncSetAttribute", kernel.Name);
             _sharedMemoryOptIn[kernel.Handle] = bytes;
         }

@@ -12,17 +12,42 @@ public enum GemmEpilogue
     BiasGelu = 2,
 }
 
+/// <summary>Which block tile the tensor-core GEMM uses (Kernels/bert/gemm_tf32.cu).</summary>
+public enum GemmTf32Tile
+{
+    /// <summary>Chosen per call from the grid size and K (<see cref="GemmKernels.ChooseTf32Tile"/>).</summary>
+    Auto = 0,
+    /// <summary>128×128 of C per block, 4 warps of 64×64: the fewest shared-memory bytes per mma, for large products.</summary>
+    Large128 = 1,
+    /// <summary>64×64 of C per block, 4 warps of 32×32: four times the blocks, for grids the large tile cannot fill.</summary>
+    Small64 = 2,
+}
+
 /// <summary>
 /// Batched row-major C = α·op(A)·op(B) + β·C (+ epilogue) with transpose flags, two kernels side by
 /// side: Kernels/bert/gemm_simt.cu (fp32 FMA, register-tiled; exact to fp32 rounding, any layout) and
 /// Kernels/bert/gemm_tf32.cu (tensor cores, mma.sync tf32 with fp32 accumulation, ldmatrix, 3-stage
-/// cp.async pipeline; ~1e-3 relative, needs 16-byte aligned rows). op(A) is M×K, op(B) K×N, C M×N;
-/// batch b starts at A + b·strideA (elements; 0 shares one matrix) and so on. β = 0 does not read C.
-/// Both launch 256 threads per block, each block a 128×128 tile of C, grid (⌈N/128⌉, ⌈M/128⌉, batch).
+/// cp.async pipeline of K slices of 32; ~1e-3 relative, needs 16-byte aligned rows). op(A) is M×K, op(B)
+/// K×N, C M×N; batch b starts at A + b·strideA (elements; 0 shares one matrix) and so on. β = 0 does not
+/// read C. The SIMT kernel launches 256 threads per block, each block a 128×128 tile of C, grid
+/// (⌈N/128⌉, ⌈M/128⌉, batch); the tensor-core kernel 128 threads per 128×128 or 64×64 tile
+/// (<see cref="GemmTf32Tile"/>), grid (⌈N/tile⌉, ⌈M/tile⌉, batch), with dynamic shared memory above
+/// 48 KB (opted in here).
 /// </summary>
 public static class GemmKernels
 {
     const int Tile = 128;
+
+    // Kernels/bert/gemm_tf32.cu's BK, STAGES and stage-buffer layouts: per stage one A and one B buffer
+    // of max(side · (BK + 4), BK · (side + 8)) floats, side = the tile's 128 or 64.
+    const int Tf32SliceK = 32, Tf32Stages = 3;
+    const int MaxGridY = 65535;
+    /// <summary>Threads per block of the tensor-core kernel, both tiles: 4 warps.</summary>
+    const int Tf32Threads = 128;
+
+    /// <summary>Dynamic shared memory of the tensor-core kernel for a tile side: 110,592 B for 128, 55,296 B for 64.</summary>
+    public static int Tf32SharedBytes(int side) =>
+        Tf32Stages * 2 * Math.Max(side * (Tf32SliceK + 4), Tf32SliceK * (side + 8)) * sizeof(float);
 
     /// <summary>Contiguous operands: lda, ldb, ldc are the row lengths of A, B, C as stored; strides are whole matrices.</summary>
     public static void Simt(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
@@ -88,24 +113,46 @@ public static class GemmKernels
     /// <summary>The tensor-core kernel on contiguous operands (see the contiguous <see cref="Simt(ICudaDevice, bool, bool, int, int, int, int, float, DevicePtr, DevicePtr, float, DevicePtr, bool, DevicePtr, GemmEpilogue, CudaStream?)"/>).</summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
-        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+        GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null, GemmTf32Tile tile = GemmTf32Tile.Auto)
     {
         var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
-        Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
+        Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream, tile);
+    }
+
+    /// <summary>
+    /// The tile <see cref="GemmTf32Tile.Auto"/> picks: 64×64 when the 128×128 grid would not give every
+    /// multiprocessor a block, or when K ≤ 128 (at most 4 slices: the pipeline never fills, and a block's
+    /// fixed cost, prologue latency and epilogue, dominates, so more and smaller blocks overlap better —
+    /// the batched attention products), or when the device cannot give a block the large tile's
+    /// 108 KB of shared memory (consumer Ampere and Ada: 99 KB); else 128×128.
+    /// </summary>
+    public static GemmTf32Tile ChooseTf32Tile(DeviceInfo device, int batch, int m, int n, int k)
+    {
+        long largeBlocks = BertKernel.CeilDiv(m, 128) * BertKernel.CeilDiv(n, 128) * batch;
+        bool largeFits = Tf32SharedBytes(128) <= device.MaxSharedBytesPerBlockOptIn;
+        bool smallGridFits = BertKernel.CeilDiv(m, 64) <= MaxGridY;
+        return smallGridFits && (!largeFits || k <= 128 || largeBlocks < device.MultiprocessorCount) ? GemmTf32Tile.Small64 : GemmTf32Tile.Large128;
     }
 
     /// <summary>The tensor-core kernel; throws when <see cref="SupportsTf32"/> is false for the operands.</summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
-        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null, GemmTf32Tile tile = GemmTf32Tile.Auto)
     {
-        string kernel = "gemm_tf32_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        if (tile == GemmTf32Tile.Auto) tile = ChooseTf32Tile(dev.Info, batch, m, n, k);
+        int side = tile == GemmTf32Tile.Small64 ? 64 : 128;
+        string kernel = $"gemm_tf32_{side}_" + (transA ? "t" : "n") + (transB ? "t" : "n");
         CheckShape(kernel, batch, m, n, k, bias, epilogue);
         if (!SupportsTf32(a, lda, strideA, b, ldb, strideB))
             throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
                 "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
-        var grid = new Dim3((uint)BertKernel.CeilDiv(n, Tile), (uint)BertKernel.CeilDiv(m, Tile), (uint)batch);
-        dev.Launch(BertKernel.Get(dev, "gemm_tf32", kernel), grid, BertKernel.Threads, 0, stream,
+        if (BertKernel.CeilDiv(m, side) > MaxGridY)
+            throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {side} rows (the grid's y limit).");
+        var function = BertKernel.Get(dev, "gemm_tf32", kernel);
+        int shared = Tf32SharedBytes(side);
+        dev.SetMaxDynamicSharedBytes(function, shared);
+        var grid = new Dim3((uint)BertKernel.CeilDiv(n, side), (uint)BertKernel.CeilDiv(m, side), (uint)batch);
+        dev.Launch(function, grid, Tf32Threads, shared, stream,
             new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
                 .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));

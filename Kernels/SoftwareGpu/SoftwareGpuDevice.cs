@@ -24,6 +24,12 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     readonly DeviceMemory _memory = new();
     readonly List<(CudaModule Handle, PtxModule Module)> _modules = [];
     readonly List<(CudaFunction Handle, PtxKernel Kernel)> _functions = [];
+    readonly Dictionary<CudaFunction, int> _maxDynamicShared = [];   // set by SetMaxDynamicSharedBytes
+
+    /// <summary>Shared memory one block may have without opting in (cuFuncSetAttribute), static and dynamic together.</summary>
+    public const int DefaultSharedBytesPerBlock = 48 * 1024;
+    /// <summary>The most shared memory one block may have after opting in: Hopper's 227 KB (the A100 has 163 KB).</summary>
+    public const int MaxSharedBytesPerBlock = 227 * 1024;
     readonly List<long> _events = [];
     readonly List<SanitizerReport> _reports = [];
     int _streams;
@@ -41,7 +47,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         _parallelBlocks = Math.Max(1, parallelBlocks);
     }
 
-    public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true);
+    public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
 
     /// <summary>What the sanitizer checks; takes effect at the next launch (uninitialized-read tracking: for allocations made afterwards).</summary>
     public SanitizerOptions Sanitizer
@@ -164,13 +170,25 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     // ---------------------------------------------------------------- launches
 
+    public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
+    {
+        var ptx = KernelOf(kernel);
+        if (bytes < 0 || ptx.DynamicSharedOffset + bytes > MaxSharedBytesPerBlock)
+            throw new CudaException("cuFuncSetAttribute", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name,
+                $"MAX_DYNAMIC_SHARED_SIZE_BYTES = {bytes}: with {ptx.StaticSharedBytes} static bytes a block would exceed {MaxSharedBytesPerBlock} bytes of shared memory");
+        _maxDynamicShared[kernel] = bytes;
+    }
+
     public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
     {
         var ptx = KernelOf(kernel);
         if (block.Count == 0 || block.Count > 1024 || block.Z > 64 || grid.Count == 0 || grid.Y > 65535 || grid.Z > 65535)
             throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name, $"invalid launch: grid ({grid.X},{grid.Y},{grid.Z}), block ({block.X},{block.Y},{block.Z})");
-        if (dynamicSharedBytes < 0 || ptx.DynamicSharedOffset + dynamicSharedBytes > 227 * 1024)
-            throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name, $"{ptx.StaticSharedBytes} static + {dynamicSharedBytes} dynamic shared bytes exceed 227 KB");
+        int limit = _maxDynamicShared.TryGetValue(kernel, out int optedIn) ? optedIn : DefaultSharedBytesPerBlock - ptx.StaticSharedBytes;
+        if (dynamicSharedBytes < 0 || dynamicSharedBytes > limit)
+            throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernel.Name,
+                $"{dynamicSharedBytes} bytes of dynamic shared memory exceed the kernel's limit of {limit} bytes " +
+                (_maxDynamicShared.ContainsKey(kernel) ? "set by cuFuncSetAttribute" : $"({DefaultSharedBytesPerBlock} minus {ptx.StaticSharedBytes} static; above that a kernel must opt in with cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES), ICudaDevice.SetMaxDynamicSharedBytes)"));
 
         var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, PackParameters(kernel.Name, ptx, args), _memory, _options,
             () => Interlocked.Increment(ref _raceEpoch));

@@ -115,14 +115,23 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         return gbps;
     }
 
-    /// <summary>Two rows: our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel against cuBLAS TF32.</summary>
+    /// <summary>
+    /// Our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel (the tile GemmKernels picks) against
+    /// cuBLAS TF32, and the tensor-core kernel with the other tile, so one run shows whether the choice was right.
+    /// </summary>
     void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
     {
         DevicePtr a = Floats((long)batch * m * k), b = Floats((long)batch * k * n), c = Floats((long)batch * m * n);
         double flops = 2.0 * batch * m * n * k;
         string shape = $"{batch}×[{m}×{k}]{(transA ? "ᵀ" : "")}·[{k}×{n}]{(transB ? "ᵀ" : "")}";
         double simt = timer.MedianMilliseconds(() => GemmKernels.Simt(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
-        double tf32 = timer.MedianMilliseconds(() => GemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c));
+        var tile = GemmKernels.ChooseTf32Tile(gpu.Info, batch, m, n, k);
+        var otherTile = tile == GemmTf32Tile.Large128 ? GemmTf32Tile.Small64 : GemmTf32Tile.Large128;
+        bool otherFits = GemmKernels.Tf32SharedBytes(128) <= gpu.Info.MaxSharedBytesPerBlockOptIn;
+        double tf32 = timer.MedianMilliseconds(() => GemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c, tile: tile));
+        double? tf32Other = otherFits
+            ? timer.MedianMilliseconds(() => GemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f, a, b, 0f, c, tile: otherTile))
+            : null;
         double? blasSgemm = null, blasTf32 = null;
         if (blas is not null)
         {
@@ -131,9 +140,13 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
                 Cublas.Precision.Tf32));
         }
         rows.Add(new Row($"GEMM SIMT: {name}", shape, simt, null, null, flops / (simt * 1e9), blasSgemm / simt, null));
-        rows.Add(new Row($"GEMM TF32: {name}", shape, tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
+        rows.Add(new Row($"GEMM TF32: {name}", $"{shape} {TileName(tile)}", tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
+        if (tf32Other is double other)
+            rows.Add(new Row($"GEMM TF32, other tile: {name}", $"{shape} {TileName(otherTile)}", other, null, null, flops / (other * 1e9), null, blasTf32 / other));
         Release(a, b, c);
     }
+
+    static string TileName(GemmTf32Tile tile) => tile == GemmTf32Tile.Small64 ? "64×64 tile" : "128×128 tile";
 
     DevicePtr Floats(long count)
     {

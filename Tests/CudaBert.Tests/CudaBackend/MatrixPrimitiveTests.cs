@@ -17,7 +17,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
     public void BatchedGemmMatchesTheCpu(bool transA, bool transB)
     {
         using var scope = Tensor.Scope();
-        const int batch = 2, m = 5, n = 7, k = 9;   // far from the 128×128×8 tile
+        const int batch = 2, m = 5, n = 7, k = 9;   // far from every GEMM tile
         const double alpha = 0.75, beta = -0.5;
         float[] a = NonZero(10, batch * m * k), b = NonZero(11, batch * k * n), c = NonZero(12, batch * m * n);
         Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),

@@ -24,12 +24,28 @@ public class GemmBertShapeTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
-    static void Check(CudaBert.Kernels.Device.ICudaDevice gpu, bool tf32, bool transB, int batch, int m, int n, int k, bool withBias, int seed)
+    [Theory]
+    [InlineData(TestDevices.Driver, GemmTf32Tile.Large128)]
+    [InlineData(TestDevices.Driver, GemmTf32Tile.Small64)]
+    public void BothTensorCoreTilesAtALinearLayerShape(string device, GemmTf32Tile tile)
+    {
+        // 24 slices of K: the cp.async ring wraps 8 times; x·Wᵀ + bias (B k-major) and x·W (B mn-major).
+        using var gpu = TestDevices.Open(device);
+        Check(gpu, tf32: true, transB: true, batch: 1, m: 512, n: 768, k: 768, withBias: true, seed: 153, tile);
+        Check(gpu, tf32: true, transB: false, batch: 1, m: 512, n: 768, k: 768, withBias: false, seed: 156, tile);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    static void Check(CudaBert.Kernels.Device.ICudaDevice gpu, bool tf32, bool transB, int batch, int m, int n, int k, bool withBias, int seed,
+        GemmTf32Tile tile = GemmTf32Tile.Auto)
     {
         float[] a = TestInputs.NonZero(seed, batch * m * k), b = TestInputs.NonZero(seed + 1, batch * k * n), bias = TestInputs.NonZero(seed + 2, n);
         using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dbias = new(gpu, bias), dc = new(gpu, batch * m * n);
         var epilogue = withBias ? GemmEpilogue.Bias : GemmEpilogue.None;
-        GemmKernels.Run(gpu, tf32, false, transB, batch, m, n, k, 1f, da.Ptr, db.Ptr, 0f, dc.Ptr, bias: dbias.Ptr, epilogue: epilogue);
+        if (tile == GemmTf32Tile.Auto)
+            GemmKernels.Run(gpu, tf32, false, transB, batch, m, n, k, 1f, da.Ptr, db.Ptr, 0f, dc.Ptr, bias: dbias.Ptr, epilogue: epilogue);
+        else
+            GemmKernels.Tf32(gpu, false, transB, batch, m, n, k, 1f, da.Ptr, db.Ptr, 0f, dc.Ptr, bias: dbias.Ptr, epilogue: epilogue, tile: tile);
 
         float[] c = dc.Read();
         if (tf32)
