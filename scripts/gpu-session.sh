@@ -10,8 +10,9 @@
 #     vocabulary (not its 91 MB of weights: the GPU run trains a randomly initialised MiniLM, which has
 #     the same speed), and packs publish/gpu-session.tar.xz (about 30 MB; the device tool carries 64 MiB).
 # There (the repository root; results also go to $OUT when it is set):
-#   scripts/gpu-session.sh [publish/gpu-session.tar.xz]
-# Prints a summary table last. Each step has its own time limit so one hang cannot eat the lease.
+#   scripts/gpu-session.sh [publish/gpu-session.tar.xz] [--quick]
+# --quick: only the tests, `bench train` (TF32) and `bench kernels` (about a minute: for checking a
+# kernel change when little device time is left). Prints a summary table last. Each step has its own time limit so one hang cannot eat the lease.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PACKAGE=publish/gpu-session.tar.xz
@@ -33,7 +34,13 @@ if [ "${1:-}" = "--pack" ]; then
   exit 0
 fi
 
-[ $# -gt 0 ] && PACKAGE="$1"
+QUICK=0
+for argument in "$@"; do
+  case "$argument" in
+    --quick) QUICK=1 ;;
+    *) PACKAGE="$argument" ;;
+  esac
+done
 [ -f "$PACKAGE" ] || { echo "gpu-session: $PACKAGE not found: run 'scripts/gpu-session.sh --pack' on a machine with .NET" >&2; exit 2; }
 OUT="${OUT:-$(mktemp -d)}"
 WORK="$(mktemp -d)"
@@ -81,13 +88,14 @@ done
 
 # 2. The BERT-base multi-task training step: ours (TF32 tensor cores, then fp32 SIMT) against PyTorch.
 step bench-train-tf32 60 "$BIN/cudabert" bench train
-step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
+[ $QUICK = 1 ] || step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
 ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
 theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" | cut -d= -f2)
-grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY"
+grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY" 2>/dev/null
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
 
+if [ $QUICK = 0 ]; then
 # 3. `cudabert train` on SNIPS on the GPU: one epoch of a randomly initialised MiniLM (weights do not
 #    change the speed), examples/s from the trainer's own log.
 python3 - "$WORK/gpu-session/minilm" "$WORK/random-minilm" <<'EOF' 2>&1 | tail -2
@@ -120,14 +128,16 @@ for variant in "--attention sdpa" "--attention sdpa --tf32" "--attention eager";
   grep -h '^RESULT' "$LOGS/$name.log" >> "$SUMMARY"
 done
 
+fi
+
 # 4. Every kernel at BERT-base shapes against a device copy and cuBLAS.
 step bench-kernels 90 "$BIN/cudabert" bench kernels
 grep -E '^\|' "$LOGS/bench-kernels.log" >> "$SUMMARY"
 
 # 5. The other two columns of the training-step comparison.
-step bench-train-fp32 60 "$BIN/cudabert" bench train --tf32 false
-step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
-grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMMARY"
+[ $QUICK = 1 ] || step bench-train-fp32 60 "$BIN/cudabert" bench train --tf32 false
+[ $QUICK = 1 ] || step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
+grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMMARY" 2>/dev/null
 
 for run in "$WORK"/snips-run*; do cp "$run/metrics.jsonl" "$LOGS/$(basename "$run")-metrics.jsonl" 2>/dev/null; done
 tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
