@@ -11,9 +11,10 @@
 // The instruction: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32, a warp-wide 16×8×8 product.
 // Inputs are rounded to tf32 (10 mantissa bits) with cvt.rna.tf32.f32 first: the result is about
 // 1e-3 relative, not fp32-exact. The fragments are rounded in registers, as loaded: rounding each
-// slice once in shared memory instead would save instructions but add a read and a write of every
-// staged byte, and shared-memory bandwidth is the tighter limit here (docs/bert-kernels.md). Fragment layout (PTX ISA, "Matrix fragments for mma.m16n8k8",
-// .tf32), lane = 4·group + t:
+// slice once in shared memory instead saves instructions but adds a read and a write of every
+// staged byte; measured on an H200 the two versions are within run-to-run noise of each other
+// (docs/gpu-benchmarks.md, runs 2 and 3). Fragment layout (PTX ISA, "Matrix fragments for
+// mma.m16n8k8", .tf32), lane = 4·group + t:
 //   A 16×8 (m×k): a0 = A[group][t], a1 = A[group + 8][t], a2 = A[group][t + 4], a3 = A[group + 8][t + 4]
 //   B 8×8 (k×n):  b0 = B[t][group], b1 = B[t + 4][group]
 //   C 16×8:       c0, c1 = C[group][2t, 2t + 1],  c2, c3 = C[group + 8][2t, 2t + 1]
@@ -22,7 +23,9 @@
 //   128×128: a warp owns 64 rows × 64 columns of C, i.e. MI × NI = 4 × 8 mma tiles of 16×8 (128
 //            accumulators per thread). For large products. Why 64×64 per warp: a k-step (8 of K) loads
 //            (64 + 64)·8 floats of fragments for 32 mma, 4 KB per 32 mma, where 64×32 warps load 3 KB per
-//            16; shared-memory bandwidth (128 B per clock per SM), not the tensor cores, was the limit.
+//            16 — a third fewer shared-memory bytes per mma. On an H200 this was no faster than 8 warps
+//            of 64×32 (both 100–120 TFLOP/s, about a third of cuBLAS): what bounds the kernel there is
+//            not established yet (docs/gpu-benchmarks.md, run 3).
 //   64×64:   a warp owns 32 × 32 (2 × 4 mma tiles, 32 accumulators). For grids that the big tile
 //            cannot fill (small batched attention products, K ≤ 128).
 //
