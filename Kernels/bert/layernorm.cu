@@ -19,6 +19,7 @@
 // the normalised input) and normalised; that is BERT's "LayerNorm(x + sublayer(x))".
 
 #include "reduce.cuh"
+#include "row_vector.cuh"
 
 #define SHORT_ROW_PER_LANE 32
 
@@ -149,27 +150,6 @@ extern "C" __global__ void layernorm_residual_forward_short_f32(const float* x, 
 // warps add their sums into shared memory one after another in warp order (a barrier between warps),
 // and the last warp writes the block's partial row: partial[bx][c] (dγ) and partial[bx][cols + c] (dβ).
 // Pass 2 is layernorm_backward_finish_f32. Deterministic: every addition order is fixed by the launch.
-template <int VEC>
-__device__ __forceinline__ void load_columns(const float* p, int c, float (&v)[VEC])
-{
-    if constexpr (VEC == 4) {
-        float4 q = *reinterpret_cast<const float4*>(p + c);
-        v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
-    } else {
-        v[0] = p[c];
-    }
-}
-
-template <int VEC>
-__device__ __forceinline__ void store_columns(float* p, int c, const float (&v)[VEC])
-{
-    if constexpr (VEC == 4) {
-        *reinterpret_cast<float4*>(p + c) = make_float4(v[0], v[1], v[2], v[3]);
-    } else {
-        p[c] = v[0];
-    }
-}
-
 // MAX_COLS (a multiple of 32 · VEC) sizes the register arrays: the compiler keeps all of them, so a
 // smaller bound means fewer registers and more warps per multiprocessor.
 // VEC = 4 needs cols % 4 == 0 and 16-byte aligned dy, x, dx and gamma (the launcher checks), so a
