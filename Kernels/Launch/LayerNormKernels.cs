@@ -26,16 +26,28 @@ public static class LayerNormKernels
     /// <summary>Longest row the *_short forward kernels hold in registers: 32 lanes × 32 columns.</summary>
     public const int ShortRowMaxColumns = 32 * 32;
 
-    static string Variant(string kernel, int cols) => cols <= ShortRowMaxColumns ? kernel.Replace("_f32", "_short_f32") : kernel;
+    // Rows of at most 1024 columns: the register kernels, float4 when cols % 4 == 0 and every pointer is 16-byte aligned.
+    static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers) =>
+        cols > ShortRowMaxColumns ? kernel : kernel.Replace("_f32", Aligned16(cols, pointers) ? "_short_vec4_f32" : "_short_f32");
 
-    /// <summary>Launch: one warp per row, 8 rows per 256-thread block (rows up to 1024 columns held in registers).</summary>
+    static bool Aligned16(int cols, ReadOnlySpan<DevicePtr> pointers)
+    {
+        bool aligned = cols % 4 == 0;
+        foreach (var pointer in pointers) aligned &= pointer.Address % 16 == 0;
+        return aligned;
+    }
+
+    /// <summary>
+    /// Launch: one warp per row, 8 rows per 256-thread block (rows up to 1024 columns held in registers, read and
+    /// written with float4 accesses when cols % 4 == 0 and the pointers are 16-byte aligned).
+    /// </summary>
     public static void Forward(ICudaDevice dev, DevicePtr x, DevicePtr gamma, DevicePtr beta, DevicePtr y, DevicePtr mean, DevicePtr rstd,
         int rows, int cols, float eps, CudaStream? stream = null)
     {
         const string kernel = "layernorm_forward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols, x, gamma, beta, y)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(gamma).Ptr(beta).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 
@@ -46,7 +58,7 @@ public static class LayerNormKernels
         const string kernel = "layernorm_residual_forward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols, x, residual, gamma, beta, sum, y)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(residual).Ptr(gamma).Ptr(beta).Ptr(sum).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 
@@ -74,7 +86,7 @@ public static class LayerNormKernels
         int chunks = Chunks(rows), rowsPerChunk = (int)BertKernel.CeilDiv(rows, chunks);
         string variant = kernel;
         int threads = BertKernel.Threads;
-        bool vec4 = cols % 4 == 0 && dy.Address % 16 == 0 && x.Address % 16 == 0 && dx.Address % 16 == 0 && gamma.Address % 16 == 0;
+        bool vec4 = Aligned16(cols, [dy, x, dx, gamma]);
         if (vec4 && cols <= 768)
             variant = "layernorm_backward_768_vec4_f32";            // 128 registers: two blocks per multiprocessor
         else if (cols <= ShortRowMaxColumns)

@@ -9,10 +9,10 @@
 // bx · (blockDim.x / 32) + w; lane l handles columns l, l + 32, ...). Mean and variance are two
 // warp reductions; the variance is computed from x − μ (two passes over the row, numerically safer
 // than E[x²] − μ²). Two variants:
-//   *_short_f32: rows of at most 32 · SHORT_ROW_PER_LANE = 1024 columns (BERT-base 768, -large 1024).
-//     Each lane keeps its (at most 32) elements in registers: x is read from global memory once.
-//     (v[k] holds column lane + 32k; fully unrolled loops with constant indices keep the array in
-//     registers; each loop stops at the row's last 32-column chunk, the same k for every lane.)
+//   *_short_f32, *_short_vec4_f32: rows of at most 32 · SHORT_ROW_PER_LANE = 1024 columns (BERT-base
+//     768, -large 1024). Each lane keeps its (at most 32) elements in registers: x is read from global
+//     memory once. (Fully unrolled loops with constant indices keep the array in registers; each loop
+//     stops at the row's last chunk, the same for every lane; the vec4 kernels move 4 columns per access.)
 //   *_f32: any row length; the row is re-read from L1/L2 for each pass.
 //
 // The fused variant also adds a residual first: s = x + residual is written out (the backward needs
@@ -70,31 +70,49 @@ extern "C" __global__ void layernorm_residual_forward_f32(const float* x, const 
     normalize_row(sum, gamma, beta, y, mean, rstd, r, cols, eps, lane);
 }
 
-// Normalises the row whose elements lane holds in v (column lane + 32k in v[k]). Called by a whole warp.
+// The *_short kernels are templates on VEC (row_vector.cuh): lane l holds columns VEC·(l + 32k) ..
+// VEC·(l + 32k) + VEC − 1 in v[k·VEC ..] (k = 0, 1, ...). VEC = 4 (cols % 4 == 0 and every pointer
+// 16-byte aligned; the launcher checks) reads x, γ, β and writes y with one 16-byte access per lane per
+// 128 columns: a 768-column row is 6 float4 loads per lane instead of 24 scalar ones.
+
+// Normalises the row whose elements lane holds in v (zeros past the row's end). Called by a whole warp.
+template <int VEC>
 __device__ __forceinline__ void normalize_cached_row(float (&v)[SHORT_ROW_PER_LANE], const float* gamma, const float* beta,
                                                      float* y, float* mean, float* rstd, int r, int cols, float eps, int lane)
 {
+    constexpr int SLOTS = SHORT_ROW_PER_LANE / VEC;
     float s = 0.0f;
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        if (lane + 32 * k < cols) s += v[k];
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;       // the same k for every lane
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) s += v[k * VEC + e];
     }
     float mu = warp_sum(s) / cols;
     float ss = 0.0f;
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        float d = v[k] - mu;
-        if (lane + 32 * k < cols) ss = fmaf(d, d, ss);
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) {
+            float d = v[k * VEC + e] - mu;
+            if (VEC * (lane + 32 * k) + e < cols) ss = fmaf(d, d, ss);
+        }
     }
     float inv = rsqrtf(warp_sum(ss) / cols + eps);
     float* yr = y + (long long)r * cols;
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        if (j < cols) yr[j] = fmaf((v[k] - mu) * inv, gamma[j], beta[j]);
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        if (c < cols) {
+            float g[VEC], b[VEC], out[VEC];
+            load_columns<VEC>(gamma, c, g);
+            load_columns<VEC>(beta, c, b);
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) out[e] = fmaf((v[k * VEC + e] - mu) * inv, g[e], b[e]);
+            store_columns<VEC>(yr, c, out);
+        }
     }
     if (lane == 0) {
         mean[r] = mu;
@@ -102,40 +120,81 @@ __device__ __forceinline__ void normalize_cached_row(float (&v)[SHORT_ROW_PER_LA
     }
 }
 
-extern "C" __global__ void layernorm_forward_short_f32(const float* x, const float* gamma, const float* beta, float* y,
-                                                       float* mean, float* rstd, int rows, int cols, float eps)
+template <int VEC>
+__device__ __forceinline__ void layernorm_forward_short(const float* x, const float* gamma, const float* beta, float* y,
+                                                        float* mean, float* rstd, int rows, int cols, float eps)
 {
+    constexpr int SLOTS = SHORT_ROW_PER_LANE / VEC;
     int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     int lane = threadIdx.x % 32;
     if (r >= rows) return;
     const float* xr = x + (long long)r * cols;
     float v[SHORT_ROW_PER_LANE];
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        v[k] = j < cols ? xr[j] : 0.0f;
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        float a[VEC];
+        if (c < cols) load_columns<VEC>(xr, c, a);
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) v[k * VEC + e] = c < cols ? a[e] : 0.0f;
     }
-    normalize_cached_row(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
+    normalize_cached_row<VEC>(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
 }
 
-extern "C" __global__ void layernorm_residual_forward_short_f32(const float* x, const float* residual, const float* gamma,
-                                                                const float* beta, float* sum, float* y, float* mean,
-                                                                float* rstd, int rows, int cols, float eps)
+extern "C" __global__ void layernorm_forward_short_f32(const float* x, const float* gamma, const float* beta, float* y,
+                                                       float* mean, float* rstd, int rows, int cols, float eps)
 {
+    layernorm_forward_short<1>(x, gamma, beta, y, mean, rstd, rows, cols, eps);
+}
+
+extern "C" __global__ void layernorm_forward_short_vec4_f32(const float* x, const float* gamma, const float* beta, float* y,
+                                                            float* mean, float* rstd, int rows, int cols, float eps)
+{
+    layernorm_forward_short<4>(x, gamma, beta, y, mean, rstd, rows, cols, eps);
+}
+
+template <int VEC>
+__device__ __forceinline__ void layernorm_residual_forward_short(const float* x, const float* residual, const float* gamma,
+                                                                 const float* beta, float* sum, float* y, float* mean,
+                                                                 float* rstd, int rows, int cols, float eps)
+{
+    constexpr int SLOTS = SHORT_ROW_PER_LANE / VEC;
     int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     int lane = threadIdx.x % 32;
     if (r >= rows) return;
     long long base = (long long)r * cols;
     float v[SHORT_ROW_PER_LANE];
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        v[k] = j < cols ? x[base + j] + residual[base + j] : 0.0f;
-        if (j < cols) sum[base + j] = v[k];
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        float a[VEC], b[VEC];
+        if (c < cols) {
+            load_columns<VEC>(x + base, c, a);
+            load_columns<VEC>(residual + base, c, b);
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) a[e] += b[e];
+            store_columns<VEC>(sum + base, c, a);
+        }
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) v[k * VEC + e] = c < cols ? a[e] : 0.0f;
     }
-    normalize_cached_row(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
+    normalize_cached_row<VEC>(v, gamma, beta, y, mean, rstd, r, cols, eps, lane);
+}
+
+extern "C" __global__ void layernorm_residual_forward_short_f32(const float* x, const float* residual, const float* gamma,
+                                                                const float* beta, float* sum, float* y, float* mean,
+                                                                float* rstd, int rows, int cols, float eps)
+{
+    layernorm_residual_forward_short<1>(x, residual, gamma, beta, sum, y, mean, rstd, rows, cols, eps);
+}
+
+extern "C" __global__ void layernorm_residual_forward_short_vec4_f32(const float* x, const float* residual, const float* gamma,
+                                                                     const float* beta, float* sum, float* y, float* mean,
+                                                                     float* rstd, int rows, int cols, float eps)
+{
+    layernorm_residual_forward_short<4>(x, residual, gamma, beta, sum, y, mean, rstd, rows, cols, eps);
 }
 
 // Backward for rows of at most 1024 columns (BERT-base 768, -large 1024), pass 1 of 2.

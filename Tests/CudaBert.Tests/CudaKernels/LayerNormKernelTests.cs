@@ -12,34 +12,45 @@ public class LayerNormKernelTests
     // Inputs with a common offset (mean far from zero) so that a one-pass variance would lose digits.
     static float[] Input(int seed, int count) => TestInputs.NonZero(seed, count, 2f).Select(v => v + 3f).ToArray();
 
-    // cols ≤ 1024: the kernels that hold a row in registers; 1100: the ones that re-read it.
+    // cols ≤ 1024: the kernels that hold a row in registers (float4 when cols % 4 == 0 and the pointers are
+    // aligned; shift: every array starts one float into its allocation, so the scalar kernel runs);
+    // 1100: the ones that re-read it.
     [Theory]
-    [InlineData("software", 300)]
-    [InlineData("software", 1100)]
-    [InlineData("driver", 300)]
-    [InlineData("driver", 1100)]
-    public void ForwardMatchesTheCpu(string device, int cols)
+    [InlineData("software", 300, 0)]     // float4, a partial last slot
+    [InlineData("software", 300, 1)]     // misaligned: scalar
+    [InlineData("software", 33, 0)]      // scalar, one column past a warp
+    [InlineData("software", 384, 0)]     // float4, BERT-small width
+    [InlineData("software", 1024, 0)]    // float4, the longest register row
+    [InlineData("software", 1100, 0)]
+    [InlineData("driver", 300, 0)]
+    [InlineData("driver", 300, 1)]
+    [InlineData("driver", 1100, 0)]
+    public void ForwardMatchesTheCpu(string device, int cols, int shift)
     {
         const int rows = 19;
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
         float[] x = Input(30, rows * cols), gamma = TestInputs.NonZero(31, cols), beta = TestInputs.NonZero(32, cols);
-        using DeviceArray<float> dx = new(gpu, x), dg = new(gpu, gamma), db = new(gpu, beta),
-            dy = new(gpu, rows * cols), dmean = new(gpu, rows), drstd = new(gpu, rows);
+        float[] Shifted(float[] values) => new float[shift].Concat(values).ToArray();
+        using DeviceArray<float> dx = new(gpu, Shifted(x)), dg = new(gpu, Shifted(gamma)), db = new(gpu, Shifted(beta)),
+            dy = new(gpu, shift + rows * cols), dmean = new(gpu, rows), drstd = new(gpu, rows);
+        long skip = shift * sizeof(float);
 
-        LayerNormKernels.Forward(gpu, dx.Ptr, dg.Ptr, db.Ptr, dy.Ptr, dmean.Ptr, drstd.Ptr, rows, cols, Eps);
+        LayerNormKernels.Forward(gpu, dx.Ptr.Offset(skip), dg.Ptr.Offset(skip), db.Ptr.Offset(skip), dy.Ptr.Offset(skip), dmean.Ptr, drstd.Ptr,
+            rows, cols, Eps);
 
         var (y, mean, rstd) = CpuLayerNorm(x, gamma, beta, rows, cols);
         // rsqrtf is within 2 ulp; sums of 300 terms in another order: ~1e-6 relative on μ and rstd, which
         // x̂ = (x − μ)·rstd (|x̂| ≤ ~2) carries into y.
         KernelAssert.Close(mean, dmean.Read(), 0, 1e-6, "mean");
         KernelAssert.Close(rstd, drstd.Read(), 0, 2e-6, "rstd");
-        KernelAssert.Close(y, dy.Read(), 1e-5, 1e-6, "y");
+        KernelAssert.Close(y, dy.Read()[shift..], 1e-5, 1e-6, "y");
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
     [Theory]
-    [InlineData("software", 70)]
+    [InlineData("software", 70)]       // scalar
+    [InlineData("software", 384)]      // float4
     [InlineData("software", 1100)]
     [InlineData("driver", 70)]
     [InlineData("driver", 1100)]
