@@ -38,8 +38,8 @@ public static class BiasKernels
 
     /// <summary>
     /// sums[c] = Σ_r x[r][c] (the bias gradient), deterministic: pass 1 sums chunks of 64 rows into
-    /// workspace[chunk][c] (grid (⌈cols/32⌉, chunks), block (32, 8)); pass 2 adds the chunks in order
-    /// (one thread per column). With one chunk, pass 1 writes <paramref name="sums"/> directly.
+    /// workspace[chunk][c] (grid (⌈cols/32⌉, chunks), block (32, 8)); pass 2 adds the chunks (grid ⌈cols/32⌉,
+    /// block (32, 8): 8 threads per column, each every 8th chunk, their sums added in a fixed order). With one chunk, pass 1 writes <paramref name="sums"/> directly.
     /// <paramref name="workspace"/> holds <see cref="ColumnSumWorkspaceBytes"/> bytes.
     /// </summary>
     public static void ColumnSum(ICudaDevice dev, DevicePtr x, DevicePtr sums, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
@@ -57,10 +57,10 @@ public static class BiasKernels
             FinishColumnSum(dev, workspace, sums, chunks, cols, stream);
     }
 
-    /// <summary>sums[c] = Σ_k partial[k][c] in k order: the second pass, also used by the layer-norm backward.</summary>
-    internal static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
+    /// <summary>sums[c] = Σ_k partial[k][c]: the second pass. Block (32, 8): 8 threads per column add every 8th chunk, then their sums in order.</summary>
+    static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
     {
-        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, BertKernel.Threads), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, 32), new Dim3(32, 8), 0, stream,
             new KernelArgs().Ptr(partial).Ptr(sums).I32(chunks).I32(cols));
     }
 

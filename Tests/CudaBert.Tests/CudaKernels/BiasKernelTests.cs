@@ -37,6 +37,7 @@ public class BiasKernelTests
     [Theory]
     [InlineData("software", 50, 45)]     // one chunk: the first pass writes the sums directly
     [InlineData("software", 200, 45)]    // four chunks (the last partial) and the second pass
+    [InlineData("software", 1100, 45)]   // 18 chunks: the second pass's 8 lanes add 2 or 3 each
     [InlineData("driver", 200, 45)]
     [InlineData("driver", 4096, 768)]    // BERT-base: tokens × hidden
     public void ColumnSumMatchesTheCpu(string device, int rows, int cols)
