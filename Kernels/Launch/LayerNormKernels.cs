@@ -63,15 +63,16 @@ public static class LayerNormKernels
     }
 
     /// <summary>Bytes of scratch device memory <see cref="Backward"/> needs: per-chunk partial dγ and dβ.</summary>
-    public static long BackwardWorkspaceBytes(int rows, int cols) => 2L * Chunks(rows) * cols * sizeof(float);
+    public static long BackwardWorkspaceBytes(int rows, int cols) => 2L * Chunking(rows).Chunks * cols * sizeof(float);
 
     /// <summary>
     /// dx, and dγ, dβ overwritten with their sums over rows. Pass 1: block k owns chunk k of the rows and
     /// writes dx and the chunk's partial dγ, dβ into <paramref name="workspace"/> ([chunks][2·cols]).
     /// Rows of at most 1024 columns: one warp per row, 8 warps per block, the row held in registers
     /// (float4 accesses when cols % 4 == 0 and dy, x, dx, γ are 16-byte aligned; rows of at most 768 such
-    /// columns take a variant with smaller register arrays), dγ, dβ accumulated in registers. Longer rows: the whole block on one row at a time (min(256, cols rounded up to a warp)
-    /// threads), dγ, dβ in dynamic shared memory (2·cols floats). Pass 2: one launch adds the partials
+    /// columns take a variant with smaller register arrays), dγ, dβ accumulated in registers. Longer rows:
+    /// the whole block on one row at a time (min(256, cols rounded up to a warp) threads), dγ, dβ in
+    /// dynamic shared memory (2·cols floats). Pass 2: one launch adds the partials
     /// of dγ and dβ over the chunks. No atomics: deterministic.
     /// </summary>
     public static void Backward(ICudaDevice dev, DevicePtr dy, DevicePtr x, DevicePtr gamma, DevicePtr mean, DevicePtr rstd,
@@ -83,7 +84,7 @@ public static class LayerNormKernels
         BertKernel.NotNull(workspace, kernel);
         if (cols > MaxBackwardCols)
             throw new ArgumentOutOfRangeException(nameof(cols), cols, $"{kernel}: cols = {cols} needs {2 * cols * sizeof(float)} bytes of shared memory; at most {MaxBackwardCols} columns fit in 48 KiB.");
-        int chunks = Chunks(rows), rowsPerChunk = (int)BertKernel.CeilDiv(rows, chunks);
+        var (chunks, rowsPerChunk) = Chunking(rows);
         string variant = kernel;
         int threads = BertKernel.Threads;
         bool vec4 = Aligned16(cols, [dy, x, dx, gamma]);
@@ -100,11 +101,11 @@ public static class LayerNormKernels
             new KernelArgs().Ptr(workspace).Ptr(dgamma).Ptr(dbeta).I32(chunks).I32(cols));
     }
 
-    // Chunks of whole warps' worth of rows (a multiple of 8 rows each, at least 8), about BackwardChunks of them,
-    // every one non-empty.
-    static int Chunks(int rows)
+    // Chunks of a multiple of 8 rows (one row per warp of a block at a time, at least 8), about BackwardChunks
+    // of them, every one non-empty.
+    static (int Chunks, int RowsPerChunk) Chunking(int rows)
     {
-        long rowsPerChunk = RowsPerBlock * BertKernel.CeilDiv(rows, (long)RowsPerBlock * BackwardChunks);
-        return (int)BertKernel.CeilDiv(rows, rowsPerChunk);
+        int rowsPerChunk = (int)(RowsPerBlock * BertKernel.CeilDiv(rows, (long)RowsPerBlock * BackwardChunks));
+        return ((int)BertKernel.CeilDiv(rows, rowsPerChunk), rowsPerChunk);
     }
 }
