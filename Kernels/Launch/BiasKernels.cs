@@ -12,16 +12,23 @@ public static class BiasKernels
     const int MinRowsPerChunk = 64;
     const int MaxGridY = 65535;
 
+    /// <summary>Blocks per multiprocessor the bias add's grid aims at (its rows loop gives each thread several rows).</summary>
+    const int BiasBlocksPerMultiprocessor = 16;
+
     /// <summary>
-    /// y[r][c] = x[r][c] + bias[c] (y may alias x). Launch: grid (⌈cols/256⌉, min(rows, 65535)),
-    /// block 256; thread (bx·256 + tx) owns column c, blocks walk rows blockIdx.y, + gridDim.y, ...
+    /// y[r][c] = x[r][c] + bias[c] (y may alias x). Launch: block 256, each thread owning 4 columns (float4, when
+    /// cols % 4 == 0 and the pointers are 16-byte aligned) or 1; grid (⌈cols / (256 · that)⌉, G) with G =
+    /// min(rows, 65535, ~16 blocks per multiprocessor in all); blocks walk rows blockIdx.y, + G, ...
     /// </summary>
     public static void Add(ICudaDevice dev, DevicePtr x, DevicePtr bias, DevicePtr y, int rows, int cols, CudaStream? stream = null)
     {
         BertKernel.Positive(rows, "bias_add_f32");
         BertKernel.Positive(cols, "bias_add_f32");
-        var grid = new Dim3((uint)BertKernel.CeilDiv(cols, BertKernel.Threads), (uint)Math.Min(rows, MaxGridY));
-        dev.Launch(BertKernel.Get(dev, "bias", "bias_add_f32"), grid, BertKernel.Threads, 0, stream,
+        bool vec4 = cols % 4 == 0 && x.Address % 16 == 0 && bias.Address % 16 == 0 && y.Address % 16 == 0;
+        long columnBlocks = BertKernel.CeilDiv(vec4 ? cols / 4 : cols, BertKernel.Threads);
+        long fill = BertKernel.CeilDiv((long)Math.Max(1, dev.Info.MultiprocessorCount) * BiasBlocksPerMultiprocessor, columnBlocks);
+        var grid = new Dim3((uint)columnBlocks, (uint)Math.Min(Math.Min(rows, MaxGridY), fill));
+        dev.Launch(BertKernel.Get(dev, "bias", vec4 ? "bias_add_vec4_f32" : "bias_add_f32"), grid, BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(bias).Ptr(y).I32(rows).I32(cols));
     }
 
@@ -31,8 +38,8 @@ public static class BiasKernels
 
     /// <summary>
     /// sums[c] = Σ_r x[r][c] (the bias gradient), deterministic: pass 1 sums chunks of 64 rows into
-    /// workspace[chunk][c] (grid (⌈cols/32⌉, chunks), block (32, 8)); pass 2 adds the chunks in order
-    /// (one thread per column). With one chunk, pass 1 writes <paramref name="sums"/> directly.
+    /// workspace[chunk][c] (grid (⌈cols/32⌉, chunks), block (32, 8)); pass 2 adds the chunks (grid ⌈cols/32⌉,
+    /// block (32, 8): 8 threads per column, each every 8th chunk, their sums added in a fixed order). With one chunk, pass 1 writes <paramref name="sums"/> directly.
     /// <paramref name="workspace"/> holds <see cref="ColumnSumWorkspaceBytes"/> bytes.
     /// </summary>
     public static void ColumnSum(ICudaDevice dev, DevicePtr x, DevicePtr sums, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
@@ -50,10 +57,10 @@ public static class BiasKernels
             FinishColumnSum(dev, workspace, sums, chunks, cols, stream);
     }
 
-    /// <summary>sums[c] = Σ_k partial[k][c] in k order: the second pass, also used by the layer-norm backward.</summary>
-    internal static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
+    /// <summary>sums[c] = Σ_k partial[k][c]: the second pass. Block (32, 8): 8 threads per column add every 8th chunk, then their sums in order.</summary>
+    static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
     {
-        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, BertKernel.Threads), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, 32), new Dim3(32, 8), 0, stream,
             new KernelArgs().Ptr(partial).Ptr(sums).I32(chunks).I32(cols));
     }
 

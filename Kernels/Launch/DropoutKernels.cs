@@ -6,7 +6,8 @@ namespace CudaBert.Kernels.Launch;
 /// Kernels/bert/dropout.cu: y = x·keep/(1 − p) with keep_i = (u_i ≥ p), u_i from Philox4x32-10 at
 /// stream position offset + i under <c>seed</c>: the same bits as the CPU backend's mask
 /// (Engine/Random/Philox.cs). The backward is the same call on dy with the same seed and offset.
-/// Launch: a grid-stride loop, one thread per aligned group of 4 stream positions (one Philox call).
+/// Launch: a grid-stride loop, one thread per aligned group of 4 stream positions (one Philox call);
+/// when offset % 4 == 0 and x, y are 16-byte aligned a group is one float4 of x and of y.
 /// </summary>
 public static class DropoutKernels
 {

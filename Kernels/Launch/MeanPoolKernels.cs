@@ -8,7 +8,10 @@ namespace CudaBert.Kernels.Launch;
 /// </summary>
 public static class MeanPoolKernels
 {
-    /// <summary>Launch: grid (⌈C/256⌉, B), block 256; thread (bx·256 + t, b) owns y[b][c] and walks s in order.</summary>
+    /// <summary>
+    /// Launch: grid (⌈C/32⌉, B), block (32, 8); thread (tx, ty) of block (bx, b) sums channel bx·32 + tx over the
+    /// positions s ≡ ty (mod 8), and the 8 partial sums of a channel are added in ty order.
+    /// </summary>
     public static void Forward(ICudaDevice dev, DevicePtr h, DevicePtr mask, DevicePtr y, int batch, int seq, int channels, float eps,
         CudaStream? stream = null)
     {
@@ -16,8 +19,8 @@ public static class MeanPoolKernels
         BertKernel.Positive(batch, kernel);
         BertKernel.Positive(seq, kernel);
         BertKernel.Positive(channels, kernel);
-        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), new Dim3((uint)BertKernel.CeilDiv(channels, BertKernel.Threads), (uint)batch),
-            BertKernel.Threads, 0, stream, new KernelArgs().Ptr(h).Ptr(mask).Ptr(y).I32(seq).I32(channels).F32(eps));
+        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), new Dim3((uint)BertKernel.CeilDiv(channels, 32), (uint)batch),
+            new Dim3(32, 8), 0, stream, new KernelArgs().Ptr(h).Ptr(mask).Ptr(y).I32(seq).I32(channels).F32(eps));
     }
 
     /// <summary>dh[b,s] = dy[b]·m[b,s] / max(Σ m[b], eps). Launch: one 256-thread block per (b, s) row of dh.</summary>

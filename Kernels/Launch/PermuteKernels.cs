@@ -5,8 +5,10 @@ namespace CudaBert.Kernels.Launch;
 /// <summary>
 /// Kernels/bert/permute.cu: any permutation of up to 6 axes (<see cref="Permute"/>), and the fast
 /// special case of attention's head split [B, S, H, D] → [B, H, S, D] and merge (the inverse),
-/// both as "swap axes 1 and 2". Launch: 256-thread blocks of (min(D rounded up to a warp, 256)) threads
-/// along a row of D floats × (256 / that) rows, a grid-stride loop over the output rows.
+/// both as "swap axes 1 and 2". Launch: 256-thread blocks of T threads along a row × (256 / T) rows, a
+/// grid-stride loop over the output rows; a row is D / 4 float4 vectors when D % 4 == 0 and both
+/// pointers are 16-byte aligned, else D floats, and T is that count rounded up to a power of two below
+/// a warp, to whole warps (at most 256) above.
 /// </summary>
 public static class PermuteKernels
 {
@@ -28,11 +30,15 @@ public static class PermuteKernels
         BertKernel.Positive(d, kernel);
         long n = (long)a * p * q * d;
         BertKernel.Int32Extent(n, kernel);
-        int alongRow = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(d, 32) * 32);
+        bool vec4 = d % 4 == 0 && x.Address % 16 == 0 && y.Address % 16 == 0;
+        int units = vec4 ? d / 4 : d;                          // float4 vectors or floats per row
+        // Threads along a row: a power of two up to a warp (Dh = 64 in float4s: 16, two rows per warp), whole warps beyond.
+        int alongRow = units < 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)units)
+            : (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(units, 32) * 32);
         int rowsPerBlock = BertKernel.Threads / alongRow;
         long rows = (long)a * p * q;
-        dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, rows * alongRow), new Dim3((uint)alongRow, (uint)rowsPerBlock), 0, stream,
-            new KernelArgs().Ptr(x).Ptr(y).I32(a).I32(p).I32(q).I32(d));
+        dev.Launch(BertKernel.Get(dev, "permute", vec4 ? "swap_axes_1_2_vec4_f32" : kernel), BertKernel.GridStrideBlocks(dev, rows * alongRow),
+            new Dim3((uint)alongRow, (uint)rowsPerBlock), 0, stream, new KernelArgs().Ptr(x).Ptr(y).I32(a).I32(p).I32(q).I32(units));
     }
 
     const int MaxRank = 6;

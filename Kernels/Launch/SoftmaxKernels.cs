@@ -7,7 +7,8 @@ namespace CudaBert.Kernels.Launch;
 /// its backward. Scores [B, H, Sq, Sk] are rows × cols with rows = B·H·Sq, cols = Sk; the mask is
 /// [B, Sk] and row r uses mask row r / rowsPerBatch (rowsPerBatch = H·Sq).
 /// Launch: one warp per row, 8 rows per 256-thread block, ⌈rows/8⌉ blocks. Rows of at most 512 columns
-/// (every attention row of BERT) use the variant that keeps the row in registers and reads it once.
+/// (every attention row of BERT) use the variant that keeps the row in registers and reads it once, with
+/// float4 accesses when cols % 4 == 0 and the pointers are 16-byte aligned.
 /// </summary>
 public static class SoftmaxKernels
 {
@@ -16,7 +17,14 @@ public static class SoftmaxKernels
     /// <summary>Longest row the *_short kernels hold in registers: 32 lanes × 16 columns.</summary>
     public const int ShortRowMaxColumns = 32 * 16;
 
-    static string Variant(string kernel, int cols) => cols <= ShortRowMaxColumns ? kernel.Replace("_f32", "_short_f32") : kernel;
+    // Rows of at most 512 columns: the register kernels, float4 when every row starts on a 16-byte boundary.
+    static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers)
+    {
+        if (cols > ShortRowMaxColumns) return kernel;
+        bool vec4 = cols % 4 == 0;
+        foreach (var pointer in pointers) vec4 &= pointer.Address % 16 == 0;   // a null mask is aligned
+        return kernel.Replace("_f32", vec4 ? "_short_vec4_f32" : "_short_f32");
+    }
 
     /// <summary>probs = softmax(scale·scores + mask) per row; <paramref name="mask"/> may be <see cref="DevicePtr.Null"/>.</summary>
     public static void Forward(ICudaDevice dev, DevicePtr scores, DevicePtr mask, DevicePtr probs, int rows, int cols, int rowsPerBatch,
@@ -28,7 +36,7 @@ public static class SoftmaxKernels
         BertKernel.Positive(rowsPerBatch, kernel);
         if (rows % rowsPerBatch != 0)
             throw new ArgumentException($"{kernel}: rows = {rows} is not a multiple of rowsPerBatch = {rowsPerBatch} (heads × queries).", nameof(rowsPerBatch));
-        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols, scores, mask, probs)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(scores).Ptr(mask).Ptr(probs).I32(rows).I32(cols).I32(rowsPerBatch).F32(scale));
     }
 
@@ -39,7 +47,7 @@ public static class SoftmaxKernels
         const string kernel = "scaled_masked_softmax_backward_f32";
         BertKernel.Positive(rows, kernel);
         BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols, probs, dprobs, dscores)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
             new KernelArgs().Ptr(probs).Ptr(dprobs).Ptr(dscores).I32(rows).I32(cols).F32(scale));
     }
 }

@@ -9,9 +9,16 @@
 //   u                (word >> 8) · 2⁻²⁴   (24 random bits: exact in float, in [0, 1))
 // The backward pass is this kernel applied to dy with the same (seed, offset): the same mask.
 //
-// Thread-to-data mapping: one Philox evaluation gives four words, so thread g of the grid (in a
-// grid-stride loop) takes the aligned group of stream positions 4·(offset/4 + g) ... + 3 and
+// Thread-to-data mapping: one Philox evaluation gives four words, so a thread works on one aligned
+// group of four stream positions 4·(offset/4 + g) ... + 3 at a time (a grid-stride loop over g) and
 // handles the elements among them that fall in [0, n): one evaluation per four elements.
+// When offset % 4 == 0 group g is exactly elements 4g .. 4g + 3, so with 16-byte aligned x and y the
+// thread moves them as one float4 load and one float4 store (the vector loop, over the n / 4 whole
+// groups): a 16-byte access per operand per Philox call, as the elementwise kernels do. The scalar
+// loop takes what is left: the last n % 4 elements, or every group when the offset or a pointer is
+// not aligned. Which elements are kept is the same in both loops: only the memory access differs.
+
+#include "elementwise.cuh"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -33,22 +40,34 @@ __device__ __forceinline__ uint4 philox4x32_10(uint4 c, unsigned k0, unsigned k1
     return c;
 }
 
+// x · keep_scale when the 24 random bits of `word` give u ≥ p, else 0.
+__device__ __forceinline__ float drop(unsigned word, float x, float p, float keep_scale)
+{
+    float u = (float)(word >> 8) * (1.0f / 16777216.0f);
+    return u >= p ? x * keep_scale : 0.0f;
+}
+
 extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, float p, float keep_scale,
                                        unsigned seed_lo, unsigned seed_hi, unsigned long long offset)
 {
     unsigned long long first_group = offset / 4;
+    long long vectors = offset % 4 == 0 && aligned16(x) && aligned16(y) ? n / 4 : 0;
+    for (long long v = grid_thread(); v < vectors; v += grid_threads()) {
+        float4 a = reinterpret_cast<const float4*>(x)[v];      // issued first: in flight during the ten rounds
+        unsigned long long group = first_group + v;
+        uint4 r = philox4x32_10(make_uint4((unsigned)group, (unsigned)(group >> 32), 0u, 0u), seed_lo, seed_hi);
+        reinterpret_cast<float4*>(y)[v] = make_float4(drop(r.x, a.x, p, keep_scale), drop(r.y, a.y, p, keep_scale),
+                                                      drop(r.z, a.z, p, keep_scale), drop(r.w, a.w, p, keep_scale));
+    }
     unsigned long long groups = (offset + n + 3) / 4 - first_group;
-    for (unsigned long long g = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x; g < groups;
-         g += (unsigned long long)gridDim.x * blockDim.x) {
+    for (unsigned long long g = vectors + grid_thread(); g < groups; g += grid_threads()) {
         unsigned long long group = first_group + g;
         uint4 r = philox4x32_10(make_uint4((unsigned)group, (unsigned)(group >> 32), 0u, 0u), seed_lo, seed_hi);
         unsigned words[4] = { r.x, r.y, r.z, r.w };
         #pragma unroll
         for (int k = 0; k < 4; ++k) {
             long long i = (long long)(group * 4 + k - offset);   // element index; may be outside [0, n)
-            if (i < 0 || i >= n) continue;
-            float u = (float)(words[k] >> 8) * (1.0f / 16777216.0f);
-            y[i] = u >= p ? x[i] * keep_scale : 0.0f;
+            if (i >= 0 && i < n) y[i] = drop(words[k], x[i], p, keep_scale);
         }
     }
 }

@@ -5,8 +5,8 @@
 //
 // h, dh are [B, S, C] row-major; mask m is [B, S] float (1 for tokens, 0 for padding); y, dy [B, C].
 // eps (1e-9 in the model) keeps an all-padding row finite (it pools to 0).
-// In both kernels the denominator is a block reduction over the mask row, computed by every block
-// that needs it (S is short, the mask row is tiny).
+// In both kernels the denominator is a reduction over the mask row, computed by every block that needs
+// it (S is short, the mask row is tiny).
 
 #include "reduce.cuh"
 
@@ -17,24 +17,45 @@ __device__ __forceinline__ float mask_denominator(const float* mask_row, int seq
     return fmaxf(block_sum(s, partial), eps);
 }
 
-// Thread-to-data mapping: block (bx, b) with c = bx · blockDim.x + threadIdx.x: thread owns output
-// y[b][c] and walks s = 0 .. S−1 in order (a warp reads 32 consecutive floats of h[b][s]: coalesced).
+// Forward thread-to-data mapping: block (32, SEQ_LANES) at grid position (bx, b) owns the 32 outputs
+// y[b][bx·32 .. bx·32 + 31]; thread (tx, ty) takes channel c = bx·32 + tx and the positions s = ty,
+// ty + SEQ_LANES, ... (a warp, fixed ty, reads 32 consecutive floats of h[b][s]: coalesced). Why: one
+// thread walking all S positions of its channel leaves each thread a single chain of loads and too few
+// blocks (BERT-base: 96) to keep the memory busy; SEQ_LANES chains per channel give
+// ⌈C/32⌉·B blocks (768) of 8 warps. The SEQ_LANES partial sums are then added in ty order through shared
+// memory (deterministic). Warp 0 sums the mask row for the denominator first.
+#define SEQ_LANES 8
+
 extern "C" __global__ void masked_mean_pool_forward_f32(const float* h, const float* mask, float* y,
                                                         int seq, int channels, float eps)
 {
-    __shared__ float partial[32];
+    __shared__ float lane_sum[SEQ_LANES][32 + 1];   // +1: no bank conflicts
+    __shared__ float denominator;
+    int tx = threadIdx.x, ty = threadIdx.y;
     int b = blockIdx.y;
-    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    int c = blockIdx.x * 32 + tx;
     const float* mask_row = mask + (long long)b * seq;
-    float denominator = mask_denominator(mask_row, seq, eps, partial);   // all threads take part
-    if (c >= channels) return;
+    if (ty == 0) {
+        float m = 0.0f;
+        for (int i = tx; i < seq; i += 32) m += mask_row[i];
+        m = warp_sum(m);
+        if (tx == 0) denominator = fmaxf(m, eps);
+    }
+    __syncthreads();
     float acc = 0.0f;
-    for (int s = 0; s < seq; ++s)
-        acc = fmaf(h[((long long)b * seq + s) * channels + c], mask_row[s] / denominator, acc);
-    y[(long long)b * channels + c] = acc;
+    if (c < channels)
+        for (int s = ty; s < seq; s += SEQ_LANES)
+            acc = fmaf(h[((long long)b * seq + s) * channels + c], mask_row[s] / denominator, acc);
+    lane_sum[ty][tx] = acc;
+    __syncthreads();
+    if (ty == 0 && c < channels) {
+        float total = lane_sum[0][tx];
+        for (int l = 1; l < SEQ_LANES; ++l) total += lane_sum[l][tx];
+        y[(long long)b * channels + c] = total;
+    }
 }
 
-// Thread-to-data mapping: block bx owns the row (b, s) = (bx / S, bx % S) of dh; thread t writes
+// Backward thread-to-data mapping: block bx owns the row (b, s) = (bx / S, bx % S) of dh; thread t writes
 // channels t, t + blockDim.x, ...
 extern "C" __global__ void masked_mean_pool_backward_f32(const float* dy, const float* mask, float* dh,
                                                          int seq, int channels, float eps)

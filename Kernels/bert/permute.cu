@@ -6,23 +6,37 @@
 // Both are the same kernel with P and Q exchanged.
 //
 // Thread-to-data mapping: a 2-D block (blockDim.x threads along d, blockDim.y output rows). An output
-// row is the D contiguous floats y[a][q][p][:]; row index r = (a·Q + q)·P + p. Thread (tx, ty) of block
-// bx takes rows r = bx·blockDim.y + ty, + gridDim.x·blockDim.y, ... (a grid-stride loop over rows) and
-// in each the elements d = tx, tx + blockDim.x, ... Stores are coalesced, and so are loads: a run of D
-// outputs reads a run of D inputs (Dh = 64 floats = 256 bytes). The index arithmetic (divisions) is
+// row is the D contiguous elements y[a][q][p][:]; row index r = (a·Q + q)·P + p. Thread (tx, ty) of
+// block bx takes rows r = bx·blockDim.y + ty, + gridDim.x·blockDim.y, ... (a grid-stride loop over rows)
+// and in each the elements d = tx, tx + blockDim.x, ... Stores are coalesced, and so are loads: a run of
+// D outputs reads a run of D inputs (Dh = 64 floats = 256 bytes). The index arithmetic (divisions) is
 // done once per row, not per element. 32-bit indices: the launcher checks A·P·Q·D < 2³¹.
-
-extern "C" __global__ void swap_axes_1_2_f32(const float* x, float* y, int a_dim, int p_dim, int q_dim, int d_dim)
+// The element is a template parameter: with D % 4 == 0 and 16-byte aligned x and y the launcher runs
+// the float4 instance on D / 4 vectors (one 16-byte load and store per thread per row: Dh = 64 is 16
+// threads per row), else the float instance; a row is the same bytes either way.
+template <class T>
+__device__ __forceinline__ void swap_axes_1_2(const T* x, T* y, int a_dim, int p_dim, int q_dim, int d_dim)
 {
     int rows = a_dim * q_dim * p_dim;
     for (int r = blockIdx.x * blockDim.y + threadIdx.y; r < rows; r += gridDim.x * blockDim.y) {
         int p = r % p_dim;             // output is [A, Q, P, D]: p varies fastest among the rows
         int q = (r / p_dim) % q_dim;
         int a = r / (p_dim * q_dim);
-        const float* src = x + (((long long)a * p_dim + p) * q_dim + q) * d_dim;
-        float* dst = y + (long long)r * d_dim;
+        const T* src = x + (((long long)a * p_dim + p) * q_dim + q) * d_dim;
+        T* dst = y + (long long)r * d_dim;
         for (int d = threadIdx.x; d < d_dim; d += blockDim.x) dst[d] = src[d];
     }
+}
+
+extern "C" __global__ void swap_axes_1_2_f32(const float* x, float* y, int a_dim, int p_dim, int q_dim, int d_dim)
+{
+    swap_axes_1_2(x, y, a_dim, p_dim, q_dim, d_dim);
+}
+
+// d_dim counts float4 vectors (D / 4).
+extern "C" __global__ void swap_axes_1_2_vec4_f32(const float4* x, float4* y, int a_dim, int p_dim, int q_dim, int d_dim)
+{
+    swap_axes_1_2(x, y, a_dim, p_dim, q_dim, d_dim);
 }
 
 // General permute of up to 6 axes, for any 4-byte element (float32 or int32): y.shape[i] =

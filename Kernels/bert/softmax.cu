@@ -20,6 +20,7 @@
 //   *_f32: any row length; the row is read three times (max, sum, write), the later reads from L1/L2.
 
 #include "reduce.cuh"
+#include "row_vector.cuh"
 
 #define SHORT_ROW_PER_LANE 16
 
@@ -67,12 +68,18 @@ extern "C" __global__ void scaled_masked_softmax_backward_f32(const float* p, co
         dxr[j] = scale * pr[j] * (dpr[j] - dot);
 }
 
-extern "C" __global__ void scaled_masked_softmax_forward_short_f32(const float* x, const float* mask, float* p,
-                                                                   int rows, int cols, int rows_per_batch, float scale)
+// The *_short kernels are templates on VEC (row_vector.cuh): lane l holds columns VEC·(l + 32k) ..
+// VEC·(l + 32k) + VEC − 1 in z[k·VEC ..]. VEC = 4 (cols % 4 == 0, 16-byte aligned pointers; the
+// launcher checks) reads and writes a 128-column row (BERT's Sk) with a single 16-byte access per lane
+// and operand, instead of four 4-byte ones.
+template <int VEC>
+__device__ __forceinline__ void softmax_forward_short(const float* x, const float* mask, float* p,
+                                                      int rows, int cols, int rows_per_batch, float scale)
 {
+    constexpr int SLOTS = SHORT_ROW_PER_LANE / VEC;
     int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     int lane = threadIdx.x % 32;
-    if (r >= rows) return;
+    if (r >= rows) return;                      // whole warp leaves together: the shuffles stay full
     const float* xr = x + (long long)r * cols;
     const float* mr = mask ? mask + (long long)(r / rows_per_batch) * cols : nullptr;
     float* pr = p + (long long)r * cols;
@@ -80,32 +87,61 @@ extern "C" __global__ void scaled_masked_softmax_forward_short_f32(const float* 
     float z[SHORT_ROW_PER_LANE];
     float m = negative_infinity();
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        z[k] = j < cols ? fmaf(xr[j], scale, mr ? mr[j] : 0.0f) : negative_infinity();
-        m = fmaxf(m, z[k]);
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;       // the same k for every lane
+        int c = VEC * (lane + 32 * k);
+        float xv[VEC], mv[VEC];
+        if (c < cols) {
+            load_columns<VEC>(xr, c, xv);
+            if (mr) load_columns<VEC>(mr, c, mv);
+        }
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) {
+            z[k * VEC + e] = c < cols ? fmaf(xv[e], scale, mr ? mv[e] : 0.0f) : negative_infinity();
+            m = fmaxf(m, z[k * VEC + e]);
+        }
     }
     m = warp_max(m);
     float s = 0.0f;
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        z[k] = expf(z[k] - m);                  // columns past the end: e^(−∞) = 0
-        s += z[k];
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        #pragma unroll
+        for (int e = 0; e < VEC; ++e) {
+            z[k * VEC + e] = expf(z[k * VEC + e] - m);   // columns past the end: e^(−∞) = 0
+            s += z[k * VEC + e];
+        }
     }
     float inv = 1.0f / warp_sum(s);
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        if (j < cols) pr[j] = z[k] * inv;
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        if (c < cols) {
+            float out[VEC];
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) out[e] = z[k * VEC + e] * inv;
+            store_columns<VEC>(pr, c, out);
+        }
     }
 }
 
-extern "C" __global__ void scaled_masked_softmax_backward_short_f32(const float* p, const float* dp, float* dx,
-                                                                    int rows, int cols, float scale)
+extern "C" __global__ void scaled_masked_softmax_forward_short_f32(const float* x, const float* mask, float* p,
+                                                                   int rows, int cols, int rows_per_batch, float scale)
 {
+    softmax_forward_short<1>(x, mask, p, rows, cols, rows_per_batch, scale);
+}
+
+extern "C" __global__ void scaled_masked_softmax_forward_short_vec4_f32(const float* x, const float* mask, float* p,
+                                                                        int rows, int cols, int rows_per_batch, float scale)
+{
+    softmax_forward_short<4>(x, mask, p, rows, cols, rows_per_batch, scale);
+}
+
+template <int VEC>
+__device__ __forceinline__ void softmax_backward_short(const float* p, const float* dp, float* dx, int rows, int cols, float scale)
+{
+    constexpr int SLOTS = SHORT_ROW_PER_LANE / VEC;
     int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
     int lane = threadIdx.x % 32;
     if (r >= rows) return;
@@ -116,18 +152,43 @@ extern "C" __global__ void scaled_masked_softmax_backward_short_f32(const float*
     float pv[SHORT_ROW_PER_LANE], dpv[SHORT_ROW_PER_LANE];
     float dot = 0.0f;
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        pv[k] = j < cols ? pr[j] : 0.0f;
-        dpv[k] = j < cols ? dpr[j] : 0.0f;
-        dot = fmaf(dpv[k], pv[k], dot);
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        if (c < cols) {
+            float a[VEC], b[VEC];
+            load_columns<VEC>(pr, c, a);
+            load_columns<VEC>(dpr, c, b);
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) {
+                pv[k * VEC + e] = a[e];
+                dpv[k * VEC + e] = b[e];
+                dot = fmaf(b[e], a[e], dot);
+            }
+        }
     }
     dot = warp_sum(dot);
     #pragma unroll
-    for (int k = 0; k < SHORT_ROW_PER_LANE; ++k) {
-        if (32 * k >= cols) break;
-        int j = lane + 32 * k;
-        if (j < cols) dxr[j] = scale * pv[k] * (dpv[k] - dot);
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        if (c < cols) {
+            float out[VEC];
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) out[e] = scale * pv[k * VEC + e] * (dpv[k * VEC + e] - dot);
+            store_columns<VEC>(dxr, c, out);
+        }
     }
+}
+
+extern "C" __global__ void scaled_masked_softmax_backward_short_f32(const float* p, const float* dp, float* dx,
+                                                                    int rows, int cols, float scale)
+{
+    softmax_backward_short<1>(p, dp, dx, rows, cols, scale);
+}
+
+extern "C" __global__ void scaled_masked_softmax_backward_short_vec4_f32(const float* p, const float* dp, float* dx,
+                                                                         int rows, int cols, float scale)
+{
+    softmax_backward_short<4>(p, dp, dx, rows, cols, scale);
 }

@@ -9,11 +9,14 @@ public class EmbeddingKernelTests
 {
     const int Vocab = 50, Dim = 70;
 
-    /// <summary>70 ids with many repeats (id 0 plays padding: 12 times), spread over more than two warps of positions.</summary>
-    static int[] Ids()
+    /// <summary>
+    /// <paramref name="count"/> ids with many repeats (id 0 plays padding: every sixth), 70 by default: more than two
+    /// warps of positions; 300 spans three of the backward's 128-id scan steps.
+    /// </summary>
+    static int[] Ids(int count = 70)
     {
         var random = new Random(60);
-        var ids = new int[70];
+        var ids = new int[count];
         for (int i = 0; i < ids.Length; i++) ids[i] = i % 6 == 5 ? 0 : random.Next(1, 9);
         return ids;
     }
@@ -51,15 +54,17 @@ public class EmbeddingKernelTests
     }
 
     [Theory]
-    [InlineData("software", Dim)]
-    [InlineData("software", 1100)]     // more than the 1024 columns a warp keeps in registers: two chunks
-    [InlineData("driver", Dim)]
-    [InlineData("driver", 1100)]
-    public void BackwardIsExactlyTheCpusScatterAdd(string device, int dim)
+    [InlineData("software", Dim, 70)]
+    [InlineData("software", 1100, 70)]     // more than the 1024 columns a warp keeps in registers: two chunks
+    [InlineData("software", 20, 300)]      // ids over three 128-id scan steps, the last one partial
+    [InlineData("driver", Dim, 70)]
+    [InlineData("driver", 1100, 70)]
+    [InlineData("driver", 20, 300)]
+    public void BackwardIsExactlyTheCpusScatterAdd(string device, int dim, int count)
     {
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
-        int[] ids = Ids();
+        int[] ids = Ids(count);
         float[] dy = TestInputs.NonZero(63, ids.Length * dim), dtable = TestInputs.NonZero(64, Vocab * dim);
         using DeviceArray<float> ddy = new(gpu, dy), ddt = new(gpu, dtable);
         using DeviceArray<int> di = new(gpu, ids);

@@ -38,6 +38,28 @@ public class MeanPoolKernelTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
+    // Longer sequences than the forward's 8 sequence lanes (each lane sums several positions, the last lanes
+    // fewer) and a channel count that leaves a partial block of 32.
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ForwardSplitsLongSequencesOverLanes(string device)
+    {
+        const int b = 2, s = 19, c = 45;
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] h = TestInputs.NonZero(52, b * s * c), mask = new float[b * s];
+        for (int i = 0; i < s; i++) mask[i] = 1;              // row 0: 19 tokens
+        for (int i = 0; i < 13; i++) mask[s + i] = 1;         // row 1: 13 tokens, then padding
+        using DeviceArray<float> dh = new(gpu, h), dm = new(gpu, mask), dy = new(gpu, b * c);
+
+        MeanPoolKernels.Forward(gpu, dh.Ptr, dm.Ptr, dy.Ptr, b, s, c, Eps);
+
+        var expected = Cpu.Empty(b, c);
+        Cpu.Backend.MaskedMeanPool(Cpu.Tensor(h, b, s, c), Cpu.Tensor(mask, b, s), Eps, expected);
+        // At most s terms of magnitude ≤ 1 and one division, in different orders: 2·(s + 1)·u absolute.
+        KernelAssert.Close(expected.ToArray<float>(), dy.Read(), 2 * (s + 1) * TestInputs.U, 0, "pooled");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void BackwardMatchesTheCpu(string device)
     {

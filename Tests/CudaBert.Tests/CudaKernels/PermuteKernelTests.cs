@@ -10,24 +10,30 @@ public class PermuteKernelTests
     const int B = 2, S = 5, H = 3;
 
     [Theory]
-    [InlineData("software", 7)]        // rows shorter than a warp: 8 rows per block
-    [InlineData("software", 64)]       // BERT-base's head size: 4 rows per block
-    [InlineData("driver", 7)]
-    [InlineData("driver", 64)]
-    public void SplitAndMergeAreTheCpusPermutes(string device, int D)
+    [InlineData("software", 7, 0)]      // floats (7 % 4 ≠ 0): 8 threads per row, 32 rows per block
+    [InlineData("software", 12, 0)]     // float4: 3 vectors per row on 4 threads
+    [InlineData("software", 64, 0)]     // BERT-base's head size: 16 float4 threads per row
+    [InlineData("software", 64, 1)]     // the same misaligned (x and the outputs one float in): floats
+    [InlineData("software", 200, 0)]    // float4: 50 vectors per row, two warps along it
+    [InlineData("driver", 7, 0)]
+    [InlineData("driver", 64, 0)]
+    [InlineData("driver", 64, 1)]
+    public void SplitAndMergeAreTheCpusPermutes(string device, int D, int shift)
     {
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
         float[] x = TestInputs.NonZero(100, B * S * H * D);
-        using DeviceArray<float> dx = new(gpu, x), split = new(gpu, x.Length), merged = new(gpu, x.Length);
+        using DeviceArray<float> dx = new(gpu, new float[shift].Concat(x).ToArray()), split = new(gpu, shift + x.Length),
+            merged = new(gpu, shift + x.Length);
+        long skip = shift * sizeof(float);
 
-        PermuteKernels.SplitHeads(gpu, dx.Ptr, split.Ptr, B, S, H, D);
-        PermuteKernels.MergeHeads(gpu, split.Ptr, merged.Ptr, B, H, S, D);
+        PermuteKernels.SplitHeads(gpu, dx.Ptr.Offset(skip), split.Ptr.Offset(skip), B, S, H, D);
+        PermuteKernels.MergeHeads(gpu, split.Ptr.Offset(skip), merged.Ptr.Offset(skip), B, H, S, D);
 
         var expected = Cpu.Empty(B, H, S, D);
         Cpu.Backend.Permute(Cpu.Tensor(x, B, S, H, D), [0, 2, 1, 3], expected);
-        KernelAssert.BitEqual(expected.ToArray<float>(), split.Read(), "split");
-        KernelAssert.BitEqual(x, merged.Read(), "merge(split(x))");
+        KernelAssert.BitEqual(expected.ToArray<float>(), split.Read()[shift..], "split");
+        KernelAssert.BitEqual(x, merged.Read()[shift..], "merge(split(x))");
         KernelAssert.NoSanitizerFindings(gpu);
     }
 

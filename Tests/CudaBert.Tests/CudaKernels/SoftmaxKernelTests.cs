@@ -21,25 +21,34 @@ public class SoftmaxKernelTests
         return mask;
     }
 
+    // Sk ≤ 512: the register kernels, float4 when Sk % 4 == 0 and the pointers are aligned (shift: scores and
+    // probs start one float into their allocations, so the scalar kernel runs); 530: the re-reading kernel.
     [Theory]
-    [InlineData("software", true, 37)]
-    [InlineData("software", false, 37)]     // no mask: a null pointer
-    [InlineData("software", true, 530)]
-    [InlineData("driver", true, 37)]
-    [InlineData("driver", false, 37)]
-    [InlineData("driver", true, 530)]
-    public void ForwardMatchesTheCpu(string device, bool masked, int Sk)
+    [InlineData("software", true, 37, 0)]
+    [InlineData("software", false, 37, 0)]     // no mask: a null pointer
+    [InlineData("software", true, 128, 0)]     // BERT's Sk: one float4 per lane
+    [InlineData("software", false, 128, 0)]
+    [InlineData("software", true, 132, 0)]     // float4, the second slot only on lane 0
+    [InlineData("software", true, 128, 1)]     // misaligned: scalar
+    [InlineData("software", true, 530, 0)]
+    [InlineData("driver", true, 37, 0)]
+    [InlineData("driver", false, 37, 0)]
+    [InlineData("driver", true, 132, 0)]
+    [InlineData("driver", true, 128, 1)]
+    [InlineData("driver", true, 530, 0)]
+    public void ForwardMatchesTheCpu(string device, bool masked, int Sk, int shift)
     {
         using var gpu = TestDevices.Open(device);
         using var scope = Tensor.Scope();
         float[] scores = TestInputs.NonZero(20, Rows * Sk, 16f), mask = PaddingMask(Sk);
-        using DeviceArray<float> ds = new(gpu, scores), dm = new(gpu, mask), dp = new(gpu, Rows * Sk);
+        using DeviceArray<float> ds = new(gpu, new float[shift].Concat(scores).ToArray()), dm = new(gpu, mask), dp = new(gpu, shift + Rows * Sk);
+        long skip = shift * sizeof(float);
 
-        SoftmaxKernels.Forward(gpu, ds.Ptr, masked ? dm.Ptr : DevicePtr.Null, dp.Ptr, Rows, Sk, H * Sq, Scale);
+        SoftmaxKernels.Forward(gpu, ds.Ptr.Offset(skip), masked ? dm.Ptr : DevicePtr.Null, dp.Ptr.Offset(skip), Rows, Sk, H * Sq, Scale);
 
         var expected = Cpu.Empty(B, H, Sq, Sk);
         Cpu.Backend.ScaledMaskedSoftmax(Cpu.Tensor(scores, B, H, Sq, Sk), masked ? Cpu.Tensor(mask, B, Sk) : null, Scale, expected);
-        float[] p = dp.Read();
+        float[] p = dp.Read()[shift..];
         // expf is within 2 ulp; the sum of ≤ 37 terms, the reciprocal and the product add a few u more.
         KernelAssert.Close(expected.ToArray<float>(), p, 1e-9, 1e-6, "probs");
         if (masked)
@@ -51,8 +60,11 @@ public class SoftmaxKernelTests
 
     [Theory]
     [InlineData("software", 37)]
+    [InlineData("software", 128)]     // float4
+    [InlineData("software", 132)]     // float4, a partial second slot
     [InlineData("software", 530)]
     [InlineData("driver", 37)]
+    [InlineData("driver", 132)]
     [InlineData("driver", 530)]
     public void BackwardMatchesTheCpu(string device, int Sk)
     {
