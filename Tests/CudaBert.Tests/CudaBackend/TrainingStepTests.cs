@@ -86,7 +86,9 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
     }
 
     // Measured on the software GPU: losses within 1.5e-7 relative, gradients within 1.2e-6 and parameters
-    // after 3 steps within 2.5e-6 of their tensor's largest entry; the bounds below leave 4 to 17 times that.
+    // after 3 steps within 2.5e-6 of their tensor's largest entry; on an H200 (2026-11-26) the parameters
+    // of attention_output.weight within 1.14e-5 — AdamW's per-entry normalisation magnifies rounding where
+    // a gradient is tiny, hence the same bound as the CUDA training tests (Tolerance.ParametersAfterAdamW).
     [Fact]
     public void LossesGradientsAndThreeAdamWStepsMatchTheCpu()
     {
@@ -102,7 +104,7 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
         foreach (var (name, want) in cpu.FirstGradients)
             CloseToScale(want, gpu.FirstGradients[name], 2e-5, $"gradient of {name}", absolute: 1e-10);
         foreach (var (name, want) in cpu.FinalParameters)
-            CloseToScale(want, gpu.FinalParameters[name], 1e-5, $"{name} after {Steps} AdamW steps", absolute: 0);
+            CloseToScale(want, gpu.FinalParameters[name], CudaTraining.Tolerance.ParametersAfterAdamW, $"{name} after {Steps} AdamW steps", absolute: 0);
         device.AssertNoSanitizerFindings();
     }
 
