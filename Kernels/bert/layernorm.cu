@@ -260,20 +260,7 @@ __device__ __forceinline__ void layernorm_backward_short(const float* dy, const 
         float mean_g = warp_sum(sum_g) / cols;
         float mean_g_xhat = warp_sum(sum_g_xhat) / cols;
         float* dxr = dx + (long long)r * cols;
-        #pragma unroll
-        for (int k = 0; k < SLOTS; ++k) {
-            if (VEC * 32 * k >= cols) break;
-            int c = VEC * (lane + 32 * k);
-            if (c < cols) {
-                float out[VEC];
-                #pragma unroll
-                for (int e = 0; e < VEC; ++e) {
-                    int i = k * VEC + e;
-                    out[e] = inv * (g[i] - mean_g - xhat[i] * mean_g_xhat);
-                }
-                store_columns<VEC>(dxr, c, out);
-            }
-        }
+        store_row<VEC, SLOTS>(dxr, cols, lane, [&](int i) { return inv * (g[i] - mean_g - xhat[i] * mean_g_xhat); });
     }
     // Warp w adds its sums to those of warps 0 .. w − 1 (in shared memory); the last warp writes the total.
     float* pg = partial + (long long)blockIdx.x * 2 * cols;

@@ -25,3 +25,23 @@ __device__ __forceinline__ void store_columns(float* p, int c, const float (&v)[
         p[c] = v[0];
     }
 }
+
+// Stores a row that a warp holds in registers, laid out as the row-in-registers kernels keep it: lane l
+// holds columns VEC·(l + 32k) .. VEC·(l + 32k) + VEC − 1 in its slots k·VEC .. k·VEC + VEC − 1, for
+// k < SLOTS. value(i) computes the output of slot i; the loops are unrolled, so i is a constant and the
+// slots stay in registers.
+template <int VEC, int SLOTS, typename Value>
+__device__ __forceinline__ void store_row(float* row, int cols, int lane, Value value)
+{
+    #pragma unroll
+    for (int k = 0; k < SLOTS; ++k) {
+        if (VEC * 32 * k >= cols) break;
+        int c = VEC * (lane + 32 * k);
+        if (c < cols) {
+            float out[VEC];
+            #pragma unroll
+            for (int e = 0; e < VEC; ++e) out[e] = value(k * VEC + e);
+            store_columns<VEC>(row, c, out);
+        }
+    }
+}

@@ -113,17 +113,7 @@ __device__ __forceinline__ void softmax_forward_short(const float* x, const floa
         }
     }
     float inv = 1.0f / warp_sum(s);
-    #pragma unroll
-    for (int k = 0; k < SLOTS; ++k) {
-        if (VEC * 32 * k >= cols) break;
-        int c = VEC * (lane + 32 * k);
-        if (c < cols) {
-            float out[VEC];
-            #pragma unroll
-            for (int e = 0; e < VEC; ++e) out[e] = z[k * VEC + e] * inv;
-            store_columns<VEC>(pr, c, out);
-        }
-    }
+    store_row<VEC, SLOTS>(pr, cols, lane, [&](int i) { return z[i] * inv; });
 }
 
 extern "C" __global__ void scaled_masked_softmax_forward_short_f32(const float* x, const float* mask, float* p,
@@ -168,17 +158,7 @@ __device__ __forceinline__ void softmax_backward_short(const float* p, const flo
         }
     }
     dot = warp_sum(dot);
-    #pragma unroll
-    for (int k = 0; k < SLOTS; ++k) {
-        if (VEC * 32 * k >= cols) break;
-        int c = VEC * (lane + 32 * k);
-        if (c < cols) {
-            float out[VEC];
-            #pragma unroll
-            for (int e = 0; e < VEC; ++e) out[e] = scale * pv[k * VEC + e] * (dpv[k * VEC + e] - dot);
-            store_columns<VEC>(dxr, c, out);
-        }
-    }
+    store_row<VEC, SLOTS>(dxr, cols, lane, [&](int i) { return scale * pv[i] * (dpv[i] - dot); });
 }
 
 extern "C" __global__ void scaled_masked_softmax_backward_short_f32(const float* p, const float* dp, float* dx,
