@@ -33,6 +33,25 @@ public class TensorMemoryTests
     }
 
     [Fact]
+    public void PeakLiveBytesIsTheHighWaterMarkSinceTheLastReset()
+    {
+        long bytes = MemoryStats.LiveBytes;
+        MemoryStats.ResetPeak();
+        Assert.Equal(bytes, MemoryStats.PeakLiveBytes);
+        using (Tensor.Scope())
+        {
+            Tensor.Zeros([1000]);
+            Tensor.Zeros([250]);
+        }
+        using (Tensor.Scope())
+            Tensor.Zeros([100]);
+        Assert.Equal(bytes, MemoryStats.LiveBytes);
+        Assert.Equal(bytes + 1250 * sizeof(float), MemoryStats.PeakLiveBytes);
+        MemoryStats.ResetPeak();
+        Assert.Equal(bytes, MemoryStats.PeakLiveBytes);
+    }
+
+    [Fact]
     public void ViewsShareStorageUntilTheLastOneIsDisposed()
     {
         long bytes = MemoryStats.LiveBytes;
