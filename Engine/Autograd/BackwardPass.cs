@@ -10,7 +10,9 @@ namespace CudaBert.Engine.Autograd;
 /// gradient, into <see cref="Tensor.Grad"/> (which keeps accumulating across passes).</item>
 /// </list>
 /// Intermediate gradients live in a scope of their own and are released as soon as they are
-/// consumed; nothing done here is recorded (no double backward).
+/// consumed, and each node's backward runs in a scope of its own, so its temporaries are released
+/// when it returns: the pass holds the forward's saved tensors plus a frontier of gradients, not
+/// every gradient it ever made. Nothing done here is recorded (no double backward).
 /// </summary>
 public static class BackwardPass
 {
@@ -37,7 +39,15 @@ public static class BackwardPass
                 continue;
             }
             var node = tensor.GradFn!;
-            var inputGrads = node.Backward(grad);
+            Tensor?[] inputGrads;
+            using (var work = Tensor.Scope())
+            {
+                inputGrads = node.Backward(grad);
+                // The gradients leave the node's own scope; its temporaries (transposed copies,
+                // partial products) are released here rather than at the end of the whole pass.
+                foreach (var g in inputGrads)
+                    if (g is not null && g.Owner == work) g.MoveToOuterScope();
+            }
             if (inputGrads.Length != node.Inputs.Count)
                 throw new InvalidOperationException($"{node.Name} backward returned {inputGrads.Length} gradients for {node.Inputs.Count} inputs");
             for (int i = 0; i < inputGrads.Length; i++)
@@ -59,6 +69,10 @@ public static class BackwardPass
                 }
                 pending[input] = entry;
             }
+            // Each input holds its own view of its gradient now (views share the storage), so the
+            // tensors the node returned can go; a storage no input took is freed at once.
+            foreach (var g in inputGrads)
+                if (g is not null && g.Owner == scope && !ReferenceEquals(g, grad)) g.Dispose();
             grad.Dispose();
         }
     }
