@@ -107,14 +107,50 @@ mapfile -t SOURCES < <(cd "$KERNELS" && find . -name '*.cu' -not -path './ptx/*'
                                             -not -path './obj/*' | sed 's|^\./||' | LC_ALL=C sort)
 [ ${#SOURCES[@]} -gt 0 ] || fail "no .cu sources under $KERNELS"
 
+# NVRTC 11.8 is not quite deterministic: on the large unrolled kernels (gemm_tf32.cu) about one
+# compile in ten comes out different — an equivalent program where a common-subexpression decision
+# went the other way (e.g. one extra ld.shared instead of reusing a register; 3 of 30 compiles of the
+# same source, 2026-11-26). So the committed PTX is the most frequent of COMPILES outputs, and the
+# check accepts a source when any of up to COMPILES compiles reproduces the committed file.
+COMPILES=5
+compile() {  # compile SOURCE OUTPUT: one NVRTC run, from the source's folder with a relative name
+  (cd "$KERNELS/$(dirname "$1")" && "$NVRTC_COMPILE" "$(basename "$1")" "$2" "${NVRTC_OPTIONS[@]}") \
+    || fail "NVRTC could not compile Kernels/$1"
+}
+
+retried=()
 for src in "${SOURCES[@]}"; do
   ptx="${src%.cu}.ptx"
   mkdir -p "$OUT/$(dirname "$ptx")"
-  # Run from the source's folder with a relative name, so nothing machine-specific reaches the PTX.
-  (cd "$KERNELS/$(dirname "$src")" && "$NVRTC_COMPILE" "$(basename "$src")" "$OUT/$ptx" "${NVRTC_OPTIONS[@]}") \
-    || fail "NVRTC could not compile Kernels/$src"
+  compile "$src" "$OUT/$ptx"
+  if $check_mode; then
+    committed="$KERNELS/ptx/$ptx"
+    for ((try = 2; try <= COMPILES; try++)); do
+      [ -f "$committed" ] && ! cmp -s "$committed" "$OUT/$ptx" || break
+      compile "$src" "$OUT/$ptx"
+      retried+=("$src")
+    done
+  else
+    # The most frequent output of COMPILES runs (ties: the earliest); sources that compile the same
+    # twice in a row are taken at once.
+    compile "$src" "$WORK/again.ptx"
+    if ! cmp -s "$OUT/$ptx" "$WORK/again.ptx"; then
+      variants=("$OUT/$ptx" "$WORK/again.ptx")
+      for ((try = 3; try <= COMPILES; try++)); do
+        compile "$src" "$WORK/try$try.ptx"
+        variants+=("$WORK/try$try.ptx")
+      done
+      best=$(md5sum "${variants[@]}" | awk '{ count[$1]++; if (!($1 in first)) first[$1] = $2 }
+        END { for (h in count) if (count[h] > n || (count[h] == n && first[h] < pick)) { n = count[h]; pick = first[h] } print pick }')
+      [ "$best" = "$OUT/$ptx" ] || cp "$best" "$OUT/$ptx"
+      retried+=("$src")
+    fi
+  fi
 done
 log "compiled ${#SOURCES[@]} sources with NVRTC (${NVRTC_OPTIONS[*]})"
+if [ ${#retried[@]} -gt 0 ]; then
+  log "compiled again (NVRTC is not deterministic): $(printf '%s\n' "${retried[@]}" | sort -u | tr '\n' ' ')"
+fi
 
 # --- 3. ptxas: accepted for every architecture, no spills, no local memory ------------------------
 
