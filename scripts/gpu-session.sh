@@ -92,6 +92,7 @@ step bench-train-tf32 60 "$BIN/cudabert" bench train
 ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
 theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" | cut -d= -f2)
 grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY" 2>/dev/null
+grep -h '^memory in use' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
 

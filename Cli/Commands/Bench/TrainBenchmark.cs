@@ -62,6 +62,28 @@ static class TrainBenchmark
         Array.Sort(times);
         double median = steps % 2 == 1 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
         var stats = backend.Allocator.Statistics;
+
+        // One more step, untimed, with the peak measured per phase: what the forward keeps for the
+        // backward, what the backward adds on top, what the optimizer step adds.
+        long MiB(long bytes) => bytes >> 20;
+        long atStart = backend.Allocator.Statistics.BytesInUse;
+        long forwardPeak, backwardPeak, optimizerPeak;
+        using (Tensor.Scope())
+        {
+            backend.Allocator.ResetPeak();
+            var (sentence, tokens) = model.Forward(ids, positions, types, padding, additive);
+            var loss = Ops.Add(Ops.CrossEntropy(sentence, sentenceLabels), Ops.CrossEntropy(tokens, tokenLabels));
+            forwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
+            backend.Allocator.ResetPeak();
+            loss.Backward();
+            backwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
+            backend.Allocator.ResetPeak();
+            optimizer.Step();
+            optimizerPeak = backend.Allocator.Statistics.PeakBytesInUse;
+            optimizer.ZeroGrad();
+        }
+        log.WriteLine($"memory in use: {MiB(atStart):N0} MiB between steps (parameters, AdamW moments); peaks: forward + loss " +
+                      $"{MiB(forwardPeak):N0} MiB, backward {MiB(backwardPeak):N0} MiB, optimizer step {MiB(optimizerPeak):N0} MiB");
         return new Result(median, batch / (median / 1000), stats.PeakBytesInUse, stats.BytesInUse + stats.BytesCached,
             stats.DeviceAllocations - allocationsBefore);
     }
