@@ -32,9 +32,6 @@ public static class ActivationKernels
     public static void GeluTanhBackward(ICudaDevice dev, DevicePtr x, DevicePtr dy, DevicePtr dx, long n, CudaStream? stream = null) =>
         Run(dev, "gelu_tanh_backward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(dy).Ptr(dx).I64(n), "gelu_tanh");
 
-    static void Run(ICudaDevice dev, string kernel, long n, CudaStream? stream, KernelArgs args, string module = "activations")
-    {
-        BertKernel.Positive(n, kernel);
-        dev.Launch(BertKernel.Get(dev, module, kernel), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream, args);
-    }
+    static void Run(ICudaDevice dev, string kernel, long n, CudaStream? stream, KernelArgs args, string module = "activations") =>
+        BertKernel.LaunchFloat4(dev, module, kernel, n, stream, args);
 }

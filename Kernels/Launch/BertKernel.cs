@@ -44,6 +44,16 @@ static class BertKernel
 
     public static long CeilDiv(long a, long b) => (a + b - 1) / b;
 
+    /// <summary>
+    /// Launches an element-wise kernel over <paramref name="n"/> float32 elements: one thread per float4, in
+    /// a grid-stride loop of <see cref="GridStrideBlocks"/> blocks (the kernel itself handles the n % 4 tail).
+    /// </summary>
+    public static void LaunchFloat4(ICudaDevice device, string module, string kernel, long n, CudaStream? stream, KernelArgs args)
+    {
+        Positive(n, kernel);
+        device.Launch(Get(device, module, kernel), GridStrideBlocks(device, CeilDiv(n, 4)), Threads, 0, stream, args);
+    }
+
     /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the kernel and the argument when <paramref name="value"/> ≤ 0.</summary>
     public static void Positive(long value, string kernel, [CallerArgumentExpression(nameof(value))] string name = "")
     {

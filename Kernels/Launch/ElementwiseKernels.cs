@@ -20,33 +20,17 @@ public static class ElementwiseKernels
         Binary(dev, "mul_f32", a, b, y, n, stream);
 
     /// <summary>y = α·x.</summary>
-    public static void Scale(ICudaDevice dev, DevicePtr x, float alpha, DevicePtr y, long n, CudaStream? stream = null)
-    {
-        BertKernel.Positive(n, "scale_f32");
-        dev.Launch(BertKernel.Get(dev, "elementwise", "scale_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
-            new KernelArgs().Ptr(x).F32(alpha).Ptr(y).I64(n));
-    }
+    public static void Scale(ICudaDevice dev, DevicePtr x, float alpha, DevicePtr y, long n, CudaStream? stream = null) =>
+        BertKernel.LaunchFloat4(dev, "elementwise", "scale_f32", n, stream, new KernelArgs().Ptr(x).F32(alpha).Ptr(y).I64(n));
 
     /// <summary>y += α·x, with one rounding per element (fused multiply-add).</summary>
-    public static void AddScaledInPlace(ICudaDevice dev, DevicePtr y, float alpha, DevicePtr x, long n, CudaStream? stream = null)
-    {
-        BertKernel.Positive(n, "add_scaled_inplace_f32");
-        dev.Launch(BertKernel.Get(dev, "elementwise", "add_scaled_inplace_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
-            new KernelArgs().Ptr(y).F32(alpha).Ptr(x).I64(n));
-    }
+    public static void AddScaledInPlace(ICudaDevice dev, DevicePtr y, float alpha, DevicePtr x, long n, CudaStream? stream = null) =>
+        BertKernel.LaunchFloat4(dev, "elementwise", "add_scaled_inplace_f32", n, stream, new KernelArgs().Ptr(y).F32(alpha).Ptr(x).I64(n));
 
     /// <summary>y = value everywhere (writes only: y may be freshly allocated).</summary>
-    public static void Fill(ICudaDevice dev, DevicePtr y, float value, long n, CudaStream? stream = null)
-    {
-        BertKernel.Positive(n, "fill_f32");
-        dev.Launch(BertKernel.Get(dev, "elementwise", "fill_f32"), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
-            new KernelArgs().Ptr(y).F32(value).I64(n));
-    }
+    public static void Fill(ICudaDevice dev, DevicePtr y, float value, long n, CudaStream? stream = null) =>
+        BertKernel.LaunchFloat4(dev, "elementwise", "fill_f32", n, stream, new KernelArgs().Ptr(y).F32(value).I64(n));
 
-    static void Binary(ICudaDevice dev, string kernel, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream)
-    {
-        BertKernel.Positive(n, kernel);
-        dev.Launch(BertKernel.Get(dev, "elementwise", kernel), BertKernel.GridStrideBlocks(dev, BertKernel.CeilDiv(n, 4)), BertKernel.Threads, 0, stream,
-            new KernelArgs().Ptr(a).Ptr(b).Ptr(y).I64(n));
-    }
+    static void Binary(ICudaDevice dev, string kernel, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream) =>
+        BertKernel.LaunchFloat4(dev, "elementwise", kernel, n, stream, new KernelArgs().Ptr(a).Ptr(b).Ptr(y).I64(n));
 }
