@@ -6,23 +6,11 @@ namespace CudaBert.Engine.Cuda;
 // Element-wise arithmetic, bias and activations: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu, activations.cu, gelu_tanh.cu.
 public sealed partial class CudaBackend
 {
-    public void Add(Tensor a, Tensor b, Tensor y)
-    {
-        RequireFloat32(nameof(Add), a, b, y);
-        if (y.NumElements > 0) ElementwiseKernels.Add(Gpu, Ptr(a, nameof(Add)), Ptr(b, nameof(Add)), Ptr(y, nameof(Add)), y.NumElements);
-    }
+    public void Add(Tensor a, Tensor b, Tensor y) => Binary(nameof(Add), ElementwiseKernels.Add, a, b, y);
 
-    public void Sub(Tensor a, Tensor b, Tensor y)
-    {
-        RequireFloat32(nameof(Sub), a, b, y);
-        if (y.NumElements > 0) ElementwiseKernels.Sub(Gpu, Ptr(a, nameof(Sub)), Ptr(b, nameof(Sub)), Ptr(y, nameof(Sub)), y.NumElements);
-    }
+    public void Sub(Tensor a, Tensor b, Tensor y) => Binary(nameof(Sub), ElementwiseKernels.Sub, a, b, y);
 
-    public void Mul(Tensor a, Tensor b, Tensor y)
-    {
-        RequireFloat32(nameof(Mul), a, b, y);
-        if (y.NumElements > 0) ElementwiseKernels.Mul(Gpu, Ptr(a, nameof(Mul)), Ptr(b, nameof(Mul)), Ptr(y, nameof(Mul)), y.NumElements);
-    }
+    public void Mul(Tensor a, Tensor b, Tensor y) => Binary(nameof(Mul), ElementwiseKernels.Mul, a, b, y);
 
     public void Scale(Tensor x, double alpha, Tensor y)
     {
@@ -62,42 +50,31 @@ public sealed partial class CudaBackend
         BiasKernels.ColumnSum(Gpu, x, sums, rows, cols, workspace.Pointer);
     }
 
-    public void Gelu(Tensor x, Tensor y)
+    public void Gelu(Tensor x, Tensor y) => Unary(nameof(Gelu), ActivationKernels.GeluForward, x, y);
+
+    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => Binary(nameof(GeluBackward), ActivationKernels.GeluBackward, x, dy, dx);
+
+    public void Tanh(Tensor x, Tensor y) => Unary(nameof(Tanh), ActivationKernels.TanhForward, x, y);
+
+    public void TanhBackward(Tensor y, Tensor dy, Tensor dx) => Binary(nameof(TanhBackward), ActivationKernels.TanhBackward, y, dy, dx);
+
+    public void GeluTanh(Tensor x, Tensor y) => Unary(nameof(GeluTanh), ActivationKernels.GeluTanhForward, x, y);
+
+    public void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx) => Binary(nameof(GeluTanhBackward), ActivationKernels.GeluTanhBackward, x, dy, dx);
+
+    // Most launchers have one of two shapes: y = f(x), or y = f(a, b) (a backward's a is what its forward saved, b is dy).
+    delegate void UnaryLaunch(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, CudaStream? stream);
+    delegate void BinaryLaunch(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream);
+
+    void Unary(string primitive, UnaryLaunch launch, Tensor x, Tensor y)
     {
-        RequireFloat32(nameof(Gelu), x, y);
-        if (y.NumElements > 0) ActivationKernels.GeluForward(Gpu, Ptr(x, nameof(Gelu)), Ptr(y, nameof(Gelu)), y.NumElements);
+        RequireFloat32(primitive, x, y);
+        if (y.NumElements > 0) launch(Gpu, Ptr(x, primitive), Ptr(y, primitive), y.NumElements, null);
     }
 
-    public void GeluBackward(Tensor x, Tensor dy, Tensor dx)
+    void Binary(string primitive, BinaryLaunch launch, Tensor a, Tensor b, Tensor y)
     {
-        RequireFloat32(nameof(GeluBackward), x, dy, dx);
-        if (dx.NumElements > 0)
-            ActivationKernels.GeluBackward(Gpu, Ptr(x, nameof(GeluBackward)), Ptr(dy, nameof(GeluBackward)), Ptr(dx, nameof(GeluBackward)), dx.NumElements);
-    }
-
-    public void Tanh(Tensor x, Tensor y)
-    {
-        RequireFloat32(nameof(Tanh), x, y);
-        if (y.NumElements > 0) ActivationKernels.TanhForward(Gpu, Ptr(x, nameof(Tanh)), Ptr(y, nameof(Tanh)), y.NumElements);
-    }
-
-    public void TanhBackward(Tensor y, Tensor dy, Tensor dx)
-    {
-        RequireFloat32(nameof(TanhBackward), y, dy, dx);
-        if (dx.NumElements > 0)
-            ActivationKernels.TanhBackward(Gpu, Ptr(y, nameof(TanhBackward)), Ptr(dy, nameof(TanhBackward)), Ptr(dx, nameof(TanhBackward)), dx.NumElements);
-    }
-
-    public void GeluTanh(Tensor x, Tensor y)
-    {
-        RequireFloat32(nameof(GeluTanh), x, y);
-        if (y.NumElements > 0) ActivationKernels.GeluTanhForward(Gpu, Ptr(x, nameof(GeluTanh)), Ptr(y, nameof(GeluTanh)), y.NumElements);
-    }
-
-    public void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx)
-    {
-        RequireFloat32(nameof(GeluTanhBackward), x, dy, dx);
-        if (dx.NumElements > 0)
-            ActivationKernels.GeluTanhBackward(Gpu, Ptr(x, nameof(GeluTanhBackward)), Ptr(dy, nameof(GeluTanhBackward)), Ptr(dx, nameof(GeluTanhBackward)), dx.NumElements);
+        RequireFloat32(primitive, a, b, y);
+        if (y.NumElements > 0) launch(Gpu, Ptr(a, primitive), Ptr(b, primitive), Ptr(y, primitive), y.NumElements, null);
     }
 }
