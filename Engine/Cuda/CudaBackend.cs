@@ -120,7 +120,7 @@ public sealed partial class CudaBackend : IBackend
 
     DevicePtr PtrOrNull(Tensor? t, string primitive) => t is null ? DevicePtr.Null : Ptr(t, primitive);
 
-    static void RequireFloat32(string primitive, params Tensor?[] tensors)
+    static void RequireFloat32(string primitive, params ReadOnlySpan<Tensor?> tensors)
     {
         foreach (var t in tensors)
             if (t is not null && t.DType != DType.Float32)
