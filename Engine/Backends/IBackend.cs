@@ -64,6 +64,14 @@ public interface IBackend
     /// <summary>Σ x² accumulated in double, read back to the host (for gradient clipping).</summary>
     double SumOfSquares(Tensor x);
     /// <summary>
+    /// sums[i] = <see cref="SumOfSquares"/>(xs[i]) for every tensor. A GPU backend overrides it to read
+    /// all the sums back at once: one wait for the device instead of one per tensor.
+    /// </summary>
+    void SumsOfSquares(ReadOnlySpan<Tensor> xs, Span<double> sums)
+    {
+        for (int i = 0; i < xs.Length; i++) sums[i] = SumOfSquares(xs[i]);
+    }
+    /// <summary>
     /// y[o, i] = scale·Σ_a x[o, a, i], x seen as [outer, x.Shape[axis], inner] (outer: the product of
     /// the axes before <paramref name="axis"/>, inner: of those after). y holds outer·inner elements
     /// (any shape: with or without the reduced axis kept as 1). scale = 1/x.Shape[axis] gives the mean.
