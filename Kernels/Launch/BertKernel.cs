@@ -45,6 +45,25 @@ static class BertKernel
     public static long CeilDiv(long a, long b) => (a + b - 1) / b;
 
     /// <summary>
+    /// Whether a float4 variant may run: rows of <paramref name="cols"/> floats keep every row start on a 16-byte
+    /// boundary (cols % 4 == 0) and every pointer is 16-byte aligned (a null pointer counts as aligned).
+    /// </summary>
+    public static bool Float4Aligned(long cols, params ReadOnlySpan<DevicePtr> pointers)
+    {
+        bool aligned = cols % 4 == 0;
+        foreach (var pointer in pointers) aligned &= pointer.Address % 16 == 0;
+        return aligned;
+    }
+
+    /// <summary>
+    /// The row kernel to run for rows of <paramref name="cols"/> columns: up to <paramref name="maxShortColumns"/>, the
+    /// variant that keeps the row in registers ("NAME_short_f32", or "NAME_short_vec4_f32" when <see cref="Float4Aligned"/>);
+    /// longer rows, <paramref name="kernel"/> ("NAME_f32") itself.
+    /// </summary>
+    public static string ShortRowVariant(string kernel, int cols, int maxShortColumns, params ReadOnlySpan<DevicePtr> pointers) =>
+        cols > maxShortColumns ? kernel : kernel.Replace("_f32", Float4Aligned(cols, pointers) ? "_short_vec4_f32" : "_short_f32");
+
+    /// <summary>
     /// Launches an element-wise kernel over <paramref name="n"/> float32 elements: one thread per float4, in
     /// a grid-stride loop of <see cref="GridStrideBlocks"/> blocks (the kernel itself handles the n % 4 tail).
     /// </summary>

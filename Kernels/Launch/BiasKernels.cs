@@ -24,7 +24,7 @@ public static class BiasKernels
     {
         BertKernel.Positive(rows, "bias_add_f32");
         BertKernel.Positive(cols, "bias_add_f32");
-        bool vec4 = cols % 4 == 0 && x.Address % 16 == 0 && bias.Address % 16 == 0 && y.Address % 16 == 0;
+        bool vec4 = BertKernel.Float4Aligned(cols, x, bias, y);
         long columnBlocks = BertKernel.CeilDiv(vec4 ? cols / 4 : cols, BertKernel.Threads);
         long fill = BertKernel.CeilDiv((long)Math.Max(1, dev.Info.MultiprocessorCount) * BiasBlocksPerMultiprocessor, columnBlocks);
         var grid = new Dim3((uint)columnBlocks, (uint)Math.Min(Math.Min(rows, MaxGridY), fill));

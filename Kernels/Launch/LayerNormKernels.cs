@@ -28,14 +28,7 @@ public static class LayerNormKernels
 
     // Rows of at most 1024 columns: the register kernels, float4 when cols % 4 == 0 and every pointer is 16-byte aligned.
     static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers) =>
-        cols > ShortRowMaxColumns ? kernel : kernel.Replace("_f32", Aligned16(cols, pointers) ? "_short_vec4_f32" : "_short_f32");
-
-    static bool Aligned16(int cols, ReadOnlySpan<DevicePtr> pointers)
-    {
-        bool aligned = cols % 4 == 0;
-        foreach (var pointer in pointers) aligned &= pointer.Address % 16 == 0;
-        return aligned;
-    }
+        BertKernel.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
 
     /// <summary>
     /// Launch: one warp per row, 8 rows per 256-thread block (rows up to 1024 columns held in registers, read and
@@ -87,7 +80,7 @@ public static class LayerNormKernels
         var (chunks, rowsPerChunk) = Chunking(rows);
         string variant = kernel;
         int threads = BertKernel.Threads;
-        bool vec4 = Aligned16(cols, [dy, x, dx, gamma]);
+        bool vec4 = BertKernel.Float4Aligned(cols, dy, x, dx, gamma);
         if (vec4 && cols <= 768)
             variant = "layernorm_backward_768_vec4_f32";            // 128 registers: two blocks per multiprocessor
         else if (cols <= ShortRowMaxColumns)

@@ -30,7 +30,7 @@ public static class PermuteKernels
         BertKernel.Positive(d, kernel);
         long n = (long)a * p * q * d;
         BertKernel.Int32Extent(n, kernel);
-        bool vec4 = d % 4 == 0 && x.Address % 16 == 0 && y.Address % 16 == 0;
+        bool vec4 = BertKernel.Float4Aligned(d, x, y);
         int units = vec4 ? d / 4 : d;                          // float4 vectors or floats per row
         // Threads along a row: a power of two up to a warp (Dh = 64 in float4s: 16, two rows per warp), whole warps beyond.
         int alongRow = units < 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)units)

@@ -17,14 +17,9 @@ public static class SoftmaxKernels
     /// <summary>Longest row the *_short kernels hold in registers: 32 lanes × 16 columns.</summary>
     public const int ShortRowMaxColumns = 32 * 16;
 
-    // Rows of at most 512 columns: the register kernels, float4 when every row starts on a 16-byte boundary.
-    static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers)
-    {
-        if (cols > ShortRowMaxColumns) return kernel;
-        bool vec4 = cols % 4 == 0;
-        foreach (var pointer in pointers) vec4 &= pointer.Address % 16 == 0;   // a null mask is aligned
-        return kernel.Replace("_f32", vec4 ? "_short_vec4_f32" : "_short_f32");
-    }
+    // Rows of at most 512 columns: the register kernels, float4 when every row starts on a 16-byte boundary (a null mask is aligned).
+    static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers) =>
+        BertKernel.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
 
     /// <summary>probs = softmax(scale·scores + mask) per row; <paramref name="mask"/> may be <see cref="DevicePtr.Null"/>.</summary>
     public static void Forward(ICudaDevice dev, DevicePtr scores, DevicePtr mask, DevicePtr probs, int rows, int cols, int rowsPerBatch,
