@@ -1,4 +1,5 @@
 using CudaBert.Engine.IO;
+using CudaBert.Model.Bert;
 using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Import;
@@ -10,8 +11,8 @@ namespace CudaBert.Model.Import;
 /// </summary>
 public static class HuggingFaceModelFolder
 {
-    public const string ConfigFile = "config.json";
-    public const string WeightsFile = "model.safetensors";
+    public const string ConfigFile = BertWeights.ConfigFile;
+    public const string WeightsFile = BertWeights.WeightsFile;
     public const string VocabularyFile = "vocab.txt";
     public const string TokenizerFile = "tokenizer.json";
 
