@@ -47,7 +47,7 @@ public static class EmbedCommand
         {
             try
             {
-                var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
+                var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
                 string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
                 using var embedder = SentenceEmbedder.FromFolder(folder, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
                 bool normalize = !parse.GetValue(noNormalize);
@@ -69,13 +69,6 @@ public static class EmbedCommand
             }
         });
         return command;
-    }
-
-    private static string[] ReadLines(TextReader reader)
-    {
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line) lines.Add(line);
-        return [.. lines];
     }
 
     private static void Write(TextWriter output, IReadOnlyList<string> texts, float[][] embeddings, bool asJson)

@@ -24,7 +24,7 @@ public static class PredictCommand
         {
             try
             {
-                var inputs = parse.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
+                var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
                 using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
                 pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
                 var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -45,12 +45,5 @@ public static class PredictCommand
             }
         });
         return command;
-    }
-
-    static string[] ReadLines(TextReader reader)
-    {
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line) lines.Add(line);
-        return [.. lines];
     }
 }

@@ -52,7 +52,7 @@ public static class TokenizeCommand
                 tokenizer = new BertTokenizer(tokenizer.Vocabulary, tokenizer.Options) { Truncation = new TruncationOptions(max), Padding = tokenizer.Padding };
 
             string? second = parsed.GetValue(pair);
-            var inputs = parsed.GetValue(texts) is { Length: > 0 } given ? given : ReadLines(Console.In);
+            var inputs = CommandTexts.OrStandardInput(parsed.GetValue(texts));
             using var stdout = Console.OpenStandardOutput();
             foreach (string text in inputs)
             {
@@ -72,11 +72,6 @@ public static class TokenizeCommand
             return 0;
         });
         return command;
-    }
-
-    static IEnumerable<string> ReadLines(TextReader reader)
-    {
-        while (reader.ReadLine() is { } line) yield return line;
     }
 
     static void WriteJson(Stream output, TokenEncoding e)

@@ -5,6 +5,7 @@ using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;
 using CudaBert.Model.Embeddings;
+using CudaBert.Model.Import;
 using CudaBert.Model.Inference;
 using CudaBert.Model.Training;
 
@@ -172,7 +173,7 @@ public static class TrainCommand
         if (!resume && Directory.Exists(checkpoint))
             throw new ArgumentException($"{checkpoint} already exists: pass --resume to continue that run, or choose another --out");
 
-        var tokenizer = TwoTaskPipeline.LoadTokenizer(encoderFolder);
+        var tokenizer = HuggingFaceModelFolder.LoadTokenizer(encoderFolder);
         var collator = new BatchCollator(tokenizer, data.SentenceLabels, data.TokenLabels, options.MaxLength);
         using var model = resume
             ? MultiTaskBert.Load(checkpoint)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Bert;
 
@@ -17,8 +18,8 @@ namespace CudaBert.Model.Bert;
 /// </summary>
 public sealed class MultiTaskBert : Module
 {
-    /// <summary>Label targets equal to this are ignored by both losses (PyTorch's default ignore_index).</summary>
-    public const int IgnoreIndex = -100;
+    /// <summary>Label targets equal to this are ignored by both losses (PyTorch's default ignore_index): the collator's <see cref="TokenClassification.IgnoreIndex"/>.</summary>
+    public const int IgnoreIndex = TokenClassification.IgnoreIndex;
 
     private const string SentenceLabelsKey = "num_sentence_labels";
     private const string TokenLabelsKey = "num_token_labels";

@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Model.Bert;
-using CudaBert.Model.Inference;
+using CudaBert.Model.Import;
 using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Embeddings;
@@ -29,7 +29,7 @@ public sealed class SentenceEmbedder : IDisposable
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
     {
-        var loaded = TwoTaskPipeline.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
+        var loaded = HuggingFaceModelFolder.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
         var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
         var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)
         {

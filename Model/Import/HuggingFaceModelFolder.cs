@@ -1,16 +1,18 @@
 using CudaBert.Engine.IO;
+using CudaBert.Model.Bert;
+using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Import;
 
 /// <summary>
 /// Writes a Hugging Face-style model folder: <c>config.json</c>, <c>model.safetensors</c> (float32,
 /// metadata {"format": "pt"}, which transformers expects), <c>vocab.txt</c> (one token per line, LF
-/// line endings, ending with a newline) and <c>tokenizer.json</c>.
+/// line endings, ending with a newline) and <c>tokenizer.json</c>; and reads the tokenizer of one.
 /// </summary>
 public static class HuggingFaceModelFolder
 {
-    public const string ConfigFile = "config.json";
-    public const string WeightsFile = "model.safetensors";
+    public const string ConfigFile = BertWeights.ConfigFile;
+    public const string WeightsFile = BertWeights.WeightsFile;
     public const string VocabularyFile = "vocab.txt";
     public const string TokenizerFile = "tokenizer.json";
 
@@ -27,6 +29,15 @@ public static class HuggingFaceModelFolder
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !overwrite)
             throw new IOException($"'{folder}' is not empty; choose an empty or new folder, or allow overwriting (--force)");
         Directory.CreateDirectory(folder);
+    }
+
+    /// <summary>The tokenizer of a Hugging Face-style model folder: its <c>tokenizer.json</c>, else its <c>vocab.txt</c> (uncased).</summary>
+    public static BertTokenizer LoadTokenizer(string folder)
+    {
+        string json = Path.Combine(folder, TokenizerFile), vocab = Path.Combine(folder, VocabularyFile);
+        return File.Exists(json) ? BertTokenizer.FromTokenizerJson(json)
+            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
+            : throw new FileNotFoundException($"{folder} has neither {TokenizerFile} nor {VocabularyFile}", vocab);
     }
 
     /// <summary>Writes the four files into <paramref name="folder"/>, after <see cref="Prepare"/>.</summary>

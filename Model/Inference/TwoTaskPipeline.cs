@@ -1,9 +1,9 @@
 using CudaBert.Engine;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
+using CudaBert.Model.Import;
 using CudaBert.Model.Metrics;
 using CudaBert.Model.Training;
-using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Inference;
 
@@ -33,7 +33,7 @@ public sealed class TwoTaskPipeline : IDisposable
     {
         if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"model folder not found: {checkpoint}");
         var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
-        var tokenizer = LoadTokenizer(checkpoint);
+        var tokenizer = HuggingFaceModelFolder.LoadTokenizer(checkpoint);
         var model = MultiTaskBert.Load(checkpoint);
         if (model.NumSentenceLabels != sentenceLabels.Count || model.NumTokenLabels != tokenLabels.Count)
         {
@@ -42,15 +42,6 @@ public sealed class TwoTaskPipeline : IDisposable
         }
         model.To(device);
         return new TwoTaskPipeline(model, new BatchCollator(tokenizer, sentenceLabels, tokenLabels, Math.Min(maxLength, model.Config.MaxPositionEmbeddings)));
-    }
-
-    /// <summary>The tokenizer of a Hugging Face-style model folder: its <c>tokenizer.json</c>, else its <c>vocab.txt</c> (uncased).</summary>
-    public static BertTokenizer LoadTokenizer(string folder)
-    {
-        string json = Path.Combine(folder, "tokenizer.json"), vocab = Path.Combine(folder, "vocab.txt");
-        return File.Exists(json) ? BertTokenizer.FromTokenizerJson(json)
-            : File.Exists(vocab) ? BertTokenizer.FromVocabFile(vocab)
-            : throw new FileNotFoundException($"{folder} has neither tokenizer.json nor vocab.txt", vocab);
     }
 
     /// <summary>How word tags are read off the token head (default: well-formed BIO, <see cref="BioTagDecoder"/>).</summary>

@@ -6,6 +6,7 @@ using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
+using CudaBert.Model.Import;
 
 namespace CudaBert.Model.Training;
 
@@ -29,7 +30,7 @@ public static class Checkpoint
     public const string TokenLabelsFile = "token_labels.txt";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
-    static readonly string[] TokenizerFiles = ["vocab.txt", "tokenizer.json"];
+    static readonly string[] TokenizerFiles = [HuggingFaceModelFolder.VocabularyFile, HuggingFaceModelFolder.TokenizerFile];
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static void Save(string folder, MultiTaskBert model, LabelSet sentenceLabels, LabelSet tokenLabels,
@@ -40,7 +41,7 @@ public static class Checkpoint
         try
         {
             model.SaveTo(temporary);
-            AddLabelMaps(Path.Combine(temporary, "config.json"), sentenceLabels, tokenLabels);
+            AddLabelMaps(Path.Combine(temporary, BertWeights.ConfigFile), sentenceLabels, tokenLabels);
             sentenceLabels.WriteFile(Path.Combine(temporary, SentenceLabelsFile));
             tokenLabels.WriteFile(Path.Combine(temporary, TokenLabelsFile));
             foreach (string file in TokenizerFiles)

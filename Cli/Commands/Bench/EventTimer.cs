@@ -42,8 +42,15 @@ sealed class EventTimer : IDisposable
             gpu.Record(end);
             times[r] = gpu.ElapsedMilliseconds(start, end);
         }
+        return Median(times);
+    }
+
+    /// <summary>The median of <paramref name="times"/> (sorted in place): the middle one, or the mean of the middle two.</summary>
+    public static double Median(double[] times)
+    {
         Array.Sort(times);
-        return Repeats % 2 == 1 ? times[Repeats / 2] : (times[Repeats / 2 - 1] + times[Repeats / 2]) / 2;
+        int half = times.Length / 2;
+        return times.Length % 2 == 1 ? times[half] : (times[half - 1] + times[half]) / 2;
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CudaBert.Engine;
 using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Optim;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Cli.Commands.Bench;
 
@@ -22,7 +23,7 @@ static class TrainBenchmark
         var random = new Random(7);
         var clock = Stopwatch.StartNew();
         using var model = new BenchmarkBert(config, seed: 7);
-        foreach (var p in model.Parameters()) p.MoveTo(Device.Cuda);
+        model.To(Device.Cuda);
         log.WriteLine($"model: {model.ParameterCount():N0} parameters, initialised and moved to the GPU in {clock.Elapsed.TotalSeconds:F1} s");
         using var optimizer = new AdamW(model.Parameters(), learningRate: 5e-5, weightDecay: 0.01);
 
@@ -37,12 +38,16 @@ static class TrainBenchmark
         var sentenceLabels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => random.Next(config.SentenceClasses)).ToArray(), [batch], Device.Cuda);
         var tokenLabels = Tensor.FromArray(keep.Select(k => k == 1 ? random.Next(config.TokenClasses) : -100).ToArray(), [batch, seq], Device.Cuda);
 
+        Tensor ForwardAndLoss()
+        {
+            var (sentence, tokens) = model.Forward(ids, positions, types, padding, additive);
+            return Ops.Add(Ops.CrossEntropy(sentence, sentenceLabels), Ops.CrossEntropy(tokens, tokenLabels));
+        }
+
         void Step()
         {
             using var scope = Tensor.Scope();
-            var (sentence, tokens) = model.Forward(ids, positions, types, padding, additive);
-            var loss = Ops.Add(Ops.CrossEntropy(sentence, sentenceLabels), Ops.CrossEntropy(tokens, tokenLabels));
-            loss.Backward();
+            ForwardAndLoss().Backward();
             optimizer.Step();
             optimizer.ZeroGrad();
         }
@@ -59,8 +64,7 @@ static class TrainBenchmark
             backend.Gpu.Synchronize();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        Array.Sort(times);
-        double median = steps % 2 == 1 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
+        double median = EventTimer.Median(times);
         var stats = backend.Allocator.Statistics;
 
         // One more step, untimed, with the peak measured per phase: what the forward keeps for the
@@ -71,8 +75,7 @@ static class TrainBenchmark
         using (Tensor.Scope())
         {
             backend.Allocator.ResetPeak();
-            var (sentence, tokens) = model.Forward(ids, positions, types, padding, additive);
-            var loss = Ops.Add(Ops.CrossEntropy(sentence, sentenceLabels), Ops.CrossEntropy(tokens, tokenLabels));
+            var loss = ForwardAndLoss();
             forwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
             backend.Allocator.ResetPeak();
             loss.Backward();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace CudaBert.Model.Import.Onnx;
@@ -36,23 +37,19 @@ public sealed record OnnxTensor(
     }
 
     /// <summary>The values of a FLOAT tensor, from raw_data or float_data.</summary>
-    public float[] ToFloat32()
-    {
-        if (DataType != OnnxDataType.Float)
-            throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}) is {DataType}, not Float");
-        return HasRawData
-            ? MemoryMarshal.Cast<byte, float>(CheckedRaw(sizeof(float))).ToArray()
-            : CheckedTyped(FloatData);
-    }
+    public float[] ToFloat32() => Values(OnnxDataType.Float, FloatData);
 
     /// <summary>The values of an INT64 tensor, from raw_data or int64_data.</summary>
-    public long[] ToInt64()
+    public long[] ToInt64() => Values(OnnxDataType.Int64, Int64Data);
+
+    /// <summary>The values of a tensor of type <paramref name="expected"/>: raw_data read as <typeparamref name="T"/>, else <paramref name="typed"/>, its typed field.</summary>
+    T[] Values<T>(OnnxDataType expected, T[] typed) where T : unmanaged
     {
-        if (DataType != OnnxDataType.Int64)
-            throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}) is {DataType}, not Int64");
+        if (DataType != expected)
+            throw new InvalidDataException($"ONNX tensor '{Name}' (byte {SourceOffset}) is {DataType}, not {expected}");
         return HasRawData
-            ? MemoryMarshal.Cast<byte, long>(CheckedRaw(sizeof(long))).ToArray()
-            : CheckedTyped(Int64Data);
+            ? MemoryMarshal.Cast<byte, T>(CheckedRaw(Unsafe.SizeOf<T>())).ToArray()
+            : CheckedTyped(typed);
     }
 
     ReadOnlySpan<byte> CheckedRaw(int elementSize)
