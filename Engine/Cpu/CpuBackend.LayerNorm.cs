@@ -45,9 +45,9 @@ public sealed partial class CpuBackend
     {
         int n = x.Shape.Last;
         T count = T.CreateTruncating(n);
-        dgamma.AsSpan<T>().Clear();
-        dbeta.AsSpan<T>().Clear();
-        var gate = new Lock();
+        // dγ and dβ sum over rows: each chunk of rows keeps its own partial sums, added up in chunk
+        // order afterwards, so the result does not depend on which thread finishes first.
+        var partials = new SortedList<int, (T[] Gamma, T[] Beta)>();
         ParallelRows(x.Shape.Rows, 8L * n, (first, end) =>
         {
             ReadOnlySpan<T> dys = dy.AsSpan<T>(), xs = x.AsSpan<T>(), g = gamma.AsSpan<T>(), means = mean.AsSpan<T>(), rstds = rstd.AsSpan<T>();
@@ -69,11 +69,14 @@ public sealed partial class CpuBackend
                 for (int j = 0; j < n; j++)
                     dxr[j] = rstds[r] * (dxr[j] - meanG - xhat[j] * meanGXhat);
             }
-            lock (gate)
-            {
-                TensorPrimitives.Add(dgamma.AsSpan<T>(), partialGamma, dgamma.AsSpan<T>());
-                TensorPrimitives.Add(dbeta.AsSpan<T>(), partialBeta, dbeta.AsSpan<T>());
-            }
+            lock (partials) partials.Add(first, (partialGamma, partialBeta));
         });
+        dgamma.AsSpan<T>().Clear();
+        dbeta.AsSpan<T>().Clear();
+        foreach (var (partialGamma, partialBeta) in partials.Values)
+        {
+            TensorPrimitives.Add(dgamma.AsSpan<T>(), partialGamma, dgamma.AsSpan<T>());
+            TensorPrimitives.Add(dbeta.AsSpan<T>(), partialBeta, dbeta.AsSpan<T>());
+        }
     }
 }
