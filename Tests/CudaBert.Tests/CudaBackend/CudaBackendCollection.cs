@@ -36,11 +36,7 @@ public sealed class CudaTestDevice : IDisposable
     public CudaBackend Backend { get; }
 
     /// <summary>No sanitizer finding so far (the real GPU has no sanitizer: nothing to check there).</summary>
-    public void AssertNoSanitizerFindings()
-    {
-        if (Gpu is SoftwareGpuDevice software)
-            Assert.True(software.Reports.Count == 0, "sanitizer: " + string.Join("; ", software.Reports));
-    }
+    public void AssertNoSanitizerFindings() => CudaKernels.KernelAssert.NoSanitizerFindings(Gpu);
 
     public void Dispose()
     {

@@ -6,7 +6,7 @@ namespace CudaBert.Tests.CudaBackendTests;
 static class Parity
 {
     /// <summary>float32 unit roundoff.</summary>
-    public const double U = 1.0 / (1 << 24);
+    public const double U = Kernels.TestInputs.U;
 
     public static Tensor Cpu(float[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape));
 
@@ -22,23 +22,14 @@ static class Parity
         Assert.Equal(Device.Cpu, expected.Device);
         Assert.Equal(Device.Cuda, actual.Device);
         Assert.Equal(expected.Shape, actual.Shape);
-        float[] want = expected.ToArray<float>(), got = actual.ToArray<float>();
-        for (int i = 0; i < want.Length; i++)
-        {
-            double bound = absolute + relative * Math.Abs(want[i]);
-            double error = Math.Abs((double)got[i] - want[i]);
-            Assert.True(error <= bound, $"{what}[{i}] of {expected.Shape}: CPU {want[i]:R}, CUDA {got[i]:R} (error {error:E3} > bound {bound:E3})");
-        }
+        CudaKernels.KernelAssert.Close(expected.ToArray<float>(), actual.ToArray<float>(), absolute, relative, $"{what} of {expected.Shape}");
     }
 
     /// <summary>The same bits (kernels that follow the CPU's order of operations).</summary>
     public static void BitEqual(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.Shape, actual.Shape);
-        float[] want = expected.ToArray<float>(), got = actual.ToArray<float>();
-        for (int i = 0; i < want.Length; i++)
-            Assert.True(BitConverter.SingleToUInt32Bits(want[i]) == BitConverter.SingleToUInt32Bits(got[i]),
-                $"{what}[{i}] of {expected.Shape}: CPU {want[i]:R}, CUDA {got[i]:R} (bits differ)");
+        CudaKernels.KernelAssert.BitEqual(expected.ToArray<float>(), actual.ToArray<float>(), $"{what} of {expected.Shape}");
     }
 
     /// <summary>Values in ±[0.1, 1]·scale from a fixed seed: never zero (a zero hides a dropped term).</summary>

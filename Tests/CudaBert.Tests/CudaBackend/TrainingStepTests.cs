@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Optim;
+using CudaBert.Tests.CudaTraining;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -97,14 +98,14 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
 
         for (int step = 0; step < Steps; step++)
         {
-            Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
-            Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
-            Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
+            Tolerance.Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
+            Tolerance.Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
+            Tolerance.Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
         }
         foreach (var (name, want) in cpu.FirstGradients)
-            CloseToScale(want, gpu.FirstGradients[name], 2e-5, $"gradient of {name}", absolute: 1e-10);
+            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 2e-5, 1e-10, $"gradient of {name}");
         foreach (var (name, want) in cpu.FinalParameters)
-            CloseToScale(want, gpu.FinalParameters[name], CudaTraining.Tolerance.ParametersAfterAdamW, $"{name} after {Steps} AdamW steps", absolute: 0);
+            Tolerance.CloseToScale(want, gpu.FinalParameters[name], Tolerance.ParametersAfterAdamW, 0, $"{name} after {Steps} AdamW steps");
         device.AssertNoSanitizerFindings();
     }
 
@@ -136,30 +137,12 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
         // TF32 rounds every GEMM input to 10 mantissa bits (≤ 2⁻¹¹ relative). Measured on the software
         // GPU: losses within 1.1e-5 relative, gradients within 1.0e-3 of their tensor's largest entry;
         // the bounds leave 5 to 10 times that.
-        Near(cpu.SentenceLoss[0], gpu.SentenceLoss[0], 1e-4, "sentence loss (tf32)");
-        Near(cpu.TokenLoss[0], gpu.TokenLoss[0], 1e-4, "token loss (tf32)");
+        Tolerance.Near(cpu.SentenceLoss[0], gpu.SentenceLoss[0], 1e-4, "sentence loss (tf32)");
+        Tolerance.Near(cpu.TokenLoss[0], gpu.TokenLoss[0], 1e-4, "token loss (tf32)");
         foreach (var (name, want) in cpu.FirstGradients)
-            CloseToScale(want, gpu.FirstGradients[name], 5e-3, $"gradient of {name} (tf32)", absolute: 1e-10);
+            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 5e-3, 1e-10, $"gradient of {name} (tf32)");
         // Not the fp32 result: the tensor-core kernel really ran.
         Assert.NotEqual(gpuRuns.First.TotalLoss[0], gpu.TotalLoss[0]);
         device.AssertNoSanitizerFindings();
-    }
-
-    /// <summary>|a − b| ≤ relative·|a| (a loss: a sum of O(1) terms).</summary>
-    static void Near(double expected, double actual, double relative, string what) =>
-        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"{what}: CPU {expected:R}, CUDA {actual:R}");
-
-    /// <summary>
-    /// Every element within relative·max|expected| + absolute of the CPU value: a tensor-wide scale,
-    /// since single entries may cancel to near zero. The absolute floor is for gradients that are zero
-    /// in exact arithmetic (the key bias: softmax ignores a shift shared by a whole row) and are
-    /// rounding noise on both sides.
-    /// </summary>
-    static void CloseToScale(float[] expected, float[] actual, double relative, string what, double absolute)
-    {
-        double bound = relative * expected.Max(v => Math.Abs((double)v)) + absolute;
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs((double)actual[i] - expected[i]));
-        Assert.True(worst <= bound, $"{what}: largest difference {worst:E3} > bound {bound:E3} (relative {relative} of the largest |value|)");
     }
 }

@@ -60,8 +60,7 @@ public class GemmBertShapeTests
                 0f, new float[m * n], n);
             for (int i = 0; i < m * n; i++)
             {
-                double want = expected[i] + (withBias ? bias[i % n] : 0);
-                double bound = 2 * tolerance[i] + 2 * TestInputs.U * Math.Abs(want);
+                var (want, bound) = GemmKernelTests.Epilogue(epilogue, expected[i], 2 * tolerance[i], bias[i % n]);
                 TestInputs.Near(want, c[batchIndex * m * n + i], bound, $"{(tf32 ? "tf32" : "simt")} {m}x{n}x{k} C[{batchIndex}][{i / n}][{i % n}]");
             }
         }

@@ -66,17 +66,26 @@ public class GemmKernelTests
                 x.AsSpan(batch * M * K, M * K).ToArray(), K, w, K, 0f, new float[M * N], N);
             for (int i = 0; i < M * N; i++)
             {
-                double pre = expected[i] + bias[i % N], bound = tolerance[i] + 2 * TestInputs.U * Math.Abs(pre);
-                double want = pre;
-                if (epilogue == GemmEpilogue.BiasGelu)
-                {
-                    want = pre * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(pre / Math.Sqrt(2)));
-                    bound = bound * 1.2 + 8 * TestInputs.U * Math.Abs(want);   // GELU's slope is ≤ 1.13; erff ≤ 2 ulp
-                }
+                var (want, bound) = Epilogue(epilogue, expected[i], tolerance[i], bias[i % N]);
                 TestInputs.Near(want, y[batch * M * N + i], bound, $"y[{batch}][{i / N}][{i % N}]");
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    /// <summary>
+    /// What a GEMM epilogue must write for one element, and its error bound: <paramref name="product"/>
+    /// (within <paramref name="productBound"/>) plus the bias, one more rounding; with GELU, that bound
+    /// grown by GELU's slope (≤ 1.13) plus erff's 2 ulp and the last roundings.
+    /// </summary>
+    internal static (double Want, double Bound) Epilogue(GemmEpilogue epilogue, double product, double productBound, float bias)
+    {
+        double pre = product + (epilogue == GemmEpilogue.None ? 0 : bias);
+        double bound = productBound + 2 * TestInputs.U * Math.Abs(pre);
+        if (epilogue != GemmEpilogue.BiasGelu)
+            return (pre, bound);
+        double want = pre * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(pre / Math.Sqrt(2)));
+        return (want, 1.2 * bound + 8 * TestInputs.U * Math.Abs(want));
     }
 
     [Fact]

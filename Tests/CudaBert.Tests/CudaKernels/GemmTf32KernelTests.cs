@@ -118,13 +118,7 @@ public class GemmTf32KernelTests
                 Array.ConvertAll(x.AsSpan(item * M * K, M * K).ToArray(), TestInputs.RoundToTf32), K, w32, K, 0f, new float[M * N], N);
             for (int i = 0; i < M * N; i++)
             {
-                double pre = expected[i] + (epilogue == GemmEpilogue.None ? 0 : bias[i % N]);
-                double want = pre, bound = 2 * tolerance[i] + 2 * TestInputs.U * Math.Abs(pre);
-                if (epilogue == GemmEpilogue.BiasGelu)
-                {
-                    want = pre * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(pre / Math.Sqrt(2)));
-                    bound = 1.2 * bound + 8 * TestInputs.U * Math.Abs(want);   // GELU's slope is ≤ 1.13; erff ≤ 2 ulp
-                }
+                var (want, bound) = GemmKernelTests.Epilogue(epilogue, expected[i], 2 * tolerance[i], bias[i % N]);
                 TestInputs.Near(want, y[item * M * N + i], bound, $"{tile} {epilogue} y[{item}][{i / N}][{i % N}]");
             }
         }

@@ -27,9 +27,16 @@ static class Tolerance
     {
         Assert.Equal(cpu.Length, cuda.Length);
         double bound = relative * cpu.Max(v => Math.Abs((double)v)) + absolute;
+        // The element with the largest difference is named; a NaN counts as the largest (every
+        // comparison with NaN is false, so a plain "greater than" search would step over it).
+        static double Difference(float want, float got)
+        {
+            double difference = Math.Abs((double)got - want);
+            return double.IsNaN(difference) ? double.PositiveInfinity : difference;
+        }
         int worst = 0;
         for (int i = 1; i < cpu.Length; i++)
-            if (Math.Abs((double)cuda[i] - cpu[i]) > Math.Abs((double)cuda[worst] - cpu[worst])) worst = i;
+            if (Difference(cpu[i], cuda[i]) > Difference(cpu[worst], cuda[worst])) worst = i;
         double error = Math.Abs((double)cuda[worst] - cpu[worst]);
         Assert.True(error <= bound, $"{what}[{worst}]: CPU {cpu[worst]:R}, CUDA {cuda[worst]:R} (difference {error:E3} > bound {bound:E3})");
     }
