@@ -127,8 +127,9 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
         device.AssertNoSanitizerFindings();
     }
 
-    // With tf32 the GEMM inputs are rounded to 10 mantissa bits: the losses move by about 1e-3 relative,
-    // far from fp32 agreement (1e-6 above) and far below what a wrong kernel gives.
+    // With tf32 the GEMM inputs are rounded to 10 mantissa bits. Measured on the software GPU: the three
+    // losses differ from the fp32 run by at most 2.0e-6 relative; the bound, 1e-4, is the TF32 loss bound
+    // of TrainingStepTests (a bound of 1e-6 fails here, so the comparison does look at the rounding).
     [Fact]
     public void WithTf32TheTrainerUsesTheTensorCoreGemmAndStaysWithinItsRounding()
     {
@@ -146,7 +147,7 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
             {
                 double relative = Math.Abs(result.History[i].Loss - exact[i].Loss) / Math.Abs(exact[i].Loss);
                 largest = Math.Max(largest, relative);
-                Assert.True(relative < 1e-2, $"step {i + 1}: tf32 loss {result.History[i].Loss} vs fp32 {exact[i].Loss}");
+                Assert.True(relative < 1e-4, $"step {i + 1}: tf32 loss {result.History[i].Loss} vs fp32 {exact[i].Loss}");
             }
             Assert.True(largest > 0, "tf32 losses are identical to fp32: the tensor-core kernel was not used");
         }
