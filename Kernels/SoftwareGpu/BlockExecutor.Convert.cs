@@ -81,16 +81,9 @@ internal sealed partial class BlockExecutor
         var to = ins.Type;
         if (double.IsNaN(x)) return 0;
         double r = FloatRounding.RoundToIntegral(x, ins.Round == Rounding.None ? Rounding.Rzi : ins.Round);
-        int bits = to.Bits();
-        if (to.IsSigned())
-        {
-            long min = MinOf(bits), max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
-            long v = r <= min ? min : r >= max ? max : (long)r;
-            return to.Truncate((ulong)v);
-        }
-        ulong umax = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-        ulong u = r <= 0 ? 0 : r >= umax ? umax : (ulong)r;
-        return u;
+        var (min, max) = to.IntegerRange();
+        Int128 v = r <= (double)min ? min : r >= (double)max ? max : (Int128)r;
+        return to.Truncate((ulong)(v & ulong.MaxValue));
     }
 
     /// <summary>Integer → float, rounded in the given IEEE mode (exact value carried as hi + lo).</summary>
@@ -128,9 +121,7 @@ internal sealed partial class BlockExecutor
         Int128 v = from.IsSigned() ? from.AsSigned(a) : from.Truncate(a);
         if (ins.Sat)
         {
-            int bits = to.Bits();
-            Int128 min = to.IsSigned() ? -((Int128)1 << (bits - 1)) : 0;
-            Int128 max = to.IsSigned() ? ((Int128)1 << (bits - 1)) - 1 : ((Int128)1 << bits) - 1;
+            var (min, max) = to.IntegerRange();
             v = Int128.Clamp(v, min, max);
         }
         ulong bitsOut = (ulong)(v & ulong.MaxValue);
