@@ -48,10 +48,12 @@ internal sealed partial class BlockExecutor
     {
         var to = ins.Type;
         double x = ToDouble(ins.SourceType, a, ins.Ftz);
-        if (ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi)
-            x = FloatRounding.RoundToIntegral(x, ins.Round);
+        // An integer rounding mode (.rni, .rzi, .rmi, .rpi) rounds to an integral value, which the
+        // destination then holds exactly or rounds to nearest; any other mode is the IEEE rounding.
+        bool toIntegral = ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi;
+        if (toIntegral) x = FloatRounding.RoundToIntegral(x, ins.Round);
         if (ins.Sat) x = FloatRounding.Saturate(x);
-        var mode = ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi ? Rounding.Rn : ins.Round;
+        var mode = toIntegral ? Rounding.Rn : ins.Round;
         switch (to)
         {
             case PtxType.F64:
