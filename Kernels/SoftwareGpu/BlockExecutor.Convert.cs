@@ -48,10 +48,12 @@ internal sealed partial class BlockExecutor
     {
         var to = ins.Type;
         double x = ToDouble(ins.SourceType, a, ins.Ftz);
-        if (ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi)
-            x = FloatRounding.RoundToIntegral(x, ins.Round);
+        // An integer rounding mode (.rni, .rzi, .rmi, .rpi) rounds to an integral value, which the
+        // destination then holds exactly or rounds to nearest; any other mode is the IEEE rounding.
+        bool toIntegral = ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi;
+        if (toIntegral) x = FloatRounding.RoundToIntegral(x, ins.Round);
         if (ins.Sat) x = FloatRounding.Saturate(x);
-        var mode = ins.Round is Rounding.Rni or Rounding.Rzi or Rounding.Rmi or Rounding.Rpi ? Rounding.Rn : ins.Round;
+        var mode = toIntegral ? Rounding.Rn : ins.Round;
         switch (to)
         {
             case PtxType.F64:
@@ -81,16 +83,9 @@ internal sealed partial class BlockExecutor
         var to = ins.Type;
         if (double.IsNaN(x)) return 0;
         double r = FloatRounding.RoundToIntegral(x, ins.Round == Rounding.None ? Rounding.Rzi : ins.Round);
-        int bits = to.Bits();
-        if (to.IsSigned())
-        {
-            long min = MinOf(bits), max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
-            long v = r <= min ? min : r >= max ? max : (long)r;
-            return to.Truncate((ulong)v);
-        }
-        ulong umax = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-        ulong u = r <= 0 ? 0 : r >= umax ? umax : (ulong)r;
-        return u;
+        var (min, max) = to.IntegerRange();
+        Int128 v = r <= (double)min ? min : r >= (double)max ? max : (Int128)r;
+        return to.Truncate((ulong)(v & ulong.MaxValue));
     }
 
     /// <summary>Integer → float, rounded in the given IEEE mode (exact value carried as hi + lo).</summary>
@@ -128,9 +123,7 @@ internal sealed partial class BlockExecutor
         Int128 v = from.IsSigned() ? from.AsSigned(a) : from.Truncate(a);
         if (ins.Sat)
         {
-            int bits = to.Bits();
-            Int128 min = to.IsSigned() ? -((Int128)1 << (bits - 1)) : 0;
-            Int128 max = to.IsSigned() ? ((Int128)1 << (bits - 1)) - 1 : ((Int128)1 << bits) - 1;
+            var (min, max) = to.IntegerRange();
             v = Int128.Clamp(v, min, max);
         }
         ulong bitsOut = (ulong)(v & ulong.MaxValue);

@@ -23,7 +23,7 @@ internal sealed partial class BlockExecutor
             Opcode.Mad => MultiplyAdd(ins, a, b, Read(ops[3])),
             Opcode.Div => Divide(type, a, b),
             Opcode.Rem => Remainder(type, a, b),
-            Opcode.Abs => type.AsSigned(a) == MinOf(bits) ? a : (ulong)Math.Abs(type.AsSigned(a)), // |MinValue| wraps to itself
+            Opcode.Abs => type.AsSigned(a) == type.IntegerRange().Min ? a : (ulong)Math.Abs(type.AsSigned(a)), // |MinValue| wraps to itself
             Opcode.Neg => 0 - a,
             Opcode.Min => signed ? (ulong)Math.Min(type.AsSigned(a), type.AsSigned(b)) : Math.Min(type.Truncate(a), type.Truncate(b)),
             Opcode.Max => signed ? (ulong)Math.Max(type.AsSigned(a), type.AsSigned(b)) : Math.Max(type.Truncate(a), type.Truncate(b)),
@@ -61,8 +61,6 @@ internal sealed partial class BlockExecutor
         ulong ux = type.Truncate(a), uy = type.Truncate(b);
         return ux > uy ? ux - uy : uy - ux;
     }
-
-    static long MinOf(int bits) => bits == 64 ? long.MinValue : -(1L << (bits - 1));
 
     static ulong SaturatedS32(long v) => (uint)(int)Math.Clamp(v, int.MinValue, int.MaxValue);
 

@@ -212,11 +212,7 @@ internal sealed partial class BlockExecutor
 
     void WriteF64(in Operand o, double value) => Write(o, BitConverter.DoubleToUInt64Bits(value));
 
-    Index3 ThreadIndex(int t)
-    {
-        var d = _launch.BlockDim;
-        return new Index3((uint)(t % d.X), (uint)(t / d.X % d.Y), (uint)(t / (d.X * d.Y)));
-    }
+    Index3 ThreadIndex(int t) => Index3.FromLinear(t, _launch.BlockDim);
 
     ulong ReadSpecial(SpecialRegister s)
     {

@@ -1,5 +1,3 @@
-using CudaBert.Kernels.Device;
-
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>
@@ -18,9 +16,6 @@ internal static class GridRunner
         else RunInParallel(context, blocks, parallelism);
     }
 
-    static Index3 BlockIndex(Dim3 grid, long linear) =>
-        new((uint)(linear % grid.X), (uint)(linear / grid.X % grid.Y), (uint)(linear / ((long)grid.X * grid.Y)));
-
     static void RunInOrder(LaunchContext context, long blocks)
     {
         var executor = new BlockExecutor(context);
@@ -28,7 +23,7 @@ internal static class GridRunner
         {
             for (long b = 0; b < blocks; b++)
             {
-                try { executor.RunBlock(BlockIndex(context.GridDim, b)); }
+                try { executor.RunBlock(Index3.FromLinear(b, context.GridDim)); }
                 finally { context.Add(executor.BlockReports); }
             }
         }
@@ -47,7 +42,7 @@ internal static class GridRunner
             (b, _, executor) =>
             {
                 // Every block runs even after a fault, so "the lowest faulting block" does not depend on timing.
-                try { executor.RunBlock(BlockIndex(context.GridDim, b)); }
+                try { executor.RunBlock(Index3.FromLinear(b, context.GridDim)); }
                 catch (KernelFaultException fault) { faults[b] = fault; }
                 if (executor.BlockReports.Count > 0) reports[b] = [.. executor.BlockReports];
                 return executor;

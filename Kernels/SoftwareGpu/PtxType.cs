@@ -29,6 +29,18 @@ public static class PtxTypes
 
     public static bool IsSigned(this PtxType t) => t is PtxType.S8 or PtxType.S16 or PtxType.S32 or PtxType.S64;
 
+    /// <summary>
+    /// The values an integer type holds: −2^(bits−1) to 2^(bits−1) − 1 when signed, 0 to 2^bits − 1
+    /// otherwise (Int128, so that the 64-bit bounds need no special case).
+    /// </summary>
+    public static (Int128 Min, Int128 Max) IntegerRange(this PtxType t)
+    {
+        int bits = t.Bits();
+        return t.IsSigned()
+            ? (-((Int128)1 << (bits - 1)), ((Int128)1 << (bits - 1)) - 1)
+            : (0, ((Int128)1 << bits) - 1);
+    }
+
     public static bool IsFloat(this PtxType t) =>
         t is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.F32 or PtxType.F64;
 

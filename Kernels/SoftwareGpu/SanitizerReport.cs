@@ -1,3 +1,5 @@
+using CudaBert.Kernels.Device;
+
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>The kinds of bug the software GPU's sanitizer reports.</summary>
@@ -24,6 +26,10 @@ public enum SanitizerCheck
 /// <summary>A block or thread index (<c>blockIdx</c>, <c>threadIdx</c>): unlike an extent, unused dimensions are 0.</summary>
 public readonly record struct Index3(uint X, uint Y = 0, uint Z = 0)
 {
+    /// <summary>The index of the <paramref name="linear"/>-th block of a grid, or thread of a block, x varying fastest as in CUDA.</summary>
+    public static Index3 FromLinear(long linear, Dim3 extent) =>
+        new((uint)(linear % extent.X), (uint)(linear / extent.X % extent.Y), (uint)(linear / ((long)extent.X * extent.Y)));
+
     public override string ToString() => $"({X},{Y},{Z})";
 }
 
