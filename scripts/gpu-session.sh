@@ -90,7 +90,7 @@ done
 step bench-train-tf32 60 "$BIN/cudabert" bench train
 [ $QUICK = 1 ] || step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
 ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
-theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" | cut -d= -f2)
+theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" 2>/dev/null | cut -d= -f2)
 grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY" 2>/dev/null
 grep -h '^memory in use' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
