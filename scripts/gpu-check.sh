@@ -7,7 +7,7 @@
 #       tar -czf publish/cudabert-tests-linux-x64.tar.gz -C publish CudaBert.Tests
 # Copy the repository (or just scripts/ and the .tar.gz) to the GPU machine, then there:
 #   scripts/gpu-check.sh [publish/cudabert-tests-linux-x64.tar.gz] [-- xunit runner options]
-# Default runner options: -namespace CudaBert.Tests.Kernels (every test kernel on every device, the
+# Default runner options: -namespace CudaBert.Tests.CudaDevice (every test kernel on every device, the
 # PTX load of every embedded module through the driver's JIT, cuBLAS). Exit code: 0 when nothing failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ fi
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then PACKAGE="$1"; shift; fi
 [ "${1:-}" = "--" ] && shift
 RUNNER_OPTIONS=("$@")
-[ ${#RUNNER_OPTIONS[@]} -gt 0 ] || RUNNER_OPTIONS=(-namespace CudaBert.Tests.Kernels)
+[ ${#RUNNER_OPTIONS[@]} -gt 0 ] || RUNNER_OPTIONS=(-namespace CudaBert.Tests.CudaDevice)
 [ -f "$PACKAGE" ] || { echo "gpu-check: $PACKAGE not found: run 'scripts/gpu-check.sh --pack' on a machine with .NET" >&2; exit 2; }
 
 WORK="$(mktemp -d)"

@@ -11,12 +11,13 @@ namespace CudaBert.Engine.Backends;
 /// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must
 /// accept an output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
 /// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
+/// Each section below is one partial-class file of each backend, named the same on both sides.
 /// </summary>
 public interface IBackend
 {
     Device Device { get; }
 
-    // ---- memory -------------------------------------------------------------------------------
+    // ---- memory · CpuBackend.cs, CudaBackend.cs -----------------------------------------------------------
     Storage Allocate(long byteLength);
     void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination);
     void CopyToHost(Tensor source, Span<byte> destination);
@@ -25,14 +26,14 @@ public interface IBackend
     /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
     void Cast(Tensor source, Tensor destination);
 
-    // ---- matrix products ------------------------------------------------------------------------
+    // ---- matrix products · CpuBackend.Gemm.cs, CudaBackend.Gemm.cs ----------------------------------------
     /// <summary>
     /// <paramref name="batch"/> independent row-major products C = α·op(A)·op(B) + β·C with op(A) M×K,
     /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other.
     /// </summary>
     void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
-    // ---- element-wise -----------------------------------------------------------------------------
+    // ---- element-wise · CpuBackend.Elementwise.cs, CudaBackend.Elementwise.cs -----------------------------
     void Add(Tensor a, Tensor b, Tensor y);
     void Sub(Tensor a, Tensor b, Tensor y);
     void Mul(Tensor a, Tensor b, Tensor y);
@@ -44,6 +45,8 @@ public interface IBackend
     void AddBias(Tensor x, Tensor bias, Tensor y);
     /// <summary>sums[j] = Σ_r x[r, j] (the bias gradient).</summary>
     void SumRows(Tensor x, Tensor sums);
+
+    // ---- activations · CpuBackend.Activations.cs, CudaBackend.Activations.cs ------------------------------
     /// <summary>GELU with the exact Gauss error function: y = x·Φ(x).</summary>
     void Gelu(Tensor x, Tensor y);
     void GeluBackward(Tensor x, Tensor dy, Tensor dx);
@@ -58,7 +61,7 @@ public interface IBackend
     /// <summary>dx = dy·dGeluTanh/dx, from the forward input x.</summary>
     void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx);
 
-    // ---- reductions -------------------------------------------------------------------------------
+    // ---- reductions · CpuBackend.Reduction.cs and .AxisReduction.cs, the same on CudaBackend --------------
     /// <summary>total[0] = Σ x.</summary>
     void Sum(Tensor x, Tensor total);
     /// <summary>Σ x² accumulated in double, read back to the host (for gradient clipping).</summary>
@@ -80,7 +83,7 @@ public interface IBackend
     /// <summary>dx[o, a, i] = scale·dy[o, i]: the gradient of <see cref="SumAxis"/>, <paramref name="axis"/> an axis of dx.</summary>
     void SumAxisBackward(Tensor dy, int axis, double scale, Tensor dx);
 
-    // ---- attention ----------------------------------------------------------------------------------
+    // ---- attention · CpuBackend.Attention.cs, CudaBackend.Attention.cs ------------------------------------
     /// <summary>
     /// probs = softmax(scores·scale + mask) over the last axis. scores is [B, …, Sk]; the additive
     /// mask (optional) is [B, Sk] and broadcast over the middle axes (heads, query positions).
@@ -91,13 +94,13 @@ public interface IBackend
     /// <summary>y = x with its axes permuted: y.Shape[i] = x.Shape[axes[i]] (head split/merge, transpose).</summary>
     void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y);
 
-    // ---- normalisation --------------------------------------------------------------------------------
+    // ---- normalization · CpuBackend.Normalization.cs, CudaBackend.Normalization.cs ------------------------
     /// <summary>Per row: y = (x − μ)·rstd·γ + β with rstd = 1/√(σ² + ε) (biased variance); saves μ and rstd per row.</summary>
     void LayerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd);
     /// <summary>Writes dx, and overwrites dgamma, dbeta (sums over rows).</summary>
     void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta);
 
-    // ---- embeddings and pooling -------------------------------------------------------------------------
+    // ---- embeddings and pooling · CpuBackend.Embedding.cs, CudaBackend.Embedding.cs -----------------------
     /// <summary>y[i, :] = table[ids[i], :]. ids are int32 or int64; an id outside the table throws.</summary>
     void EmbeddingGather(Tensor table, Tensor ids, Tensor y);
     /// <summary>dtable[ids[i], :] += dy[i, :] (repeated ids accumulate).</summary>
@@ -107,7 +110,7 @@ public interface IBackend
     /// <summary>dh[b, s, :] = dy[b, :]·mask[b, s] / max(Σ_s mask[b, s], eps).</summary>
     void MaskedMeanPoolBackward(Tensor dy, Tensor mask, double eps, Tensor dh);
 
-    // ---- losses -------------------------------------------------------------------------------------
+    // ---- losses · CpuBackend.Loss.cs, CudaBackend.Loss.cs -------------------------------------------------
     /// <summary>
     /// loss[0] = Σ_i w[t_i]·(−log softmax(logits_i)[t_i]) / Σ_i w[t_i] over rows whose target t_i ≠
     /// ignoreIndex (w ≡ 1 without weights); NaN when every row is ignored (as PyTorch).
@@ -117,14 +120,14 @@ public interface IBackend
     /// <summary>dlogits_i = dloss·w[t_i]·(softmax(logits_i) − onehot(t_i)) / Σ w; zero on ignored rows.</summary>
     void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor dloss, Tensor dlogits);
 
-    // ---- dropout --------------------------------------------------------------------------------------
+    // ---- dropout · CpuBackend.Dropout.cs, CudaBackend.Dropout.cs ------------------------------------------
     /// <summary>
     /// y = x·keep/(1 − p) where keep_i = (u_i ≥ p) and u_i = <see cref="Random.Philox.ToUniform"/> of
     /// <see cref="Random.Philox.Word"/>(seed, offset + i). The backward pass regenerates the mask.
     /// </summary>
     void Dropout(Tensor x, double p, ulong seed, ulong offset, Tensor y);
 
-    // ---- optimizer --------------------------------------------------------------------------------------
+    // ---- optimizer · CpuBackend.Optimizer.cs, CudaBackend.Optimizer.cs ------------------------------------
     /// <summary>One AdamW update of a parameter and its moments, as <c>torch.optim.AdamW</c> (see <see cref="AdamWStepArgs"/>).</summary>
     void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args);
 }

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 
 namespace CudaBert.Engine.Cpu;
 
-// Element-wise primitives: arithmetic, bias, GELU, tanh.
+// Element-wise primitives: arithmetic and bias (GELU and tanh: CpuBackend.Activations.cs).
 public sealed partial class CpuBackend
 {
     public void Add(Tensor a, Tensor b, Tensor y) => ByFloatType(y,
@@ -60,113 +60,5 @@ public sealed partial class CpuBackend
             for (long r = 0; r < rows; r++)
                 TensorPrimitives.Add(band, xs.Slice((int)(r * n) + firstColumn, band.Length), band);
         });
-    }
-
-    public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => GeluFloat32(x, y), () => GeluFloat64(x, y), nameof(Gelu));
-
-    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses.
-    // float32: eight lanes of Float32NormalCdf; the ends of each chunk one element at a time through the same code.
-    private static void GeluFloat32(Tensor x, Tensor y) =>
-        ParallelRows(x.NumElements, 40, (first, end) =>
-        {
-            ReadOnlySpan<float> xs = x.AsSpan<float>();
-            Span<float> ys = y.AsSpan<float>();
-            int i = first;
-            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                (v * Float32NormalCdf.Cdf(v)).CopyTo(ys.Slice(i));
-            }
-            for (; i < end; i++) ys[i] = xs[i] * Float32NormalCdf.Cdf(xs[i]);
-        });
-
-    // float64 (the finite-difference checks): four lanes of the double-precision Erf.
-    private static void GeluFloat64(Tensor x, Tensor y) =>
-        ParallelRows(x.NumElements, 120, (first, end) =>
-        {
-            ReadOnlySpan<double> xs = x.AsSpan<double>();
-            Span<double> ys = y.AsSpan<double>();
-            int i = first;
-            for (; i + 4 <= end; i += 4)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                (v * NormalCdf(v)).CopyTo(ys.Slice(i));
-            }
-            for (; i < end; i++) ys[i] = xs[i] * NormalCdf(xs[i]);
-        });
-
-    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackwardFloat32(x, dy, dx), () => GeluBackwardFloat64(x, dy, dx), nameof(GeluBackward));
-
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the normal density.
-    private static void GeluBackwardFloat32(Tensor x, Tensor dy, Tensor dx) =>
-        ParallelRows(x.NumElements, 50, (first, end) =>
-        {
-            ReadOnlySpan<float> xs = x.AsSpan<float>(), dys = dy.AsSpan<float>();
-            Span<float> dxs = dx.AsSpan<float>();
-            int i = first;
-            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                var derivative = Vector256.FusedMultiplyAdd(v, Float32NormalCdf.Density(v), Float32NormalCdf.Cdf(v));
-                (Vector256.Create(dys.Slice(i)) * derivative).CopyTo(dxs.Slice(i));
-            }
-            for (; i < end; i++) dxs[i] = dys[i] * (Float32NormalCdf.Cdf(xs[i]) + xs[i] * Float32NormalCdf.Density(xs[i]));
-        });
-
-    private static void GeluBackwardFloat64(Tensor x, Tensor dy, Tensor dx) =>
-        ParallelRows(x.NumElements, 150, (first, end) =>
-        {
-            ReadOnlySpan<double> xs = x.AsSpan<double>(), dys = dy.AsSpan<double>();
-            Span<double> dxs = dx.AsSpan<double>();
-            int i = first;
-            for (; i + 4 <= end; i += 4)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                var density = Vector256.Exp(-0.5 * v * v) * InvSqrt2Pi;
-                (Vector256.Create(dys.Slice(i)) * (NormalCdf(v) + v * density)).CopyTo(dxs.Slice(i));
-            }
-            for (; i < end; i++)
-            {
-                double derivative = NormalCdf(xs[i]) + xs[i] * InvSqrt2Pi * Math.Exp(-0.5 * xs[i] * xs[i]);
-                dxs[i] = dys[i] * derivative;
-            }
-        });
-
-    private const double Sqrt1Over2 = 0.70710678118654752, InvSqrt2Pi = 0.3989422804014327;
-
-    private static Vector256<double> NormalCdf(Vector256<double> x) => 0.5 * (Vector256<double>.One + Erf.Evaluate(x * Sqrt1Over2));
-
-    private static double NormalCdf(double x) => 0.5 * (1.0 + Erf.Evaluate(x * Sqrt1Over2));
-
-    public void Tanh(Tensor x, Tensor y) => ByFloatType(y,
-        () => TensorPrimitives.Tanh<float>(x.AsSpan<float>(), y.AsSpan<float>()),
-        () => TensorPrimitives.Tanh<double>(x.AsSpan<double>(), y.AsSpan<double>()), nameof(Tanh));
-
-    public void TanhBackward(Tensor y, Tensor dy, Tensor dx) => ByFloatType(y, () => TanhBackward<float>(y, dy, dx), () => TanhBackward<double>(y, dy, dx), nameof(TanhBackward));
-
-    private static void TanhBackward<T>(Tensor y, Tensor dy, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ReadOnlySpan<T> ys = y.AsSpan<T>(), dys = dy.AsSpan<T>();
-        Span<T> dxs = dx.AsSpan<T>();
-        for (int i = 0; i < ys.Length; i++) dxs[i] = dys[i] * (T.One - ys[i] * ys[i]);
-    }
-
-    public void Sum(Tensor x, Tensor total) => ByFloatType(x,
-        () => total.AsSpan<float>()[0] = (float)SumInDouble<float>(x),
-        () => total.AsSpan<double>()[0] = SumInDouble<double>(x), nameof(Sum));
-
-    private static double SumInDouble<T>(Tensor x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double sum = 0;
-        foreach (T v in x.AsSpan<T>()) sum += double.CreateTruncating(v);
-        return sum;
-    }
-
-    public double SumOfSquares(Tensor x)
-    {
-        double sum = 0;
-        if (x.DType == DType.Float32) foreach (float v in x.AsSpan<float>()) sum += (double)v * v;
-        else foreach (double v in x.AsSpan<double>()) sum += v * v;
-        return sum;
     }
 }

@@ -9,7 +9,7 @@ namespace CudaBert.Engine.Cpu;
 /// The CPU implementation of <see cref="IBackend"/>. Kernels are generic over float and double
 /// (<c>T : IFloatingPointIeee754</c>), vectorised through <see cref="TensorPrimitives"/> (which uses
 /// Vector512/256 where the CPU has them), and split over cores by rows with <see cref="ParallelRows"/>.
-/// One partial-class file per family of primitives.
+/// One partial-class file per section of <see cref="IBackend"/>, named as the CUDA backend's (CpuBackend.X.cs ↔ CudaBackend.X.cs).
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {

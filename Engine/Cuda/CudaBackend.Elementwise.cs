@@ -3,7 +3,7 @@ using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Element-wise arithmetic, bias and activations: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu, activations.cu, gelu_tanh.cu.
+// Element-wise arithmetic and bias: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu.
 public sealed partial class CudaBackend
 {
     public void Add(Tensor a, Tensor b, Tensor y) => Binary(nameof(Add), ElementwiseKernels.Add, a, b, y);
@@ -49,18 +49,6 @@ public sealed partial class CudaBackend
         using var workspace = Scratch(BiasKernels.ColumnSumWorkspaceBytes(rows, cols));
         BiasKernels.ColumnSum(Gpu, x, sums, rows, cols, workspace.Pointer);
     }
-
-    public void Gelu(Tensor x, Tensor y) => Unary(nameof(Gelu), ActivationKernels.GeluForward, x, y);
-
-    public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => Binary(nameof(GeluBackward), ActivationKernels.GeluBackward, x, dy, dx);
-
-    public void Tanh(Tensor x, Tensor y) => Unary(nameof(Tanh), ActivationKernels.TanhForward, x, y);
-
-    public void TanhBackward(Tensor y, Tensor dy, Tensor dx) => Binary(nameof(TanhBackward), ActivationKernels.TanhBackward, y, dy, dx);
-
-    public void GeluTanh(Tensor x, Tensor y) => Unary(nameof(GeluTanh), ActivationKernels.GeluTanhForward, x, y);
-
-    public void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx) => Binary(nameof(GeluTanhBackward), ActivationKernels.GeluTanhBackward, x, dy, dx);
 
     // Most launchers have one of two shapes: y = f(x), or y = f(a, b) (a backward's a is what its forward saved, b is dy).
     delegate void UnaryLaunch(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, CudaStream? stream);

@@ -10,8 +10,8 @@ public sealed partial class CudaBackend
     {
         RequireFloat32(nameof(Sum), x, total);
         if (x.NumElements == 0) { Fill(total, 0); return; }
-        using var workspace = Scratch(ReductionKernels.SumWorkspaceBytes(x.NumElements));
-        ReductionKernels.Sum(Gpu, Ptr(x, nameof(Sum)), x.NumElements, Ptr(total, nameof(Sum)), workspace.Pointer);
+        using var workspace = Scratch(SumKernels.SumWorkspaceBytes(x.NumElements));
+        SumKernels.Sum(Gpu, Ptr(x, nameof(Sum)), x.NumElements, Ptr(total, nameof(Sum)), workspace.Pointer);
     }
 
     /// <summary>Σ x² accumulated in double on the device (two deterministic passes), then read back.</summary>

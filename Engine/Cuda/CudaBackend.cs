@@ -12,7 +12,7 @@ namespace CudaBert.Engine.Cuda;
 /// order on its default stream. Memory comes from a <see cref="CachingAllocator"/>, scratch
 /// space (workspaces of two-pass reductions) too. float32 only; a primitive that has no kernel
 /// throws <see cref="NotSupportedException"/> naming it — nothing falls back to the CPU.
-/// One partial-class file per family of primitives, as the CPU backend.
+/// One partial-class file per section of <see cref="IBackend"/>, named as the CPU backend's (CudaBackend.X.cs ↔ CpuBackend.X.cs).
 /// </summary>
 public sealed partial class CudaBackend : IBackend
 {
@@ -96,10 +96,10 @@ public sealed partial class CudaBackend : IBackend
         switch (source.DType, destination.DType)
         {
             case (DType.Int32, DType.Float32):
-                ReductionKernels.Int32ToFloat32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
+                CastKernels.Int32ToFloat32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
                 break;
             case (DType.Float32, DType.Int32):
-                ReductionKernels.Float32ToInt32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
+                CastKernels.Float32ToInt32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
                 break;
             default:
                 throw NoKernel(primitive, "only Int32 ↔ Float32 conversions have a kernel; convert on the CPU before moving the tensor");

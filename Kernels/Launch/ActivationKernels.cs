@@ -33,5 +33,5 @@ public static class ActivationKernels
         Run(dev, "gelu_tanh_backward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(dy).Ptr(dx).I64(n), "gelu_tanh");
 
     static void Run(ICudaDevice dev, string kernel, long n, CudaStream? stream, KernelArgs args, string module = "activations") =>
-        BertKernel.LaunchFloat4(dev, module, kernel, n, stream, args);
+        Launcher.LaunchFloat4(dev, module, kernel, n, stream, args);
 }

@@ -18,17 +18,17 @@ public static class AxisSumKernels
         if (inner == 1)
         {
             const string kernel = "axis_sum_rows_f32";
-            BertKernel.Positive(outer, kernel);
-            BertKernel.Positive(n, kernel);
-            dev.Launch(BertKernel.Get(dev, "axis_sum", kernel), BertKernel.GridStrideBlocks(dev, 32 * outer), BertKernel.Threads, 0, stream,
+            Launcher.Positive(outer, kernel);
+            Launcher.Positive(n, kernel);
+            dev.Launch(Launcher.Get(dev, "axis_sum", kernel), Launcher.GridStrideBlocks(dev, 32 * outer), Launcher.Threads, 0, stream,
                 new KernelArgs().Ptr(x).Ptr(y).I64(outer).I32(n).F64(scale));
         }
         else
         {
             const string kernel = "axis_sum_columns_f32";
-            BertKernel.Positive(outer * inner, kernel);
-            BertKernel.Positive(n, kernel);
-            dev.Launch(BertKernel.Get(dev, "axis_sum", kernel), BertKernel.GridStrideBlocks(dev, outer * inner), BertKernel.Threads, 0, stream,
+            Launcher.Positive(outer * inner, kernel);
+            Launcher.Positive(n, kernel);
+            dev.Launch(Launcher.Get(dev, "axis_sum", kernel), Launcher.GridStrideBlocks(dev, outer * inner), Launcher.Threads, 0, stream,
                 new KernelArgs().Ptr(x).Ptr(y).I64(outer * inner).I32(n).I64(inner).F64(scale));
         }
     }
@@ -38,8 +38,8 @@ public static class AxisSumKernels
     {
         const string kernel = "axis_sum_backward_f32";
         long count = outer * n * inner;
-        BertKernel.Positive(count, kernel);
-        dev.Launch(BertKernel.Get(dev, "axis_sum", kernel), BertKernel.GridStrideBlocks(dev, count), BertKernel.Threads, 0, stream,
+        Launcher.Positive(count, kernel);
+        dev.Launch(Launcher.Get(dev, "axis_sum", kernel), Launcher.GridStrideBlocks(dev, count), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(dy).Ptr(dx).I64(count).I32(n).I64(inner).F64(scale));
     }
 }

@@ -22,13 +22,13 @@ public static class BiasKernels
     /// </summary>
     public static void Add(ICudaDevice dev, DevicePtr x, DevicePtr bias, DevicePtr y, int rows, int cols, CudaStream? stream = null)
     {
-        BertKernel.Positive(rows, "bias_add_f32");
-        BertKernel.Positive(cols, "bias_add_f32");
-        bool vec4 = BertKernel.Float4Aligned(cols, x, bias, y);
-        long columnBlocks = BertKernel.CeilDiv(vec4 ? cols / 4 : cols, BertKernel.Threads);
-        long fill = BertKernel.CeilDiv((long)Math.Max(1, dev.Info.MultiprocessorCount) * BiasBlocksPerMultiprocessor, columnBlocks);
+        Launcher.Positive(rows, "bias_add_f32");
+        Launcher.Positive(cols, "bias_add_f32");
+        bool vec4 = Launcher.Float4Aligned(cols, x, bias, y);
+        long columnBlocks = Launcher.CeilDiv(vec4 ? cols / 4 : cols, Launcher.Threads);
+        long fill = Launcher.CeilDiv((long)Math.Max(1, dev.Info.MultiprocessorCount) * BiasBlocksPerMultiprocessor, columnBlocks);
         var grid = new Dim3((uint)columnBlocks, (uint)Math.Min(Math.Min(rows, MaxGridY), fill));
-        dev.Launch(BertKernel.Get(dev, "bias", vec4 ? "bias_add_vec4_f32" : "bias_add_f32"), grid, BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "bias", vec4 ? "bias_add_vec4_f32" : "bias_add_f32"), grid, Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(bias).Ptr(y).I32(rows).I32(cols));
     }
 
@@ -45,13 +45,13 @@ public static class BiasKernels
     public static void ColumnSum(ICudaDevice dev, DevicePtr x, DevicePtr sums, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
     {
         const string kernel = "column_sum_partial_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
         int rowsPerChunk = RowsPerChunk(rows), chunks = Chunks(rows);
-        if (chunks > 1) BertKernel.NotNull(workspace, kernel);
+        if (chunks > 1) Launcher.NotNull(workspace, kernel);
         DevicePtr partial = chunks == 1 ? sums : workspace;
-        var grid = new Dim3((uint)BertKernel.CeilDiv(cols, 32), (uint)chunks);
-        dev.Launch(BertKernel.Get(dev, "column_sum", kernel), grid, new Dim3(32, 8), 0, stream,
+        var grid = new Dim3((uint)Launcher.CeilDiv(cols, 32), (uint)chunks);
+        dev.Launch(Launcher.Get(dev, "column_sum", kernel), grid, new Dim3(32, 8), 0, stream,
             new KernelArgs().Ptr(x).Ptr(partial).I32(rows).I32(cols).I32(rowsPerChunk));
         if (chunks > 1)
             FinishColumnSum(dev, workspace, sums, chunks, cols, stream);
@@ -60,10 +60,10 @@ public static class BiasKernels
     /// <summary>sums[c] = Σ_k partial[k][c]: the second pass. Block (32, 8): 8 threads per column add every 8th chunk, then their sums in order.</summary>
     static void FinishColumnSum(ICudaDevice dev, DevicePtr partial, DevicePtr sums, int chunks, int cols, CudaStream? stream)
     {
-        dev.Launch(BertKernel.Get(dev, "column_sum", "column_sum_finish_f32"), (int)BertKernel.CeilDiv(cols, 32), new Dim3(32, 8), 0, stream,
+        dev.Launch(Launcher.Get(dev, "column_sum", "column_sum_finish_f32"), (int)Launcher.CeilDiv(cols, 32), new Dim3(32, 8), 0, stream,
             new KernelArgs().Ptr(partial).Ptr(sums).I32(chunks).I32(cols));
     }
 
-    static int RowsPerChunk(int rows) => (int)Math.Max(MinRowsPerChunk, BertKernel.CeilDiv(rows, MaxGridY));
-    static int Chunks(int rows) => (int)BertKernel.CeilDiv(rows, RowsPerChunk(rows));
+    static int RowsPerChunk(int rows) => (int)Math.Max(MinRowsPerChunk, Launcher.CeilDiv(rows, MaxGridY));
+    static int Chunks(int rows) => (int)Launcher.CeilDiv(rows, RowsPerChunk(rows));
 }

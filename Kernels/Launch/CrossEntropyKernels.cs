@@ -27,18 +27,18 @@ public static class CrossEntropyKernels
         int rows, int classes, DevicePtr loss, DevicePtr dloss, DevicePtr dlogits, DevicePtr workspace, CudaStream? stream = null)
     {
         const string kernel = "cross_entropy_rows_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(classes, kernel);
-        BertKernel.NotNull(workspace, kernel);
-        BertKernel.NotNull(loss, kernel);
-        if (!dlogits.IsNull) BertKernel.NotNull(dloss, kernel);
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(classes, kernel);
+        Launcher.NotNull(workspace, kernel);
+        Launcher.NotNull(loss, kernel);
+        if (!dlogits.IsNull) Launcher.NotNull(dloss, kernel);
         DevicePtr weightSum = workspace, rowLoss = workspace.Offset(16);
-        dev.Launch(BertKernel.Get(dev, "cross_entropy", "cross_entropy_weight_sum_f32"), 1, BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "cross_entropy", "cross_entropy_weight_sum_f32"), 1, Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(targets).Ptr(weights).I32(rows).I32(classes).I32(ignoreIndex).Ptr(weightSum));
-        int threads = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(classes, 32) * 32);   // whole warps, none idle on few classes
-        dev.Launch(BertKernel.Get(dev, "cross_entropy", kernel), rows, threads, 0, stream,
+        int threads = (int)Math.Min(Launcher.Threads, Launcher.CeilDiv(classes, 32) * 32);   // whole warps, none idle on few classes
+        dev.Launch(Launcher.Get(dev, "cross_entropy", kernel), rows, threads, 0, stream,
             new KernelArgs().Ptr(logits).Ptr(targets).Ptr(weights).I32(classes).I32(ignoreIndex).Ptr(dloss).Ptr(weightSum).Ptr(rowLoss).Ptr(dlogits));
-        dev.Launch(BertKernel.Get(dev, "cross_entropy", "cross_entropy_mean_f32"), 1, BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "cross_entropy", "cross_entropy_mean_f32"), 1, Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(rowLoss).I32(rows).Ptr(weightSum).Ptr(loss));
     }
 }

@@ -14,11 +14,11 @@ public static class DropoutKernels
     public static void Apply(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, double p, ulong seed, ulong offset, CudaStream? stream = null)
     {
         const string kernel = "dropout_f32";
-        BertKernel.Positive(n, kernel);
+        Launcher.Positive(n, kernel);
         if (!(p >= 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(p), p, $"{kernel}: the drop probability must be in [0, 1), got {p}.");
         long groups = (long)((offset + (ulong)n + 3) / 4 - offset / 4);
-        dev.Launch(BertKernel.Get(dev, "dropout", kernel), BertKernel.GridStrideBlocks(dev, groups), BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "dropout", kernel), Launcher.GridStrideBlocks(dev, groups), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(y).I64(n).F32((float)p).F32((float)(1.0 / (1.0 - p)))
                 .U32((uint)seed).U32((uint)(seed >> 32)).U64(offset));
     }

@@ -17,10 +17,10 @@ public static class EmbeddingKernels
         DevicePtr badPosition = default, CudaStream? stream = null)
     {
         const string kernel = "embedding_gather_f32";
-        BertKernel.Positive(n, kernel);
-        BertKernel.Positive(vocab, kernel);
-        BertKernel.Positive(dim, kernel);
-        dev.Launch(BertKernel.Get(dev, "embedding", kernel), n, RowThreads(dim, BertKernel.Threads), 0, stream,
+        Launcher.Positive(n, kernel);
+        Launcher.Positive(vocab, kernel);
+        Launcher.Positive(dim, kernel);
+        dev.Launch(Launcher.Get(dev, "embedding", kernel), n, RowThreads(dim, Launcher.Threads), 0, stream,
             new KernelArgs().Ptr(table).Ptr(ids).Ptr(y).I32(n).I32(vocab).I32(dim).Ptr(badPosition));
     }
 
@@ -34,13 +34,13 @@ public static class EmbeddingKernels
         CudaStream? stream = null)
     {
         const string kernel = "embedding_backward_f32";
-        BertKernel.Positive(n, kernel);
-        BertKernel.Positive(vocab, kernel);
-        BertKernel.Positive(dim, kernel);
-        dev.Launch(BertKernel.Get(dev, "embedding", kernel), n, 32, 0, stream,
+        Launcher.Positive(n, kernel);
+        Launcher.Positive(vocab, kernel);
+        Launcher.Positive(dim, kernel);
+        dev.Launch(Launcher.Get(dev, "embedding", kernel), n, 32, 0, stream,
             new KernelArgs().Ptr(dy).Ptr(ids).Ptr(dtable).I32(n).I32(vocab).I32(dim));
     }
 
     /// <summary>Threads for one row of <paramref name="dim"/> floats: whole warps, at most <paramref name="max"/>.</summary>
-    static int RowThreads(int dim, int max) => (int)Math.Min(max, BertKernel.CeilDiv(dim, 32) * 32);
+    static int RowThreads(int dim, int max) => (int)Math.Min(max, Launcher.CeilDiv(dim, 32) * 32);
 }

@@ -64,13 +64,13 @@ public static class GemmKernels
 
     static void CheckShape(string kernel, int batch, int m, int n, int k, DevicePtr bias, GemmEpilogue epilogue)
     {
-        BertKernel.Positive(batch, kernel);
-        BertKernel.Positive(m, kernel);
-        BertKernel.Positive(n, kernel);
-        BertKernel.Positive(k, kernel);
+        Launcher.Positive(batch, kernel);
+        Launcher.Positive(m, kernel);
+        Launcher.Positive(n, kernel);
+        Launcher.Positive(k, kernel);
         if (batch > 65535)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
-        if (epilogue != GemmEpilogue.None) BertKernel.NotNull(bias, kernel);
+        if (epilogue != GemmEpilogue.None) Launcher.NotNull(bias, kernel);
     }
 
     /// <summary>General leading dimensions and batch strides (in elements).</summary>
@@ -80,8 +80,8 @@ public static class GemmKernels
     {
         const string kernel = "gemm_simt_f32";
         CheckShape(kernel, batch, m, n, k, bias, epilogue);
-        var grid = new Dim3((uint)BertKernel.CeilDiv(n, Tile), (uint)BertKernel.CeilDiv(m, Tile), (uint)batch);
-        dev.Launch(BertKernel.Get(dev, "gemm_simt", kernel), grid, BertKernel.Threads, 0, stream,
+        var grid = new Dim3((uint)Launcher.CeilDiv(n, Tile), (uint)Launcher.CeilDiv(m, Tile), (uint)batch);
+        dev.Launch(Launcher.Get(dev, "gemm_simt", kernel), grid, Launcher.Threads, 0, stream,
             new KernelArgs().I32(transA ? 1 : 0).I32(transB ? 1 : 0).I32(m).I32(n).I32(k).F32(alpha)
                 .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));
@@ -128,9 +128,9 @@ public static class GemmKernels
     /// </summary>
     public static GemmTf32Tile ChooseTf32Tile(DeviceInfo device, int batch, int m, int n, int k)
     {
-        long largeBlocks = BertKernel.CeilDiv(m, 128) * BertKernel.CeilDiv(n, 128) * batch;
+        long largeBlocks = Launcher.CeilDiv(m, 128) * Launcher.CeilDiv(n, 128) * batch;
         bool largeFits = Tf32SharedBytes(128) <= device.MaxSharedBytesPerBlockOptIn;
-        bool smallGridFits = BertKernel.CeilDiv(m, 64) <= MaxGridY;
+        bool smallGridFits = Launcher.CeilDiv(m, 64) <= MaxGridY;
         return smallGridFits && (!largeFits || k <= 128 || largeBlocks < device.MultiprocessorCount) ? GemmTf32Tile.Small64 : GemmTf32Tile.Large128;
     }
 
@@ -146,12 +146,12 @@ public static class GemmKernels
         if (!SupportsTf32(a, lda, strideA, b, ldb, strideB))
             throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
                 "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
-        if (BertKernel.CeilDiv(m, side) > MaxGridY)
+        if (Launcher.CeilDiv(m, side) > MaxGridY)
             throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {side} rows (the grid's y limit).");
-        var function = BertKernel.Get(dev, "gemm_tf32", kernel);
+        var function = Launcher.Get(dev, "gemm_tf32", kernel);
         int shared = Tf32SharedBytes(side);
         dev.SetMaxDynamicSharedBytes(function, shared);
-        var grid = new Dim3((uint)BertKernel.CeilDiv(n, side), (uint)BertKernel.CeilDiv(m, side), (uint)batch);
+        var grid = new Dim3((uint)Launcher.CeilDiv(n, side), (uint)Launcher.CeilDiv(m, side), (uint)batch);
         dev.Launch(function, grid, Tf32Threads, shared, stream,
             new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
                 .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)

@@ -9,7 +9,7 @@ namespace CudaBert.Kernels.Launch;
 /// </summary>
 public static class LayerNormKernels
 {
-    const int RowsPerBlock = BertKernel.Threads / 32;
+    const int RowsPerBlock = Launcher.Threads / 32;
 
     /// <summary>
     /// Target number of row chunks (blocks) of the backward: enough blocks to fill a large GPU (two 8-warp blocks
@@ -28,7 +28,7 @@ public static class LayerNormKernels
 
     // Rows of at most 1024 columns: the register kernels, float4 when cols % 4 == 0 and every pointer is 16-byte aligned.
     static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers) =>
-        BertKernel.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
+        Launcher.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
 
     /// <summary>
     /// Launch: one warp per row, 8 rows per 256-thread block (rows up to 1024 columns held in registers, read and
@@ -38,9 +38,9 @@ public static class LayerNormKernels
         int rows, int cols, float eps, CudaStream? stream = null)
     {
         const string kernel = "layernorm_forward_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols, x, gamma, beta, y)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
+        dev.Launch(Launcher.Get(dev, "layernorm", Variant(kernel, cols, x, gamma, beta, y)), (int)Launcher.CeilDiv(rows, RowsPerBlock), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(gamma).Ptr(beta).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 
@@ -49,9 +49,9 @@ public static class LayerNormKernels
         DevicePtr y, DevicePtr mean, DevicePtr rstd, int rows, int cols, float eps, CudaStream? stream = null)
     {
         const string kernel = "layernorm_residual_forward_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "layernorm", Variant(kernel, cols, x, residual, gamma, beta, sum, y)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
+        dev.Launch(Launcher.Get(dev, "layernorm", Variant(kernel, cols, x, residual, gamma, beta, sum, y)), (int)Launcher.CeilDiv(rows, RowsPerBlock), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(x).Ptr(residual).Ptr(gamma).Ptr(beta).Ptr(sum).Ptr(y).Ptr(mean).Ptr(rstd).I32(rows).I32(cols).F32(eps));
     }
 
@@ -72,25 +72,25 @@ public static class LayerNormKernels
         DevicePtr dx, DevicePtr dgamma, DevicePtr dbeta, int rows, int cols, DevicePtr workspace, CudaStream? stream = null)
     {
         const string kernel = "layernorm_backward_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
-        BertKernel.NotNull(workspace, kernel);
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
+        Launcher.NotNull(workspace, kernel);
         if (cols > MaxBackwardCols)
             throw new ArgumentOutOfRangeException(nameof(cols), cols, $"{kernel}: cols = {cols} needs {2 * cols * sizeof(float)} bytes of shared memory; at most {MaxBackwardCols} columns fit in 48 KiB.");
         var (chunks, rowsPerChunk) = Chunking(rows);
         string variant = kernel;
-        int threads = BertKernel.Threads;
-        bool vec4 = BertKernel.Float4Aligned(cols, dy, x, dx, gamma);
+        int threads = Launcher.Threads;
+        bool vec4 = Launcher.Float4Aligned(cols, dy, x, dx, gamma);
         if (vec4 && cols <= 768)
             variant = "layernorm_backward_768_vec4_f32";            // 128 registers: two blocks per multiprocessor
         else if (cols <= ShortRowMaxColumns)
             variant = vec4 ? "layernorm_backward_short_vec4_f32" : "layernorm_backward_short_f32";
         else
-            threads = (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(cols, 32) * 32);
-        dev.Launch(BertKernel.Get(dev, "layernorm", variant), chunks, threads, 2 * cols * sizeof(float), stream,
+            threads = (int)Math.Min(Launcher.Threads, Launcher.CeilDiv(cols, 32) * 32);
+        dev.Launch(Launcher.Get(dev, "layernorm", variant), chunks, threads, 2 * cols * sizeof(float), stream,
             new KernelArgs().Ptr(dy).Ptr(x).Ptr(gamma).Ptr(mean).Ptr(rstd).Ptr(dx).Ptr(workspace)
                 .I32(rows).I32(cols).I32(rowsPerChunk));
-        dev.Launch(BertKernel.Get(dev, "layernorm", "layernorm_backward_finish_f32"), (int)BertKernel.CeilDiv(2L * cols, 32), new Dim3(32, FinishLanes), 0, stream,
+        dev.Launch(Launcher.Get(dev, "layernorm", "layernorm_backward_finish_f32"), (int)Launcher.CeilDiv(2L * cols, 32), new Dim3(32, FinishLanes), 0, stream,
             new KernelArgs().Ptr(workspace).Ptr(dgamma).Ptr(dbeta).I32(chunks).I32(cols));
     }
 
@@ -98,7 +98,7 @@ public static class LayerNormKernels
     // of them, every one non-empty.
     static (int Chunks, int RowsPerChunk) Chunking(int rows)
     {
-        int rowsPerChunk = (int)(RowsPerBlock * BertKernel.CeilDiv(rows, (long)RowsPerBlock * BackwardChunks));
-        return ((int)BertKernel.CeilDiv(rows, rowsPerChunk), rowsPerChunk);
+        int rowsPerChunk = (int)(RowsPerBlock * Launcher.CeilDiv(rows, (long)RowsPerBlock * BackwardChunks));
+        return ((int)Launcher.CeilDiv(rows, rowsPerChunk), rowsPerChunk);
     }
 }

@@ -16,10 +16,10 @@ public static class MeanPoolKernels
         CudaStream? stream = null)
     {
         const string kernel = "masked_mean_pool_forward_f32";
-        BertKernel.Positive(batch, kernel);
-        BertKernel.Positive(seq, kernel);
-        BertKernel.Positive(channels, kernel);
-        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), new Dim3((uint)BertKernel.CeilDiv(channels, 32), (uint)batch),
+        Launcher.Positive(batch, kernel);
+        Launcher.Positive(seq, kernel);
+        Launcher.Positive(channels, kernel);
+        dev.Launch(Launcher.Get(dev, "mean_pool", kernel), new Dim3((uint)Launcher.CeilDiv(channels, 32), (uint)batch),
             new Dim3(32, 8), 0, stream, new KernelArgs().Ptr(h).Ptr(mask).Ptr(y).I32(seq).I32(channels).F32(eps));
     }
 
@@ -28,10 +28,10 @@ public static class MeanPoolKernels
         CudaStream? stream = null)
     {
         const string kernel = "masked_mean_pool_backward_f32";
-        BertKernel.Positive(batch, kernel);
-        BertKernel.Positive(seq, kernel);
-        BertKernel.Positive(channels, kernel);
-        dev.Launch(BertKernel.Get(dev, "mean_pool", kernel), BertKernel.Int32Extent((long)batch * seq, kernel), BertKernel.Threads, 0, stream,
+        Launcher.Positive(batch, kernel);
+        Launcher.Positive(seq, kernel);
+        Launcher.Positive(channels, kernel);
+        dev.Launch(Launcher.Get(dev, "mean_pool", kernel), Launcher.Int32Extent((long)batch * seq, kernel), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(dy).Ptr(mask).Ptr(dh).I32(seq).I32(channels).F32(eps));
     }
 }

@@ -24,8 +24,8 @@ public static class OptimizerKernels
         CudaStream? stream = null)
     {
         const string kernel = "adamw_step_f32";
-        BertKernel.Positive(n, kernel);
-        BertKernel.Positive(step, kernel);
+        Launcher.Positive(n, kernel);
+        Launcher.Positive(step, kernel);
         var args = new KernelArgs().Ptr(param).Ptr(grad).Ptr(expAvg).Ptr(expAvgSq).I64(n)
             .F32((float)(1 - learningRate * weightDecay))
             .F32((float)beta1).F32((float)(1 - beta1))
@@ -34,7 +34,7 @@ public static class OptimizerKernels
             .F32((float)Math.Sqrt(1 - Math.Pow(beta2, step)))
             .F32((float)eps)
             .Ptr(gradScale);
-        dev.Launch(BertKernel.Get(dev, "adamw", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream, args);
+        dev.Launch(Launcher.Get(dev, "adamw", kernel), Launcher.GridStrideBlocks(dev, n), Launcher.Threads, 0, stream, args);
     }
 
     /// <summary>Scratch bytes <see cref="SumOfSquares"/> needs: one double per first-pass block.</summary>
@@ -50,14 +50,14 @@ public static class OptimizerKernels
         float maxNorm = 0, DevicePtr clipScale = default, CudaStream? stream = null)
     {
         const string kernel = "sum_of_squares_partial_f32";
-        BertKernel.Positive(n, kernel);
-        BertKernel.NotNull(workspace, kernel);
+        Launcher.Positive(n, kernel);
+        Launcher.NotNull(workspace, kernel);
         int partials = Partials(n);
-        dev.Launch(BertKernel.Get(dev, "grad_norm", kernel), partials, BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "grad_norm", kernel), partials, Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(x).I64(n).Ptr(workspace));
-        dev.Launch(BertKernel.Get(dev, "grad_norm", "sum_of_squares_finish"), 1, BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "grad_norm", "sum_of_squares_finish"), 1, Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(workspace).I32(partials).Ptr(total).F32(maxNorm).Ptr(clipScale));
     }
 
-    static int Partials(long n) => (int)Math.Clamp(BertKernel.CeilDiv(n, BertKernel.Threads), 1, MaxPartials);
+    static int Partials(long n) => (int)Math.Clamp(Launcher.CeilDiv(n, Launcher.Threads), 1, MaxPartials);
 }

@@ -24,20 +24,20 @@ public static class PermuteKernels
     public static void SwapAxes12(ICudaDevice dev, DevicePtr x, DevicePtr y, int a, int p, int q, int d, CudaStream? stream = null)
     {
         const string kernel = "swap_axes_1_2_f32";
-        BertKernel.Positive(a, kernel);
-        BertKernel.Positive(p, kernel);
-        BertKernel.Positive(q, kernel);
-        BertKernel.Positive(d, kernel);
+        Launcher.Positive(a, kernel);
+        Launcher.Positive(p, kernel);
+        Launcher.Positive(q, kernel);
+        Launcher.Positive(d, kernel);
         long n = (long)a * p * q * d;
-        BertKernel.Int32Extent(n, kernel);
-        bool vec4 = BertKernel.Float4Aligned(d, x, y);
+        Launcher.Int32Extent(n, kernel);
+        bool vec4 = Launcher.Float4Aligned(d, x, y);
         int units = vec4 ? d / 4 : d;                          // float4 vectors or floats per row
         // Threads along a row: a power of two up to a warp (Dh = 64 in float4s: 16, two rows per warp), whole warps beyond.
         int alongRow = units < 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)units)
-            : (int)Math.Min(BertKernel.Threads, BertKernel.CeilDiv(units, 32) * 32);
-        int rowsPerBlock = BertKernel.Threads / alongRow;
+            : (int)Math.Min(Launcher.Threads, Launcher.CeilDiv(units, 32) * 32);
+        int rowsPerBlock = Launcher.Threads / alongRow;
         long rows = (long)a * p * q;
-        dev.Launch(BertKernel.Get(dev, "permute", vec4 ? "swap_axes_1_2_vec4_f32" : kernel), BertKernel.GridStrideBlocks(dev, rows * alongRow),
+        dev.Launch(Launcher.Get(dev, "permute", vec4 ? "swap_axes_1_2_vec4_f32" : kernel), Launcher.GridStrideBlocks(dev, rows * alongRow),
             new Dim3((uint)alongRow, (uint)rowsPerBlock), 0, stream, new KernelArgs().Ptr(x).Ptr(y).I32(a).I32(p).I32(q).I32(units));
     }
 
@@ -65,13 +65,13 @@ public static class PermuteKernels
             int axis = i - (MaxRank - rank);
             dims[i] = axis < 0 ? 1 : shape[axes[axis]];
             strides[i] = axis < 0 ? 0 : inputStrides[axes[axis]];
-            BertKernel.Positive(dims[i], kernel);
+            Launcher.Positive(dims[i], kernel);
             n *= dims[i];
         }
         var args = new KernelArgs().Ptr(x).Ptr(y).I64(n);
         foreach (int d in dims) args.I32(d);
         foreach (long s in strides) args.I64(s);
-        dev.Launch(BertKernel.Get(dev, "permute", kernel), BertKernel.GridStrideBlocks(dev, n), BertKernel.Threads, 0, stream, args);
+        dev.Launch(Launcher.Get(dev, "permute", kernel), Launcher.GridStrideBlocks(dev, n), Launcher.Threads, 0, stream, args);
     }
 
     static bool IsPermutation(ReadOnlySpan<int> axes)

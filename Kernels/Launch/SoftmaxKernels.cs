@@ -12,26 +12,26 @@ namespace CudaBert.Kernels.Launch;
 /// </summary>
 public static class SoftmaxKernels
 {
-    const int RowsPerBlock = BertKernel.Threads / 32;
+    const int RowsPerBlock = Launcher.Threads / 32;
 
     /// <summary>Longest row the *_short kernels hold in registers: 32 lanes × 16 columns.</summary>
     public const int ShortRowMaxColumns = 32 * 16;
 
     // Rows of at most 512 columns: the register kernels, float4 when every row starts on a 16-byte boundary (a null mask is aligned).
     static string Variant(string kernel, int cols, params ReadOnlySpan<DevicePtr> pointers) =>
-        BertKernel.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
+        Launcher.ShortRowVariant(kernel, cols, ShortRowMaxColumns, pointers);
 
     /// <summary>probs = softmax(scale·scores + mask) per row; <paramref name="mask"/> may be <see cref="DevicePtr.Null"/>.</summary>
     public static void Forward(ICudaDevice dev, DevicePtr scores, DevicePtr mask, DevicePtr probs, int rows, int cols, int rowsPerBatch,
         float scale, CudaStream? stream = null)
     {
         const string kernel = "scaled_masked_softmax_forward_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
-        BertKernel.Positive(rowsPerBatch, kernel);
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
+        Launcher.Positive(rowsPerBatch, kernel);
         if (rows % rowsPerBatch != 0)
             throw new ArgumentException($"{kernel}: rows = {rows} is not a multiple of rowsPerBatch = {rowsPerBatch} (heads × queries).", nameof(rowsPerBatch));
-        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols, scores, mask, probs)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        dev.Launch(Launcher.Get(dev, "softmax", Variant(kernel, cols, scores, mask, probs)), (int)Launcher.CeilDiv(rows, RowsPerBlock), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(scores).Ptr(mask).Ptr(probs).I32(rows).I32(cols).I32(rowsPerBatch).F32(scale));
     }
 
@@ -40,9 +40,9 @@ public static class SoftmaxKernels
         CudaStream? stream = null)
     {
         const string kernel = "scaled_masked_softmax_backward_f32";
-        BertKernel.Positive(rows, kernel);
-        BertKernel.Positive(cols, kernel);
-        dev.Launch(BertKernel.Get(dev, "softmax", Variant(kernel, cols, probs, dprobs, dscores)), (int)BertKernel.CeilDiv(rows, RowsPerBlock), BertKernel.Threads, 0, stream,
+        Launcher.Positive(rows, kernel);
+        Launcher.Positive(cols, kernel);
+        dev.Launch(Launcher.Get(dev, "softmax", Variant(kernel, cols, probs, dprobs, dscores)), (int)Launcher.CeilDiv(rows, RowsPerBlock), Launcher.Threads, 0, stream,
             new KernelArgs().Ptr(probs).Ptr(dprobs).Ptr(dscores).I32(rows).I32(cols).F32(scale));
     }
 }

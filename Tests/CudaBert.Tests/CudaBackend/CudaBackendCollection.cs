@@ -36,7 +36,7 @@ public sealed class CudaTestDevice : IDisposable
     public CudaBackend Backend { get; }
 
     /// <summary>No sanitizer finding so far (the real GPU has no sanitizer: nothing to check there).</summary>
-    public void AssertNoSanitizerFindings() => CudaKernels.KernelAssert.NoSanitizerFindings(Gpu);
+    public void AssertNoSanitizerFindings() => BertKernels.KernelAssert.NoSanitizerFindings(Gpu);
 
     public void Dispose()
     {

@@ -6,7 +6,7 @@ namespace CudaBert.Tests.CudaBackendTests;
 static class Parity
 {
     /// <summary>float32 unit roundoff.</summary>
-    public const double U = Kernels.TestInputs.U;
+    public const double U = CudaDevice.TestInputs.U;
 
     public static Tensor Cpu(float[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape));
 
@@ -22,16 +22,16 @@ static class Parity
         Assert.Equal(Device.Cpu, expected.Device);
         Assert.Equal(Device.Cuda, actual.Device);
         Assert.Equal(expected.Shape, actual.Shape);
-        CudaKernels.KernelAssert.Close(expected.ToArray<float>(), actual.ToArray<float>(), absolute, relative, $"{what} of {expected.Shape}");
+        BertKernels.KernelAssert.Close(expected.ToArray<float>(), actual.ToArray<float>(), absolute, relative, $"{what} of {expected.Shape}");
     }
 
     /// <summary>The same bits (kernels that follow the CPU's order of operations).</summary>
     public static void BitEqual(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.Shape, actual.Shape);
-        CudaKernels.KernelAssert.BitEqual(expected.ToArray<float>(), actual.ToArray<float>(), $"{what} of {expected.Shape}");
+        BertKernels.KernelAssert.BitEqual(expected.ToArray<float>(), actual.ToArray<float>(), $"{what} of {expected.Shape}");
     }
 
     /// <summary>Values in ±[0.1, 1]·scale from a fixed seed: never zero (a zero hides a dropped term).</summary>
-    public static float[] NonZero(int seed, int count, float scale = 1f) => Kernels.TestInputs.NonZero(seed, count, scale);
+    public static float[] NonZero(int seed, int count, float scale = 1f) => CudaDevice.TestInputs.NonZero(seed, count, scale);
 }

@@ -2,8 +2,8 @@ using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
-using CudaBert.Tests.CudaKernels;
-using CudaBert.Tests.Kernels;
+using CudaBert.Tests.BertKernels;
+using CudaBert.Tests.CudaDevice;
 
 namespace CudaBert.Tests.SoftwareGpu;
 

@@ -1,0 +1,47 @@
+using CudaBert.Engine;
+using CudaBert.Engine.Cpu;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.SoftwareGpu;
+
+namespace CudaBert.Tests.BertKernels;
+
+/// <summary>Comparisons of kernel outputs with their references, and the software GPU's sanitizer verdict.</summary>
+static class KernelAssert
+{
+    /// <summary>Every element within absolute + relative·|expected| of the reference, naming the first that is not.</summary>
+    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double absolute, double relative, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double bound = absolute + relative * Math.Abs(expected[i]);
+            double error = Math.Abs((double)actual[i] - expected[i]);
+            Assert.True(error <= bound, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {error:E3} > bound {bound:E3})");
+        }
+    }
+
+    /// <summary>Bit-identical outputs (what a deterministic kernel that follows the CPU's order of operations must give).</summary>
+    public static void BitEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToUInt32Bits(expected[i]) == BitConverter.SingleToUInt32Bits(actual[i]),
+                $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (bits differ)");
+    }
+
+    /// <summary>On the software GPU: no out-of-bounds access, race or divergent barrier was reported (the hardware reports nothing).</summary>
+    public static void NoSanitizerFindings(ICudaDevice gpu)
+    {
+        if (gpu is SoftwareGpuDevice software)
+            Assert.True(software.Reports.Count == 0, "sanitizer: " + string.Join("; ", software.Reports));
+    }
+}
+
+/// <summary>The CPU backend as the referee: run one of its primitives on host arrays.</summary>
+static class Cpu
+{
+    public static Tensor Tensor(float[] values, params int[] shape) => CudaBert.Engine.Tensor.FromArray(values, new Shape(shape));
+    public static Tensor Tensor(int[] values, params int[] shape) => CudaBert.Engine.Tensor.FromArray(values, new Shape(shape));
+    public static Tensor Empty(params int[] shape) => CudaBert.Engine.Tensor.Empty(new Shape(shape));
+    public static CpuBackend Backend => CpuBackend.Instance;
+}

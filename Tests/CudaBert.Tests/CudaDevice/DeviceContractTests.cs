@@ -1,0 +1,112 @@
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Ptx;
+
+namespace CudaBert.Tests.CudaDevice;
+
+/// <summary>
+/// What every <see cref="ICudaDevice"/> promises beyond running kernels: copies, memset, streams and
+/// events, module caching, and errors that name the call and the kernel.
+/// </summary>
+public class DeviceContractTests
+{
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void CopiesAndMemsetRoundTripOnAStream(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        float[] values = TestInputs.NonZero(20, 300);
+        var stream = gpu.CreateStream();
+        try
+        {
+            using DeviceArray<float> first = new(gpu, values.Length), second = new(gpu, values.Length);
+            gpu.CopyToDevice<float>(values, first.Ptr, stream);
+            gpu.CopyDeviceToDevice(first.Ptr, second.Ptr, values.Length * sizeof(float), stream);
+            gpu.Memset(second.Ptr.Offset(100 * sizeof(float)), 0x3F, 4 * sizeof(float), stream);   // 0x3F3F3F3F ≈ 0.747
+            var back = new float[values.Length];
+            gpu.CopyToHost<float>(second.Ptr, back, stream);
+
+            float pattern = BitConverter.UInt32BitsToSingle(0x3F3F3F3Fu);
+            for (int i = 0; i < values.Length; i++)
+                Assert.Equal(i is >= 100 and < 104 ? pattern : values[i], back[i]);
+        }
+        finally
+        {
+            gpu.DestroyStream(stream);
+        }
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void EventsMeasureANonNegativeTime(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/vector_add"), "vector_add");
+        using DeviceArray<float> a = new(gpu, TestInputs.NonZero(21, 64)), c = new(gpu, 64);
+        CudaEvent start = gpu.CreateEvent(), end = gpu.CreateEvent();
+        try
+        {
+            gpu.Record(start);
+            gpu.Launch(kernel, 1, 64, 0, null, new KernelArgs().Ptr(a.Ptr).Ptr(a.Ptr).Ptr(c.Ptr).I32(64));
+            gpu.Record(end);
+            Assert.True(gpu.ElapsedMilliseconds(start, end) >= 0f);
+        }
+        finally
+        {
+            gpu.DestroyEvent(start);
+            gpu.DestroyEvent(end);
+        }
+    }
+
+    /// <summary>On the driver this JIT-compiles every module we ship for the GPU at hand.</summary>
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void EveryEmbeddedModuleLoadsWithItsKernels(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        foreach (var name in PtxModules.Names)
+        {
+            var module = PtxModules.Load(gpu, name);
+            foreach (var kernel in PtxModules.KernelNames(PtxModules.Get(name)))
+                Assert.Equal(kernel, gpu.GetFunction(module, kernel).Name);
+        }
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ModulesAndFunctionsAreCached(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        var module = PtxModules.Load(gpu, "tests/vector_add");
+        Assert.Same(module, PtxModules.Load(gpu, "tests/vector_add"));
+        Assert.Same(gpu.GetFunction(module, "vector_add"), gpu.GetFunction(module, "vector_add"));
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void MissingKernelIsACudaExceptionNamingIt(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        var module = PtxModules.Load(gpu, "tests/vector_add");
+        var error = Assert.Throws<CudaException>(() => gpu.GetFunction(module, "no_such_kernel"));
+        Assert.Contains("no_such_kernel", error.Message);
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void MalformedPtxIsACudaExceptionNamingTheModule(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        const string ptx = ".version 7.8\n.target sm_80\n.address_size 64\n\n.visible .entry broken()\n{\n\tthis is not ptx;\n}\n";
+        var error = Assert.Throws<CudaException>(() => gpu.LoadModule("tests/broken", ptx));
+        Assert.Contains("tests/broken", error.Message);
+    }
+
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void ImpossibleLaunchIsACudaExceptionNamingTheKernel(string device)
+    {
+        using var gpu = TestDevices.Open(device);
+        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/vector_add"), "vector_add");
+        using DeviceArray<float> a = new(gpu, 4);
+        // 2048 threads per block: above the 1024 every CUDA GPU allows.
+        var error = Assert.Throws<CudaException>(() =>
+        {
+            gpu.Launch(kernel, 1, 2048, 0, null, new KernelArgs().Ptr(a.Ptr).Ptr(a.Ptr).Ptr(a.Ptr).I32(4));
+            gpu.Synchronize();
+        });
+        Assert.Equal("vector_add", error.Kernel);
+    }
+}
