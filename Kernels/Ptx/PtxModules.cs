@@ -1,43 +1,33 @@
-using System.Reflection;
 using CudaBert.Kernels.Device;
 
 namespace CudaBert.Kernels.Ptx;
 
 /// <summary>
-/// The PTX modules embedded in this assembly, by name. Kernels/tests/vector_add.cu is compiled by
-/// Kernels/build-ptx.sh to Kernels/ptx/tests/vector_add.ptx, embedded as the resource
-/// "ptx/tests/vector_add.ptx" (see CudaBert.Kernels.csproj) and found here as "tests/vector_add".
+/// The PTX modules this assembly ships: the BERT kernels of Kernels/bert, e.g. Kernels/bert/softmax.cu,
+/// compiled by Kernels/build-ptx.sh to Kernels/ptx/bert/softmax.ptx, embedded as the resource
+/// "ptx/bert/softmax.ptx" (see CudaBert.Kernels.csproj) and found here as "bert/softmax".
+/// Teaching, course and test kernels are not shipped: the assemblies that use them embed their PTX and
+/// read it through their own <see cref="PtxModuleSet"/>.
 /// </summary>
 public static class PtxModules
 {
-    const string ResourcePrefix = "ptx/";
-    const string ResourceSuffix = ".ptx";
+    /// <summary>The modules embedded in CudaBert.Kernels.</summary>
+    public static PtxModuleSet Shipped { get; } = PtxModuleSet.Embedded(typeof(PtxModules).Assembly);
 
-    static readonly Assembly Assembly = typeof(PtxModules).Assembly;
+    /// <summary>Names of every shipped module, sorted (e.g. "bert/softmax").</summary>
+    public static IReadOnlyList<string> Names => Shipped.Names;
 
-    /// <summary>Module name → manifest resource name. RecursiveDir uses '\' on Windows, hence the normalization.</summary>
-    static readonly Dictionary<string, string> ResourceByName = Assembly.GetManifestResourceNames()
-        .Select(resource => (resource, path: resource.Replace('\\', '/')))
-        .Where(r => r.path.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.path.EndsWith(ResourceSuffix, StringComparison.Ordinal))
-        .ToDictionary(r => r.path[ResourcePrefix.Length..^ResourceSuffix.Length], r => r.resource, StringComparer.Ordinal);
+    /// <summary>The PTX text of shipped module <paramref name="name"/>.</summary>
+    public static string Get(string name) => Shipped.Get(name);
 
-    /// <summary>Names of every embedded module, sorted (e.g. "tests/vector_add").</summary>
-    public static IReadOnlyList<string> Names { get; } = ResourceByName.Keys.Order(StringComparer.Ordinal).ToArray();
+    /// <summary>Loads shipped module <paramref name="name"/> on <paramref name="device"/> (the device caches it).</summary>
+    public static CudaModule Load(ICudaDevice device, string name) => Shipped.Load(device, name);
 
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TextByName = new(StringComparer.Ordinal);
-
-    /// <summary>The PTX text of module <paramref name="name"/> (read from the assembly once, then cached).</summary>
-    public static string Get(string name)
-    {
-        if (!ResourceByName.TryGetValue(name, out var resource))
-            throw new ArgumentException($"No embedded PTX module '{name}'. Embedded modules: {string.Join(", ", Names)}.", nameof(name));
-        return TextByName.GetOrAdd(resource, static r =>
-        {
-            using var stream = Assembly.GetManifestResourceStream(r)!;
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        });
-    }
+    /// <summary>
+    /// Loads PTX held as text (generated, read from a file) under <paramref name="name"/>, the name the
+    /// device caches it by and error messages give.
+    /// </summary>
+    public static CudaModule LoadText(ICudaDevice device, string name, string ptx) => device.LoadModule(name, ptx);
 
     /// <summary>The kernels (<c>.entry</c> functions) a PTX module defines, in order.</summary>
     public static IReadOnlyList<string> KernelNames(string ptx)
@@ -55,7 +45,4 @@ public static class PtxModules
         }
         return names;
     }
-
-    /// <summary>Loads embedded module <paramref name="name"/> on <paramref name="device"/> (the device caches it).</summary>
-    public static CudaModule Load(ICudaDevice device, string name) => device.LoadModule(name, Get(name));
 }

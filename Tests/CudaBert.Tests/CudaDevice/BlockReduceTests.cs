@@ -10,7 +10,7 @@ public class BlockReduceTests
     public void SumsEachBlocksElements(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/block_reduce"), "block_reduce_sum");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/block_reduce"), "block_reduce_sum");
         const int n = 3000, block = 128, perBlock = 2 * block;
         int blocks = (n + perBlock - 1) / perBlock;      // 12; the last covers only 184 elements
         float[] x = TestInputs.NonZero(5, n);

@@ -10,7 +10,7 @@ public class CpAsyncCopyTests
     public void ReversesChunksWithinEachTile(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
         const int chunks = 64, floatsPerChunk = 4, tiles = 7, grid = 3;   // blocks loop over 3, 2 and 2 tiles
         const int tileFloats = chunks * floatsPerChunk, n = tiles * tileFloats;
         float[] input = TestInputs.NonZero(15, n);

@@ -38,7 +38,7 @@ public class DeviceContractTests
     public void EventsMeasureANonNegativeTime(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/vector_add"), "vector_add");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/vector_add"), "vector_add");
         using DeviceArray<float> a = new(gpu, TestInputs.NonZero(21, 64)), c = new(gpu, 64);
         CudaEvent start = gpu.CreateEvent(), end = gpu.CreateEvent();
         try
@@ -55,15 +55,16 @@ public class DeviceContractTests
         }
     }
 
-    /// <summary>On the driver this JIT-compiles every module we ship for the GPU at hand.</summary>
+    /// <summary>On the driver this JIT-compiles every module we ship, teach or test with for the GPU at hand.</summary>
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void EveryEmbeddedModuleLoadsWithItsKernels(string device)
     {
         using var gpu = TestDevices.Open(device);
-        foreach (var name in PtxModules.Names)
+        foreach (var set in TestPtx.EverySet)
+        foreach (var name in set.Names)
         {
-            var module = PtxModules.Load(gpu, name);
-            foreach (var kernel in PtxModules.KernelNames(PtxModules.Get(name)))
+            var module = set.Load(gpu, name);
+            foreach (var kernel in PtxModules.KernelNames(set.Get(name)))
                 Assert.Equal(kernel, gpu.GetFunction(module, kernel).Name);
         }
     }
@@ -72,8 +73,8 @@ public class DeviceContractTests
     public void ModulesAndFunctionsAreCached(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var module = PtxModules.Load(gpu, "tests/vector_add");
-        Assert.Same(module, PtxModules.Load(gpu, "tests/vector_add"));
+        var module = TestPtx.Modules.Load(gpu, "tests/vector_add");
+        Assert.Same(module, TestPtx.Modules.Load(gpu, "tests/vector_add"));
         Assert.Same(gpu.GetFunction(module, "vector_add"), gpu.GetFunction(module, "vector_add"));
     }
 
@@ -81,7 +82,7 @@ public class DeviceContractTests
     public void MissingKernelIsACudaExceptionNamingIt(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var module = PtxModules.Load(gpu, "tests/vector_add");
+        var module = TestPtx.Modules.Load(gpu, "tests/vector_add");
         var error = Assert.Throws<CudaException>(() => gpu.GetFunction(module, "no_such_kernel"));
         Assert.Contains("no_such_kernel", error.Message);
     }
@@ -99,7 +100,7 @@ public class DeviceContractTests
     public void ImpossibleLaunchIsACudaExceptionNamingTheKernel(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/vector_add"), "vector_add");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/vector_add"), "vector_add");
         using DeviceArray<float> a = new(gpu, 4);
         // 2048 threads per block: above the 1024 every CUDA GPU allows.
         var error = Assert.Throws<CudaException>(() =>

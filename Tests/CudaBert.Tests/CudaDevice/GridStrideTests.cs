@@ -10,7 +10,7 @@ public class GridStrideTests
     public void SaxpyCoversEveryElementOnce(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/grid_stride"), "saxpy_grid_stride");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/grid_stride"), "saxpy_grid_stride");
         const int n = 5000, grid = 3, block = 128;       // stride 384: each thread visits 13 or 14 elements
         const float alpha = -1.75f;
         float[] x = TestInputs.NonZero(3, n), y = TestInputs.NonZero(4, n);

@@ -10,7 +10,7 @@ public class HistogramTests
     public void CountsEveryValueOnce(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/histogram"), "histogram");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/histogram"), "histogram");
         const int n = 10_000, bins = 37, grid = 4, block = 128;   // 37 bins: not a power of two, fewer than threads
         var random = new Random(7);
         uint[] data = Enumerable.Range(0, n).Select(_ => (uint)random.Next(1, 1_000_000)).ToArray();

@@ -10,7 +10,7 @@ public class MmaBf16GemmTests
     public void MatchesGemmOnBf16Inputs(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/mma_bf16_gemm"), "mma_bf16_gemm");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/mma_bf16_gemm"), "mma_bf16_gemm");
         const int M = 32, N = 16, K = 48;               // 2 x 2 warp tiles of 16 x 8, 3 steps of k = 16
         ushort[] a = TestInputs.NonZero(13, M * K).Select(TestInputs.ToBf16).ToArray();
         ushort[] b = TestInputs.NonZero(14, N * K).Select(TestInputs.ToBf16).ToArray();

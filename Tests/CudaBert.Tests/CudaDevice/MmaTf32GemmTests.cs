@@ -10,7 +10,7 @@ public class MmaTf32GemmTests
     public void MatchesGemmOnTf32RoundedInputs(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/mma_tf32_gemm"), "mma_tf32_gemm");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/mma_tf32_gemm"), "mma_tf32_gemm");
         const int M = 32, N = 24, K = 40;               // 2 x 3 warp tiles of 16 x 8, 5 steps of k = 8
         float[] a = TestInputs.NonZero(11, M * K), b = TestInputs.NonZero(12, N * K);
         using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dc = new(gpu, M * N);

@@ -1,8 +1,12 @@
 using CudaBert.Kernels.Ptx;
+using CudaBert.Kernels.SoftwareGpu;
 
 namespace CudaBert.Tests.CudaDevice;
 
-/// <summary>The PTX embedded in CudaBert.Kernels: every test kernel is there, built by NVRTC 11.8 for compute_80.</summary>
+/// <summary>
+/// Where the PTX is: CudaBert.Kernels ships the BERT kernels only; the test kernels are embedded in this
+/// test assembly (<see cref="TestPtx"/>). All built by NVRTC 11.8 for compute_80.
+/// </summary>
 public class PtxModulesTests
 {
     /// <summary>Module → its kernels: the test sources under Kernels/tests (one kernel each).</summary>
@@ -26,25 +30,47 @@ public class PtxModulesTests
     [Theory, MemberData(nameof(TestModules))]
     public void ModuleIsEmbeddedPtx78ForSm80WithItsKernel(string module, string kernel)
     {
-        Assert.Contains(module, PtxModules.Names);
-        string ptx = PtxModules.Get(module);
+        Assert.Contains(module, TestPtx.Modules.Names);
+        string ptx = TestPtx.Modules.Get(module);
         Assert.Equal(new PtxIsaVersion(7, 8), PtxIsaVersion.Parse(ptx, module));
         Assert.Contains(".target sm_80", ptx);
         Assert.Equal([kernel], PtxModules.KernelNames(ptx));   // extern "C": the name is not mangled
     }
 
     [Fact]
-    public void UnknownModuleNamesTheEmbeddedOnes()
+    public void ShippedAssemblyHoldsTheBertKernelsAndNoTestKernel()
     {
-        var error = Assert.Throws<ArgumentException>(() => PtxModules.Get("tests/no_such_kernel"));
+        Assert.Contains("bert/softmax", PtxModules.Names);
+        Assert.All(PtxModules.Names, name => Assert.StartsWith("bert/", name));
+        Assert.All(TestPtx.Modules.Names, name => Assert.StartsWith("tests/", name));
+    }
+
+    [Fact]
+    public void UnknownModuleNamesTheAssemblyAndItsModules()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TestPtx.Modules.Get("tests/no_such_kernel"));
         Assert.Contains("'tests/no_such_kernel'", error.Message);
+        Assert.Contains("CudaBert.Tests", error.Message);
         Assert.Contains("tests/vector_add", error.Message);
+        Assert.Throws<ArgumentException>(() => PtxModules.Get("tests/vector_add"));
     }
 
     [Fact]
     public void NamesAreSortedAndUseForwardSlashes()
     {
-        Assert.Equal(PtxModules.Names.Order(StringComparer.Ordinal), PtxModules.Names);
-        Assert.All(PtxModules.Names, name => Assert.DoesNotContain('\\', name));
+        foreach (var set in TestPtx.EverySet)
+        {
+            Assert.Equal(set.Names.Order(StringComparer.Ordinal), set.Names);
+            Assert.All(set.Names, name => Assert.DoesNotContain('\\', name));
+        }
+    }
+
+    [Fact]
+    public void PtxTextLoadsUnderTheNameGiven()
+    {
+        using var gpu = new SoftwareGpuDevice();
+        var module = PtxModules.LoadText(gpu, "text/vector_add", TestPtx.Modules.Get("tests/vector_add"));
+        Assert.Equal("text/vector_add", module.Name);
+        Assert.Equal("vector_add", gpu.GetFunction(module, "vector_add").Name);
     }
 }

@@ -10,7 +10,7 @@ public class SoftmaxTests
     public void MatchesFloat64Softmax(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/softmax"), "softmax_rows");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/softmax"), "softmax_rows");
         const int rows = 4, cols = 1000, block = 256;   // 4000 elements; columns not a multiple of the block
         float[] x = TestInputs.NonZero(16, rows * cols, scale: 8f);
         using DeviceArray<float> dx = new(gpu, x), dy = new(gpu, rows * cols);

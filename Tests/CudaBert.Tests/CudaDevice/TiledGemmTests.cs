@@ -10,7 +10,7 @@ public class TiledGemmTests
     public void MatchesFloat64Gemm(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/tiled_gemm"), "tiled_gemm");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/tiled_gemm"), "tiled_gemm");
         const int M = 37, N = 29, K = 45, tile = 16;
         const float alpha = 0.75f, beta = -0.5f;
         float[] a = TestInputs.NonZero(8, M * K), b = TestInputs.NonZero(9, K * N), c = TestInputs.NonZero(10, M * N);

@@ -10,7 +10,7 @@ public class VectorAddTests
     public void AddsElementwiseExactly(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/vector_add"), "vector_add");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/vector_add"), "vector_add");
         const int n = 1000, block = 256;                 // 4 blocks, the last one 232 threads past the end
         float[] a = TestInputs.NonZero(1, n), b = TestInputs.NonZero(2, n);
         using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dc = new(gpu, n);

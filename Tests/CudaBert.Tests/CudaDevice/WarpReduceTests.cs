@@ -10,7 +10,7 @@ public class WarpReduceTests
     public void SumsAndCountsPositivesPerWarp(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/warp_reduce"), "warp_reduce_sum");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/warp_reduce"), "warp_reduce_sum");
         const int warps = 40, n = 32 * warps, block = 128;
         float[] x = TestInputs.NonZero(6, n);
         using DeviceArray<float> dx = new(gpu, x), sums = new(gpu, warps);

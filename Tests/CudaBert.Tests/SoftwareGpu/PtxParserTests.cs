@@ -1,6 +1,7 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.CudaDevice;
 
 namespace CudaBert.Tests.SoftwareGpu;
 
@@ -10,10 +11,10 @@ public class PtxParserTests
     public void EveryEmbeddedModuleDecodes()
     {
         using var device = new SoftwareGpuDevice();
-        Assert.NotEmpty(PtxModules.Names);
-        foreach (var name in PtxModules.Names)
+        foreach (var set in TestPtx.EverySet)
+        foreach (var name in set.Names)
         {
-            var module = PtxParser.Parse(name, PtxModules.Get(name), v => device.Allocate(Math.Max(1, v.Size)).Address);
+            var module = PtxParser.Parse(name, set.Get(name), v => device.Allocate(Math.Max(1, v.Size)).Address);
             Assert.NotEmpty(module.Kernels);
             Assert.Equal("7.8", module.Version);
         }

@@ -1,6 +1,7 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.CudaDevice;
 using CudaBert.Tests.Gemm;
 
 namespace CudaBert.Tests.SoftwareGpu;
@@ -23,7 +24,7 @@ public class SanitizerTests
         const int n = 100;
         var x = Ptx.Upload(device, GemmReference.Random(n, 1));
         var y = device.Allocate(4 * n);
-        var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/out_of_bounds_write"), "out_of_bounds_write");
+        var kernel = device.GetFunction(TestPtx.Modules.Load(device, "tests/planted_bugs/out_of_bounds_write"), "out_of_bounds_write");
 
         var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 128, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(n)));
 
@@ -34,7 +35,7 @@ public class SanitizerTests
         Assert.Equal("out_of_bounds_write", report.Kernel);
         Assert.Equal(new Index3(0), report.Block);
         Assert.Equal(new Index3(n), report.Thread);              // the thread with i == n
-        var ptx = PtxModules.Get("tests/planted_bugs/out_of_bounds_write");
+        var ptx = TestPtx.Modules.Get("tests/planted_bugs/out_of_bounds_write");
         Assert.Equal(LineOf(ptx, "ld.global.f32"), report.Line); // x[n] is read before y[n] is written
         Assert.Equal($"Read of 4 bytes at global address 0x{x.Address + 4 * n:x} is outside every live allocation " +
                      $"(offset {4 * n} of the {4 * n}-byte allocation at 0x{x.Address:x}, past its end)", report.Message);
@@ -47,7 +48,7 @@ public class SanitizerTests
         const int block = 64;
         var x = Ptx.Upload(device, GemmReference.Random(block, 2));
         var partial = device.Allocate(4);
-        var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/shared_race"), "shared_race");
+        var kernel = device.GetFunction(TestPtx.Modules.Load(device, "tests/planted_bugs/shared_race"), "shared_race");
 
         device.Launch(kernel, 1, block, block * 4, null, new KernelArgs().Ptr(x).Ptr(partial));
 
@@ -57,7 +58,7 @@ public class SanitizerTests
         Assert.Equal("shared_race", first.Kernel);
         Assert.Equal(new Index3(0), first.Block);
         Assert.Matches(@"^(ld|st)\.shared\.f32 ", first.Instruction);
-        Assert.Equal(LineOf(PtxModules.Get("tests/planted_bugs/shared_race"), first.Instruction.Split(' ')[0], after: "bar.sync"), first.Line);
+        Assert.Equal(LineOf(TestPtx.Modules.Get("tests/planted_bugs/shared_race"), first.Instruction.Split(' ')[0], after: "bar.sync"), first.Line);
         Assert.Matches(@"hazard on shared address 0x[0-9a-f]+ with thread \(\d+,0,0\)", first.Message);
         Assert.DoesNotContain(device.Reports, r => r.Check != SanitizerCheck.SharedRace);
     }
@@ -67,14 +68,14 @@ public class SanitizerTests
     {
         using var device = new SoftwareGpuDevice();
         var y = device.Allocate(4 * 64);
-        var kernel = device.GetFunction(PtxModules.Load(device, "tests/planted_bugs/divergent_barrier"), "divergent_barrier");
+        var kernel = device.GetFunction(TestPtx.Modules.Load(device, "tests/planted_bugs/divergent_barrier"), "divergent_barrier");
 
         device.Launch(kernel, 1, 64, 0, null, new KernelArgs().Ptr(y));
 
         var report = Assert.Single(device.Reports);
         Assert.Equal(SanitizerCheck.DivergentBarrier, report.Check);
         Assert.Equal("divergent_barrier", report.Kernel);
-        Assert.Equal(LineOf(PtxModules.Get("tests/planted_bugs/divergent_barrier"), "bar.sync"), report.Line);
+        Assert.Equal(LineOf(TestPtx.Modules.Get("tests/planted_bugs/divergent_barrier"), "bar.sync"), report.Line);
         Assert.EndsWith("32 thread(s) exited while 32 waited; exited: (32,0,0)-(63,0,0)", report.Message);
     }
 
@@ -87,19 +88,19 @@ public class SanitizerTests
         var partial = device.Allocate(4 * 8);
         var counts = device.Allocate(4 * 8);
 
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add"), 8, 128, 0, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/vector_add"), "vector_add"), 8, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(x).Ptr(y).I32(1024));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/block_reduce"), "block_reduce_sum"), 4, 128, 128 * 4, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/block_reduce"), "block_reduce_sum"), 4, 128, 128 * 4, null,
             new KernelArgs().Ptr(x).Ptr(partial).I32(1024));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/warp_reduce"), "warp_reduce_sum"), 2, 128, 0, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/warp_reduce"), "warp_reduce_sum"), 2, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(partial).Ptr(counts).I32(256));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/softmax"), "softmax_rows"), 4, 128, 0, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/softmax"), "softmax_rows"), 4, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(y).I32(256));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/tiled_gemm"), "tiled_gemm"), new Dim3(2, 2), new Dim3(16, 16), 0, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/tiled_gemm"), "tiled_gemm"), new Dim3(2, 2), new Dim3(16, 16), 0, null,
             new KernelArgs().I32(32).I32(32).I32(32).F32(1f).Ptr(x).Ptr(x).F32(0f).Ptr(y));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/mma_tf32_gemm"), "mma_tf32_gemm"), new Dim3(2, 1), 32, 0, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/mma_tf32_gemm"), "mma_tf32_gemm"), new Dim3(2, 1), 32, 0, null,
             new KernelArgs().I32(16).I32(16).I32(16).Ptr(x).Ptr(x).Ptr(y));
-        device.Launch(device.GetFunction(PtxModules.Load(device, "tests/cp_async_copy"), "cp_async_copy"), 2, 32, 2 * 32 * 16, null,
+        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/cp_async_copy"), "cp_async_copy"), 2, 32, 2 * 32 * 16, null,
             new KernelArgs().Ptr(x).Ptr(y).I32(8));
 
         Assert.Empty(device.Reports);
@@ -112,7 +113,7 @@ public class SanitizerTests
         var a = Ptx.Upload(device, GemmReference.Random(64, 4));
         var b = device.Allocate(4 * 64); // never written
         var c = device.Allocate(4 * 64);
-        var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
+        var kernel = device.GetFunction(TestPtx.Modules.Load(device, "tests/vector_add"), "vector_add");
 
         device.Launch(kernel, 1, 64, 0, null, new KernelArgs().Ptr(a).Ptr(b).Ptr(c).I32(64));
 
@@ -193,7 +194,7 @@ public class SanitizerTests
         var a = Ptx.Upload(device, GemmReference.Random(32, 5));
         var c = device.Allocate(4 * 32);
         device.Free(a);
-        var kernel = device.GetFunction(PtxModules.Load(device, "tests/vector_add"), "vector_add");
+        var kernel = device.GetFunction(TestPtx.Modules.Load(device, "tests/vector_add"), "vector_add");
 
         var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 32, 0, null, new KernelArgs().Ptr(a).Ptr(c).Ptr(c).I32(32)));
 

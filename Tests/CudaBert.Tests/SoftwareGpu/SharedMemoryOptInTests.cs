@@ -28,7 +28,7 @@ public class SharedMemoryOptInTests
     public void MoreThan48KilobytesNeedsTheOptIn()
     {
         using var gpu = new SoftwareGpuDevice();
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
         Assert.Equal(0, gpu.KernelOf(kernel).StaticSharedBytes);
 
         CopyWithDynamicShared(gpu, kernel, 48 * 1024);
@@ -48,7 +48,7 @@ public class SharedMemoryOptInTests
     public void TheOptInStopsAt227Kilobytes()
     {
         using var gpu = new SoftwareGpuDevice();
-        var kernel = gpu.GetFunction(PtxModules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/cp_async_copy"), "cp_async_copy");
         gpu.SetMaxDynamicSharedBytes(kernel, 227 * 1024);
         var e = Assert.Throws<CudaException>(() => gpu.SetMaxDynamicSharedBytes(kernel, 227 * 1024 + 16));
         Assert.Equal("cuFuncSetAttribute", e.Call);
