@@ -1,16 +1,17 @@
+using CudaBert.Course;
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 
 namespace CudaBert.Tests.CudaDevice;
 
-/// <summary>Kernels/tests/block_reduce.cu: tree reduction in dynamic shared memory.</summary>
+/// <summary>Kernels/course/reduction/2_shared_tree.cu: tree reduction in dynamic shared memory, one partial per block.</summary>
 public class BlockReduceTests
 {
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void SumsEachBlocksElements(string device)
     {
         using var gpu = TestDevices.Open(device);
-        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/block_reduce"), "block_reduce_sum");
+        var kernel = gpu.GetFunction(CoursePtx.Modules.Load(gpu, "course/reduction/2_shared_tree"), "block_reduce_sum");
         const int n = 3000, block = 128, perBlock = 2 * block;
         int blocks = (n + perBlock - 1) / perBlock;      // 12; the last covers only 184 elements
         float[] x = TestInputs.NonZero(5, n);

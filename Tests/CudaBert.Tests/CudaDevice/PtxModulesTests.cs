@@ -1,3 +1,4 @@
+using CudaBert.Course;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
 
@@ -14,14 +15,10 @@ public class PtxModulesTests
     {
         { "tests/vector_add", "vector_add" },
         { "tests/grid_stride", "saxpy_grid_stride" },
-        { "tests/block_reduce", "block_reduce_sum" },
         { "tests/warp_reduce", "warp_reduce_sum" },
         { "tests/histogram", "histogram" },
-        { "tests/tiled_gemm", "tiled_gemm" },
-        { "tests/mma_tf32_gemm", "mma_tf32_gemm" },
         { "tests/mma_bf16_gemm", "mma_bf16_gemm" },
         { "tests/cp_async_copy", "cp_async_copy" },
-        { "tests/softmax", "softmax_rows" },
         { "tests/planted_bugs/out_of_bounds_write", "out_of_bounds_write" },
         { "tests/planted_bugs/shared_race", "shared_race" },
         { "tests/planted_bugs/divergent_barrier", "divergent_barrier" },
@@ -43,6 +40,7 @@ public class PtxModulesTests
         Assert.Contains("bert/softmax", PtxModules.Names);
         Assert.All(PtxModules.Names, name => Assert.StartsWith("bert/", name));
         Assert.All(TestPtx.Modules.Names, name => Assert.StartsWith("tests/", name));
+        Assert.All(CoursePtx.Modules.Names, name => Assert.StartsWith("course/", name));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CudaBert.Course;
 using CudaBert.Kernels.Ptx;
 
 namespace CudaBert.Tests.CudaDevice;
@@ -10,6 +11,6 @@ public static class TestPtx
 {
     public static PtxModuleSet Modules { get; } = PtxModuleSet.Embedded(typeof(TestPtx).Assembly);
 
-    /// <summary>Every set of modules there is: the shipped BERT kernels and the test kernels.</summary>
-    public static IReadOnlyList<PtxModuleSet> EverySet { get; } = [PtxModules.Shipped, Modules];
+    /// <summary>Every set of modules there is: the shipped BERT kernels, the course's and the test kernels.</summary>
+    public static IReadOnlyList<PtxModuleSet> EverySet { get; } = [PtxModules.Shipped, CoursePtx.Modules, Modules];
 }

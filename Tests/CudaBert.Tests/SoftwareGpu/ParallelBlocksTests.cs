@@ -1,3 +1,4 @@
+using CudaBert.Course;
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
@@ -16,12 +17,12 @@ public class ParallelBlocksTests
         var a = Ptx.Upload(device, GemmReference.Random(48 * 48, 1));
         var b = Ptx.Upload(device, GemmReference.Random(48 * 48, 2));
         var c = Ptx.Upload(device, GemmReference.Random(48 * 48, 3));
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/tiled_gemm"), "tiled_gemm"), new Dim3(3, 3), new Dim3(16, 16), 0, null,
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/gemm/2_shared_tiled"), "tiled_gemm"), new Dim3(3, 3), new Dim3(16, 16), 0, null,
             new KernelArgs().I32(48).I32(48).I32(48).F32(1.25f).Ptr(a).Ptr(b).F32(0.5f).Ptr(c));
 
         var x = Ptx.Upload(device, GemmReference.Random(8 * 300, 4));
         var y = device.Allocate(4 * 8 * 300);
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/softmax"), "softmax_rows"), 8, 64, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(300));
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/softmax/2_block_per_row"), "softmax_rows"), 8, 64, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(300));
 
         var copied = device.Allocate(4 * 8 * 32 * 4);
         device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/cp_async_copy"), "cp_async_copy"), 3, 32, 2 * 32 * 16, null,

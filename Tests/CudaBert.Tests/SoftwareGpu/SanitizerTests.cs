@@ -1,3 +1,4 @@
+using CudaBert.Course;
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
@@ -90,16 +91,16 @@ public class SanitizerTests
 
         device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/vector_add"), "vector_add"), 8, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(x).Ptr(y).I32(1024));
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/block_reduce"), "block_reduce_sum"), 4, 128, 128 * 4, null,
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/reduction/2_shared_tree"), "block_reduce_sum"), 4, 128, 128 * 4, null,
             new KernelArgs().Ptr(x).Ptr(partial).I32(1024));
         device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/warp_reduce"), "warp_reduce_sum"), 2, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(partial).Ptr(counts).I32(256));
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/softmax"), "softmax_rows"), 4, 128, 0, null,
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/softmax/2_block_per_row"), "softmax_rows"), 4, 128, 0, null,
             new KernelArgs().Ptr(x).Ptr(y).I32(256));
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/tiled_gemm"), "tiled_gemm"), new Dim3(2, 2), new Dim3(16, 16), 0, null,
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/gemm/2_shared_tiled"), "tiled_gemm"), new Dim3(2, 2), new Dim3(16, 16), 0, null,
             new KernelArgs().I32(32).I32(32).I32(32).F32(1f).Ptr(x).Ptr(x).F32(0f).Ptr(y));
-        device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/mma_tf32_gemm"), "mma_tf32_gemm"), new Dim3(2, 1), 32, 0, null,
-            new KernelArgs().I32(16).I32(16).I32(16).Ptr(x).Ptr(x).Ptr(y));
+        device.Launch(device.GetFunction(CoursePtx.Modules.Load(device, "course/gemm/4_mma_tf32"), "gemm_mma_tf32"), 1, 128, 0, null,
+            new KernelArgs().I32(16).I32(16).I32(16).F32(1f).Ptr(x).Ptr(x).F32(0f).Ptr(y));
         device.Launch(device.GetFunction(TestPtx.Modules.Load(device, "tests/cp_async_copy"), "cp_async_copy"), 2, 32, 2 * 32 * 16, null,
             new KernelArgs().Ptr(x).Ptr(y).I32(8));
 

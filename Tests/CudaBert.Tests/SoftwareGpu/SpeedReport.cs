@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CudaBert.Course;
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Ptx;
 using CudaBert.Kernels.SoftwareGpu;
@@ -26,13 +27,13 @@ public class SpeedReport(ITestOutputHelper output)
         var a = Ptx.Upload(device, Random(size * size));
         var b = Ptx.Upload(device, Random(size * size));
         var c = Ptx.Upload(device, Random(size * size));
-        var gemm = device.GetFunction(TestPtx.Modules.Load(device, "tests/tiled_gemm"), "tiled_gemm");
+        var gemm = device.GetFunction(CoursePtx.Modules.Load(device, "course/gemm/2_shared_tiled"), "tiled_gemm");
         Measure("tiled_gemm 64x64x64 (16x16 blocks)", device, () => device.Launch(gemm, new Dim3(4, 4), new Dim3(16, 16), 0, null,
             new KernelArgs().I32(size).I32(size).I32(size).F32(1f).Ptr(a).Ptr(b).F32(0.5f).Ptr(c)));
 
         var x = Ptx.Upload(device, Random(4096));
         var y = device.Allocate(4 * 4096);
-        var softmax = device.GetFunction(TestPtx.Modules.Load(device, "tests/softmax"), "softmax_rows");
+        var softmax = device.GetFunction(CoursePtx.Modules.Load(device, "course/softmax/2_block_per_row"), "softmax_rows");
         Measure("softmax_rows 1x4096 (256 threads)", device, () => device.Launch(softmax, 1, 256, 0, null, new KernelArgs().Ptr(x).Ptr(y).I32(4096)));
     }
 

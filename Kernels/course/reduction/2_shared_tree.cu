@@ -1,4 +1,14 @@
-// Block reduction through shared memory: partial[b] = sum of the elements block b covers.
+// Sum of a float array, step 2 of the course: a tree in shared memory per block.
+//
+//   partial[b] = sum of the elements block b covers; launched again on the partials (and again, ...)
+//   until one value is left, which is the total.
+//
+// What changed from step 1 (1_atomic.cu): no atomics. A block adds its 2 · blockDim.x elements in
+// log2(blockDim.x) + 1 parallel steps instead of one after another, and a grid of G blocks leaves G
+// partials for the next launch. The order of additions is fixed: the result is reproducible.
+// What still limits it: half of the threads idle from the first step of the tree on, each step costs a
+// barrier, and each thread adds only two elements before the tree starts. Step 3 lets every thread
+// sum many elements in a register first and does the last levels with warp shuffles.
 //
 // Each block sums 2 * blockDim.x consecutive elements of x (each thread loads two, a first
 // addition for free), then halves the number of active threads at every step of a tree:

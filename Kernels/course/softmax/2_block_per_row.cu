@@ -1,4 +1,13 @@
-// Row softmax: y[r][c] = exp(x[r][c] - max_r) / sum_c' exp(x[r][c'] - max_r), rows of `cols` floats.
+// Softmax, step 2 of the course: one block per row.
+//
+//   y[r][c] = exp(x[r][c] - max_r) / sum_c' exp(x[r][c'] - max_r), rows of `cols` floats.
+//
+// What changed from step 1 (1_thread_per_row.cu): a whole block shares a row, so a warp reads 32
+// consecutive columns (one coalesced access instead of 32 scattered ones), and there are as many
+// blocks as rows, each with many warps: enough parallel work to hide memory latency.
+// The price: the max and the sum are now spread over the block's threads and must be combined.
+// What still limits it: every block-wide reduction needs shared memory and two barriers, and a short
+// row (attention rows are 128-512 long) leaves most of a big block idle. Step 3 gives a row to a warp.
 //
 // Thread-to-data mapping: one block per row; thread t handles columns t, t + blockDim.x, ...
 // Two block-wide reductions (the row max, for numerical safety, then the sum of exponentials),
