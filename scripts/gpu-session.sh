@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Everything a lent GPU machine should run, in one call: the GPU tests, the kernel and training-step
-# benchmarks against cuBLAS and PyTorch, and `cudabert train` on SNIPS on the GPU. The GPU machine has
+# benchmarks against cuBLAS and PyTorch, `cudabert train` on SNIPS on the GPU, and the kernel course's
+# benchmark (every progression of Kernels/course beside the backend's kernel). The GPU machine has
 # the NVIDIA driver, CUDA, PyTorch and transformers but no .NET and no network.
 #
 # Here (needs .NET; the repository root, ../shared/data/snips and the imported MiniLM present):
 #   scripts/gpu-session.sh --pack
-#     publishes the test runner and cudabert self-contained for linux-x64 into ONE folder (they share
-#     the .NET runtime, so the package is half the size of two), adds SNIPS and MiniLM's config and
-#     vocabulary (not its 91 MB of weights: the GPU run trains a randomly initialised MiniLM, which has
-#     the same speed), and packs publish/gpu-session.tar.xz (about 30 MB; the device tool carries 64 MiB).
+#     publishes the test runner, cudabert and cudabert-course self-contained for linux-x64 into ONE
+#     folder (they share the .NET runtime, so the package is a third of the size of three), adds SNIPS
+#     and MiniLM's config and vocabulary (not its 91 MB of weights: the GPU run trains a randomly
+#     initialised MiniLM, which has the same speed), and packs publish/gpu-session.tar.xz (about 30 MB;
+#     the device tool carries 64 MiB).
 # There (the repository root; results also go to $OUT when it is set):
 #   scripts/gpu-session.sh [publish/gpu-session.tar.xz] [--quick]
 # --quick: only the tests, `bench train` (TF32) and `bench kernels` (about a minute: for checking a
@@ -25,6 +27,7 @@ if [ "${1:-}" = "--pack" ]; then
   rm -rf "$STAGE"
   dotnet publish Tests/CudaBert.Tests -c Release -r linux-x64 --self-contained -o "$STAGE/bin"
   dotnet publish Cli -c Release -r linux-x64 --self-contained -o "$STAGE/bin"
+  dotnet publish Course -c Release -r linux-x64 --self-contained -o "$STAGE/bin"
   rm -rf "$STAGE/bin/minilm" "$STAGE"/bin/*.pdb
   mkdir -p "$STAGE/minilm" "$STAGE/data"
   cp "$MINILM/config.json" "$MINILM/vocab.txt" "$MINILM/tokenizer.json" "$STAGE/minilm/"
@@ -135,7 +138,11 @@ fi
 step bench-kernels 90 "$BIN/cudabert" bench kernels
 grep -E '^\|' "$LOGS/bench-kernels.log" >> "$SUMMARY"
 
-# 5. The other two columns of the training-step comparison.
+# 5. The kernel course: each progression (naive → ... → the backend's kernel) at BERT-base shapes.
+[ $QUICK = 1 ] || step bench-course 120 "$BIN/cudabert-course" --device driver
+grep -E '^\|' "$LOGS/bench-course.log" >> "$SUMMARY" 2>/dev/null
+
+# 6. The other two columns of the training-step comparison.
 [ $QUICK = 1 ] || step bench-train-fp32 60 "$BIN/cudabert" bench train --tf32 false
 [ $QUICK = 1 ] || step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
 grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMMARY" 2>/dev/null

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Activations.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Activation functions and their derivatives, element-wise on flat float32 buffers of n elements.
 //
 //   GELU (exact, with the Gauss error function, as BERT):  y = x·Φ(x),  Φ(x) = ½(1 + erf(x/√2))

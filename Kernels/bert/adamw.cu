@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Optimizer.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/OptimizerKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // One AdamW step over a flat float32 buffer of n parameters (all parameters of a group can live in
 // one buffer, so the whole update is one launch), as torch.optim.AdamW (single-tensor path):
 //

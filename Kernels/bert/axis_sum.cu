@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.AxisReduction.cs
+// Tests: Tests/CudaBert.Tests/CudaBackend/AxisReductionPrimitiveTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Sum over one axis, y[o, i] = scale · Σ_a x[o, a, i], and its gradient dx[o, a, i] = scale · dy[o, i].
 // The tensor is seen as [outer, n, inner] (n = the reduced axis' length): element (o, a, i) lives at
 // (o·n + a)·inner + i. scale = 1/n gives the mean. Sums are accumulated in double and rounded to

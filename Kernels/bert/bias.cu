@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Elementwise.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/BiasKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Bias add: y[r][c] = x[r][c] + bias[c] for a row-major [rows, cols] matrix (a Linear layer's bias).
 // The bias gradient, the column sum over rows, is in column_sum.cu.
 //

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ReductionKernelTests.cs
+// Benchmark: none (int32 ↔ float32 casts of ids and labels, not timed)
+
 // Conversions between int32 and float32 buffers of n elements (ids and masks come as integers, the
 // attention and pooling masks are used as floats): float → int truncates toward zero, as a C cast
 // and the CPU backend's Cast; int → float rounds to nearest.

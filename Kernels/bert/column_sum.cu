@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Elementwise.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/BiasKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Column sums of a row-major [rows, cols] matrix: sums[c] = Σ_r x[r][c]. This is the bias gradient
 // (dbias = Σ over tokens of dy), and the second pass of the layer-norm backward (dγ, dβ).
 //

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Loss.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/CrossEntropyKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Cross-entropy over the classes of each row, fused with log-softmax, writing the gradient in the
 // same pass. logits [n, classes] row-major, targets [n] int32, optional class weights [classes].
 //

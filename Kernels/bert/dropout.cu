@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Dropout.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/DropoutKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Dropout with a counter-based random mask: y[i] = keep_i ? x[i] · keep_scale : 0 with
 // keep_i = (u_i ≥ p), keep_scale = 1/(1 − p) (rounded to float by the launcher).
 //

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Elementwise.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Element-wise arithmetic on flat float32 buffers of n elements: y = a + b, a − b, a ⊙ b, α·x,
 // y += α·x (gradient accumulation, residual connections), and y = value (fill).
 // Thread-to-data mapping: the vectorized grid-stride loops of elementwise.cuh (thread g handles the

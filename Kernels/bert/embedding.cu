@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Embedding.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/EmbeddingKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Embedding lookup (gather) and its backward (scatter-add of the output gradient into the table),
 // for a row-major table [vocab, dim] and n int32 ids.
 //

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Activations.cs
+// Tests: Tests/CudaBert.Tests/CudaBackend/GeluTanhPrimitiveTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // GELU's tanh approximation (Hugging Face "gelu_new" / "gelu_pytorch_tanh"), element-wise on flat
 // float32 buffers of n elements:
 //

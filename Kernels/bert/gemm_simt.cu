@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
+
 // Register-tiled SIMT GEMM (fp32 FMA, no tensor cores), batched, with transpose flags and fused
 // epilogues. For each batch b (blockIdx.z):
 //

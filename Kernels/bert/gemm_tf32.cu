@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmTf32KernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
+
 // Tensor-core GEMM in TF32 (fp32 in and out, tf32 products, fp32 accumulation), batched, with
 // transpose flags and the same epilogues as gemm_simt.cu. For each batch b (blockIdx.z):
 //

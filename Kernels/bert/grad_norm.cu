@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Reduction.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/OptimizerKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Sum of squares of a flat float32 buffer, accumulated in double (the global gradient norm² for
 // clipping), deterministic in two passes, without atomics:
 //   1. sum_of_squares_partial: block b adds x² over its grid-stride share → partial[b] (double).

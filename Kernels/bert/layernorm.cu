@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Normalization.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/LayerNormKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
+
 // Layer normalisation over the last axis of a row-major [rows, cols] matrix, forward and backward.
 //
 //   forward:  μ = mean(x), σ² = mean((x − μ)²) (biased, as BERT and PyTorch), rstd = 1/√(σ² + ε),

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Embedding.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/MeanPoolKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Masked mean pooling over the sequence axis (the sentence-classification head's input), fwd and bwd.
 //
 //   forward:  y[b][c]     = Σ_s h[b][s][c] · m[b][s] / max(Σ_s m[b][s], eps)

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Attention.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/PermuteKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+
 // Axis permutes: the head split/merge special case, and a general one (permute_6d_b32, at the end).
 //
 // Head split and merge: swap axes 1 and 2 of a row-major [A, P, Q, D] tensor, y[a][q][p][d] = x[a][p][q][d].

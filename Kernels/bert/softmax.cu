@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Attention.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/SoftmaxKernelTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
+
 // Scaled, additively masked softmax over the last axis (attention probabilities) and its backward.
 //
 //   forward:  p[r][j] = softmax_j(scale · x[r][j] + mask[b][j])      for row r of batch element b

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Reduction.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ReductionKernelTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Sum of a flat float32 buffer, total[0] = Σ x, accumulated in double and rounded to float once (as
 // the CPU backend's Sum), deterministic in two passes without atomics:
 //   1. sum_partial_f32: block b adds its grid-stride share → partial[b] (double).

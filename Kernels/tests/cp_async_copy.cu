@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/CpAsyncCopyTests.cs, Tests/CudaBert.Tests/SoftwareGpu/SharedMemoryOptInTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Pipelined copy through shared memory with cp.async (Ampere's asynchronous global -> shared copy).
 //
 // out = in with the 16-byte chunks of every tile in reverse order. The data are `tiles` tiles of

@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/GridStrideTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Grid-stride loop: y[i] = alpha * x[i] + y[i] (saxpy) for any n, with a fixed-size grid.
 //
 // Instead of one thread per element, the grid is sized to the machine (a few blocks per SM) and

@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/HistogramTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Histogram with atomics: bins[b] += number of values v in data with v % bin_count == b.
 //
 // Two levels of atomics, the classic privatization pattern:

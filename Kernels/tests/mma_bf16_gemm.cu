@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/MmaBf16GemmTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Tensor-core GEMM in BF16 with FP32 accumulation: C = A * B^T with A (M x K) and B (N x K)
 // row-major bfloat16 (passed as raw 16-bit patterns), C (M x N) row-major float.
 // M must be a multiple of 16, N of 8, K of 16.

@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/VectorAddTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Vector add: c[i] = a[i] + b[i].
 //
 // The simplest mapping of threads to data: one thread per element. The launch covers n with

@@ -1,3 +1,7 @@
+// CPU twin: none (the test computes the reference)
+// Tests: Tests/CudaBert.Tests/CudaDevice/WarpReduceTests.cs
+// Benchmark: none (a device feature test, not timed)
+
 // Warp-level reduction with shuffles, no shared memory: out[w] = sum of x over the 32 elements of
 // warp w, and positives[w] = how many of those 32 elements are > 0.
 //

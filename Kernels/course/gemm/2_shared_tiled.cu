@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
+// Tests: Tests/CudaBert.Tests/Course/GemmCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // GEMM, step 2 of the course: tiles of A and B staged in shared memory (SIMT, no tensor cores).
 //
 //   C = alpha * A * B + beta * C, all row-major float, A is M x K, B is K x N, C is M x N. Any sizes
@@ -8,8 +12,8 @@
 // operands from shared memory. Every global element is read once per tile by the block instead of
 // once per thread that needs it: 16 times less global traffic, 16 FMAs per 2 global loads.
 // What still limits it: each FMA now needs two shared-memory loads. The SM issues three instructions
-// for one useful one, and shared memory delivers 128 bytes per cycle per SM where 128 FMA lanes could
-// consume eight times that. Step 3 makes each thread compute several outputs from registers.
+// for one useful one, and shared memory delivers 128 bytes per cycle per SM where an H100 SM's 128
+// FMA lanes could consume eight times that. Step 3 makes each thread compute several outputs from registers.
 //
 // Thread-to-data mapping: a block of TILE x TILE threads computes one TILE x TILE tile of C;
 // thread (tx, ty) = (threadIdx.x, threadIdx.y) owns C[row][col] with

@@ -1,12 +1,16 @@
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
+// Tests: Tests/CudaBert.Tests/Course/GemmCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // GEMM, step 3 of the course: register tiling (SIMT, no tensor cores).
 //
 //   C = alpha · A · B + beta · C,  all row-major float: A is M×K, B is K×N, C is M×N. Any sizes.
 //
 // What changed from step 2 (2_shared_tiled.cu): each thread computes a TM×TN = 4×4 block of C
 // instead of one element. Per k it loads 4 values of A and 4 of B from shared memory into registers
-// and does 16 FMAs with them: 2 shared loads per 4 FMAs instead of 2 per 1, so the FMA units, not
+// and does 16 FMAs with them: 8 shared loads per 16 FMAs instead of 2 per 1, so the FMA units, not
 // shared memory, become the limit. The block tile grows to BM×BN = 64×64 (256 threads × 16 outputs),
-// which also halves global traffic per FMA again (each staged element feeds 64 rows or columns).
+// which cuts global traffic per FMA by 4 again (each staged element feeds 64 rows or columns, not 16).
 //
 // Thread-to-data mapping: block (bx, by) owns C rows [64·by, 64·by + 64) and columns [64·bx, 64·bx + 64).
 // Thread (tx, ty) = (threadIdx.x, threadIdx.y), 16×16 of them, owns the 16 elements

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
+// Tests: Tests/CudaBert.Tests/Course/GemmCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // GEMM, step 4 of the course: tensor cores (mma.sync, TF32 inputs, FP32 accumulation).
 //
 //   C = alpha · A · B + beta · C,  all row-major float: A is M×K, B is K×N, C is M×N. Any sizes.

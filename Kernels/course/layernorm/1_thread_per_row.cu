@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Normalization.cs
+// Tests: Tests/CudaBert.Tests/Course/LayerNormCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Layer norm (forward), step 1 of the course: one thread per row.
 //
 //   μ = mean(x_r),  σ² = mean((x_r − μ)²) (biased, as BERT and PyTorch),  rstd = 1 / √(σ² + ε),

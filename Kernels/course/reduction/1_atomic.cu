@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Reduction.cs
+// Tests: Tests/CudaBert.Tests/Course/SumCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Sum of a float array, step 1 of the course: every thread adds its element into one total with an
 // atomic.   *total += x[i] for every i  (*total must be 0 before the launch).
 //

@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Reduction.cs
+// Tests: Tests/CudaBert.Tests/Course/SumCourseTests.cs, Tests/CudaBert.Tests/CudaDevice/BlockReduceTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Sum of a float array, step 2 of the course: a tree in shared memory per block.
 //
 //   partial[b] = sum of the elements block b covers; launched again on the partials (and again, ...)

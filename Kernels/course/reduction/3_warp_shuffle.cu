@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Reduction.cs
+// Tests: Tests/CudaBert.Tests/Course/SumCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Sum of a float array, step 3 of the course: grid-stride accumulation, then warp shuffles.
 //
 //   partial[b] = sum of the elements block b visits; a second launch with one block adds the partials.

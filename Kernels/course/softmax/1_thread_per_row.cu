@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Attention.cs
+// Tests: Tests/CudaBert.Tests/Course/SoftmaxCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Softmax, step 1 of the course: one thread per row.
 //
 //   y[r][c] = exp(x[r][c] - max_r) / sum_c' exp(x[r][c'] - max_r)   for rows of `cols` floats

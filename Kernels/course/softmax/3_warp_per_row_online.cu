@@ -1,3 +1,7 @@
+// CPU twin: Engine/Cpu/CpuBackend.Attention.cs
+// Tests: Tests/CudaBert.Tests/Course/SoftmaxCourseTests.cs
+// Benchmark: Course/CourseBenchmark.cs
+
 // Softmax, step 3 of the course: one warp per row, max and sum in one pass ("online softmax").
 //
 //   y[r][c] = exp(x[r][c] - max_r) / sum_c' exp(x[r][c'] - max_r), rows of `cols` floats.

@@ -1,3 +1,7 @@
+// CPU twin: none (a deliberate bug for the sanitizer)
+// Tests: Tests/CudaBert.Tests/SoftwareGpu/SanitizerTests.cs
+// Benchmark: none (a deliberate bug, not timed)
+
 // PLANTED BUG (sanitizer test): a barrier that only half of the block reaches. __syncthreads()
 // must be executed by every thread of the block; here only threads with threadIdx.x below half of
 // the block call it, so on hardware the block may hang or silently misbehave. The software GPU's

@@ -1,3 +1,7 @@
+// CPU twin: none (a deliberate bug for the sanitizer)
+// Tests: Tests/CudaBert.Tests/SoftwareGpu/SanitizerTests.cs
+// Benchmark: none (a deliberate bug, not timed)
+
 // PLANTED BUG (sanitizer test): an off-by-one bounds check. y[i] = 2 * x[i] for i < n, but the
 // guard says i <= n, so the thread with i == n reads x[n] and writes y[n], one element past the
 // end of both arrays. The software GPU's sanitizer must report the access with kernel, PTX line,

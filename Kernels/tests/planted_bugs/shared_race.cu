@@ -1,3 +1,7 @@
+// CPU twin: none (a deliberate bug for the sanitizer)
+// Tests: Tests/CudaBert.Tests/SoftwareGpu/SanitizerTests.cs
+// Benchmark: none (a deliberate bug, not timed)
+
 // PLANTED BUG (sanitizer test): the block reduction of tests/block_reduce.cu with the barrier
 // inside the tree loop removed. In step s thread t reads sums[t + s], which thread t + s wrote in
 // the previous step with no barrier in between: a read-after-write race on shared memory between
