@@ -17,7 +17,7 @@ for (int i = 0; i < args.Length; i++)
         case "--device" when value is "driver" or "software": device = value; i++; break;
         case "--size" when value is "bert" or "small": sizeName = value; i++; break;
         default:
-            Console.Error.WriteLine($"cudabert-course: unexpected argument '{args[i]}' {(value is null ? "" : $"before '{value}'")}\n{usage}");
+            Console.Error.WriteLine($"cudabert-course: unexpected '{string.Join(' ', args[i..Math.Min(i + 2, args.Length)])}'\n{usage}");
             return 2;
     }
 }
