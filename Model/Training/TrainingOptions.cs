@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CudaBert.Model.Bert;
+using CudaBert.Engine.Backends;
 using CudaBert.Model.Inference;
 
 namespace CudaBert.Model.Training;

@@ -1,3 +1,5 @@
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Nn;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Inference;
