@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CudaBert.Cli.Commands.Bench;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cuda;
 using CudaBert.Kernels.Driver;
 
@@ -60,16 +61,17 @@ public static class BenchCommand
             if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
             Console.WriteLine($"cudabert bench train on {reason}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
             var backend = CudaBackend.Use(gpu);
-            backend.AllowTf32 = parse.GetValue(tf32);
+            bool useTf32 = parse.GetValue(tf32);
+            using var precision = Tf32Mode.Allow(useTf32);
             int b = parse.GetValue(batch), s = parse.GetValue(seq);
             var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out);
-            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {(backend.AllowTf32 ? "TF32" : "fp32 SIMT")}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
+            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {(useTf32 ? "TF32" : "fp32 SIMT")}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{(backend.AllowTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+                $"RESULT impl=cudabert-{(useTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
             return 0;
         });
         return command;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using CudaBert.Model.Bert;
+using CudaBert.Engine.Backends;
 using CudaBert.Model.Inference;
 
 namespace CudaBert.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;

@@ -27,13 +27,6 @@ public sealed partial class CudaBackend : IBackend
 
     public CachingAllocator Allocator { get; }
 
-    /// <summary>
-    /// Lets <see cref="Gemm"/> use the tensor-core kernel (inputs rounded to TF32's 10 mantissa bits,
-    /// fp32 accumulation: about 1e-3 relative error) where the operands qualify. Off by default, as
-    /// PyTorch's <c>allow_tf32</c> for matmuls: then every GEMM is the exact-to-fp32 SIMT kernel.
-    /// </summary>
-    public bool AllowTf32 { get; set; }
-
     public Device Device => Device.Cuda;
 
     /// <summary>The backend <see cref="Device.Cuda"/> tensors use now, opening the default device on first use (see <see cref="CudaDeviceSelection"/>).</summary>

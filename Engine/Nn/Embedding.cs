@@ -2,12 +2,16 @@ using CudaBert.Engine.Random;
 
 namespace CudaBert.Engine.Nn;
 
-/// <summary>A lookup table [count, dim] indexed by integer ids; BERT init N(0, 0.02²).</summary>
+/// <summary>A lookup table [count, dim] indexed by integer ids.</summary>
 public sealed class Embedding : Module
 {
-    public Embedding(int count, int dim, Generator generator, DType dtype = DType.Float32)
+    /// <summary>
+    /// Draws the table from <paramref name="generator"/> through <paramref name="init"/>
+    /// (null: <see cref="DefaultInit"/>, PyTorch's N(0, 1)).
+    /// </summary>
+    public Embedding(int count, int dim, Generator generator, DType dtype = DType.Float32, IInitializer? init = null)
     {
-        Weight = RegisterParameter("weight", Tensor.Normal([count, dim], generator, 0, BertInit.Std, dtype));
+        Weight = RegisterParameter("weight", (init ?? DefaultInit.Instance).EmbeddingWeight(count, dim, generator, dtype));
     }
 
     public Tensor Weight { get; }

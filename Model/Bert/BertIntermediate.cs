@@ -17,7 +17,7 @@ public sealed class BertIntermediate : Module
     public BertIntermediate(BertConfig config, Generator generator, DType dtype)
     {
         activation = ActivationOf(config.HiddenAct);
-        Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize, generator, dtype: dtype));
+        Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize, generator, dtype: dtype, init: BertInit.Instance));
     }
 
     public Linear Dense { get; }

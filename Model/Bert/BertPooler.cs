@@ -12,7 +12,7 @@ public sealed class BertPooler : Module
 {
     public BertPooler(BertConfig config, Generator generator, DType dtype)
     {
-        Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
+        Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
     }
 
     public Linear Dense { get; }

@@ -13,7 +13,7 @@ public sealed class BertResidualOutput : Module
 {
     public BertResidualOutput(int inFeatures, BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
     {
-        Dense = RegisterModule("dense", new Linear(inFeatures, config.HiddenSize, generator, dtype: dtype));
+        Dense = RegisterModule("dense", new Linear(inFeatures, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
         LayerNorm = RegisterModule("LayerNorm", new LayerNorm(config.HiddenSize, config.LayerNormEps, dtype));
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
     }

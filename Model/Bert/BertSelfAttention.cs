@@ -18,9 +18,9 @@ public sealed class BertSelfAttention : Module
     {
         heads = config.NumAttentionHeads;
         scale = 1.0 / Math.Sqrt(config.HeadSize);
-        Query = RegisterModule("query", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
-        Key = RegisterModule("key", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
-        Value = RegisterModule("value", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype));
+        Query = RegisterModule("query", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
+        Key = RegisterModule("key", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
+        Value = RegisterModule("value", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
         Dropout = RegisterModule("dropout", new Dropout(config.AttentionProbsDropoutProb, dropoutSeeds.Next()));
     }
 

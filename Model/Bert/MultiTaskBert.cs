@@ -33,8 +33,8 @@ public sealed class MultiTaskBert : Module
         var dropoutSeeds = DropoutSeeds.ForModel(seed);
         Encoder = RegisterModule("bert", new BertModel(config, withPooler: false, generator, dropoutSeeds, dtype));
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
-        Classifier = RegisterModule("classifier", new Linear(config.HiddenSize, numSentenceLabels, generator, dtype: dtype));
-        TokenClassifier = RegisterModule("token_classifier", new Linear(config.HiddenSize, numTokenLabels, generator, dtype: dtype));
+        Classifier = RegisterModule("classifier", new Linear(config.HiddenSize, numSentenceLabels, generator, dtype: dtype, init: BertInit.Instance));
+        TokenClassifier = RegisterModule("token_classifier", new Linear(config.HiddenSize, numTokenLabels, generator, dtype: dtype, init: BertInit.Instance));
     }
 
     public BertConfig Config => Encoder.Config;

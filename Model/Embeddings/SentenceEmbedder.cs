@@ -1,5 +1,6 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
+using CudaBert.Engine.Nn;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Import;
 using CudaBert.Tokenizer;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CudaBert.Engine;
-using CudaBert.Engine.Cuda;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
@@ -48,7 +49,6 @@ public sealed class MultiTaskTrainer : IDisposable
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
         DeviceChoice = DeviceChoice.Resolve(options.Device);
-        if (DeviceChoice.Device == Device.Cuda) CudaBackend.Current.AllowTf32 = options.Tf32;
         _model = model.To(DeviceChoice.Device);
         _collator = collator;
         _options = options;
@@ -111,9 +111,12 @@ public sealed class MultiTaskTrainer : IDisposable
     /// <summary>
     /// Trains until the last epoch, or until <paramref name="stopAfterSteps"/> optimizer steps have
     /// been taken in this call (then the state is checkpointed as if the run had been interrupted).
+    /// Its GEMMs, evaluations included, run in fp32 or TF32 as <see cref="TrainingOptions.Tf32"/> says,
+    /// whatever the calling thread's <see cref="Tf32Mode"/>, which is restored on return.
     /// </summary>
     public TrainingResult Run(int? stopAfterSteps = null)
     {
+        using var precision = Tf32Mode.Allow(_options.Tf32);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = _state.ElapsedSeconds;
         var history = new List<StepRecord>();

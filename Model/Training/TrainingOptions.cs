@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CudaBert.Model.Bert;
+using CudaBert.Engine.Backends;
 using CudaBert.Model.Inference;
 
 namespace CudaBert.Model.Training;
@@ -26,7 +26,7 @@ public sealed record TrainingOptions
     public bool SkipBadLines { get; init; }
     /// <summary><c>auto</c> (the GPU when the CUDA driver opens one, else the CPU), <c>cpu</c> or <c>cuda</c> (see <see cref="DeviceChoice"/>).</summary>
     public string Device { get; init; } = DeviceChoice.Auto;
-    /// <summary>On the GPU, GEMMs on the TF32 tensor-core kernel (about 1e-3 relative error; off by default, as PyTorch's allow_tf32 for matmuls).</summary>
+    /// <summary>On the GPU, GEMMs on the TF32 tensor-core kernel (about 1e-3 relative error; off by default, as PyTorch's allow_tf32 for matmuls): the trainer's <see cref="Tf32Mode"/> while it runs.</summary>
     public bool Tf32 { get; init; }
 
     // ---- optimisation ----

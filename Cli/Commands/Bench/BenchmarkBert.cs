@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Cli.Commands.Bench;
 
@@ -8,7 +9,7 @@ namespace CudaBert.Cli.Commands.Bench;
 /// The model <c>cudabert bench train</c> times: a BERT encoder (post-LN, GELU, dropout 0.1 on
 /// embeddings, attention probabilities and both residual branches, as Hugging Face's BertModel)
 /// with the multi-task heads — a sentence classifier on masked mean pooling and a token
-/// classifier — built from the engine's modules, random init. tools/torch-bench/bert_multitask_step.py
+/// classifier — built from the engine's modules, BERT's random init (<see cref="BertInit"/>). tools/torch-bench/bert_multitask_step.py
 /// builds the same model in PyTorch.
 /// </summary>
 sealed class BenchmarkBert : Module
@@ -25,14 +26,14 @@ sealed class BenchmarkBert : Module
     public BenchmarkBert(Config config, ulong seed)
     {
         var generator = new Generator(seed);
-        words = RegisterModule("word_embeddings", new Embedding(config.Vocab, config.Hidden, generator));
-        positions = RegisterModule("position_embeddings", new Embedding(config.MaxPositions, config.Hidden, generator));
-        tokenTypes = RegisterModule("token_type_embeddings", new Embedding(2, config.Hidden, generator));
+        words = RegisterModule("word_embeddings", new Embedding(config.Vocab, config.Hidden, generator, init: BertInit.Instance));
+        positions = RegisterModule("position_embeddings", new Embedding(config.MaxPositions, config.Hidden, generator, init: BertInit.Instance));
+        tokenTypes = RegisterModule("token_type_embeddings", new Embedding(2, config.Hidden, generator, init: BertInit.Instance));
         embeddingNorm = RegisterModule("embeddings_layer_norm", new LayerNorm(config.Hidden));
         for (int i = 0; i < config.Layers; i++)
             layers.Add(RegisterModule($"layer_{i}", new Layer(config, generator)));
-        sentenceHead = RegisterModule("sentence_head", new Linear(config.Hidden, config.SentenceClasses, generator));
-        tokenHead = RegisterModule("token_head", new Linear(config.Hidden, config.TokenClasses, generator));
+        sentenceHead = RegisterModule("sentence_head", new Linear(config.Hidden, config.SentenceClasses, generator, init: BertInit.Instance));
+        tokenHead = RegisterModule("token_head", new Linear(config.Hidden, config.TokenClasses, generator, init: BertInit.Instance));
         dropout = RegisterModule("dropout", new Dropout(config.Dropout, seed));
     }
 
@@ -55,13 +56,13 @@ sealed class BenchmarkBert : Module
         public Layer(Config config, Generator generator)
         {
             heads = config.Heads;
-            query = RegisterModule("query", new Linear(config.Hidden, config.Hidden, generator));
-            key = RegisterModule("key", new Linear(config.Hidden, config.Hidden, generator));
-            value = RegisterModule("value", new Linear(config.Hidden, config.Hidden, generator));
-            attentionOutput = RegisterModule("attention_output", new Linear(config.Hidden, config.Hidden, generator));
+            query = RegisterModule("query", new Linear(config.Hidden, config.Hidden, generator, init: BertInit.Instance));
+            key = RegisterModule("key", new Linear(config.Hidden, config.Hidden, generator, init: BertInit.Instance));
+            value = RegisterModule("value", new Linear(config.Hidden, config.Hidden, generator, init: BertInit.Instance));
+            attentionOutput = RegisterModule("attention_output", new Linear(config.Hidden, config.Hidden, generator, init: BertInit.Instance));
             attentionNorm = RegisterModule("attention_layer_norm", new LayerNorm(config.Hidden));
-            intermediate = RegisterModule("intermediate", new Linear(config.Hidden, config.Intermediate, generator));
-            output = RegisterModule("output", new Linear(config.Intermediate, config.Hidden, generator));
+            intermediate = RegisterModule("intermediate", new Linear(config.Hidden, config.Intermediate, generator, init: BertInit.Instance));
+            output = RegisterModule("output", new Linear(config.Intermediate, config.Hidden, generator, init: BertInit.Instance));
             outputNorm = RegisterModule("output_layer_norm", new LayerNorm(config.Hidden));
         }
 

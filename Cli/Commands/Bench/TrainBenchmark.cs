@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using CudaBert.Engine;
 using CudaBert.Engine.Cuda;
+using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
-using CudaBert.Model.Bert;
 
 namespace CudaBert.Cli.Commands.Bench;
 

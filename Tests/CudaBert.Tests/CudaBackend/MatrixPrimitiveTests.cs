@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
 using static CudaBert.Tests.CudaBackendTests.Parity;
@@ -45,9 +46,8 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda), exact = cc.To(Device.Cuda);
 
         Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
-        device.Backend.AllowTf32 = true;
-        try { device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc); }
-        finally { device.Backend.AllowTf32 = false; }
+        using (Tf32Mode.Allow())
+            device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc);
         device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, exact);
 
         // TF32 keeps 10 of fp32's 23 mantissa bits: each input is within 2⁻¹¹ relative, a product within

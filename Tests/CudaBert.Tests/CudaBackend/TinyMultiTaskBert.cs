@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -25,19 +26,19 @@ sealed class TinyMultiTaskBert : Module
     public TinyMultiTaskBert(ulong seed)
     {
         var generator = new Generator(seed);
-        words = RegisterModule("word_embeddings", new Embedding(Vocab, Hidden, generator));
-        positions = RegisterModule("position_embeddings", new Embedding(MaxPositions, Hidden, generator));
+        words = RegisterModule("word_embeddings", new Embedding(Vocab, Hidden, generator, init: BertInit.Instance));
+        positions = RegisterModule("position_embeddings", new Embedding(MaxPositions, Hidden, generator, init: BertInit.Instance));
         embeddingNorm = RegisterModule("embeddings_norm", new LayerNorm(Hidden));
-        query = RegisterModule("query", new Linear(Hidden, Hidden, generator));
-        key = RegisterModule("key", new Linear(Hidden, Hidden, generator));
-        value = RegisterModule("value", new Linear(Hidden, Hidden, generator));
-        attentionOutput = RegisterModule("attention_output", new Linear(Hidden, Hidden, generator));
+        query = RegisterModule("query", new Linear(Hidden, Hidden, generator, init: BertInit.Instance));
+        key = RegisterModule("key", new Linear(Hidden, Hidden, generator, init: BertInit.Instance));
+        value = RegisterModule("value", new Linear(Hidden, Hidden, generator, init: BertInit.Instance));
+        attentionOutput = RegisterModule("attention_output", new Linear(Hidden, Hidden, generator, init: BertInit.Instance));
         attentionNorm = RegisterModule("attention_norm", new LayerNorm(Hidden));
-        intermediate = RegisterModule("intermediate", new Linear(Hidden, Intermediate, generator));
-        output = RegisterModule("output", new Linear(Intermediate, Hidden, generator));
+        intermediate = RegisterModule("intermediate", new Linear(Hidden, Intermediate, generator, init: BertInit.Instance));
+        output = RegisterModule("output", new Linear(Intermediate, Hidden, generator, init: BertInit.Instance));
         outputNorm = RegisterModule("output_norm", new LayerNorm(Hidden));
-        sentenceHead = RegisterModule("sentence_head", new Linear(Hidden, SentenceClasses, generator));
-        tokenHead = RegisterModule("token_head", new Linear(Hidden, TokenClasses, generator));
+        sentenceHead = RegisterModule("sentence_head", new Linear(Hidden, SentenceClasses, generator, init: BertInit.Instance));
+        tokenHead = RegisterModule("token_head", new Linear(Hidden, TokenClasses, generator, init: BertInit.Instance));
         dropout = RegisterModule("dropout", new Dropout(DropoutP, seed ^ 0xD80F));
         // Non-zero LayerNorm biases and head biases, so their gradients and updates are not trivially equal.
         foreach (var (name, p) in NamedParameters())

@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Optim;
 using CudaBert.Tests.CudaTraining;
@@ -129,10 +130,9 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
     public void WithTf32GemmsTheFirstStepStaysWithinTf32RoundingOfTheCpu()
     {
         var cpu = Train(Device.Cpu, null, steps: 1);
-        device.Backend.AllowTf32 = true;
         Run gpu;
-        try { gpu = Train(Device.Cuda, null, steps: 1); }
-        finally { device.Backend.AllowTf32 = false; }
+        using (Tf32Mode.Allow())
+            gpu = Train(Device.Cuda, null, steps: 1);
 
         // TF32 rounds every GEMM input to 10 mantissa bits (≤ 2⁻¹¹ relative). Measured on the software
         // GPU: losses within 1.1e-5 relative, gradients within 1.0e-3 of their tensor's largest entry;

@@ -1,4 +1,6 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Nn;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Training;
 using CudaBert.Tests.CudaBackendTests;

@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Training;

@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Model.Bert;
 using CudaBert.Tests.Engine.Demo;
 
 namespace CudaBert.Tests.Engine;
@@ -28,18 +29,44 @@ public class ModuleTests
     [Fact]
     public void BertInitialisation()
     {
-        using var linear = new Linear(300, 200, new Generator(5));
+        using var linear = new Linear(300, 200, new Generator(5), init: BertInit.Instance);
         using var norm = new LayerNorm(7);
         Assert.Equal(new Shape(200, 300), linear.Weight.Shape); // [out, in] as PyTorch
-        var w = linear.Weight.ToArray<float>();
-        double mean = w.Average(v => (double)v), std = Math.Sqrt(w.Average(v => (v - mean) * (v - mean)));
+        var (mean, std) = MeanAndStd(linear.Weight);
         // 60000 samples of N(0, 0.02²): the sample std is within 1 % and the mean within 5σ/√n.
         Assert.InRange(std, 0.0198, 0.0202);
-        Assert.InRange(mean, -5 * 0.02 / Math.Sqrt(w.Length), 5 * 0.02 / Math.Sqrt(w.Length));
+        Assert.InRange(mean, -5 * 0.02 / Math.Sqrt(60000), 5 * 0.02 / Math.Sqrt(60000));
         Assert.All(linear.Bias!.ToArray<float>(), v => Assert.Equal(0f, v));
         Assert.All(norm.Weight.ToArray<float>(), v => Assert.Equal(1f, v));
         Assert.All(norm.Bias.ToArray<float>(), v => Assert.Equal(0f, v));
         Assert.Equal(1e-12, norm.Eps);
+    }
+
+    [Fact]
+    public void DefaultInitialisationIsPyTorchs()
+    {
+        using var linear = new Linear(300, 200, new Generator(5));
+        using var embedding = new Embedding(300, 200, new Generator(6));
+        double bound = 1 / Math.Sqrt(300);
+        // U(−1/√in, 1/√in) for weight and bias: std bound/√3 (60000 samples: within 1 %), nothing outside.
+        var (mean, std) = MeanAndStd(linear.Weight);
+        Assert.InRange(std, 0.99 * bound / Math.Sqrt(3), 1.01 * bound / Math.Sqrt(3));
+        Assert.InRange(mean, -5 * std / Math.Sqrt(60000), 5 * std / Math.Sqrt(60000));
+        Assert.All(linear.Weight.ToArray<float>(), v => Assert.InRange(v, -bound, bound));
+        var bias = linear.Bias!.ToArray<float>();
+        Assert.All(bias, v => Assert.InRange(v, -bound, bound));
+        Assert.True(bias.Max() - bias.Min() > bound, "the bias is drawn from U(−1/√in, 1/√in), not zero");
+        // N(0, 1) for an embedding table.
+        (mean, std) = MeanAndStd(embedding.Weight);
+        Assert.InRange(std, 0.99, 1.01);
+        Assert.InRange(mean, -5 / Math.Sqrt(60000), 5 / Math.Sqrt(60000));
+    }
+
+    static (double Mean, double Std) MeanAndStd(Tensor t)
+    {
+        var w = t.ToArray<float>();
+        double mean = w.Average(v => (double)v);
+        return (mean, Math.Sqrt(w.Average(v => (v - mean) * (v - mean))));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CudaBert.Engine.Backends;
 using CudaBert.Model;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;

@@ -1,6 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Tests.Engine.Demo;
 
@@ -23,24 +24,24 @@ public sealed class TinyTwoTaskModel : Module
         this.heads = heads;
         var g = new Generator(seed);
         var embeddings = RegisterModule("embeddings", new Group());
-        wordEmbeddings = embeddings.Add("word_embeddings", new Embedding(vocabularySize, hidden, g));
-        positionEmbeddings = embeddings.Add("position_embeddings", new Embedding(maxLength, hidden, g));
+        wordEmbeddings = embeddings.Add("word_embeddings", new Embedding(vocabularySize, hidden, g, init: BertInit.Instance));
+        positionEmbeddings = embeddings.Add("position_embeddings", new Embedding(maxLength, hidden, g, init: BertInit.Instance));
         embeddingNorm = embeddings.Add("LayerNorm", new LayerNorm(hidden));
         var layer = RegisterModule("encoder", new Group()).Add("layer", new Group()).Add("0", new Group());
         var attention = layer.Add("attention", new Group());
         var self = attention.Add("self", new Group());
-        query = self.Add("query", new Linear(hidden, hidden, g));
-        key = self.Add("key", new Linear(hidden, hidden, g));
-        value = self.Add("value", new Linear(hidden, hidden, g));
+        query = self.Add("query", new Linear(hidden, hidden, g, init: BertInit.Instance));
+        key = self.Add("key", new Linear(hidden, hidden, g, init: BertInit.Instance));
+        value = self.Add("value", new Linear(hidden, hidden, g, init: BertInit.Instance));
         var attentionOut = attention.Add("output", new Group());
-        attentionOutput = attentionOut.Add("dense", new Linear(hidden, hidden, g));
+        attentionOutput = attentionOut.Add("dense", new Linear(hidden, hidden, g, init: BertInit.Instance));
         attentionNorm = attentionOut.Add("LayerNorm", new LayerNorm(hidden));
-        intermediate = layer.Add("intermediate", new Group()).Add("dense", new Linear(hidden, 2 * hidden, g));
+        intermediate = layer.Add("intermediate", new Group()).Add("dense", new Linear(hidden, 2 * hidden, g, init: BertInit.Instance));
         var layerOut = layer.Add("output", new Group());
-        output = layerOut.Add("dense", new Linear(2 * hidden, hidden, g));
+        output = layerOut.Add("dense", new Linear(2 * hidden, hidden, g, init: BertInit.Instance));
         outputNorm = layerOut.Add("LayerNorm", new LayerNorm(hidden));
-        sentenceHead = RegisterModule("sentence_classifier", new Linear(hidden, sentenceClasses, g));
-        tokenHead = RegisterModule("token_classifier", new Linear(hidden, tokenClasses, g));
+        sentenceHead = RegisterModule("sentence_classifier", new Linear(hidden, sentenceClasses, g, init: BertInit.Instance));
+        tokenHead = RegisterModule("token_classifier", new Linear(hidden, tokenClasses, g, init: BertInit.Instance));
         dropout = RegisterModule("dropout", new Dropout(dropoutP, seed ^ 0xD0D0));
     }
 

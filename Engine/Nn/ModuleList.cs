@@ -1,8 +1,7 @@
 using System.Collections;
 using System.Globalization;
-using CudaBert.Engine.Nn;
 
-namespace CudaBert.Model.Bert;
+namespace CudaBert.Engine.Nn;
 
 /// <summary>
 /// Modules registered under their index ("0", "1", …), as PyTorch's <c>nn.ModuleList</c>, so that

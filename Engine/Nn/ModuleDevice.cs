@@ -1,7 +1,4 @@
-using CudaBert.Engine;
-using CudaBert.Engine.Nn;
-
-namespace CudaBert.Model.Bert;
+namespace CudaBert.Engine.Nn;
 
 /// <summary>
 /// Where a model's parameters live, and moving them, as PyTorch's <c>model.to(device)</c>: each

@@ -1,11 +1,11 @@
-using CudaBert.Engine;
-using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cuda;
 
-namespace CudaBert.Model.Bert;
+namespace CudaBert.Engine.Backends;
 
 /// <summary>
-/// The device a run uses, from the <c>--device</c> option, and why (printed by <c>cudabert train</c>):
+/// The device a run uses, resolved from a name, and why. The trainer resolves its
+/// <c>TrainingOptions.Device</c> through it (the command line's <c>--device</c> feeds that option, and
+/// eval, predict and embed resolve theirs the same way):
 /// <list type="bullet">
 /// <item><c>auto</c> (the default): the GPU when the CUDA driver opens one, else the CPU. The software
 /// GPU (<c>CUDABERT_SOFTWARE_GPU=1</c>) is never chosen automatically: it is an interpreter, thousands
