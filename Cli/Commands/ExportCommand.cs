@@ -1,7 +1,6 @@
 using System.CommandLine;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Export;
-using CudaBert.Model.Import;
 using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
@@ -41,12 +40,10 @@ public static class ExportCommand
             string checkpoint = parse.GetValue(model)!, target = Path.GetFullPath(parse.GetValue(output)!);
             try
             {
-                if (chosen == "onnx" && File.Exists(target) && !parse.GetValue(force))
-                    throw new IOException($"'{target}' exists; choose another file or replace it (--force)");
-                if (chosen == "hf") HuggingFaceModelFolder.Prepare(target, parse.GetValue(force));
-
                 using var trained = MultiTaskBert.Load(checkpoint);
                 var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
+                if (chosen == "onnx" && File.Exists(target) && !parse.GetValue(force))
+                    throw new IOException($"'{target}' exists; choose another file or replace it (--force)");
                 if (chosen == "onnx")
                     OnnxExport.Write(target, trained, sentenceLabels, tokenLabels);
                 else
