@@ -15,7 +15,8 @@ namespace CudaBert.Model.Export;
 /// <see cref="SentenceHeadFiles"/>.</item>
 /// </list>
 /// Each folder has the four tokenizer files (<see cref="HuggingFaceTokenizerFiles"/>). Weights are float32
-/// safetensors with metadata {"format": "pt"}.
+/// safetensors with metadata {"format": "pt"}. Beside the folders, <see cref="ReferenceLogitsFile"/> holds our
+/// logits for a few texts, to check a load in <c>transformers</c> against.
 /// </summary>
 public static class HuggingFaceExport
 {
@@ -57,6 +58,8 @@ public static class HuggingFaceExport
         SaveWeights(Path.Combine(bare, HuggingFaceModelFolder.WeightsFile), encoder);
         SentenceHeadFiles.Write(bare, model.Classifier, sentenceLabels);
         HuggingFaceTokenizerFiles.Write(bare, tokenizerFolder, model.Config.MaxPositionEmbeddings);
+
+        ReferenceLogitsFile.Write(Path.Combine(folder, ReferenceLogitsFile.FileName), model, HuggingFaceModelFolder.LoadTokenizer(tokenizerFolder));
     }
 
     /// <summary>The encoder's config under a <c>transformers</c> class name, without the checkpoint's label keys.</summary>

@@ -118,6 +118,34 @@ public class HuggingFaceExportTests
     }
 
     [Fact]
+    public void ReferenceLogitsAreOurForwardOnAPaddedBatchOfTheTokenizersIds()
+    {
+        using var tiny = new TinyExportModel();
+        string folder = Path.Combine(tiny.Folder, "hf");
+        HuggingFaceExport.Write(folder, tiny.Model, tiny.SentenceLabels, tiny.TokenLabels, tiny.CheckpointFolder, overwrite: false);
+        var reference = ReadJson(folder, ReferenceLogitsFile.FileName);
+
+        var batch = HuggingFaceModelFolder.LoadTokenizer(tiny.CheckpointFolder).EncodeBatch(ReferenceLogitsFile.Texts);
+        int[] Flat(string key) => reference[key]!.AsArray().SelectMany(row => row!.AsArray().Select(v => v!.GetValue<int>())).ToArray();
+        Assert.Equal(batch.InputIds, Flat("input_ids"));
+        Assert.Equal(batch.AttentionMask, Flat("attention_mask"));
+        Assert.Equal(batch.TypeIds, Flat("token_type_ids"));
+        Assert.Contains(0, batch.AttentionMask);
+
+        using var scope = Engine.Tensor.Scope();
+        using var noGrad = Engine.Autograd.GradMode.NoGrad();
+        int rows = batch.BatchSize, length = batch.SequenceLength;
+        var output = tiny.Model.Forward(Engine.Tensor.FromArray(batch.InputIds, [rows, length]),
+            Engine.Tensor.FromArray(batch.AttentionMask.Select(m => (float)m).ToArray(), [rows, length]),
+            Engine.Tensor.FromArray(batch.TypeIds, [rows, length]));
+        float[] Floats(JsonNode node) => node is JsonArray array ? array.SelectMany(n => Floats(n!)).ToArray() : [node.GetValue<float>()];
+        Assert.Equal(output.SentenceLogits.ToFloatArray(), Floats(reference["sentence_logits"]!));
+        Assert.Equal(output.TokenLogits.ToFloatArray(), Floats(reference["token_logits"]!));
+        Assert.Equal([rows, length, tiny.TokenLabels.Count],
+            [reference["token_logits"]!.AsArray().Count, reference["token_logits"]![0]!.AsArray().Count, reference["token_logits"]![0]![0]!.AsArray().Count]);
+    }
+
+    [Fact]
     public void AFolderWithFilesIsRefusedUnlessOverwriting()
     {
         using var tiny = new TinyExportModel();
