@@ -14,6 +14,7 @@ public static class ExportCommand
     /// <summary>The values --format accepts.</summary>
     public static readonly IReadOnlyList<string> Formats = ["hf", "onnx"];
 
+    /// <summary>The <c>export</c> command.</summary>
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint).", Required = true };

@@ -20,7 +20,10 @@ namespace CudaBert.Model.Export;
 /// </summary>
 public static class HuggingFaceExport
 {
+    /// <summary>The folder of the <c>BertForTokenClassification</c>.</summary>
     public const string TokenClassificationFolder = "token-classification";
+
+    /// <summary>The folder of the <c>BertModel</c> and the sentence head.</summary>
     public const string EncoderFolder = "encoder";
 
     /// <summary>Config keys a checkpoint adds for its two heads; neither exported folder has those heads in that form.</summary>

@@ -10,6 +10,7 @@ namespace CudaBert.Model.Export;
 /// </summary>
 public static class HuggingFaceLabelMaps
 {
+    /// <summary>{"0": label 0, "1": label 1, …}.</summary>
     public static JsonObject IdToLabel(LabelSet labels)
     {
         var map = new JsonObject();
@@ -17,6 +18,7 @@ public static class HuggingFaceLabelMaps
         return map;
     }
 
+    /// <summary>{label 0: 0, label 1: 1, …}.</summary>
     public static JsonObject LabelToId(LabelSet labels)
     {
         var map = new JsonObject();

@@ -13,7 +13,10 @@ namespace CudaBert.Model.Export;
 /// </summary>
 public static class HuggingFaceTokenizerFiles
 {
+    /// <summary>The tokenizer class and its settings.</summary>
     public const string ConfigFile = "tokenizer_config.json";
+
+    /// <summary>The special tokens by role.</summary>
     public const string SpecialTokensFile = "special_tokens_map.json";
 
     /// <summary>

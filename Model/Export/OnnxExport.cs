@@ -32,7 +32,10 @@ public static class OnnxExport
     /// <summary>ONNX IR version 8, the one that goes with opset 17.</summary>
     public const long IrVersion = 8;
 
+    /// <summary>Metadata key of the sentence labels (a JSON array in id order).</summary>
     public const string SentenceLabelsKey = "sentence_labels";
+
+    /// <summary>Metadata key of the token labels (a JSON array in id order).</summary>
     public const string TokenLabelsKey = "token_labels";
 
     /// <summary>Writes the ONNX file at <paramref name="path"/>.</summary>

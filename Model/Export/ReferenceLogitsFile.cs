@@ -15,11 +15,13 @@ namespace CudaBert.Model.Export;
 /// </summary>
 public static class ReferenceLogitsFile
 {
+    /// <summary>The file's name, beside the exported folders.</summary>
     public const string FileName = "reference_logits.json";
 
     /// <summary>Rows of different lengths, so that the batch is padded.</summary>
     public static readonly IReadOnlyList<string> Texts = ["play some music by queen", "book a table for two in paris tonight", "hello"];
 
+    /// <summary>Encodes <see cref="Texts"/> with <paramref name="tokenizer"/>, runs <paramref name="model"/> on them and writes the file.</summary>
     public static void Write(string path, MultiTaskBert model, BertTokenizer tokenizer)
     {
         var batch = tokenizer.EncodeBatch(Texts);

@@ -18,12 +18,16 @@ namespace CudaBert.Model.Export;
 /// </summary>
 public static class SentenceHeadFiles
 {
+    /// <summary>The head's weight and bias.</summary>
     public const string WeightsFile = "sentence_head.safetensors";
+
+    /// <summary>The labels and the pooling rule.</summary>
     public const string DescriptionFile = "sentence_head.json";
 
     /// <summary>The smallest mask sum the mean divides by (a row with no token gives zeros, not NaN).</summary>
     public const double MinimumTokenCount = 1e-9;
 
+    /// <summary>Writes both files of <paramref name="head"/> (Linear hidden → labels) into <paramref name="folder"/>.</summary>
     public static void Write(string folder, Linear head, LabelSet labels)
     {
         var weights = new SafetensorsWriter();

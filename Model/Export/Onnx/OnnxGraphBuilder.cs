@@ -76,9 +76,13 @@ public sealed class OnnxGraphBuilder
     /// <summary>Node attributes of each kind the export uses.</summary>
     public static class NodeAttribute
     {
+        /// <summary>An INT attribute.</summary>
         public static OnnxAttribute Int(string name, long value) => new(name, null, value, null, [], null);
+        /// <summary>A FLOAT attribute.</summary>
         public static OnnxAttribute Float(string name, float value) => new(name, value, null, null, [], null);
+        /// <summary>An INTS attribute.</summary>
         public static OnnxAttribute Ints(string name, params long[] values) => new(name, null, null, null, values, null);
+        /// <summary>A TENSOR attribute.</summary>
         public static OnnxAttribute Tensor(string name, OnnxTensor value) => new(name, null, null, null, [], value);
     }
 }
