@@ -58,7 +58,7 @@ public class OnnxExportRuntimeTests
         Assert.Equal(tiny.TokenLabels.Labels, JsonSerializer.Deserialize<string[]>(metadata[OnnxExport.TokenLabelsKey]));
     }
 
-    static void AssertClose(float[] ours, float[] onnxRuntime, string output)
+    internal static void AssertClose(float[] ours, float[] onnxRuntime, string output)
     {
         double scale = ours.Max(v => Math.Abs((double)v));
         double worst = ours.Select((v, i) => Math.Abs((double)v - onnxRuntime[i])).Max();

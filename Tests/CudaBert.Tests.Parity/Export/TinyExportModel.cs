@@ -68,12 +68,13 @@ sealed class TinyExportModel : IDisposable
         return (output.SentenceLogits.ToFloatArray(), output.TokenLogits.ToFloatArray());
     }
 
-    /// <summary>Weights and biases N(0, 0.2²); LayerNorm gains 1 + N(0, 0.2²).</summary>
-    static void Randomise(MultiTaskBert model, ulong seed)
+    /// <summary>Weights and biases N(0, 0.2²); LayerNorm gains 1 + N(0, 0.2²). Only the parameters <paramref name="which"/> accepts, if given.</summary>
+    public static void Randomise(MultiTaskBert model, ulong seed, Func<string, bool>? which = null)
     {
         var random = new Random((int)seed);
         foreach (var (name, parameter) in model.NamedParameters())
         {
+            if (which is not null && !which(name)) continue;
             bool gain = name.EndsWith("LayerNorm.weight", StringComparison.Ordinal);
             var values = new float[parameter.NumElements];
             for (int i = 0; i < values.Length; i++) values[i] = (gain ? 1f : 0f) + 0.2f * (float)Normal(random);
