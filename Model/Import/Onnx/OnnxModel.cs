@@ -1,9 +1,11 @@
 namespace CudaBert.Model.Import.Onnx;
 
-// The subset of onnx.proto that the importer reads. Field numbers are in OnnxModelReader.
+// The subset of onnx.proto that the importer reads and the exporter writes. Field numbers are in
+// OnnxModelReader and OnnxModelWriter.
 
-/// <summary>ModelProto: the file's top-level message.</summary>
-public sealed record OnnxModel(long IrVersion, string ProducerName, string ProducerVersion, IReadOnlyList<OnnxOpset> Opsets, OnnxGraph Graph);
+/// <summary>ModelProto: the file's top-level message; <see cref="Metadata"/> is its metadata_props (free key/value text).</summary>
+public sealed record OnnxModel(long IrVersion, string ProducerName, string ProducerVersion, IReadOnlyList<OnnxOpset> Opsets, OnnxGraph Graph,
+    IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>OperatorSetIdProto: an operator domain ("" is the default ONNX domain) and its version.</summary>
 public sealed record OnnxOpset(string Domain, long Version);

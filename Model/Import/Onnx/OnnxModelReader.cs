@@ -15,6 +15,7 @@ public static class OnnxModelReader
         long irVersion = 0;
         string producerName = "", producerVersion = "";
         var opsets = new List<OnnxOpset>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         OnnxGraph? graph = null;
         while (reader.TryReadKey(out int field, out var wire))
         {
@@ -25,11 +26,25 @@ public static class OnnxModelReader
                 case 3: reader.Expect(wire, WireType.LengthDelimited, "ModelProto.producer_version"); producerVersion = reader.ReadString(); break;
                 case 7: reader.Expect(wire, WireType.LengthDelimited, "ModelProto.graph"); graph = ReadGraph(reader.ReadMessage()); break;
                 case 8: reader.Expect(wire, WireType.LengthDelimited, "ModelProto.opset_import"); opsets.Add(ReadOpset(reader.ReadMessage())); break;
+                case 14: reader.Expect(wire, WireType.LengthDelimited, "ModelProto.metadata_props"); ReadMetadataEntry(reader.ReadMessage(), metadata); break;
                 default: reader.Skip(wire); break;
             }
         }
         if (graph is null) throw reader.Error(0, "the model has no graph (ModelProto field 7)");
-        return new OnnxModel(irVersion, producerName, producerVersion, opsets, graph);
+        return new OnnxModel(irVersion, producerName, producerVersion, opsets, graph, metadata);
+    }
+
+    // StringStringEntryProto { key = 1, value = 2 }; a repeated key keeps its last value.
+    static void ReadMetadataEntry(ProtobufReader reader, Dictionary<string, string> into)
+    {
+        string key = "", value = "";
+        while (reader.TryReadKey(out int field, out var wire))
+        {
+            if (field == 1 && wire == WireType.LengthDelimited) key = reader.ReadString();
+            else if (field == 2 && wire == WireType.LengthDelimited) value = reader.ReadString();
+            else reader.Skip(wire);
+        }
+        into[key] = value;
     }
 
     static OnnxOpset ReadOpset(ProtobufReader reader)
