@@ -59,7 +59,7 @@ public class MultiTaskBertTrainingTests
         var loss = model.Loss(outputs, fixture.Indices("batch/sentence_labels"), null, fixture.SentenceWeight, fixture.TokenWeight);
         Assert.Null(loss.TokenLoss);
         // PyTorch's sentence loss, weighted: the absent token loss adds nothing, not even a zero.
-        Assert.Equal(fixture.SentenceWeight * fixture.File.ReadFloat64("out/sentence_loss")[0], loss.Total.Item(), 1e-12);
+        AssertClose.Scalar(fixture.SentenceWeight * fixture.File.ReadFloat64("out/sentence_loss")[0], loss.Total.Item(), "loss.Total.Item()", absolute: 1e-12);
         loss.Total.Backward();
         Assert.Null(model.TokenClassifier.Weight.Grad);
         Assert.NotNull(model.Classifier.Weight.Grad);
@@ -74,7 +74,7 @@ public class MultiTaskBertTrainingTests
         var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
         var loss = model.Loss(outputs, null, fixture.Indices("batch/token_labels"), fixture.SentenceWeight, fixture.TokenWeight);
         Assert.Null(loss.SentenceLoss);
-        Assert.Equal(fixture.TokenWeight * fixture.File.ReadFloat64("out/token_loss")[0], loss.Total.Item(), 1e-12);
+        AssertClose.Scalar(fixture.TokenWeight * fixture.File.ReadFloat64("out/token_loss")[0], loss.Total.Item(), "loss.Total.Item()", absolute: 1e-12);
         loss.Total.Backward();
         Assert.Null(model.Classifier.Weight.Grad);
         Assert.NotNull(model.TokenClassifier.Weight.Grad);

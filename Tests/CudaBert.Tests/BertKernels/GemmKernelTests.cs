@@ -39,7 +39,7 @@ public class GemmKernelTests
                 b.AsSpan(batch * K * N, K * N).ToArray(), transB ? K : N,
                 beta, c.AsSpan(batch * M * N, M * N).ToArray(), N);
             for (int i = 0; i < M * N; i++)
-                TestInputs.Near(expected[i], result[batch * M * N + i], tolerance[i], $"C[{batch}][{i / N}][{i % N}]");
+                AssertClose.Scalar(expected[i], result[batch * M * N + i], $"C[{batch}][{i / N}][{i % N}]", absolute: tolerance[i]);
         }
         KernelAssert.NoSanitizerFindings(gpu);
     }
@@ -67,7 +67,7 @@ public class GemmKernelTests
             for (int i = 0; i < M * N; i++)
             {
                 var (want, bound) = Epilogue(epilogue, expected[i], tolerance[i], bias[i % N]);
-                TestInputs.Near(want, y[batch * M * N + i], bound, $"y[{batch}][{i / N}][{i % N}]");
+                AssertClose.Scalar(want, y[batch * M * N + i], $"y[{batch}][{i / N}][{i % N}]", absolute: bound);
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);

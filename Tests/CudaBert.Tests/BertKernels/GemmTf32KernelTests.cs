@@ -36,7 +36,7 @@ public class GemmTf32KernelTests
                 b32.AsSpan(batch * K * N, K * N).ToArray(), transB ? K : N,
                 beta, c.AsSpan(batch * M * N, M * N).ToArray(), N);
             for (int i = 0; i < M * N; i++)
-                TestInputs.Near(expected[i], result[batch * M * N + i], 2 * tolerance[i], $"C[{batch}][{i / N}][{i % N}]");
+                AssertClose.Scalar(expected[i], result[batch * M * N + i], $"C[{batch}][{i / N}][{i % N}]", absolute: 2 * tolerance[i]);
         }
         KernelAssert.NoSanitizerFindings(gpu);
     }
@@ -119,7 +119,7 @@ public class GemmTf32KernelTests
             for (int i = 0; i < M * N; i++)
             {
                 var (want, bound) = GemmKernelTests.Epilogue(epilogue, expected[i], 2 * tolerance[i], bias[i % N]);
-                TestInputs.Near(want, y[item * M * N + i], bound, $"{tile} {epilogue} y[{item}][{i / N}][{i % N}]");
+                AssertClose.Scalar(want, y[item * M * N + i], $"{tile} {epilogue} y[{item}][{i / N}][{i % N}]", absolute: bound);
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);

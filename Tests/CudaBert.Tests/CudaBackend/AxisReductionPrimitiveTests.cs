@@ -36,7 +36,7 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
             device.Backend.SumAxis(gx, axis, scale, gy);
             // Both add n terms of magnitude ≤ 1 in double (orders differ: ≤ n·2⁻⁵³·n apart before the
             // scale), then round once to float (u relative each).
-            Close(cy, gy, scale * n * n * Math.Pow(2, -53), 2 * U, $"sum over axis {axis} × {scale:R}");
+            AssertClose.Elementwise(cy, gy, $"sum over axis {axis} × {scale:R}", absolute: scale * n * n * Math.Pow(2, -53), relative: 2 * U);
         }
         device.AssertNoSanitizerFindings();
     }
@@ -67,7 +67,7 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
         cx.RequiresGrad = gx.RequiresGrad = true;
         Tensor cy = Ops.Mean(cx, -2, keepDim: true), gy = Ops.Mean(gx, -2, keepDim: true);
         Assert.Equal(new Shape([4, 1, 3]), gy.Shape);
-        Close(cy, gy, 6 * 6 * Math.Pow(2, -53), 2 * U, "mean over axis -2, keepdim");
+        AssertClose.Elementwise(cy, gy, "mean over axis -2, keepdim", absolute: 6 * 6 * Math.Pow(2, -53), relative: 2 * U);
 
         Ops.Sum(Ops.Mul(cy, Parity.Cpu(upstream, 4, 1, 3))).Backward();
         Ops.Sum(Ops.Mul(gy, Gpu(upstream, 4, 1, 3))).Backward();

@@ -32,7 +32,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         // y += αx: the kernel fuses the multiply-add (one rounding), the CPU rounds twice; the sum may
         // cancel, so the bound is relative to its terms: 2u·(|y| + 0.7|x|) ≤ 2u·1.7.
         Cpu.AddScaledInPlace(ca, 0.7, cb); device.Backend.AddScaledInPlace(ga, 0.7, gb);
-        Close(ca, ga, 2 * U * 1.7, 0, "y += 0.7x");
+        AssertClose.Elementwise(ca, ga, "y += 0.7x", absolute: 2 * U * 1.7);
         device.AssertNoSanitizerFindings();
     }
 
@@ -46,10 +46,10 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         Tensor cdx = Tensor.Empty([Rows, Cols]), gdx = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
         // erff / tanhf are within a few ulp of the CPU's: 8u relative, 1e-7 absolute near the zeros.
-        Cpu.Gelu(cx, cy); device.Backend.Gelu(gx, gy); Close(cy, gy, 1e-7, 8 * U, "gelu");
-        Cpu.GeluBackward(cx, cdy, cdx); device.Backend.GeluBackward(gx, gdy, gdx); Close(cdx, gdx, 1e-7, 8 * U, "gelu backward");
-        Cpu.Tanh(cx, cy); device.Backend.Tanh(gx, gy); Close(cy, gy, 1e-7, 8 * U, "tanh");
-        Cpu.TanhBackward(cy, cdy, cdx); device.Backend.TanhBackward(cy.To(Device.Cuda), gdy, gdx);   // the same y: 1 − y² cancels Close(cdx, gdx, 1e-7, 8 * U, "tanh backward");
+        Cpu.Gelu(cx, cy); device.Backend.Gelu(gx, gy); AssertClose.Elementwise(cy, gy, "gelu", absolute: 1e-7, relative: 8 * U);
+        Cpu.GeluBackward(cx, cdy, cdx); device.Backend.GeluBackward(gx, gdy, gdx); AssertClose.Elementwise(cdx, gdx, "gelu backward", absolute: 1e-7, relative: 8 * U);
+        Cpu.Tanh(cx, cy); device.Backend.Tanh(gx, gy); AssertClose.Elementwise(cy, gy, "tanh", absolute: 1e-7, relative: 8 * U);
+        Cpu.TanhBackward(cy, cdy, cdx); device.Backend.TanhBackward(cy.To(Device.Cuda), gdy, gdx);   // the same y: 1 − y² cancels AssertClose.Elementwise(cdx, gdx, "tanh backward", absolute: 1e-7, relative: 8 * U);
         device.AssertNoSanitizerFindings();
     }
 
@@ -65,18 +65,18 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         Cpu.SumRows(cx, csums);
         device.Backend.SumRows(gx, gsums);
         // Both add `rows` terms of magnitude ≤ 1 in different orders: each within rows·u·Σ|x| ≤ rows²·u of the exact sum.
-        Close(csums, gsums, 2.0 * rows * rows * U, 0, "sum rows");
+        AssertClose.Elementwise(csums, gsums, "sum rows", absolute: 2.0 * rows * rows * U);
 
         Tensor ctotal = Tensor.Empty([]), gtotal = Tensor.Empty([], device: Device.Cuda);
         Cpu.Sum(cx, ctotal);
         device.Backend.Sum(gx, gtotal);
         // Both add in double (orders differ: n·2⁻⁵³·Σ|x| apart at most) and round once to float (u each).
         double n = rows * Cols, absSum = x.Sum(v => Math.Abs((double)v));
-        Close(ctotal, gtotal, n * Math.Pow(2, -53) * absSum, 2 * U, "sum");
+        AssertClose.Elementwise(ctotal, gtotal, "sum", absolute: n * Math.Pow(2, -53) * absSum, relative: 2 * U);
 
         // Σx² in double on both sides: only the summation order differs.
         double cpu = Cpu.SumOfSquares(cx), gpu = device.Backend.SumOfSquares(gx);
-        Assert.True(Math.Abs(cpu - gpu) <= n * Math.Pow(2, -53) * cpu, $"Σx²: CPU {cpu:R}, CUDA {gpu:R}");
+        AssertClose.Scalar(cpu, gpu, "Σx² (expected: the CPU's)", relative: n * Math.Pow(2, -53));
         device.AssertNoSanitizerFindings();
     }
 

@@ -31,9 +31,9 @@ public class GeluTanhPrimitiveTests(CudaTestDevice device)
         Tensor cdx = Tensor.Empty([Rows, Cols]), gdx = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
         Cpu.GeluTanh(cx, cy); device.Backend.GeluTanh(gx, gy);
-        Close(cy, gy, Absolute, Relative, "gelu_tanh");
+        AssertClose.Elementwise(cy, gy, "gelu_tanh", absolute: Absolute, relative: Relative);
         Cpu.GeluTanhBackward(cx, cdy, cdx); device.Backend.GeluTanhBackward(gx, gdy, gdx);
-        Close(cdx, gdx, Absolute, Relative, "gelu_tanh backward");
+        AssertClose.Elementwise(cdx, gdx, "gelu_tanh backward", absolute: Absolute, relative: Relative);
         device.AssertNoSanitizerFindings();
     }
 

@@ -29,7 +29,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
 
         // Each side is within (k + 2)·u·(|α|·|A||B| + |β||C|) of the exact result; with |a|, |b|, |c| ≤ 1
         // that is at most (k + 2)·u·(0.75·k + 0.5) per element, so they are within twice that.
-        Close(cc, gc, 2 * (k + 2) * U * (alpha * k + 0.5), 0, "C");
+        AssertClose.Elementwise(cc, gc, "C", absolute: 2 * (k + 2) * U * (alpha * k + 0.5));
         device.AssertNoSanitizerFindings();
     }
 
@@ -53,7 +53,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         // TF32 keeps 10 of fp32's 23 mantissa bits: each input is within 2⁻¹¹ relative, a product within
         // 2⁻¹⁰; with |a|, |b|, |c| ≤ 1 the sum of k products is off by at most α·k·2⁻¹⁰ plus fp32 rounding.
         double bound = alpha * k * Math.Pow(2, -10) + 2 * (k + 2) * U * (alpha * k + 0.5);
-        Close(cc, gc, bound, 0, "C (tf32)");
+        AssertClose.Elementwise(cc, gc, "C (tf32)", absolute: bound);
         // And it really is the tensor-core kernel: the exact SIMT result differs from it.
         Assert.NotEqual(exact.ToArray<float>(), gc.ToArray<float>());
         device.AssertNoSanitizerFindings();
@@ -74,18 +74,18 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
 
         Cpu.ScaledMaskedSoftmax(cs, cmask, scale, cprobs);
         device.Backend.ScaledMaskedSoftmax(gs, gmask, scale, gprobs);
-        Close(cprobs, gprobs, 1e-9, 1e-6, "probs");
+        AssertClose.Elementwise(cprobs, gprobs, "probs", absolute: 1e-9, relative: 1e-6);
         Assert.All(gprobs.ToArray<float>().Where((_, i) => i >= b * heads * sq * sk / 2 && i % sk >= 3), p => Assert.True(p < 1e-30f, $"masked key got {p}"));
 
         Cpu.ScaledMaskedSoftmax(cs, null, scale, cprobs);
         device.Backend.ScaledMaskedSoftmax(gs, null, scale, gprobs);
-        Close(cprobs, gprobs, 1e-9, 1e-6, "probs without mask");
+        AssertClose.Elementwise(cprobs, gprobs, "probs without mask", absolute: 1e-9, relative: 1e-6);
 
         Tensor cds = Tensor.Empty(cs.Shape), gds = Tensor.Empty(cs.Shape, device: Device.Cuda);
         Cpu.ScaledMaskedSoftmaxBackward(cprobs, cdp, scale, cds);
         device.Backend.ScaledMaskedSoftmaxBackward(cprobs.To(Device.Cuda), gdp, scale, gds);
         // dscores = scale·p·(dp − Σ dp·p): the row sum cancels, so the bound is absolute (sk terms ≤ 1).
-        Close(cds, gds, scale * sk * 4 * U, 4 * U, "dscores");
+        AssertClose.Elementwise(cds, gds, "dscores", absolute: scale * sk * 4 * U, relative: 4 * U);
         device.AssertNoSanitizerFindings();
     }
 
@@ -137,9 +137,9 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
 
         Cpu.LayerNorm(cx, cg, cb, 1e-12, cy, cmean, crstd);
         device.Backend.LayerNorm(gx, gg, gb, 1e-12, gy, gmean, grstd);
-        Close(cmean, gmean, 1e-7, 1e-6, "mean");
-        Close(crstd, grstd, 0, 2e-6, "rstd");
-        Close(cy, gy, 1e-5, 1e-6, "y");
+        AssertClose.Elementwise(cmean, gmean, "mean", absolute: 1e-7, relative: 1e-6);
+        AssertClose.Elementwise(crstd, grstd, "rstd", relative: 2e-6);
+        AssertClose.Elementwise(cy, gy, "y", absolute: 1e-5, relative: 1e-6);
 
         Tensor cdx = Tensor.Empty([rows, cols]), cdg = Tensor.Empty([cols]), cdb = Tensor.Empty([cols]);
         Tensor gdx = Tensor.Empty([rows, cols], device: Device.Cuda), gdg = Tensor.Empty([cols], device: Device.Cuda), gdb = Tensor.Empty([cols], device: Device.Cuda);
@@ -147,10 +147,10 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         device.Backend.LayerNormBackward(gdy, gx, gg, cmean.To(Device.Cuda), crstd.To(Device.Cuda), gdx, gdg, gdb);
         // dx cancels two row means (≤ cols·u each, |terms| ≤ ~2, rstd ≈ 1/0.9·...): absolute 4·cols·u·max rstd.
         double maxRstd = crstd.ToArray<float>().Max();
-        Close(cdx, gdx, 4 * cols * U * maxRstd, 0, "dx");
+        AssertClose.Elementwise(cdx, gdx, "dx", absolute: 4 * cols * U * maxRstd);
         // dγ, dβ: sums of `rows` terms, |dy·x̂| ≤ ~2.5: order differences within 2·rows·u·Σ|term|.
-        Close(cdg, gdg, 2 * rows * U * rows * 2.5, 0, "dgamma");
-        Close(cdb, gdb, 2 * rows * U * rows, 0, "dbeta");
+        AssertClose.Elementwise(cdg, gdg, "dgamma", absolute: 2 * rows * U * rows * 2.5);
+        AssertClose.Elementwise(cdb, gdb, "dbeta", absolute: 2 * rows * U * rows);
         device.AssertNoSanitizerFindings();
     }
 }

@@ -60,12 +60,12 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         Cpu.MaskedMeanPool(ch, cm, 1e-9, cy);
         device.Backend.MaskedMeanPool(ch.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gy);
         // At most s terms of magnitude ≤ 1 and one division, in different orders: 2·(s + 1)·u absolute.
-        Close(cy, gy, 2 * (s + 1) * U, 0, "pooled");
+        AssertClose.Elementwise(cy, gy, "pooled", absolute: 2 * (s + 1) * U);
 
         Tensor cdh = Tensor.Empty([b, s, h]), gdh = Tensor.Empty([b, s, h], device: Device.Cuda);
         Cpu.MaskedMeanPoolBackward(cdy, cm, 1e-9, cdh);
         device.Backend.MaskedMeanPoolBackward(cdy.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gdh);
-        Close(cdh, gdh, 0, 2 * U, "dh");
+        AssertClose.Elementwise(cdh, gdh, "dh", relative: 2 * U);
         Assert.All(gdh.ToArray<float>().Where((_, i) => mask[i / h] == 0), v => Assert.Equal(0f, v));
         device.AssertNoSanitizerFindings();
     }
@@ -88,13 +88,13 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         Cpu.CrossEntropy(cz, ct, cw, Ignore, closs);
         device.Backend.CrossEntropy(gz, gt, gw, Ignore, gloss);
         // logsumexp over `classes` terms (|z| ≤ 6) and a mean of rows: (classes + 8)·u relative to |z| ≤ 4·…
-        Close(closs, gloss, (classes + 8) * U * 4, 0, "loss");
+        AssertClose.Elementwise(closs, gloss, "loss", absolute: (classes + 8) * U * 4);
 
         Tensor cdz = Tensor.Empty([rows, classes]), gdz = Tensor.Empty([rows, classes], device: Device.Cuda);
         Tensor dloss = Tensor.Scalar(1.7);
         Cpu.CrossEntropyBackward(cz, ct, cw, Ignore, dloss, cdz);
         device.Backend.CrossEntropyBackward(gz, gt, gw, Ignore, dloss.To(Device.Cuda), gdz);
-        Close(cdz, gdz, 1e-9, (classes + 8) * U * 4, "dlogits");
+        AssertClose.Elementwise(cdz, gdz, "dlogits", absolute: 1e-9, relative: (classes + 8) * U * 4);
         Assert.All(gdz.ToArray<float>().Where((_, i) => targets[i / classes] == Ignore), v => Assert.Equal(0f, v));
         device.AssertNoSanitizerFindings();
     }

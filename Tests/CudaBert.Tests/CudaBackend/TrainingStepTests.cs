@@ -98,14 +98,14 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
 
         for (int step = 0; step < Steps; step++)
         {
-            Tolerance.Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
-            Tolerance.Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
-            Tolerance.Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
+            AssertClose.Scalar(cpu.SentenceLoss[step], gpu.SentenceLoss[step], $"sentence loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TokenLoss[step], gpu.TokenLoss[step], $"token loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TotalLoss[step], gpu.TotalLoss[step], $"total loss, step {step + 1}", relative: 1e-6);
         }
         foreach (var (name, want) in cpu.FirstGradients)
-            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 2e-5, 1e-10, $"gradient of {name}");
+            AssertClose.ToScale(want, gpu.FirstGradients[name], $"gradient of {name}", absolute: 1e-10, relative: 2e-5);
         foreach (var (name, want) in cpu.FinalParameters)
-            Tolerance.CloseToScale(want, gpu.FinalParameters[name], Tolerance.ParametersAfterAdamW, 0, $"{name} after {Steps} AdamW steps");
+            AssertClose.ToScale(want, gpu.FinalParameters[name], $"{name} after {Steps} AdamW steps", relative: Tolerance.ParametersAfterAdamW);
         device.AssertNoSanitizerFindings();
     }
 
@@ -137,10 +137,10 @@ public class TrainingStepTests(CudaTestDevice device, TrainingStepTests.GpuRuns 
         // TF32 rounds every GEMM input to 10 mantissa bits (≤ 2⁻¹¹ relative). Measured on the software
         // GPU: losses within 1.1e-5 relative, gradients within 1.0e-3 of their tensor's largest entry;
         // the bounds leave 5 to 10 times that.
-        Tolerance.Near(cpu.SentenceLoss[0], gpu.SentenceLoss[0], 1e-4, "sentence loss (tf32)");
-        Tolerance.Near(cpu.TokenLoss[0], gpu.TokenLoss[0], 1e-4, "token loss (tf32)");
+        AssertClose.Scalar(cpu.SentenceLoss[0], gpu.SentenceLoss[0], "sentence loss (tf32)", relative: 1e-4);
+        AssertClose.Scalar(cpu.TokenLoss[0], gpu.TokenLoss[0], "token loss (tf32)", relative: 1e-4);
         foreach (var (name, want) in cpu.FirstGradients)
-            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 5e-3, 1e-10, $"gradient of {name} (tf32)");
+            AssertClose.ToScale(want, gpu.FirstGradients[name], $"gradient of {name} (tf32)", absolute: 1e-10, relative: 5e-3);
         // Not the fp32 result: the tensor-core kernel really ran.
         Assert.NotEqual(gpuRuns.First.TotalLoss[0], gpu.TotalLoss[0]);
         device.AssertNoSanitizerFindings();

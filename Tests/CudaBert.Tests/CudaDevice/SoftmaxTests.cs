@@ -29,7 +29,7 @@ public class SoftmaxTests
             for (int c = 0; c < cols; c++)
             {
                 double expected = Math.Exp(row[c] - max) / sum;
-                TestInputs.Near(expected, y[r * cols + c], 1e-5 * expected, $"y[{r}][{c}]");
+                AssertClose.Scalar(expected, y[r * cols + c], $"y[{r}][{c}]", relative: 1e-5);
             }
         }
     }

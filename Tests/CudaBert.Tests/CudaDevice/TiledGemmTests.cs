@@ -34,7 +34,7 @@ public class TiledGemmTests
                 }
                 double expected = alpha * dot + beta * (double)c[i * N + j];
                 double bound = (K + 2) * TestInputs.U * (Math.Abs(alpha) * magnitude + Math.Abs(beta * c[i * N + j]));
-                TestInputs.Near(expected, result[i * N + j], bound, $"C[{i}][{j}]");
+                AssertClose.Scalar(expected, result[i * N + j], $"C[{i}][{j}]", absolute: bound);
             }
     }
 }

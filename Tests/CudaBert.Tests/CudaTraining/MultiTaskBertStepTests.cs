@@ -62,13 +62,13 @@ public class MultiTaskBertStepTests(CudaTestDevice device)
 
         for (int step = 0; step < Steps; step++)
         {
-            Tolerance.Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
-            Tolerance.Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
-            Tolerance.Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
+            AssertClose.Scalar(cpu.SentenceLoss[step], gpu.SentenceLoss[step], $"sentence loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TokenLoss[step], gpu.TokenLoss[step], $"token loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TotalLoss[step], gpu.TotalLoss[step], $"total loss, step {step + 1}", relative: 1e-6);
         }
         Assert.Equal(cpu.FirstGradients.Keys.Order(), gpu.FirstGradients.Keys.Order());
         foreach (var (name, want) in cpu.FirstGradients)
-            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 2e-5, GradientNoise, $"gradient of {name}");
+            AssertClose.ToScale(want, gpu.FirstGradients[name], $"gradient of {name}", absolute: GradientNoise, relative: 2e-5);
         foreach (var (name, want) in cpu.FinalParameters)
         {
             if (Bert.MultiTaskBertFixture.HasZeroGradientInExactArithmetic(name))
@@ -79,7 +79,7 @@ public class MultiTaskBertStepTests(CudaTestDevice device)
                 Assert.All(want.Concat(gpu.FinalParameters[name]), v => Assert.True(Math.Abs(v) <= bound, $"{name}: {v:E3} is not noise around 0 (bound {bound:E1})"));
                 continue;
             }
-            Tolerance.CloseToScale(want, gpu.FinalParameters[name], Tolerance.ParametersAfterAdamW, 0, $"{name} after {Steps} AdamW steps");
+            AssertClose.ToScale(want, gpu.FinalParameters[name], $"{name} after {Steps} AdamW steps", relative: Tolerance.ParametersAfterAdamW);
         }
         device.AssertNoSanitizerFindings();
     }

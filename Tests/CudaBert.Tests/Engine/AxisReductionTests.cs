@@ -52,8 +52,8 @@ public class AxisReductionTests
         double[] sumValues = sum.ToArray<double>(), meanValues = mean.ToArray<double>();
         for (int j = 0; j < sums.Length; j++)
         {
-            Assert.Equal(sums[j], sumValues[j], 1e-13);
-            Assert.Equal(sums[j] / Dims[reduced], meanValues[j], 1e-13);
+            AssertClose.Scalar(sums[j], sumValues[j], $"sumValues[{j}]", absolute: 1e-13);
+            AssertClose.Scalar(sums[j] / Dims[reduced], meanValues[j], $"meanValues[{j}]", absolute: 1e-13);
         }
     }
 

@@ -53,11 +53,7 @@ internal static class GemmReference
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
-            {
-                double error = Math.Abs(c[i * ldc + j] - expected[i * n + j]);
-                Assert.True(error <= tolerance[i * n + j],
-                    $"{what}: C[{i},{j}] = {c[i * ldc + j]:R}, expected {expected[i * n + j]:R} (error {error:E3} > bound {tolerance[i * n + j]:E3})");
-            }
+                AssertClose.Scalar(expected[i * n + j], c[i * ldc + j], $"{what}: C[{i},{j}]", absolute: tolerance[i * n + j]);
             for (int j = n; j < ldc && i * ldc + j < c.Length; j++)
                 Assert.True(c[i * ldc + j].Equals(before[i * ldc + j]), $"{what}: padding C[{i},{j}] was overwritten");
         }

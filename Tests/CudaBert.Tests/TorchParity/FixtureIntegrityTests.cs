@@ -54,9 +54,9 @@ public class FixtureIntegrityTests
     {
         double[] expected = [0.5, -2.0, 1e-9], close = [0.5 + 1.9e-5, -2.0, 1e-9], far = [0.5 + 2.1e-5, -2.0, 1e-9];
         int[] shape = [3];
-        ParityAssert.Close("close", shape, expected, shape, close, ParityTolerance.Float32);
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("far", shape, expected, shape, far, ParityTolerance.Float32));
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("nan", shape, expected, shape, [double.NaN, -2.0, 1e-9], ParityTolerance.Float32));
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("shape", shape, expected, [1, 3], close, ParityTolerance.Float32));
+        ParityAssert.Close(shape, expected, shape, close, "close", relative: ParityTolerance.Float32);
+        Assert.ThrowsAny<Exception>(() => ParityAssert.Close(shape, expected, shape, far, "far", relative: ParityTolerance.Float32));
+        Assert.ThrowsAny<Exception>(() => ParityAssert.Close(shape, expected, shape, [double.NaN, -2.0, 1e-9], "nan", relative: ParityTolerance.Float32));
+        Assert.ThrowsAny<Exception>(() => ParityAssert.Close(shape, expected, [1, 3], close, "shape", relative: ParityTolerance.Float32));
     }
 }

@@ -16,8 +16,8 @@ internal static class ParityTolerance
 
     /// <summary>
     /// float32: PyTorch and we both round every operation at 2^-24 ≈ 6e-8 relative; sums of up to
-    /// ~30 terms, exp/erf/tanh and a division each add a few of those, staying under 1e-6. 1e-5 is
-    /// the bound and leaves a margin of ten.
+    /// ~30 terms, exp/erf/tanh and a division each add a few of those, staying under 1e-6. 1e-5
+    /// leaves a margin of ten.
     /// </summary>
     public const double Float32 = 1e-5;
 }
