@@ -10,7 +10,7 @@ namespace CudaBert.Tests.Bert;
 
 /// <summary>
 /// The embedding recipe on a tiny random encoder: masked mean of the hidden states, L2 normalisation,
-/// padding invariance, and the hidden-states file. (Real-weight parity: the Parity project.)
+/// padding invariance, and the hidden-states file. (Real weights against ONNX Runtime: the CudaBert.Tests.Parity project.)
 /// </summary>
 public class SentenceEmbeddingTests
 {

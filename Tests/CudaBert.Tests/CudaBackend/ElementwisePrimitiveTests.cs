@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -20,7 +20,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] a = NonZero(1, Rows * Cols), b = NonZero(2, Rows * Cols), bias = NonZero(3, Cols);
-        Tensor ca = Parity.Cpu(a, Rows, Cols), cb = Parity.Cpu(b, Rows, Cols), cbias = Parity.Cpu(bias, Cols);
+        Tensor ca = CpuVsCuda.Cpu(a, Rows, Cols), cb = CpuVsCuda.Cpu(b, Rows, Cols), cbias = CpuVsCuda.Cpu(bias, Cols);
         Tensor ga = Gpu(a, Rows, Cols), gb = Gpu(b, Rows, Cols), gbias = Gpu(bias, Cols);
         Tensor cy = Tensor.Empty([Rows, Cols]), gy = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
@@ -41,7 +41,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(4, Rows * Cols, 4f), dy = NonZero(5, Rows * Cols);
-        Tensor cx = Parity.Cpu(x, Rows, Cols), cdy = Parity.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
+        Tensor cx = CpuVsCuda.Cpu(x, Rows, Cols), cdy = CpuVsCuda.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
         Tensor cy = Tensor.Empty([Rows, Cols]), gy = Tensor.Empty([Rows, Cols], device: Device.Cuda);
         Tensor cdx = Tensor.Empty([Rows, Cols]), gdx = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
@@ -61,7 +61,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         using var scope = Tensor.Scope();
         const int rows = 150;   // more than one 64-row chunk: the column sum's two passes
         float[] x = NonZero(6, rows * Cols);
-        Tensor cx = Parity.Cpu(x, rows, Cols), gx = Gpu(x, rows, Cols);
+        Tensor cx = CpuVsCuda.Cpu(x, rows, Cols), gx = Gpu(x, rows, Cols);
 
         Tensor csums = Tensor.Empty([Cols]), gsums = Tensor.Empty([Cols], device: Device.Cuda);
         Cpu.SumRows(cx, csums);
@@ -87,7 +87,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(7, 3 * 5);
-        var cpu = Parity.Cpu(x, 3, 5);
+        var cpu = CpuVsCuda.Cpu(x, 3, 5);
         var gpu = cpu.To(Device.Cuda);
         Assert.Equal(Device.Cuda, gpu.Device);
         BitEqual(cpu, gpu, "To(Cuda)");
@@ -102,10 +102,10 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         // Conversions: int → float rounds to nearest (16777217 is not a float), float → int truncates toward zero.
         int[] ints = [0, 1, -5, 16_777_217, -2_000_000_001];
         float[] floats = [2.9f, -2.9f, 0.5f, 1e9f, -7f];
-        Assert.Equal(Parity.Cpu(ints, 5).To(DType.Float32).ToArray<float>(), Gpu(ints, 5).To(DType.Float32).ToArray<float>());
-        Assert.Equal(Parity.Cpu(floats, 5).To(DType.Int32).ToArray<int>(), Gpu(floats, 5).To(DType.Int32).ToArray<int>());
+        Assert.Equal(CpuVsCuda.Cpu(ints, 5).To(DType.Float32).ToArray<float>(), Gpu(ints, 5).To(DType.Float32).ToArray<float>());
+        Assert.Equal(CpuVsCuda.Cpu(floats, 5).To(DType.Int32).ToArray<int>(), Gpu(floats, 5).To(DType.Int32).ToArray<int>());
 
-        var moved = Parity.Cpu(x, 3, 5);
+        var moved = CpuVsCuda.Cpu(x, 3, 5);
         moved.MoveTo(Device.Cuda);
         Assert.Equal(Device.Cuda, moved.Device);
         BitEqual(cpu, moved, "MoveTo(Cuda)");
@@ -124,7 +124,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         var float64 = Assert.Throws<NotSupportedException>(() => Tensor.Zeros([2], DType.Float64, Device.Cuda).Backend.Gelu(
             Tensor.Zeros([2], DType.Float64, Device.Cuda), Tensor.Zeros([2], DType.Float64, Device.Cuda)));
         Assert.Contains("Gelu", float64.Message);
-        var mixed = Assert.Throws<ArgumentException>(() => device.Backend.Add(Parity.Cpu([1f], 1), Gpu([1f], 1), Gpu([1f], 1)));
+        var mixed = Assert.Throws<ArgumentException>(() => device.Backend.Add(CpuVsCuda.Cpu([1f], 1), Gpu([1f], 1), Gpu([1f], 1)));
         Assert.Contains("Cpu", mixed.Message);
     }
 }

@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -20,8 +20,8 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         const int batch = 2, m = 5, n = 7, k = 9;   // far from every GEMM tile
         const double alpha = 0.75, beta = -0.5;
         float[] a = NonZero(10, batch * m * k), b = NonZero(11, batch * k * n), c = NonZero(12, batch * m * n);
-        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
-            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ca = CpuVsCuda.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = CpuVsCuda.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = CpuVsCuda.Cpu(c, batch, m, n);
         Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda);
 
         Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
@@ -40,8 +40,8 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         const int batch = 2, m = 12, n = 8, k = 20;   // rows of 4-float multiples: the tensor-core kernel qualifies
         const double alpha = 0.75, beta = -0.5;
         float[] a = NonZero(40, batch * m * k), b = NonZero(41, batch * k * n), c = NonZero(42, batch * m * n);
-        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
-            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ca = CpuVsCuda.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = CpuVsCuda.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = CpuVsCuda.Cpu(c, batch, m, n);
         Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda), exact = cc.To(Device.Cuda);
 
         Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
@@ -68,7 +68,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         float[] scores = NonZero(13, b * heads * sq * sk, 4f), dp = NonZero(14, b * heads * sq * sk);
         // Additive mask: the last two keys of the second sequence are padding.
         float[] mask = [0, 0, 0, 0, 0, 0, 0, 0, -10000, -10000];
-        Tensor cs = Parity.Cpu(scores, b, heads, sq, sk), cmask = Parity.Cpu(mask, b, sk), cdp = Parity.Cpu(dp, b, heads, sq, sk);
+        Tensor cs = CpuVsCuda.Cpu(scores, b, heads, sq, sk), cmask = CpuVsCuda.Cpu(mask, b, sk), cdp = CpuVsCuda.Cpu(dp, b, heads, sq, sk);
         Tensor gs = cs.To(Device.Cuda), gmask = cmask.To(Device.Cuda), gdp = cdp.To(Device.Cuda);
         Tensor cprobs = Tensor.Empty(cs.Shape), gprobs = Tensor.Empty(cs.Shape, device: Device.Cuda);
 
@@ -105,7 +105,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
     public void PermutesAreBitIdentical(int[] shape, int[] axes)
     {
         using var scope = Tensor.Scope();
-        var cx = Parity.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
+        var cx = CpuVsCuda.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
         var outShape = axes.Select(a => shape[a]).ToArray();
         Tensor cy = Tensor.Empty(outShape), gy = Tensor.Empty(outShape, device: Device.Cuda);
         Cpu.Permute(cx, axes, cy);
@@ -130,7 +130,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         using var scope = Tensor.Scope();
         const int rows = 6, cols = 37;
         float[] x = NonZero(16, rows * cols, 3f), gamma = NonZero(17, cols), beta = NonZero(18, cols), dy = NonZero(19, rows * cols);
-        Tensor cx = Parity.Cpu(x, rows, cols), cg = Parity.Cpu(gamma, cols), cb = Parity.Cpu(beta, cols), cdy = Parity.Cpu(dy, rows, cols);
+        Tensor cx = CpuVsCuda.Cpu(x, rows, cols), cg = CpuVsCuda.Cpu(gamma, cols), cb = CpuVsCuda.Cpu(beta, cols), cdy = CpuVsCuda.Cpu(dy, rows, cols);
         Tensor gx = cx.To(Device.Cuda), gg = cg.To(Device.Cuda), gb = cb.To(Device.Cuda), gdy = cdy.To(Device.Cuda);
         Tensor cy = Tensor.Empty([rows, cols]), cmean = Tensor.Empty([rows]), crstd = Tensor.Empty([rows]);
         Tensor gy = Tensor.Empty([rows, cols], device: Device.Cuda), gmean = Tensor.Empty([rows], device: Device.Cuda), grstd = Tensor.Empty([rows], device: Device.Cuda);

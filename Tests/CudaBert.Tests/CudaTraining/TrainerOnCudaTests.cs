@@ -130,7 +130,7 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
 
     // With tf32 the GEMM inputs are rounded to 10 mantissa bits. Measured on the software GPU: the three
     // losses differ from the fp32 run by at most 2.0e-6 relative; the bound, 1e-4, is the TF32 loss bound
-    // of TrainingStepTests (a bound of 1e-6 fails here, so the comparison does look at the rounding).
+    // of MultiTaskBertStepTests (a bound of 1e-6 fails here, so the comparison does look at the rounding).
     [Fact]
     public void WithTf32TheTrainerUsesTheTensorCoreGemmAndStaysWithinItsRounding()
     {

@@ -2,8 +2,8 @@ using CudaBert.Engine;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
-/// <summary>Inputs for comparing a CUDA backend primitive with its CPU reference, and their bit-exact comparison (up to rounding: <see cref="AssertClose"/>).</summary>
-static class Parity
+/// <summary>Inputs for comparing a CUDA backend primitive with its CPU twin, and their bit-exact comparison (up to rounding: <see cref="AssertClose"/>).</summary>
+static class CpuVsCuda
 {
     /// <summary>float32 unit roundoff.</summary>
     public const double U = CudaDevice.TestInputs.U;

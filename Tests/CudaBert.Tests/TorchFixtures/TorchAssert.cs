@@ -1,7 +1,7 @@
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
-/// <summary>Compares one of our tensors with PyTorch's under a scale-relative bound (see <see cref="ParityTolerance"/>).</summary>
-internal static class ParityAssert
+/// <summary>Compares one of our tensors with PyTorch's under a scale-relative bound (see <see cref="TorchTolerance"/>).</summary>
+internal static class TorchAssert
 {
     /// <summary>
     /// Passes when the shapes are equal and max_i |actual_i − expected_i| ≤ relative · max_i |expected_i|.
