@@ -36,6 +36,25 @@ internal static class GemmReference
         return (expected, tolerance);
     }
 
+    /// <summary>
+    /// Asserts each of <paramref name="batch"/> products packed one after another in <paramref name="result"/>
+    /// (row-major M x N, leading dimensions the tight ones) is within <paramref name="boundScale"/> times
+    /// the bound of <see cref="Compute"/> of the same slice of a, b and c.
+    /// </summary>
+    public static void AssertBatched(float[] result, bool transA, bool transB, int batch, int m, int n, int k,
+        float alpha, float[] a, float[] b, float beta, float[] c, double boundScale = 1)
+    {
+        for (int item = 0; item < batch; item++)
+        {
+            var (expected, tolerance) = Compute(transA, transB, m, n, k, alpha,
+                a.AsSpan(item * m * k, m * k).ToArray(), transA ? m : k,
+                b.AsSpan(item * k * n, k * n).ToArray(), transB ? k : n,
+                beta, c.AsSpan(item * m * n, m * n).ToArray(), n);
+            for (int i = 0; i < m * n; i++)
+                AssertClose.Scalar(expected[i], result[item * m * n + i], $"C[{item}][{i / n}][{i % n}]", absolute: boundScale * tolerance[i]);
+        }
+    }
+
     /// <summary>Uniform values in [-1, 1) from a fixed seed.</summary>
     public static float[] Random(int length, int seed)
     {
