@@ -1,5 +1,5 @@
 // The hand-written edge-case corpus: each entry is [name, text] or [name, text, pair].
-// Every script and trap the issue lists, plus the ones the per-character table revealed
+// Every script and known tokenizer trap, plus the ones the per-character table revealed
 // (C0/C1 controls that are whitespace to the pre-tokenizer but dropped by clean-text, ...).
 const cp = (...points) => String.fromCodePoint(...points);
 const repeat = (s, n) => s.repeat(n);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the PyTorch reference fixtures that Tests/CudaBert.Tests/TorchParity compares our engine with.
+"""Writes the PyTorch reference fixtures that Tests/CudaBert.Tests/TorchFixtures compares our engine with.
 
 llm.c-style: PyTorch computes each op's forward and backward on small seeded random inputs, and the
 inputs, outputs and gradients are stored as safetensors; CI only reads the committed files.

@@ -2,7 +2,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.Random;
 using CudaBert.Model;
 using CudaBert.Model.Bert;
-using CudaBert.Tests.TorchParity;
+using CudaBert.Tests.TorchFixtures;
 
 namespace CudaBert.Tests.Bert;
 
@@ -34,7 +34,7 @@ public class HiddenActivationTests
         intermediate.Dense.Bias!.CopyFrom<double>(new double[width]);
 
         var output = intermediate.Forward(Tensor.FromArray(reference.Values("x"), new Shape(shape)));
-        ParityAssert.MatchesTorch(reference, "out", output.Shape.ToArray(), output.ToArray<double>());
+        TorchAssert.MatchesTorch(reference, "out", output.Shape.ToArray(), output.ToArray<double>());
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.IO;
 using CudaBert.Model;
 using CudaBert.Model.Bert;
-using CudaBert.Tests.TorchParity;
+using CudaBert.Tests.TorchFixtures;
 
 namespace CudaBert.Tests.Bert;
 
@@ -74,9 +74,9 @@ internal sealed class MultiTaskBertFixture : IDisposable
 
     public int[] Shape(string name) => File.GetInfo(name).Shape.Select(d => (int)d).ToArray();
 
-    /// <summary>Asserts that <paramref name="actual"/> matches the stored tensor within float64 parity.</summary>
-    public void AssertMatches(string name, Tensor actual, double tolerance = ParityTolerance.Float64) =>
-        ParityAssert.Close($"{Path}: '{name}'", Shape(name), File.ReadFloat64(name), actual.Shape.ToArray(), actual.ToDoubleArray(), tolerance);
+    /// <summary>Asserts that <paramref name="actual"/> matches the stored tensor within <paramref name="relative"/> of its scale (by default float64 rounding).</summary>
+    public void AssertMatches(string name, Tensor actual, double relative = TorchTolerance.Float64) =>
+        TorchAssert.Close(Shape(name), File.ReadFloat64(name), actual.Shape.ToArray(), actual.ToDoubleArray(), $"{Path}: '{name}'", relative: relative);
 
     /// <summary>The largest |gradient| PyTorch found over all parameters.</summary>
     public double GradientScale => File.Tensors.Where(t => t.Name.StartsWith("grad/", StringComparison.Ordinal))

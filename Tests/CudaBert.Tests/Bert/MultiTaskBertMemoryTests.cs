@@ -22,7 +22,7 @@ public class MultiTaskBertMemoryTests
             using (Tensor.Scope())
             {
                 optimizer.ZeroGrad();
-                MultiTaskBertTorchParityTests.Loss(fixture, model, MultiTaskBertTorchParityTests.Forward(fixture, model)).Total.Backward();
+                MultiTaskBertVsTorchTests.Loss(fixture, model, MultiTaskBertVsTorchTests.Forward(fixture, model)).Total.Backward();
                 optimizer.Step();
             }
             counts.Add((MemoryStats.LiveTensors, MemoryStats.LiveBytes));

@@ -16,8 +16,8 @@ public class MultiTaskBertTrainingTests
         using var fixture = new MultiTaskBertFixture();
         using var model = fixture.CreateModel(out _);
         using var scope = Tensor.Scope();
-        var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
-        MultiTaskBertTorchParityTests.Loss(fixture, model, outputs).Total.Backward();
+        var outputs = MultiTaskBertVsTorchTests.Forward(fixture, model);
+        MultiTaskBertVsTorchTests.Loss(fixture, model, outputs).Total.Backward();
         foreach (var (name, parameter) in model.NamedParameters())
         {
             Assert.True(parameter.Grad is not null, $"'{name}' got no gradient");
@@ -34,8 +34,8 @@ public class MultiTaskBertTrainingTests
         using var model = fixture.CreateModel(out _);
         model.Encoder.Freeze();
         using var scope = Tensor.Scope();
-        var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
-        var loss = MultiTaskBertTorchParityTests.Loss(fixture, model, outputs);
+        var outputs = MultiTaskBertVsTorchTests.Forward(fixture, model);
+        var loss = MultiTaskBertVsTorchTests.Loss(fixture, model, outputs);
 
         // Nothing of the encoder is on the tape: its output is a plain tensor, and the only nodes are
         // the heads' (linear, their dropout is off), the two losses and their weighting.
@@ -55,11 +55,11 @@ public class MultiTaskBertTrainingTests
         using var fixture = new MultiTaskBertFixture();
         using var model = fixture.CreateModel(out _);
         using var scope = Tensor.Scope();
-        var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
+        var outputs = MultiTaskBertVsTorchTests.Forward(fixture, model);
         var loss = model.Loss(outputs, fixture.Indices("batch/sentence_labels"), null, fixture.SentenceWeight, fixture.TokenWeight);
         Assert.Null(loss.TokenLoss);
         // PyTorch's sentence loss, weighted: the absent token loss adds nothing, not even a zero.
-        Assert.Equal(fixture.SentenceWeight * fixture.File.ReadFloat64("out/sentence_loss")[0], loss.Total.Item(), 1e-12);
+        AssertClose.Scalar(fixture.SentenceWeight * fixture.File.ReadFloat64("out/sentence_loss")[0], loss.Total.Item(), "loss.Total.Item()", absolute: 1e-12);
         loss.Total.Backward();
         Assert.Null(model.TokenClassifier.Weight.Grad);
         Assert.NotNull(model.Classifier.Weight.Grad);
@@ -71,10 +71,10 @@ public class MultiTaskBertTrainingTests
         using var fixture = new MultiTaskBertFixture();
         using var model = fixture.CreateModel(out _);
         using var scope = Tensor.Scope();
-        var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
+        var outputs = MultiTaskBertVsTorchTests.Forward(fixture, model);
         var loss = model.Loss(outputs, null, fixture.Indices("batch/token_labels"), fixture.SentenceWeight, fixture.TokenWeight);
         Assert.Null(loss.SentenceLoss);
-        Assert.Equal(fixture.TokenWeight * fixture.File.ReadFloat64("out/token_loss")[0], loss.Total.Item(), 1e-12);
+        AssertClose.Scalar(fixture.TokenWeight * fixture.File.ReadFloat64("out/token_loss")[0], loss.Total.Item(), "loss.Total.Item()", absolute: 1e-12);
         loss.Total.Backward();
         Assert.Null(model.Classifier.Weight.Grad);
         Assert.NotNull(model.TokenClassifier.Weight.Grad);
@@ -86,7 +86,7 @@ public class MultiTaskBertTrainingTests
         using var fixture = new MultiTaskBertFixture();
         using var model = fixture.CreateModel(out _);
         using var scope = Tensor.Scope();
-        var outputs = MultiTaskBertTorchParityTests.Forward(fixture, model);
+        var outputs = MultiTaskBertVsTorchTests.Forward(fixture, model);
         var error = Assert.Throws<ArgumentException>(() => model.Loss(outputs, null, null));
         Assert.Contains("no label", error.Message);
     }

@@ -28,7 +28,7 @@ public class BertShapeTests
         SoftmaxKernels.Forward(gpu, ds.Ptr, dm.Ptr, dp.Ptr, rows, S, Heads * S, 0.125f);
         var expected = Cpu.Empty(B, Heads, S, S);
         Cpu.Backend.ScaledMaskedSoftmax(Cpu.Tensor(scores, B, Heads, S, S), Cpu.Tensor(mask, B, S), 0.125, expected);
-        KernelAssert.Close(expected.ToArray<float>(), dp.Read(), 1e-9, 2e-6, "probs");
+        AssertClose.Elementwise(expected.ToArray<float>(), dp.Read(), "probs", absolute: 1e-9, relative: 2e-6);
 
         float[] x = TestInputs.NonZero(161, Tokens * Hidden);
         using DeviceArray<float> dx = new(gpu, x), split = new(gpu, x.Length);
@@ -50,12 +50,12 @@ public class BertShapeTests
         LayerNormKernels.Forward(gpu, dx.Ptr, dg.Ptr, db.Ptr, dy.Ptr, dmean.Ptr, drstd.Ptr, Tokens, Hidden, 1e-12f);
         Tensor y = Cpu.Empty(Tokens, Hidden), mean = Cpu.Empty(Tokens), rstd = Cpu.Empty(Tokens);
         Cpu.Backend.LayerNorm(Cpu.Tensor(x, Tokens, Hidden), Cpu.Tensor(gamma, Hidden), Cpu.Tensor(beta, Hidden), 1e-12, y, mean, rstd);
-        KernelAssert.Close(y.ToArray<float>(), dy.Read(), 1e-5, 1e-6, "layer norm y");
+        AssertClose.Elementwise(y.ToArray<float>(), dy.Read(), "layer norm y", absolute: 1e-5, relative: 1e-6);
 
         ActivationKernels.GeluForward(gpu, dx.Ptr, gelu.Ptr, Tokens * Hidden);
         var geluExpected = Cpu.Empty(Tokens, Hidden);
         Cpu.Backend.Gelu(Cpu.Tensor(x, Tokens, Hidden), geluExpected);
-        KernelAssert.Close(geluExpected.ToArray<float>(), gelu.Read(), 1e-7, 8 * TestInputs.U, "gelu");
+        AssertClose.Elementwise(geluExpected.ToArray<float>(), gelu.Read(), "gelu", absolute: 1e-7, relative: 8 * TestInputs.U);
 
         float[] mask = new float[B * S];
         for (int b = 0; b < B; b++)
@@ -64,7 +64,7 @@ public class BertShapeTests
         MeanPoolKernels.Forward(gpu, dx.Ptr, dmask.Ptr, pooled.Ptr, B, S, Hidden, 1e-9f);
         var pooledExpected = Cpu.Empty(B, Hidden);
         Cpu.Backend.MaskedMeanPool(Cpu.Tensor(x, B, S, Hidden), Cpu.Tensor(mask, B, S), 1e-9, pooledExpected);
-        KernelAssert.Close(pooledExpected.ToArray<float>(), pooled.Read(), 4 * S * TestInputs.U, 0, "pooled");
+        AssertClose.Elementwise(pooledExpected.ToArray<float>(), pooled.Read(), "pooled", absolute: 4 * S * TestInputs.U);
 
         const int slots = 72;   // SNIPS slot labels
         float[] logits = TestInputs.NonZero(165, Tokens * slots, 6f);
@@ -80,7 +80,7 @@ public class BertShapeTests
         // Each row loss within (slots + 8)·u of its logsumexp; the float sum of ~3000 row losses adds up to
         // Tokens·u relative: bounded by (Tokens + slots + 8)·u·loss (the loss is ~ log 72 + spread ≈ 8).
         double want = lossExpected.ToArray<float>()[0];
-        TestInputs.Near(want, loss.Read()[0], (Tokens + slots + 8) * TestInputs.U * want, "token loss");
-        KernelAssert.Close(gradExpected.ToArray<float>(), grad.Read(), 1e-12, 4 * (slots + 8) * TestInputs.U, "dlogits");
+        AssertClose.Scalar(want, loss.Read()[0], "token loss", relative: (Tokens + slots + 8) * TestInputs.U);
+        AssertClose.Elementwise(gradExpected.ToArray<float>(), grad.Read(), "dlogits", absolute: 1e-12, relative: 4 * (slots + 8) * TestInputs.U);
     }
 }

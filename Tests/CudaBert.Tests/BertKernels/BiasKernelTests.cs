@@ -59,7 +59,7 @@ public class BiasKernelTests
         {
             double magnitude = 0;
             for (int r = 0; r < rows; r++) magnitude += Math.Abs(x[r * cols + c]);
-            TestInputs.Near(reference[c], actual[c], 2 * rows * TestInputs.U * magnitude, $"sums[{c}]");
+            AssertClose.Scalar(reference[c], actual[c], $"sums[{c}]", absolute: 2 * rows * TestInputs.U * magnitude);
         }
         KernelAssert.NoSanitizerFindings(gpu);
     }

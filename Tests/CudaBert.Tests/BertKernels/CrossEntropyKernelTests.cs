@@ -69,9 +69,9 @@ public class CrossEntropyKernelTests
         Cpu.Backend.CrossEntropyBackward(tz, tt, tw, Ignore, Cpu.Tensor([Dloss]), expectedGrad);
         // logsumexp in float: the max-shifted sum of `classes` terms (≤ classes·u relative) plus logf (2 ulp)
         // gives an absolute error ≤ ~(classes + 4)·u on each row loss; the mean keeps it.
-        TestInputs.Near(expectedLoss.ToArray<float>()[0], loss.Read()[0], (classes + 8) * TestInputs.U * 4, "loss");
+        AssertClose.Scalar(expectedLoss.ToArray<float>()[0], loss.Read()[0], "loss", absolute: (classes + 8) * TestInputs.U * 4);
         // Gradient entries are |factor|·(p − onehot): p carries the same relative error as e^(z − lse).
-        KernelAssert.Close(expectedGrad.ToArray<float>(), ddz.Read(), 1e-9, (classes + 8) * TestInputs.U * 4, "dlogits");
+        AssertClose.Elementwise(expectedGrad.ToArray<float>(), ddz.Read(), "dlogits", absolute: 1e-9, relative: (classes + 8) * TestInputs.U * 4);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 }

@@ -70,7 +70,7 @@ public class ElementwiseKernelTests
         // not the referee of the last bit here.
         var expected = new float[N];
         for (int i = 0; i < N; i++) expected[i] = (float)((double)x[i] * 0.7f + y[i]);
-        KernelAssert.Close(expected, dy.Read(), 0, 2 * TestInputs.U, "y += 0.7x");
+        AssertClose.Elementwise(expected, dy.Read(), "y += 0.7x", relative: 2 * TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -92,22 +92,22 @@ public class ElementwiseKernelTests
         // derivative passes through zero (cancellation in Φ(x) + x·φ(x)).
         ActivationKernels.GeluForward(gpu, dx.Ptr, dout.Ptr, n);
         Cpu.Backend.Gelu(tx, tout);
-        KernelAssert.Close(tout.ToArray<float>(), dout.Read(), 1e-7, 8 * TestInputs.U, "gelu");
+        AssertClose.Elementwise(tout.ToArray<float>(), dout.Read(), "gelu", absolute: 1e-7, relative: 8 * TestInputs.U);
 
         ActivationKernels.GeluBackward(gpu, dx.Ptr, dup.Ptr, dgrad.Ptr, n);
         Cpu.Backend.GeluBackward(tx, tup, tgrad);
-        KernelAssert.Close(tgrad.ToArray<float>(), dgrad.Read(), 1e-7, 8 * TestInputs.U, "gelu backward");
+        AssertClose.Elementwise(tgrad.ToArray<float>(), dgrad.Read(), "gelu backward", absolute: 1e-7, relative: 8 * TestInputs.U);
 
         ActivationKernels.TanhForward(gpu, dx.Ptr, dout.Ptr, n);
         Cpu.Backend.Tanh(tx, tout);
-        KernelAssert.Close(tout.ToArray<float>(), dout.Read(), 1e-7, 8 * TestInputs.U, "tanh");
+        AssertClose.Elementwise(tout.ToArray<float>(), dout.Read(), "tanh", absolute: 1e-7, relative: 8 * TestInputs.U);
 
         // Backward from the forward output y (the same y on both sides): 1 − y² cancels near |y| = 1.
         float[] y = tout.ToArray<float>();
         using DeviceArray<float> dyForward = new(gpu, y);
         ActivationKernels.TanhBackward(gpu, dyForward.Ptr, dup.Ptr, dgrad.Ptr, n);
         Cpu.Backend.TanhBackward(tout, tup, tgrad);
-        KernelAssert.Close(tgrad.ToArray<float>(), dgrad.Read(), 1e-7, 4 * TestInputs.U, "tanh backward");
+        AssertClose.Elementwise(tgrad.ToArray<float>(), dgrad.Read(), "tanh backward", absolute: 1e-7, relative: 4 * TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 }

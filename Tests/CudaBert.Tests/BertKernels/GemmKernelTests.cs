@@ -31,16 +31,7 @@ public class GemmKernelTests
 
         GemmKernels.Simt(gpu, transA, transB, Batch, M, N, K, alpha, da.Ptr, db.Ptr, beta, dc.Ptr);
 
-        float[] result = dc.Read();
-        for (int batch = 0; batch < Batch; batch++)
-        {
-            var (expected, tolerance) = GemmReference.Compute(transA, transB, M, N, K, alpha,
-                a.AsSpan(batch * M * K, M * K).ToArray(), transA ? M : K,
-                b.AsSpan(batch * K * N, K * N).ToArray(), transB ? K : N,
-                beta, c.AsSpan(batch * M * N, M * N).ToArray(), N);
-            for (int i = 0; i < M * N; i++)
-                TestInputs.Near(expected[i], result[batch * M * N + i], tolerance[i], $"C[{batch}][{i / N}][{i % N}]");
-        }
+        GemmReference.AssertBatched(dc.Read(), transA, transB, Batch, M, N, K, alpha, a, b, beta, c);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -67,7 +58,7 @@ public class GemmKernelTests
             for (int i = 0; i < M * N; i++)
             {
                 var (want, bound) = Epilogue(epilogue, expected[i], tolerance[i], bias[i % N]);
-                TestInputs.Near(want, y[batch * M * N + i], bound, $"y[{batch}][{i / N}][{i % N}]");
+                AssertClose.Scalar(want, y[batch * M * N + i], $"y[{batch}][{i / N}][{i % N}]", absolute: bound);
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);

@@ -27,17 +27,8 @@ public class GemmTf32KernelTests
 
         GemmKernels.Tf32(gpu, transA, transB, Batch, M, N, K, alpha, da.Ptr, db.Ptr, beta, dc.Ptr);
 
-        float[] result = dc.Read();
         float[] a32 = Array.ConvertAll(a, TestInputs.RoundToTf32), b32 = Array.ConvertAll(b, TestInputs.RoundToTf32);
-        for (int batch = 0; batch < Batch; batch++)
-        {
-            var (expected, tolerance) = GemmReference.Compute(transA, transB, M, N, K, alpha,
-                a32.AsSpan(batch * M * K, M * K).ToArray(), transA ? M : K,
-                b32.AsSpan(batch * K * N, K * N).ToArray(), transB ? K : N,
-                beta, c.AsSpan(batch * M * N, M * N).ToArray(), N);
-            for (int i = 0; i < M * N; i++)
-                TestInputs.Near(expected[i], result[batch * M * N + i], 2 * tolerance[i], $"C[{batch}][{i / N}][{i % N}]");
-        }
+        GemmReference.AssertBatched(dc.Read(), transA, transB, Batch, M, N, K, alpha, a32, b32, beta, c, boundScale: 2);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -119,7 +110,7 @@ public class GemmTf32KernelTests
             for (int i = 0; i < M * N; i++)
             {
                 var (want, bound) = GemmKernelTests.Epilogue(epilogue, expected[i], 2 * tolerance[i], bias[i % N]);
-                TestInputs.Near(want, y[item * M * N + i], bound, $"{tile} {epilogue} y[{item}][{i / N}][{i % N}]");
+                AssertClose.Scalar(want, y[item * M * N + i], $"{tile} {epilogue} y[{item}][{i / N}][{i % N}]", absolute: bound);
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);

@@ -42,9 +42,9 @@ public class LayerNormKernelTests
         var (y, mean, rstd) = CpuLayerNorm(x, gamma, beta, rows, cols);
         // rsqrtf is within 2 ulp; sums of 300 terms in another order: ~1e-6 relative on μ and rstd, which
         // x̂ = (x − μ)·rstd (|x̂| ≤ ~2) carries into y.
-        KernelAssert.Close(mean, dmean.Read(), 0, 1e-6, "mean");
-        KernelAssert.Close(rstd, drstd.Read(), 0, 2e-6, "rstd");
-        KernelAssert.Close(y, dy.Read()[shift..], 1e-5, 1e-6, "y");
+        AssertClose.Elementwise(mean, dmean.Read(), "mean", relative: 1e-6);
+        AssertClose.Elementwise(rstd, drstd.Read(), "rstd", relative: 2e-6);
+        AssertClose.Elementwise(y, dy.Read()[shift..], "y", absolute: 1e-5, relative: 1e-6);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -69,9 +69,9 @@ public class LayerNormKernelTests
         float[] sum = x.Zip(residual, (a, b) => a + b).ToArray();
         KernelAssert.BitEqual(sum, dsum.Read(), "sum");
         var (y, mean, rstd) = CpuLayerNorm(sum, gamma, beta, rows, cols);
-        KernelAssert.Close(mean, dmean.Read(), 0, 1e-6, "mean");
-        KernelAssert.Close(rstd, drstd.Read(), 0, 2e-6, "rstd");
-        KernelAssert.Close(y, dy.Read(), 1e-5, 1e-6, "y");
+        AssertClose.Elementwise(mean, dmean.Read(), "mean", relative: 1e-6);
+        AssertClose.Elementwise(rstd, drstd.Read(), "rstd", relative: 2e-6);
+        AssertClose.Elementwise(y, dy.Read(), "y", absolute: 1e-5, relative: 1e-6);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -113,7 +113,7 @@ public class LayerNormKernelTests
             Cpu.Tensor(mean, rows), Cpu.Tensor(rstd, rows), edx, edgamma, edbeta);
         // dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) cancels: the two row means' rounding (each ≤ cols·u·mean|term|,
         // |g| ≤ 1, |x̂| ≤ ~2) times rstd (~1 here) bounds the difference: 4·cols·u absolute.
-        KernelAssert.Close(edx.ToArray<float>(), ddx.Read()[shift..], 4 * cols * TestInputs.U, 0, "dx");
+        AssertClose.Elementwise(edx.ToArray<float>(), ddx.Read()[shift..], "dx", absolute: 4 * cols * TestInputs.U);
         // dγ, dβ: both sides add the same `rows` terms in different orders, each within rows·u·Σ|term| of the exact sum.
         float[] gotGamma = ddgamma.Read(), gotBeta = ddbeta.Read(), wantGamma = edgamma.ToArray<float>(), wantBeta = edbeta.ToArray<float>();
         for (int c = 0; c < cols; c++)
@@ -125,8 +125,8 @@ public class LayerNormKernelTests
                 gammaTerms += Math.Abs(dy[r * cols + c] * xhat);
                 betaTerms += Math.Abs(dy[r * cols + c]);
             }
-            TestInputs.Near(wantGamma[c], gotGamma[c], 2 * rows * TestInputs.U * gammaTerms, $"dgamma[{c}]");
-            TestInputs.Near(wantBeta[c], gotBeta[c], 2 * rows * TestInputs.U * betaTerms, $"dbeta[{c}]");
+            AssertClose.Scalar(wantGamma[c], gotGamma[c], $"dgamma[{c}]", absolute: 2 * rows * TestInputs.U * gammaTerms);
+            AssertClose.Scalar(wantBeta[c], gotBeta[c], $"dbeta[{c}]", absolute: 2 * rows * TestInputs.U * betaTerms);
         }
         KernelAssert.NoSanitizerFindings(gpu);
     }

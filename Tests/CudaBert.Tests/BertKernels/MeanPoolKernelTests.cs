@@ -33,7 +33,7 @@ public class MeanPoolKernelTests
         Cpu.Backend.MaskedMeanPool(Cpu.Tensor(h, B, S, C), Cpu.Tensor(mask, B, S), Eps, expected);
         float[] y = dy.Read();
         // ≤ 7 terms of magnitude ≤ 1/count: a few u of the largest term.
-        KernelAssert.Close(expected.ToArray<float>(), y, 8 * TestInputs.U, 0, "pooled");
+        AssertClose.Elementwise(expected.ToArray<float>(), y, "pooled", absolute: 8 * TestInputs.U);
         for (int c = 0; c < C; c++) Assert.Equal(0f, y[2 * C + c]);
         KernelAssert.NoSanitizerFindings(gpu);
     }
@@ -56,7 +56,7 @@ public class MeanPoolKernelTests
         var expected = Cpu.Empty(b, c);
         Cpu.Backend.MaskedMeanPool(Cpu.Tensor(h, b, s, c), Cpu.Tensor(mask, b, s), Eps, expected);
         // At most s terms of magnitude ≤ 1 and one division, in different orders: 2·(s + 1)·u absolute.
-        KernelAssert.Close(expected.ToArray<float>(), dy.Read(), 2 * (s + 1) * TestInputs.U, 0, "pooled");
+        AssertClose.Elementwise(expected.ToArray<float>(), dy.Read(), "pooled", absolute: 2 * (s + 1) * TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
@@ -72,7 +72,7 @@ public class MeanPoolKernelTests
 
         var expected = Cpu.Empty(B, S, C);
         Cpu.Backend.MaskedMeanPoolBackward(Cpu.Tensor(dy, B, C), Cpu.Tensor(mask, B, S), Eps, expected);
-        KernelAssert.Close(expected.ToArray<float>(), ddh.Read(), 0, 2 * TestInputs.U, "dh");
+        AssertClose.Elementwise(expected.ToArray<float>(), ddh.Read(), "dh", relative: 2 * TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 }

@@ -48,10 +48,10 @@ public class OptimizerKernelTests
 
         double expected = grad.Sum(g => (double)g * g);
         // Squares of floats are exact in double; N additions in double in another order: ≤ N·2⁻⁵³ relative.
-        TestInputs.Near(expected, total.Read()[0], N * Math.Pow(2, -53) * expected, "Σ g²");
+        AssertClose.Scalar(expected, total.Read()[0], "Σ g²", relative: N * Math.Pow(2, -53));
         double factor = Math.Min(1, maxNorm / (Math.Sqrt(expected) + 1e-6));
         Assert.True(factor < 1, "the test's gradient must be clipped");
-        TestInputs.Near(factor, clip.Read()[0], TestInputs.U * factor, "clip factor");
+        AssertClose.Scalar(factor, clip.Read()[0], "clip factor", relative: TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 

@@ -23,7 +23,7 @@ public class ReductionKernelTests
         Cpu.Backend.Sum(Cpu.Tensor(x, n), expected);
         // Both add in double (orders differ by ≤ n·2⁻⁵³·Σ|x|) and round to float once (≤ u·|Σ|).
         double want = expected.ToArray<float>()[0], magnitude = x.Sum(v => Math.Abs((double)v));
-        TestInputs.Near(want, total.Read()[0], 2 * TestInputs.U * Math.Abs(want) + n * Math.Pow(2, -53) * magnitude, "Σ x");
+        AssertClose.Scalar(want, total.Read()[0], "Σ x", absolute: 2 * TestInputs.U * Math.Abs(want) + n * Math.Pow(2, -53) * magnitude);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 

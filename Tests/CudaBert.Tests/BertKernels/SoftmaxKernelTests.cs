@@ -50,7 +50,7 @@ public class SoftmaxKernelTests
         Cpu.Backend.ScaledMaskedSoftmax(Cpu.Tensor(scores, B, H, Sq, Sk), masked ? Cpu.Tensor(mask, B, Sk) : null, Scale, expected);
         float[] p = dp.Read()[shift..];
         // expf is within 2 ulp; the sum of ≤ 37 terms, the reciprocal and the product add a few u more.
-        KernelAssert.Close(expected.ToArray<float>(), p, 1e-9, 1e-6, "probs");
+        AssertClose.Elementwise(expected.ToArray<float>(), p, "probs", absolute: 1e-9, relative: 1e-6);
         if (masked)
             for (int r = H * Sq; r < Rows; r++)      // padded keys get (numerically) nothing
                 for (int j = Sk - 9; j < Sk; j++)
@@ -80,7 +80,7 @@ public class SoftmaxKernelTests
         var expected = Cpu.Empty(B, H, Sq, Sk);
         Cpu.Backend.ScaledMaskedSoftmaxBackward(probs, Cpu.Tensor(dprobs, B, H, Sq, Sk), Scale, expected);
         // dp − Σ p·dp cancels; the dot product's rounding (≤ Sk·u·max|dp|) times scale·p bounds the error.
-        KernelAssert.Close(expected.ToArray<float>(), dx.Read(), Scale * Sk * TestInputs.U, 4 * TestInputs.U, "dscores");
+        AssertClose.Elementwise(expected.ToArray<float>(), dx.Read(), "dscores", absolute: Scale * Sk * TestInputs.U, relative: 4 * TestInputs.U);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 }

@@ -46,7 +46,7 @@ public class GemmCourseTests
                 }
                 double expected = Alpha * dot + Beta * (double)c[i * N + j];
                 double bound = (K + 2) * TestInputs.U * (Math.Abs(Alpha) * magnitude + Math.Abs(Beta * c[i * N + j]));
-                TestInputs.Near(expected, result[i * N + j], bound, $"{step}: C[{i}][{j}]");
+                AssertClose.Scalar(expected, result[i * N + j], $"{step}: C[{i}][{j}]", absolute: bound);
             }
     }
 }

@@ -45,8 +45,8 @@ public class LayerNormCourseTests
         }
         // Sums of 300 terms in some order: ~1e-6 relative on μ (|μ| ≈ 2) and, through x − μ, on rstd
         // (rsqrtf adds 2 ulp); x̂ = (x − μ)·rstd (|x̂| ≤ ~2) carries that into y.
-        KernelAssert.Close(expectedMean, dmean.Read(), 0, 1e-6, $"{step}: mean");
-        KernelAssert.Close(expectedRstd, drstd.Read(), 0, 2e-6, $"{step}: rstd");
-        KernelAssert.Close(expectedY, dy.Read(), 1e-5, 1e-6, $"{step}: y");
+        AssertClose.Elementwise(expectedMean, dmean.Read(), $"{step}: mean", relative: 1e-6);
+        AssertClose.Elementwise(expectedRstd, drstd.Read(), $"{step}: rstd", relative: 2e-6);
+        AssertClose.Elementwise(expectedY, dy.Read(), $"{step}: y", absolute: 1e-5, relative: 1e-6);
     }
 }

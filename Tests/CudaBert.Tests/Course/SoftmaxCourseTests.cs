@@ -40,7 +40,7 @@ public class SoftmaxCourseTests
                 for (int c = 0; c < cols; c++)
                 {
                     double expected = Math.Exp(row[c] - max) / sum;
-                    TestInputs.Near(expected, y[r * cols + c], 1e-5 * expected, $"{step}, {cols} columns: y[{r}][{c}]");
+                    AssertClose.Scalar(expected, y[r * cols + c], $"{step}, {cols} columns: y[{r}][{c}]", relative: 1e-5);
                 }
             }
         }

@@ -31,7 +31,7 @@ public class SumCourseTests
             // n − 1 float additions in any order: |error| ≤ (n − 1) u Σ|x| (about 0.03 for n = 1000, less
             // than the smallest element, 0.1: a lost or doubled element fails).
             double exact = x.Sum(v => (double)v), magnitude = x.Sum(v => Math.Abs((double)v));
-            TestInputs.Near(exact, total.Read()[0], (n - 1) * TestInputs.U * magnitude, $"{step}, n = {n}: total");
+            AssertClose.Scalar(exact, total.Read()[0], $"{step}, n = {n}: total", absolute: (n - 1) * TestInputs.U * magnitude);
         }
     }
 }

@@ -1,6 +1,6 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -25,7 +25,7 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(51, dims.Aggregate(1, (a, d) => a * d));
-        Tensor cx = Parity.Cpu(x, dims), gx = Gpu(x, dims);
+        Tensor cx = CpuVsCuda.Cpu(x, dims), gx = Gpu(x, dims);
         int[] outputDims = dims.Where((_, i) => i != axis).ToArray();
         int n = dims[axis];
 
@@ -36,7 +36,7 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
             device.Backend.SumAxis(gx, axis, scale, gy);
             // Both add n terms of magnitude ≤ 1 in double (orders differ: ≤ n·2⁻⁵³·n apart before the
             // scale), then round once to float (u relative each).
-            Close(cy, gy, scale * n * n * Math.Pow(2, -53), 2 * U, $"sum over axis {axis} × {scale:R}");
+            AssertClose.Elementwise(cy, gy, $"sum over axis {axis} × {scale:R}", absolute: scale * n * n * Math.Pow(2, -53), relative: 2 * U);
         }
         device.AssertNoSanitizerFindings();
     }
@@ -52,7 +52,7 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
         Tensor cdx = Tensor.Empty(dims), gdx = Tensor.Empty(dims, device: Device.Cuda);
         double scale = 1.0 / dims[axis];
         // Both compute (float)(scale · (double)dy): one rounding of the same double product.
-        Cpu.SumAxisBackward(Parity.Cpu(dy, outputDims), axis, scale, cdx);
+        Cpu.SumAxisBackward(CpuVsCuda.Cpu(dy, outputDims), axis, scale, cdx);
         device.Backend.SumAxisBackward(Gpu(dy, outputDims), axis, scale, gdx);
         BitEqual(cdx, gdx, $"sum backward over axis {axis}");
         device.AssertNoSanitizerFindings();
@@ -63,13 +63,13 @@ public class AxisReductionPrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(53, 4 * 6 * 3), upstream = NonZero(54, 4 * 3);
-        Tensor cx = Parity.Cpu(x, 4, 6, 3), gx = Gpu(x, 4, 6, 3);
+        Tensor cx = CpuVsCuda.Cpu(x, 4, 6, 3), gx = Gpu(x, 4, 6, 3);
         cx.RequiresGrad = gx.RequiresGrad = true;
         Tensor cy = Ops.Mean(cx, -2, keepDim: true), gy = Ops.Mean(gx, -2, keepDim: true);
         Assert.Equal(new Shape([4, 1, 3]), gy.Shape);
-        Close(cy, gy, 6 * 6 * Math.Pow(2, -53), 2 * U, "mean over axis -2, keepdim");
+        AssertClose.Elementwise(cy, gy, "mean over axis -2, keepdim", absolute: 6 * 6 * Math.Pow(2, -53), relative: 2 * U);
 
-        Ops.Sum(Ops.Mul(cy, Parity.Cpu(upstream, 4, 1, 3))).Backward();
+        Ops.Sum(Ops.Mul(cy, CpuVsCuda.Cpu(upstream, 4, 1, 3))).Backward();
         Ops.Sum(Ops.Mul(gy, Gpu(upstream, 4, 1, 3))).Backward();
         BitEqual(cx.Grad!, gx.Grad!, "d mean / dx");
         device.AssertNoSanitizerFindings();

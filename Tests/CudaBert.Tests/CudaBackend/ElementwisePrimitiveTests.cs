@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -20,7 +20,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] a = NonZero(1, Rows * Cols), b = NonZero(2, Rows * Cols), bias = NonZero(3, Cols);
-        Tensor ca = Parity.Cpu(a, Rows, Cols), cb = Parity.Cpu(b, Rows, Cols), cbias = Parity.Cpu(bias, Cols);
+        Tensor ca = CpuVsCuda.Cpu(a, Rows, Cols), cb = CpuVsCuda.Cpu(b, Rows, Cols), cbias = CpuVsCuda.Cpu(bias, Cols);
         Tensor ga = Gpu(a, Rows, Cols), gb = Gpu(b, Rows, Cols), gbias = Gpu(bias, Cols);
         Tensor cy = Tensor.Empty([Rows, Cols]), gy = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
@@ -32,7 +32,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         // y += αx: the kernel fuses the multiply-add (one rounding), the CPU rounds twice; the sum may
         // cancel, so the bound is relative to its terms: 2u·(|y| + 0.7|x|) ≤ 2u·1.7.
         Cpu.AddScaledInPlace(ca, 0.7, cb); device.Backend.AddScaledInPlace(ga, 0.7, gb);
-        Close(ca, ga, 2 * U * 1.7, 0, "y += 0.7x");
+        AssertClose.Elementwise(ca, ga, "y += 0.7x", absolute: 2 * U * 1.7);
         device.AssertNoSanitizerFindings();
     }
 
@@ -41,15 +41,17 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(4, Rows * Cols, 4f), dy = NonZero(5, Rows * Cols);
-        Tensor cx = Parity.Cpu(x, Rows, Cols), cdy = Parity.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
+        Tensor cx = CpuVsCuda.Cpu(x, Rows, Cols), cdy = CpuVsCuda.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
         Tensor cy = Tensor.Empty([Rows, Cols]), gy = Tensor.Empty([Rows, Cols], device: Device.Cuda);
         Tensor cdx = Tensor.Empty([Rows, Cols]), gdx = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
         // erff / tanhf are within a few ulp of the CPU's: 8u relative, 1e-7 absolute near the zeros.
-        Cpu.Gelu(cx, cy); device.Backend.Gelu(gx, gy); Close(cy, gy, 1e-7, 8 * U, "gelu");
-        Cpu.GeluBackward(cx, cdy, cdx); device.Backend.GeluBackward(gx, gdy, gdx); Close(cdx, gdx, 1e-7, 8 * U, "gelu backward");
-        Cpu.Tanh(cx, cy); device.Backend.Tanh(gx, gy); Close(cy, gy, 1e-7, 8 * U, "tanh");
-        Cpu.TanhBackward(cy, cdy, cdx); device.Backend.TanhBackward(cy.To(Device.Cuda), gdy, gdx);   // the same y: 1 − y² cancels Close(cdx, gdx, 1e-7, 8 * U, "tanh backward");
+        Cpu.Gelu(cx, cy); device.Backend.Gelu(gx, gy); AssertClose.Elementwise(cy, gy, "gelu", absolute: 1e-7, relative: 8 * U);
+        Cpu.GeluBackward(cx, cdy, cdx); device.Backend.GeluBackward(gx, gdy, gdx); AssertClose.Elementwise(cdx, gdx, "gelu backward", absolute: 1e-7, relative: 8 * U);
+        Cpu.Tanh(cx, cy); device.Backend.Tanh(gx, gy); AssertClose.Elementwise(cy, gy, "tanh", absolute: 1e-7, relative: 8 * U);
+        // Both backwards get the CPU's y: 1 − y² cancels where |y| ≈ 1, and would magnify tanh's own ulps.
+        Cpu.TanhBackward(cy, cdy, cdx); device.Backend.TanhBackward(cy.To(Device.Cuda), gdy, gdx);
+        AssertClose.Elementwise(cdx, gdx, "tanh backward", absolute: 1e-7, relative: 8 * U);
         device.AssertNoSanitizerFindings();
     }
 
@@ -59,24 +61,24 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         using var scope = Tensor.Scope();
         const int rows = 150;   // more than one 64-row chunk: the column sum's two passes
         float[] x = NonZero(6, rows * Cols);
-        Tensor cx = Parity.Cpu(x, rows, Cols), gx = Gpu(x, rows, Cols);
+        Tensor cx = CpuVsCuda.Cpu(x, rows, Cols), gx = Gpu(x, rows, Cols);
 
         Tensor csums = Tensor.Empty([Cols]), gsums = Tensor.Empty([Cols], device: Device.Cuda);
         Cpu.SumRows(cx, csums);
         device.Backend.SumRows(gx, gsums);
         // Both add `rows` terms of magnitude ≤ 1 in different orders: each within rows·u·Σ|x| ≤ rows²·u of the exact sum.
-        Close(csums, gsums, 2.0 * rows * rows * U, 0, "sum rows");
+        AssertClose.Elementwise(csums, gsums, "sum rows", absolute: 2.0 * rows * rows * U);
 
         Tensor ctotal = Tensor.Empty([]), gtotal = Tensor.Empty([], device: Device.Cuda);
         Cpu.Sum(cx, ctotal);
         device.Backend.Sum(gx, gtotal);
         // Both add in double (orders differ: n·2⁻⁵³·Σ|x| apart at most) and round once to float (u each).
         double n = rows * Cols, absSum = x.Sum(v => Math.Abs((double)v));
-        Close(ctotal, gtotal, n * Math.Pow(2, -53) * absSum, 2 * U, "sum");
+        AssertClose.Elementwise(ctotal, gtotal, "sum", absolute: n * Math.Pow(2, -53) * absSum, relative: 2 * U);
 
         // Σx² in double on both sides: only the summation order differs.
         double cpu = Cpu.SumOfSquares(cx), gpu = device.Backend.SumOfSquares(gx);
-        Assert.True(Math.Abs(cpu - gpu) <= n * Math.Pow(2, -53) * cpu, $"Σx²: CPU {cpu:R}, CUDA {gpu:R}");
+        AssertClose.Scalar(cpu, gpu, "Σx² (expected: the CPU's)", relative: n * Math.Pow(2, -53));
         device.AssertNoSanitizerFindings();
     }
 
@@ -85,7 +87,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(7, 3 * 5);
-        var cpu = Parity.Cpu(x, 3, 5);
+        var cpu = CpuVsCuda.Cpu(x, 3, 5);
         var gpu = cpu.To(Device.Cuda);
         Assert.Equal(Device.Cuda, gpu.Device);
         BitEqual(cpu, gpu, "To(Cuda)");
@@ -100,10 +102,10 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         // Conversions: int → float rounds to nearest (16777217 is not a float), float → int truncates toward zero.
         int[] ints = [0, 1, -5, 16_777_217, -2_000_000_001];
         float[] floats = [2.9f, -2.9f, 0.5f, 1e9f, -7f];
-        Assert.Equal(Parity.Cpu(ints, 5).To(DType.Float32).ToArray<float>(), Gpu(ints, 5).To(DType.Float32).ToArray<float>());
-        Assert.Equal(Parity.Cpu(floats, 5).To(DType.Int32).ToArray<int>(), Gpu(floats, 5).To(DType.Int32).ToArray<int>());
+        Assert.Equal(CpuVsCuda.Cpu(ints, 5).To(DType.Float32).ToArray<float>(), Gpu(ints, 5).To(DType.Float32).ToArray<float>());
+        Assert.Equal(CpuVsCuda.Cpu(floats, 5).To(DType.Int32).ToArray<int>(), Gpu(floats, 5).To(DType.Int32).ToArray<int>());
 
-        var moved = Parity.Cpu(x, 3, 5);
+        var moved = CpuVsCuda.Cpu(x, 3, 5);
         moved.MoveTo(Device.Cuda);
         Assert.Equal(Device.Cuda, moved.Device);
         BitEqual(cpu, moved, "MoveTo(Cuda)");
@@ -122,7 +124,7 @@ public class ElementwisePrimitiveTests(CudaTestDevice device)
         var float64 = Assert.Throws<NotSupportedException>(() => Tensor.Zeros([2], DType.Float64, Device.Cuda).Backend.Gelu(
             Tensor.Zeros([2], DType.Float64, Device.Cuda), Tensor.Zeros([2], DType.Float64, Device.Cuda)));
         Assert.Contains("Gelu", float64.Message);
-        var mixed = Assert.Throws<ArgumentException>(() => device.Backend.Add(Parity.Cpu([1f], 1), Gpu([1f], 1), Gpu([1f], 1)));
+        var mixed = Assert.Throws<ArgumentException>(() => device.Backend.Add(CpuVsCuda.Cpu([1f], 1), Gpu([1f], 1), Gpu([1f], 1)));
         Assert.Contains("Cpu", mixed.Message);
     }
 }

@@ -1,6 +1,6 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -26,14 +26,14 @@ public class GeluTanhPrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         float[] x = NonZero(41, Rows * Cols, 4f), dy = NonZero(42, Rows * Cols);
-        Tensor cx = Parity.Cpu(x, Rows, Cols), cdy = Parity.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
+        Tensor cx = CpuVsCuda.Cpu(x, Rows, Cols), cdy = CpuVsCuda.Cpu(dy, Rows, Cols), gx = Gpu(x, Rows, Cols), gdy = Gpu(dy, Rows, Cols);
         Tensor cy = Tensor.Empty([Rows, Cols]), gy = Tensor.Empty([Rows, Cols], device: Device.Cuda);
         Tensor cdx = Tensor.Empty([Rows, Cols]), gdx = Tensor.Empty([Rows, Cols], device: Device.Cuda);
 
         Cpu.GeluTanh(cx, cy); device.Backend.GeluTanh(gx, gy);
-        Close(cy, gy, Absolute, Relative, "gelu_tanh");
+        AssertClose.Elementwise(cy, gy, "gelu_tanh", absolute: Absolute, relative: Relative);
         Cpu.GeluTanhBackward(cx, cdy, cdx); device.Backend.GeluTanhBackward(gx, gdy, gdx);
-        Close(cdx, gdx, Absolute, Relative, "gelu_tanh backward");
+        AssertClose.Elementwise(cdx, gdx, "gelu_tanh backward", absolute: Absolute, relative: Relative);
         device.AssertNoSanitizerFindings();
     }
 

@@ -2,7 +2,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -21,8 +21,8 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         const int batch = 2, m = 5, n = 7, k = 9;   // far from every GEMM tile
         const double alpha = 0.75, beta = -0.5;
         float[] a = NonZero(10, batch * m * k), b = NonZero(11, batch * k * n), c = NonZero(12, batch * m * n);
-        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
-            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ca = CpuVsCuda.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = CpuVsCuda.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = CpuVsCuda.Cpu(c, batch, m, n);
         Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda);
 
         Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
@@ -30,7 +30,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
 
         // Each side is within (k + 2)·u·(|α|·|A||B| + |β||C|) of the exact result; with |a|, |b|, |c| ≤ 1
         // that is at most (k + 2)·u·(0.75·k + 0.5) per element, so they are within twice that.
-        Close(cc, gc, 2 * (k + 2) * U * (alpha * k + 0.5), 0, "C");
+        AssertClose.Elementwise(cc, gc, "C", absolute: 2 * (k + 2) * U * (alpha * k + 0.5));
         device.AssertNoSanitizerFindings();
     }
 
@@ -41,8 +41,8 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         const int batch = 2, m = 12, n = 8, k = 20;   // rows of 4-float multiples: the tensor-core kernel qualifies
         const double alpha = 0.75, beta = -0.5;
         float[] a = NonZero(40, batch * m * k), b = NonZero(41, batch * k * n), c = NonZero(42, batch * m * n);
-        Tensor ca = Parity.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = Parity.Cpu(b, batch, transB ? n : k, transB ? k : n),
-            cc = Parity.Cpu(c, batch, m, n);
+        Tensor ca = CpuVsCuda.Cpu(a, batch, transA ? k : m, transA ? m : k), cb = CpuVsCuda.Cpu(b, batch, transB ? n : k, transB ? k : n),
+            cc = CpuVsCuda.Cpu(c, batch, m, n);
         Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda), exact = cc.To(Device.Cuda);
 
         Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
@@ -53,7 +53,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         // TF32 keeps 10 of fp32's 23 mantissa bits: each input is within 2⁻¹¹ relative, a product within
         // 2⁻¹⁰; with |a|, |b|, |c| ≤ 1 the sum of k products is off by at most α·k·2⁻¹⁰ plus fp32 rounding.
         double bound = alpha * k * Math.Pow(2, -10) + 2 * (k + 2) * U * (alpha * k + 0.5);
-        Close(cc, gc, bound, 0, "C (tf32)");
+        AssertClose.Elementwise(cc, gc, "C (tf32)", absolute: bound);
         // And it really is the tensor-core kernel: the exact SIMT result differs from it.
         Assert.NotEqual(exact.ToArray<float>(), gc.ToArray<float>());
         device.AssertNoSanitizerFindings();
@@ -68,24 +68,24 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         float[] scores = NonZero(13, b * heads * sq * sk, 4f), dp = NonZero(14, b * heads * sq * sk);
         // Additive mask: the last two keys of the second sequence are padding.
         float[] mask = [0, 0, 0, 0, 0, 0, 0, 0, -10000, -10000];
-        Tensor cs = Parity.Cpu(scores, b, heads, sq, sk), cmask = Parity.Cpu(mask, b, sk), cdp = Parity.Cpu(dp, b, heads, sq, sk);
+        Tensor cs = CpuVsCuda.Cpu(scores, b, heads, sq, sk), cmask = CpuVsCuda.Cpu(mask, b, sk), cdp = CpuVsCuda.Cpu(dp, b, heads, sq, sk);
         Tensor gs = cs.To(Device.Cuda), gmask = cmask.To(Device.Cuda), gdp = cdp.To(Device.Cuda);
         Tensor cprobs = Tensor.Empty(cs.Shape), gprobs = Tensor.Empty(cs.Shape, device: Device.Cuda);
 
         Cpu.ScaledMaskedSoftmax(cs, cmask, scale, cprobs);
         device.Backend.ScaledMaskedSoftmax(gs, gmask, scale, gprobs);
-        Close(cprobs, gprobs, 1e-9, 1e-6, "probs");
+        AssertClose.Elementwise(cprobs, gprobs, "probs", absolute: 1e-9, relative: 1e-6);
         Assert.All(gprobs.ToArray<float>().Where((_, i) => i >= b * heads * sq * sk / 2 && i % sk >= 3), p => Assert.True(p < 1e-30f, $"masked key got {p}"));
 
         Cpu.ScaledMaskedSoftmax(cs, null, scale, cprobs);
         device.Backend.ScaledMaskedSoftmax(gs, null, scale, gprobs);
-        Close(cprobs, gprobs, 1e-9, 1e-6, "probs without mask");
+        AssertClose.Elementwise(cprobs, gprobs, "probs without mask", absolute: 1e-9, relative: 1e-6);
 
         Tensor cds = Tensor.Empty(cs.Shape), gds = Tensor.Empty(cs.Shape, device: Device.Cuda);
         Cpu.ScaledMaskedSoftmaxBackward(cprobs, cdp, scale, cds);
         device.Backend.ScaledMaskedSoftmaxBackward(cprobs.To(Device.Cuda), gdp, scale, gds);
         // dscores = scale·p·(dp − Σ dp·p): the row sum cancels, so the bound is absolute (sk terms ≤ 1).
-        Close(cds, gds, scale * sk * 4 * U, 4 * U, "dscores");
+        AssertClose.Elementwise(cds, gds, "dscores", absolute: scale * sk * 4 * U, relative: 4 * U);
         device.AssertNoSanitizerFindings();
     }
 
@@ -105,7 +105,7 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
     public void PermutesAreBitIdentical(int[] shape, int[] axes)
     {
         using var scope = Tensor.Scope();
-        var cx = Parity.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
+        var cx = CpuVsCuda.Cpu(NonZero(15, (int)new Shape(shape).NumElements), shape);
         var outShape = axes.Select(a => shape[a]).ToArray();
         Tensor cy = Tensor.Empty(outShape), gy = Tensor.Empty(outShape, device: Device.Cuda);
         Cpu.Permute(cx, axes, cy);
@@ -130,16 +130,16 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         using var scope = Tensor.Scope();
         const int rows = 6, cols = 37;
         float[] x = NonZero(16, rows * cols, 3f), gamma = NonZero(17, cols), beta = NonZero(18, cols), dy = NonZero(19, rows * cols);
-        Tensor cx = Parity.Cpu(x, rows, cols), cg = Parity.Cpu(gamma, cols), cb = Parity.Cpu(beta, cols), cdy = Parity.Cpu(dy, rows, cols);
+        Tensor cx = CpuVsCuda.Cpu(x, rows, cols), cg = CpuVsCuda.Cpu(gamma, cols), cb = CpuVsCuda.Cpu(beta, cols), cdy = CpuVsCuda.Cpu(dy, rows, cols);
         Tensor gx = cx.To(Device.Cuda), gg = cg.To(Device.Cuda), gb = cb.To(Device.Cuda), gdy = cdy.To(Device.Cuda);
         Tensor cy = Tensor.Empty([rows, cols]), cmean = Tensor.Empty([rows]), crstd = Tensor.Empty([rows]);
         Tensor gy = Tensor.Empty([rows, cols], device: Device.Cuda), gmean = Tensor.Empty([rows], device: Device.Cuda), grstd = Tensor.Empty([rows], device: Device.Cuda);
 
         Cpu.LayerNorm(cx, cg, cb, 1e-12, cy, cmean, crstd);
         device.Backend.LayerNorm(gx, gg, gb, 1e-12, gy, gmean, grstd);
-        Close(cmean, gmean, 1e-7, 1e-6, "mean");
-        Close(crstd, grstd, 0, 2e-6, "rstd");
-        Close(cy, gy, 1e-5, 1e-6, "y");
+        AssertClose.Elementwise(cmean, gmean, "mean", absolute: 1e-7, relative: 1e-6);
+        AssertClose.Elementwise(crstd, grstd, "rstd", relative: 2e-6);
+        AssertClose.Elementwise(cy, gy, "y", absolute: 1e-5, relative: 1e-6);
 
         Tensor cdx = Tensor.Empty([rows, cols]), cdg = Tensor.Empty([cols]), cdb = Tensor.Empty([cols]);
         Tensor gdx = Tensor.Empty([rows, cols], device: Device.Cuda), gdg = Tensor.Empty([cols], device: Device.Cuda), gdb = Tensor.Empty([cols], device: Device.Cuda);
@@ -147,10 +147,10 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
         device.Backend.LayerNormBackward(gdy, gx, gg, cmean.To(Device.Cuda), crstd.To(Device.Cuda), gdx, gdg, gdb);
         // dx cancels two row means (≤ cols·u each, |terms| ≤ ~2, rstd ≈ 1/0.9·...): absolute 4·cols·u·max rstd.
         double maxRstd = crstd.ToArray<float>().Max();
-        Close(cdx, gdx, 4 * cols * U * maxRstd, 0, "dx");
+        AssertClose.Elementwise(cdx, gdx, "dx", absolute: 4 * cols * U * maxRstd);
         // dγ, dβ: sums of `rows` terms, |dy·x̂| ≤ ~2.5: order differences within 2·rows·u·Σ|term|.
-        Close(cdg, gdg, 2 * rows * U * rows * 2.5, 0, "dgamma");
-        Close(cdb, gdb, 2 * rows * U * rows, 0, "dbeta");
+        AssertClose.Elementwise(cdg, gdg, "dgamma", absolute: 2 * rows * U * rows * 2.5);
+        AssertClose.Elementwise(cdb, gdb, "dbeta", absolute: 2 * rows * U * rows);
         device.AssertNoSanitizerFindings();
     }
 }

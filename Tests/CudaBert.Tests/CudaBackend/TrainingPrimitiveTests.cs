@@ -2,7 +2,7 @@ using CudaBert.Engine;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
-using static CudaBert.Tests.CudaBackendTests.Parity;
+using static CudaBert.Tests.CudaBackendTests.CpuVsCuda;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
@@ -20,15 +20,15 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         const int vocab = 11, dim = 37;
         int[] ids = [3, 0, 10, 3, 3, 7, 0];   // repeated ids accumulate in position order
         float[] table = NonZero(20, vocab * dim), dy = NonZero(21, ids.Length * dim), dtable = NonZero(22, vocab * dim);
-        Tensor cids = Parity.Cpu(ids, ids.Length), gids = Gpu(ids, ids.Length);
+        Tensor cids = CpuVsCuda.Cpu(ids, ids.Length), gids = Gpu(ids, ids.Length);
         Tensor cy = Tensor.Empty([ids.Length, dim]), gy = Tensor.Empty([ids.Length, dim], device: Device.Cuda);
 
-        Cpu.EmbeddingGather(Parity.Cpu(table, vocab, dim), cids, cy);
+        Cpu.EmbeddingGather(CpuVsCuda.Cpu(table, vocab, dim), cids, cy);
         device.Backend.EmbeddingGather(Gpu(table, vocab, dim), gids, gy);
         BitEqual(cy, gy, "gathered rows");
 
-        Tensor cdt = Parity.Cpu(dtable, vocab, dim), gdt = Gpu(dtable, vocab, dim);
-        Cpu.EmbeddingScatterAdd(Parity.Cpu(dy, ids.Length, dim), cids, cdt);
+        Tensor cdt = CpuVsCuda.Cpu(dtable, vocab, dim), gdt = Gpu(dtable, vocab, dim);
+        Cpu.EmbeddingScatterAdd(CpuVsCuda.Cpu(dy, ids.Length, dim), cids, cdt);
         device.Backend.EmbeddingScatterAdd(Gpu(dy, ids.Length, dim), gids, gdt);
         BitEqual(cdt, gdt, "dtable");
         device.AssertNoSanitizerFindings();
@@ -54,18 +54,18 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         const int b = 3, s = 5, h = 37;
         float[] hidden = NonZero(24, b * s * h), dy = NonZero(25, b * h);
         float[] mask = [1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0];   // 3, 5 and 1 real tokens
-        Tensor ch = Parity.Cpu(hidden, b, s, h), cm = Parity.Cpu(mask, b, s), cdy = Parity.Cpu(dy, b, h);
+        Tensor ch = CpuVsCuda.Cpu(hidden, b, s, h), cm = CpuVsCuda.Cpu(mask, b, s), cdy = CpuVsCuda.Cpu(dy, b, h);
         Tensor cy = Tensor.Empty([b, h]), gy = Tensor.Empty([b, h], device: Device.Cuda);
 
         Cpu.MaskedMeanPool(ch, cm, 1e-9, cy);
         device.Backend.MaskedMeanPool(ch.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gy);
         // At most s terms of magnitude ≤ 1 and one division, in different orders: 2·(s + 1)·u absolute.
-        Close(cy, gy, 2 * (s + 1) * U, 0, "pooled");
+        AssertClose.Elementwise(cy, gy, "pooled", absolute: 2 * (s + 1) * U);
 
         Tensor cdh = Tensor.Empty([b, s, h]), gdh = Tensor.Empty([b, s, h], device: Device.Cuda);
         Cpu.MaskedMeanPoolBackward(cdy, cm, 1e-9, cdh);
         device.Backend.MaskedMeanPoolBackward(cdy.To(Device.Cuda), cm.To(Device.Cuda), 1e-9, gdh);
-        Close(cdh, gdh, 0, 2 * U, "dh");
+        AssertClose.Elementwise(cdh, gdh, "dh", relative: 2 * U);
         Assert.All(gdh.ToArray<float>().Where((_, i) => mask[i / h] == 0), v => Assert.Equal(0f, v));
         device.AssertNoSanitizerFindings();
     }
@@ -79,22 +79,22 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         const int rows = 9, classes = 37;
         int[] targets = [3, Ignore, 0, 36, 12, Ignore, 7, 7, 20];
         float[] logits = NonZero(26, rows * classes, 6f);
-        Tensor cz = Parity.Cpu(logits, rows, classes), ct = Parity.Cpu(targets, rows);
+        Tensor cz = CpuVsCuda.Cpu(logits, rows, classes), ct = CpuVsCuda.Cpu(targets, rows);
         Tensor gz = cz.To(Device.Cuda), gt = ct.To(Device.Cuda);
-        Tensor? cw = weighted ? Parity.Cpu(NonZero(27, classes).Select(Math.Abs).ToArray(), classes) : null;
+        Tensor? cw = weighted ? CpuVsCuda.Cpu(NonZero(27, classes).Select(Math.Abs).ToArray(), classes) : null;
         Tensor? gw = cw?.To(Device.Cuda);
 
         Tensor closs = Tensor.Empty([]), gloss = Tensor.Empty([], device: Device.Cuda);
         Cpu.CrossEntropy(cz, ct, cw, Ignore, closs);
         device.Backend.CrossEntropy(gz, gt, gw, Ignore, gloss);
         // logsumexp over `classes` terms (|z| ≤ 6) and a mean of rows: (classes + 8)·u relative to |z| ≤ 4·…
-        Close(closs, gloss, (classes + 8) * U * 4, 0, "loss");
+        AssertClose.Elementwise(closs, gloss, "loss", absolute: (classes + 8) * U * 4);
 
         Tensor cdz = Tensor.Empty([rows, classes]), gdz = Tensor.Empty([rows, classes], device: Device.Cuda);
         Tensor dloss = Tensor.Scalar(1.7);
         Cpu.CrossEntropyBackward(cz, ct, cw, Ignore, dloss, cdz);
         device.Backend.CrossEntropyBackward(gz, gt, gw, Ignore, dloss.To(Device.Cuda), gdz);
-        Close(cdz, gdz, 1e-9, (classes + 8) * U * 4, "dlogits");
+        AssertClose.Elementwise(cdz, gdz, "dlogits", absolute: 1e-9, relative: (classes + 8) * U * 4);
         Assert.All(gdz.ToArray<float>().Where((_, i) => targets[i / classes] == Ignore), v => Assert.Equal(0f, v));
         device.AssertNoSanitizerFindings();
     }
@@ -109,7 +109,7 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         const int n = 1001;   // not a multiple of the 4 words one Philox call makes
         float[] x = NonZero(28, n);
         Tensor cy = Tensor.Empty([n]), gy = Tensor.Empty([n], device: Device.Cuda);
-        Cpu.Dropout(Parity.Cpu(x, n), p, 0x5eed_1234_abcdUL, 6, cy);
+        Cpu.Dropout(CpuVsCuda.Cpu(x, n), p, 0x5eed_1234_abcdUL, 6, cy);
         device.Backend.Dropout(Gpu(x, n), p, 0x5eed_1234_abcdUL, 6, gy);
         BitEqual(cy, gy, $"dropout p={p}");
         device.AssertNoSanitizerFindings();
@@ -120,11 +120,11 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
     {
         using var scope = Tensor.Scope();
         const int n = 37 * 7;
-        Tensor cp = Parity.Cpu(NonZero(29, n), n), cm = Tensor.Zeros([n]), cv = Tensor.Zeros([n]);
+        Tensor cp = CpuVsCuda.Cpu(NonZero(29, n), n), cm = Tensor.Zeros([n]), cv = Tensor.Zeros([n]);
         Tensor gp = cp.To(Device.Cuda), gm = cm.To(Device.Cuda), gv = cv.To(Device.Cuda);
         for (int step = 1; step <= 3; step++)
         {
-            var grad = Parity.Cpu(NonZero(30 + step, n), n);
+            var grad = CpuVsCuda.Cpu(NonZero(30 + step, n), n);
             var args = new AdamWStepArgs(2e-3, 0.9, 0.999, 1e-8, 0.01, step);
             Cpu.AdamWStep(cp, grad, cm, cv, args);
             device.Backend.AdamWStep(gp, grad.To(Device.Cuda), gm, gv, args);

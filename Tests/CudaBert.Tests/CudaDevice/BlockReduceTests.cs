@@ -28,7 +28,7 @@ public class BlockReduceTests
         {
             var slice = x.AsSpan(b * perBlock, Math.Min(perBlock, n - b * perBlock)).ToArray();
             double exact = slice.Sum(v => (double)v), magnitude = slice.Sum(v => Math.Abs((double)v));
-            TestInputs.Near(exact, sums[b], depth * TestInputs.U * magnitude, $"partial[{b}]");
+            AssertClose.Scalar(exact, sums[b], $"partial[{b}]", absolute: depth * TestInputs.U * magnitude);
         }
     }
 }

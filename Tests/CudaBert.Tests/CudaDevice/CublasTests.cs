@@ -51,8 +51,8 @@ public class CublasTests
                             magnitude += Math.Abs(x * y);
                         }
                         double cOld = c[p * M * N + i * N + j];
-                        TestInputs.Near(alpha * dot + beta * cOld, result[p * M * N + i * N + j],
-                                        relative * (Math.Abs(alpha) * magnitude + Math.Abs(beta * cOld)), $"batch {p}, C[{i}][{j}]");
+                        AssertClose.Scalar(alpha * dot + beta * cOld, result[p * M * N + i * N + j], $"batch {p}, C[{i}][{j}]",
+                            absolute: relative * (Math.Abs(alpha) * magnitude + Math.Abs(beta * cOld)));
                     }
         }
     }

@@ -42,10 +42,9 @@ public static class TestDevices
         return device;
     }
 
-    // ---- HOOK: the software GPU -----------------------------------------------------------------
-    // Owned by the software-GPU engineer (Kernels/SoftwareGpu/**). The sanitizer is fully on and any
-    // finding fails the launch, so every clean kernel test is also a check for races, out-of-bounds
-    // and uninitialized reads, and for barriers every thread reaches.
+    // The software GPU (Kernels/SoftwareGpu/) with its sanitizer fully on: any finding fails the
+    // launch, so every clean kernel test is also a check for races, out-of-bounds and uninitialized
+    // reads, and for barriers every thread reaches.
     static ICudaDevice? CreateSoftwareGpu(out string reason)
     {
         reason = "";

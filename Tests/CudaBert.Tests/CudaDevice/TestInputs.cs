@@ -57,14 +57,7 @@ static class TestInputs
                     dot += product;
                     magnitude += Math.Abs(product);
                 }
-                Near(dot, c[i * N + j], K * U * magnitude, $"C[{i}][{j}]");
+                AssertClose.Scalar(dot, c[i * N + j], $"C[{i}][{j}]", absolute: K * U * magnitude);
             }
-    }
-
-    /// <summary>Asserts |actual - expected| ≤ bound, naming what and where.</summary>
-    public static void Near(double expected, double actual, double bound, string what)
-    {
-        double error = Math.Abs(actual - expected);
-        Assert.True(error <= bound, $"{what}: expected {expected:R}, got {actual:R} (error {error:E3} > bound {bound:E3})");
     }
 }

@@ -25,7 +25,7 @@ public class WarpReduceTests
         for (int w = 0; w < warps; w++)
         {
             var lanes = x.AsSpan(32 * w, 32).ToArray();
-            TestInputs.Near(lanes.Sum(v => (double)v), sum[w], 5 * TestInputs.U * lanes.Sum(v => Math.Abs((double)v)), $"sum of warp {w}");
+            AssertClose.Scalar(lanes.Sum(v => (double)v), sum[w], $"sum of warp {w}", absolute: 5 * TestInputs.U * lanes.Sum(v => Math.Abs((double)v)));
             Assert.Equal(lanes.Count(v => v > 0), count[w]);
         }
     }

@@ -1,4 +1,6 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
@@ -8,21 +10,55 @@ using CudaBert.Tests.CudaBackendTests;
 namespace CudaBert.Tests.CudaTraining;
 
 /// <summary>
-/// <see cref="MultiTaskBert"/> itself (embeddings, additive padding mask, attention, both heads, the
-/// joint loss) moved to the CUDA device with <see cref="ModuleDevice.To"/> and fed a collated batch
-/// there, against the same model on the CPU: both losses, every gradient, and every parameter after
-/// three AdamW steps.
+/// The whole multi-task training step of <see cref="MultiTaskBert"/> (embeddings, additive padding
+/// mask, attention, both heads, the joint loss, backward, AdamW) moved to the CUDA device with
+/// <see cref="ModuleDevice.To"/> and fed a collated batch there, against the same model on the CPU:
+/// both losses, every gradient, and every parameter after three AdamW steps; two CUDA runs from the
+/// same seed give the same bits and reuse the allocator's cache; with TF32 GEMMs the first step
+/// stays within TF32 rounding.
 /// </summary>
 [Collection(CudaBackendCollection.Name)]
-public class MultiTaskBertStepTests(CudaTestDevice device)
+public class MultiTaskBertStepTests(CudaTestDevice device, MultiTaskBertStepTests.Runs runs) : IClassFixture<MultiTaskBertStepTests.Runs>
 {
+    /// <summary>The CPU run and two CUDA runs from the same seed, made once for the class (the software GPU is slow).</summary>
+    public sealed class Runs : IDisposable
+    {
+        readonly Lazy<(Run Cpu, Run FirstCuda, Run SecondCuda, long LeakedBytes)> runs;
+
+        public Runs() => runs = new(() =>
+        {
+            var cpu = Train(Setup, Device.Cpu, allocator: null);
+            var allocator = CudaBackend.Current.Allocator;
+            long before = allocator.Statistics.BytesInUse;
+            var first = Train(Setup, Device.Cuda, allocator);
+            var second = Train(Setup, Device.Cuda, allocator);
+            return (cpu, first, second, allocator.Statistics.BytesInUse - before);
+        });
+
+        internal TinyTwoTaskSetup Setup { get; } = new();
+        internal Run Cpu => runs.Value.Cpu;
+        internal Run FirstCuda => runs.Value.FirstCuda;
+        internal Run SecondCuda => runs.Value.SecondCuda;
+        /// <summary>Device bytes still in use after both CUDA runs that were not before (the models, optimizers and batches are disposed).</summary>
+        internal long LeakedBytes => runs.Value.LeakedBytes;
+
+        public void Dispose() => Setup.Dispose();
+    }
+
     const int Steps = 3;
     const double SentenceWeight = 1.0, TokenWeight = 0.5;
+    const double LearningRate = 1e-3, AdamEpsilon = 1e-8, GradientNoise = 1e-10;
 
-    sealed record Run(double[] SentenceLoss, double[] TokenLoss, double[] TotalLoss,
-        Dictionary<string, float[]> FirstGradients, Dictionary<string, float[]> FinalParameters);
+    /// <summary>
+    /// What one run records: losses of every step, gradients of the first step, parameters after the
+    /// last, and the allocator's cuMemAlloc count after step 2 (the first step that starts with the
+    /// optimizer's moments alive, i.e. the steady state) and after the last.
+    /// </summary>
+    internal sealed record Run(double[] SentenceLoss, double[] TokenLoss, double[] TotalLoss,
+        Dictionary<string, float[]> FirstGradients, Dictionary<string, float[]> FinalParameters,
+        long DeviceAllocationsAfterSecondStep, long DeviceAllocationsAfterLastStep);
 
-    static Run Train(TinyTwoTaskSetup setup, Device on)
+    static Run Train(TinyTwoTaskSetup setup, Device on, CachingAllocator? allocator, int steps = Steps)
     {
         using var model = setup.NewModel().To(on);
         Assert.Equal(on, model.DeviceOf());
@@ -30,9 +66,10 @@ public class MultiTaskBertStepTests(CudaTestDevice device)
         using var batch = setup.Collator.Collate(setup.Train.Take(3).ToArray(), on);
         Assert.Equal(BatchCollator.LabelDType(on), batch.TokenLabels!.DType);
 
-        double[] sentence = new double[Steps], token = new double[Steps], total = new double[Steps];
+        double[] sentence = new double[steps], token = new double[steps], total = new double[steps];
         Dictionary<string, float[]> gradients = [];
-        for (int step = 0; step < Steps; step++)
+        long afterSecond = 0;
+        for (int step = 0; step < steps; step++)
         {
             using (Tensor.Scope())
             {
@@ -45,31 +82,30 @@ public class MultiTaskBertStepTests(CudaTestDevice device)
                 foreach (var (name, p) in model.NamedParameters()) gradients[name] = p.Grad!.ToArray<float>();
             optimizer.Step();
             optimizer.ZeroGrad();
+            if (step == 1) afterSecond = allocator?.Statistics.DeviceAllocations ?? 0;
         }
-        return new Run(sentence, token, total, gradients, TinyTwoTaskSetup.Snapshot(model));
+        return new Run(sentence, token, total, gradients, TinyTwoTaskSetup.Snapshot(model),
+            afterSecond, allocator?.Statistics.DeviceAllocations ?? 0);
     }
 
-    const double LearningRate = 1e-3, AdamEpsilon = 1e-8, GradientNoise = 1e-10;
-
-    // Measured on the software GPU: losses within 1.5e-7 relative (bound 1e-6), gradients within 2.6e-7
-    // of their tensor's largest entry (bound 2e-5), parameters after 3 steps within 4.9e-6 (bound
-    // Tolerance.ParametersAfterAdamW). The kernels sum in other orders than the CPU, so bits differ.
+    // Measured on the software GPU: losses within 1.4e-7 relative (bound 1e-6), gradients within 3.2e-7
+    // of their tensor's largest entry (bound 2e-5), parameters after 3 steps within 2.4e-5 (bound
+    // Tolerance.ParametersAfterAdamW: AdamW's per-entry normalisation magnifies rounding where a
+    // gradient is tiny). The kernels sum in other orders than the CPU, so bits differ.
     [Fact]
     public void LossesGradientsAndThreeAdamWStepsMatchTheCpu()
     {
-        using var setup = new TinyTwoTaskSetup();
-        var cpu = Train(setup, Device.Cpu);
-        var gpu = Train(setup, Device.Cuda);
+        var (cpu, gpu) = (runs.Cpu, runs.FirstCuda);
 
         for (int step = 0; step < Steps; step++)
         {
-            Tolerance.Near(cpu.SentenceLoss[step], gpu.SentenceLoss[step], 1e-6, $"sentence loss, step {step + 1}");
-            Tolerance.Near(cpu.TokenLoss[step], gpu.TokenLoss[step], 1e-6, $"token loss, step {step + 1}");
-            Tolerance.Near(cpu.TotalLoss[step], gpu.TotalLoss[step], 1e-6, $"total loss, step {step + 1}");
+            AssertClose.Scalar(cpu.SentenceLoss[step], gpu.SentenceLoss[step], $"sentence loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TokenLoss[step], gpu.TokenLoss[step], $"token loss, step {step + 1}", relative: 1e-6);
+            AssertClose.Scalar(cpu.TotalLoss[step], gpu.TotalLoss[step], $"total loss, step {step + 1}", relative: 1e-6);
         }
         Assert.Equal(cpu.FirstGradients.Keys.Order(), gpu.FirstGradients.Keys.Order());
         foreach (var (name, want) in cpu.FirstGradients)
-            Tolerance.CloseToScale(want, gpu.FirstGradients[name], 2e-5, GradientNoise, $"gradient of {name}");
+            AssertClose.ToScale(want, gpu.FirstGradients[name], $"gradient of {name}", absolute: GradientNoise, relative: 2e-5);
         foreach (var (name, want) in cpu.FinalParameters)
         {
             if (Bert.MultiTaskBertFixture.HasZeroGradientInExactArithmetic(name))
@@ -77,11 +113,47 @@ public class MultiTaskBertStepTests(CudaTestDevice device)
                 // Zero-initialised with a zero gradient, the key bias stays 0 in exact arithmetic; AdamW turns the
                 // rounding noise g (|g| ≤ GradientNoise, checked above) into steps of at most lr·|g|/eps each.
                 double bound = Steps * LearningRate * GradientNoise / AdamEpsilon;
-                Assert.All(want.Concat(gpu.FinalParameters[name]), v => Assert.True(Math.Abs(v) <= bound, $"{name}: {v:E3} is not noise around 0 (bound {bound:E1})"));
+                AssertClose.Elementwise(new float[want.Length], want, $"{name} on the CPU, noise around 0", absolute: bound);
+                AssertClose.Elementwise(new float[want.Length], gpu.FinalParameters[name], $"{name} on CUDA, noise around 0", absolute: bound);
                 continue;
             }
-            Tolerance.CloseToScale(want, gpu.FinalParameters[name], Tolerance.ParametersAfterAdamW, 0, $"{name} after {Steps} AdamW steps");
+            AssertClose.ToScale(want, gpu.FinalParameters[name], $"{name} after {Steps} AdamW steps", relative: Tolerance.ParametersAfterAdamW);
         }
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void TwoRunsGiveBitIdenticalLossesAndSteadyStepsDoNotAllocateOrLeak()
+    {
+        var (first, second) = (runs.FirstCuda, runs.SecondCuda);
+        Assert.Equal(0, runs.LeakedBytes);
+        Assert.Equal(first.TotalLoss.Select(BitConverter.DoubleToInt64Bits), second.TotalLoss.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(first.SentenceLoss.Select(BitConverter.DoubleToInt64Bits), second.SentenceLoss.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(first.TokenLoss.Select(BitConverter.DoubleToInt64Bits), second.TokenLoss.Select(BitConverter.DoubleToInt64Bits));
+        // Step 1 fills the cache; step 2 adds the blocks the optimizer's moments now hold; from then on
+        // every block a step needs is in the allocator's cache.
+        Assert.Equal(first.DeviceAllocationsAfterSecondStep, first.DeviceAllocationsAfterLastStep);
+        // The second run is served entirely from blocks the first one gave back.
+        Assert.Equal(first.DeviceAllocationsAfterLastStep, second.DeviceAllocationsAfterLastStep);
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void WithTf32GemmsTheFirstStepStaysWithinTf32RoundingOfTheCpu()
+    {
+        var cpu = runs.Cpu;
+        Run gpu;
+        using (Tf32Mode.Allow()) gpu = Train(runs.Setup, Device.Cuda, allocator: null, steps: 1);
+
+        // TF32 rounds every GEMM input to 10 mantissa bits (≤ 2⁻¹¹ relative). Measured on the software
+        // GPU: losses within 4.3e-6 relative, gradients within 9.1e-4 of their tensor's largest entry;
+        // the bounds leave 5 to 20 times that.
+        AssertClose.Scalar(cpu.SentenceLoss[0], gpu.SentenceLoss[0], "sentence loss (tf32)", relative: 1e-4);
+        AssertClose.Scalar(cpu.TokenLoss[0], gpu.TokenLoss[0], "token loss (tf32)", relative: 1e-4);
+        foreach (var (name, want) in cpu.FirstGradients)
+            AssertClose.ToScale(want, gpu.FirstGradients[name], $"gradient of {name} (tf32)", absolute: GradientNoise, relative: 5e-3);
+        // Not the fp32 result: the tensor-core kernel really ran.
+        Assert.NotEqual(runs.FirstCuda.TotalLoss[0], gpu.TotalLoss[0]);
         device.AssertNoSanitizerFindings();
     }
 }

@@ -21,7 +21,7 @@ public class SentenceEmbedderOnCudaTests(CudaTestDevice device)
         float[][] want = onCpu.Embed(texts), got = onCuda.Embed(texts);
         Assert.Equal(want.Length, got.Length);
         for (int i = 0; i < want.Length; i++)
-            Tolerance.CloseToScale(want[i], got[i], 1e-6, 0, $"embedding of '{texts[i]}'");
+            AssertClose.ToScale(want[i], got[i], $"embedding of '{texts[i]}'", relative: 1e-6);
         device.AssertNoSanitizerFindings();
     }
 }

@@ -22,7 +22,7 @@ public class Float32NormalCdfTests
     [InlineData(6.0, 2.1519736712498916e-17)]
     [InlineData(10.0, 2.088487583762545e-45)]
     public void ErfComplementMatchesPythonRelativelyInTheTail(double x, double expected) =>
-        Assert.True(Math.Abs(Erf.Complement(x) - expected) <= 1e-13 * expected, $"erfc({x}) = {Erf.Complement(x):R}, Python {expected:R}");
+        AssertClose.Scalar(expected, Erf.Complement(x), $"erfc({x}) (expected: Python's)", relative: 1e-13);
 
     /// <summary>Φ(x) in double without cancellation: ½·erfc(|x|/√2) below 0, one minus that above.</summary>
     private static double Phi(double x)
@@ -64,7 +64,7 @@ public class Float32NormalCdfTests
         {
             float x = i * 1e-3f;
             double expected = Math.Exp(-0.5 * x * (double)x) / Math.Sqrt(2 * Math.PI);
-            Assert.True(Math.Abs(Float32NormalCdf.Density(x) - expected) <= 5e-6 * expected, $"φ({x:R}): ours {Float32NormalCdf.Density(x):R}, reference {expected:R}");
+            AssertClose.Scalar(expected, Float32NormalCdf.Density(x), $"φ({x:R})", relative: 5e-6);
         }
     }
 
@@ -82,10 +82,9 @@ public class Float32NormalCdfTests
         for (int i = 0; i < xs.Length; i++)
         {
             double v = xs[i], density = Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI);
-            Assert.True(Math.Abs(ys[i] - v * Phi(v)) <= 1e-7 * Math.Abs(v), $"GELU({v:R}) = {ys[i]:R}, reference {v * Phi(v):R}");
+            AssertClose.Scalar(v * Phi(v), ys[i], $"GELU({v:R})", absolute: 1e-7 * Math.Abs(v));
             double derivative = Phi(v) + v * density;
-            Assert.True(Math.Abs(dxs[i] - dys[i] * derivative) <= 2e-7 * Math.Abs(dys[i]) * (1 + Math.Abs(v)),
-                $"GELU'({v:R})·{dys[i]:R} = {dxs[i]:R}, reference {dys[i] * derivative:R}");
+            AssertClose.Scalar(dys[i] * derivative, dxs[i], $"GELU'({v:R})·{dys[i]:R}", absolute: 2e-7 * Math.Abs(dys[i]) * (1 + Math.Abs(v)));
         }
     }
 }

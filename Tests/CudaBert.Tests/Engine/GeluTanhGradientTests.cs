@@ -4,7 +4,7 @@ namespace CudaBert.Tests.Engine;
 
 /// <summary>
 /// <see cref="Ops.GeluTanh"/>'s backward rule against central finite differences (its forward is
-/// checked against PyTorch in <c>TorchParity/ActivationParityTests</c>).
+/// checked against PyTorch in <c>TorchFixtures/ActivationVsTorchTests</c>).
 /// </summary>
 public class GeluTanhGradientTests
 {

@@ -24,7 +24,7 @@ public class OpForwardTests
     [InlineData(0.01, 0.011283415555849616)]
     [InlineData(4.0, 0.9999999845827421)]
     public void ErfMatchesCPython(double x, double expected) =>
-        Assert.Equal(expected, Erf.Evaluate(x), 1e-15);
+        AssertClose.Scalar(expected, Erf.Evaluate(x), "Erf.Evaluate(x)", absolute: 1e-15);
 
     [Fact]
     public void VectorErfAgreesWithScalarErf()
@@ -32,10 +32,10 @@ public class OpForwardTests
         for (double x = -7; x <= 7; x += 0.0137)
         {
             var lanes = Erf.Evaluate(System.Runtime.Intrinsics.Vector256.Create(x, -x, x * 0.5, x + 2));
-            Assert.Equal(Erf.Evaluate(x), lanes[0], 2e-15);
-            Assert.Equal(Erf.Evaluate(-x), lanes[1], 2e-15);
-            Assert.Equal(Erf.Evaluate(x * 0.5), lanes[2], 2e-15);
-            Assert.Equal(Erf.Evaluate(x + 2), lanes[3], 2e-15);
+            AssertClose.Scalar(Erf.Evaluate(x), lanes[0], "lanes[0]", absolute: 2e-15);
+            AssertClose.Scalar(Erf.Evaluate(-x), lanes[1], "lanes[1]", absolute: 2e-15);
+            AssertClose.Scalar(Erf.Evaluate(x * 0.5), lanes[2], "lanes[2]", absolute: 2e-15);
+            AssertClose.Scalar(Erf.Evaluate(x + 2), lanes[3], "lanes[3]", absolute: 2e-15);
         }
     }
 
@@ -50,8 +50,8 @@ public class OpForwardTests
         for (int i = 0; i < x.Length; i++)
         {
             double expected = x[i] * 0.5 * (1 + Erf.Evaluate(x[i] / Math.Sqrt(2)));
-            Assert.Equal(expected, y[i], 1e-15);
-            Assert.True(Math.Abs(y32[i] - expected) <= 1e-7 * Math.Abs(x[i]), $"float32 GELU({x[i]}) = {y32[i]:R}, reference {expected:R}");   // see Float32NormalCdfTests
+            AssertClose.Scalar(expected, y[i], $"y[{i}]", absolute: 1e-15);
+            AssertClose.Scalar(expected, y32[i], $"float32 GELU({x[i]})", absolute: 1e-7 * Math.Abs(x[i]));   // see Float32NormalCdfTests
         }
     }
 
@@ -63,9 +63,9 @@ public class OpForwardTests
         var mask = Tensor.FromArray(new float[] { 0, 0, 0, 0, 0, 0, float.MinValue, float.MinValue }, [2, 4]);
         var p = Ops.ScaledMaskedSoftmax(scores, mask, 0.5).ToArray<float>();
         double z = Math.Exp(0.5) + Math.Exp(1) + Math.Exp(1.5) + Math.Exp(2);
-        Assert.Equal(Math.Exp(0.5) / z, p[0], 1e-6);
-        Assert.Equal(Math.Exp(2) / z, p[3], 1e-6);
-        Assert.Equal(Math.Exp(0.5) / (Math.Exp(0.5) + Math.Exp(1)), p[4], 1e-6);
+        AssertClose.Scalar(Math.Exp(0.5) / z, p[0], "p[0]", absolute: 1e-6);
+        AssertClose.Scalar(Math.Exp(2) / z, p[3], "p[3]", absolute: 1e-6);
+        AssertClose.Scalar(Math.Exp(0.5) / (Math.Exp(0.5) + Math.Exp(1)), p[4], "p[4]", absolute: 1e-6);
         Assert.Equal(0f, p[6]);
         Assert.Equal(0f, p[7]);
     }
@@ -82,7 +82,7 @@ public class OpForwardTests
             double variance = Enumerable.Range(0, 3).Sum(j => (x[3 * r + j] - mean) * (x[3 * r + j] - mean)) / 3;
             double[] gamma = [2, 1, 0.5], beta = [0, 1, -1];
             for (int j = 0; j < 3; j++)
-                Assert.Equal((x[3 * r + j] - mean) / Math.Sqrt(variance + 1e-5) * gamma[j] + beta[j], y[3 * r + j], 1e-14);
+                AssertClose.Scalar((x[3 * r + j] - mean) / Math.Sqrt(variance + 1e-5) * gamma[j] + beta[j], y[3 * r + j], $"y[{3 * r + j}]", absolute: 1e-14);
         }
     }
 
@@ -96,8 +96,8 @@ public class OpForwardTests
         double Nll(int row, long t) => Math.Log(Enumerable.Range(0, 3).Sum(j => Math.Exp(logits[3 * row + j]))) - logits[3 * row + t];
         var l = Tensor.FromArray(logits, [3, 3]);
         var t = Tensor.FromArray(targets, [3]);
-        Assert.Equal((Nll(0, 1) + Nll(2, 0)) / 2, Ops.CrossEntropy(l, t).Item(), 1e-14);
-        Assert.Equal((3 * Nll(0, 1) + 0.2 * Nll(2, 0)) / 3.2, Ops.CrossEntropy(l, t, Tensor.FromArray(weights, [3])).Item(), 1e-14);
+        AssertClose.Scalar((Nll(0, 1) + Nll(2, 0)) / 2, Ops.CrossEntropy(l, t).Item(), "Ops.CrossEntropy(l, t).Item()", absolute: 1e-14);
+        AssertClose.Scalar((3 * Nll(0, 1) + 0.2 * Nll(2, 0)) / 3.2, Ops.CrossEntropy(l, t, Tensor.FromArray(weights, [3])).Item(), "Ops.CrossEntropy(l, t, Tensor.FromArray(weights, [3])).Item()", absolute: 1e-14);
         Assert.True(double.IsNaN(Ops.CrossEntropy(l, Tensor.FromArray(new long[] { -100, -100, -100 }, [3])).Item()));
         var e = Assert.Throws<IndexOutOfRangeException>(() => Ops.CrossEntropy(l, Tensor.FromArray(new long[] { 0, 3, 0 }, [3])));
         Assert.Contains("row 1", e.Message);
@@ -144,10 +144,10 @@ public class OpForwardTests
                     double sum = 0;
                     for (int p = 0; p < k; p++)
                         sum += av[s * m * k + (transposeA ? p * m + i : i * k + p)] * bv[s * k * n + (transposeB ? j * k + p : p * n + j)];
-                    Assert.Equal(sum, c[(s * m + i) * n + j], 1e-13);
+                    AssertClose.Scalar(sum, c[(s * m + i) * n + j], $"c[{(s * m + i) * n + j}]", absolute: 1e-13);
                 }
         // float32 through CpuGemm agrees with the float64 path.
         var c32 = Ops.MatMul(a.To(DType.Float32), b.To(DType.Float32), transposeA, transposeB).ToArray<float>();
-        for (int i = 0; i < c.Length; i++) Assert.Equal(c[i], c32[i], 1e-5);
+        for (int i = 0; i < c.Length; i++) AssertClose.Scalar(c[i], c32[i], $"c32[{i}]", absolute: 1e-5);
     }
 }

@@ -34,7 +34,7 @@ public class OptimizerTests
         var after = p.ToArray<double>();
         double[] before = [1.0, -2.0, 0.5];
         for (int i = 0; i < 3; i++)
-            Assert.Equal(before[i] * (1 - lr * wd) - lr * g[i] / (Math.Abs(g[i]) + eps), after[i], 1e-14);
+            AssertClose.Scalar(before[i] * (1 - lr * wd) - lr * g[i] / (Math.Abs(g[i]) + eps), after[i], $"after[{i}]", absolute: 1e-14);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class OptimizerTests
                 theta[i] -= lr * mHat / (Math.Sqrt(vHat) + eps);
             }
             var actual = p.ToArray<double>();
-            for (int i = 0; i < 2; i++) Assert.Equal(theta[i], actual[i], 1e-13);
+            for (int i = 0; i < 2; i++) AssertClose.Scalar(theta[i], actual[i], $"actual[{i}]", absolute: 1e-13);
         }
         Assert.Equal(5, adamw.StepCount(p));
     }
@@ -95,8 +95,8 @@ public class OptimizerTests
         SetGrad(fast, 1.0);
         using var adamw = new AdamW([new ParameterGroup([slow], 0.001, 0), new ParameterGroup([fast], 0.1, 0)]);
         adamw.Step();
-        Assert.Equal(-0.001, slow.Item(), 1e-10);
-        Assert.Equal(-0.1, fast.Item(), 1e-8);
+        AssertClose.Scalar(-0.001, slow.Item(), "slow.Item()", absolute: 1e-10);
+        AssertClose.Scalar(-0.1, fast.Item(), "fast.Item()", absolute: 1e-8);
     }
 
     [Fact]
@@ -108,12 +108,12 @@ public class OptimizerTests
         SetGrad(a, 3.0, 0.0);
         SetGrad(b, 4.0);
         // ‖(3, 0, 4)‖ = 5 ≤ 10: untouched.
-        Assert.Equal(5.0, GradientClipping.ClipGradNorm([a, b], 10.0), 1e-12);
+        AssertClose.Scalar(5.0, GradientClipping.ClipGradNorm([a, b], 10.0), "norm returned with max norm 10", absolute: 1e-12);
         Assert.Equal(new[] { 3.0, 0.0 }, a.Grad!.ToArray<double>());
         // 5 > 1: every gradient scaled by 1/(5 + 1e-6).
-        Assert.Equal(5.0, GradientClipping.ClipGradNorm([a, b], 1.0), 1e-12);
-        Assert.Equal(3.0 / (5 + 1e-6), a.Grad!.ToArray<double>()[0], 1e-14);
-        Assert.Equal(4.0 / (5 + 1e-6), b.Grad!.ToArray<double>()[0], 1e-14);
+        AssertClose.Scalar(5.0, GradientClipping.ClipGradNorm([a, b], 1.0), "norm returned with max norm 1", absolute: 1e-12);
+        AssertClose.Scalar(3.0 / (5 + 1e-6), a.Grad!.ToArray<double>()[0], "a.Grad!.ToArray<double>()[0]", absolute: 1e-14);
+        AssertClose.Scalar(4.0 / (5 + 1e-6), b.Grad!.ToArray<double>()[0], "b.Grad!.ToArray<double>()[0]", absolute: 1e-14);
     }
 
     [Fact]
@@ -121,12 +121,12 @@ public class OptimizerTests
     {
         var schedule = new LinearWarmupSchedule(warmupSteps: 2, totalSteps: 6);
         double[] expected = [0, 0.5, 1, 0.75, 0.5, 0.25, 0, 0];
-        for (int step = 0; step < expected.Length; step++) Assert.Equal(expected[step], schedule.Factor(step), 1e-15);
+        for (int step = 0; step < expected.Length; step++) AssertClose.Scalar(expected[step], schedule.Factor(step), $"schedule.Factor({step})", absolute: 1e-15);
 
         using var scope = Tensor.Scope();
         using var adamw = new AdamW([new ParameterGroup([Parameter(1.0)], 0.2), new ParameterGroup([Parameter(1.0)], 0.04)]);
         schedule.Apply(adamw, 3);
-        Assert.Equal(0.15, adamw.Groups[0].LearningRate, 1e-15);
-        Assert.Equal(0.03, adamw.Groups[1].LearningRate, 1e-15);
+        AssertClose.Scalar(0.15, adamw.Groups[0].LearningRate, "adamw.Groups[0].LearningRate", absolute: 1e-15);
+        AssertClose.Scalar(0.03, adamw.Groups[1].LearningRate, "adamw.Groups[1].LearningRate", absolute: 1e-15);
     }
 }

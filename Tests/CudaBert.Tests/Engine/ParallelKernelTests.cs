@@ -30,7 +30,7 @@ public class ParallelKernelTests
         var u = upstream.ToArray<double>();
         var grad = bias.Grad!.ToArray<double>();
         for (int j = 0; j < Columns; j++)
-            Assert.Equal(Enumerable.Range(0, Rows).Sum(r => u[r * Columns + j]), grad[j], 1e-11);
+            AssertClose.Scalar(Enumerable.Range(0, Rows).Sum(r => u[r * Columns + j]), grad[j], $"grad[{j}]", absolute: 1e-11);
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public class ParallelKernelTests
                 dbeta[j] += dy[r * Columns + j];
             }
         }
-        AssertClose(dx, x.Grad!.ToArray<double>(), 1e-12);
-        AssertClose(dgamma, gamma.Grad!.ToArray<double>(), 1e-11);
-        AssertClose(dbeta, beta.Grad!.ToArray<double>(), 1e-11);
+        AssertClose.Elementwise(dx, x.Grad!.ToArray<double>(), "dx", absolute: 1e-12, relative: 1e-12);
+        AssertClose.Elementwise(dgamma, gamma.Grad!.ToArray<double>(), "dgamma", absolute: 1e-11, relative: 1e-11);
+        AssertClose.Elementwise(dbeta, beta.Grad!.ToArray<double>(), "dbeta", absolute: 1e-11, relative: 1e-11);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class ParallelKernelTests
             int b = row / (heads * queries);
             var logits = Enumerable.Range(0, keys).Select(k => s[row * keys + k] * 0.3 + maskValues[b * keys + k]).ToArray();
             double max = logits.Max(), z = logits.Sum(v => Math.Exp(v - max));
-            for (int k = 0; k < keys; k++) Assert.Equal(Math.Exp(logits[k] - max) / z, probs[row * keys + k], 1e-15);
+            for (int k = 0; k < keys; k++) AssertClose.Scalar(Math.Exp(logits[k] - max) / z, probs[row * keys + k], $"probs[{row * keys + k}]", absolute: 1e-15);
         }
     }
 
@@ -96,14 +96,7 @@ public class ParallelKernelTests
         for (int i = 0; i < xs.Length; i++)
         {
             double expected = xs[i] * 0.5 * (1 + CudaBert.Engine.Cpu.Erf.Evaluate(xs[i] / Math.Sqrt(2)));
-            Assert.True(Math.Abs(y[i] - expected) <= 1e-7 * Math.Abs(xs[i]), $"GELU({xs[i]:R}) = {y[i]:R}, reference {expected:R}");   // float32 Φ: see Float32NormalCdfTests
+            AssertClose.Scalar(expected, y[i], $"GELU({xs[i]:R})", absolute: 1e-7 * Math.Abs(xs[i]));   // float32 Φ: see Float32NormalCdfTests
         }
-    }
-
-    private static void AssertClose(double[] expected, double[] actual, double tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"element {i}: expected {expected[i]:R}, got {actual[i]:R}");
     }
 }

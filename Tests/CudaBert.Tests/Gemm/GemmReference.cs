@@ -36,6 +36,25 @@ internal static class GemmReference
         return (expected, tolerance);
     }
 
+    /// <summary>
+    /// Asserts each of <paramref name="batch"/> products packed one after another in <paramref name="result"/>
+    /// (row-major M x N, leading dimensions the tight ones) is within <paramref name="boundScale"/> times
+    /// the bound of <see cref="Compute"/> of the same slice of a, b and c.
+    /// </summary>
+    public static void AssertBatched(float[] result, bool transA, bool transB, int batch, int m, int n, int k,
+        float alpha, float[] a, float[] b, float beta, float[] c, double boundScale = 1)
+    {
+        for (int item = 0; item < batch; item++)
+        {
+            var (expected, tolerance) = Compute(transA, transB, m, n, k, alpha,
+                a.AsSpan(item * m * k, m * k).ToArray(), transA ? m : k,
+                b.AsSpan(item * k * n, k * n).ToArray(), transB ? k : n,
+                beta, c.AsSpan(item * m * n, m * n).ToArray(), n);
+            for (int i = 0; i < m * n; i++)
+                AssertClose.Scalar(expected[i], result[item * m * n + i], $"C[{item}][{i / n}][{i % n}]", absolute: boundScale * tolerance[i]);
+        }
+    }
+
     /// <summary>Uniform values in [-1, 1) from a fixed seed.</summary>
     public static float[] Random(int length, int seed)
     {
@@ -53,11 +72,7 @@ internal static class GemmReference
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
-            {
-                double error = Math.Abs(c[i * ldc + j] - expected[i * n + j]);
-                Assert.True(error <= tolerance[i * n + j],
-                    $"{what}: C[{i},{j}] = {c[i * ldc + j]:R}, expected {expected[i * n + j]:R} (error {error:E3} > bound {tolerance[i * n + j]:E3})");
-            }
+                AssertClose.Scalar(expected[i * n + j], c[i * ldc + j], $"{what}: C[{i},{j}]", absolute: tolerance[i * n + j]);
             for (int j = n; j < ldc && i * ldc + j < c.Length; j++)
                 Assert.True(c[i * ldc + j].Equals(before[i * ldc + j]), $"{what}: padding C[{i},{j}] was overwritten");
         }

@@ -94,7 +94,7 @@ public sealed class BioTagDecoderTests
             double best = double.NegativeInfinity;
             foreach (int[] sequence in AllSequences(words, tags, rowOfWord))
                 if (WellFormed(sequence)) best = Math.Max(best, Score(sequence, logProbabilities, rowOfWord, tags));
-            Assert.Equal(best, Score(decoded, logProbabilities, rowOfWord, tags), 1e-9);
+            AssertClose.Scalar(best, Score(decoded, logProbabilities, rowOfWord, tags), "Score(decoded, logProbabilities, rowOfWord, tags)", absolute: 1e-9);
         }
     }
 

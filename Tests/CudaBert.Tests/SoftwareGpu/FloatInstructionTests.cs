@@ -159,7 +159,7 @@ public class FloatInstructionTests
                 "tanh" => Math.Abs(exact) * Math.ScaleB(1.0, -10),
                 _ => ulp,
             };
-            Assert.True(Math.Abs(r[i] - exact) <= bound, $"{opcode} {v}: {r[i]} vs {exact}");
+            AssertClose.Scalar(exact, r[i], $"{opcode} {v}", absolute: bound);
         }
     }
 }

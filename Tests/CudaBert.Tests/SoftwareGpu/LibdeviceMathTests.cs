@@ -53,7 +53,7 @@ public class LibdeviceMathTests
                 if (double.IsInfinity(expected) || expected == 0) { Assert.Equal((float)expected, got); continue; }
                 float rounded = Math.Abs((float)expected);
                 double ulp = MathF.BitIncrement(rounded) - rounded;
-                Assert.True(Math.Abs(got - expected) <= (maxUlp(x[i]) + 0.5) * ulp, $"{name}({x[i]}) = {got}, expected {expected} within {maxUlp(x[i])} ulp");
+                AssertClose.Scalar(expected, got, $"{name}({x[i]}), {maxUlp(x[i])} ulp", absolute: (maxUlp(x[i]) + 0.5) * ulp);
             }
     }
 }

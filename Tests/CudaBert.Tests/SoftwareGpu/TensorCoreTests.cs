@@ -73,8 +73,7 @@ public class TensorCoreTests
                     value += product;
                     magnitude += Math.Abs(product);
                 }
-                Assert.True(Math.Abs(d[lane * 4 + i] - value) <= magnitude * Math.ScaleB(1.0, -22),
-                    $"D[{row},{col}] (lane {lane}, d{i}): {d[lane * 4 + i]} vs {value}");
+                AssertClose.Scalar(value, d[lane * 4 + i], $"D[{row},{col}] (lane {lane}, d{i})", absolute: magnitude * Math.ScaleB(1.0, -22));
             }
     }
 

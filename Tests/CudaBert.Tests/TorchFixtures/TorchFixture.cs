@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CudaBert.Engine.IO;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// One committed fixture file, <c>Fixtures/torch/&lt;op&gt;.safetensors</c>, written by

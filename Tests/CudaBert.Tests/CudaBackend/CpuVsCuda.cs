@@ -2,8 +2,8 @@ using CudaBert.Engine;
 
 namespace CudaBert.Tests.CudaBackendTests;
 
-/// <summary>Comparing a tensor on the CUDA device with its CPU reference.</summary>
-static class Parity
+/// <summary>Inputs for comparing a CUDA backend primitive with its CPU twin, and their bit-exact comparison (up to rounding: <see cref="AssertClose"/>).</summary>
+static class CpuVsCuda
 {
     /// <summary>float32 unit roundoff.</summary>
     public const double U = CudaDevice.TestInputs.U;
@@ -15,15 +15,6 @@ static class Parity
     public static Tensor Gpu(int[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape), Device.Cuda);
 
     public static Tensor Cpu(int[] values, params int[] shape) => Tensor.FromArray(values, new Shape(shape));
-
-    /// <summary>Every element of the GPU tensor within absolute + relative·|expected| of the CPU one; names the first that is not.</summary>
-    public static void Close(Tensor expected, Tensor actual, double absolute, double relative, string what)
-    {
-        Assert.Equal(Device.Cpu, expected.Device);
-        Assert.Equal(Device.Cuda, actual.Device);
-        Assert.Equal(expected.Shape, actual.Shape);
-        BertKernels.KernelAssert.Close(expected.ToArray<float>(), actual.ToArray<float>(), absolute, relative, $"{what} of {expected.Shape}");
-    }
 
     /// <summary>The same bits (kernels that follow the CPU's order of operations).</summary>
     public static void BitEqual(Tensor expected, Tensor actual, string what)

@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Random;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// Dropout has no PyTorch fixture: PyTorch draws its mask from its own generator, so no stored

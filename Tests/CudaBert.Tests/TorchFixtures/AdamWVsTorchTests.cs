@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Optim;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// AdamW, gradient clipping and the warmup schedule against 5 steps of PyTorch (see
@@ -9,7 +9,7 @@ namespace CudaBert.Tests.TorchParity;
 /// only the moments move; every step clips (the norm before clipping is 0.70 to 0.91, the maximum
 /// 0.5); one parameter of the decaying group is frozen and must never change.
 /// </summary>
-public class AdamWParityTests
+public class AdamWVsTorchTests
 {
     public static TheoryData<string> DTypes => new("f64", "f32");
 

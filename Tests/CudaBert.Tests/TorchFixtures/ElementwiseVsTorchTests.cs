@@ -1,9 +1,9 @@
 using CudaBert.Engine;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>Add, sub, mul of equal shapes, scaling by a constant, bias add and the residual add.</summary>
-public class ElementwiseParityTests
+public class ElementwiseVsTorchTests
 {
     public static TheoryData<string> AddCases => TorchFixture.CaseNames("add");
     public static TheoryData<string> SubCases => TorchFixture.CaseNames("sub");
@@ -14,25 +14,25 @@ public class ElementwiseParityTests
 
     [Theory, MemberData(nameof(AddCases))]
     public void AddMatchesTorch(string caseName) =>
-        TorchParityRun.Check("add", caseName, x => Ops.Add(x["a"], x["b"]));
+        TorchFixtureRun.Check("add", caseName, x => Ops.Add(x["a"], x["b"]));
 
     [Theory, MemberData(nameof(SubCases))]
     public void SubMatchesTorch(string caseName) =>
-        TorchParityRun.Check("sub", caseName, x => Ops.Sub(x["a"], x["b"]));
+        TorchFixtureRun.Check("sub", caseName, x => Ops.Sub(x["a"], x["b"]));
 
     [Theory, MemberData(nameof(MulCases))]
     public void MulMatchesTorch(string caseName) =>
-        TorchParityRun.Check("mul", caseName, x => Ops.Mul(x["a"], x["b"]));
+        TorchFixtureRun.Check("mul", caseName, x => Ops.Mul(x["a"], x["b"]));
 
     [Theory, MemberData(nameof(ScaleCases))]
     public void ScaleMatchesTorch(string caseName) =>
-        TorchParityRun.Check("scale", caseName, x => Ops.Scale(x["x"], x.Case.Parameter("scale")));
+        TorchFixtureRun.Check("scale", caseName, x => Ops.Scale(x["x"], x.Case.Parameter("scale")));
 
     [Theory, MemberData(nameof(BiasAddCases))]
     public void BiasAddMatchesTorch(string caseName) =>
-        TorchParityRun.Check("bias_add", caseName, x => Ops.AddBias(x["x"], x["bias"]));
+        TorchFixtureRun.Check("bias_add", caseName, x => Ops.AddBias(x["x"], x["bias"]));
 
     [Theory, MemberData(nameof(ResidualAddCases))]
     public void ResidualAddMatchesTorch(string caseName) =>
-        TorchParityRun.Check("residual_add", caseName, x => Ops.Add(x["x"], x["residual"]));
+        TorchFixtureRun.Check("residual_add", caseName, x => Ops.Add(x["x"], x["residual"]));
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CudaBert.Engine.IO;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// One case of a <see cref="TorchFixture"/>: the inputs, the forward output <c>out</c>, the
@@ -35,8 +35,8 @@ internal sealed class FixtureCase
     /// <summary>The inputs PyTorch differentiated with respect to; each has a <c>grad_&lt;input&gt;</c>.</summary>
     public IReadOnlyList<string> Wrt { get; }
 
-    /// <summary>The tolerance this case's dtype allows (see <see cref="ParityTolerance"/>).</summary>
-    public double Tolerance => IsFloat64 ? ParityTolerance.Float64 : ParityTolerance.Float32;
+    /// <summary>The tolerance this case's dtype allows (see <see cref="TorchTolerance"/>).</summary>
+    public double Tolerance => IsFloat64 ? TorchTolerance.Float64 : TorchTolerance.Float32;
 
     /// <summary>Where a failure message says the data came from.</summary>
     public string Label => $"{Path.GetFileName(Fixture.File.Path)}, case '{Name}'";

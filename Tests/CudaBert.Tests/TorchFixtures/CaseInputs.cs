@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.IO;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// The inputs of a <see cref="FixtureCase"/> as engine tensors, created on first use inside the

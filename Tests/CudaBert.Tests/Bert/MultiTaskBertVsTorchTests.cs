@@ -1,7 +1,7 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
-using CudaBert.Tests.TorchParity;
+using CudaBert.Tests.TorchFixtures;
 
 namespace CudaBert.Tests.Bert;
 
@@ -10,7 +10,7 @@ namespace CudaBert.Tests.Bert;
 /// parameters, loaded by their Hugging Face names, must give the same logits, losses, gradients and,
 /// after 3 AdamW steps with two parameter groups, the same parameters (float64, scale-relative 1e-12).
 /// </summary>
-public class MultiTaskBertTorchParityTests
+public class MultiTaskBertVsTorchTests
 {
     [Fact]
     public void EveryParameterLoadsByItsHuggingFaceName()
@@ -88,12 +88,12 @@ public class MultiTaskBertTorchParityTests
             double lr = fixture.Groups.Single(g => g.Parameters.Contains(name)).LearningRate;
             double drift = 2 * fixture.Steps * lr * RoundingNoiseBound(fixture) / fixture.Eps;
             double scale = fixture.File.ReadFloat64($"after{fixture.Steps}/{name}").Max(Math.Abs);
-            fixture.AssertMatches($"after{fixture.Steps}/{name}", parameter, drift / scale);
+            fixture.AssertMatches($"after{fixture.Steps}/{name}", parameter, relative: drift / scale);
         }
     }
 
     /// <summary>How large float64 rounding noise may be in a gradient: 1e-12 of the model's largest gradient.</summary>
-    private static double RoundingNoiseBound(MultiTaskBertFixture fixture) => ParityTolerance.Float64 * fixture.GradientScale;
+    private static double RoundingNoiseBound(MultiTaskBertFixture fixture) => TorchTolerance.Float64 * fixture.GradientScale;
 
     internal static MultiTaskOutput Forward(MultiTaskBertFixture fixture, MultiTaskBert model) =>
         model.Forward(fixture.Indices("batch/input_ids"), fixture.Indices("batch/attention_mask"), fixture.Indices("batch/token_type_ids"));

@@ -2,7 +2,7 @@ using System.Text.Json;
 using CudaBert.Engine;
 using CudaBert.Engine.IO;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// <c>Fixtures/torch/adamw.safetensors</c>: 5 steps of <c>torch.optim.AdamW</c> on a tiny model
@@ -41,7 +41,7 @@ internal sealed class AdamWFixture : IDisposable
     public sealed record Group(string Name, double LearningRate, double WeightDecay, string[] Parameters);
 
     public bool IsFloat64 { get; }
-    public double Tolerance => IsFloat64 ? ParityTolerance.Float64 : ParityTolerance.Float32;
+    public double Tolerance => IsFloat64 ? TorchTolerance.Float64 : TorchTolerance.Float32;
     public double Beta1 { get; }
     public double Beta2 { get; }
     public double Eps { get; }
@@ -73,7 +73,7 @@ internal sealed class AdamWFixture : IDisposable
 
     /// <summary>Compares one of our tensors (or scalars) with the stored <paramref name="name"/>.</summary>
     public void AssertMatches(string name, Tensor actual) =>
-        AssertMatches(name, actual.Shape.ToArray(), TorchParityRun.ToDoubles(actual));
+        AssertMatches(name, actual.Shape.ToArray(), TorchFixtureRun.ToDoubles(actual));
 
     public void AssertMatches(string name, double actualScalar) => AssertMatches(name, [], [actualScalar]);
 
@@ -82,8 +82,8 @@ internal sealed class AdamWFixture : IDisposable
         string key = prefix + name;
         var info = file.GetInfo(key);
         // Learning rates are float64 in both dtypes' records: PyTorch keeps them as Python floats.
-        double tolerance = info.DType == SafetensorsDType.F64 ? ParityTolerance.Float64 : Tolerance;
-        ParityAssert.Close($"adamw.safetensors, '{key}'", Array.ConvertAll(info.Shape, d => (int)d), file.ReadFloat64(key), shape, values, tolerance);
+        double relative = info.DType == SafetensorsDType.F64 ? TorchTolerance.Float64 : Tolerance;
+        TorchAssert.Close(Array.ConvertAll(info.Shape, d => (int)d), file.ReadFloat64(key), shape, values, $"adamw.safetensors, '{key}'", relative: relative);
     }
 
     public void Dispose() => file.Dispose();

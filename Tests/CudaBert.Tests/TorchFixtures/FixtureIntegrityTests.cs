@@ -1,6 +1,6 @@
 using CudaBert.Engine.IO;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// Checks the committed fixtures and the harness that reads them, without the engine: if these
@@ -50,13 +50,13 @@ public class FixtureIntegrityTests
     public static TheoryData<string> AddCases => TorchFixture.CaseNames("add");
 
     [Fact]
-    public void ParityAssertRejectsAnErrorJustAboveTheFloat32Tolerance()
+    public void TorchAssertRejectsAnErrorJustAboveTheFloat32Tolerance()
     {
         double[] expected = [0.5, -2.0, 1e-9], close = [0.5 + 1.9e-5, -2.0, 1e-9], far = [0.5 + 2.1e-5, -2.0, 1e-9];
         int[] shape = [3];
-        ParityAssert.Close("close", shape, expected, shape, close, ParityTolerance.Float32);
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("far", shape, expected, shape, far, ParityTolerance.Float32));
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("nan", shape, expected, shape, [double.NaN, -2.0, 1e-9], ParityTolerance.Float32));
-        Assert.ThrowsAny<Exception>(() => ParityAssert.Close("shape", shape, expected, [1, 3], close, ParityTolerance.Float32));
+        TorchAssert.Close(shape, expected, shape, close, "close", relative: TorchTolerance.Float32);
+        Assert.ThrowsAny<Exception>(() => TorchAssert.Close(shape, expected, shape, far, "far", relative: TorchTolerance.Float32));
+        Assert.ThrowsAny<Exception>(() => TorchAssert.Close(shape, expected, shape, [double.NaN, -2.0, 1e-9], "nan", relative: TorchTolerance.Float32));
+        Assert.ThrowsAny<Exception>(() => TorchAssert.Close(shape, expected, [1, 3], close, "shape", relative: TorchTolerance.Float32));
     }
 }

@@ -1,6 +1,6 @@
 using CudaBert.Engine;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// <c>Ops.CrossEntropy</c> against <c>torch.nn.functional.cross_entropy</c>: logits [8, 5], two
@@ -8,13 +8,13 @@ namespace CudaBert.Tests.TorchParity;
 /// the counted targets' weights); and token-classification logits [2, 4, 5] with padded positions
 /// labelled −100.
 /// </summary>
-public class CrossEntropyParityTests
+public class CrossEntropyVsTorchTests
 {
     public static TheoryData<string> Cases => TorchFixture.CaseNames("cross_entropy");
 
     [Theory, MemberData(nameof(Cases))]
     public void MatchesTorch(string caseName) =>
-        TorchParityRun.Check("cross_entropy", caseName,
+        TorchFixtureRun.Check("cross_entropy", caseName,
             x => Ops.CrossEntropy(x["logits"], x["targets"], x.Case.Has("class_weights") ? x["class_weights"] : null,
                 (long)x.Case.Parameter("ignore_index")));
 }

@@ -1,13 +1,13 @@
 using CudaBert.Engine;
 
-namespace CudaBert.Tests.TorchParity;
+namespace CudaBert.Tests.TorchFixtures;
 
 /// <summary>
 /// Runs one fixture case through the engine and compares with PyTorch: the forward output, then —
 /// after a backward pass fed with the same upstream gradient — the gradient of every input
 /// PyTorch differentiated with respect to.
 /// </summary>
-internal static class TorchParityRun
+internal static class TorchFixtureRun
 {
     /// <summary>
     /// Checks <paramref name="forward"/> (our op applied to the case's inputs) against the fixture
@@ -22,13 +22,13 @@ internal static class TorchParityRun
 
         var output = forward(inputs);
         Assert.Equal(inputs.DType, output.DType);
-        ParityAssert.MatchesTorch(fixtureCase, "out", output.Shape.ToArray(), ToDoubles(output));
+        TorchAssert.MatchesTorch(fixtureCase, "out", output.Shape.ToArray(), ToDoubles(output));
 
         BackwardWithUpstream(output, inputs);
         foreach (string name in fixtureCase.Wrt)
         {
             var grad = inputs[name].Grad ?? throw new Xunit.Sdk.XunitException($"{fixtureCase.Label}: no gradient reached input '{name}'");
-            ParityAssert.MatchesTorch(fixtureCase, "grad_" + name, grad.Shape.ToArray(), ToDoubles(grad));
+            TorchAssert.MatchesTorch(fixtureCase, "grad_" + name, grad.Shape.ToArray(), ToDoubles(grad));
         }
     }
 
