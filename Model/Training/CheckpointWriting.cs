@@ -116,7 +116,8 @@ public static partial class Checkpoint
     /// Checks, before any training, that a checkpoint of this run can be written and read back: every
     /// label survives its label file (one label per line, trimmed when read: not empty, no line break,
     /// no white space at either end, valid UTF-16), the config — with the keys kept verbatim from the
-    /// pretrained model — can be written as JSON, the options can be written in the trainer state, and <paramref name="tokenizerFolder"/> holds a tokenizer to copy.
+    /// pretrained model — can be written as JSON, the options can be written in the trainer state,
+    /// and <paramref name="tokenizerFolder"/> holds a tokenizer to copy.
     /// </summary>
     /// <exception cref="ArgumentException">A label or an option cannot be saved; the message names it.</exception>
     /// <exception cref="InvalidDataException">A config key cannot be written back; the message names it.</exception>

@@ -21,7 +21,10 @@ public sealed record TrainingOptions
     public string? TokenData { get; init; }
     /// <summary>Pretrained encoder folder (config.json + model.safetensors + vocab); default: the imported MiniLM.</summary>
     public string? Model { get; init; }
-    /// <summary>The run's output folder: <c>checkpoint-STEP/</c> folders (see <see cref="RunCheckpoints"/>); null: no checkpoints.</summary>
+    /// <summary>
+    /// The run's output folder, for its <c>checkpoint-STEP/</c> folders (see <see cref="RunCheckpoints"/>);
+    /// null: no checkpoints. A run that is not resumed replaces the checkpoints another run left there.
+    /// </summary>
     public string? Out { get; init; }
     public int MaxLength { get; init; } = 64;
     public bool SkipBadLines { get; init; }
