@@ -23,21 +23,21 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
     public MetricsLog(string runFolder, int firstStep)
     {
         Directory.CreateDirectory(runFolder);
-        Path = System.IO.Path.Combine(runFolder, FileName);
+        FilePath = Path.Combine(runFolder, FileName);
         DropRecordsFrom(firstStep);
-        _writer = new StreamWriter(Path, append: true) { AutoFlush = true };
+        _writer = new StreamWriter(FilePath, append: true) { AutoFlush = true };
     }
 
-    public string Path { get; }
+    public string FilePath { get; }
 
     /// <summary>Keeps the records of steps before <paramref name="firstStep"/>; a line cut short by a kill is dropped too. Replaces the file atomically.</summary>
     void DropRecordsFrom(int firstStep)
     {
-        if (!File.Exists(Path)) return;
-        var kept = File.ReadLines(Path).Where(line => StepOf(line) is int step && step < firstStep).ToList();
-        string temporary = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, $"{Checkpoint.TemporaryPrefix}{FileName}-{Guid.NewGuid():N}");
+        if (!File.Exists(FilePath)) return;
+        var kept = File.ReadLines(FilePath).Where(line => StepOf(line) is int step && step < firstStep).ToList();
+        string temporary = Path.Combine(Path.GetDirectoryName(FilePath)!, $"{Checkpoint.TemporaryPrefix}{FileName}-{Guid.NewGuid():N}");
         File.WriteAllLines(temporary, kept);
-        File.Move(temporary, Path, overwrite: true);
+        File.Move(temporary, FilePath, overwrite: true);
     }
 
     static int? StepOf(string line)
