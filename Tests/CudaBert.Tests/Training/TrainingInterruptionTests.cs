@@ -111,6 +111,26 @@ public class TrainingInterruptionTests
     }
 
     [Fact]
+    public void AStepWhoseBatchesWereAllSkippedIsLoggedWithANullLoss()
+    {
+        // Its loss is NaN, which JSON cannot hold: writing it used to throw and stop the run.
+        string folder = Directory.CreateTempSubdirectory("cudabert-metrics-").FullName;
+        try
+        {
+            using (var metrics = new MetricsLog(folder, firstStep: 0))
+                metrics.OnStep(new StepRecord(0, 0, double.NaN, null, null, 1e-4, null, 0, 0, 0.5, 10));
+            var record = Records(folder).Single();
+            Assert.Equal(0, (int)record["step"]!);
+            Assert.True(record.ContainsKey("loss"));
+            Assert.Null(record["loss"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void SaveEveryAndKeepLeaveTheNewestCheckpointsAndTheRunFolderResolvesToTheNewest()
     {
         using var setup = new TinyTrainingSetup(trainCount: 96, devCount: 16);
