@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using CudaBert.Engine;
 using CudaBert.Engine.Backends;
 using CudaBert.Model.Bert;
@@ -26,8 +27,10 @@ public static class TrainCommand
         var sentenceData = new Option<string?>("--sentence-data") { Description = "Extra sentence-labelled examples (.jsonl or a JointBERT split folder)." };
         var tokenData = new Option<string?>("--token-data") { Description = "Extra tag-labelled examples (CoNLL or .jsonl)." };
         var model = new Option<string?>("--model") { Description = "Pretrained encoder folder (config.json, model.safetensors, vocab). Default: MiniLM, imported on first use." };
-        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint/ (resumable), metrics.jsonl. Default: a new folder cudabert-runs/YYYYMMDD-HHMMSS." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out." };
+        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint-STEP/ folders (resumable; predict/eval take the folder itself for the newest), metrics.jsonl. Default: a new folder cudabert-runs/YYYYMMDD-HHMMSS." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint." };
+        var saveEvery = new Option<int?>("--save-every", "--save-every-steps") { Description = "Also write a checkpoint every N optimizer steps (default: at each epoch end only; Ctrl+C always writes one)." };
+        var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
         var device = DeviceOption();
 
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default 3)." };
@@ -56,7 +59,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
-            config, data, sentenceData, tokenData, model, output, resume, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
+            config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
             weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad, tagDecoding, tf32,
         };
         command.Options.Add(device);
@@ -99,6 +102,8 @@ public static class TrainCommand
                     EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
                     SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
                     LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
+                    SaveEverySteps = Given(saveEvery) ?? o.SaveEverySteps,
+                    KeepCheckpoints = Given(keep) ?? o.KeepCheckpoints,
                     TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
                     Tf32 = Given(tf32) ?? o.Tf32,
                 };
@@ -168,25 +173,25 @@ public static class TrainCommand
         }
 
         string encoderFolder = options.Model ?? DefaultEncoderCache.EnsureImported();
-        string checkpoint = MultiTaskTrainer.CheckpointFolder(options.Out!);
-        if (resume && !Directory.Exists(checkpoint))
-            throw new ArgumentException($"--resume: no checkpoint in {checkpoint}");
-        if (!resume && Directory.Exists(checkpoint))
-            throw new ArgumentException($"{checkpoint} already exists: pass --resume to continue that run, or choose another --out");
+        string? checkpoint = RunCheckpoints.Latest(options.Out!);
+        if (resume && checkpoint is null)
+            throw new ArgumentException($"--resume: {options.Out} holds no checkpoint ({RunCheckpoints.FolderPrefix}STEP folder) to continue from");
+        if (!resume && checkpoint is not null)
+            throw new ArgumentException($"{options.Out} already holds a run (newest checkpoint {checkpoint}): pass --resume to continue it, or choose another --out");
 
         var tokenizer = HuggingFaceModelFolder.LoadTokenizer(encoderFolder);
         var collator = new BatchCollator(tokenizer, data.SentenceLabels, data.TokenLabels, options.MaxLength);
-        using var model = resume
+        using var model = checkpoint is not null
             ? MultiTaskBert.Load(checkpoint)
             : MultiTaskBert.FromPretrained(encoderFolder, data.SentenceLabels.Count, data.TokenLabels.Count, options.Seed);
-        Directory.CreateDirectory(options.Out!);
         using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder);
-        if (resume) trainer.ResumeFrom(checkpoint);
-        using var log = new TrainingConsole(options.Out!, options.LogEverySteps);
-        trainer.Observe(log);
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        trainer.Cancellation = cancel.Token;
+        if (checkpoint is not null) trainer.ResumeFrom(checkpoint);
+        using var metrics = new MetricsLog(options.Out!, trainer.State.OptimizerStep);
+        var log = new TrainingConsole(options.Out!, options.LogEverySteps);
+        trainer.Observe(metrics).Observe(log);
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => StopAfterThisStep(context, stop));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => StopAfterThisStep(context, stop));
 
         var choice = trainer.DeviceChoice;
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : options.Tf32 ? "CUDA, TF32 GEMMs" : "CUDA";
@@ -195,17 +200,28 @@ public static class TrainCommand
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
         Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
-        try
+        var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
+        if (result.Cancelled)
         {
-            var result = log.Run(() => trainer.Run(), trainer.TotalSteps, trainer.State.OptimizerStep);
-            Console.WriteLine($"done: {result.Steps} steps in {result.ElapsedSeconds:F1} s, {result.ExamplesPerSecond:F1} examples/s; checkpoint: {checkpoint}");
-            if (result.SkippedBatches > 0) Console.WriteLine($"skipped {result.SkippedBatches} batches with no label of an active task");
-            return 0;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.WriteLine($"interrupted: resume with the same options plus --resume (last checkpoint: {checkpoint})");
+            Console.WriteLine(result.Checkpoint is null
+                ? "interrupted before the first step: no checkpoint written"
+                : $"interrupted after step {result.Steps}: checkpoint {result.Checkpoint}; continue with the same options plus --resume");
             return 130;
         }
+        Console.WriteLine($"done: {result.Steps} steps in {result.ElapsedSeconds:F1} s, {result.ExamplesPerSecond:F1} examples/s; checkpoint: {result.Checkpoint}");
+        if (result.SkippedBatches > 0) Console.WriteLine($"skipped {result.SkippedBatches} batches with no label of an active task");
+        return 0;
+    }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) or SIGTERM: the first one lets the step in progress finish and a checkpoint be
+    /// written; a second one ends the process at once (the newest checkpoint stays complete).
+    /// </summary>
+    static void StopAfterThisStep(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        if (stop.IsCancellationRequested) return;
+        context.Cancel = true;
+        stop.Cancel();
+        Console.Error.WriteLine($"{context.Signal}: stopping after this step to write a checkpoint (again to quit at once)");
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CudaBert.Model.Metrics;
 using CudaBert.Model.Training;
 using Spectre.Console;
@@ -8,13 +7,11 @@ namespace CudaBert.Cli.Commands;
 /// <summary>
 /// Progress of a training run. On a terminal: a live progress bar (steps, loss, throughput, ETA);
 /// otherwise (a pipe, CI) a plain line every few steps. Either way: the dev evaluation after each
-/// epoch, every step and evaluation as JSON lines in <c>OUT/metrics.jsonl</c>, and a plot of loss
-/// and dev metrics in <c>OUT/training.png</c>.
+/// epoch and a plot of loss and dev metrics in <c>OUT/training.png</c> (the numbers are in
+/// <c>OUT/metrics.jsonl</c>, written by <see cref="MetricsLog"/>).
 /// </summary>
-sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver, IDisposable
+sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
 {
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    readonly StreamWriter _metrics = new(Path.Combine(outFolder, "metrics.jsonl"), append: true);
     readonly List<StepRecord> _steps = [];
     readonly List<EvaluationRecord> _evaluations = [];
     ProgressTask? _bar;
@@ -40,7 +37,6 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
     public void OnStep(StepRecord s)
     {
         _steps.Add(s);
-        _metrics.WriteLine(JsonSerializer.Serialize(new { type = "step", s.Step, s.Epoch, s.Loss, s.SentenceLoss, s.TokenLoss, s.LearningRate, s.GradNorm, s.ExamplesPerSecond, s.ElapsedSeconds }, Json));
         if (_bar is not null)
         {
             _bar.Value = s.Step + 1;
@@ -59,14 +55,7 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
     public void OnEvaluation(EvaluationRecord e)
     {
         _evaluations.Add(e);
-        var s = e.Scores;
-        _metrics.WriteLine(JsonSerializer.Serialize(new
-        {
-            type = "eval", e.Step, e.Epoch, intent_accuracy = s.Intent?.Accuracy, intent_macro_f1 = s.Intent?.MacroF1,
-            slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy,
-        }, Json));
-        _metrics.Flush();
-        string line = $"dev at step {e.Step + 1} (epoch {e.Epoch + 1}): {Summary(s)}";
+        string line = $"dev at step {e.Step + 1} (epoch {e.Epoch + 1}): {Summary(e.Scores)}";
         if (_bar is not null) AnsiConsole.MarkupLine(Markup.Escape(line)); else Console.WriteLine(line);
         try
         {
@@ -85,6 +74,4 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
             s.Slots is null ? null : $"slot F1 {s.Slots.Overall.F1:P2} (P {s.Slots.Overall.Precision:P2}, R {s.Slots.Overall.Recall:P2})",
             s.SentenceAccuracy is double f ? $"exact frames {f:P2}" : null,
         }.Where(x => x is not null)) + $" on {s.Examples} examples";
-
-    public void Dispose() => _metrics.Dispose();
 }

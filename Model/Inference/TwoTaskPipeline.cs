@@ -29,10 +29,14 @@ public sealed class TwoTaskPipeline : IDisposable
     public MultiTaskBert Model { get; }
     public BatchCollator Collator { get; }
 
-    /// <summary>Loads a checkpoint (its weights are read on the host) and moves the model to <paramref name="device"/>, where it then predicts.</summary>
+    /// <summary>
+    /// Loads a checkpoint (its weights are read on the host) and moves the model to <paramref name="device"/>,
+    /// where it then predicts. <paramref name="checkpoint"/> is a checkpoint folder, or a training run's
+    /// output folder for its newest checkpoint (<see cref="RunCheckpoints.Resolve"/>).
+    /// </summary>
     public static TwoTaskPipeline Load(string checkpoint, int maxLength = 128, Device device = Device.Cpu)
     {
-        if (!Directory.Exists(checkpoint)) throw new DirectoryNotFoundException($"model folder not found: {checkpoint}");
+        checkpoint = RunCheckpoints.Resolve(checkpoint);
         var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
         var tokenizer = HuggingFaceModelFolder.LoadTokenizer(checkpoint);
         var model = MultiTaskBert.Load(checkpoint);

@@ -21,86 +21,16 @@ namespace CudaBert.Model.Training;
 /// <item>for resuming: <c>optimizer.safetensors</c> (AdamW moments, <c>exp_avg.NAME</c> /
 /// <c>exp_avg_sq.NAME</c>, step counts in the metadata) and <c>trainer_state.json</c>.</item>
 /// </list>
-/// Writes are atomic: the folder is written under a temporary name and renamed into place, so a run
-/// killed mid-write leaves the previous checkpoint intact and never a half-written one.
+/// This file reads checkpoints; <c>CheckpointWriting.cs</c> writes them (a folder appears complete or
+/// not at all), and <see cref="RunCheckpoints"/> keeps the numbered checkpoints of a training run.
 /// </summary>
-public static class Checkpoint
+public static partial class Checkpoint
 {
     public const string SentenceLabelsFile = "sentence_labels.txt";
     public const string TokenLabelsFile = "token_labels.txt";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
-    static readonly string[] TokenizerFiles = [HuggingFaceModelFolder.VocabularyFile, HuggingFaceModelFolder.TokenizerFile];
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    public static void Save(string folder, MultiTaskBert model, LabelSet sentenceLabels, LabelSet tokenLabels,
-        string tokenizerFolder, AdamW? optimizer = null, TrainerState? state = null)
-    {
-        string full = Path.GetFullPath(folder);
-        string temporary = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            model.SaveTo(temporary);
-            AddLabelMaps(Path.Combine(temporary, BertWeights.ConfigFile), sentenceLabels, tokenLabels);
-            sentenceLabels.WriteFile(Path.Combine(temporary, SentenceLabelsFile));
-            tokenLabels.WriteFile(Path.Combine(temporary, TokenLabelsFile));
-            foreach (string file in TokenizerFiles)
-            {
-                string source = Path.Combine(tokenizerFolder, file);
-                if (File.Exists(source)) File.Copy(source, Path.Combine(temporary, file));
-            }
-            if (optimizer is not null) SaveOptimizer(Path.Combine(temporary, OptimizerFile), model, optimizer);
-            if (state is not null) File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, Json));
-            Replace(temporary, full);
-        }
-        catch
-        {
-            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
-            throw;
-        }
-    }
-
-    /// <summary>Moves the finished temporary folder into place; an existing checkpoint is removed only after that.</summary>
-    static void Replace(string temporary, string folder)
-    {
-        string? old = null;
-        if (Directory.Exists(folder))
-        {
-            old = $"{folder}.old-{Guid.NewGuid():N}";
-            Directory.Move(folder, old);
-        }
-        Directory.Move(temporary, folder);
-        if (old is not null) Directory.Delete(old, recursive: true);
-    }
-
-    static void AddLabelMaps(string configPath, LabelSet sentenceLabels, LabelSet tokenLabels)
-    {
-        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
-        config["sentence_id2label"] = IdToLabel(sentenceLabels);
-        config["token_id2label"] = IdToLabel(tokenLabels);
-        File.WriteAllText(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    static JsonObject IdToLabel(LabelSet labels)
-    {
-        var map = new JsonObject();
-        for (int i = 0; i < labels.Count; i++) map[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = labels[i];
-        return map;
-    }
-
-    static void SaveOptimizer(string path, Module model, AdamW optimizer)
-    {
-        var tensors = new List<(string, Tensor)>();
-        var metadata = new Dictionary<string, string>();
-        foreach (var (name, parameter) in model.NamedParameters())
-        {
-            if (!optimizer.TryGetState(parameter, out var expAvg, out var expAvgSq, out long step)) continue;
-            tensors.Add(($"exp_avg.{name}", expAvg));
-            tensors.Add(($"exp_avg_sq.{name}", expAvgSq));
-            metadata[$"step.{name}"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        SafetensorsTensors.Save(path, tensors, metadata);
-    }
 
     /// <summary>Restores the optimizer moments saved with the model.</summary>
     public static void LoadOptimizer(string folder, Module model, AdamW optimizer)

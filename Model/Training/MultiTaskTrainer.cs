@@ -17,6 +17,15 @@ namespace CudaBert.Model.Training;
 /// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
 /// bit-identically on the device the run used (CPU or CUDA: see <see cref="TrainingOptions.Device"/>).
 /// </summary>
+/// <example>
+/// Training in an application, with progress and a clean stop:
+/// <code>
+/// using var trainer = new MultiTaskTrainer(model, collator, options with { Out = "run" }, train, dev, encoderFolder);
+/// var progress = new Progress&lt;StepRecord&gt;(s => Console.WriteLine($"step {s.Step + 1}/{s.TotalSteps} loss {s.Loss:F4}"));
+/// TrainingResult result = trainer.Run(progress, stop.Token);   // stop: a CancellationTokenSource
+/// if (result.Cancelled) Console.WriteLine($"stopped; continue later from {result.Checkpoint}");
+/// </code>
+/// </example>
 /// <remarks>
 /// One optimizer step = <see cref="TrainingOptions.GradientAccumulation"/> batches. The task schedule,
 /// the freeze rules and the learning-rate schedule are evaluated at the optimizer step about to be
@@ -38,16 +47,30 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly List<ITrainingObserver> _observers = [];
     readonly int[] _tokenCounts;
     TrainerState _state;
+    int _savedStep;
+    string? _checkpoint;
 
     /// <summary>
     /// Moves <paramref name="model"/> to the device of <see cref="TrainingOptions.Device"/> (see
     /// <see cref="DeviceChoice"/>) before anything else; batches are collated onto that device.
+    /// With an output folder (<see cref="TrainingOptions.Out"/>) it is created, checked writable and
+    /// cleared of the temporaries a killed run left (<see cref="RunCheckpoints.Prepare"/>), and
+    /// everything a checkpoint needs is checked (<see cref="Checkpoint.EnsureSavable"/>), so a run never
+    /// fails at its first save.
     /// </summary>
+    /// <exception cref="ArgumentException">An option, or a label that a checkpoint could not hold (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A key of the model config that a checkpoint could not hold.</exception>
+    /// <exception cref="IOException">The output folder cannot be written.</exception>
     public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
         IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder)
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
+        if (options.Out is not null)
+        {
+            Checkpoint.EnsureSavable(model, collator.SentenceLabels, collator.TokenLabels, tokenizerFolder, options);
+            RunCheckpoints.Prepare(options.Out);
+        }
         DeviceChoice = DeviceChoice.Resolve(options.Device);
         _model = model.To(DeviceChoice.Device);
         _collator = collator;
@@ -72,8 +95,8 @@ public sealed class MultiTaskTrainer : IDisposable
     /// <summary>The device the model trains on, and why it was chosen.</summary>
     public DeviceChoice DeviceChoice { get; }
 
-    /// <summary>Stops <see cref="Run"/> between two optimizer steps (e.g. on Ctrl+C) with an <see cref="OperationCanceledException"/>.</summary>
-    public CancellationToken Cancellation { get; set; }
+    /// <summary>Test seam: called before and after each file-system operation of a checkpoint save.</summary>
+    internal Action<string>? FileOperationHook { get; set; }
     public AdamW Optimizer => _optimizer;
     public TrainerState State => _state;
 
@@ -83,9 +106,14 @@ public sealed class MultiTaskTrainer : IDisposable
         return this;
     }
 
-    /// <summary>Continues from a checkpoint written by this trainer (same options and data).</summary>
+    /// <summary>
+    /// Continues from a checkpoint written by this trainer (same options and data): a checkpoint folder,
+    /// or a run folder for its newest checkpoint (<see cref="RunCheckpoints.Resolve"/>). The model must
+    /// have been loaded from the same checkpoint (<see cref="MultiTaskBert.Load"/>).
+    /// </summary>
     public void ResumeFrom(string checkpoint)
     {
+        checkpoint = RunCheckpoints.Resolve(checkpoint);
         var state = Checkpoint.LoadState(checkpoint);
         Checkpoint.LoadOptimizer(checkpoint, _model, _optimizer);
         var dropouts = Checkpoint.Dropouts(_model).ToDictionary(d => d.Name, d => d.Dropout);
@@ -96,6 +124,8 @@ public sealed class MultiTaskTrainer : IDisposable
             (dropout.Seed, dropout.Offset) = (stream.Seed, stream.Offset);
         }
         _state = state with { Options = _options };
+        _savedStep = state.OptimizerStep;
+        _checkpoint = checkpoint;
     }
 
     int StepsPerEpoch(int epoch) => (Batches(epoch).Count + _options.GradientAccumulation - 1) / _options.GradientAccumulation;
@@ -109,12 +139,36 @@ public sealed class MultiTaskTrainer : IDisposable
     }
 
     /// <summary>
-    /// Trains until the last epoch, or until <paramref name="stopAfterSteps"/> optimizer steps have
-    /// been taken in this call (then the state is checkpointed as if the run had been interrupted).
+    /// Trains to the end of the last epoch (from where the run stands: a new run, a resumed one, or an
+    /// earlier call that stopped). A checkpoint is written at each epoch end, every
+    /// <see cref="TrainingOptions.SaveEverySteps"/> steps, and when stopped (when
+    /// <see cref="TrainingOptions.Out"/> is set).
     /// Its GEMMs, evaluations included, run in fp32 or TF32 as <see cref="TrainingOptions.Tf32"/> says,
     /// whatever the calling thread's <see cref="Tf32Mode"/>, which is restored on return.
     /// </summary>
-    public TrainingResult Run(int? stopAfterSteps = null)
+    /// <param name="progress">
+    /// Told of every optimizer step (<see cref="StepRecord"/>: step, epoch, losses, learning rate…)
+    /// right after it is taken, on the training thread. (<see cref="Progress{T}"/> passes it on to the
+    /// thread that created it, e.g. a UI thread; observers, <see cref="Observe"/>, also see
+    /// evaluations and checkpoints.)
+    /// </param>
+    /// <param name="cancellationToken">
+    /// When cancelled (e.g. on Ctrl+C), the step in progress finishes, a checkpoint is written, and
+    /// the call returns with <see cref="TrainingResult.Cancelled"/> set and
+    /// <see cref="TrainingResult.Checkpoint"/> naming it. A later <see cref="Run(IProgress{StepRecord}, CancellationToken)"/>
+    /// (or <see cref="ResumeFrom"/> in a new process) continues bit-identically.
+    /// </param>
+    public TrainingResult Run(IProgress<StepRecord>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(null, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(IProgress{StepRecord}, CancellationToken)"/>, but stops after
+    /// <paramref name="stopAfterSteps"/> optimizer steps of this call, checkpointed as a cancellation is.
+    /// </summary>
+    public TrainingResult Run(int stopAfterSteps, IProgress<StepRecord>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(stopAfterSteps, progress, cancellationToken);
+
+    TrainingResult Train(int? stopAfterSteps, IProgress<StepRecord>? progress, CancellationToken cancellationToken)
     {
         using var precision = Tf32Mode.Allow(_options.Tf32);
         var clock = Stopwatch.StartNew();
@@ -131,7 +185,7 @@ public sealed class MultiTaskTrainer : IDisposable
             int first = epoch == _state.Epoch ? _state.BatchInEpoch : 0;
             for (int b = first; b < batches.Count; b += _options.GradientAccumulation)
             {
-                Cancellation.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested) return Stop(history, lastEvaluation, clock, cancelled: true);
                 int step = _state.OptimizerStep;
                 _freeze.Apply(step, epoch);
                 var tasks = _schedule.ActiveTasks(step, epoch);
@@ -190,31 +244,34 @@ public sealed class MultiTaskTrainer : IDisposable
                 lastLogTime = now;
                 history.Add(record);
                 foreach (var o in _observers) o.OnStep(record);
+                progress?.Report(record);
 
                 bool epochDone = end >= batches.Count;
                 if (_options.EvalEverySteps > 0 && (step + 1) % _options.EvalEverySteps == 0 && !epochDone)
                     lastEvaluation = Evaluate(step, epoch);
-                if (epochDone)
-                {
-                    lastEvaluation = Evaluate(step, epoch);
+                if (epochDone) lastEvaluation = Evaluate(step, epoch);
+                if (epochDone || _options.SaveEverySteps > 0 && (step + 1) % _options.SaveEverySteps == 0)
                     SaveCheckpoint();
-                }
                 if (stopAfterSteps is int limit && stepsThisCall >= limit)
-                {
-                    if (!epochDone) SaveCheckpoint();
-                    return Result(history, lastEvaluation, clock);
-                }
+                    return Stop(history, lastEvaluation, clock, cancelled: false);
             }
         }
-        return Result(history, lastEvaluation, clock);
+        return Result(history, lastEvaluation, clock, cancelled: false);
     }
 
-    TrainingResult Result(List<StepRecord> history, EvaluationRecord? evaluation, Stopwatch clock)
+    /// <summary>Ends a call before the last epoch: checkpoints the steps taken since the last save.</summary>
+    TrainingResult Stop(List<StepRecord> history, EvaluationRecord? evaluation, Stopwatch clock, bool cancelled)
+    {
+        if (_state.OptimizerStep > _savedStep) SaveCheckpoint();
+        return Result(history, evaluation, clock, cancelled);
+    }
+
+    TrainingResult Result(List<StepRecord> history, EvaluationRecord? evaluation, Stopwatch clock, bool cancelled)
     {
         double seconds = clock.Elapsed.TotalSeconds;
         int examples = history.Sum(h => h.Examples);
         return new TrainingResult(_state.OptimizerStep, _state.Epoch, _state.ElapsedSeconds, examples / Math.Max(seconds, 1e-9),
-            history, evaluation, _state.SkippedBatches);
+            history, evaluation, _state.SkippedBatches, cancelled, _checkpoint);
     }
 
 
@@ -237,16 +294,16 @@ public sealed class MultiTaskTrainer : IDisposable
             examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());
     }
 
-    /// <summary>The checkpoint folder of a run: <c>OUT/checkpoint</c>.</summary>
-    public static string CheckpointFolder(string output) => Path.Combine(output, "checkpoint");
-
+    /// <summary>Writes <c>OUT/checkpoint-STEP</c> and removes the checkpoints beyond <see cref="TrainingOptions.KeepCheckpoints"/> (see <see cref="RunCheckpoints"/>).</summary>
     void SaveCheckpoint()
     {
         if (_options.Out is null) return;
         var state = _state with { Dropouts = Checkpoint.Dropouts(_model).ToDictionary(d => d.Name, d => new DropoutStream(d.Dropout.Seed, d.Dropout.Offset)) };
-        string folder = CheckpointFolder(_options.Out);
-        Checkpoint.Save(folder, _model, _collator.SentenceLabels, _collator.TokenLabels, _tokenizerFolder, _optimizer, state);
-        foreach (var o in _observers) o.OnCheckpoint(folder);
+        _checkpoint = RunCheckpoints.Save(_options.Out, _state.OptimizerStep, _options.KeepCheckpoints,
+            folder => Checkpoint.Save(folder, _model, _collator.SentenceLabels, _collator.TokenLabels, _tokenizerFolder, _optimizer, state, FileOperationHook),
+            FileOperationHook);
+        _savedStep = _state.OptimizerStep;
+        foreach (var o in _observers) o.OnCheckpoint(_checkpoint);
     }
 
     public void Dispose() => _optimizer.Dispose();

@@ -21,6 +21,10 @@ public sealed record TrainingOptions
     public string? TokenData { get; init; }
     /// <summary>Pretrained encoder folder (config.json + model.safetensors + vocab); default: the imported MiniLM.</summary>
     public string? Model { get; init; }
+    /// <summary>
+    /// The run's output folder, for its <c>checkpoint-STEP/</c> folders (see <see cref="RunCheckpoints"/>);
+    /// null: no checkpoints. A run that is not resumed replaces the checkpoints another run left there.
+    /// </summary>
     public string? Out { get; init; }
     public int MaxLength { get; init; } = 64;
     public bool SkipBadLines { get; init; }
@@ -60,6 +64,10 @@ public sealed record TrainingOptions
     // ---- evaluation and checkpoints ----
     public int EvalEverySteps { get; init; }
     public int LogEverySteps { get; init; } = 10;
+    /// <summary>Also write a checkpoint every N optimizer steps (0: only at each epoch end, and when stopped).</summary>
+    public int SaveEverySteps { get; init; }
+    /// <summary>How many checkpoints to keep in <see cref="Out"/>: the newest ones (at least 1).</summary>
+    public int KeepCheckpoints { get; init; } = 1;
     /// <summary>How dev predictions read word tags: <c>constrained</c> (well-formed BIO, the default) or <c>argmax</c> (see <see cref="Inference.TagDecoding"/>).</summary>
     public string TagDecoding { get; init; } = TagDecodingNames.Constrained;
 
@@ -106,6 +114,8 @@ public sealed record TrainingOptions
         Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
         Require(LogEverySteps > 0, "log-every-steps", "must be ≥ 1");
         Require(EvalEverySteps >= 0, "eval-every-steps", "must be ≥ 0 (0: at each epoch end)");
+        Require(SaveEverySteps >= 0, "save-every-steps", "must be ≥ 0 (0: at each epoch end)");
+        Require(KeepCheckpoints >= 1, "keep-checkpoints", "must be ≥ 1");
         Require(LearningRate > 0, "learning-rate", "must be > 0");
         Require(EncoderLearningRate is null or >= 0, "encoder-learning-rate", "must be ≥ 0");
         Require(SentenceHeadLearningRate is null or >= 0, "sentence-head-learning-rate", "must be ≥ 0");

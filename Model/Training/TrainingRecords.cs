@@ -10,7 +10,10 @@ public sealed record StepRecord(
 /// <summary>An evaluation on the dev split.</summary>
 public sealed record EvaluationRecord(int Step, int Epoch, JointScores Scores, double ElapsedSeconds);
 
-/// <summary>Receives progress while training runs (console, log files, tests).</summary>
+/// <summary>
+/// Receives progress while training runs (console, log files, tests), on the training thread, right
+/// after each step, evaluation and checkpoint.
+/// </summary>
 public interface ITrainingObserver
 {
     void OnStep(StepRecord step) { }
@@ -18,6 +21,11 @@ public interface ITrainingObserver
     void OnCheckpoint(string folder) { }
 }
 
-/// <summary>What a finished run did.</summary>
+/// <summary>What a call of <see cref="MultiTaskTrainer.Run(IProgress{StepRecord}, CancellationToken)"/> did.</summary>
+/// <param name="Steps">Optimizer steps taken since the start of the run (resumed runs included).</param>
+/// <param name="Epochs">Epochs completed since the start of the run.</param>
+/// <param name="History">The steps taken in this call.</param>
+/// <param name="Cancelled">The call stopped early because its cancellation token was cancelled.</param>
+/// <param name="Checkpoint">The newest checkpoint of the run (written or resumed from); null when none exists (no output folder, or stopped before the first step).</param>
 public sealed record TrainingResult(int Steps, int Epochs, double ElapsedSeconds, double ExamplesPerSecond,
-    IReadOnlyList<StepRecord> History, EvaluationRecord? FinalEvaluation, int SkippedBatches);
+    IReadOnlyList<StepRecord> History, EvaluationRecord? FinalEvaluation, int SkippedBatches, bool Cancelled, string? Checkpoint);

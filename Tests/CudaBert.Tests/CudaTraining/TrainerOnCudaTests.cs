@@ -31,7 +31,7 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
         internal const string CudaOut = "cuda-run";
         internal Run Cpu => runs.Value.Cpu;
         internal Run Cuda => runs.Value.Cuda;
-        internal string CudaCheckpoint => MultiTaskTrainer.CheckpointFolder(Path.Combine(Setup.Folder, CudaOut));
+        internal string CudaCheckpoint => RunCheckpoints.Latest(Path.Combine(Setup.Folder, CudaOut))!;
         internal IReadOnlyList<TwoTaskExample> Examples => [.. Setup.Train, .. Setup.Dev];
 
         static Run Train(TinyTwoTaskSetup setup, string device, string? outName)
@@ -115,7 +115,7 @@ public class TrainerOnCudaTests(CudaTestDevice device, TrainerOnCudaTests.Runs r
         using (var model = setup.NewModel())
         using (var trainer = setup.Trainer(model, options))
             trainer.Run(stopAfterSteps: 2);
-        string checkpoint = MultiTaskTrainer.CheckpointFolder(options.Out!);
+        string checkpoint = RunCheckpoints.Latest(options.Out!)!;
         // As a fresh process would: the model is read on the CPU, the trainer moves it and the AdamW moments to CUDA.
         using (var model = MultiTaskBert.Load(checkpoint))
         using (var trainer = setup.Trainer(model, options))

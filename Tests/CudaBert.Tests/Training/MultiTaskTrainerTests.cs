@@ -43,7 +43,7 @@ public class MultiTaskTrainerTests
         using (var model = setup.NewModel())
         using (var trainer = setup.Trainer(model, interrupted))
             trainer.Run(stopAfterSteps: 2);
-        string checkpoint = MultiTaskTrainer.CheckpointFolder(interrupted.Out!);
+        string checkpoint = RunCheckpoints.Latest(interrupted.Out!)!;
         using (var model = MultiTaskBert.Load(checkpoint))
         using (var trainer = setup.Trainer(model, interrupted))
         {

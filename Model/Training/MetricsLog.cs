@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CudaBert.Model.Training;
+
+/// <summary>
+/// <c>OUT/metrics.jsonl</c>: one JSON object per line for every optimizer step
+/// (<c>{"type":"step","step":…,"epoch":…,"loss":…}</c>, the loss null for a step whose batches were
+/// all skipped) and every dev evaluation (<c>{"type":"eval","step":…}</c>). Steps are numbered from 0.
+/// Each record is flushed as it is written.
+/// <para>A run that starts at optimizer step S (0, or the step of the checkpoint it resumes from)
+/// first drops the records of steps S and later: those a killed or interrupted run logged after its
+/// last checkpoint, which the resumed run takes — and logs — again. So every step is logged once.</para>
+/// </summary>
+public sealed class MetricsLog : ITrainingObserver, IDisposable
+{
+    public const string FileName = "metrics.jsonl";
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    readonly StreamWriter _writer;
+
+    /// <param name="runFolder">The run's output folder (created if needed).</param>
+    /// <param name="firstStep">The optimizer step the run starts at (<see cref="MultiTaskTrainer.State"/> after a resume).</param>
+    public MetricsLog(string runFolder, int firstStep)
+    {
+        Directory.CreateDirectory(runFolder);
+        FilePath = Path.Combine(runFolder, FileName);
+        DropRecordsFrom(firstStep);
+        _writer = new StreamWriter(FilePath, append: true) { AutoFlush = true };
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Keeps the records of steps before <paramref name="firstStep"/>; a line cut short by a kill is dropped too. Replaces the file atomically.</summary>
+    void DropRecordsFrom(int firstStep)
+    {
+        if (!File.Exists(FilePath)) return;
+        var kept = File.ReadLines(FilePath).Where(line => StepOf(line) is int step && step < firstStep).ToList();
+        string temporary = Path.Combine(Path.GetDirectoryName(FilePath)!, $"{Checkpoint.TemporaryPrefix}{FileName}-{Guid.NewGuid():N}");
+        File.WriteAllLines(temporary, kept);
+        File.Move(temporary, FilePath, overwrite: true);
+    }
+
+    static int? StepOf(string line)
+    {
+        try
+        {
+            return JsonNode.Parse(line) is JsonObject record && record["step"] is JsonValue step && step.TryGetValue(out int value) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void OnStep(StepRecord s) =>
+        _writer.WriteLine(JsonSerializer.Serialize(new
+        {
+            type = "step", s.Step, s.Epoch, Loss = double.IsNaN(s.Loss) ? (double?)null : s.Loss, s.SentenceLoss, s.TokenLoss,
+            s.LearningRate, s.GradNorm, s.ExamplesPerSecond, s.ElapsedSeconds,
+        }, Json));
+
+    public void OnEvaluation(EvaluationRecord e)
+    {
+        var s = e.Scores;
+        _writer.WriteLine(JsonSerializer.Serialize(new
+        {
+            type = "eval", e.Step, e.Epoch, intent_accuracy = s.Intent?.Accuracy, intent_macro_f1 = s.Intent?.MacroF1,
+            slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy,
+        }, Json));
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
