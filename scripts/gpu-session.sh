@@ -4,7 +4,7 @@
 # benchmark (every progression of Kernels/course beside the backend's kernel). The GPU machine has
 # the NVIDIA driver, CUDA, PyTorch and transformers but no .NET and no network.
 #
-# Here (needs .NET; the repository root, ../shared/data/snips and the imported MiniLM present):
+# Here (needs .NET; the repository root and the imported MiniLM present):
 #   scripts/gpu-session.sh --pack
 #     publishes the test runner, cudabert and cudabert-course self-contained for linux-x64 into ONE
 #     folder (they share the .NET runtime, so the package is a third of the size of three), adds SNIPS
@@ -31,7 +31,7 @@ if [ "${1:-}" = "--pack" ]; then
   rm -rf "$STAGE/bin/minilm" "$STAGE"/bin/*.pdb
   mkdir -p "$STAGE/minilm" "$STAGE/data"
   cp "$MINILM/config.json" "$MINILM/vocab.txt" "$MINILM/tokenizer.json" "$STAGE/minilm/"
-  cp -r ../shared/data/snips "$STAGE/data/"
+  cp -r data/snips "$STAGE/data/"
   tar -cJf "$PACKAGE" -C publish gpu-session
   echo "gpu-session: packed $PACKAGE ($(du -h "$PACKAGE" | cut -f1))"
   exit 0
@@ -78,7 +78,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 note "dotnet on PATH: $(which dotnet || echo none); cuBLAS from: ${CUBLAS_DIR:-not found}; cores: $(nproc)"
 
 # 1. Every test of the suite, the CUDA backend's on the real GPU (CUDABERT_TEST_CUDA_DEVICE) and every
-#    kernel test on both the real and the software GPU. DataReaderTests read ../shared/data, absent here.
+#    kernel test on both the real and the software GPU. DataReaderTests read data/snips of the repository
+#    the runner was built in; the published runner sits outside any repository.
 CUDABERT_TEST_CUDA_DEVICE=driver step tests 180 "$BIN/CudaBert.Tests" -class- CudaBert.Tests.Data.DataReaderTests \
   -noColor -parallel collections -xml "$OUT/tests.xml"
 grep -E 'Total: [0-9]+' "$LOGS/tests.log" | tail -1 | tee -a "$SUMMARY"

@@ -4,7 +4,7 @@ namespace CudaBert.Bench.Tokenizer;
 
 /// <summary>
 /// The texts the tokenizer benchmarks encode, and how many tokens they make (Hugging Face's count,
-/// which ours equals): every SNIPS sentence (train + dev, ../shared/data/snips) and a long English
+/// which ours equals): every SNIPS sentence (train + dev, data/snips of the repository) and a long English
 /// text (the GPL-3 text every Debian/Ubuntu machine has in /usr/share/common-licenses, or the file
 /// named by CUDABERT_BENCH_TEXT).
 /// </summary>
@@ -60,7 +60,7 @@ public static class TokenizerCorpora
         if (Environment.GetEnvironmentVariable("CUDABERT_SNIPS") is { Length: > 0 } given) return given;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "CudaBert.sln")))
-                return Path.Combine(dir.FullName, "..", "shared", "data", "snips");
+                return Path.Combine(dir.FullName, "data", "snips");
         throw new DirectoryNotFoundException($"No CudaBert.sln above {AppContext.BaseDirectory}; set CUDABERT_SNIPS to the SNIPS folder.");
     }
 }

@@ -16,7 +16,7 @@ public static class MiniLmImporter
     public static OnnxBertImport Import(string outputFolder, bool overwrite, string? packageAssemblyPath = null, bool saveOnnx = false)
     {
         HuggingFaceModelFolder.Prepare(outputFolder, overwrite);
-        var package = MiniLmPackage.Read(packageAssemblyPath ?? MiniLmPackage.DefaultAssemblyPath);
+        var package = packageAssemblyPath is null ? MiniLmPackage.ReadDefault() : MiniLmPackage.Read(packageAssemblyPath);
         var import = OnnxBertImport.FromOnnx(package.ModelOnnx, $"{package.AssemblyPath}!model.onnx");
         var vocabulary = package.VocabularyTokens();
         if (vocabulary.Count != import.Config.VocabSize)

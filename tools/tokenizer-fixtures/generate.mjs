@@ -3,7 +3,7 @@
 //
 //   edge-cases.jsonl   the hand-written corpus of edge-cases.mjs: singles, pairs, truncation,
 //                      batches with padding, decoding; uncased, plus the cased configuration
-//   snips.jsonl.gz     every SNIPS sentence (train and dev) of ../../../shared/data/snips
+//   snips.jsonl.gz     every SNIPS sentence (train and dev) of data/snips
 //   tokenizer-template.json  the oracle's own tokenizer.json with the vocabulary left out (the
 //                      tests put the MiniLM vocabulary back in; no copy of it is committed)
 //   words.jsonl.gz     SNIPS dev sentences given as words (word ids index the words)
@@ -19,7 +19,7 @@ import { singles, pairs, truncated, batches, decodes, decodeTokens } from './edg
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const outDir = path.resolve(here, '../../Tests/CudaBert.Tests.Parity/Fixtures/tokenizer');
-const snipsDir = path.resolve(here, process.env.SNIPS_DIR ?? '../../../shared/data/snips');
+const snipsDir = path.resolve(here, process.env.SNIPS_DIR ?? '../../data/snips');
 fs.mkdirSync(outDir, { recursive: true });
 
 const vocab = vocabFromLines(readVocabLines());

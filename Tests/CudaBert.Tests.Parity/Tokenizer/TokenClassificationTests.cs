@@ -42,7 +42,7 @@ public class TokenClassificationTests
     [Fact]
     public void SnipsDevSlotsRoundTrip()
     {
-        string dir = SnipsDirectory();
+        string dir = RepositoryFiles.SnipsDirectory;
         var sentences = File.ReadAllLines(Path.Combine(dir, "dev", "seq.in"));
         var slotLines = File.ReadAllLines(Path.Combine(dir, "dev", "seq.out"));
         var slotNames = File.ReadAllLines(Path.Combine(dir, "slot_label.txt"));
@@ -68,14 +68,5 @@ public class TokenClassificationTests
             }
         }
         Assert.True(entities > 1000, $"only {entities} entities in SNIPS dev");
-    }
-
-    /// <summary>../shared/data/snips from the repository root (CI has it there too).</summary>
-    internal static string SnipsDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CudaBert.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "snips"));
-        throw new DirectoryNotFoundException($"No CudaBert.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -8,8 +8,7 @@ public sealed class DataReaderTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("cudabert-data-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static string SnipsDir(string split) =>
-        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/data/snips", split));
+    static string SnipsDir(string split) => Path.Combine(RepositoryFiles.SnipsDirectory, split);
 
     string Write(string name, string content)
     {
