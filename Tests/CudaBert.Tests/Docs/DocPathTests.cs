@@ -20,10 +20,17 @@ public partial class DocPathTests
             .Where(p => RepositoryRoots.Any(r => p.StartsWith(r, StringComparison.Ordinal)))
             .Where(p => p.IndexOfAny([' ', '*', '<', '>', '{', '}', '…', '|', '$']) < 0 && !p.Contains("...", StringComparison.Ordinal));
 
-    /// <summary>Targets of relative Markdown links, without their #anchor.</summary>
-    public static IEnumerable<string> LinkTargets(string markdown) =>
-        Link().Matches(markdown).Select(m => m.Groups[1].Value.Split('#')[0])
-            .Where(t => t.Length > 0 && !t.Contains("://", StringComparison.Ordinal) && !t.StartsWith("mailto:", StringComparison.Ordinal));
+    /// <summary>Relative Markdown links: the file (empty for the page itself) and the #anchor (empty when none).</summary>
+    public static IEnumerable<(string File, string Anchor)> LinkTargets(string markdown) =>
+        Link().Matches(markdown).Select(m => m.Groups[1].Value)
+            .Where(t => !t.Contains("://", StringComparison.Ordinal) && !t.StartsWith("mailto:", StringComparison.Ordinal))
+            .Select(t => t.Split('#', 2) is [var file, var anchor] ? (file, anchor) : (t, ""));
+
+    /// <summary>The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens.</summary>
+    public static HashSet<string> HeadingAnchors(string markdown) =>
+        markdown.Split('\n').Where(l => l.StartsWith('#'))
+            .Select(l => AnchorDropped().Replace(l.TrimStart('#').Trim().ToLowerInvariant(), "").Replace(' ', '-'))
+            .ToHashSet();
 
     [Fact]
     public void EveryPathInTheDocsExists()
@@ -38,9 +45,14 @@ public partial class DocPathTests
                 if (!File.Exists(Path.Combine(root, path)) && !Directory.Exists(Path.Combine(root, path)))
                     missing.Add($"{doc}: `{path}`");
             string folder = Path.GetDirectoryName(Path.Combine(root, doc))!;
-            foreach (string target in LinkTargets(text).Distinct())
-                if (!File.Exists(Path.Combine(folder, target)) && !Directory.Exists(Path.Combine(folder, target)))
-                    missing.Add($"{doc}: link ({target})");
+            foreach (var (file, anchor) in LinkTargets(text).Distinct())
+            {
+                string target = file.Length == 0 ? Path.Combine(root, doc) : Path.Combine(folder, file);
+                if (!File.Exists(target) && !Directory.Exists(target))
+                    missing.Add($"{doc}: link ({file})");
+                else if (anchor.Length > 0 && !(target.EndsWith(".md", StringComparison.Ordinal) && HeadingAnchors(File.ReadAllText(target)).Contains(anchor)))
+                    missing.Add($"{doc}: link ({file}#{anchor}): no such heading");
+            }
         }
         Assert.True(missing.Count == 0, "paths in the docs that do not exist:\n" + string.Join('\n', missing));
     }
@@ -51,7 +63,9 @@ public partial class DocPathTests
         const string text = "see `Engine/Ops/Ops.Loss.cs:12`, `Kernels/bert/` and `Engine/Cpu/CpuBackend.*.cs`, " +
                             "`Kernels/<folder>/<name>.cu`, `Tests/.../X.cs`, `Ops.Linear`, `cudabert train`; [a](docs/engine.md#ops) [b](https://x.org)";
         Assert.Equal(["Engine/Ops/Ops.Loss.cs", "Kernels/bert"], BacktickedPaths(text));
-        Assert.Equal(["docs/engine.md"], LinkTargets(text));
+        Assert.Equal([("docs/engine.md", "ops")], LinkTargets(text));
+        Assert.Equal(["gpu-performance", "every-kernel-cudabert-bench-kernels", "memory-the-caching-allocator"],
+            HeadingAnchors("# GPU performance\n## Every kernel (`cudabert bench kernels`)\ntext\n### Memory: the caching allocator"));
     }
 
     [GeneratedRegex(@"`([^`\n]+)`")]
@@ -59,4 +73,7 @@ public partial class DocPathTests
 
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex Link();
+
+    [GeneratedRegex(@"[^\p{L}\p{N}\s_-]")]
+    private static partial Regex AnchorDropped();
 }
