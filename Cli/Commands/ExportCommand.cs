@@ -17,7 +17,7 @@ public static class ExportCommand
     /// <summary>The <c>export</c> command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint).", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };
         var format = new Option<string>("--format")
         {
             Description = "hf: folders for Hugging Face transformers (token-classification/ and encoder/); onnx: one ONNX file with both heads.",
@@ -38,9 +38,10 @@ public static class ExportCommand
                 error.WriteLine($"cudabert export: --format '{chosen}' is not one of {string.Join(", ", Formats)}");
                 return 1;
             }
-            string checkpoint = parse.GetValue(model)!, target = Path.GetFullPath(parse.GetValue(output)!);
+            string target = Path.GetFullPath(parse.GetValue(output)!);
             try
             {
+                string checkpoint = RunCheckpoints.Resolve(parse.GetValue(model)!);
                 using var trained = MultiTaskBert.Load(checkpoint);
                 var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
                 if (chosen == "onnx" && File.Exists(target) && !parse.GetValue(force))

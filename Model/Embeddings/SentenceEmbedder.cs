@@ -30,6 +30,7 @@ public sealed class SentenceEmbedder : IDisposable
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
     {
+        folder = Training.RunCheckpoints.Resolve(folder);   // a training run folder means its newest checkpoint
         var loaded = HuggingFaceModelFolder.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
         var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
         var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)

@@ -42,11 +42,11 @@ public static class Program
             options.GetValueOrDefault("--device", "auto"), int.Parse(options.GetValueOrDefault("--epochs", "3"), System.Globalization.CultureInfo.InvariantCulture));
         var scores = result.FinalEvaluation?.Scores;
         Console.WriteLine($"{result.Steps} steps in {result.ElapsedSeconds:F1} s; dev intent accuracy {scores?.Intent?.Accuracy:P1}, " +
-                          $"slot F1 {scores?.Slots?.Overall.F1:P1}; checkpoint: {MultiTaskTrainer.CheckpointFolder(args[0])}");
+                          $"slot F1 {scores?.Slots?.Overall.F1:P1}; checkpoint: {result.Checkpoint}");
         return 0;
     }
 
-    /// <summary>Trains into <paramref name="output"/> (its checkpoint is <c>OUTPUT/checkpoint</c>) and returns what the run did.</summary>
+    /// <summary>Trains into <paramref name="output"/> (its newest checkpoint is <c>OUTPUT/checkpoint-STEP</c>, see <see cref="TrainingResult.Checkpoint"/>) and returns what the run did.</summary>
     public static TrainingResult Run(string output, string? dataFolder = null, string? encoderFolder = null, string device = "auto", int epochs = 3)
     {
         // region: train
@@ -74,11 +74,16 @@ public static class Program
             LearningRate = encoderFolder is null ? 5e-3 : 1e-4,   // the encoder's: small for a pretrained one
             SentenceHeadLearningRate = 5e-3,                        // the heads start from random weights
             TokenHeadLearningRate = 5e-3,
-            Out = output,                // checkpoint/ (resumable) after each epoch
+            Out = output,                // OUTPUT/checkpoint-STEP/ (resumable) after each epoch
         };
         var collator = new BatchCollator(tokenizer, data.SentenceLabels, data.TokenLabels, maxLength: 48);
         using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, tokenizerFolder);
-        TrainingResult result = trainer.Run();
+        // Progress after each step; a cancelled token (here Ctrl+C) finishes the step, writes a
+        // checkpoint and returns with result.Cancelled set: a later run resumes from it.
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        var progress = new Progress<StepRecord>(s => { if ((s.Step + 1) % 25 == 0) Console.WriteLine($"step {s.Step + 1}/{s.TotalSteps}: loss {s.Loss:F3}"); });
+        TrainingResult result = trainer.Run(progress, stop.Token);
         // endregion
         return result;
     }

@@ -53,7 +53,7 @@ public class SampleTests
             var result = Samples.Train.Program.Run(folder, device: "cpu");
             // Guessing gives 1/6 intent accuracy; the generated commands are easy for even a tiny model.
             Assert.True(result.FinalEvaluation!.Scores.Intent!.Accuracy > 0.9, $"dev intent accuracy {result.FinalEvaluation.Scores.Intent.Accuracy}");
-            string checkpoint = MultiTaskTrainer.CheckpointFolder(folder);
+            string checkpoint = result.Checkpoint ?? throw new InvalidOperationException("the Train sample wrote no checkpoint");
 
             const string alarm = "wake me up at 7 am tomorrow";
             var predictions = Samples.Predict.Program.Run(checkpoint, [alarm, "play some jazz"]);
