@@ -37,6 +37,39 @@ public static class BertWeights
         return path;
     }
 
+    /// <summary>
+    /// Checks, before a model is built, that the weights file can be the model <paramref name="config"/>
+    /// describes: the word embeddings (when present) are [vocab_size, hidden_size], each of
+    /// <paramref name="heads"/> (a name and the shape the model will give it) is there with that shape,
+    /// and the file holds at least as many values as the encoder has parameters. A config whose sizes
+    /// do not belong to the weights (a wrong folder, a renamed key that fell back to its default, a
+    /// corrupt number) thus fails in milliseconds instead of allocating the model it describes first.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file cannot hold that model; the message names both files.</exception>
+    public static void CheckFitsConfig(string path, BertConfig config, string configPath, params (string Name, long[] Shape)[] heads)
+    {
+        using var file = SafetensorsFile.Open(path);
+        long[] embeddings = [config.VocabSize, config.HiddenSize];
+        foreach (string name in CandidateNames("embeddings.word_embeddings.weight").Where(file.Contains))
+        {
+            var info = file.GetInfo(name);
+            if (!info.Shape.SequenceEqual(embeddings))
+                throw new InvalidDataException(
+                    $"'{path}': tensor '{name}' is {info.ShapeText} but config '{configPath}' gives vocab_size {config.VocabSize} and hidden_size {config.HiddenSize}");
+        }
+        foreach (var (name, shape) in heads)
+        {
+            if (!file.Contains(name)) throw new InvalidDataException($"'{path}' has no tensor '{name}'");
+            var info = file.GetInfo(name);
+            if (!info.Shape.SequenceEqual(shape))
+                throw new InvalidDataException($"'{path}': tensor '{name}' is {info.ShapeText} but config '{configPath}' makes it [{string.Join(", ", shape)}]");
+        }
+        long parameters = config.EncoderParameterCount(), values = file.Tensors.Sum(t => t.ElementCount);
+        if (parameters > values)
+            throw new InvalidDataException(
+                $"config '{configPath}' describes an encoder of {parameters} parameters but '{path}' holds only {values} values: the config does not belong to these weights");
+    }
+
     /// <summary>Whether the safetensors file holds at least one of <paramref name="names"/>.</summary>
     public static bool ContainsAny(string path, params string[] names)
     {
