@@ -35,6 +35,10 @@ public static class TokenizerJson
         {
             throw new TokenizerFormatException($"{source}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}");
         }
+        catch (InvalidOperationException)   // the duplicate-key check decodes every key
+        {
+            throw new TokenizerFormatException($"{source}: a key is not valid Unicode (a lone surrogate or invalid UTF-8)");
+        }
         using (document)
         {
             try

@@ -41,19 +41,21 @@ public static partial class OnnxBertConfigReader
         if (layers.Count == 0 || layers[^1] != layers.Count - 1)
             throw new InvalidDataException($"ONNX BERT import: encoder layer indices are not 0..N-1 (found {string.Join(", ", layers)})");
 
-        int hidden = Dim("embeddings.word_embeddings.weight", 1);
+        int hidden = Dim("embeddings.word_embeddings.weight", 1), vocabulary = Dim("embeddings.word_embeddings.weight", 0);
+        int positions = Dim("embeddings.position_embeddings.weight", 0), types = Dim("embeddings.token_type_embeddings.weight", 0);
+        int intermediate = Dim("encoder.layer.0.intermediate.dense.weight", 0);
         int headSize = ReadHeadSize(index);
         if (hidden % headSize != 0)
             throw new InvalidDataException($"ONNX BERT import: hidden size {hidden} is not a multiple of the attention head size {headSize}");
 
         var config = new BertConfig
         {
-            VocabSize = Dim("embeddings.word_embeddings.weight", 0),
+            VocabSize = vocabulary,
             HiddenSize = hidden,
-            MaxPositionEmbeddings = Dim("embeddings.position_embeddings.weight", 0),
-            TypeVocabSize = Dim("embeddings.token_type_embeddings.weight", 0),
+            MaxPositionEmbeddings = positions,
+            TypeVocabSize = types,
             NumHiddenLayers = layers.Count,
-            IntermediateSize = Dim("encoder.layer.0.intermediate.dense.weight", 0),
+            IntermediateSize = intermediate,
             NumAttentionHeads = hidden / headSize,
             LayerNormEps = ReadLayerNormEps(index),
             HiddenAct = index.Graph.Nodes.Any(n => n.OpType == "Erf")

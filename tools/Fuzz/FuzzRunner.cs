@@ -17,7 +17,7 @@ public sealed class FuzzRunner(int seed, TimeSpan timeLimit)
     public FuzzResult Run(FuzzTarget target, int inputs, int from = 0, Action<FuzzResult>? progress = null)
     {
         var result = new FuzzResult(target.Name);
-        string scratch = Directory.CreateTempSubdirectory($"cudabert-fuzz-{target.Name}-").FullName;
+        string scratch = Directory.CreateDirectory(Path.Combine(ScratchRoot, $"cudabert-fuzz-{target.Name}-{Guid.NewGuid():N}")).FullName;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         string folder = Path.Combine(scratch, from.ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
@@ -56,6 +56,9 @@ public sealed class FuzzRunner(int seed, TimeSpan timeLimit)
         }
         return result;
     }
+
+    /// <summary>A RAM disk where the system has one (every input is a few files written and read back), else the temporary folder.</summary>
+    static string ScratchRoot => Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 
     /// <summary>Null when the target accepted the input, else the exception (a <see cref="TimeoutException"/> for a hang).</summary>
     Exception? Attempt(FuzzTarget target, string folder)
