@@ -208,7 +208,8 @@ public sealed class BertConfig
 
     static void RequireSize(string source, string key, int value, int limit)
     {
-        if (value <= 0 || value > limit) throw Invalid(source, key, $"must be in [1, {limit}], got {value}");
+        if (value <= 0) throw Invalid(source, key, $"must be positive, got {value}");
+        if (value > limit) throw Invalid(source, key, $"must be at most {limit}, got {value}");
     }
 
     static void RequireProbability(string source, string key, double value)

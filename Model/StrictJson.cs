@@ -13,14 +13,22 @@ namespace CudaBert.Model;
 /// </summary>
 static class StrictJson
 {
-    /// <summary>The first problem in <paramref name="json"/>, or null when there is none. Malformed JSON is reported too.</summary>
-    public static string? FindProblem(string json) => FindProblem(Encoding.UTF8.GetBytes(json));
+    /// <summary>
+    /// The first problem in <paramref name="json"/>, or null when there is none. Malformed JSON is
+    /// reported too; <paramref name="lenient"/> allows comments and trailing commas (hand-written config files).
+    /// </summary>
+    public static string? FindProblem(string json, bool lenient = false) => FindProblem(Encoding.UTF8.GetBytes(json), lenient);
 
-    /// <inheritdoc cref="FindProblem(string)"/>
-    public static string? FindProblem(ReadOnlySpan<byte> utf8)
+    /// <inheritdoc cref="FindProblem(string, bool)"/>
+    public static string? FindProblem(ReadOnlySpan<byte> utf8, bool lenient = false)
     {
         if (utf8.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
+        {
+            MaxDepth = 64,
+            CommentHandling = lenient ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow,
+            AllowTrailingCommas = lenient,
+        });
         var namesPerObject = new Stack<HashSet<string>?>();   // null for an array level
         try
         {

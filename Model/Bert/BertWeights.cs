@@ -19,6 +19,9 @@ public static class BertWeights
     public const string WeightsFile = "model.safetensors";
     public const string EncoderPrefix = "bert.";
 
+    /// <summary>How many parameters a config may describe beyond the values of its weight file before it is refused unbuilt (4 MB of float32).</summary>
+    public const long MissingValuesToleratedBeforeBuilding = 1_000_000;
+
     /// <summary>The <c>config.json</c> of a folder; an error names the folder when it or the file is not there.</summary>
     public static string ConfigPath(string folder)
     {
@@ -41,7 +44,8 @@ public static class BertWeights
     /// Checks, before a model is built, that the weights file can be the model <paramref name="config"/>
     /// describes: the word embeddings (when present) are [vocab_size, hidden_size], each of
     /// <paramref name="heads"/> (a name and the shape the model will give it) is there with that shape,
-    /// and the file holds at least as many values as the encoder has parameters. A config whose sizes
+    /// and the file is not short of the encoder's parameter count by more than
+    /// <see cref="MissingValuesToleratedBeforeBuilding"/>. A config whose sizes
     /// do not belong to the weights (a wrong folder, a renamed key that fell back to its default, a
     /// corrupt number) thus fails in milliseconds instead of allocating the model it describes first.
     /// </summary>
@@ -64,8 +68,9 @@ public static class BertWeights
             if (!info.Shape.SequenceEqual(shape))
                 throw new InvalidDataException($"'{path}': tensor '{name}' is {info.ShapeText} but config '{configPath}' makes it [{string.Join(", ", shape)}]");
         }
+        // A small shortfall (a missing layer of a tiny model) is left to Load, which names every missing tensor.
         long parameters = config.EncoderParameterCount(), values = file.Tensors.Sum(t => t.ElementCount);
-        if (parameters > values)
+        if (parameters - values > MissingValuesToleratedBeforeBuilding)
             throw new InvalidDataException(
                 $"config '{configPath}' describes an encoder of {parameters} parameters but '{path}' holds only {values} values: the config does not belong to these weights");
     }

@@ -78,7 +78,7 @@ public sealed record TrainingOptions
     public static TrainingOptions ReadFile(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        if (StrictJson.FindProblem(bytes) is { } problem) throw new FormatException($"{path}: {problem}");
+        if (StrictJson.FindProblem(bytes, lenient: true) is { } problem) throw new FormatException($"{path}: {problem}");
         try
         {
             return (JsonSerializer.Deserialize<TrainingOptions>(bytes, Json)

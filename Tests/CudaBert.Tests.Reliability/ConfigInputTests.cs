@@ -59,6 +59,18 @@ public class ConfigInputTests
         Assert.Contains("hidden_size 768", error.Message);
     }
 
+    /// <summary>Embeddings that match but layers the file cannot hold: refused on the parameter count, before 4 M parameters are built.</summary>
+    [Fact]
+    public void AConfigFarLargerThanItsWeightsIsRefusedUnbuilt()
+    {
+        using var folder = new SeedFolder();
+        var config = JsonNode.Parse(folder.Read("config.json"))!.AsObject();
+        config["intermediate_size"] = 262_144;
+        folder.Write("config.json", config.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => MultiTaskBert.Load(folder.Path));
+        Assert.Contains("the config does not belong to these weights", error.Message);
+    }
+
     [Fact]
     public void AHugeLabelCountIsRefusedOnTheHeader()
     {
