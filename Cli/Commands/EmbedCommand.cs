@@ -2,10 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using CudaBert.Engine.IO;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Embeddings;
-using CudaBert.Tokenizer;
 
 namespace CudaBert.Cli.Commands;
 
