@@ -12,4 +12,4 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
-return root.Parse(args).Invoke();
+return CudaBert.Cli.CommandLineErrors.Invoke(root, args);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -35,6 +36,19 @@ public sealed class BertConfig
     /// <summary>Keys of the file that this class does not model, with their JSON values, kept for writing back.</summary>
     public SortedDictionary<string, JsonNode?> OtherKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How many parameters the encoder this config describes has, without the pooler: the three
+    /// embedding tables and their LayerNorm, then per layer the Q, K, V and output projections, two
+    /// LayerNorms and the feed-forward pair. Computed in 64 bits, so it can be checked before anything is built.
+    /// </summary>
+    public long EncoderParameterCount()
+    {
+        long h = HiddenSize, i = IntermediateSize;
+        long embeddings = ((long)VocabSize + MaxPositionEmbeddings + TypeVocabSize) * h + 2 * h;
+        long layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        return embeddings + NumHiddenLayers * layer;
+    }
+
     /// <summary>Size of one attention head: hidden_size / num_attention_heads.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
@@ -52,22 +66,28 @@ public sealed class BertConfig
         HiddenAct = "gelu",
     };
 
+    /// <summary>
+    /// Limits on the sizes, far above any BERT (bert-large: hidden 1024, 24 layers, 4096 intermediate,
+    /// 30522 tokens), so that a corrupt or hostile config.json is refused before anything is allocated.
+    /// </summary>
+    public const int MaxHiddenSize = 65_536, MaxLayers = 1_024, MaxIntermediateSize = 262_144,
+        MaxVocabSize = 4_000_000, MaxPositions = 1_048_576, MaxTypeVocabSize = 65_536;
+
     /// <summary>Reads and validates a config.json.</summary>
-    /// <exception cref="InvalidDataException">The file is not valid JSON or a key is invalid; the message names the file and key.</exception>
-    public static BertConfig Load(string path) => Parse(File.ReadAllText(path), path);
+    /// <exception cref="InvalidDataException">The file is not valid UTF-8 JSON or a key is invalid; the message names the file and key.</exception>
+    public static BertConfig Load(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (StrictJson.FindProblem(bytes) is { } problem) throw new InvalidDataException($"config '{path}': {problem}");
+        return Parse(Encoding.UTF8.GetString(bytes), path);
+    }
 
     /// <summary>Parses and validates config JSON; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="InvalidDataException">The text is not valid JSON (a key twice, a lone surrogate, a number out of range included) or a key is invalid.</exception>
     public static BertConfig Parse(string json, string source)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"config '{source}': invalid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of the line: {e.Message}", e);
-        }
+        if (StrictJson.FindProblem(json) is { } problem) throw new InvalidDataException($"config '{source}': {problem}");
+        JsonNode? root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false });
         if (root is not JsonObject obj)
             throw new InvalidDataException($"config '{source}': the top level is not a JSON object");
 
@@ -103,13 +123,16 @@ public sealed class BertConfig
     /// </summary>
     public void Validate(string source = "config")
     {
-        RequirePositive(source, "hidden_size", HiddenSize);
-        RequirePositive(source, "num_hidden_layers", NumHiddenLayers);
-        RequirePositive(source, "num_attention_heads", NumAttentionHeads);
-        RequirePositive(source, "intermediate_size", IntermediateSize);
-        RequirePositive(source, "vocab_size", VocabSize);
-        RequirePositive(source, "max_position_embeddings", MaxPositionEmbeddings);
-        RequirePositive(source, "type_vocab_size", TypeVocabSize);
+        RequireSize(source, "hidden_size", HiddenSize, MaxHiddenSize);
+        RequireSize(source, "num_hidden_layers", NumHiddenLayers, MaxLayers);
+        RequireSize(source, "num_attention_heads", NumAttentionHeads, MaxHiddenSize);
+        RequireSize(source, "intermediate_size", IntermediateSize, MaxIntermediateSize);
+        RequireSize(source, "vocab_size", VocabSize, MaxVocabSize);
+        RequireSize(source, "max_position_embeddings", MaxPositionEmbeddings, MaxPositions);
+        RequireSize(source, "type_vocab_size", TypeVocabSize, MaxTypeVocabSize);
+        foreach (var (key, rows) in new[] { ("vocab_size", VocabSize), ("max_position_embeddings", MaxPositionEmbeddings), ("intermediate_size", IntermediateSize) })
+            if ((long)rows * HiddenSize > int.MaxValue)
+                throw Invalid(source, key, $"{rows} × hidden_size {HiddenSize} exceeds the {int.MaxValue} elements of one tensor");
         if (HiddenSize % NumAttentionHeads != 0)
             throw Invalid(source, "num_attention_heads", $"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
         if (!(LayerNormEps > 0) || double.IsInfinity(LayerNormEps))
@@ -183,9 +206,10 @@ public sealed class BertConfig
         throw Invalid(source, key, $"expected an array of strings, got {Show(value)}");
     }
 
-    static void RequirePositive(string source, string key, int value)
+    static void RequireSize(string source, string key, int value, int limit)
     {
         if (value <= 0) throw Invalid(source, key, $"must be positive, got {value}");
+        if (value > limit) throw Invalid(source, key, $"must be at most {limit}, got {value}");
     }
 
     static void RequireProbability(string source, string key, double value)

@@ -7,10 +7,15 @@ namespace CudaBert.Tokenizer;
 /// BertPreTokenizer, WordPiece model, BERT post-processing (TemplateProcessing of the shape
 /// <c>[CLS] $A [SEP]</c> / <c>[CLS] $A [SEP] $B:1 [SEP]:1</c>, or BertProcessing), WordPiece
 /// decoder with cleanup, special added tokens, truncation and padding. Anything else is rejected
-/// with the JSON path that holds it, rather than tokenized differently.
+/// with the JSON path that holds it, rather than tokenized differently. Malformed input (invalid
+/// UTF-8, a lone surrogate, a key twice in one object, a value of the wrong JSON kind, a padding or
+/// truncation length beyond <see cref="MaxLength"/>) is a <see cref="TokenizerFormatException"/> too.
 /// </summary>
 public static class TokenizerJson
 {
+    /// <summary>The largest padding or truncation length accepted: far beyond any BERT's 512 positions, small enough that padding one text stays cheap.</summary>
+    public const int MaxLength = 1 << 20;
+
     /// <summary>Loads a <c>tokenizer.json</c> file.</summary>
     public static BertTokenizer Load(string path)
     {
@@ -24,23 +29,44 @@ public static class TokenizerJson
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(stream);
+            document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new TokenizerFormatException($"{source}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}");
         }
+        catch (InvalidOperationException)   // the duplicate-key check decodes every key
+        {
+            throw new TokenizerFormatException($"{source}: a key is not valid Unicode (a lone surrogate or invalid UTF-8)");
+        }
         using (document)
-            return new Reader(source).Read(document.RootElement);
+        {
+            try
+            {
+                return new Reader(source).Read(document.RootElement);
+            }
+            catch (InvalidOperationException)   // GetString on text that is not valid Unicode: the kinds are checked before every read
+            {
+                throw new TokenizerFormatException($"{source}: a string is not valid Unicode (a lone surrogate or invalid UTF-8)");
+            }
+        }
     }
 
     sealed class Reader(string source)
     {
         TokenizerFormatException Error(string path, string message) => new($"{source}: {path}: {message}");
 
+        /// <summary>The member <paramref name="name"/> of <paramref name="parent"/>, which must be an object; Undefined when absent.</summary>
+        JsonElement Member(JsonElement parent, string path, string name)
+        {
+            if (parent.ValueKind != JsonValueKind.Object) throw Error(path, $"expected an object, found {parent.ValueKind}");
+            return parent.TryGetProperty(name, out var value) ? value : default;
+        }
+
         JsonElement Object(JsonElement parent, string path, string name)
         {
-            if (!parent.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Object)
+            var value = Member(parent, path, name);
+            if (value.ValueKind != JsonValueKind.Object)
                 throw Error($"{path}.{name}", value.ValueKind == JsonValueKind.Null || value.ValueKind == JsonValueKind.Undefined
                     ? "missing; a BERT WordPiece tokenizer needs it"
                     : $"expected an object, found {value.ValueKind}");
@@ -49,14 +75,16 @@ public static class TokenizerJson
 
         string String(JsonElement parent, string path, string name, string? fallback = null)
         {
-            if (parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String) return value.GetString()!;
+            var value = Member(parent, path, name);
+            if (value.ValueKind == JsonValueKind.String) return value.GetString()!;
             if (fallback is not null && (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)) return fallback;
             throw Error($"{path}.{name}", $"expected a string, found {value.ValueKind}");
         }
 
         bool? Bool(JsonElement parent, string path, string name, bool? fallback)
         {
-            if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return fallback;
+            var value = Member(parent, path, name);
+            if (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return fallback;
             return value.ValueKind switch
             {
                 JsonValueKind.True => true,
@@ -65,9 +93,11 @@ public static class TokenizerJson
             };
         }
 
-        int Int(JsonElement parent, string path, string name, int? fallback = null)
+        int Int(JsonElement parent, string path, string name, int? fallback = null, int max = int.MaxValue)
         {
-            if (parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) && n >= 0) return n;
+            var value = Member(parent, path, name);
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) && n >= 0)
+                return n <= max ? n : throw Error($"{path}.{name}", $"{n} exceeds the limit of {max}");
             if (fallback is { } f && (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)) return f;
             throw Error($"{path}.{name}", $"expected a non-negative integer, found {value.ValueKind}");
         }
@@ -81,6 +111,7 @@ public static class TokenizerJson
 
         public BertTokenizer Read(JsonElement root)
         {
+            if (root.ValueKind != JsonValueKind.Object) throw Error("$", $"expected an object, found {root.ValueKind}");
             var normalizer = Object(root, "$", "normalizer");
             RequireType(normalizer, "$.normalizer", "BertNormalizer");
             var preTokenizer = Object(root, "$", "pre_tokenizer");
@@ -168,7 +199,7 @@ public static class TokenizerJson
             if (String(processor, path, "type") == "BertProcessing")
             {
                 string Token(string name) =>
-                    processor.TryGetProperty(name, out var pair) && pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2 && pair[0].ValueKind == JsonValueKind.String
+                    Member(processor, path, name) is { ValueKind: JsonValueKind.Array } pair && pair.GetArrayLength() == 2 && pair[0].ValueKind == JsonValueKind.String
                         ? pair[0].GetString()!
                         : throw Error($"{path}.{name}", "expected [token, id].");
                 return (Token("cls"), Token("sep"));
@@ -190,10 +221,12 @@ public static class TokenizerJson
         string[] Template(JsonElement processor, string name)
         {
             string path = $"$.post_processor.{name}";
-            if (!processor.TryGetProperty(name, out var items) || items.ValueKind != JsonValueKind.Array)
+            var items = Member(processor, "$.post_processor", name);
+            if (items.ValueKind != JsonValueKind.Array)
                 throw Error(path, "expected an array.");
             return [.. items.EnumerateArray().Select((item, i) =>
             {
+                if (item.ValueKind != JsonValueKind.Object) throw Error($"{path}[{i}]", $"expected an object, found {item.ValueKind}");
                 if (item.TryGetProperty("SpecialToken", out var special))
                     return $"special {String(special, $"{path}[{i}].SpecialToken", "id")}:{Int(special, $"{path}[{i}].SpecialToken", "type_id")}";
                 if (item.TryGetProperty("Sequence", out var sequence))
@@ -205,9 +238,10 @@ public static class TokenizerJson
         TruncationOptions? ReadTruncation(JsonElement root)
         {
             const string path = "$.truncation";
-            if (!root.TryGetProperty("truncation", out var t) || t.ValueKind == JsonValueKind.Null) return null;
+            var t = Member(root, "$", "truncation");
+            if (t.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
             if (Int(t, path, "stride", 0) != 0) throw Error($"{path}.stride", "only 0 is supported.");
-            return new TruncationOptions(Int(t, path, "max_length"))
+            return new TruncationOptions(Int(t, path, "max_length", max: MaxLength))
             {
                 Strategy = String(t, path, "strategy", "LongestFirst") switch
                 {
@@ -224,17 +258,18 @@ public static class TokenizerJson
         {
             const string path = "$.padding";
             padToken = "[PAD]";
-            if (!root.TryGetProperty("padding", out var p) || p.ValueKind == JsonValueKind.Null) return null;
+            var p = Member(root, "$", "padding");
+            if (p.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
             padToken = String(p, path, "pad_token", "[PAD]");
             int? length = null;
-            if (p.TryGetProperty("strategy", out var strategy) && strategy.ValueKind == JsonValueKind.Object)
-                length = Int(strategy, $"{path}.strategy", "Fixed");
+            if (Member(p, path, "strategy") is { ValueKind: JsonValueKind.Object } strategy)
+                length = Int(strategy, $"{path}.strategy", "Fixed", max: MaxLength);
             else if (String(p, path, "strategy", "BatchLongest") != "BatchLongest")
                 throw Error($"{path}.strategy", "expected \"BatchLongest\" or {\"Fixed\": n}.");
             return new PaddingOptions
             {
                 Length = length,
-                PadToMultipleOf = Int(p, path, "pad_to_multiple_of", 0),
+                PadToMultipleOf = Int(p, path, "pad_to_multiple_of", 0, max: MaxLength),
                 PadTypeId = Int(p, path, "pad_type_id", 0),
                 Side = ReadSide(p, path),
             };

@@ -4,8 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.IO;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Embeddings;
-using CudaBert.Tokenizer;
 
 namespace CudaBert.Cli.Commands;
 
@@ -34,6 +34,7 @@ public static class EmbedCommand
             Description = "Also write last_hidden_state [N, S, H] and attention_mask [N, S] of all texts, run as one padded batch, to this safetensors file.",
         };
         var device = TrainCommand.DeviceOption();
+        var maxLength = CommandTexts.MaxLengthOption("the model's max_position_embeddings");
         var texts = new Argument<string[]>("text") { Description = "Texts to embed; none: one text per line of standard input.", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("embed", "Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.");
@@ -42,31 +43,25 @@ public static class EmbedCommand
         command.Options.Add(json);
         command.Options.Add(hiddenStates);
         command.Options.Add(device);
+        command.Options.Add(maxLength);
         command.Arguments.Add(texts);
         command.SetAction(parse =>
         {
-            try
+            var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
+            string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
+            using var embedder = SentenceEmbedder.FromFolder(folder, DeviceChoice.Resolve(parse.GetValue(device)!).Device, parse.GetValue(maxLength));
+            CommandTexts.ReportTruncation("embed", embedder.Truncated(inputs), inputs.Length, embedder.Tokenizer.Truncation!.MaxLength);
+            bool normalize = !parse.GetValue(noNormalize);
+            float[][] embeddings;
+            if (parse.GetValue(hiddenStates) is { } hiddenPath)
             {
-                var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
-                string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
-                using var embedder = SentenceEmbedder.FromFolder(folder, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
-                bool normalize = !parse.GetValue(noNormalize);
-                float[][] embeddings;
-                if (parse.GetValue(hiddenStates) is { } hiddenPath)
-                {
-                    var batch = embedder.EmbedBatch(inputs, normalize);
-                    HiddenStatesFile.Save(hiddenPath, batch);
-                    embeddings = batch.Embeddings;
-                }
-                else embeddings = embedder.Embed(inputs, normalize, BatchSize);
-                Write(Console.Out, inputs, embeddings, parse.GetValue(json));
-                return 0;
+                var batch = embedder.EmbedBatch(inputs, normalize);
+                HiddenStatesFile.Save(hiddenPath, batch);
+                embeddings = batch.Embeddings;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or SafetensorsFormatException or TokenizerFormatException or NotSupportedException or ArgumentException)
-            {
-                Console.Error.WriteLine($"cudabert embed: {e.Message}");
-                return 1;
-            }
+            else embeddings = embedder.Embed(inputs, normalize, BatchSize);
+            Write(Console.Out, inputs, embeddings, parse.GetValue(json));
+            return 0;
         });
         return command;
     }

@@ -24,54 +24,48 @@ public static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 32 };
         var device = TrainCommand.DeviceOption();
         var tagDecoding = TrainCommand.TagDecodingOption();
+        var maxLength = CommandTexts.MaxLengthOption("128");
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize, device, tagDecoding,
+            model, data, split, json, batchSize, device, tagDecoding, maxLength,
         };
         command.SetAction(parse =>
         {
-            try
+            string path = parse.GetValue(data)!;
+            string splitFolder = Path.Combine(path, parse.GetValue(split)!);
+            var examples = TrainingData.ReadAny(Directory.Exists(splitFolder) ? splitFolder : path, DataReadOptions.Strict);
+            using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
+            CommandTexts.ReportTruncation("eval", pipeline.Truncated(examples), examples.Count, pipeline.Collator.MaxLength);
+            pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
+            if (parse.GetValue(json))
             {
-                string path = parse.GetValue(data)!;
-                string splitFolder = Path.Combine(path, parse.GetValue(split)!);
-                var examples = TrainingData.ReadAny(Directory.Exists(splitFolder) ? splitFolder : path, DataReadOptions.Strict);
-                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
-                pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
-                var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
-                if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        intent_accuracy = scores.Intent?.Accuracy,
-                        intent_macro_f1 = scores.Intent?.MacroF1,
-                        slot_precision = scores.Slots?.Overall.Precision,
-                        slot_recall = scores.Slots?.Overall.Recall,
-                        slot_f1 = scores.Slots?.Overall.F1,
-                        sentence_accuracy = scores.SentenceAccuracy,
-                        examples = scores.Examples,
-                    }));
-                    return 0;
-                }
-                Console.WriteLine(TrainingConsole.Summary(scores));
-                if (scores.Intent is { } intent)
-                {
-                    Console.WriteLine($"{"intent",-28} {"precision",9} {"recall",9} {"F1",9} {"support",8}");
-                    foreach (var (label, s) in intent.PerLabel)
-                        Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
-                }
-                if (scores.Slots is { } slots)
-                {
-                    Console.WriteLine($"{"slot",-28} {"precision",9} {"recall",9} {"F1",9} {"support",8}");
-                    foreach (var (label, s) in slots.PerType)
-                        Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
-                }
+                    intent_accuracy = scores.Intent?.Accuracy,
+                    intent_macro_f1 = scores.Intent?.MacroF1,
+                    slot_precision = scores.Slots?.Overall.Precision,
+                    slot_recall = scores.Slots?.Overall.Recall,
+                    slot_f1 = scores.Slots?.Overall.F1,
+                    sentence_accuracy = scores.SentenceAccuracy,
+                    examples = scores.Examples,
+                }));
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or KeyNotFoundException or DataFormatException or FormatException)
+            Console.WriteLine(TrainingConsole.Summary(scores));
+            if (scores.Intent is { } intent)
             {
-                Console.Error.WriteLine($"cudabert eval: {e.Message}");
-                return 1;
+                Console.WriteLine($"{"intent",-28} {"precision",9} {"recall",9} {"F1",9} {"support",8}");
+                foreach (var (label, s) in intent.PerLabel)
+                    Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
             }
+            if (scores.Slots is { } slots)
+            {
+                Console.WriteLine($"{"slot",-28} {"precision",9} {"recall",9} {"F1",9} {"support",8}");
+                foreach (var (label, s) in slots.PerType)
+                    Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
+            }
+            return 0;
         });
         return command;
     }

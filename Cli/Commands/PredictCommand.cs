@@ -19,30 +19,24 @@ public static class PredictCommand
         var texts = new Argument<string[]>("TEXT") { Description = "Texts to analyse; read from stdin, one per line, when none is given.", Arity = ArgumentArity.ZeroOrMore };
         var device = TrainCommand.DeviceOption();
         var tagDecoding = TrainCommand.TagDecodingOption();
-        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, texts };
+        var maxLength = CommandTexts.MaxLengthOption("128");
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, maxLength, texts };
         command.SetAction(parse =>
         {
-            try
+            var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
+            using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
+            CommandTexts.ReportTruncation("predict", pipeline.Truncated(inputs), inputs.Length, pipeline.Collator.MaxLength);
+            pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+            foreach (var p in pipeline.Predict(inputs))
             {
-                var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
-                using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, device: DeviceChoice.Resolve(parse.GetValue(device)!).Device);
-                pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
-                var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-                foreach (var p in pipeline.Predict(inputs))
-                {
-                    if (parse.GetValue(json))
-                        Console.WriteLine(JsonSerializer.Serialize(p, options));
-                    else
-                        Console.WriteLine($"{p.Intent} ({p.Probability:P1})  {p.Text}" +
-                                          string.Concat(p.Entities.Select(e => $"\n    {e.Type}: \"{e.Text}\" [{e.Start}, {e.End})")));
-                }
-                return 0;
+                if (parse.GetValue(json))
+                    Console.WriteLine(JsonSerializer.Serialize(p, options));
+                else
+                    Console.WriteLine($"{p.Intent} ({p.Probability:P1})  {p.Text}" +
+                                      string.Concat(p.Entities.Select(e => $"\n    {e.Type}: \"{e.Text}\" [{e.Start}, {e.End})")));
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException)
-            {
-                Console.Error.WriteLine($"cudabert predict: {e.Message}");
-                return 1;
-            }
+            return 0;
         });
         return command;
     }

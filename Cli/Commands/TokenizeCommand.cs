@@ -36,18 +36,9 @@ public static class TokenizeCommand
         });
         command.SetAction(parsed =>
         {
-            BertTokenizer tokenizer;
-            try
-            {
-                tokenizer = parsed.GetValue(tokenizerJson) is { } file
-                    ? TokenizerJson.Load(file.FullName)
-                    : BertTokenizer.FromVocabFile(parsed.GetValue(vocab)!.FullName, parsed.GetValue(cased) ? BertTokenizerOptions.Cased : BertTokenizerOptions.Uncased);
-            }
-            catch (Exception e) when (e is TokenizerFormatException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"cudabert tokenize: {e.Message}");
-                return 1;
-            }
+            var tokenizer = parsed.GetValue(tokenizerJson) is { } file
+                ? TokenizerJson.Load(file.FullName)
+                : BertTokenizer.FromVocabFile(parsed.GetValue(vocab)!.FullName, parsed.GetValue(cased) ? BertTokenizerOptions.Cased : BertTokenizerOptions.Uncased);
             if (parsed.GetValue(maxLength) is { } max)
                 tokenizer = new BertTokenizer(tokenizer.Vocabulary, tokenizer.Options) { Truncation = new TruncationOptions(max), Padding = tokenizer.Padding };
 
@@ -56,16 +47,7 @@ public static class TokenizeCommand
             using var stdout = Console.OpenStandardOutput();
             foreach (string text in inputs)
             {
-                TokenEncoding encoding;
-                try
-                {
-                    encoding = tokenizer.Encode(text, second);
-                }
-                catch (ArgumentException e)
-                {
-                    Console.Error.WriteLine($"cudabert tokenize: {e.Message}");
-                    return 1;
-                }
+                var encoding = tokenizer.Encode(text, second);
                 if (parsed.GetValue(json)) WriteJson(stdout, encoding);
                 else WriteTable(encoding, text, second);
             }

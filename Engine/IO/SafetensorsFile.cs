@@ -7,19 +7,24 @@ namespace CudaBert.Engine.IO;
 /// A safetensors file opened for reading. The file is memory-mapped, so opening a large checkpoint
 /// reads only its header; a tensor's bytes are paged in when they are first touched. Everything is
 /// validated on open (see <see cref="SafetensorsHeader"/>): afterwards every byte range is known to
-/// lie inside the file. Spans returned by <see cref="GetBytes"/> are valid until <see cref="Dispose"/>.
+/// lie inside the file as it was then. A file that another process truncates afterwards (a copy
+/// written over it) would make the mapped pages vanish, and touching them kills the process; so
+/// every access first checks the file's current length and refuses a tensor that is no longer all
+/// there. Spans returned by <see cref="GetBytes"/> are valid until <see cref="Dispose"/>.
 /// </summary>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
+    readonly FileStream _stream;
     readonly MemoryMappedFile _map;
     readonly MemoryMappedViewAccessor _view;
     readonly byte* _dataStart;
     readonly Dictionary<string, SafetensorsTensorInfo> _byName;
     bool _disposed;
 
-    SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* dataStart, long dataOffset, SafetensorsHeader header)
+    SafetensorsFile(string path, FileStream stream, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* dataStart, long dataOffset, SafetensorsHeader header)
     {
         Path = path;
+        _stream = stream;
         _map = map;
         _view = view;
         _dataStart = dataStart;
@@ -55,7 +60,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
             throw new SafetensorsFormatException(path, null, 0, $"the file has {fileLength} bytes, fewer than the 8-byte header length");
         }
 
-        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         MemoryMappedViewAccessor? view = null;
         bool acquired = false;
         try
@@ -76,13 +81,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
             long dataOffset = 8 + (long)headerLength;
             var header = SafetensorsHeader.Parse(new ReadOnlySpan<byte>(start + 8, (int)headerLength), fileLength - dataOffset, path);
-            return new SafetensorsFile(path, map, view, start + dataOffset, dataOffset, header);
+            return new SafetensorsFile(path, stream, map, view, start + dataOffset, dataOffset, header);
         }
         catch
         {
             if (acquired) view!.SafeMemoryMappedViewHandle.ReleasePointer();
             view?.Dispose();
             map.Dispose();
+            stream.Dispose();
             throw;
         }
     }
@@ -105,6 +111,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (info.ByteLength > int.MaxValue)
             throw new NotSupportedException(
                 $"safetensors file '{Path}', tensor '{name}', byte {DataOffset + info.DataBegin}: {info.ByteLength} bytes exceed the 2 GiB a span can address");
+        long length = RandomAccess.GetLength(_stream.SafeFileHandle);
+        if (DataOffset + info.DataEnd > length)
+            throw new SafetensorsFormatException(Path, name, DataOffset + info.DataBegin,
+                $"the file shrank to {length} bytes after it was opened, and the tensor ends at byte {DataOffset + info.DataEnd}");
         return new ReadOnlySpan<byte>(_dataStart + info.DataBegin, (int)info.ByteLength);
     }
 
@@ -171,5 +181,6 @@ public sealed unsafe class SafetensorsFile : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
+        _stream.Dispose();
     }
 }

@@ -9,7 +9,11 @@ namespace CudaBert.Engine.Memory;
 /// is free, and returned to it on release. A training step allocates the same sizes every time,
 /// so after the first step nothing reaches the OS allocator; with varying batch shapes the
 /// classes bound both the number of lists and the waste (under 12.5 %). Blocks are 64-byte
-/// aligned (a cache line, a <c>Vector512</c>). <see cref="Trim"/> returns cached blocks to the OS.
+/// aligned (a cache line, a <c>Vector512</c>).
+/// <para>The free lists hold at most <see cref="CacheLimit"/> bytes: a block returned beyond it goes
+/// straight back to the OS, so a long-lived process cannot grow without bound by caching sizes it will
+/// not ask for again. <see cref="Trim"/> returns every cached block (disposing a module does, as a
+/// model's weights are the largest blocks a process frees and the next model rarely has their sizes).</para>
 /// </summary>
 public static unsafe class CpuMemoryPool
 {
@@ -17,9 +21,38 @@ public static unsafe class CpuMemoryPool
     private static readonly Dictionary<long, Stack<nint>> FreeBlocks = [];
     private static readonly Lock Gate = new();
     private static long cachedBytes;
+    private static long cacheLimit = DefaultCacheLimit();
 
     /// <summary>Bytes held in free lists, ready for reuse.</summary>
     public static long CachedBytes => Interlocked.Read(ref cachedBytes);
+
+    /// <summary>
+    /// The most bytes the free lists keep (default: a quarter of the memory available to the process,
+    /// at most 4 GiB). Lowering it frees cached blocks, largest first, until the cache fits.
+    /// </summary>
+    public static long CacheLimit
+    {
+        get => Interlocked.Read(ref cacheLimit);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            lock (Gate)
+            {
+                cacheLimit = value;
+                foreach (long size in FreeBlocks.Keys.OrderDescending())
+                {
+                    var stack = FreeBlocks[size];
+                    while (cachedBytes > cacheLimit && stack.Count > 0)
+                    {
+                        NativeMemory.AlignedFree((void*)stack.Pop());
+                        cachedBytes -= size;
+                    }
+                }
+            }
+        }
+    }
+
+    static long DefaultCacheLimit() => Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>
     /// The block size serving a request: multiples of 64 bytes up to 4 KiB, then eight classes per
@@ -48,16 +81,21 @@ public static unsafe class CpuMemoryPool
         return NativeMemory.AlignedAlloc((nuint)capacity, Alignment);
     }
 
-    /// <summary>Gives back a block obtained from <see cref="Rent"/> with its capacity.</summary>
+    /// <summary>Gives back a block obtained from <see cref="Rent"/> with its capacity: cached for reuse, or freed when the cache is full.</summary>
     public static void Return(void* block, long capacity)
     {
         lock (Gate)
         {
-            if (!FreeBlocks.TryGetValue(capacity, out var stack))
-                FreeBlocks[capacity] = stack = new Stack<nint>();
-            stack.Push((nint)block);
-            cachedBytes += capacity;
+            if (cachedBytes + capacity <= cacheLimit)
+            {
+                if (!FreeBlocks.TryGetValue(capacity, out var stack))
+                    FreeBlocks[capacity] = stack = new Stack<nint>();
+                stack.Push((nint)block);
+                cachedBytes += capacity;
+                return;
+            }
         }
+        NativeMemory.AlignedFree(block);
     }
 
     /// <summary>Frees every cached block.</summary>

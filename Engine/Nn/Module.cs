@@ -1,3 +1,5 @@
+using CudaBert.Engine.Memory;
+
 namespace CudaBert.Engine.Nn;
 
 /// <summary>
@@ -85,13 +87,24 @@ public abstract class Module : IDisposable
     /// <summary>Total number of parameter elements.</summary>
     public long ParameterCount() => Parameters().Sum(p => p.NumElements);
 
-    /// <summary>Disposes every parameter (and its gradient) and every child.</summary>
+    /// <summary>
+    /// Disposes every parameter (and its gradient) and every child, then gives the CPU memory pool's
+    /// cached blocks back to the OS (<see cref="CpuMemoryPool.Trim"/>): a process that loads one
+    /// model after another does not keep the previous one's memory.
+    /// </summary>
     public void Dispose()
+    {
+        if (disposed) return;
+        Release();
+        CpuMemoryPool.Trim();
+        GC.SuppressFinalize(this);
+    }
+
+    void Release()
     {
         if (disposed) return;
         disposed = true;
         foreach (var (_, p) in parameters) p.Dispose();
-        foreach (var (_, child) in children) child.Dispose();
-        GC.SuppressFinalize(this);
+        foreach (var (_, child) in children) child.Release();
     }
 }

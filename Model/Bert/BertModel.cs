@@ -56,8 +56,10 @@ public sealed class BertModel : Module
     /// </summary>
     public static BertModel FromPretrained(string folder, out WeightLoadReport report, DType dtype = DType.Float32, bool withPooler = true)
     {
-        var config = BertConfig.Load(BertWeights.ConfigPath(folder));
+        string configPath = BertWeights.ConfigPath(folder);
+        var config = BertConfig.Load(configPath);
         string weightsPath = BertWeights.WeightsPath(folder);
+        BertWeights.CheckFitsConfig(weightsPath, config, configPath);
         bool hasPooler = withPooler && BertWeights.ContainsAny(weightsPath, "pooler.dense.weight", "bert.pooler.dense.weight");
         var model = new BertModel(config, hasPooler, seed: 0, dtype);
         try

@@ -19,6 +19,9 @@ public static class BertWeights
     public const string WeightsFile = "model.safetensors";
     public const string EncoderPrefix = "bert.";
 
+    /// <summary>How many parameters a config may describe beyond the values of its weight file before it is refused unbuilt (4 MB of float32).</summary>
+    public const long MissingValuesToleratedBeforeBuilding = 1_000_000;
+
     /// <summary>The <c>config.json</c> of a folder; an error names the folder when it or the file is not there.</summary>
     public static string ConfigPath(string folder)
     {
@@ -35,6 +38,41 @@ public static class BertWeights
         if (!File.Exists(path))
             throw new FileNotFoundException($"'{folder}' has no {WeightsFile} (only safetensors checkpoints are read; convert pytorch_model.bin first)", path);
         return path;
+    }
+
+    /// <summary>
+    /// Checks, before a model is built, that the weights file can be the model <paramref name="config"/>
+    /// describes: the word embeddings (when present) are [vocab_size, hidden_size], each of
+    /// <paramref name="heads"/> (a name and the shape the model will give it) is there with that shape,
+    /// and the file is not short of the encoder's parameter count by more than
+    /// <see cref="MissingValuesToleratedBeforeBuilding"/>. A config whose sizes
+    /// do not belong to the weights (a wrong folder, a renamed key that fell back to its default, a
+    /// corrupt number) thus fails in milliseconds instead of allocating the model it describes first.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file cannot hold that model; the message names both files.</exception>
+    public static void CheckFitsConfig(string path, BertConfig config, string configPath, params (string Name, long[] Shape)[] heads)
+    {
+        using var file = SafetensorsFile.Open(path);
+        long[] embeddings = [config.VocabSize, config.HiddenSize];
+        foreach (string name in CandidateNames("embeddings.word_embeddings.weight").Where(file.Contains))
+        {
+            var info = file.GetInfo(name);
+            if (!info.Shape.SequenceEqual(embeddings))
+                throw new InvalidDataException(
+                    $"'{path}': tensor '{name}' is {info.ShapeText} but config '{configPath}' gives vocab_size {config.VocabSize} and hidden_size {config.HiddenSize}");
+        }
+        foreach (var (name, shape) in heads)
+        {
+            if (!file.Contains(name)) throw new InvalidDataException($"'{path}' has no tensor '{name}'");
+            var info = file.GetInfo(name);
+            if (!info.Shape.SequenceEqual(shape))
+                throw new InvalidDataException($"'{path}': tensor '{name}' is {info.ShapeText} but config '{configPath}' makes it [{string.Join(", ", shape)}]");
+        }
+        // A small shortfall (a missing layer of a tiny model) is left to Load, which names every missing tensor.
+        long parameters = config.EncoderParameterCount(), values = file.Tensors.Sum(t => t.ElementCount);
+        if (parameters - values > MissingValuesToleratedBeforeBuilding)
+            throw new InvalidDataException(
+                $"config '{configPath}' describes an encoder of {parameters} parameters but '{path}' holds only {values} values: the config does not belong to these weights");
     }
 
     /// <summary>Whether the safetensors file holds at least one of <paramref name="names"/>.</summary>

@@ -94,7 +94,9 @@ public sealed class MultiTaskBert : Module
     /// </summary>
     public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, out WeightLoadReport report, DType dtype = DType.Float32)
     {
-        var config = BertConfig.Load(BertWeights.ConfigPath(folder));
+        string configPath = BertWeights.ConfigPath(folder);
+        var config = BertConfig.Load(configPath);
+        BertWeights.CheckFitsConfig(BertWeights.WeightsPath(folder), config, configPath);
         var model = new MultiTaskBert(config, numSentenceLabels, numTokenLabels, seed, dtype);
         try
         {
@@ -134,6 +136,8 @@ public sealed class MultiTaskBert : Module
         string configPath = BertWeights.ConfigPath(folder);
         var config = BertConfig.Load(configPath);
         int sentenceLabels = LabelCount(config, SentenceLabelsKey, configPath), tokenLabels = LabelCount(config, TokenLabelsKey, configPath);
+        BertWeights.CheckFitsConfig(BertWeights.WeightsPath(folder), config, configPath,
+            ("classifier.weight", [sentenceLabels, config.HiddenSize]), ("token_classifier.weight", [tokenLabels, config.HiddenSize]));
         var model = new MultiTaskBert(config, sentenceLabels, tokenLabels, seed: 0, dtype);
         try
         {

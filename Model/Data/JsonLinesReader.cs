@@ -35,6 +35,7 @@ public static class JsonLinesReader
 
     static TwoTaskExample Parse(string json, string path, int line)
     {
+        if (StrictJson.FindProblem(json) is { } problem) throw new DataFormatException(path, line, problem);
         JsonElement root;
         try
         {

@@ -31,10 +31,22 @@ public sealed class LabelSet
             ? id
             : throw new KeyNotFoundException($"{where}: unknown label '{label}' (known: {string.Join(", ", _labels.Take(20))}{(_labels.Length > 20 ? ", ..." : "")})");
 
+    /// <summary>Reads a label file: one label per line, surrounding whitespace trimmed, blank lines skipped.</summary>
+    /// <exception cref="DataFormatException">The file is not UTF-8 or a label appears twice; the message names the file and line.</exception>
     public static LabelSet ReadFile(string path)
     {
-        var lines = TextLines.Read(path).Select(l => l.Trim()).Where(l => l.Length > 0);
-        return new LabelSet(lines);
+        var lines = TextLines.Read(path);
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var labels = new List<string>();
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string label = lines[i].Trim();
+            if (label.Length == 0) continue;
+            if (!firstLine.TryAdd(label, i + 1))
+                throw new DataFormatException(path, i + 1, $"duplicate label '{label}' (first on line {firstLine[label]})");
+            labels.Add(label);
+        }
+        return new LabelSet(labels);
     }
 
     public void WriteFile(string path) => File.WriteAllLines(path, _labels);

@@ -25,19 +25,30 @@ public sealed class SentenceEmbedder : IDisposable
 
     /// <summary>
     /// Loads a Hugging Face folder: <c>config.json</c>, <c>model.safetensors</c>, and <c>tokenizer.json</c>
-    /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to max_position_embeddings tokens.
+    /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to <paramref name="maxLength"/> tokens
+    /// ([CLS] and [SEP] included), at most max_position_embeddings.
     /// </summary>
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
-    public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu)
+    /// <param name="maxLength">Tokens per text; null: as many as the model has positions.</param>
+    public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu, int? maxLength = null)
     {
+        if (maxLength is < 3) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "room for [CLS], a token and [SEP] is needed");
         folder = Training.RunCheckpoints.Resolve(folder);   // a training run folder means its newest checkpoint
         var loaded = HuggingFaceModelFolder.LoadTokenizer(folder);   // first: a folder without one fails before the weights are read
         var encoder = BertModel.FromPretrained(folder, withPooler: false).To(device);   // mean pooling needs no [CLS] pooler
         var tokenizer = new BertTokenizer(loaded.Vocabulary, loaded.Options)
         {
-            Truncation = new TruncationOptions(encoder.Config.MaxPositionEmbeddings),
+            Truncation = new TruncationOptions(Math.Min(maxLength ?? int.MaxValue, encoder.Config.MaxPositionEmbeddings)),
         };
         return new SentenceEmbedder(encoder, tokenizer);
+    }
+
+    /// <summary>Positions (0-based) of the texts longer than the tokenizer's truncation length: only their beginning is embedded.</summary>
+    public IReadOnlyList<int> Truncated(IReadOnlyList<string> texts)
+    {
+        if (Tokenizer.Truncation is not { } truncation) return [];
+        var whole = new BertTokenizer(Tokenizer.Vocabulary, Tokenizer.Options);
+        return Enumerable.Range(0, texts.Count).Where(i => whole.Encode(texts[i]).Length > truncation.MaxLength).ToList();
     }
 
     /// <summary>Embeddings of <paramref name="texts"/>, in order, computed <paramref name="batchSize"/> texts at a time.</summary>

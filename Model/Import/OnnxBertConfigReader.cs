@@ -19,31 +19,43 @@ public static partial class OnnxBertConfigReader
     public static BertConfig Read(OnnxGraphIndex index, IReadOnlyList<ImportedTensor> parameters)
     {
         var byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        long[] Shape(string name) => byName.TryGetValue(name, out var p)
-            ? p.Shape
-            : throw new InvalidDataException($"ONNX BERT import: parameter '{name}' is missing, so the config cannot be read off the graph");
+        // A size read off a 2-D parameter's shape, checked to be a matrix with a dimension that fits an int.
+        int Dim(string name, int axis)
+        {
+            if (!byName.TryGetValue(name, out var p))
+                throw new InvalidDataException($"ONNX BERT import: parameter '{name}' is missing, so the config cannot be read off the graph");
+            if (p.Shape.Length != 2)
+                throw new InvalidDataException($"ONNX BERT import: parameter '{name}' has shape [{string.Join(", ", p.Shape)}], not a matrix");
+            long size = p.Shape[axis];
+            return size is > 0 and <= int.MaxValue
+                ? (int)size
+                : throw new InvalidDataException($"ONNX BERT import: parameter '{name}' has shape [{string.Join(", ", p.Shape)}]: dimension {axis} is out of range");
+        }
 
         var layers = parameters
             .Select(p => LayerIndex().Match(p.Name))
             .Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Select(m => int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer) ? layer
+                : throw new InvalidDataException($"ONNX BERT import: layer index '{m.Groups[1].Value}' is out of range"))
             .Distinct().Order().ToList();
         if (layers.Count == 0 || layers[^1] != layers.Count - 1)
             throw new InvalidDataException($"ONNX BERT import: encoder layer indices are not 0..N-1 (found {string.Join(", ", layers)})");
 
-        int hidden = checked((int)Shape("embeddings.word_embeddings.weight")[1]);
+        int hidden = Dim("embeddings.word_embeddings.weight", 1), vocabulary = Dim("embeddings.word_embeddings.weight", 0);
+        int positions = Dim("embeddings.position_embeddings.weight", 0), types = Dim("embeddings.token_type_embeddings.weight", 0);
+        int intermediate = Dim("encoder.layer.0.intermediate.dense.weight", 0);
         int headSize = ReadHeadSize(index);
         if (hidden % headSize != 0)
             throw new InvalidDataException($"ONNX BERT import: hidden size {hidden} is not a multiple of the attention head size {headSize}");
 
         var config = new BertConfig
         {
-            VocabSize = checked((int)Shape("embeddings.word_embeddings.weight")[0]),
+            VocabSize = vocabulary,
             HiddenSize = hidden,
-            MaxPositionEmbeddings = checked((int)Shape("embeddings.position_embeddings.weight")[0]),
-            TypeVocabSize = checked((int)Shape("embeddings.token_type_embeddings.weight")[0]),
+            MaxPositionEmbeddings = positions,
+            TypeVocabSize = types,
             NumHiddenLayers = layers.Count,
-            IntermediateSize = checked((int)Shape("encoder.layer.0.intermediate.dense.weight")[0]),
+            IntermediateSize = intermediate,
             NumAttentionHeads = hidden / headSize,
             LayerNormEps = ReadLayerNormEps(index),
             HiddenAct = index.Graph.Nodes.Any(n => n.OpType == "Erf")

@@ -5,6 +5,7 @@ using CudaBert.Model.Data;
 using CudaBert.Model.Import;
 using CudaBert.Model.Metrics;
 using CudaBert.Model.Training;
+using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Inference;
 
@@ -40,6 +41,11 @@ public sealed class TwoTaskPipeline : IDisposable
         var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
         var tokenizer = HuggingFaceModelFolder.LoadTokenizer(checkpoint);
         var model = MultiTaskBert.Load(checkpoint);
+        if (tokenizer.Vocabulary.Count > model.Config.VocabSize)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{checkpoint}: the tokenizer has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {model.Config.VocabSize}: ids past it have no embedding");
+        }
         if (model.NumSentenceLabels != sentenceLabels.Count || model.NumTokenLabels != tokenLabels.Count)
         {
             model.Dispose();
@@ -80,6 +86,20 @@ public sealed class TwoTaskPipeline : IDisposable
         }
         return results;
     }
+
+    /// <summary>
+    /// Positions (0-based) of the examples that encode to more than <see cref="BatchCollator.MaxLength"/>
+    /// tokens, [CLS] and [SEP] included: the model sees only their beginning.
+    /// </summary>
+    public IReadOnlyList<int> Truncated(IReadOnlyList<TwoTaskExample> examples)
+    {
+        var whole = new BertTokenizer(Collator.Tokenizer.Vocabulary, Collator.Tokenizer.Options);
+        return Enumerable.Range(0, examples.Count).Where(i => whole.EncodeWords(examples[i].Words).Length > Collator.MaxLength).ToList();
+    }
+
+    /// <summary>Positions of the texts (split into words as <see cref="Predict"/> does) that are too long, as <see cref="Truncated(IReadOnlyList{TwoTaskExample})"/>.</summary>
+    public IReadOnlyList<int> Truncated(IReadOnlyList<string> texts) =>
+        Truncated(texts.Select((t, i) => new TwoTaskExample(WordSpans(t).Select(w => t[w.Start..w.End]).ToArray(), null, null, "input", i + 1)).ToList());
 
     /// <summary>UTF-16 spans of the whitespace-separated words of a text.</summary>
     static (int Start, int End)[] WordSpans(string text)

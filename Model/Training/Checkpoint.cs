@@ -30,9 +30,15 @@ public static partial class Checkpoint
     public const string TokenLabelsFile = "token_labels.txt";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        AllowDuplicateProperties = false,
+    };
 
     /// <summary>Restores the optimizer moments saved with the model.</summary>
+    /// <exception cref="InvalidDataException">A moment is missing, has another shape than its parameter, or a step count is not a non-negative integer; the message names the file and tensor.</exception>
     public static void LoadOptimizer(string folder, Module model, AdamW optimizer)
     {
         string path = Path.Combine(folder, OptimizerFile);
@@ -46,25 +52,55 @@ public static partial class Checkpoint
             string name = key["step.".Length..];
             if (!parameters.TryGetValue(name, out var parameter))
                 throw new InvalidDataException($"{path}: optimizer state for '{name}', which the model does not have");
-            var expAvg = file.Read($"exp_avg.{name}", parameter.DType);
-            var expAvgSq = file.Read($"exp_avg_sq.{name}", parameter.DType);
-            optimizer.SetState(parameter, expAvg, expAvgSq, long.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+            if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long step))
+                throw new InvalidDataException($"{path}: metadata '{key}' is '{value}', not a non-negative step count");
+            string expAvgName = $"exp_avg.{name}", expAvgSqName = $"exp_avg_sq.{name}";
+            CheckMoment(file, expAvgName, parameter);
+            CheckMoment(file, expAvgSqName, parameter);
+            optimizer.SetState(parameter, file.Read(expAvgName, parameter.DType), file.Read(expAvgSqName, parameter.DType), step);
         }
     }
 
+    /// <summary>A moment must be there, floating-point, with its parameter's shape: checked before it is read.</summary>
+    static void CheckMoment(SafetensorsFile file, string name, Tensor parameter)
+    {
+        if (!file.Contains(name)) throw new InvalidDataException($"{file.Path}: the optimizer tensor '{name}' is missing");
+        var info = file.GetInfo(name);
+        long[] shape = parameter.Shape.ToArray().Select(d => (long)d).ToArray();
+        if (!info.Shape.SequenceEqual(shape) || !info.DType.IsFloating())
+            throw new InvalidDataException($"{file.Path}: the optimizer tensor '{name}' is {info.DType.HeaderName()} {info.ShapeText}, its parameter float {parameter.Shape}");
+    }
+
+    /// <summary>Reads <c>trainer_state.json</c>.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid JSON, a key is repeated or unknown, or a value is out of range; the message names the file.</exception>
     public static TrainerState LoadState(string folder)
     {
         string path = Path.Combine(folder, StateFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder} has no {StateFile}: it is a model, not a resumable checkpoint", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (StrictJson.FindProblem(bytes) is { } problem) throw new InvalidDataException($"{path}: {problem}");
+        TrainerState state;
         try
         {
-            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json)
-                   ?? throw new JsonException("empty state");
+            state = JsonSerializer.Deserialize<TrainerState>(bytes, Json) ?? throw new JsonException("empty state");
+            state.Options?.Validated();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        void Require(bool ok, string key, object? value)
+        {
+            if (!ok) throw new InvalidDataException($"{path}: '{key}' is {value ?? "null"}, out of range");
+        }
+        Require(state.Epoch >= 0, "epoch", state.Epoch);
+        Require(state.BatchInEpoch >= 0, "batch_in_epoch", state.BatchInEpoch);
+        Require(state.OptimizerStep >= 0, "optimizer_step", state.OptimizerStep);
+        Require(state.SkippedBatches >= 0, "skipped_batches", state.SkippedBatches);
+        Require(double.IsFinite(state.ElapsedSeconds) && state.ElapsedSeconds >= 0, "elapsed_seconds", state.ElapsedSeconds);
+        Require(state.Options is not null, "options", state.Options);
+        Require(state.Dropouts is not null && state.Dropouts.Values.All(d => d is not null), "dropouts", state.Dropouts);
+        return state;
     }
 
     public static (LabelSet Sentence, LabelSet Tokens) LoadLabels(string folder) =>

@@ -74,21 +74,25 @@ public sealed record TrainingOptions
     static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
+        AllowDuplicateProperties = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         WriteIndented = true,
     };
 
-    /// <summary>Reads a JSON config file; unknown keys and wrong types are errors that name the file and key.</summary>
+    /// <summary>Reads a JSON config file; unknown keys, wrong types, nulls and invalid values are errors that name the file and key.</summary>
+    /// <exception cref="FormatException">The file is not valid JSON or an option is invalid; the message names the file and the option.</exception>
     public static TrainingOptions ReadFile(string path)
     {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (StrictJson.FindProblem(bytes, lenient: true) is { } problem) throw new FormatException($"{path}: {problem}");
         try
         {
-            return (JsonSerializer.Deserialize<TrainingOptions>(File.ReadAllText(path), Json)
+            return (JsonSerializer.Deserialize<TrainingOptions>(bytes, Json)
                     ?? throw new JsonException("the file is empty or 'null'")).Validated();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
             throw new FormatException($"{path}: {e.Message}", e);
         }
@@ -107,6 +111,18 @@ public sealed record TrainingOptions
         {
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
+        // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("freeze", Freeze), ("oversample", Oversample) })
+            Require(value is not null, option, "must not be null");
+        Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
+        foreach (var (option, value) in new[]
+                 {
+                     ("learning-rate", LearningRate), ("encoder-learning-rate", EncoderLearningRate ?? 0), ("sentence-head-learning-rate", SentenceHeadLearningRate ?? 0),
+                     ("token-head-learning-rate", TokenHeadLearningRate ?? 0), ("weight-decay", WeightDecay), ("warmup-ratio", WarmupRatio),
+                     ("max-grad-norm", MaxGradNorm), ("sentence-loss-weight", SentenceLossWeight), ("token-loss-weight", TokenLossWeight),
+                 })
+            Require(double.IsFinite(value), option, $"must be a finite number, not {value}");
+        Require(Oversample.All(double.IsFinite), "oversample", "weights must be finite numbers");
         Require(Epochs > 0, "epochs", "must be ≥ 1");
         Require(BatchSize > 0, "batch-size", "must be ≥ 1");
         Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");

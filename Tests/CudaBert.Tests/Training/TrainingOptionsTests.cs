@@ -56,9 +56,10 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{"task-schedule": "alternate:0,1"}""", "option task-schedule")]
     [InlineData("""{"oversample": [1]}""", "option oversample")]
     [InlineData("""{"tag-decoding": "viterbi"}""", "option tag-decoding")]
-    public void InvalidValuesNameTheOption(string json, string expected)
+    public void InvalidValuesNameTheFileAndOption(string json, string expected)
     {
-        var e = Assert.Throws<ArgumentException>(() => TrainingOptions.ReadFile(Write(json)));
+        var e = Assert.Throws<FormatException>(() => TrainingOptions.ReadFile(Write(json)));
         Assert.Contains(expected, e.Message);
+        Assert.Contains("train.json", e.Message);
     }
 }
