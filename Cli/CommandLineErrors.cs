@@ -19,8 +19,12 @@ public static class CommandLineErrors
     public const int Failure = 1;
     public const int UsageError = 2;
 
-    /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> (adding <c>--verbose</c> to it) and runs the command; returns the exit code.</summary>
-    public static int Invoke(RootCommand root, string[] args, TextWriter? error = null)
+    /// <summary>
+    /// Parses <paramref name="args"/> against <paramref name="root"/> (adding <c>--verbose</c> to it) and runs the command;
+    /// returns the exit code. Errors go to <paramref name="error"/> (default: standard error), the command's own output to
+    /// <paramref name="output"/> (default: standard output).
+    /// </summary>
+    public static int Invoke(RootCommand root, string[] args, TextWriter? error = null, TextWriter? output = null)
     {
         error ??= Console.Error;
         var verbose = new Option<bool>("--verbose") { Description = "On failure, print the whole exception with its stack trace.", Recursive = true };
@@ -35,7 +39,7 @@ public static class CommandLineErrors
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, Output = output ?? Console.Out });
         }
         catch (Exception e)
         {

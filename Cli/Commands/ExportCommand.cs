@@ -23,6 +23,7 @@ public static class ExportCommand
             Description = "hf: folders for Hugging Face transformers (token-classification/ and encoder/); onnx: one ONNX file with both heads.",
             Required = true,
         };
+        format.AcceptOnlyFromAmong([.. Formats]);
         var output = new Option<string>("--out", "-o") { Description = "hf: the folder to write (created if missing); onnx: the .onnx file.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace an existing ONNX file, or write into a folder that already has files." };
         var command = new Command("export", "Export a trained checkpoint for Hugging Face transformers (--format hf) or ONNX Runtime (--format onnx).")
@@ -31,34 +32,20 @@ public static class ExportCommand
         };
         command.SetAction(parse =>
         {
-            var error = parse.InvocationConfiguration.Error;
-            string chosen = parse.GetValue(format)!;
-            if (!Formats.Contains(chosen))
-            {
-                error.WriteLine($"cudabert export: --format '{chosen}' is not one of {string.Join(", ", Formats)}");
-                return 1;
-            }
-            string target = Path.GetFullPath(parse.GetValue(output)!);
-            try
-            {
-                string checkpoint = RunCheckpoints.Resolve(parse.GetValue(model)!);
-                using var trained = MultiTaskBert.Load(checkpoint);
-                var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
-                if (chosen == "onnx" && File.Exists(target) && !parse.GetValue(force))
-                    throw new IOException($"'{target}' exists; choose another file or replace it (--force)");
-                if (chosen == "onnx")
-                    OnnxExport.Write(target, trained, sentenceLabels, tokenLabels);
-                else
-                    HuggingFaceExport.Write(target, trained, sentenceLabels, tokenLabels, checkpoint, parse.GetValue(force));
-                parse.InvocationConfiguration.Output.WriteLine(
-                    $"exported {checkpoint} ({sentenceLabels.Count} sentence labels, {tokenLabels.Count} token labels) as {chosen} to {target}");
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                error.WriteLine($"cudabert export: {e.Message}");
-                return 1;
-            }
+            // Failures (a missing model, an existing file) reach CommandLineErrors as exceptions: one line, exit code 1.
+            string chosen = parse.GetValue(format)!, target = Path.GetFullPath(parse.GetValue(output)!);
+            string checkpoint = RunCheckpoints.Resolve(parse.GetValue(model)!);
+            using var trained = MultiTaskBert.Load(checkpoint);
+            var (sentenceLabels, tokenLabels) = Checkpoint.LoadLabels(checkpoint);
+            if (chosen == "onnx" && File.Exists(target) && !parse.GetValue(force))
+                throw new IOException($"'{target}' exists; choose another file or replace it (--force)");
+            if (chosen == "onnx")
+                OnnxExport.Write(target, trained, sentenceLabels, tokenLabels);
+            else
+                HuggingFaceExport.Write(target, trained, sentenceLabels, tokenLabels, checkpoint, parse.GetValue(force));
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"exported {checkpoint} ({sentenceLabels.Count} sentence labels, {tokenLabels.Count} token labels) as {chosen} to {target}");
+            return 0;
         });
         return command;
     }

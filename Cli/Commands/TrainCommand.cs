@@ -66,54 +66,46 @@ public static class TrainCommand
 
         command.SetAction(parse =>
         {
-            try
+            var file = parse.GetValue(config);
+            T? Given<T>(Option<T> option) => parse.GetResult(option) is null ? default : parse.GetValue(option);
+            bool IsGiven<T>(Option<T> option) => parse.GetResult(option) is not null;
+            bool noData = !IsGiven(data) && !IsGiven(sentenceData) && !IsGiven(tokenData);
+            var o = file is not null ? TrainingOptions.ReadFile(file.FullName) : noData ? DemoDefaults : new TrainingOptions();
+            o = o with
             {
-                var file = parse.GetValue(config);
-                T? Given<T>(Option<T> option) => parse.GetResult(option) is null ? default : parse.GetValue(option);
-                bool IsGiven<T>(Option<T> option) => parse.GetResult(option) is not null;
-                bool noData = !IsGiven(data) && !IsGiven(sentenceData) && !IsGiven(tokenData);
-                var o = file is not null ? TrainingOptions.ReadFile(file.FullName) : noData ? DemoDefaults : new TrainingOptions();
-                o = o with
-                {
-                    Data = Given(data) ?? o.Data,
-                    SentenceData = Given(sentenceData) ?? o.SentenceData,
-                    TokenData = Given(tokenData) ?? o.TokenData,
-                    Model = Given(model) ?? o.Model,
-                    Device = Given(device) ?? o.Device,
-                    Out = Given(output) ?? o.Out ?? Path.Combine("cudabert-runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
-                    Epochs = Given(epochs) ?? o.Epochs,
-                    BatchSize = Given(batchSize) ?? o.BatchSize,
-                    GradientAccumulation = Given(accumulation) ?? o.GradientAccumulation,
-                    LearningRate = Given(lr) ?? o.LearningRate,
-                    EncoderLearningRate = Given(encoderLr) ?? o.EncoderLearningRate,
-                    SentenceHeadLearningRate = Given(sentenceLr) ?? o.SentenceHeadLearningRate,
-                    TokenHeadLearningRate = Given(tokenLr) ?? o.TokenHeadLearningRate,
-                    WeightDecay = Given(weightDecay) ?? o.WeightDecay,
-                    WarmupRatio = Given(warmup) ?? o.WarmupRatio,
-                    MaxGradNorm = Given(clip) ?? o.MaxGradNorm,
-                    SentenceLossWeight = Given(sentenceWeight) ?? o.SentenceLossWeight,
-                    TokenLossWeight = Given(tokenWeight) ?? o.TokenLossWeight,
-                    Freeze = IsGiven(freeze) ? parse.GetValue(freeze)! : o.Freeze,
-                    TaskSchedule = Given(schedule) ?? o.TaskSchedule,
-                    Oversample = IsGiven(oversample) ? parse.GetValue(oversample)! : o.Oversample,
-                    LengthBucketing = Given(bucketing) ?? o.LengthBucketing,
-                    MaxLength = Given(maxLength) ?? o.MaxLength,
-                    Seed = Given(seed) ?? o.Seed,
-                    EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
-                    SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
-                    LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
-                    SaveEverySteps = Given(saveEvery) ?? o.SaveEverySteps,
-                    KeepCheckpoints = Given(keep) ?? o.KeepCheckpoints,
-                    TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
-                    Tf32 = Given(tf32) ?? o.Tf32,
-                };
-                return Train(o.Validated(), parse.GetValue(resume));
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException or KeyNotFoundException or DataFormatException)
-            {
-                Console.Error.WriteLine($"cudabert train: {e.Message}");
-                return 1;
-            }
+                Data = Given(data) ?? o.Data,
+                SentenceData = Given(sentenceData) ?? o.SentenceData,
+                TokenData = Given(tokenData) ?? o.TokenData,
+                Model = Given(model) ?? o.Model,
+                Device = Given(device) ?? o.Device,
+                Out = Given(output) ?? o.Out ?? Path.Combine("cudabert-runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
+                Epochs = Given(epochs) ?? o.Epochs,
+                BatchSize = Given(batchSize) ?? o.BatchSize,
+                GradientAccumulation = Given(accumulation) ?? o.GradientAccumulation,
+                LearningRate = Given(lr) ?? o.LearningRate,
+                EncoderLearningRate = Given(encoderLr) ?? o.EncoderLearningRate,
+                SentenceHeadLearningRate = Given(sentenceLr) ?? o.SentenceHeadLearningRate,
+                TokenHeadLearningRate = Given(tokenLr) ?? o.TokenHeadLearningRate,
+                WeightDecay = Given(weightDecay) ?? o.WeightDecay,
+                WarmupRatio = Given(warmup) ?? o.WarmupRatio,
+                MaxGradNorm = Given(clip) ?? o.MaxGradNorm,
+                SentenceLossWeight = Given(sentenceWeight) ?? o.SentenceLossWeight,
+                TokenLossWeight = Given(tokenWeight) ?? o.TokenLossWeight,
+                Freeze = IsGiven(freeze) ? parse.GetValue(freeze)! : o.Freeze,
+                TaskSchedule = Given(schedule) ?? o.TaskSchedule,
+                Oversample = IsGiven(oversample) ? parse.GetValue(oversample)! : o.Oversample,
+                LengthBucketing = Given(bucketing) ?? o.LengthBucketing,
+                MaxLength = Given(maxLength) ?? o.MaxLength,
+                Seed = Given(seed) ?? o.Seed,
+                EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
+                SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
+                LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
+                SaveEverySteps = Given(saveEvery) ?? o.SaveEverySteps,
+                KeepCheckpoints = Given(keep) ?? o.KeepCheckpoints,
+                TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
+                Tf32 = Given(tf32) ?? o.Tf32,
+            };
+            return Train(o.Validated(), parse.GetValue(resume));
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CudaBert.Cli;
 using CudaBert.Cli.Commands;
 using CudaBert.Model.Export;
 using Microsoft.ML.OnnxRuntime;
@@ -8,11 +9,12 @@ namespace CudaBert.Tests.Parity.Export;
 /// <summary><c>cudabert export</c>: what it writes, and the one-line error for each wrong use.</summary>
 public class ExportCommandTests
 {
+    /// <summary>Runs <c>cudabert export ARGS</c> as the CLI's entry point does (its one-line error handling included).</summary>
     static (int ExitCode, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int exitCode = ExportCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        int exitCode = CommandLineErrors.Invoke(new RootCommand { ExportCommand.Create() }, ["export", .. args], error, output);
         return (exitCode, output.ToString(), error.ToString());
     }
 
@@ -43,8 +45,11 @@ public class ExportCommandTests
     public void AnUnknownFormatIsOneLineNamingTheChoices()
     {
         var (exitCode, _, error) = Run("--model", "anywhere", "--format", "tflite", "--out", "x");
-        Assert.Equal(1, exitCode);
-        Assert.Equal("cudabert export: --format 'tflite' is not one of hf, onnx", error.TrimEnd());
+        Assert.Equal(CommandLineErrors.UsageError, exitCode);
+        Assert.StartsWith("cudabert export: ", error);
+        Assert.Contains("'tflite'", error);
+        Assert.Contains("'hf'", error);
+        Assert.Contains("'onnx'", error);
     }
 
     [Fact]

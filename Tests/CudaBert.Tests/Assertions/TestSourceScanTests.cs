@@ -49,7 +49,7 @@ public partial class TestSourceScanTests
     [Fact]
     public void TheScanFindsAnAssertionHiddenAfterCode()
     {
-        const string source = "class C\n{\n    void M() { F(); // AssertClose.Elementwise(a, b, \"x\", relative: 1e-6);\n        /// <code>Assert.True(x)</code>\n        G(\"// Assert.True(not a comment)\"); }\n}\n";
+        const string source = "class C\n{\n    void M() { F();" + " // AssertClose.Elementwise(a, b, \"x\", relative: 1e-6);\n        /// <code>Assert.True(x)</code>\n        G(\"// Assert.True(not a comment)\"); }\n}\n";
         var comments = CSharpText.Comments(source).Where(c => !c.IsDocumentation && AssertionCall().IsMatch(c.Text)).ToList();
         Assert.Equal([3], comments.Select(c => c.Line));
     }
@@ -66,15 +66,7 @@ public partial class TestSourceScanTests
             yield return (Path.GetRelativePath(root, file).Replace('\\', '/'), File.ReadAllText(file));
     }
 
-    /// <summary>The folder holding CudaBert.sln above the test binaries; where there is none (a published test run without sources), the test is skipped.</summary>
-    static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "CudaBert.sln")))
-                return folder.FullName;
-        Assert.Skip($"no CudaBert.sln above {AppContext.BaseDirectory}: the sources are not here");
-        return "";
-    }
+    static string RepositoryRoot() => RepositoryFiles.RootOrSkip("the test sources");
 
     static int LineOf(string text, int index) => 1 + text.AsSpan(0, index).Count('\n');
 }

@@ -72,14 +72,5 @@ public class KernelSourceHeaderTests
         return problems;
     }
 
-    /// <summary>The repository root (the folder with CudaBert.sln) above the test binaries or the working folder.</summary>
-    static string RepositoryRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
-                if (File.Exists(Path.Combine(folder.FullName, "CudaBert.sln")) && Directory.Exists(Path.Combine(folder.FullName, "Kernels")))
-                    return folder.FullName;
-        Assert.Skip("the repository's sources are not above the test binaries or the working folder (a published test runner)");
-        return "";
-    }
+    static string RepositoryRoot() => RepositoryFiles.RootOrSkip("the kernel sources");
 }

@@ -9,13 +9,7 @@ namespace CudaBert.Tests.Docs;
 /// </summary>
 static partial class RepositoryFiles
 {
-    public static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CudaBert.sln"))) return dir.FullName;
-        Assert.Skip($"no CudaBert.sln above {AppContext.BaseDirectory}: the docs and samples are not beside this test binary");
-        return "";
-    }
+    public static string Root() => Tests.RepositoryFiles.RootOrSkip("the docs and samples");
 
     /// <summary>README.md and every docs/*.md, as paths relative to the root.</summary>
     public static IEnumerable<string> MarkdownFiles(string root) =>
