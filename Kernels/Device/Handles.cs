@@ -16,9 +16,13 @@ public sealed record CudaEvent(nint Handle);
 public sealed class CudaException(string call, int code, string errorName, string? kernel = null, string? detail = null)
     : Exception(Format(call, code, errorName, kernel, detail))
 {
+    /// <summary>The driver or cuBLAS function that failed, e.g. <c>cuLaunchKernel</c>.</summary>
     public string Call { get; } = call;
+    /// <summary>The numeric CUresult (or cublasStatus_t) the call returned; never 0 (success).</summary>
     public int Code { get; } = code;
+    /// <summary>The symbolic name of <see cref="Code"/>, e.g. <c>CUDA_ERROR_OUT_OF_MEMORY</c>.</summary>
     public string ErrorName { get; } = errorName;
+    /// <summary>The kernel a failed launch (or an error a launch left behind) belongs to; null for other calls.</summary>
     public string? Kernel { get; } = kernel;
 
     static string Format(string call, int code, string errorName, string? kernel, string? detail) =>

@@ -3,31 +3,44 @@ namespace CudaBert.Kernels.Device;
 /// <summary>An address in a device's global memory. Plain value: freeing is the device's job.</summary>
 public readonly record struct DevicePtr(ulong Address)
 {
+    /// <summary>Address 0: no allocation. Devices never hand it out, and freeing it does nothing.</summary>
     public static readonly DevicePtr Null = new(0);
+    /// <summary>True for address 0 (<see cref="Null"/>).</summary>
     public bool IsNull => Address == 0;
+    /// <summary>The address <paramref name="bytes"/> bytes further on (negative goes back); throws <see cref="OverflowException"/> on wrap-around.</summary>
     public DevicePtr Offset(long bytes) => new(checked((ulong)((long)Address + bytes)));
+    /// <summary>The address in hexadecimal, e.g. <c>0x7f2a00000000</c>.</summary>
     public override string ToString() => $"0x{Address:x}";
 }
 
 /// <summary>Grid or block extent, as CUDA's <c>dim3</c>.</summary>
 public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
 {
+    /// <summary>A one-dimensional extent <c>(x, 1, 1)</c>.</summary>
     public static implicit operator Dim3(uint x) => new(x);
+    /// <summary>A one-dimensional extent <c>(x, 1, 1)</c>; throws <see cref="OverflowException"/> for a negative <paramref name="x"/>.</summary>
     public static implicit operator Dim3(int x) => new(checked((uint)x));
+    /// <summary>X · Y · Z: the number of blocks in a grid, or of threads in a block.</summary>
     public ulong Count => (ulong)X * Y * Z;
 }
 
 /// <summary>What a device is.</summary>
+/// <param name="Name">The device's name as the driver reports it (e.g. "NVIDIA H100 80GB HBM3"), or the software GPU's.</param>
+/// <param name="ComputeCapabilityMajor">Major compute capability (9 for Hopper, 8 for Ampere and Ada).</param>
+/// <param name="ComputeCapabilityMinor">Minor compute capability (0 for the H100 and A100, 6 for consumer Ampere, 9 for Ada).</param>
+/// <param name="TotalMemoryBytes">Global memory in bytes.</param>
+/// <param name="MultiprocessorCount">Number of streaming multiprocessors (SMs).</param>
+/// <param name="DriverVersion">CUDA driver version as the driver reports it (e.g. 12040 for 12.4); 0 for the software GPU.</param>
+/// <param name="IsSoftware">True for the software GPU (the PTX interpreter), false for a real GPU.</param>
+/// <param name="MaxSharedBytesPerBlockOptIn">The most shared memory one block may have after opting in with <see cref="ICudaDevice.SetMaxDynamicSharedBytes"/> (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN): 227 KB on Hopper, 163 KB on the A100, 99 KB on consumer Ampere and Ada.</param>
 public sealed record DeviceInfo(
     string Name,
     int ComputeCapabilityMajor,
     int ComputeCapabilityMinor,
     long TotalMemoryBytes,
     int MultiprocessorCount,
-    /// <summary>CUDA driver version as the driver reports it (e.g. 12040 for 12.4); 0 for the software GPU.</summary>
     int DriverVersion,
     bool IsSoftware,
-    /// <summary>The most shared memory one block may have after opting in (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN): 227 KB on Hopper, 163 KB on the A100, 99 KB on consumer Ampere and Ada.</summary>
     int MaxSharedBytesPerBlockOptIn);
 
 /// <summary>
@@ -37,9 +50,15 @@ public sealed record DeviceInfo(
 /// </summary>
 public interface ICudaDevice : IDisposable
 {
+    /// <summary>Name, compute capability, memory and limits of this device.</summary>
     DeviceInfo Info { get; }
 
+    /// <summary>
+    /// Allocates <paramref name="bytes"/> (more than 0) of global memory, aligned to at least 256 bytes and not
+    /// initialized. Throws <see cref="CudaException"/> when the device cannot provide it (CUDA_ERROR_OUT_OF_MEMORY on a full GPU).
+    /// </summary>
     DevicePtr Allocate(long bytes);
+    /// <summary>Frees memory from <see cref="Allocate"/> (pass the address it returned); <see cref="DevicePtr.Null"/> is ignored.</summary>
     void Free(DevicePtr ptr);
 
     /// <summary>
@@ -49,7 +68,9 @@ public interface ICudaDevice : IDisposable
     void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged;
     /// <summary>Device → host. Returns when <paramref name="destination"/> holds the data, also on a stream.</summary>
     void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged;
+    /// <summary>Copies <paramref name="bytes"/> within the device; on a stream it is ordered with that stream's launches.</summary>
     void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null);
+    /// <summary>Sets <paramref name="bytes"/> bytes at <paramref name="destination"/> to <paramref name="value"/> (cuMemsetD8).</summary>
     void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null);
 
     /// <summary>Loads a PTX module once (cached by name) and returns it.</summary>
@@ -73,12 +94,22 @@ public interface ICudaDevice : IDisposable
     /// </summary>
     void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes);
 
+    /// <summary>Creates a stream: work queued on it runs in order, and may overlap work on other streams.</summary>
     CudaStream CreateStream();
+    /// <summary>Destroys a stream from <see cref="CreateStream"/>; work already queued on it still completes.</summary>
     void DestroyStream(CudaStream stream);
+    /// <summary>Creates an event for timing with <see cref="Record"/> and <see cref="ElapsedMilliseconds"/>.</summary>
     CudaEvent CreateEvent();
+    /// <summary>Destroys an event from <see cref="CreateEvent"/>.</summary>
     void DestroyEvent(CudaEvent ev);
+    /// <summary>Records <paramref name="ev"/> on <paramref name="stream"/> (null: the default stream): it completes when the work queued before it has.</summary>
     void Record(CudaEvent ev, CudaStream? stream = null);
     /// <summary>Milliseconds between two recorded events (synchronizes on <paramref name="end"/>).</summary>
     float ElapsedMilliseconds(CudaEvent start, CudaEvent end);
+    /// <summary>
+    /// Waits until all work on <paramref name="stream"/> (null: all work on the device) is done. On a real GPU
+    /// an error a kernel hit while running surfaces here as a <see cref="CudaException"/> (the software GPU
+    /// runs each launch to completion and reports it from <see cref="Launch"/>).
+    /// </summary>
     void Synchronize(CudaStream? stream = null);
 }

@@ -99,6 +99,7 @@ public sealed unsafe class Cublas : IDisposable
             throw new CudaException(call, status, StatusName(status));
     }
 
+    /// <summary>Destroys the cuBLAS handle (cublasDestroy); calling it again does nothing.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -25,6 +25,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     string? _lastKernel;
     bool _disposed;
 
+    /// <inheritdoc/>
     public DeviceInfo Info { get; }
 
     /// <summary>Opens device <paramref name="ordinal"/>; cuInit must have succeeded.</summary>
@@ -55,6 +56,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
 
     // --- memory ---------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public DevicePtr Allocate(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
@@ -65,6 +67,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         return new DevicePtr(address);
     }
 
+    /// <inheritdoc/>
     public void Free(DevicePtr ptr)
     {
         if (ptr.IsNull) return;
@@ -72,6 +75,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         Check(cuMemFree_v2(ptr.Address), "cuMemFree_v2");
     }
 
+    /// <inheritdoc/>
     public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged
     {
         if (source.IsEmpty) return;
@@ -84,6 +88,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         }
     }
 
+    /// <inheritdoc/>
     public void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged
     {
         if (destination.IsEmpty) return;
@@ -102,6 +107,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         }
     }
 
+    /// <inheritdoc/>
     public void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
@@ -110,6 +116,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         else Check(cuMemcpyDtoDAsync_v2(destination.Address, source.Address, (nuint)bytes, stream.Handle), "cuMemcpyDtoDAsync_v2");
     }
 
+    /// <inheritdoc/>
     public void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
@@ -120,6 +127,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
 
     // --- modules and kernels --------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public CudaModule LoadModule(string name, string ptx)
     {
         lock (_gate)
@@ -155,6 +163,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         }
     }
 
+    /// <inheritdoc/>
     public CudaFunction GetFunction(CudaModule module, string kernelName)
     {
         lock (_gate)
@@ -174,6 +183,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         }
     }
 
+    /// <inheritdoc/>
     public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
     {
         MakeCurrent();
@@ -195,6 +205,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         _lastKernel = kernel.Name;
     }
 
+    /// <inheritdoc/>
     public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
     {
         lock (_gate)
@@ -211,6 +222,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
 
     // --- streams, events, synchronization --------------------------------------------------------
 
+    /// <inheritdoc/>
     public CudaStream CreateStream()
     {
         MakeCurrent();
@@ -218,12 +230,14 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         return new CudaStream(stream);
     }
 
+    /// <inheritdoc/>
     public void DestroyStream(CudaStream stream)
     {
         MakeCurrent();
         Check(cuStreamDestroy_v2(stream.Handle), "cuStreamDestroy_v2");
     }
 
+    /// <inheritdoc/>
     public CudaEvent CreateEvent()
     {
         MakeCurrent();
@@ -231,18 +245,21 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         return new CudaEvent(ev);
     }
 
+    /// <inheritdoc/>
     public void DestroyEvent(CudaEvent ev)
     {
         MakeCurrent();
         Check(cuEventDestroy_v2(ev.Handle), "cuEventDestroy_v2");
     }
 
+    /// <inheritdoc/>
     public void Record(CudaEvent ev, CudaStream? stream = null)
     {
         MakeCurrent();
         Check(cuEventRecord(ev.Handle, stream?.Handle ?? 0), "cuEventRecord");
     }
 
+    /// <inheritdoc/>
     public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {
         MakeCurrent();
@@ -251,6 +268,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         return ms;
     }
 
+    /// <inheritdoc/>
     public void Synchronize(CudaStream? stream = null)
     {
         MakeCurrent();

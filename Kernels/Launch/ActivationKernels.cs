@@ -17,6 +17,7 @@ public static class ActivationKernels
     public static void GeluBackward(ICudaDevice dev, DevicePtr x, DevicePtr dy, DevicePtr dx, long n, CudaStream? stream = null) =>
         Run(dev, "gelu_backward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(dy).Ptr(dx).I64(n));
 
+    /// <summary>y = tanh(x).</summary>
     public static void TanhForward(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, CudaStream? stream = null) =>
         Run(dev, "tanh_forward_f32", n, stream, new KernelArgs().Ptr(x).Ptr(y).I64(n));
 

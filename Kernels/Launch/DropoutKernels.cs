@@ -11,6 +11,11 @@ namespace CudaBert.Kernels.Launch;
 /// </summary>
 public static class DropoutKernels
 {
+    /// <summary>
+    /// Writes y = x·keep/(1 − p) over n float32 elements (y may alias x). The mask depends only on
+    /// (<paramref name="seed"/>, <paramref name="offset"/> + i), so a second call with the same values drops
+    /// the same elements. Throws <see cref="ArgumentOutOfRangeException"/> when n ≤ 0 or p is outside [0, 1).
+    /// </summary>
     public static void Apply(ICudaDevice dev, DevicePtr x, DevicePtr y, long n, double p, ulong seed, ulong offset, CudaStream? stream = null)
     {
         const string kernel = "dropout_f32";

@@ -10,12 +10,15 @@ namespace CudaBert.Kernels.Launch;
 /// </summary>
 public static class ElementwiseKernels
 {
+    /// <summary>y = a + b.</summary>
     public static void Add(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
         Binary(dev, "add_f32", a, b, y, n, stream);
 
+    /// <summary>y = a − b.</summary>
     public static void Sub(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
         Binary(dev, "sub_f32", a, b, y, n, stream);
 
+    /// <summary>y = a ⊙ b (element by element).</summary>
     public static void Mul(ICudaDevice dev, DevicePtr a, DevicePtr b, DevicePtr y, long n, CudaStream? stream = null) =>
         Binary(dev, "mul_f32", a, b, y, n, stream);
 

@@ -5,6 +5,7 @@ namespace CudaBert.Kernels.Launch;
 /// <summary>What a GEMM adds after α·op(A)·op(B) + β·C.</summary>
 public enum GemmEpilogue
 {
+    /// <summary>Nothing: C = α·op(A)·op(B) + β·C.</summary>
     None = 0,
     /// <summary>+ bias[n] on every row.</summary>
     Bias = 1,

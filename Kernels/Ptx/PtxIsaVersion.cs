@@ -78,5 +78,6 @@ public readonly record struct PtxIsaVersion(int Major, int Minor)
     public static string FormatCudaVersion(int version) =>
         string.Create(CultureInfo.InvariantCulture, $"{version / 1000}.{version % 1000 / 10}");
 
+    /// <summary>The version as PTX writes it after <c>.version</c>, e.g. "8.5".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}");
 }

@@ -1,7 +1,7 @@
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>One allocation of the software GPU's global memory.</summary>
-public sealed class Allocation(ulong address, byte[] data, bool trackInitialized)
+internal sealed class Allocation(ulong address, byte[] data, bool trackInitialized)
 {
     public ulong Address { get; } = address;
     public byte[] Data { get; } = data;
@@ -23,7 +23,7 @@ public sealed class Allocation(ulong address, byte[] data, bool trackInitialized
 /// use-after-free is caught the same way. Lookup is a binary search over the (always sorted)
 /// base addresses, with the last hit cached.
 /// </summary>
-public sealed class DeviceMemory
+internal sealed class DeviceMemory
 {
     public const ulong BaseAddress = 0x7f00_0000_0000;
     const ulong Alignment = 256;

@@ -5,7 +5,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <c>hi + lo</c> of doubles (error-free transformations), then rounded once in the requested
 /// direction. Also the narrow formats: f16, bf16 and tf32.
 /// </summary>
-public static class FloatRounding
+internal static class FloatRounding
 {
     /// <summary>Exact sum: <c>hi + lo == a + b</c> with <c>hi = fl(a + b)</c> (Knuth's TwoSum).</summary>
     public static (double Hi, double Lo) TwoSum(double a, double b)

@@ -5,7 +5,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// into an <see cref="Instruction"/> with enum fields, and checks operand shapes. Anything not
 /// implemented is rejected here, at load, with the line and the instruction.
 /// </summary>
-public static class InstructionDecoder
+internal static class InstructionDecoder
 {
     public static Instruction DecodeOpcode(string text, int line)
     {

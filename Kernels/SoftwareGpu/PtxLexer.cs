@@ -1,7 +1,7 @@
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>A PTX token: a word (opcode, register, directive, number, label), a punctuation character or a string.</summary>
-public readonly record struct PtxToken(string Text, int Line, bool IsPunctuation)
+internal readonly record struct PtxToken(string Text, int Line, bool IsPunctuation)
 {
     public bool Is(string s) => Text == s;
     public override string ToString() => Text;
@@ -10,6 +10,7 @@ public readonly record struct PtxToken(string Text, int Line, bool IsPunctuation
 /// <summary>A load-time error: the PTX could not be parsed or uses something the software GPU does not implement.</summary>
 public sealed class PtxParseException(int line, string message) : Exception($"PTX line {line}: {message}")
 {
+    /// <summary>The 1-based line of the PTX text where the problem is.</summary>
     public int Line { get; } = line;
 }
 
@@ -18,7 +19,7 @@ public sealed class PtxParseException(int line, string message) : Exception($"PT
 /// <c>%rd12</c>, <c>$L__BB0_3</c>, <c>0f3F800000</c> are single tokens; <c>::</c> inside a word is kept,
 /// as in <c>.shared::cta</c>); comments are dropped; everything else is one punctuation token.
 /// </summary>
-public static class PtxLexer
+internal static class PtxLexer
 {
     public static List<PtxToken> Tokenize(string text)
     {

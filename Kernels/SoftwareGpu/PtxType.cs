@@ -3,17 +3,56 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <summary>The PTX fundamental types an instruction can name (<c>.b32</c>, <c>.s64</c>, <c>.f16x2</c>, <c>.pred</c>...).</summary>
 public enum PtxType : byte
 {
+    /// <summary>No type (an instruction without one, or a suffix that is not a type).</summary>
     None,
-    B8, B16, B32, B64, B128,
-    U8, U16, U32, U64,
-    S8, S16, S32, S64,
-    F16, F16x2, BF16, BF16x2, TF32, F32, F64,
+    /// <summary><c>.b8</c>: 8 untyped bits.</summary>
+    B8,
+    /// <summary><c>.b16</c>: 16 untyped bits.</summary>
+    B16,
+    /// <summary><c>.b32</c>: 32 untyped bits.</summary>
+    B32,
+    /// <summary><c>.b64</c>: 64 untyped bits.</summary>
+    B64,
+    /// <summary><c>.b128</c>: 128 untyped bits (vector loads and stores).</summary>
+    B128,
+    /// <summary><c>.u8</c>: unsigned 8-bit integer.</summary>
+    U8,
+    /// <summary><c>.u16</c>: unsigned 16-bit integer.</summary>
+    U16,
+    /// <summary><c>.u32</c>: unsigned 32-bit integer.</summary>
+    U32,
+    /// <summary><c>.u64</c>: unsigned 64-bit integer.</summary>
+    U64,
+    /// <summary><c>.s8</c>: signed 8-bit integer.</summary>
+    S8,
+    /// <summary><c>.s16</c>: signed 16-bit integer.</summary>
+    S16,
+    /// <summary><c>.s32</c>: signed 32-bit integer.</summary>
+    S32,
+    /// <summary><c>.s64</c>: signed 64-bit integer.</summary>
+    S64,
+    /// <summary><c>.f16</c>: IEEE half precision.</summary>
+    F16,
+    /// <summary><c>.f16x2</c>: two halves packed in 32 bits.</summary>
+    F16x2,
+    /// <summary><c>.bf16</c>: bfloat16 (float32's exponent, 7 mantissa bits).</summary>
+    BF16,
+    /// <summary><c>.bf16x2</c>: two bfloat16 packed in 32 bits.</summary>
+    BF16x2,
+    /// <summary><c>.tf32</c>: TensorFloat-32, a float32 of which the tensor cores read 10 mantissa bits.</summary>
+    TF32,
+    /// <summary><c>.f32</c>: IEEE single precision.</summary>
+    F32,
+    /// <summary><c>.f64</c>: IEEE double precision.</summary>
+    F64,
+    /// <summary><c>.pred</c>: a 1-bit predicate.</summary>
     Pred,
 }
 
 /// <summary>Facts about a <see cref="PtxType"/>: width, signedness, float-ness.</summary>
 public static class PtxTypes
 {
+    /// <summary>Width in bits: 8 to 128, 1 for <see cref="PtxType.Pred"/>, 0 for <see cref="PtxType.None"/>.</summary>
     public static int Bits(this PtxType t) => t switch
     {
         PtxType.B8 or PtxType.U8 or PtxType.S8 => 8,
@@ -25,8 +64,10 @@ public static class PtxTypes
         _ => 0,
     };
 
+    /// <summary>Width in bytes, at least 1 (a predicate counts as one byte).</summary>
     public static int Bytes(this PtxType t) => Math.Max(1, t.Bits() / 8);
 
+    /// <summary>True for the signed integer types <c>.s8</c> to <c>.s64</c>.</summary>
     public static bool IsSigned(this PtxType t) => t is PtxType.S8 or PtxType.S16 or PtxType.S32 or PtxType.S64;
 
     /// <summary>
@@ -41,6 +82,7 @@ public static class PtxTypes
             : (0, ((Int128)1 << bits) - 1);
     }
 
+    /// <summary>True for the floating-point types, packed pairs and tf32 included.</summary>
     public static bool IsFloat(this PtxType t) =>
         t is PtxType.F16 or PtxType.F16x2 or PtxType.BF16 or PtxType.BF16x2 or PtxType.TF32 or PtxType.F32 or PtxType.F64;
 

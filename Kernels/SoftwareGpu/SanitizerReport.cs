@@ -30,12 +30,21 @@ public readonly record struct Index3(uint X, uint Y = 0, uint Z = 0)
     public static Index3 FromLinear(long linear, Dim3 extent) =>
         new((uint)(linear % extent.X), (uint)(linear / extent.X % extent.Y), (uint)(linear / ((long)extent.X * extent.Y)));
 
+    /// <summary>"(x,y,z)", e.g. "(6,0,0)".</summary>
     public override string ToString() => $"({X},{Y},{Z})";
 }
 
 /// <summary>One sanitizer finding, with where it happened.</summary>
+/// <param name="Check">What kind of bug it is.</param>
+/// <param name="Kernel">The kernel's name.</param>
+/// <param name="Line">The 1-based line of the offending instruction in the module's PTX text.</param>
+/// <param name="Instruction">The offending instruction as written, e.g. <c>ld.shared.f32 %f1, [%r4]</c>.</param>
+/// <param name="Block">The block that executed it.</param>
+/// <param name="Thread">The thread (within the block) that executed it.</param>
+/// <param name="Message">What went wrong, with the addresses, sizes or threads involved.</param>
 public sealed record SanitizerReport(SanitizerCheck Check, string Kernel, int Line, string Instruction, Index3 Block, Index3 Thread, string Message)
 {
+    /// <summary>One line naming the check, kernel, PTX line, instruction, block, thread and message.</summary>
     public override string ToString() =>
         $"{Check} in kernel '{Kernel}' at PTX line {Line} ({Instruction}), block {Block} thread {Thread}: {Message}";
 }
@@ -43,7 +52,9 @@ public sealed record SanitizerReport(SanitizerCheck Check, string Kernel, int Li
 /// <summary>What the sanitizer checks. Bounds, races and barriers are on by default; uninitialized reads are opt-in.</summary>
 public sealed record SanitizerOptions
 {
+    /// <summary>Report <see cref="SanitizerCheck.SharedRace"/>: conflicting shared-memory accesses of two threads between barriers. Default on.</summary>
     public bool CheckRaces { get; init; } = true;
+    /// <summary>Report <see cref="SanitizerCheck.DivergentBarrier"/>: barriers that not every thread of the block reaches. Default on.</summary>
     public bool CheckBarriers { get; init; } = true;
     /// <summary>Report reads of never-written global memory. Costs one flag per allocated byte; applies to allocations made after it is set.</summary>
     public bool CheckUninitializedReads { get; init; }
@@ -58,7 +69,8 @@ public sealed record SanitizerOptions
 }
 
 /// <summary>A fatal fault inside a kernel (bad address, deadlock): stops the launch.</summary>
-public sealed class KernelFaultException(SanitizerReport report) : Exception(report.ToString())
+internal sealed class KernelFaultException(SanitizerReport report) : Exception(report.ToString())
 {
+    /// <summary>The finding that stopped the launch.</summary>
     public SanitizerReport Report { get; } = report;
 }

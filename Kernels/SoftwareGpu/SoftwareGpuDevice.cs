@@ -5,6 +5,9 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.SoftwareGpu;
 
 /// <summary>Counters of the interpreter, cumulative over the device's life.</summary>
+/// <param name="Launches">Kernel launches run.</param>
+/// <param name="InstructionsExecuted">PTX instructions executed, counted once per thread that executed them.</param>
+/// <param name="InterpretSeconds">Wall-clock seconds spent inside launches.</param>
 public sealed record SoftwareGpuStatistics(long Launches, long InstructionsExecuted, double InterpretSeconds)
 {
     /// <summary>Interpreted PTX instructions (per thread) per second of launch time.</summary>
@@ -47,6 +50,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         _parallelBlocks = Math.Max(1, parallelBlocks);
     }
 
+    /// <inheritdoc/>
     public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
 
     /// <summary>What the sanitizer checks; takes effect at the next launch (uninitialized-read tracking: for allocations made afterwards).</summary>
@@ -58,8 +62,10 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     /// <summary>Every sanitizer finding since the device was created or <see cref="ClearReports"/> was called.</summary>
     public IReadOnlyList<SanitizerReport> Reports => _reports;
+    /// <summary>Forgets the findings in <see cref="Reports"/>, e.g. between the cases of one test.</summary>
     public void ClearReports() => _reports.Clear();
 
+    /// <summary>A snapshot of the launch, instruction and time counters since the device was created.</summary>
     public SoftwareGpuStatistics Statistics => new(_launches, _instructions, _seconds);
 
     /// <summary>Bytes of global memory currently allocated (module variables included): what a leak test watches.</summary>
@@ -67,6 +73,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     // ---------------------------------------------------------------- memory
 
+    /// <inheritdoc/>
     public DevicePtr Allocate(long bytes)
     {
         if (bytes <= 0 || bytes > Array.MaxLength)
@@ -74,6 +81,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         return new DevicePtr(_memory.Allocate(bytes).Address);
     }
 
+    /// <inheritdoc/>
     public void Free(DevicePtr ptr)
     {
         if (ptr.IsNull) return;
@@ -81,6 +89,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
             throw new CudaException("cuMemFree", 1, "CUDA_ERROR_INVALID_VALUE", detail: $"{ptr} is not the start of a live allocation");
     }
 
+    /// <inheritdoc/>
     public void CopyToDevice<T>(ReadOnlySpan<T> source, DevicePtr destination, CudaStream? stream = null) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(source);
@@ -89,6 +98,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         MarkWritten(destination.Address, bytes.Length);
     }
 
+    /// <inheritdoc/>
     public void CopyToHost<T>(DevicePtr source, Span<T> destination, CudaStream? stream = null) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(destination);
@@ -96,6 +106,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         _memory.Span(source.Address, bytes.Length, "cuMemcpyDtoH").CopyTo(bytes);
     }
 
+    /// <inheritdoc/>
     public void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
@@ -103,6 +114,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         MarkWritten(destination.Address, bytes);
     }
 
+    /// <inheritdoc/>
     public void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
@@ -118,6 +130,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     // ---------------------------------------------------------------- modules
 
+    /// <inheritdoc/>
     public CudaModule LoadModule(string name, string ptx)
     {
         foreach (var (handle, _) in _modules)
@@ -144,6 +157,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         return a.Address;
     }
 
+    /// <inheritdoc/>
     public CudaFunction GetFunction(CudaModule module, string kernelName)
     {
         foreach (var (handle, _) in _functions)
@@ -170,6 +184,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     // ---------------------------------------------------------------- launches
 
+    /// <inheritdoc/>
     public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
     {
         var ptx = KernelOf(kernel);
@@ -179,6 +194,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         _maxDynamicShared[kernel] = bytes;
     }
 
+    /// <inheritdoc/>
     public void Launch(CudaFunction kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, CudaStream? stream, KernelArgs args)
     {
         var ptx = KernelOf(kernel);
@@ -244,18 +260,23 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     // ---------------------------------------------------------------- streams and events (synchronous)
 
+    /// <inheritdoc/>
     public CudaStream CreateStream() => new(++_streams);
 
+    /// <inheritdoc/>
     public void DestroyStream(CudaStream stream) { }
 
+    /// <inheritdoc/>
     public CudaEvent CreateEvent()
     {
         _events.Add(0);
         return new CudaEvent(_events.Count);
     }
 
+    /// <inheritdoc/>
     public void Record(CudaEvent ev, CudaStream? stream = null) => _events[EventIndex(ev, "cuEventRecord")] = Stopwatch.GetTimestamp();
 
+    /// <inheritdoc/>
     public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {
         long a = _events[EventIndex(start, "cuEventElapsedTime")], b = _events[EventIndex(end, "cuEventElapsedTime")];
@@ -263,6 +284,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         return (float)Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
     }
 
+    /// <inheritdoc/>
     public void DestroyEvent(CudaEvent ev) => _events[EventIndex(ev, "cuEventDestroy")] = 0;
 
     int EventIndex(CudaEvent ev, string call)
@@ -272,7 +294,9 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         return i;
     }
 
+    /// <inheritdoc/>
     public void Synchronize(CudaStream? stream = null) { }
 
+    /// <summary>Does nothing: the device's memory is managed and goes with the object.</summary>
     public void Dispose() { }
 }
