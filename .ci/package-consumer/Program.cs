@@ -1,12 +1,12 @@
 // Uses the two jobs of CudaBert.Model from its package: sentence embeddings with the default encoder
 // (imported on first use from the DLL that CudaBert.Models.MiniLM copied beside this program) and
-// prediction with a trained checkpoint. Usage: PackageConsumer CHECKPOINT_FOLDER
+// prediction with a trained checkpoint. Usage: PackageConsumer CHECKPOINT_OR_RUN_FOLDER
 using CudaBert.Model.Embeddings;
 using CudaBert.Model.Inference;
 
 if (args.Length != 1)
 {
-    Console.Error.WriteLine("usage: PackageConsumer CHECKPOINT_FOLDER");
+    Console.Error.WriteLine("usage: PackageConsumer CHECKPOINT_OR_RUN_FOLDER");
     return 2;
 }
 
