@@ -22,7 +22,7 @@ public class CheckpointInputTests
     }
 
     [Theory]
-    [InlineData("batch_in_epoch", -1)]   // was accepted
+    [InlineData("batch_in_epoch", -1)]   // must be refused, not accepted
     [InlineData("epoch", -3)]
     [InlineData("optimizer_step", -1)]
     public void ANegativePositionIsRefused(string key, int value)
@@ -50,7 +50,7 @@ public class CheckpointInputTests
         using var folder = new SeedFolder();
         string labels = folder.Read(Checkpoint.TokenLabelsFile);
         folder.Write(Checkpoint.TokenLabelsFile, labels + labels.Split('\n')[0] + "\n");
-        var error = Assert.Throws<DataFormatException>(() => TwoTaskPipeline.Load(folder.Path));   // was ArgumentException without the file
+        var error = Assert.Throws<DataFormatException>(() => TwoTaskPipeline.Load(folder.Path));   // not ArgumentException without the file
         Assert.Equal(folder.File(Checkpoint.TokenLabelsFile), error.File);
     }
 
@@ -69,7 +69,7 @@ public class CheckpointInputTests
         writer.Save(path);
         using var model = MultiTaskBert.Load(folder.Path);
         using var optimizer = new AdamW(model.Parameters());
-        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadOptimizer(folder.Path, model, optimizer));   // was KeyNotFoundException
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadOptimizer(folder.Path, model, optimizer));   // not KeyNotFoundException
         Assert.Contains("'exp_avg_sq.classifier.bias' is missing", error.Message);
     }
 
@@ -88,7 +88,7 @@ public class CheckpointInputTests
         writer.Save(path);
         using var model = MultiTaskBert.Load(folder.Path);
         using var optimizer = new AdamW(model.Parameters());
-        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadOptimizer(folder.Path, model, optimizer));   // was accepted: a negative step
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.LoadOptimizer(folder.Path, model, optimizer));   // a negative step must be refused
         Assert.Contains("step.classifier.bias", error.Message);
     }
 
@@ -99,7 +99,7 @@ public class CheckpointInputTests
         using var folder = new SeedFolder();
         File.Delete(folder.File("tokenizer.json"));
         folder.Write("vocab.txt", folder.Read("vocab.txt") + "extra\nwords\n");
-        var error = Assert.Throws<InvalidDataException>(() => TwoTaskPipeline.Load(folder.Path));   // was accepted
+        var error = Assert.Throws<InvalidDataException>(() => TwoTaskPipeline.Load(folder.Path));   // must be refused, not accepted
         Assert.Contains("vocab_size", error.Message);
     }
 }

@@ -49,7 +49,7 @@ public class CliErrorTests
     {
         using var folder = new SeedFolder();
         using (var weights = new FileStream(folder.File("model.safetensors"), FileMode.Open)) weights.SetLength(weights.Length - 10);
-        var (code, error) = Run("predict", "--model", folder.Path, "--device", "cpu", "turn on the lights");   // was a stack trace
+        var (code, error) = Run("predict", "--model", folder.Path, "--device", "cpu", "turn on the lights");   // not a stack trace
         Assert.Equal(1, code);
         AssertOneLine(error, "cudabert predict: safetensors file");
     }
@@ -78,7 +78,7 @@ public class CliErrorTests
     {
         using var folder = new SeedFolder(new Dictionary<string, byte[]>());
         folder.Write("t.json", "[]");
-        var (code, error) = Run("tokenize", "--tokenizer", folder.File("t.json"), "hello");   // was a stack trace (InvalidOperationException)
+        var (code, error) = Run("tokenize", "--tokenizer", folder.File("t.json"), "hello");   // not a stack trace (InvalidOperationException)
         Assert.Equal(1, code);
         AssertOneLine(error, $"cudabert tokenize: {folder.File("t.json")}: $: expected an object");
     }
@@ -88,7 +88,7 @@ public class CliErrorTests
     {
         using var folder = new SeedFolder();
         folder.Write("dev.jsonl", "{\"text\": \"\\ud800\", \"label\": \"x\"}\n");
-        var (code, error) = Run("eval", "--model", folder.Path, "--data", folder.File("dev.jsonl"), "--device", "cpu");   // was a stack trace
+        var (code, error) = Run("eval", "--model", folder.Path, "--data", folder.File("dev.jsonl"), "--device", "cpu");   // not a stack trace
         Assert.Equal(1, code);
         AssertOneLine(error, $"cudabert eval: {folder.File("dev.jsonl")}:1:");
     }
@@ -98,7 +98,7 @@ public class CliErrorTests
     {
         using var folder = new SeedFolder(new Dictionary<string, byte[]>());
         folder.Write("train.json", """{"freeze": null}""");
-        var (code, error) = Run("train", "--config", folder.File("train.json"), "--out", folder.File("out"));   // was a NullReferenceException's stack trace
+        var (code, error) = Run("train", "--config", folder.File("train.json"), "--out", folder.File("out"));   // not a NullReferenceException's stack trace
         Assert.Equal(1, code);
         AssertOneLine(error, $"cudabert train: {folder.File("train.json")}: option freeze");
     }

@@ -9,8 +9,8 @@ namespace CudaBert.Tests.Reliability;
 public class ConfigInputTests
 {
     [Theory]
-    [InlineData("""{"hidden_size": 8, "hidden_size": 8}""", "'hidden_size' appears twice")]   // was ArgumentException without the file
-    [InlineData("""{"note": "\ud800"}""", "not valid Unicode")]                                // was accepted, then failed at the first save
+    [InlineData("""{"hidden_size": 8, "hidden_size": 8}""", "'hidden_size' appears twice")]   // not ArgumentException without the file
+    [InlineData("""{"note": "\ud800"}""", "not valid Unicode")]                                // refused on reading, not at the first save
     [InlineData("""{"note": 1e999}""", "out of range")]
     [InlineData("""{"vocab_size": 3000000, "hidden_size": 768, "num_attention_heads": 12}""", "exceeds")]
     [InlineData("""{"num_hidden_layers": 100000}""", "num_hidden_layers")]
@@ -76,7 +76,7 @@ public class ConfigInputTests
     {
         using var folder = new SeedFolder();
         var config = JsonNode.Parse(folder.Read("config.json"))!.AsObject();
-        config["num_sentence_labels"] = 2_000_000_000;   // was an OutOfMemoryException building the classifier
+        config["num_sentence_labels"] = 2_000_000_000;   // not an OutOfMemoryException building the classifier
         folder.Write("config.json", config.ToJsonString());
         var error = Assert.Throws<InvalidDataException>(() => MultiTaskBert.Load(folder.Path));
         Assert.Contains("classifier.weight", error.Message);

@@ -17,7 +17,7 @@ public class OnnxInputTests
     [Fact]
     public void OneDimensionalWordEmbeddingsAreRefused()
     {
-        var error = Refused(Parameter("embeddings.word_embeddings.weight", 30));   // was IndexOutOfRangeException
+        var error = Refused(Parameter("embeddings.word_embeddings.weight", 30));   // not IndexOutOfRangeException
         Assert.Contains("'embeddings.word_embeddings.weight' has shape [30], not a matrix", error.Message);
     }
 
@@ -26,13 +26,13 @@ public class OnnxInputTests
     {
         var error = Refused(Parameter("embeddings.word_embeddings.weight", 30, 8), Parameter("embeddings.position_embeddings.weight", 3_000_000_000, 0),
             Parameter("embeddings.token_type_embeddings.weight", 2, 8), Parameter("encoder.layer.0.intermediate.dense.weight", 16, 8));
-        Assert.Contains("embeddings.position_embeddings.weight", error.Message);   // was OverflowException
+        Assert.Contains("embeddings.position_embeddings.weight", error.Message);   // not OverflowException
     }
 
     [Fact]
     public void AHugeLayerIndexIsRefused()
     {
-        var error = Refused(Parameter("encoder.layer.99999999999.output.dense.weight", 8, 16));   // was OverflowException from int.Parse
+        var error = Refused(Parameter("encoder.layer.99999999999.output.dense.weight", 8, 16));   // not OverflowException from int.Parse
         Assert.Contains("99999999999", error.Message);
     }
 }

@@ -19,7 +19,7 @@ public class TokenizerInputTests
     }
 
     [Theory]
-    [InlineData("[]")]                                  // was InvalidOperationException
+    [InlineData("[]")]                                  // not InvalidOperationException
     [InlineData("\"text\"")]
     [InlineData("""{"normalizer": []}""")]
     public void AWrongJsonKindIsRefused(string json) => Assert.Contains("t.json", Refused(Encoding.UTF8.GetBytes(json)).Message);
@@ -28,7 +28,7 @@ public class TokenizerInputTests
     public void ALoneSurrogateIsRefused()
     {
         string json = Encoding.UTF8.GetString(FuzzSeeds.TokenizerJson).Replace("\"[MASK]\":", "\"\\ud800\":");
-        Assert.Contains("not valid Unicode", Refused(Encoding.UTF8.GetBytes(json)).Message);   // was InvalidOperationException
+        Assert.Contains("not valid Unicode", Refused(Encoding.UTF8.GetBytes(json)).Message);   // not InvalidOperationException
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class TokenizerInputTests
         byte[] json = FuzzSeeds.TokenizerJson.ToArray();
         int at = Encoding.UTF8.GetString(json).IndexOf("[MASK]", StringComparison.Ordinal) + 1;
         json[at] = 0xC3;   // a lead byte followed by 'A': invalid
-        Assert.Contains("not valid Unicode", Refused(json).Message);   // was InvalidOperationException
+        Assert.Contains("not valid Unicode", Refused(json).Message);   // not InvalidOperationException
     }
 
     [Fact]
@@ -48,8 +48,8 @@ public class TokenizerInputTests
     }
 
     [Theory]
-    [InlineData(2_000_000_000)]   // was an OutOfMemoryException when encoding
-    [InlineData(50_000_000)]      // was 2.3 GB of output for "hello world"
+    [InlineData(2_000_000_000)]   // not an OutOfMemoryException when encoding
+    [InlineData(50_000_000)]      // not 2.3 GB of output for "hello world"
     public void AHugeFixedPaddingIsRefused(int length)
     {
         var error = Refused(Edited(root => root["padding"]!["strategy"] = new JsonObject { ["Fixed"] = length }));

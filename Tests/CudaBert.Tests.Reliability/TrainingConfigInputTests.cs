@@ -10,7 +10,7 @@ public class TrainingConfigInputTests
     [InlineData("""{"oversample": null}""", "oversample")]
     [InlineData("""{"task-schedule": null}""", "task-schedule")]
     [InlineData("""{"freeze": [null]}""", "freeze")]
-    [InlineData("""{"learning-rate": 1e999}""", "out of range")] // was accepted as infinity
+    [InlineData("""{"learning-rate": 1e999}""", "out of range")] // not accepted as infinity
     [InlineData("""{"epochs": 1, "epochs": 2}""", "'epochs' appears twice")]
     public void BadOptionsNameTheFileAndOption(string json, string problem)
     {
