@@ -16,7 +16,9 @@ namespace CudaBert.Cli;
 /// </summary>
 public static class CommandLineErrors
 {
+    /// <summary>Exit code when a command lets an exception out (bad data, a missing file...), after its one-line message.</summary>
     public const int Failure = 1;
+    /// <summary>Exit code of a command line that does not parse (unknown option, missing or invalid argument).</summary>
     public const int UsageError = 2;
 
     /// <summary>

@@ -29,8 +29,10 @@ public sealed class BatchEncoding
     /// <summary>One encoding per input, in order.</summary>
     public IReadOnlyList<TokenEncoding> Encodings { get; }
 
+    /// <summary>Number of inputs, the rows of the id arrays.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Tokens per row: the longest encoding of the batch (after any padding), special tokens included.</summary>
     public int SequenceLength { get; }
 
     /// <summary>[BatchSize, SequenceLength] vocabulary ids.</summary>

@@ -15,6 +15,11 @@ public sealed class BertTokenizer
 
     [ThreadStatic] static TokenList? threadFirst, threadSecond;
 
+    /// <summary>
+    /// A tokenizer over <paramref name="vocabulary"/> with <paramref name="options"/> (null: <see cref="BertTokenizerOptions.Uncased"/>).
+    /// Throws <see cref="TokenizerFormatException"/> when a special token of the options (classifier, separator,
+    /// padding or another) is not in the vocabulary.
+    /// </summary>
     public BertTokenizer(Vocabulary vocabulary, BertTokenizerOptions? options = null)
     {
         Vocabulary = vocabulary;
@@ -33,8 +38,10 @@ public sealed class BertTokenizer
     /// <summary>Loads a Hugging Face <c>tokenizer.json</c> (see <see cref="TokenizerJson"/> for what is supported).</summary>
     public static BertTokenizer FromTokenizerJson(string path) => TokenizerJson.Load(path);
 
+    /// <summary>The WordPiece vocabulary: token strings and their ids.</summary>
     public Vocabulary Vocabulary { get; }
 
+    /// <summary>The settings in use: text normalisation (cleaning, lower-casing, accents, CJK), WordPiece limits and the special tokens.</summary>
     public BertTokenizerOptions Options { get; }
 
     /// <summary>Truncation applied by <see cref="Encode(string, string?)"/> and the batch methods; <c>null</c>: none.</summary>

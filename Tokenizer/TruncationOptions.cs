@@ -14,13 +14,17 @@ public enum TruncationStrategy
 /// <summary>Which end of a sequence is cut or padded.</summary>
 public enum Side
 {
+    /// <summary>The end: truncation drops the last tokens, padding is appended.</summary>
     Right,
+    /// <summary>The start: truncation drops the first tokens, padding is prepended.</summary>
     Left,
 }
 
 /// <summary>Cut encodings to at most <paramref name="MaxLength"/> tokens, special tokens included.</summary>
+/// <param name="MaxLength">The longest encoding allowed, in tokens, [CLS] and [SEP] included.</param>
 public sealed record TruncationOptions(int MaxLength)
 {
+    /// <summary>Which text of a pair loses tokens (default: the longer one first).</summary>
     public TruncationStrategy Strategy { get; init; } = TruncationStrategy.LongestFirst;
 
     /// <summary>Where tokens are removed.</summary>

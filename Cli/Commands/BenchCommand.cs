@@ -15,6 +15,7 @@ public static class BenchCommand
 {
     const int NoGpu = 3;
 
+    /// <summary>The <c>bench</c> command with its subcommands <c>kernels</c> and <c>train</c>, options and handlers, to add to the root command.</summary>
     public static Command Create()
     {
         var command = new Command("bench", "GPU benchmarks: every kernel at BERT-base shapes, and a BERT-base multi-task training step.");

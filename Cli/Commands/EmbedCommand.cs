@@ -20,6 +20,7 @@ public static class EmbedCommand
 {
     private const int BatchSize = 32;
 
+    /// <summary>The <c>embed</c> command with its options and handler, to add to the root command.</summary>
     public static Command Create()
     {
         var model = new Option<string?>("--model", "-m")

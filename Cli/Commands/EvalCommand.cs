@@ -15,6 +15,7 @@ namespace CudaBert.Cli.Commands;
 /// </summary>
 public static class EvalCommand
 {
+    /// <summary>The <c>eval</c> command with its options and handler, to add to the root command.</summary>
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };

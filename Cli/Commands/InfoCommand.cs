@@ -8,6 +8,7 @@ namespace CudaBert.Cli.Commands;
 /// <summary><c>cudabert info</c>: the CUDA driver and GPU (or why there is none) and the embedded PTX modules.</summary>
 public static class InfoCommand
 {
+    /// <summary>The <c>info</c> command and its handler, to add to the root command.</summary>
     public static Command Create()
     {
         var command = new Command("info", "Show the devices (CUDA driver, GPUs) and the embedded PTX kernels.");

@@ -12,6 +12,7 @@ namespace CudaBert.Cli.Commands;
 /// </summary>
 public static class PredictCommand
 {
+    /// <summary>The <c>predict</c> command with its options, text arguments and handler, to add to the root command.</summary>
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };

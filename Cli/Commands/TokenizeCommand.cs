@@ -13,6 +13,7 @@ namespace CudaBert.Cli.Commands;
 /// </summary>
 public static class TokenizeCommand
 {
+    /// <summary>The <c>tokenize</c> command with its options, text arguments and handler, to add to the root command.</summary>
     public static Command Create()
     {
         var vocab = new Option<FileInfo>("--vocab") { Description = "vocab.txt of a BERT WordPiece vocabulary (uncased settings unless --cased)" };

@@ -20,6 +20,7 @@ namespace CudaBert.Cli.Commands;
 /// </summary>
 public static class TrainCommand
 {
+    /// <summary>The <c>train</c> command with its options (each also readable from <c>--config</c>) and handler, to add to the root command.</summary>
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "JSON file with any of the options below (same names); command-line values win." };

@@ -7,5 +7,6 @@ namespace CudaBert.Engine.Autograd;
 /// </summary>
 public sealed class BackwardFunction(string name, Tensor?[] inputs, Func<Tensor, Tensor?[]> backward) : Node(name, inputs)
 {
+    /// <inheritdoc/>
     public override Tensor?[] Backward(Tensor gradOutput) => backward(gradOutput);
 }

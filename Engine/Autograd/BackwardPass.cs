@@ -16,6 +16,11 @@ namespace CudaBert.Engine.Autograd;
 /// </summary>
 public static class BackwardPass
 {
+    /// <summary>
+    /// Backpropagates from <paramref name="root"/>: adds ∂root/∂leaf into <see cref="Tensor.Grad"/> of every
+    /// leaf of its graph that requires a gradient. Throws <see cref="InvalidOperationException"/> when
+    /// the root has more than one element or does not require a gradient.
+    /// </summary>
     public static void Run(Tensor root)
     {
         if (root.NumElements != 1)

@@ -8,8 +8,13 @@ public static class GradMode
 {
     [ThreadStatic] private static int disabledDepth;
 
+    /// <summary>True unless a <see cref="NoGrad"/> scope is open on this thread: ops then record their backward nodes.</summary>
     public static bool IsEnabled => disabledDepth == 0;
 
+    /// <summary>
+    /// Turns recording off on this thread until the returned object is disposed. Scopes nest: recording
+    /// comes back when the outermost one ends; disposing one twice has no further effect.
+    /// </summary>
     public static IDisposable NoGrad()
     {
         disabledDepth++;

@@ -13,8 +13,16 @@ public static class Backend
     private static readonly IBackend?[] ByDevice = [CpuBackend.Instance, null];
     private static readonly Lock Gate = new();
 
+    /// <summary>
+    /// The backend of <paramref name="device"/>, opening the CUDA one on first use. Throws
+    /// <see cref="InvalidOperationException"/> with the driver's reason when the device has none.
+    /// </summary>
     public static IBackend For(Device device) => ByDevice[(int)device] ?? OpenOnFirstUse(device);
 
+    /// <summary>
+    /// Makes <paramref name="backend"/> the one of its <see cref="IBackend.Device"/>, replacing any
+    /// previous one (e.g. a CUDA backend over the software GPU). Tensors made before keep their storage.
+    /// </summary>
     public static void Register(IBackend backend)
     {
         lock (Gate) ByDevice[(int)backend.Device] = backend;

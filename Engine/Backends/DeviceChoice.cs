@@ -17,11 +17,13 @@ namespace CudaBert.Engine.Backends;
 /// </summary>
 public sealed record DeviceChoice(Device Device, string Reason)
 {
+    /// <summary>The option values: <c>auto</c> (the GPU if the driver opens one, else the CPU), <c>cpu</c>, <c>cuda</c>.</summary>
     public const string Auto = "auto", Cpu = "cpu", Cuda = "cuda";
 
     /// <summary>The accepted values of the option, for help texts and validation.</summary>
     public static IReadOnlyList<string> Names { get; } = [Auto, Cpu, Cuda];
 
+    /// <summary>Whether <paramref name="option"/> is one of <see cref="Names"/> (exact, lower case).</summary>
     public static bool IsValid(string option) => Names.Contains(option);
 
     /// <summary>Resolves an option value; <c>cuda</c> without a device is an <see cref="ArgumentException"/> with the driver's reason.</summary>

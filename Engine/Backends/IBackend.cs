@@ -15,13 +15,31 @@ namespace CudaBert.Engine.Backends;
 /// </summary>
 public interface IBackend
 {
+    /// <summary>The device whose tensors this backend computes on; every tensor passed in lives there.</summary>
     Device Device { get; }
 
     // ---- memory · CpuBackend.cs, CudaBackend.cs -----------------------------------------------------------
+    /// <summary>
+    /// New storage of <paramref name="byteLength"/> bytes on <see cref="Device"/>, holding one reference.
+    /// Its contents are undefined until written; 0 bytes is allowed (an empty tensor).
+    /// </summary>
     Storage Allocate(long byteLength);
+    /// <summary>
+    /// Copies host bytes into <paramref name="destination"/>: <paramref name="source"/> holds its
+    /// elements in row-major order and in its dtype, exactly <c>destination.ByteLength</c> bytes.
+    /// </summary>
     void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination);
+    /// <summary>
+    /// Copies the raw bytes of <paramref name="source"/> (row-major, its dtype) into host memory of
+    /// exactly <c>source.ByteLength</c> bytes; on a GPU this waits for the work queued before it.
+    /// </summary>
     void CopyToHost(Tensor source, Span<byte> destination);
+    /// <summary>
+    /// Sets every element of <paramref name="x"/> to <paramref name="value"/> converted to its dtype.
+    /// The CUDA backend fills integer tensors with zero only.
+    /// </summary>
     void Fill(Tensor x, double value);
+    /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, same device, dtype and element count (bytes as they are).</summary>
     void Copy(Tensor source, Tensor destination);
     /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
     void Cast(Tensor source, Tensor destination);
@@ -34,8 +52,11 @@ public interface IBackend
     void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
     // ---- element-wise · CpuBackend.Elementwise.cs, CudaBackend.Elementwise.cs -----------------------------
+    /// <summary>y = a + b element by element (same shape and dtype).</summary>
     void Add(Tensor a, Tensor b, Tensor y);
+    /// <summary>y = a − b element by element (same shape and dtype).</summary>
     void Sub(Tensor a, Tensor b, Tensor y);
+    /// <summary>y = a ⊙ b, the element-wise (Hadamard) product (same shape and dtype).</summary>
     void Mul(Tensor a, Tensor b, Tensor y);
     /// <summary>y = α·x.</summary>
     void Scale(Tensor x, double alpha, Tensor y);
@@ -49,7 +70,9 @@ public interface IBackend
     // ---- activations · CpuBackend.Activations.cs, CudaBackend.Activations.cs ------------------------------
     /// <summary>GELU with the exact Gauss error function: y = x·Φ(x).</summary>
     void Gelu(Tensor x, Tensor y);
+    /// <summary>dx = dy·(Φ(x) + x·φ(x)), the gradient of <see cref="Gelu"/> from its forward input x (φ: the standard normal density).</summary>
     void GeluBackward(Tensor x, Tensor dy, Tensor dx);
+    /// <summary>y = tanh(x) element by element (BERT's pooler activation).</summary>
     void Tanh(Tensor x, Tensor y);
     /// <summary>dx = dy·(1 − y²), from the forward output y.</summary>
     void TanhBackward(Tensor y, Tensor dy, Tensor dx);
@@ -128,9 +151,19 @@ public interface IBackend
     void Dropout(Tensor x, double p, ulong seed, ulong offset, Tensor y);
 
     // ---- optimizer · CpuBackend.Optimizer.cs, CudaBackend.Optimizer.cs ------------------------------------
-    /// <summary>One AdamW update of a parameter and its moments, as <c>torch.optim.AdamW</c> (see <see cref="AdamWStepArgs"/>).</summary>
+    /// <summary>
+    /// One AdamW update of a parameter and its moments in place, as <c>torch.optim.AdamW</c> (see
+    /// <see cref="AdamWStepArgs"/>): θ ← θ·(1 − lr·λ); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+    /// θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε). All four tensors have the same shape and dtype.
+    /// </summary>
     void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args);
 }
 
 /// <summary>Scalars of one AdamW update; <see cref="Step"/> counts from 1.</summary>
+/// <param name="LearningRate">The step size lr of this update (after any schedule).</param>
+/// <param name="Beta1">Decay of the first moment m (PyTorch's default 0.9).</param>
+/// <param name="Beta2">Decay of the second moment v (PyTorch's default 0.999).</param>
+/// <param name="Eps">Added to √v̂ in the denominator, against division by zero.</param>
+/// <param name="WeightDecay">Decoupled decay: the parameter is first multiplied by 1 − lr·WeightDecay.</param>
+/// <param name="Step">How many updates this parameter has had, this one included (bias correction 1 − βᵗ).</param>
 public readonly record struct AdamWStepArgs(double LearningRate, double Beta1, double Beta2, double Eps, double WeightDecay, long Step);

@@ -15,6 +15,7 @@ namespace CudaBert.Engine.Cpu;
 // Computed in double, four elements per step (Vector256.Exp), and rounded to T once.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => GeluFloat32(x, y), () => GeluFloat64(x, y), nameof(Gelu));
 
     // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses.
@@ -48,6 +49,7 @@ public sealed partial class CpuBackend
             for (; i < end; i++) ys[i] = xs[i] * NormalCdf(xs[i]);
         });
 
+    /// <inheritdoc/>
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackwardFloat32(x, dy, dx), () => GeluBackwardFloat64(x, dy, dx), nameof(GeluBackward));
 
     // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the normal density.
@@ -91,10 +93,12 @@ public sealed partial class CpuBackend
 
     private static double NormalCdf(double x) => 0.5 * (1.0 + Erf.Evaluate(x * Sqrt1Over2));
 
+    /// <inheritdoc/>
     public void Tanh(Tensor x, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Tanh<float>(x.AsSpan<float>(), y.AsSpan<float>()),
         () => TensorPrimitives.Tanh<double>(x.AsSpan<double>(), y.AsSpan<double>()), nameof(Tanh));
 
+    /// <inheritdoc/>
     public void TanhBackward(Tensor y, Tensor dy, Tensor dx) => ByFloatType(y, () => TanhBackward<float>(y, dy, dx), () => TanhBackward<double>(y, dy, dx), nameof(TanhBackward));
 
     private static void TanhBackward<T>(Tensor y, Tensor dy, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
@@ -107,9 +111,11 @@ public sealed partial class CpuBackend
 
     private const double GeluTanhScale = 0.79788456080286536, GeluTanhCubic = 0.044715;
 
+    /// <inheritdoc/>
     public void GeluTanh(Tensor x, Tensor y) =>
         ByFloatType(y, () => GeluTanh<float>(x, y), () => GeluTanh<double>(x, y), nameof(GeluTanh));
 
+    /// <inheritdoc/>
     public void GeluTanhBackward(Tensor x, Tensor dy, Tensor dx) =>
         ByFloatType(x, () => GeluTanhBackward<float>(x, dy, dx), () => GeluTanhBackward<double>(x, dy, dx), nameof(GeluTanhBackward));
 

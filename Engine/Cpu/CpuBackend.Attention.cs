@@ -8,6 +8,7 @@ namespace CudaBert.Engine.Cpu;
 // Attention primitives: scaled masked softmax and axis permutes (head split / merge).
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void ScaledMaskedSoftmax(Tensor scores, Tensor? mask, double scale, Tensor probs) =>
         ByFloatType(scores, () => SoftmaxFloat32(scores, mask, (float)scale, probs), () => Softmax<double>(scores, mask, scale, probs), nameof(ScaledMaskedSoftmax));
 
@@ -89,6 +90,7 @@ public sealed partial class CpuBackend
         });
     }
 
+    /// <inheritdoc/>
     public void ScaledMaskedSoftmaxBackward(Tensor probs, Tensor dprobs, double scale, Tensor dscores) =>
         ByFloatType(probs, () => SoftmaxBackward<float>(probs, dprobs, scale, dscores), () => SoftmaxBackward<double>(probs, dprobs, scale, dscores), nameof(ScaledMaskedSoftmaxBackward));
 
@@ -131,6 +133,7 @@ public sealed partial class CpuBackend
         for (; j < n; j++) dx[j] = (dp[j] - dot) * (p[j] * scale);
     }
 
+    /// <inheritdoc/>
     public void Permute(Tensor x, ReadOnlySpan<int> axes, Tensor y)
     {
         int elementSize = x.DType.SizeInBytes();

@@ -9,9 +9,11 @@ namespace CudaBert.Engine.Cpu;
 // double and rounded to T once, after the scale, as the whole-tensor Sum does.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void SumAxis(Tensor x, int axis, double scale, Tensor y) =>
         ByFloatType(x, () => SumAxis<float>(x, axis, scale, y), () => SumAxis<double>(x, axis, scale, y), nameof(SumAxis));
 
+    /// <inheritdoc/>
     public void SumAxisBackward(Tensor dy, int axis, double scale, Tensor dx) =>
         ByFloatType(dx, () => SumAxisBackward<float>(dy, axis, scale, dx), () => SumAxisBackward<double>(dy, axis, scale, dx), nameof(SumAxisBackward));
 

@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cpu;
 // Dropout with a counter-based mask: element i keeps iff its Philox uniform is ≥ p.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void Dropout(Tensor x, double p, ulong seed, ulong offset, Tensor y) =>
         ByFloatType(x, () => Dropout<float>(x, p, seed, offset, y), () => Dropout<double>(x, p, seed, offset, y), nameof(Dropout));
 

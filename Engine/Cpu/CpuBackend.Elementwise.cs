@@ -7,26 +7,32 @@ namespace CudaBert.Engine.Cpu;
 // Element-wise primitives: arithmetic and bias (GELU and tanh: CpuBackend.Activations.cs).
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void Add(Tensor a, Tensor b, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Add<float>(a.AsSpan<float>(), b.AsSpan<float>(), y.AsSpan<float>()),
         () => TensorPrimitives.Add<double>(a.AsSpan<double>(), b.AsSpan<double>(), y.AsSpan<double>()), nameof(Add));
 
+    /// <inheritdoc/>
     public void Sub(Tensor a, Tensor b, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Subtract<float>(a.AsSpan<float>(), b.AsSpan<float>(), y.AsSpan<float>()),
         () => TensorPrimitives.Subtract<double>(a.AsSpan<double>(), b.AsSpan<double>(), y.AsSpan<double>()), nameof(Sub));
 
+    /// <inheritdoc/>
     public void Mul(Tensor a, Tensor b, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Multiply<float>(a.AsSpan<float>(), b.AsSpan<float>(), y.AsSpan<float>()),
         () => TensorPrimitives.Multiply<double>(a.AsSpan<double>(), b.AsSpan<double>(), y.AsSpan<double>()), nameof(Mul));
 
+    /// <inheritdoc/>
     public void Scale(Tensor x, double alpha, Tensor y) => ByFloatType(y,
         () => TensorPrimitives.Multiply(x.AsSpan<float>(), (float)alpha, y.AsSpan<float>()),
         () => TensorPrimitives.Multiply(x.AsSpan<double>(), alpha, y.AsSpan<double>()), nameof(Scale));
 
+    /// <inheritdoc/>
     public void AddScaledInPlace(Tensor y, double alpha, Tensor x) => ByFloatType(y,
         () => TensorPrimitives.MultiplyAdd(x.AsSpan<float>(), (float)alpha, y.AsSpan<float>(), y.AsSpan<float>()),
         () => TensorPrimitives.MultiplyAdd(x.AsSpan<double>(), alpha, y.AsSpan<double>(), y.AsSpan<double>()), nameof(AddScaledInPlace));
 
+    /// <inheritdoc/>
     public void AddBias(Tensor x, Tensor bias, Tensor y) => ByFloatType(y, () => AddBias<float>(x, bias, y), () => AddBias<double>(x, bias, y), nameof(AddBias));
 
     private static void AddBias<T>(Tensor x, Tensor bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
@@ -45,6 +51,7 @@ public sealed partial class CpuBackend
         });
     }
 
+    /// <inheritdoc/>
     public void SumRows(Tensor x, Tensor sums) => ByFloatType(x, () => SumRows<float>(x, sums), () => SumRows<double>(x, sums), nameof(SumRows));
 
     // Split over columns, not rows: each worker owns a band of the sums, so no reduction across workers.

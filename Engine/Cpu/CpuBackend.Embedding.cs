@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cpu;
 // Embedding lookup and masked mean pooling.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void EmbeddingGather(Tensor table, Tensor ids, Tensor y)
     {
         int dim = table.Shape.Last;
@@ -16,6 +17,7 @@ public sealed partial class CpuBackend
             src.Slice((int)indices[i] * bytesPerRow, bytesPerRow).CopyTo(dst.Slice(i * bytesPerRow, bytesPerRow));
     }
 
+    /// <inheritdoc/>
     public void EmbeddingScatterAdd(Tensor dy, Tensor ids, Tensor dtable) =>
         ByFloatType(dtable, () => ScatterAdd<float>(dy, ids, dtable), () => ScatterAdd<double>(dy, ids, dtable), nameof(EmbeddingScatterAdd));
 
@@ -42,9 +44,11 @@ public sealed partial class CpuBackend
         return indices;
     }
 
+    /// <inheritdoc/>
     public void MaskedMeanPool(Tensor h, Tensor mask, double eps, Tensor y) =>
         ByFloatType(h, () => Pool<float>(h, mask, eps, y, backward: false), () => Pool<double>(h, mask, eps, y, backward: false), nameof(MaskedMeanPool));
 
+    /// <inheritdoc/>
     public void MaskedMeanPoolBackward(Tensor dy, Tensor mask, double eps, Tensor dh) =>
         ByFloatType(dy, () => Pool<float>(dh, mask, eps, dy, backward: true), () => Pool<double>(dh, mask, eps, dy, backward: true), nameof(MaskedMeanPoolBackward));
 

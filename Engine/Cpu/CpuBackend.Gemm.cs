@@ -3,6 +3,7 @@ namespace CudaBert.Engine.Cpu;
 // Matrix products: float32 goes to CpuGemm (the tuned kernel), float64 to the reference loop.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         // Row strides of the stored (untransposed) matrices: A is M×K or K×M, B is K×N or N×K.

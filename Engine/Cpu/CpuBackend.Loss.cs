@@ -6,10 +6,12 @@ namespace CudaBert.Engine.Cpu;
 // Cross-entropy over logits with an ignore index and optional class weights.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void CrossEntropy(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor loss) =>
         ByFloatType(logits, () => CrossEntropy<float>(logits, targets, weights, ignoreIndex, loss, null, null),
             () => CrossEntropy<double>(logits, targets, weights, ignoreIndex, loss, null, null), nameof(CrossEntropy));
 
+    /// <inheritdoc/>
     public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor dloss, Tensor dlogits) =>
         ByFloatType(logits, () => CrossEntropy<float>(logits, targets, weights, ignoreIndex, null, dloss, dlogits),
             () => CrossEntropy<double>(logits, targets, weights, ignoreIndex, null, dloss, dlogits), nameof(CrossEntropyBackward));

@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cpu;
 // Layer normalisation over the last axis.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd) =>
         ByFloatType(x, () => LayerNorm<float>(x, gamma, beta, eps, y, mean, rstd), () => LayerNorm<double>(x, gamma, beta, eps, y, mean, rstd), nameof(LayerNorm));
 
@@ -33,6 +34,7 @@ public sealed partial class CpuBackend
         });
     }
 
+    /// <inheritdoc/>
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta) =>
         ByFloatType(x, () => LayerNormBackward<float>(dy, x, gamma, mean, rstd, dx, dgamma, dbeta),
             () => LayerNormBackward<double>(dy, x, gamma, mean, rstd, dx, dgamma, dbeta), nameof(LayerNormBackward));

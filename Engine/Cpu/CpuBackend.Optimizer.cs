@@ -7,6 +7,7 @@ namespace CudaBert.Engine.Cpu;
 // The AdamW parameter update.
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args)
     {
         var a = args;

@@ -5,6 +5,7 @@ namespace CudaBert.Engine.Cpu;
 // Reductions to a scalar, accumulated in double (over one axis: CpuBackend.AxisReduction.cs).
 public sealed partial class CpuBackend
 {
+    /// <inheritdoc/>
     public void Sum(Tensor x, Tensor total) => ByFloatType(x,
         () => total.AsSpan<float>()[0] = (float)SumInDouble<float>(x),
         () => total.AsSpan<double>()[0] = SumInDouble<double>(x), nameof(Sum));
@@ -16,6 +17,7 @@ public sealed partial class CpuBackend
         return sum;
     }
 
+    /// <inheritdoc/>
     public double SumOfSquares(Tensor x)
     {
         double sum = 0;

@@ -13,18 +13,24 @@ namespace CudaBert.Engine.Cpu;
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {
+    /// <summary>The one CPU backend (it holds no state); <see cref="Backend.For"/> returns it for <see cref="Device.Cpu"/>.</summary>
     public static readonly CpuBackend Instance = new();
 
     private CpuBackend() { }
 
+    /// <inheritdoc/>
     public Device Device => Device.Cpu;
 
+    /// <inheritdoc/>
     public Storage Allocate(long byteLength) => new CpuStorage(byteLength);
 
+    /// <inheritdoc/>
     public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination) => source.CopyTo(destination.AsBytes());
 
+    /// <inheritdoc/>
     public void CopyToHost(Tensor source, Span<byte> destination) => source.AsBytes().CopyTo(destination);
 
+    /// <inheritdoc/>
     public void Fill(Tensor x, double value)
     {
         switch (x.DType)
@@ -36,8 +42,10 @@ public sealed partial class CpuBackend : IBackend
         }
     }
 
+    /// <inheritdoc/>
     public void Copy(Tensor source, Tensor destination) => source.AsBytes().CopyTo(destination.AsBytes());
 
+    /// <inheritdoc/>
     public void Cast(Tensor source, Tensor destination)
     {
         if (source.DType == destination.DType) { Copy(source, destination); return; }

@@ -38,6 +38,7 @@ public static class Erf
         return c;
     }
 
+    /// <summary>erf(<paramref name="x"/>) to about 2e-15 relative error; NaN gives NaN, ±∞ gives ±1.</summary>
     public static double Evaluate(double x)
     {
         if (double.IsNaN(x)) return x;

@@ -2,11 +2,16 @@ namespace CudaBert.Engine.Cpu;
 
 /// <summary>
 /// Double-precision GEMM for gradient checks: C = α·op(A)·op(B) + β·C, row-major, same conventions
-/// as <see cref="CpuGemm.Sgemm"/>. A plain triple loop (i, p, j order so the inner loop walks rows
+/// as <see cref="CpuGemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>. A plain triple loop (i, p, j order so the inner loop walks rows
 /// of B and C): correctness matters here, not speed.
 /// </summary>
 public static class Float64Gemm
 {
+    /// <summary>
+    /// C = α·op(A)·op(B) + β·C for one M×K by K×N product in double precision. <paramref name="lda"/>,
+    /// <paramref name="ldb"/> and <paramref name="ldc"/> are the row strides (in elements) of A, B and C as
+    /// stored, so op(A) = Aᵀ reads A as a K×M matrix with rows <paramref name="lda"/> apart.
+    /// </summary>
     public static void Dgemm(bool transA, bool transB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {

@@ -5,16 +5,16 @@ namespace CudaBert.Engine.Cuda;
 /// request was rounded up to), so <see cref="BytesInUse"/> + <see cref="BytesCached"/> is what
 /// the allocator holds on the device.
 /// </summary>
+/// <param name="BytesInUse">Bytes handed out to live tensors and workspaces.</param>
+/// <param name="BytesCached">Bytes in free lists, ready for reuse without touching the driver.</param>
+/// <param name="PeakBytesInUse">Highest <see cref="BytesInUse"/> since creation or <see cref="CachingAllocator.ResetPeak"/>.</param>
+/// <param name="Requests">Requests served (from the cache or the driver).</param>
+/// <param name="DeviceAllocations">Calls to the device's allocate (cuMemAlloc): in steady-state training this stops growing.</param>
+/// <param name="DeviceFrees">Calls to the device's free (cuMemFree), by <see cref="CachingAllocator.EmptyCache"/>.</param>
 public sealed record AllocatorStatistics(
-    /// <summary>Bytes handed out to live tensors and workspaces.</summary>
     long BytesInUse,
-    /// <summary>Bytes in free lists, ready for reuse without touching the driver.</summary>
     long BytesCached,
-    /// <summary>Highest <see cref="BytesInUse"/> since creation or <see cref="CachingAllocator.ResetPeak"/>.</summary>
     long PeakBytesInUse,
-    /// <summary>Requests served (from the cache or the driver).</summary>
     long Requests,
-    /// <summary>Calls to the device's allocate (cuMemAlloc): in steady-state training this stops growing.</summary>
     long DeviceAllocations,
-    /// <summary>Calls to the device's free (cuMemFree), by <see cref="CachingAllocator.EmptyCache"/>.</summary>
     long DeviceFrees);

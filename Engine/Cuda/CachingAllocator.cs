@@ -29,6 +29,7 @@ public sealed class CachingAllocator(ICudaDevice device)
     readonly Lock gate = new();
     long bytesInUse, bytesCached, peakBytesInUse, requests, deviceAllocations, deviceFrees;
 
+    /// <summary>The device whose memory this allocator rents out and caches.</summary>
     public ICudaDevice Device { get; } = device;
 
     /// <summary>The size a request of <paramref name="bytes"/> is rounded up to.</summary>
@@ -96,6 +97,7 @@ public sealed class CachingAllocator(ICudaDevice device)
         lock (gate) peakBytesInUse = bytesInUse;
     }
 
+    /// <summary>A consistent snapshot of the counters (bytes in use, cached, peak; requests; driver calls).</summary>
     public AllocatorStatistics Statistics
     {
         get { lock (gate) return new(bytesInUse, bytesCached, peakBytesInUse, requests, deviceAllocations, deviceFrees); }

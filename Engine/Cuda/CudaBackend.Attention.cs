@@ -16,6 +16,7 @@ public sealed partial class CudaBackend
         SoftmaxKernels.Forward(Gpu, Ptr(scores, primitive), PtrOrNull(mask, primitive), Ptr(probs, primitive), rows, cols, rowsPerBatch, (float)scale);
     }
 
+    /// <inheritdoc/>
     public void ScaledMaskedSoftmaxBackward(Tensor probs, Tensor dprobs, double scale, Tensor dscores)
     {
         const string primitive = nameof(ScaledMaskedSoftmaxBackward);

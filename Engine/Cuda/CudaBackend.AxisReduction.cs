@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cuda;
 // Sum (mean with scale = 1/n) over one axis and its gradient: Kernels/bert/axis_sum.cu.
 public sealed partial class CudaBackend
 {
+    /// <inheritdoc/>
     public void SumAxis(Tensor x, int axis, double scale, Tensor y)
     {
         RequireFloat32(nameof(SumAxis), x, y);
@@ -16,6 +17,7 @@ public sealed partial class CudaBackend
         AxisSumKernels.Forward(Gpu, Ptr(x, nameof(SumAxis)), Ptr(y, nameof(SumAxis)), outer, n, inner, scale);
     }
 
+    /// <inheritdoc/>
     public void SumAxisBackward(Tensor dy, int axis, double scale, Tensor dx)
     {
         RequireFloat32(nameof(SumAxisBackward), dy, dx);

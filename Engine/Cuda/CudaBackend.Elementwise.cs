@@ -6,18 +6,23 @@ namespace CudaBert.Engine.Cuda;
 // Element-wise arithmetic and bias: Kernels/bert/elementwise.cu, bias.cu, column_sum.cu.
 public sealed partial class CudaBackend
 {
+    /// <inheritdoc/>
     public void Add(Tensor a, Tensor b, Tensor y) => Binary(nameof(Add), ElementwiseKernels.Add, a, b, y);
 
+    /// <inheritdoc/>
     public void Sub(Tensor a, Tensor b, Tensor y) => Binary(nameof(Sub), ElementwiseKernels.Sub, a, b, y);
 
+    /// <inheritdoc/>
     public void Mul(Tensor a, Tensor b, Tensor y) => Binary(nameof(Mul), ElementwiseKernels.Mul, a, b, y);
 
+    /// <inheritdoc/>
     public void Scale(Tensor x, double alpha, Tensor y)
     {
         RequireFloat32(nameof(Scale), x, y);
         if (y.NumElements > 0) ElementwiseKernels.Scale(Gpu, Ptr(x, nameof(Scale)), (float)alpha, Ptr(y, nameof(Scale)), y.NumElements);
     }
 
+    /// <inheritdoc/>
     public void AddScaledInPlace(Tensor y, double alpha, Tensor x)
     {
         RequireFloat32(nameof(AddScaledInPlace), x, y);
@@ -25,6 +30,7 @@ public sealed partial class CudaBackend
             ElementwiseKernels.AddScaledInPlace(Gpu, Ptr(y, nameof(AddScaledInPlace)), (float)alpha, Ptr(x, nameof(AddScaledInPlace)), y.NumElements);
     }
 
+    /// <inheritdoc/>
     public void AddBias(Tensor x, Tensor bias, Tensor y)
     {
         RequireFloat32(nameof(AddBias), x, bias, y);

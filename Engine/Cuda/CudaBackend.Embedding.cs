@@ -38,6 +38,7 @@ public sealed partial class CudaBackend
             Rows32(ids.NumElements, primitive), dtable.Shape[0], dtable.Shape.Last);
     }
 
+    /// <inheritdoc/>
     public void MaskedMeanPool(Tensor h, Tensor mask, double eps, Tensor y)
     {
         const string primitive = nameof(MaskedMeanPool);
@@ -46,6 +47,7 @@ public sealed partial class CudaBackend
         MeanPoolKernels.Forward(Gpu, Ptr(h, primitive), Ptr(mask, primitive), Ptr(y, primitive), h.Shape[0], h.Shape[1], h.Shape[2], (float)eps);
     }
 
+    /// <inheritdoc/>
     public void MaskedMeanPoolBackward(Tensor dy, Tensor mask, double eps, Tensor dh)
     {
         const string primitive = nameof(MaskedMeanPoolBackward);

@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cuda;
 // in the backward, dlogits; the probabilities are never stored.
 public sealed partial class CudaBackend
 {
+    /// <inheritdoc/>
     public void CrossEntropy(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor loss)
     {
         const string primitive = nameof(CrossEntropy);

@@ -5,6 +5,7 @@ namespace CudaBert.Engine.Cuda;
 // Layer normalisation: Kernels/bert/layernorm.cu (one warp per row; a deterministic two-pass backward).
 public sealed partial class CudaBackend
 {
+    /// <inheritdoc/>
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, double eps, Tensor y, Tensor mean, Tensor rstd)
     {
         const string primitive = nameof(LayerNorm);
@@ -15,6 +16,7 @@ public sealed partial class CudaBackend
             Ptr(mean, primitive), Ptr(rstd, primitive), Rows32(x.NumElements / cols, primitive), cols, (float)eps);
     }
 
+    /// <inheritdoc/>
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dx, Tensor dgamma, Tensor dbeta)
     {
         const string primitive = nameof(LayerNormBackward);

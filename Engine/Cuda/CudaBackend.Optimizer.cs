@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Cuda;
 // The AdamW update: Kernels/bert/adamw.cu.
 public sealed partial class CudaBackend
 {
+    /// <inheritdoc/>
     public void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args)
     {
         const string primitive = nameof(AdamWStep);

@@ -16,6 +16,10 @@ namespace CudaBert.Engine.Cuda;
 /// </summary>
 public sealed partial class CudaBackend : IBackend
 {
+    /// <summary>
+    /// A backend that runs on <paramref name="device"/> with an allocator of its own. It is not made
+    /// current: <see cref="Use"/> does that, or <see cref="Backend.Register"/>.
+    /// </summary>
     public CudaBackend(ICudaDevice device)
     {
         Gpu = device;
@@ -25,8 +29,10 @@ public sealed partial class CudaBackend : IBackend
     /// <summary>The device the kernels run on (the real driver or the software GPU).</summary>
     public ICudaDevice Gpu { get; }
 
+    /// <summary>Where this backend's tensors and scratch workspaces get their device memory; its statistics show the footprint.</summary>
     public CachingAllocator Allocator { get; }
 
+    /// <inheritdoc/>
     public Device Device => Device.Cuda;
 
     /// <summary>The backend <see cref="Device.Cuda"/> tensors use now, opening the default device on first use (see <see cref="CudaDeviceSelection"/>).</summary>
@@ -53,18 +59,22 @@ public sealed partial class CudaBackend : IBackend
 
     // ---- memory ---------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Storage Allocate(long byteLength) => new CudaStorage(Allocator, byteLength);
 
+    /// <inheritdoc/>
     public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination)
     {
         if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)));
     }
 
+    /// <inheritdoc/>
     public void CopyToHost(Tensor source, Span<byte> destination)
     {
         if (destination.Length > 0) Gpu.CopyToHost(Ptr(source, nameof(CopyToHost)), destination);
     }
 
+    /// <inheritdoc/>
     public void Copy(Tensor source, Tensor destination)
     {
         if (source.ByteLength > 0) Gpu.CopyDeviceToDevice(Ptr(source, nameof(Copy)), Ptr(destination, nameof(Copy)), source.ByteLength);

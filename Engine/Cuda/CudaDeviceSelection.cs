@@ -16,6 +16,7 @@ public static class CudaDeviceSelection
     /// <summary>Set to 1 to run <see cref="Device.Cuda"/> tensors on the software GPU when no real GPU is found.</summary>
     public const string SoftwareGpuVariable = "CUDABERT_SOFTWARE_GPU";
 
+    /// <summary>True when <see cref="SoftwareGpuVariable"/> is set to 1 in this process's environment.</summary>
     public static bool SoftwareGpuRequested => Environment.GetEnvironmentVariable(SoftwareGpuVariable) == "1";
 
     /// <summary>Opens the default device; otherwise <paramref name="reason"/> says why there is none and how to get one.</summary>

@@ -14,6 +14,7 @@ public sealed class CudaStorage : Storage
         block = allocator.Rent(byteLength);
     }
 
+    /// <inheritdoc/>
     public override Device Device => Device.Cuda;
 
     /// <summary>The allocator (and so the device) this memory belongs to.</summary>
@@ -22,5 +23,6 @@ public sealed class CudaStorage : Storage
     /// <summary>The device address of the first byte (null for a zero-length tensor).</summary>
     public DevicePtr Pointer => IsReleased ? throw new ObjectDisposedException(nameof(CudaStorage)) : block.Pointer;
 
+    /// <summary>Returns the block to its allocator's free list (the driver is not called).</summary>
     protected override void Free() => Allocator.Return(block);
 }

@@ -5,13 +5,21 @@ namespace CudaBert.Engine.IO;
 /// </summary>
 public enum SafetensorsDType
 {
+    /// <summary>IEEE 754 binary64 (8 bytes).</summary>
     F64,
+    /// <summary>IEEE 754 binary32 (4 bytes): the dtype of most checkpoints.</summary>
     F32,
+    /// <summary>IEEE 754 binary16, half precision (2 bytes).</summary>
     F16,
+    /// <summary>bfloat16 (2 bytes): the top half of a float32, 8 exponent bits and 7 mantissa bits.</summary>
     BF16,
+    /// <summary>Signed 64-bit integer (8 bytes), e.g. <c>position_ids</c> buffers.</summary>
     I64,
+    /// <summary>Signed 32-bit integer (4 bytes).</summary>
     I32,
+    /// <summary>Unsigned byte.</summary>
     U8,
+    /// <summary>One byte per value, 0 or 1 (header name <c>BOOL</c>).</summary>
     Bool,
 }
 

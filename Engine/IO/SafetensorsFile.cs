@@ -174,6 +174,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return info;
     }
 
+    /// <summary>Unmaps the file and closes it; spans obtained from it must not be used afterwards. Idempotent.</summary>
     public void Dispose()
     {
         if (_disposed) return;

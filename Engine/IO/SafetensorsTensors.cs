@@ -8,7 +8,7 @@ namespace CudaBert.Engine.IO;
 /// <see cref="SafetensorsFile"/> and <see cref="SafetensorsWriter"/>; this class only chooses dtypes.
 /// <para>Dtypes when reading: F64 → Float64; F32, F16, BF16 → Float32; I64 → Int64; I32, U8, BOOL
 /// → Int32. Or ask for a dtype of the same family with <see cref="Read(SafetensorsFile, string, DType, Device)"/>.
-/// Tensors are created like any other, so inside a <see cref="TensorScope"/> they belong to it.</para>
+/// Tensors are created like any other, so inside a <see cref="Memory.TensorScope"/> they belong to it.</para>
 /// </summary>
 public static class SafetensorsTensors
 {

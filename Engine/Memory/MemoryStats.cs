@@ -13,8 +13,11 @@ public static class MemoryStats
     private static long liveBytes;
     private static long peakLiveBytes;
 
+    /// <summary>Tensors created and not yet disposed, views included, on every thread.</summary>
     public static long LiveTensors => Interlocked.Read(ref liveTensors);
+    /// <summary>Bytes of storage not yet released (a storage shared by views counts once), all devices together.</summary>
     public static long LiveBytes => Interlocked.Read(ref liveBytes);
+    /// <summary>The highest <see cref="LiveBytes"/> since process start or the last <see cref="ResetPeak"/>.</summary>
     public static long PeakLiveBytes => Interlocked.Read(ref peakLiveBytes);
 
     /// <summary>Starts measuring <see cref="PeakLiveBytes"/> again from the bytes alive now.</summary>

@@ -10,16 +10,20 @@ public abstract class Storage
 {
     private int references = 1;
 
+    /// <summary>Counts <paramref name="byteLength"/> bytes as live in <see cref="MemoryStats"/>; the new storage holds one reference.</summary>
     protected Storage(long byteLength)
     {
         ByteLength = byteLength;
         MemoryStats.OnAllocated(byteLength);
     }
 
+    /// <summary>The device this memory is on.</summary>
     public abstract Device Device { get; }
 
+    /// <summary>Size in bytes as requested (the pool may hold a larger block behind it).</summary>
     public long ByteLength { get; }
 
+    /// <summary>True once the last reference is released and the memory has gone back to its pool.</summary>
     public bool IsReleased => Volatile.Read(ref references) <= 0;
 
     internal void AddReference()

@@ -33,6 +33,10 @@ public sealed class TensorScope : IDisposable
         owned.Add(tensor);
     }
 
+    /// <summary>
+    /// Ends the scope: disposes every tensor it still owns and makes <see cref="Outer"/> current again.
+    /// Throws <see cref="InvalidOperationException"/> if an inner scope is still open. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (ended) return;

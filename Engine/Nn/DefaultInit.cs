@@ -16,12 +16,15 @@ public sealed class DefaultInit : IInitializer
     /// <summary>The one instance (the initialiser holds no state).</summary>
     public static DefaultInit Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor LinearWeight(int inFeatures, int outFeatures, Generator generator, DType dtype) =>
         Tensor.Uniform([outFeatures, inFeatures], generator, -Bound(inFeatures), Bound(inFeatures), dtype);
 
+    /// <inheritdoc/>
     public Tensor LinearBias(int inFeatures, int outFeatures, Generator generator, DType dtype) =>
         Tensor.Uniform([outFeatures], generator, -Bound(inFeatures), Bound(inFeatures), dtype);
 
+    /// <inheritdoc/>
     public Tensor EmbeddingWeight(int count, int dim, Generator generator, DType dtype) =>
         Tensor.Normal([count, dim], generator, 0, 1, dtype);
 

@@ -14,7 +14,12 @@ public sealed class Embedding : Module
         Weight = RegisterParameter("weight", (init ?? DefaultInit.Instance).EmbeddingWeight(count, dim, generator, dtype));
     }
 
+    /// <summary>The table [count, dim], a parameter named <c>weight</c>: row i is the vector of id i.</summary>
     public Tensor Weight { get; }
 
+    /// <summary>
+    /// The rows of <see cref="Weight"/> for <paramref name="ids"/> (int32 or int64, any shape): shape
+    /// ids.Shape + [dim]. An id outside [0, count) throws.
+    /// </summary>
     public Tensor Forward(Tensor ids) => Ops.Embedding(ids, Weight);
 }

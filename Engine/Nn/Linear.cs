@@ -18,10 +18,15 @@ public sealed class Linear : Module
         if (bias) Bias = RegisterParameter("bias", init.LinearBias(inFeatures, outFeatures, generator, dtype));
     }
 
+    /// <summary>Size of the input's last axis.</summary>
     public int InFeatures { get; }
+    /// <summary>Size of the output's last axis.</summary>
     public int OutFeatures { get; }
+    /// <summary>The weight W [OutFeatures, InFeatures], a parameter named <c>weight</c>.</summary>
     public Tensor Weight { get; }
+    /// <summary>The bias b [OutFeatures], a parameter named <c>bias</c>; null when built without one.</summary>
     public Tensor? Bias { get; }
 
+    /// <summary>x·Wᵀ + b for <paramref name="x"/> [..., InFeatures]; the result is [..., OutFeatures].</summary>
     public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
 }

@@ -27,6 +27,10 @@ public abstract class Module : IDisposable
         return parameter;
     }
 
+    /// <summary>
+    /// Registers <paramref name="child"/> under <paramref name="name"/> (non-empty, no dots, unique in this
+    /// module): its parameters are then listed, trained and disposed with this module's. Returns the child.
+    /// </summary>
     protected T RegisterModule<T>(string name, T child) where T : Module
     {
         CheckName(name);
@@ -51,6 +55,7 @@ public abstract class Module : IDisposable
                 yield return entry;
     }
 
+    /// <summary>Every parameter of this module and its descendants, in the order of <see cref="NamedParameters"/>.</summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
 
     /// <summary>Direct children with their names.</summary>
@@ -79,6 +84,7 @@ public abstract class Module : IDisposable
         }
     }
 
+    /// <summary>Undoes <see cref="Freeze"/>: every parameter here and below requires gradients again.</summary>
     public void Unfreeze()
     {
         foreach (var p in Parameters()) p.RequiresGrad = true;

@@ -14,6 +14,11 @@ public sealed class AdamW : IDisposable
 {
     private readonly Dictionary<Tensor, State> states = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>
+    /// An optimizer over <paramref name="groups"/>, each with its own learning rate and weight decay;
+    /// <paramref name="beta1"/>, <paramref name="beta2"/> and <paramref name="eps"/> are PyTorch's defaults. A parameter
+    /// that appears in more than one group is an <see cref="ArgumentException"/>.
+    /// </summary>
     public AdamW(IEnumerable<ParameterGroup> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
         Groups = groups.ToList();
@@ -29,11 +34,19 @@ public sealed class AdamW : IDisposable
     public AdamW(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double weightDecay = 0.01)
         : this([new ParameterGroup(parameters, learningRate, weightDecay)]) { }
 
+    /// <summary>The parameter groups, in the order given; a schedule sets their learning rates.</summary>
     public IReadOnlyList<ParameterGroup> Groups { get; }
+    /// <summary>Decay rate β1 of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; }
+    /// <summary>Decay rate β2 of the second-moment (uncentred variance) estimate.</summary>
     public double Beta2 { get; }
+    /// <summary>ε added to the denominator √v̂ for numerical stability.</summary>
     public double Eps { get; }
 
+    /// <summary>
+    /// One update of every parameter that requires a gradient and has one (<see cref="Tensor.Grad"/>), with
+    /// its group's current learning rate. Gradients are left as they are: clear them with <see cref="ZeroGrad"/> before the next backward.
+    /// </summary>
     public void Step()
     {
         using var noGrad = GradMode.NoGrad();
@@ -93,6 +106,7 @@ public sealed class AdamW : IDisposable
         return copy;
     }
 
+    /// <summary>Frees the moment tensors of every parameter; the parameters themselves belong to their module.</summary>
     public void Dispose()
     {
         foreach (var s in states.Values)

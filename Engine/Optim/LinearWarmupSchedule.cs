@@ -7,9 +7,12 @@ namespace CudaBert.Engine.Optim;
 /// </summary>
 public sealed class LinearWarmupSchedule(int warmupSteps, int totalSteps)
 {
+    /// <summary>Steps over which the factor rises linearly from 0 to 1.</summary>
     public int WarmupSteps { get; } = warmupSteps;
+    /// <summary>The step at which the factor reaches 0 (the whole run's optimizer steps).</summary>
     public int TotalSteps { get; } = totalSteps;
 
+    /// <summary>The multiplier of the initial learning rate at 0-based <paramref name="step"/>, in [0, 1].</summary>
     public double Factor(int step) => step < WarmupSteps
         ? (double)step / Math.Max(1, WarmupSteps)
         : Math.Max(0.0, (double)(TotalSteps - step) / Math.Max(1, TotalSteps - WarmupSteps));

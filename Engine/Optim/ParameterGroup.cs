@@ -6,6 +6,7 @@ namespace CudaBert.Engine.Optim;
 /// </summary>
 public sealed class ParameterGroup(IEnumerable<Tensor> parameters, double learningRate, double weightDecay = 0.0)
 {
+    /// <summary>The tensors this group updates (a copy of the sequence given).</summary>
     public IReadOnlyList<Tensor> Parameters { get; } = parameters.ToList();
 
     /// <summary>The current learning rate (schedules overwrite it each step).</summary>
@@ -14,5 +15,6 @@ public sealed class ParameterGroup(IEnumerable<Tensor> parameters, double learni
     /// <summary>The learning rate the group was created with (schedules scale it).</summary>
     public double InitialLearningRate { get; } = learningRate;
 
+    /// <summary>Decoupled weight decay λ: each step multiplies a parameter by 1 − lr·λ (0: none).</summary>
     public double WeightDecay { get; set; } = weightDecay;
 }

@@ -8,6 +8,7 @@ public sealed class Generator(ulong seed)
 {
     private ulong position;
 
+    /// <summary>The Philox key: two generators with the same seed produce the same sequence.</summary>
     public ulong Seed { get; } = seed;
 
     /// <summary>Next uniform double in [0, 1) (53 random bits from two words).</summary>
@@ -20,6 +21,7 @@ public sealed class Generator(ulong seed)
     /// <summary>Next integer in [0, <paramref name="exclusiveMax"/>).</summary>
     public int NextInt(int exclusiveMax) => (int)(NextDouble() * exclusiveMax);
 
+    /// <summary>Fills <paramref name="values"/> with draws from U[<paramref name="low"/>, <paramref name="high"/>), one <see cref="NextDouble"/> each.</summary>
     public void FillUniform(Span<double> values, double low, double high)
     {
         for (int i = 0; i < values.Length; i++) values[i] = low + (high - low) * NextDouble();

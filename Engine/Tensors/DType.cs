@@ -16,6 +16,7 @@ public enum DType
 /// <summary>Sizes and names of <see cref="DType"/> values.</summary>
 public static class DTypes
 {
+    /// <summary>Bytes per element: 4 for Float32 and Int32, 8 for Float64 and Int64.</summary>
     public static int SizeInBytes(this DType dtype) => dtype switch
     {
         DType.Float32 or DType.Int32 => 4,
@@ -23,6 +24,7 @@ public static class DTypes
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
+    /// <summary>True for Float32 and Float64, the dtypes that can carry gradients.</summary>
     public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float32 or DType.Float64;
 
     /// <summary>The dtype that stores the CLR type <typeparamref name="T"/>.</summary>

@@ -12,6 +12,10 @@ public readonly struct Shape : IEquatable<Shape>, IEnumerable<int>
 {
     private readonly int[]? dims;
 
+    /// <summary>
+    /// A shape with the given dimensions (copied); none gives a scalar. A negative dimension is an
+    /// <see cref="ArgumentException"/>.
+    /// </summary>
     public Shape(params int[] dims)
     {
         foreach (int d in dims)
@@ -19,14 +23,19 @@ public readonly struct Shape : IEquatable<Shape>, IEnumerable<int>
         this.dims = (int[])dims.Clone();
     }
 
+    /// <summary>Builds a shape from a span; what the collection expression <c>[2, 3]</c> calls.</summary>
     public static Shape Create(ReadOnlySpan<int> dims) => new(dims.ToArray());
 
+    /// <summary>A shape with the dimensions of <paramref name="dims"/>.</summary>
     public static implicit operator Shape(int[] dims) => new(dims);
 
+    /// <summary>Number of dimensions (0 for a scalar).</summary>
     public int Rank => dims?.Length ?? 0;
 
+    /// <summary>The size of <paramref name="axis"/>; negative axes count from the end (-1 is the last).</summary>
     public int this[int axis] => Dims[axis < 0 ? axis + Rank : axis];
 
+    /// <summary>The dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Dims => dims ?? [];
 
     /// <summary>Product of all dimensions (1 for a scalar).</summary>
@@ -73,23 +82,31 @@ public readonly struct Shape : IEquatable<Shape>, IEnumerable<int>
         return new Shape(result);
     }
 
+    /// <summary>A new array of the dimensions.</summary>
     public int[] ToArray() => Dims.ToArray();
 
+    /// <summary>True when both shapes have the same rank and dimensions.</summary>
     public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
         foreach (int d in Dims) h.Add(d);
         return h.ToHashCode();
     }
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> have the same dimensions.</summary>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> differ in rank or in a dimension.</summary>
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
 
+    /// <summary>The dimensions as <c>[2, 3]</c>, as error messages show them.</summary>
     public override string ToString() => Format(Dims);
 
     private static string Format(ReadOnlySpan<int> dims) => "[" + string.Join(", ", dims.ToArray()) + "]";
 
+    /// <summary>The dimensions, outermost first.</summary>
     public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(dims ?? [])).GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -6,15 +6,19 @@ namespace CudaBert.Engine;
 // Creating tensors from values, and reading them back.
 public sealed partial class Tensor
 {
+    /// <summary>A float32 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/> (row-major; lengths must match).</summary>
     public static Tensor FromArray(float[] data, Shape shape, bool requiresGrad = false, Device device = Device.Cpu) =>
         FromSpan<float>(data, shape, requiresGrad, device);
 
+    /// <summary>A float64 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/> (row-major; float64 is CPU only).</summary>
     public static Tensor FromArray(double[] data, Shape shape, bool requiresGrad = false, Device device = Device.Cpu) =>
         FromSpan<double>(data, shape, requiresGrad, device);
 
+    /// <summary>An int32 tensor (ids, labels) of <paramref name="shape"/> holding a copy of <paramref name="data"/>.</summary>
     public static Tensor FromArray(int[] data, Shape shape, Device device = Device.Cpu) =>
         FromSpan<int>(data, shape, false, device);
 
+    /// <summary>An int64 tensor (ids, labels) of <paramref name="shape"/> holding a copy of <paramref name="data"/>.</summary>
     public static Tensor FromArray(long[] data, Shape shape, Device device = Device.Cpu) =>
         FromSpan<long>(data, shape, false, device);
 
@@ -61,10 +65,13 @@ public sealed partial class Tensor
     public static Tensor Scalar(double value, DType dtype = DType.Float32, Device device = Device.Cpu) =>
         Full([], value, dtype, device);
 
+    /// <summary>A new tensor of <paramref name="shape"/> filled with 0.</summary>
     public static Tensor Zeros(Shape shape, DType dtype = DType.Float32, Device device = Device.Cpu) => Full(shape, 0, dtype, device);
 
+    /// <summary>A new tensor of <paramref name="shape"/> filled with 1.</summary>
     public static Tensor Ones(Shape shape, DType dtype = DType.Float32, Device device = Device.Cpu) => Full(shape, 1, dtype, device);
 
+    /// <summary>A new tensor of <paramref name="shape"/> with every element <paramref name="value"/> (converted to <paramref name="dtype"/>).</summary>
     public static Tensor Full(Shape shape, double value, DType dtype = DType.Float32, Device device = Device.Cpu)
     {
         var tensor = Empty(shape, dtype, device);

@@ -36,11 +36,17 @@ public sealed partial class Tensor : IDisposable
         return new Tensor(backend.Allocate(shape.NumElements * dtype.SizeInBytes()), shape, dtype);
     }
 
+    /// <summary>The dimensions, outermost first (row-major).</summary>
     public Shape Shape { get; }
+    /// <summary>The element type.</summary>
     public DType DType { get; }
+    /// <summary>Where the storage lives (CPU or CUDA).</summary>
     public Device Device => storage.Device;
+    /// <summary>Product of the dimensions (1 for a scalar).</summary>
     public long NumElements => Shape.NumElements;
+    /// <summary>Number of dimensions.</summary>
     public int Rank => Shape.Rank;
+    /// <summary>Size of the elements in bytes: <see cref="NumElements"/> × the dtype's size.</summary>
     public long ByteLength => NumElements * DType.SizeInBytes();
 
     /// <summary>The storage under this tensor (shared with its views). For backends.</summary>
@@ -49,6 +55,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The backend that computes on this tensor's device.</summary>
     public IBackend Backend => Backends.Backend.For(Device);
 
+    /// <summary>True after <see cref="Dispose"/>; the tensor can no longer be read.</summary>
     public bool IsDisposed => disposed;
 
     /// <summary>The scope that will dispose this tensor, or null when the caller owns it.</summary>
@@ -57,6 +64,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>The autograd node that produced this tensor; null for leaves (inputs, parameters).</summary>
     public Node? GradFn { get; internal set; }
 
+    /// <summary>True when no recorded op produced this tensor (inputs, parameters, results under no-grad).</summary>
     public bool IsLeaf => GradFn is null;
 
     /// <summary>
@@ -123,6 +131,10 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A new tensor over the same storage that is cut from the graph and needs no gradient.</summary>
     public Tensor Detach() => ViewAs(Shape);
 
+    /// <summary>
+    /// Releases this tensor's reference to its storage (freed with the last view) and its gradient, and
+    /// takes it out of its scope. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (disposed) return;
@@ -135,5 +147,6 @@ public sealed partial class Tensor : IDisposable
         MemoryStats.OnTensorDisposed();
     }
 
+    /// <summary>Shape, dtype and device, e.g. <c>Tensor[2, 3] Float32 on Cpu requires_grad</c>; never the values.</summary>
     public override string ToString() => $"Tensor{Shape} {DType} on {Device}" + (RequiresGrad ? " requires_grad" : "");
 }
