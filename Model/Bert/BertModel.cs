@@ -27,10 +27,15 @@ public sealed class BertModel : Module
         if (withPooler) Pooler = RegisterModule("pooler", new BertPooler(config, generator, dtype));
     }
 
+    /// <summary>The architecture this encoder was built from (validated).</summary>
     public BertConfig Config { get; }
+    /// <summary>Element type of every parameter.</summary>
     public DType DType { get; }
+    /// <summary>The input layer: word + position + token type embeddings, LayerNorm, dropout (<c>embeddings</c>).</summary>
     public BertEmbeddings Embeddings { get; }
+    /// <summary>The stack of transformer layers (<c>encoder</c>).</summary>
     public BertEncoder Encoder { get; }
+    /// <summary>The tanh pooler of the [CLS] state (<c>pooler</c>), or null when the encoder was built without one.</summary>
     public BertPooler? Pooler { get; }
 
     /// <summary>
@@ -75,5 +80,6 @@ public sealed class BertModel : Module
         }
     }
 
+    /// <summary>As the overload with a <see cref="WeightLoadReport"/>, for callers that do not need the report.</summary>
     public static BertModel FromPretrained(string folder, DType dtype = DType.Float32, bool withPooler = true) => FromPretrained(folder, out _, dtype, withPooler);
 }
