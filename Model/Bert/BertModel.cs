@@ -13,7 +13,10 @@ namespace CudaBert.Model.Bert;
 public sealed class BertModel : Module
 {
     /// <summary>A randomly initialised encoder (BERT init: N(0, 0.02²) weights, zero biases, unit LayerNorm).</summary>
+    /// <param name="config">The architecture; validated first.</param>
+    /// <param name="withPooler">Also build the tanh pooler of the [CLS] state (<see cref="Pooler"/>).</param>
     /// <param name="seed">Seeds the initial weights and every dropout layer's mask stream.</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertModel(BertConfig config, bool withPooler, ulong seed, DType dtype = DType.Float32)
         : this(config, withPooler, new Generator(seed), DropoutSeeds.ForModel(seed), dtype) { }
 

@@ -33,6 +33,7 @@ public sealed class SentenceEmbedder : IDisposable
     /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to <paramref name="maxLength"/> tokens
     /// ([CLS] and [SEP] included), at most max_position_embeddings.
     /// </summary>
+    /// <param name="folder">The Hugging Face model folder.</param>
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     /// <param name="maxLength">Tokens per text; null: as many as the model has positions.</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu, int? maxLength = null)

@@ -11,7 +11,7 @@ namespace CudaBert.Model.Inference;
 /// <summary>
 /// Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch,
 /// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>). Word tags
-/// are read from each word's first sub-token as <paramref name="decoding"/> says (by default the best
+/// are read from each word's first sub-token as the chosen <see cref="TagDecoding"/> says (by default the best
 /// well-formed BIO sequence, <see cref="BioTagDecoder"/>).
 /// </summary>
 public static class TwoTaskPredictor
