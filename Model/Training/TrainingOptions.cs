@@ -107,8 +107,10 @@ public sealed record TrainingOptions
     /// </summary>
     public double MaxGradNorm { get; init; } = 1.0;
     /// <summary>
-    /// Seed of example sampling, length bucketing and dropout (and, on the command line, of the new heads'
-    /// initial weights); the same seed and data give the same run. Default 42. CLI <c>--seed</c>, config key <c>seed</c>.
+    /// Seed of the example order (shuffling or oversampling) and of length bucketing; the <c>train</c> command
+    /// also passes it to <see cref="Bert.MultiTaskBert.FromPretrained(string, int, int, ulong, Engine.DType)"/>, where
+    /// it fixes the new heads' initial weights and the dropout masks. The same seed and data give the same run.
+    /// Default 42. CLI <c>--seed</c>, config key <c>seed</c>.
     /// </summary>
     public ulong Seed { get; init; } = 42;
 
