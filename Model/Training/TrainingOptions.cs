@@ -8,7 +8,9 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// Everything a training run can be told, with defaults a fine-tuning run of a small BERT expects.
 /// The same names are used on the command line (<c>--sentence-loss-weight 2</c>) and in a JSON
-/// config file (<c>{"sentence-loss-weight": 2}</c>); command-line values override the file.
+/// config file (<c>{"sentence-loss-weight": 2}</c>); command-line values override the file. Two options are
+/// shorter on the command line: <c>--eval-every</c> and <c>--log-every</c> (config keys <c>eval-every-steps</c>
+/// and <c>log-every-steps</c>); each member below names both.
 /// </summary>
 public sealed record TrainingOptions
 {
