@@ -17,20 +17,35 @@ public sealed class BertConfig
     /// <summary>Activation names we accept: "gelu" is the exact erf form BERT uses; the other two are its tanh approximation.</summary>
     public static readonly IReadOnlyList<string> SupportedActivations = ["gelu", "gelu_new", "gelu_pytorch_tanh"];
 
+    /// <summary>Width of every token's hidden state (<c>hidden_size</c>); a multiple of <see cref="NumAttentionHeads"/>. Default 768.</summary>
     public int HiddenSize { get; set; } = 768;
+    /// <summary>Number of transformer layers (<c>num_hidden_layers</c>). Default 12.</summary>
     public int NumHiddenLayers { get; set; } = 12;
+    /// <summary>Attention heads per layer (<c>num_attention_heads</c>); each has <see cref="HeadSize"/> dimensions. Default 12.</summary>
     public int NumAttentionHeads { get; set; } = 12;
+    /// <summary>Width of the feed-forward block's inner layer (<c>intermediate_size</c>), usually 4 × hidden. Default 3072.</summary>
     public int IntermediateSize { get; set; } = 3072;
+    /// <summary>Rows of the word embedding table: token ids run from 0 to this − 1 (<c>vocab_size</c>). Default 30522.</summary>
     public int VocabSize { get; set; } = 30522;
+    /// <summary>Rows of the position embedding table, the longest sequence in tokens the model accepts (<c>max_position_embeddings</c>). Default 512.</summary>
     public int MaxPositionEmbeddings { get; set; } = 512;
+    /// <summary>Number of token type (segment) ids (<c>type_vocab_size</c>). Default 2.</summary>
     public int TypeVocabSize { get; set; } = 2;
+    /// <summary>Epsilon added to the variance in every LayerNorm (<c>layer_norm_eps</c>). Default 1e-12.</summary>
     public double LayerNormEps { get; set; } = 1e-12;
+    /// <summary>The feed-forward activation (<c>hidden_act</c>), one of <see cref="SupportedActivations"/>. Default "gelu".</summary>
     public string HiddenAct { get; set; } = "gelu";
+    /// <summary>Dropout probability after the embeddings, each sub-layer's projection and (here) before both heads (<c>hidden_dropout_prob</c>), in [0, 1). Default 0.1.</summary>
     public double HiddenDropoutProb { get; set; } = 0.1;
+    /// <summary>Dropout probability on the attention probabilities (<c>attention_probs_dropout_prob</c>), in [0, 1). Default 0.1.</summary>
     public double AttentionProbsDropoutProb { get; set; } = 0.1;
+    /// <summary>Standard deviation of the normal initialisation (<c>initializer_range</c>); kept for round trips, the models initialise with <see cref="Bert.BertInit.Std"/>. Default 0.02.</summary>
     public double InitializerRange { get; set; } = 0.02;
+    /// <summary>Token id of <c>[PAD]</c> (<c>pad_token_id</c>); kept for round trips. Default 0.</summary>
     public int PadTokenId { get; set; }
+    /// <summary>Hugging Face's <c>model_type</c>; "bert" for the models read here. Default "bert".</summary>
     public string ModelType { get; set; } = "bert";
+    /// <summary>Hugging Face's <c>architectures</c>: the model classes that wrote the checkpoint, e.g. <c>BertModel</c>. Default ["BertModel"].</summary>
     public List<string> Architectures { get; set; } = ["BertModel"];
 
     /// <summary>Keys of the file that this class does not model, with their JSON values, kept for writing back.</summary>

@@ -11,6 +11,11 @@ namespace CudaBert.Model.Bert;
 /// </summary>
 public sealed class BertEmbeddings : Module
 {
+    /// <summary>Freshly initialised embedding tables (~ N(0, 0.02²)) and LayerNorm (weight 1, bias 0).</summary>
+    /// <param name="config">Sizes, dropout rates and LayerNorm epsilon.</param>
+    /// <param name="generator">Draws the initial weights (<see cref="BertInit"/>), in registration order.</param>
+    /// <param name="dropoutSeeds">Hands each dropout layer its own seed.</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertEmbeddings(BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
     {
         WordEmbeddings = RegisterModule("word_embeddings", new Embedding(config.VocabSize, config.HiddenSize, generator, dtype, BertInit.Instance));
@@ -20,10 +25,15 @@ public sealed class BertEmbeddings : Module
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
     }
 
+    /// <summary>One row per vocabulary id: [<see cref="BertConfig.VocabSize"/>, hidden].</summary>
     public Embedding WordEmbeddings { get; }
+    /// <summary>One learned row per absolute position: [<see cref="BertConfig.MaxPositionEmbeddings"/>, hidden], which bounds the sequence length.</summary>
     public Embedding PositionEmbeddings { get; }
+    /// <summary>One row per segment (token type) id: [<see cref="BertConfig.TypeVocabSize"/>, hidden], usually 2 rows.</summary>
     public Embedding TokenTypeEmbeddings { get; }
+    /// <summary>Normalises the summed embeddings over the hidden dimension.</summary>
     public LayerNorm LayerNorm { get; }
+    /// <summary>Dropout after the LayerNorm (rate <see cref="BertConfig.HiddenDropoutProb"/>).</summary>
     public Dropout Dropout { get; }
 
     /// <summary>

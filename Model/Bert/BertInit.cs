@@ -18,12 +18,18 @@ public sealed class BertInit : IInitializer
     /// <summary>The one instance (the initialiser holds no state).</summary>
     public static BertInit Instance { get; } = new();
 
+    /// <inheritdoc/>
+    /// <remarks>[outFeatures, inFeatures] ~ N(0, <see cref="Std"/>²).</remarks>
     public Tensor LinearWeight(int inFeatures, int outFeatures, Generator generator, DType dtype) =>
         Tensor.Normal([outFeatures, inFeatures], generator, 0, Std, dtype);
 
+    /// <inheritdoc/>
+    /// <remarks>Zeros of [outFeatures]; draws nothing from <paramref name="generator"/>.</remarks>
     public Tensor LinearBias(int inFeatures, int outFeatures, Generator generator, DType dtype) =>
         Tensor.Zeros([outFeatures], dtype);
 
+    /// <inheritdoc/>
+    /// <remarks>[count, dim] ~ N(0, <see cref="Std"/>²).</remarks>
     public Tensor EmbeddingWeight(int count, int dim, Generator generator, DType dtype) =>
         Tensor.Normal([count, dim], generator, 0, Std, dtype);
 }

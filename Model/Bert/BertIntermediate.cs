@@ -14,14 +14,21 @@ public sealed class BertIntermediate : Module
 {
     private readonly Func<Tensor, Tensor> activation;
 
+    /// <summary>A freshly initialised hidden → intermediate projection with the config's activation.</summary>
+    /// <param name="config">Hidden and intermediate sizes and <see cref="BertConfig.HiddenAct"/>.</param>
+    /// <param name="generator">Draws the initial weights (<see cref="BertInit"/>).</param>
+    /// <param name="dtype">Element type of the parameters.</param>
+    /// <exception cref="NotSupportedException"><see cref="BertConfig.HiddenAct"/> is not one of <see cref="BertConfig.SupportedActivations"/>.</exception>
     public BertIntermediate(BertConfig config, Generator generator, DType dtype)
     {
         activation = ActivationOf(config.HiddenAct);
         Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize, generator, dtype: dtype, init: BertInit.Instance));
     }
 
+    /// <summary>The expansion hidden → <see cref="BertConfig.IntermediateSize"/> (usually 4 × hidden).</summary>
     public Linear Dense { get; }
 
+    /// <summary><paramref name="x"/> [B, S, hidden] → act(x·W + b) [B, S, intermediate].</summary>
     public Tensor Forward(Tensor x) => activation(Dense.Forward(x));
 
     private static Func<Tensor, Tensor> ActivationOf(string hiddenAct) => hiddenAct switch

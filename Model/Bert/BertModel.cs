@@ -13,7 +13,10 @@ namespace CudaBert.Model.Bert;
 public sealed class BertModel : Module
 {
     /// <summary>A randomly initialised encoder (BERT init: N(0, 0.02²) weights, zero biases, unit LayerNorm).</summary>
+    /// <param name="config">The architecture; validated first.</param>
+    /// <param name="withPooler">Also build the tanh pooler of the [CLS] state (<see cref="Pooler"/>).</param>
     /// <param name="seed">Seeds the initial weights and every dropout layer's mask stream.</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertModel(BertConfig config, bool withPooler, ulong seed, DType dtype = DType.Float32)
         : this(config, withPooler, new Generator(seed), DropoutSeeds.ForModel(seed), dtype) { }
 
@@ -27,10 +30,15 @@ public sealed class BertModel : Module
         if (withPooler) Pooler = RegisterModule("pooler", new BertPooler(config, generator, dtype));
     }
 
+    /// <summary>The architecture this encoder was built from (validated).</summary>
     public BertConfig Config { get; }
+    /// <summary>Element type of every parameter.</summary>
     public DType DType { get; }
+    /// <summary>The input layer: word + position + token type embeddings, LayerNorm, dropout (<c>embeddings</c>).</summary>
     public BertEmbeddings Embeddings { get; }
+    /// <summary>The stack of transformer layers (<c>encoder</c>).</summary>
     public BertEncoder Encoder { get; }
+    /// <summary>The tanh pooler of the [CLS] state (<c>pooler</c>), or null when the encoder was built without one.</summary>
     public BertPooler? Pooler { get; }
 
     /// <summary>
@@ -75,5 +83,6 @@ public sealed class BertModel : Module
         }
     }
 
+    /// <summary>As the overload with a <see cref="WeightLoadReport"/>, for callers that do not need the report.</summary>
     public static BertModel FromPretrained(string folder, DType dtype = DType.Float32, bool withPooler = true) => FromPretrained(folder, out _, dtype, withPooler);
 }

@@ -10,11 +10,16 @@ namespace CudaBert.Model.Bert;
 /// </summary>
 public sealed class BertPooler : Module
 {
+    /// <summary>A freshly initialised hidden → hidden projection.</summary>
+    /// <param name="config">Gives the hidden size.</param>
+    /// <param name="generator">Draws the initial weights (<see cref="BertInit"/>).</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertPooler(BertConfig config, Generator generator, DType dtype)
     {
         Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
     }
 
+    /// <summary>The hidden → hidden projection of the [CLS] state, before the tanh.</summary>
     public Linear Dense { get; }
 
     /// <summary>hidden [B, S, H] → [B, H].</summary>

@@ -11,6 +11,12 @@ namespace CudaBert.Model.Bert;
 /// </summary>
 public sealed class BertResidualOutput : Module
 {
+    /// <summary>A freshly initialised exit whose dense layer reads <paramref name="inFeatures"/> features.</summary>
+    /// <param name="inFeatures">Width of the sub-layer's output: hidden size after attention, intermediate size after the feed-forward block.</param>
+    /// <param name="config">Hidden size, LayerNorm epsilon and dropout rate.</param>
+    /// <param name="generator">Draws the initial weights (<see cref="BertInit"/>).</param>
+    /// <param name="dropoutSeeds">Hands the dropout layer its seed.</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertResidualOutput(int inFeatures, BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
     {
         Dense = RegisterModule("dense", new Linear(inFeatures, config.HiddenSize, generator, dtype: dtype, init: BertInit.Instance));
@@ -18,9 +24,13 @@ public sealed class BertResidualOutput : Module
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
     }
 
+    /// <summary>The projection inFeatures → hidden.</summary>
     public Linear Dense { get; }
+    /// <summary>Normalises residual + projection over the hidden dimension.</summary>
     public LayerNorm LayerNorm { get; }
+    /// <summary>Dropout on the projection, before the residual is added (rate <see cref="BertConfig.HiddenDropoutProb"/>).</summary>
     public Dropout Dropout { get; }
 
+    /// <summary>LayerNorm(<paramref name="residual"/> + dropout(<paramref name="x"/>·W + b)): x [B, S, inFeatures], residual and result [B, S, hidden].</summary>
     public Tensor Forward(Tensor x, Tensor residual) => LayerNorm.Forward(Dropout.Forward(Dense.Forward(x)) + residual);
 }

@@ -14,6 +14,11 @@ public sealed class BertSelfAttention : Module
     private readonly int heads;
     private readonly double scale;
 
+    /// <summary>Freshly initialised query, key and value projections (hidden → hidden, split into <see cref="BertConfig.NumAttentionHeads"/> heads).</summary>
+    /// <param name="config">Sizes, dropout rates and LayerNorm epsilon.</param>
+    /// <param name="generator">Draws the initial weights (<see cref="BertInit"/>), in registration order.</param>
+    /// <param name="dropoutSeeds">Hands each dropout layer its own seed.</param>
+    /// <param name="dtype">Element type of the parameters.</param>
     public BertSelfAttention(BertConfig config, Generator generator, DropoutSeeds dropoutSeeds, DType dtype)
     {
         heads = config.NumAttentionHeads;
@@ -24,9 +29,13 @@ public sealed class BertSelfAttention : Module
         Dropout = RegisterModule("dropout", new Dropout(config.AttentionProbsDropoutProb, dropoutSeeds.Next()));
     }
 
+    /// <summary>Projection hidden → hidden whose output, split into heads, gives the queries Q.</summary>
     public Linear Query { get; }
+    /// <summary>Projection hidden → hidden whose output, split into heads, gives the keys K.</summary>
     public Linear Key { get; }
+    /// <summary>Projection hidden → hidden whose output, split into heads, gives the values V.</summary>
     public Linear Value { get; }
+    /// <summary>Dropout on the attention probabilities (rate <see cref="BertConfig.AttentionProbsDropoutProb"/>).</summary>
     public Dropout Dropout { get; }
 
     /// <summary>x [B, S, hidden]; <paramref name="additiveMask"/> [B, S] (0 for tokens, a large negative number for padding) or null.</summary>

@@ -15,8 +15,11 @@ namespace CudaBert.Model.Bert;
 /// </summary>
 public static class BertWeights
 {
+    /// <summary>File name of the model configuration in a Hugging Face folder.</summary>
     public const string ConfigFile = "config.json";
+    /// <summary>File name of the weights in a Hugging Face folder (only safetensors are read).</summary>
     public const string WeightsFile = "model.safetensors";
+    /// <summary>The prefix under which task models (<c>BertFor…</c>, <see cref="MultiTaskBert"/>) name their encoder's parameters.</summary>
     public const string EncoderPrefix = "bert.";
 
     /// <summary>How many parameters a config may describe beyond the values of its weight file before it is refused unbuilt (4 MB of float32).</summary>

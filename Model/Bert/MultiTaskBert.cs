@@ -37,13 +37,18 @@ public sealed class MultiTaskBert : Module
         TokenClassifier = RegisterModule("token_classifier", new Linear(config.HiddenSize, numTokenLabels, generator, dtype: dtype, init: BertInit.Instance));
     }
 
+    /// <summary>The encoder's architecture (sizes, vocabulary, dropout rates).</summary>
     public BertConfig Config => Encoder.Config;
+    /// <summary>Element type of every parameter (float32 by default).</summary>
     public DType DType => Encoder.DType;
+    /// <summary>Sentence labels the <see cref="Classifier"/> scores: the last dimension of <see cref="MultiTaskOutput.SentenceLogits"/>.</summary>
     public int NumSentenceLabels => Classifier.OutFeatures;
+    /// <summary>Token labels the <see cref="TokenClassifier"/> scores: the last dimension of <see cref="MultiTaskOutput.TokenLogits"/>.</summary>
     public int NumTokenLabels => TokenClassifier.OutFeatures;
 
     /// <summary>The shared encoder (freeze it with <see cref="Module.Freeze"/>).</summary>
     public BertModel Encoder { get; }
+    /// <summary>The dropout both heads apply to their input (rate <see cref="BertConfig.HiddenDropoutProb"/>); parameter-free.</summary>
     public Dropout Dropout { get; }
 
     /// <summary>Task A head.</summary>
@@ -111,6 +116,7 @@ public sealed class MultiTaskBert : Module
         }
     }
 
+    /// <summary>As the overload with a <see cref="WeightLoadReport"/>, for callers that do not need the report.</summary>
     public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, DType dtype = DType.Float32) =>
         FromPretrained(folder, numSentenceLabels, numTokenLabels, seed, out _, dtype);
 

@@ -7,9 +7,18 @@ namespace CudaBert.Model.Data;
 /// </summary>
 public static class ConllReader
 {
+    /// <summary>Reads every example of the CoNLL file <paramref name="path"/>, in file order.</summary>
+    /// <param name="path">The CoNLL file to read.</param>
+    /// <param name="options">Whether a bad line stops the read or is skipped; null: <see cref="DataReadOptions.Strict"/>.</param>
+    /// <exception cref="DataFormatException">A malformed line while reading strictly; the message names the file and line.</exception>
     public static IReadOnlyList<TwoTaskExample> Read(string path, DataReadOptions? options = null) =>
         Read(path, options ?? DataReadOptions.Strict, out _);
 
+    /// <summary>Reads every example of the CoNLL file <paramref name="path"/>, in file order, and reports the lines it skipped.</summary>
+    /// <param name="path">The CoNLL file to read.</param>
+    /// <param name="options">Whether a bad line stops the read or is skipped (and listed in <paramref name="report"/>).</param>
+    /// <param name="report">How many examples were read and which lines were skipped, with why.</param>
+    /// <exception cref="DataFormatException">A malformed line while reading strictly; the message names the file and line.</exception>
     public static IReadOnlyList<TwoTaskExample> Read(string path, DataReadOptions options, out DataReadReport report)
     {
         var lines = TextLines.Read(path);

@@ -9,6 +9,7 @@ public sealed record DataReadOptions
     /// </summary>
     public bool SkipBadLines { get; init; }
 
+    /// <summary>The default: stop at the first bad line.</summary>
     public static DataReadOptions Strict { get; } = new();
 }
 
@@ -16,7 +17,9 @@ public sealed record DataReadOptions
 public sealed class DataReadReport
 {
     readonly List<DataFormatException> _skipped = [];
+    /// <summary>Examples the reader returned.</summary>
     public int Examples { get; internal set; }
+    /// <summary>One entry per skipped line (or sentence), in file order, each naming the file, line and problem.</summary>
     public IReadOnlyList<DataFormatException> Skipped => _skipped;
 
     internal void Fail(DataReadOptions options, DataFormatException error)
@@ -25,6 +28,7 @@ public sealed class DataReadReport
         _skipped.Add(error);
     }
 
+    /// <summary>A one-line summary: the example count, and the number of skipped lines with the first reason.</summary>
     public override string ToString() =>
         _skipped.Count == 0 ? $"{Examples} examples" : $"{Examples} examples, {_skipped.Count} bad lines skipped (first: {_skipped[0].Message})";
 }

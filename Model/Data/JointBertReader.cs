@@ -8,9 +8,18 @@ namespace CudaBert.Model.Data;
 /// </summary>
 public static class JointBertReader
 {
+    /// <summary>Reads every example of the split folder <paramref name="splitFolder"/>, in file order.</summary>
+    /// <param name="splitFolder">The split folder to read.</param>
+    /// <param name="options">Whether a bad line stops the read or is skipped; null: <see cref="DataReadOptions.Strict"/>.</param>
+    /// <exception cref="DataFormatException">A malformed line while reading strictly; the message names the file and line.</exception>
     public static IReadOnlyList<TwoTaskExample> Read(string splitFolder, DataReadOptions? options = null) =>
         Read(splitFolder, options ?? DataReadOptions.Strict, out _);
 
+    /// <summary>Reads every example of the split folder <paramref name="splitFolder"/>, in file order, and reports the lines it skipped.</summary>
+    /// <param name="splitFolder">The split folder to read.</param>
+    /// <param name="options">Whether a bad line stops the read or is skipped (and listed in <paramref name="report"/>).</param>
+    /// <param name="report">How many examples were read and which lines were skipped, with why.</param>
+    /// <exception cref="DataFormatException">A malformed line while reading strictly; the message names the file and line.</exception>
     public static IReadOnlyList<TwoTaskExample> Read(string splitFolder, DataReadOptions options, out DataReadReport report)
     {
         if (!Directory.Exists(splitFolder)) throw new DirectoryNotFoundException($"data folder not found: {splitFolder}");

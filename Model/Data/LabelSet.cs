@@ -10,6 +10,8 @@ public sealed class LabelSet
     readonly string[] _labels;
     readonly Dictionary<string, int> _ids;
 
+    /// <summary>A set whose ids are the positions of <paramref name="labels"/>.</summary>
+    /// <exception cref="ArgumentException">A label appears twice; the message names it and both positions.</exception>
     public LabelSet(IEnumerable<string> labels)
     {
         _labels = labels.ToArray();
@@ -19,10 +21,15 @@ public sealed class LabelSet
                 throw new ArgumentException($"duplicate label '{_labels[i]}' at positions {_ids[_labels[i]]} and {i}");
     }
 
+    /// <summary>Number of labels; ids run from 0 to Count − 1.</summary>
     public int Count => _labels.Length;
+    /// <summary>The labels in id order.</summary>
     public IReadOnlyList<string> Labels => _labels;
+    /// <summary>The label with id <paramref name="id"/>.</summary>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="id"/> is not in [0, <see cref="Count"/>).</exception>
     public string this[int id] => _labels[id];
 
+    /// <summary>Looks a label up (ordinal, case-sensitive); false when it is not in the set.</summary>
     public bool TryGetId(string label, out int id) => _ids.TryGetValue(label, out id);
 
     /// <summary>The id of a label; an unknown label is an error that names it and where it came from.</summary>
@@ -49,8 +56,10 @@ public sealed class LabelSet
         return new LabelSet(labels);
     }
 
+    /// <summary>Writes the labels one per line in id order, the format <see cref="ReadFile"/> reads back.</summary>
     public void WriteFile(string path) => File.WriteAllLines(path, _labels);
 
+    /// <summary>The distinct sentence labels of <paramref name="examples"/>, in ordinal order; examples without one are ignored.</summary>
     public static LabelSet FromSentenceLabels(IEnumerable<TwoTaskExample> examples) =>
         new(examples.Where(e => e.SentenceLabel is not null).Select(e => e.SentenceLabel!).Distinct().Order(StringComparer.Ordinal));
 

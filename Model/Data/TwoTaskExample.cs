@@ -8,7 +8,10 @@ namespace CudaBert.Model.Data;
 /// </summary>
 public sealed record TwoTaskExample(string[] Words, string? SentenceLabel, string[]? Tags, string Source, int Line)
 {
+    /// <summary>The words joined by single spaces.</summary>
     public string Text => string.Join(' ', Words);
+    /// <summary>True when the example carries a sentence label (takes part in the sentence task).</summary>
     public bool HasSentenceLabel => SentenceLabel is not null;
+    /// <summary>True when the example carries one tag per word (takes part in the token task).</summary>
     public bool HasTags => Tags is not null;
 }

@@ -6,8 +6,10 @@ namespace CudaBert.Model.Embeddings;
 /// </summary>
 public static class L2Normalization
 {
+    /// <summary>Smallest norm divided by, so that a zero vector stays zero instead of becoming NaN.</summary>
     public const double Eps = 1e-12;
 
+    /// <summary>Scales <paramref name="vector"/> in place to unit L2 norm (sums in double precision).</summary>
     public static void Normalize(Span<float> vector)
     {
         double sumOfSquares = 0;

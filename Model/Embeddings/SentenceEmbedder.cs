@@ -13,6 +13,9 @@ namespace CudaBert.Model.Embeddings;
 /// </summary>
 public sealed class SentenceEmbedder : IDisposable
 {
+    /// <summary>An embedder over an encoder already loaded; puts it in evaluation mode (no dropout) and takes ownership of it.</summary>
+    /// <param name="encoder">The BERT encoder; disposed with this embedder.</param>
+    /// <param name="tokenizer">The encoder's tokenizer; its truncation sets the longest input in tokens.</param>
     public SentenceEmbedder(BertModel encoder, BertTokenizer tokenizer)
     {
         Encoder = encoder;
@@ -20,7 +23,9 @@ public sealed class SentenceEmbedder : IDisposable
         encoder.Eval();
     }
 
+    /// <summary>The encoder that computes the hidden states (in evaluation mode).</summary>
     public BertModel Encoder { get; }
+    /// <summary>Turns texts into token ids, with the truncation and padding the embedder uses.</summary>
     public BertTokenizer Tokenizer { get; }
 
     /// <summary>
@@ -28,6 +33,7 @@ public sealed class SentenceEmbedder : IDisposable
     /// (or else <c>vocab.txt</c>, uncased). Texts are truncated to <paramref name="maxLength"/> tokens
     /// ([CLS] and [SEP] included), at most max_position_embeddings.
     /// </summary>
+    /// <param name="folder">The Hugging Face model folder.</param>
     /// <param name="device">Where the encoder's weights go (and every batch is embedded).</param>
     /// <param name="maxLength">Tokens per text; null: as many as the model has positions.</param>
     public static SentenceEmbedder FromFolder(string folder, Device device = Device.Cpu, int? maxLength = null)
@@ -92,5 +98,6 @@ public sealed class SentenceEmbedder : IDisposable
         return new SentenceEmbeddingBatch(embeddings, keepHiddenStates ? hidden.ToFloatArray() : [], batch.AttentionMask, b, s, h);
     }
 
+    /// <summary>Frees the encoder's parameters (and their device memory).</summary>
     public void Dispose() => Encoder.Dispose();
 }

@@ -11,9 +11,13 @@ namespace CudaBert.Model.Import;
 /// </summary>
 public static class HuggingFaceModelFolder
 {
+    /// <summary>The model configuration, <c>config.json</c> (see <see cref="BertConfig"/>).</summary>
     public const string ConfigFile = BertWeights.ConfigFile;
+    /// <summary>The weights, <c>model.safetensors</c>.</summary>
     public const string WeightsFile = BertWeights.WeightsFile;
+    /// <summary>The WordPiece vocabulary, one token per line, id = line number − 1.</summary>
     public const string VocabularyFile = "vocab.txt";
+    /// <summary>The Hugging Face tokenizers description (normaliser, pre-tokenizer, vocabulary, special tokens).</summary>
     public const string TokenizerFile = "tokenizer.json";
 
     /// <summary>

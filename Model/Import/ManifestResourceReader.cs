@@ -84,5 +84,6 @@ public sealed class ManifestResourceReader : IDisposable
         return reader.ReadBytes(length);
     }
 
+    /// <summary>Closes the assembly file.</summary>
     public void Dispose() => _pe.Dispose();
 }

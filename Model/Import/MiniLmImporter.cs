@@ -11,6 +11,8 @@ public static class MiniLmImporter
     public const string OnnxFile = "model.onnx";
 
     /// <summary>Runs the import; returns what was mapped so callers can report it.</summary>
+    /// <param name="outputFolder">The Hugging Face folder to write (created if needed).</param>
+    /// <param name="overwrite">Replace the files of a folder that is not empty; otherwise such a folder is refused.</param>
     /// <param name="packageAssemblyPath">The package's DLL; defaults to <see cref="MiniLmPackage.DefaultAssemblyPath"/>.</param>
     /// <param name="saveOnnx">Also write the package's original <c>model.onnx</c> into the folder (for ONNX Runtime or reference scripts).</param>
     public static OnnxBertImport Import(string outputFolder, bool overwrite, string? packageAssemblyPath = null, bool saveOnnx = false)

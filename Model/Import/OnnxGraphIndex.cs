@@ -11,6 +11,8 @@ public sealed class OnnxGraphIndex
     readonly Dictionary<string, OnnxNode> _producers = new(StringComparer.Ordinal);
     readonly Dictionary<string, List<OnnxNode>> _consumers = new(StringComparer.Ordinal);
 
+    /// <summary>Indexes every node's inputs and outputs and every initializer of <paramref name="graph"/>.</summary>
+    /// <exception cref="InvalidDataException">Two initializers share a name.</exception>
     public OnnxGraphIndex(OnnxGraph graph)
     {
         Graph = graph;
@@ -29,6 +31,7 @@ public sealed class OnnxGraphIndex
         }
     }
 
+    /// <summary>The graph the look-ups answer for.</summary>
     public OnnxGraph Graph { get; }
 
     /// <summary>Initializers by name.</summary>

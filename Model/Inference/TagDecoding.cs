@@ -16,8 +16,11 @@ public enum TagDecoding
 /// <summary>The names of <see cref="TagDecoding"/> on the command line and in config files.</summary>
 public static class TagDecodingNames
 {
+    /// <summary>The name of <see cref="TagDecoding.Constrained"/>, the default.</summary>
     public const string Constrained = "constrained";
+    /// <summary>The name of <see cref="TagDecoding.Argmax"/>.</summary>
     public const string Argmax = "argmax";
+    /// <summary>Every valid name, default first.</summary>
     public static readonly IReadOnlyList<string> Names = [Constrained, Argmax];
 
     /// <summary>The decoding named <paramref name="name"/>; a FormatException lists the valid names otherwise.</summary>

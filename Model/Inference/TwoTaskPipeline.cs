@@ -27,7 +27,9 @@ public sealed class TwoTaskPipeline : IDisposable
         Collator = collator;
     }
 
+    /// <summary>The trained model, on the device the pipeline was loaded for; disposed with the pipeline.</summary>
     public MultiTaskBert Model { get; }
+    /// <summary>The checkpoint's tokenizer and label sets, truncating to the pipeline's maximum length.</summary>
     public BatchCollator Collator { get; }
 
     /// <summary>
@@ -58,6 +60,10 @@ public sealed class TwoTaskPipeline : IDisposable
     /// <summary>How word tags are read off the token head (default: well-formed BIO, <see cref="BioTagDecoder"/>).</summary>
     public TagDecoding TagDecoding { get; set; } = TagDecoding.Constrained;
 
+    /// <summary>
+    /// Predicts <paramref name="examples"/> (with <see cref="TagDecoding"/>) in batches of <paramref name="batchSize"/>
+    /// and scores them against their own labels: intent accuracy and macro-F1, entity F1, exact-frame accuracy.
+    /// </summary>
     public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
         MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize, TagDecoding);
 
@@ -116,5 +122,6 @@ public sealed class TwoTaskPipeline : IDisposable
         return [.. spans];
     }
 
+    /// <summary>Frees the model's parameters (and their device memory).</summary>
     public void Dispose() => Model.Dispose();
 }

@@ -11,11 +11,18 @@ namespace CudaBert.Model.Inference;
 /// <summary>
 /// Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch,
 /// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>). Word tags
-/// are read from each word's first sub-token as <paramref name="decoding"/> says (by default the best
+/// are read from each word's first sub-token as the chosen <see cref="TagDecoding"/> says (by default the best
 /// well-formed BIO sequence, <see cref="BioTagDecoder"/>).
 /// </summary>
 public static class TwoTaskPredictor
 {
+    /// <summary>One prediction per example, in order; the model's training/evaluation mode is restored afterwards.</summary>
+    /// <param name="model">The trained model, on the device to predict on.</param>
+    /// <param name="collator">The tokenizer and label sets the model was trained with.</param>
+    /// <param name="examples">The inputs; their labels, if any, are ignored.</param>
+    /// <param name="batchSize">Examples per forward pass, at least 1.</param>
+    /// <param name="decoding">How word tags are read off the token scores.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is 0 or negative.</exception>
     public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32,
         TagDecoding decoding = TagDecoding.Constrained)
     {

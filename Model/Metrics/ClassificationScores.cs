@@ -8,9 +8,13 @@ namespace CudaBert.Model.Metrics;
 /// </summary>
 public sealed class ClassificationScores
 {
+    /// <summary>Share of examples whose predicted label equals the gold one, in [0, 1].</summary>
     public double Accuracy { get; }
+    /// <summary>Unweighted mean of the per-label F1 over every label seen in gold or predictions, in [0, 1].</summary>
     public double MacroF1 { get; }
+    /// <summary>Number of examples scored.</summary>
     public int Examples { get; }
+    /// <summary>Precision, recall, F1 and support of each label that occurs in gold or predictions.</summary>
     public IReadOnlyDictionary<string, PrecisionRecall> PerLabel { get; }
 
     ClassificationScores(double accuracy, double macroF1, int examples, IReadOnlyDictionary<string, PrecisionRecall> perLabel)
@@ -21,6 +25,8 @@ public sealed class ClassificationScores
         PerLabel = perLabel;
     }
 
+    /// <summary>Scores <paramref name="predicted"/> against <paramref name="gold"/>, position by position.</summary>
+    /// <exception cref="ArgumentException">The lists differ in length, or are empty.</exception>
     public static ClassificationScores Compute(IReadOnlyList<string> gold, IReadOnlyList<string> predicted)
     {
         if (gold.Count != predicted.Count)

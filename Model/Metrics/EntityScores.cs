@@ -3,6 +3,10 @@ namespace CudaBert.Model.Metrics;
 /// <summary>Precision, recall and F1 of one entity type (or of all, micro-averaged) with its support.</summary>
 public readonly record struct PrecisionRecall(double Precision, double Recall, double F1, int Support, int Predicted, int Correct)
 {
+    /// <summary>Precision = correct / predicted, recall = correct / support and their harmonic mean F1; a ratio with a zero denominator is 0.</summary>
+    /// <param name="correct">Predictions that match a gold item exactly.</param>
+    /// <param name="predicted">Items predicted.</param>
+    /// <param name="support">Gold items.</param>
     public static PrecisionRecall From(int correct, int predicted, int support)
     {
         // seqeval/sklearn convention: a ratio with a zero denominator is 0.
@@ -20,7 +24,9 @@ public readonly record struct PrecisionRecall(double Precision, double Recall, d
 /// </summary>
 public sealed class EntityScores
 {
+    /// <summary>Micro-averaged over all entities of all types.</summary>
     public PrecisionRecall Overall { get; }
+    /// <summary>The scores of each entity type that occurs in gold or predictions.</summary>
     public IReadOnlyDictionary<string, PrecisionRecall> PerType { get; }
 
     EntityScores(PrecisionRecall overall, IReadOnlyDictionary<string, PrecisionRecall> perType)

@@ -14,6 +14,7 @@ namespace CudaBert.Model.Metrics;
 /// </remarks>
 public static class IobChunker
 {
+    /// <summary>The entities of one sentence's tags, in order, as word-index spans with inclusive ends.</summary>
     public static List<EntitySpan> Chunks(IReadOnlyList<string> tags)
     {
         var chunks = new List<EntitySpan>();

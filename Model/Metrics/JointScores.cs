@@ -9,6 +9,11 @@ namespace CudaBert.Model.Metrics;
 /// </summary>
 public sealed record JointScores(ClassificationScores? Intent, EntityScores? Slots, double? SentenceAccuracy, int Examples)
 {
+    /// <summary>
+    /// Scores predictions against gold labels; the four lists are parallel, one entry per example. A null gold
+    /// intent or gold tag sequence leaves that example out of that task's scores.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length.</exception>
     public static JointScores Compute(
         IReadOnlyList<string?> goldIntents, IReadOnlyList<string> predictedIntents,
         IReadOnlyList<IReadOnlyList<string>?> goldTags, IReadOnlyList<IReadOnlyList<string>> predictedTags)

@@ -14,6 +14,12 @@ public sealed class BatchCollator
 {
     readonly BertTokenizer _tokenizer;
 
+    /// <summary>A collator with its own copy of <paramref name="tokenizer"/>, set to truncate at <paramref name="maxLength"/> tokens.</summary>
+    /// <param name="tokenizer">The encoder's tokenizer (vocabulary and options are copied; the original is not changed).</param>
+    /// <param name="sentenceLabels">Maps sentence labels to the ids of the sentence head's outputs.</param>
+    /// <param name="tokenLabels">Maps tags to the ids of the token head's outputs.</param>
+    /// <param name="maxLength">Tokens per example, [CLS] and [SEP] included; at least 3.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is below 3.</exception>
     public BatchCollator(BertTokenizer tokenizer, LabelSet sentenceLabels, LabelSet tokenLabels, int maxLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
@@ -23,9 +29,13 @@ public sealed class BatchCollator
         MaxLength = maxLength;
     }
 
+    /// <summary>Sentence label ↔ id, in the sentence head's output order.</summary>
     public LabelSet SentenceLabels { get; }
+    /// <summary>Tag ↔ id, in the token head's output order.</summary>
     public LabelSet TokenLabels { get; }
+    /// <summary>Tokens per example after truncation, [CLS] and [SEP] included.</summary>
     public int MaxLength { get; }
+    /// <summary>The collator's tokenizer, truncating at <see cref="MaxLength"/>.</summary>
     public BertTokenizer Tokenizer => _tokenizer;
 
     /// <summary>Number of tokens an example encodes to (for length bucketing).</summary>

@@ -26,9 +26,13 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public static partial class Checkpoint
 {
+    /// <summary>The sentence labels, one per line in id order.</summary>
     public const string SentenceLabelsFile = "sentence_labels.txt";
+    /// <summary>The tags, one per line in id order.</summary>
     public const string TokenLabelsFile = "token_labels.txt";
+    /// <summary>AdamW's first and second moments per parameter, with the step counts in the metadata.</summary>
     public const string OptimizerFile = "optimizer.safetensors";
+    /// <summary>The <see cref="TrainerState"/> as JSON: where in the run the checkpoint was written, the options and the dropout streams.</summary>
     public const string StateFile = "trainer_state.json";
     static readonly JsonSerializerOptions Json = new()
     {
@@ -103,6 +107,9 @@ public static partial class Checkpoint
         return state;
     }
 
+    /// <summary>Reads the sentence labels and the tags of the checkpoint <paramref name="folder"/>.</summary>
+    /// <exception cref="FileNotFoundException">A label file is missing.</exception>
+    /// <exception cref="DataFormatException">A label file repeats a label or is not UTF-8.</exception>
     public static (LabelSet Sentence, LabelSet Tokens) LoadLabels(string folder) =>
         (LabelSet.ReadFile(Path.Combine(folder, SentenceLabelsFile)), LabelSet.ReadFile(Path.Combine(folder, TokenLabelsFile)));
 

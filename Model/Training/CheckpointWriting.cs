@@ -37,6 +37,13 @@ public static partial class Checkpoint
         string tokenizerFolder, AdamW? optimizer = null, TrainerState? state = null) =>
         Save(folder, model, sentenceLabels, tokenLabels, tokenizerFolder, optimizer, state, fileOperation: null);
 
+    /// <param name="folder">The checkpoint folder to create.</param>
+    /// <param name="model">The model whose config and parameters are written.</param>
+    /// <param name="sentenceLabels">The sentence labels, in the sentence head's output order.</param>
+    /// <param name="tokenLabels">The tags, in the token head's output order.</param>
+    /// <param name="tokenizerFolder">The pretrained model folder whose tokenizer files are copied.</param>
+    /// <param name="optimizer">The optimizer whose moments are saved for resuming, or null.</param>
+    /// <param name="state">The trainer state saved for resuming, or null.</param>
     /// <param name="fileOperation">
     /// Test seam: called with a description before and after every file-system operation of the save
     /// (fault-injection tests throw from it, or copy the folder as a killed process would leave it).

@@ -9,12 +9,14 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public sealed class DeterministicRandom(ulong state)
 {
+    /// <summary>The SplitMix64 counter; it advances by a fixed odd constant per draw, so two generators with the same state give the same sequence.</summary>
     public ulong State { get; private set; } = state;
 
     /// <summary>A generator for one purpose (e.g. the shuffle of epoch 3), independent of all others.</summary>
     public static DeterministicRandom For(ulong seed, ulong stream, ulong substream = 0) =>
         new(Mix(Mix(seed ^ 0x9E3779B97F4A7C15UL) ^ Mix(stream + 0x632BE59BD9B4E019UL) ^ substream));
 
+    /// <summary>The next 64 uniformly distributed bits: the counter advanced, then mixed.</summary>
     public ulong NextUInt64()
     {
         State += 0x9E3779B97F4A7C15UL;

@@ -13,6 +13,8 @@ public sealed class FreezeController
     readonly MultiTaskBert _model;
     readonly IReadOnlyList<FreezeRule> _rules;
 
+    /// <summary>A controller for <paramref name="model"/>'s parts; <paramref name="rules"/> are checked against the model now.</summary>
+    /// <exception cref="ArgumentException">A <c>bottom-K</c> rule names more layers than the encoder has.</exception>
     public FreezeController(MultiTaskBert model, IReadOnlyList<FreezeRule> rules)
     {
         int layers = model.Encoder.Encoder.Layers.Count;
@@ -23,6 +25,10 @@ public sealed class FreezeController
         _rules = rules;
     }
 
+    /// <summary>
+    /// Sets which parts are trainable at optimizer step <paramref name="step"/> of epoch <paramref name="epoch"/> (both from 0):
+    /// everything is unfrozen, then each active rule freezes its target. Without rules it changes nothing.
+    /// </summary>
     public void Apply(int step, int epoch)
     {
         if (_rules.Count == 0) return;

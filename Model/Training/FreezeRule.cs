@@ -24,7 +24,22 @@ public enum FreezeTarget
 /// </summary>
 public sealed record FreezeRule(FreezeTarget Target, int Layers, FreezeRule.Span When, int Boundary)
 {
-    public enum Span { Always, UntilEpoch, UntilStep, FromEpoch, FromStep }
+    /// <summary>When a rule freezes its target, relative to its <see cref="Boundary"/> N.</summary>
+    public enum Span
+    {
+        /// <summary>For the whole run (<c>always</c>).</summary>
+        Always,
+        /// <summary>In epochs before N, trained from epoch N on (<c>until-epoch-N</c>).</summary>
+        UntilEpoch,
+        /// <summary>In optimizer steps before N, trained from step N on (<c>until-step-N</c>).</summary>
+        UntilStep,
+        /// <summary>Trained before epoch N, frozen from epoch N on (<c>from-epoch-N</c>).</summary>
+        FromEpoch,
+        /// <summary>Trained before optimizer step N, frozen from step N on (<c>from-step-N</c>).</summary>
+        FromStep,
+    }
+
+    /// <summary>True when the rule freezes its target at optimizer step <paramref name="step"/> of epoch <paramref name="epoch"/> (both from 0).</summary>
 
     public bool IsFrozen(int step, int epoch) => When switch
     {
@@ -36,6 +51,8 @@ public sealed record FreezeRule(FreezeTarget Target, int Layers, FreezeRule.Span
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>Parses <c>TARGET[:WHEN]</c> (case-insensitive, surrounding spaces ignored), e.g. <c>bottom-4:until-epoch-1</c>.</summary>
+    /// <exception cref="FormatException">The target or the schedule is unknown; the message names the rule and lists the valid forms.</exception>
     public static FreezeRule Parse(string text)
     {
         string t = text.Trim().ToLowerInvariant();
@@ -64,6 +81,7 @@ public sealed record FreezeRule(FreezeTarget Target, int Layers, FreezeRule.Span
         throw new FormatException($"freeze rule '{text}': unknown schedule '{when}' (use always, until-epoch-N, until-step-N, from-epoch-N or from-step-N)");
     }
 
+    /// <summary>The rule in the syntax <see cref="Parse"/> reads, e.g. <c>encoder:until-step-100</c>.</summary>
     public override string ToString()
     {
         string target = Target switch

@@ -13,6 +13,7 @@ public interface ISampler
 /// <summary>Every example once per epoch, reshuffled each epoch (or in file order when not shuffling).</summary>
 public sealed class ShuffleSampler(int count, ulong seed, bool shuffle = true) : ISampler
 {
+    /// <inheritdoc/>
     public int[] EpochOrder(int epoch)
     {
         int[] order = Enumerable.Range(0, count).ToArray();

@@ -8,6 +8,13 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public static class LengthBucketing
 {
+    /// <summary>Cuts <paramref name="epochOrder"/> into length-bucketed batches of at most <paramref name="batchSize"/> example indices, in shuffled order.</summary>
+    /// <param name="epochOrder">The epoch's example indices, already shuffled.</param>
+    /// <param name="lengthOf">An example's length in tokens, by index.</param>
+    /// <param name="batchSize">Examples per batch (the last batch of a window may be smaller).</param>
+    /// <param name="windowBatches">Batches per sorting window: larger windows pad less but order the data less randomly.</param>
+    /// <param name="random">Shuffles the batches.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> or <paramref name="windowBatches"/> is below 1.</exception>
     public static List<int[]> Batches(int[] epochOrder, Func<int, int> lengthOf, int batchSize, int windowBatches, DeterministicRandom random)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);

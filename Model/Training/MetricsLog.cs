@@ -14,6 +14,7 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public sealed class MetricsLog : ITrainingObserver, IDisposable
 {
+    /// <summary>The log's file name inside the run folder.</summary>
     public const string FileName = "metrics.jsonl";
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     readonly StreamWriter _writer;
@@ -28,6 +29,7 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
         _writer = new StreamWriter(FilePath, append: true) { AutoFlush = true };
     }
 
+    /// <summary>Full path of the log file.</summary>
     public string FilePath { get; }
 
     /// <summary>Keeps the records of steps before <paramref name="firstStep"/>; a line cut short by a kill is dropped too. Replaces the file atomically.</summary>
@@ -52,6 +54,7 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
         }
     }
 
+    /// <summary>Appends a <c>"step"</c> record: losses, learning rate, gradient norm, throughput and elapsed seconds.</summary>
     public void OnStep(StepRecord s) =>
         _writer.WriteLine(JsonSerializer.Serialize(new
         {
@@ -59,6 +62,7 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
             s.LearningRate, s.GradNorm, s.ExamplesPerSecond, s.ElapsedSeconds,
         }, Json));
 
+    /// <summary>Appends an <c>"eval"</c> record: intent accuracy and macro-F1, slot F1 and exact-frame (sentence) accuracy, null where not scored.</summary>
     public void OnEvaluation(EvaluationRecord e)
     {
         var s = e.Scores;
@@ -69,5 +73,6 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
         }, Json));
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _writer.Dispose();
 }

@@ -90,6 +90,7 @@ public sealed class MultiTaskTrainer : IDisposable
         _state = new TrainerState { Options = options };
     }
 
+    /// <summary>Optimizer steps of the whole run: <see cref="TrainingOptions.Epochs"/> × ⌈batches per epoch / <see cref="TrainingOptions.GradientAccumulation"/>⌉; the learning-rate schedule spans them.</summary>
     public int TotalSteps { get; }
 
     /// <summary>The device the model trains on, and why it was chosen.</summary>
@@ -97,9 +98,12 @@ public sealed class MultiTaskTrainer : IDisposable
 
     /// <summary>Test seam: called before and after each file-system operation of a checkpoint save.</summary>
     internal Action<string>? FileOperationHook { get; set; }
+    /// <summary>The AdamW optimizer over the parameter groups of <see cref="TrainingParameterGroups"/>; its moments are saved in every checkpoint.</summary>
     public AdamW Optimizer => _optimizer;
+    /// <summary>Where the run stands now (after <see cref="ResumeFrom"/>: where the checkpoint left it).</summary>
     public TrainerState State => _state;
 
+    /// <summary>Adds an observer that is told of every step, evaluation and checkpoint; returns this trainer, for chaining.</summary>
     public MultiTaskTrainer Observe(ITrainingObserver observer)
     {
         _observers.Add(observer);
@@ -306,5 +310,6 @@ public sealed class MultiTaskTrainer : IDisposable
         foreach (var o in _observers) o.OnCheckpoint(_checkpoint);
     }
 
+    /// <summary>Frees the optimizer's moment tensors; the model belongs to the caller and is not disposed.</summary>
     public void Dispose() => _optimizer.Dispose();
 }

@@ -28,6 +28,7 @@ public static class RunCheckpoints
     /// <summary>Start of the name a checkpoint is renamed to before it is deleted.</summary>
     public const string RemovedPrefix = ".old-";
 
+    /// <summary>The folder name of the checkpoint written after optimizer step <paramref name="step"/>: <c>checkpoint-STEP</c>.</summary>
     public static string FolderName(int step) => FolderPrefix + step.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The run's checkpoints, oldest first (none when the folder does not exist).</summary>
@@ -95,6 +96,9 @@ public static class RunCheckpoints
     /// <paramref name="step"/> or higher (left by a continuation of an older checkpoint that this run
     /// replaces) are removed first. Returns the new checkpoint's folder.
     /// </summary>
+    /// <param name="runFolder">The run's output folder.</param>
+    /// <param name="step">The optimizer step the checkpoint is written after.</param>
+    /// <param name="keep">How many of the newest checkpoints to keep, at least 1.</param>
     /// <param name="saveTo">Writes a complete checkpoint at a folder that does not exist yet (as <see cref="Checkpoint.Save(string, MultiTaskBert, Data.LabelSet, Data.LabelSet, string, Engine.Optim.AdamW?, TrainerState?)"/>).</param>
     /// <param name="fileOperation">Test seam: called before and after each file-system operation here.</param>
     internal static string Save(string runFolder, int step, int keep, Action<string> saveTo, Action<string>? fileOperation = null)

@@ -14,6 +14,11 @@ namespace CudaBert.Model.Training;
 /// </remarks>
 public static class TaskOversampling
 {
+    /// <summary>One sampling weight per example (see the remarks), for a <see cref="WeightedRandomSampler"/>.</summary>
+    /// <param name="examples">The training examples.</param>
+    /// <param name="sentenceTaskWeight">Relative share of draws through the sentence task, ≥ 0.</param>
+    /// <param name="tokenTaskWeight">Relative share of draws through the token task, ≥ 0.</param>
+    /// <exception cref="ArgumentException">A weight is negative, both are 0, or a task with a weight has no example.</exception>
     public static double[] ExampleWeights(IReadOnlyList<TwoTaskExample> examples, double sentenceTaskWeight, double tokenTaskWeight)
     {
         if (sentenceTaskWeight < 0 || tokenTaskWeight < 0 || sentenceTaskWeight + tokenTaskWeight <= 0)

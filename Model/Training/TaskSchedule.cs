@@ -4,9 +4,13 @@ namespace CudaBert.Model.Training;
 [Flags]
 public enum TaskSet
 {
+    /// <summary>Neither task: every batch of the step is skipped.</summary>
     None = 0,
+    /// <summary>The sentence-classification loss.</summary>
     Sentence = 1,
+    /// <summary>The token-classification loss.</summary>
     Tokens = 2,
+    /// <summary>Both losses, weighted and summed.</summary>
     Both = Sentence | Tokens,
 }
 
@@ -19,8 +23,10 @@ public enum TaskSet
 /// </summary>
 public abstract record TaskSchedule
 {
+    /// <summary>The tasks whose losses optimizer step <paramref name="step"/> of epoch <paramref name="epoch"/> uses (both counted from 0).</summary>
     public abstract TaskSet ActiveTasks(int step, int epoch);
 
+    /// <summary>The default schedule: both tasks at every step.</summary>
     public static TaskSchedule Joint { get; } = new JointSchedule();
 
     /// <summary>Parses <c>joint</c>, <c>alternate:A,B</c> or <c>per-epoch</c>.</summary>
@@ -47,8 +53,10 @@ public abstract record TaskSchedule
     /// <summary>Steps are counted from 0: step s uses the sentence task when s % A == 0, tokens when s % B == 0.</summary>
     public sealed record AlternatingSchedule(int SentenceEvery, int TokensEvery) : TaskSchedule
     {
+        /// <inheritdoc/>
         public override TaskSet ActiveTasks(int step, int epoch) =>
             (step % SentenceEvery == 0 ? TaskSet.Sentence : TaskSet.None) | (step % TokensEvery == 0 ? TaskSet.Tokens : TaskSet.None);
+        /// <summary>The schedule in the syntax <see cref="Parse"/> reads.</summary>
         public override string ToString() => $"alternate:{SentenceEvery},{TokensEvery}";
     }
 

@@ -8,12 +8,19 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public sealed record TrainerState
 {
+    /// <summary>The epoch of the next batch to train, from 0.</summary>
     public int Epoch { get; init; }
+    /// <summary>Index of the next batch in its epoch's batch list, from 0.</summary>
     public int BatchInEpoch { get; init; }
+    /// <summary>Optimizer steps taken so far; also the number of the next step.</summary>
     public int OptimizerStep { get; init; }
+    /// <summary>Batches skipped so far because they carried no label of a task active at their step.</summary>
     public int SkippedBatches { get; init; }
+    /// <summary>Training time so far in seconds, summed over the run and every resumption of it.</summary>
     public double ElapsedSeconds { get; init; }
+    /// <summary>Each dropout layer's random stream, by dotted module path (e.g. <c>bert.embeddings.dropout</c>).</summary>
     public Dictionary<string, DropoutStream> Dropouts { get; init; } = [];
+    /// <summary>The options the run was started with.</summary>
     public TrainingOptions Options { get; init; } = new();
 }
 

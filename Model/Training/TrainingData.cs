@@ -10,6 +10,15 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public sealed record TrainingData(IReadOnlyList<TwoTaskExample> Train, IReadOnlyList<TwoTaskExample> Dev, LabelSet SentenceLabels, LabelSet TokenLabels)
 {
+    /// <summary>
+    /// Reads <see cref="TrainingOptions.Data"/>, <see cref="TrainingOptions.SentenceData"/> and <see cref="TrainingOptions.TokenData"/>.
+    /// Label sets come from the folder's label files, else from the training data (a task without any gets one
+    /// placeholder label: <c>none</c> or <c>O</c>).
+    /// </summary>
+    /// <param name="options">Which sources to read, and whether bad lines are skipped.</param>
+    /// <param name="log">Receives one line per source read, with its example count and skipped lines.</param>
+    /// <exception cref="ArgumentException">No source gives any training example.</exception>
+    /// <exception cref="DataFormatException">A malformed line (unless bad lines are skipped) or label file.</exception>
     public static TrainingData Load(TrainingOptions options, Action<string>? log = null)
     {
         var read = new DataReadOptions { SkipBadLines = options.SkipBadLines };

@@ -8,67 +8,172 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// Everything a training run can be told, with defaults a fine-tuning run of a small BERT expects.
 /// The same names are used on the command line (<c>--sentence-loss-weight 2</c>) and in a JSON
-/// config file (<c>{"sentence-loss-weight": 2}</c>); command-line values override the file.
+/// config file (<c>{"sentence-loss-weight": 2}</c>); command-line values override the file. Two options are
+/// shorter on the command line: <c>--eval-every</c> and <c>--log-every</c> (config keys <c>eval-every-steps</c>
+/// and <c>log-every-steps</c>); each member below names both.
 /// </summary>
 public sealed record TrainingOptions
 {
     // ---- data and model ----
-    /// <summary>A JointBERT-style folder with train/ and dev/ (and optionally test/) splits.</summary>
+    /// <summary>
+    /// A JointBERT-style folder with train/ and dev/ (and optionally test/) splits (seq.in, seq.out, label);
+    /// default null. CLI <c>--data</c>, config key <c>data</c>.
+    /// </summary>
     public string? Data { get; init; }
-    /// <summary>Extra sentence-labelled examples (JSON lines or a JointBERT split), e.g. a large intent set.</summary>
+    /// <summary>
+    /// Extra sentence-labelled examples (JSON lines or a JointBERT split), e.g. a large intent set; default null.
+    /// CLI <c>--sentence-data</c>, config key <c>sentence-data</c>.
+    /// </summary>
     public string? SentenceData { get; init; }
-    /// <summary>Extra tag-labelled examples (CoNLL or JSON lines), e.g. a small NER set.</summary>
+    /// <summary>
+    /// Extra tag-labelled examples (CoNLL or JSON lines), e.g. a small NER set; default null.
+    /// CLI <c>--token-data</c>, config key <c>token-data</c>.
+    /// </summary>
     public string? TokenData { get; init; }
-    /// <summary>Pretrained encoder folder (config.json + model.safetensors + vocab); default: the imported MiniLM.</summary>
+    /// <summary>
+    /// Pretrained encoder folder (config.json + model.safetensors + vocab); default null: the imported MiniLM.
+    /// CLI <c>--model</c>, config key <c>model</c>.
+    /// </summary>
     public string? Model { get; init; }
     /// <summary>
     /// The run's output folder, for its <c>checkpoint-STEP/</c> folders (see <see cref="RunCheckpoints"/>);
     /// null: no checkpoints. A run that is not resumed replaces the checkpoints another run left there.
+    /// Default null (the <c>train</c> command picks <c>cudabert-runs/YYYYMMDD-HHMMSS</c>). CLI <c>--out</c>, config key <c>out</c>.
     /// </summary>
     public string? Out { get; init; }
+    /// <summary>
+    /// Tokens per example, <c>[CLS]</c> and <c>[SEP]</c> included; longer examples are truncated. Default 64,
+    /// range [8, 4096]. CLI <c>--max-length</c>, config key <c>max-length</c>.
+    /// </summary>
     public int MaxLength { get; init; } = 64;
+    /// <summary>
+    /// Skip and count malformed data lines instead of stopping at the first one (see <see cref="Data.DataReadOptions"/>).
+    /// Default false. CLI <c>--skip-bad-lines</c>, config key <c>skip-bad-lines</c>.
+    /// </summary>
     public bool SkipBadLines { get; init; }
-    /// <summary><c>auto</c> (the GPU when the CUDA driver opens one, else the CPU), <c>cpu</c> or <c>cuda</c> (see <see cref="DeviceChoice"/>).</summary>
+    /// <summary>
+    /// <c>auto</c> (the default: the GPU when the CUDA driver opens one, else the CPU), <c>cpu</c> or <c>cuda</c>
+    /// (see <see cref="DeviceChoice"/>). CLI <c>--device</c>, config key <c>device</c>.
+    /// </summary>
     public string Device { get; init; } = DeviceChoice.Auto;
-    /// <summary>On the GPU, GEMMs on the TF32 tensor-core kernel (about 1e-3 relative error; off by default, as PyTorch's allow_tf32 for matmuls): the trainer's <see cref="Tf32Mode"/> while it runs.</summary>
+    /// <summary>
+    /// On the GPU, GEMMs on the TF32 tensor-core kernel (about 1e-3 relative error; off by default, as PyTorch's
+    /// allow_tf32 for matmuls): the trainer's <see cref="Tf32Mode"/> while it runs. CLI <c>--tf32</c>, config key <c>tf32</c>.
+    /// </summary>
     public bool Tf32 { get; init; }
 
     // ---- optimisation ----
+    /// <summary>Passes over the training data, at least 1. Default 3. CLI <c>--epochs</c>, config key <c>epochs</c>.</summary>
     public int Epochs { get; init; } = 3;
+    /// <summary>Examples per batch (per forward/backward pass), at least 1. Default 32. CLI <c>--batch-size</c>, config key <c>batch-size</c>.</summary>
     public int BatchSize { get; init; } = 32;
+    /// <summary>
+    /// Batches whose gradients are summed into one optimizer step, at least 1; the effective batch is
+    /// <see cref="BatchSize"/> × this. Default 1. CLI <c>--gradient-accumulation</c>, config key <c>gradient-accumulation</c>.
+    /// </summary>
     public int GradientAccumulation { get; init; } = 1;
+    /// <summary>
+    /// Peak AdamW learning rate of every parameter group that has none of its own (reached after the warmup,
+    /// then decayed linearly to 0); must be &gt; 0. Default 5e-5. CLI <c>--learning-rate</c> (or <c>--lr</c>),
+    /// config key <c>learning-rate</c>.
+    /// </summary>
     public double LearningRate { get; init; } = 5e-5;
-    /// <summary>Learning rates per parameter group; null means <see cref="LearningRate"/>.</summary>
+    /// <summary>
+    /// Peak learning rate of the encoder (embeddings and layers), ≥ 0; null (the default): <see cref="LearningRate"/>.
+    /// CLI <c>--encoder-learning-rate</c>, config key <c>encoder-learning-rate</c>.
+    /// </summary>
     public double? EncoderLearningRate { get; init; }
+    /// <summary>
+    /// Peak learning rate of the sentence head (<c>classifier</c>: mean-pooled hidden state → sentence labels), ≥ 0; null: <see cref="LearningRate"/>.
+    /// Default null. CLI <c>--sentence-head-learning-rate</c>, config key <c>sentence-head-learning-rate</c>.
+    /// </summary>
     public double? SentenceHeadLearningRate { get; init; }
+    /// <summary>
+    /// Peak learning rate of the token head (<c>token_classifier</c>: each hidden state → token labels), ≥ 0; null: <see cref="LearningRate"/>.
+    /// Default null. CLI <c>--token-head-learning-rate</c>, config key <c>token-head-learning-rate</c>.
+    /// </summary>
     public double? TokenHeadLearningRate { get; init; }
-    /// <summary>Weight decay, never applied to biases and LayerNorm weights.</summary>
+    /// <summary>
+    /// AdamW weight decay (decoupled, per step: w -= lr·decay·w), never applied to biases and LayerNorm weights; ≥ 0.
+    /// Default 0.01. CLI <c>--weight-decay</c>, config key <c>weight-decay</c>.
+    /// </summary>
     public double WeightDecay { get; init; } = 0.01;
-    /// <summary>Share of the total steps spent warming the learning rate up linearly from 0.</summary>
+    /// <summary>
+    /// Share of the total optimizer steps spent warming the learning rate up linearly from 0, in [0, 1); the rest
+    /// decays it linearly to 0. Default 0.1. CLI <c>--warmup-ratio</c>, config key <c>warmup-ratio</c>.
+    /// </summary>
     public double WarmupRatio { get; init; } = 0.1;
-    /// <summary>Global gradient-norm clipping; 0 disables it.</summary>
+    /// <summary>
+    /// Largest global L2 norm of all gradients before a step (larger ones are scaled down to it); 0 disables clipping.
+    /// Default 1.0. CLI <c>--max-grad-norm</c>, config key <c>max-grad-norm</c>.
+    /// </summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>
+    /// Seed of the example order (shuffling or oversampling) and of length bucketing; the <c>train</c> command
+    /// also passes it to <see cref="Bert.MultiTaskBert.FromPretrained(string, int, int, ulong, Engine.DType)"/>, where
+    /// it fixes the new heads' initial weights and the dropout masks. The same seed and data give the same run.
+    /// Default 42. CLI <c>--seed</c>, config key <c>seed</c>.
+    /// </summary>
     public ulong Seed { get; init; } = 42;
 
     // ---- the two tasks ----
+    /// <summary>
+    /// wA in the loss wA·CE(sentence) + wB·CE(tokens), ≥ 0 (not both weights 0); 0 turns the sentence task off.
+    /// Default 1. CLI <c>--sentence-loss-weight</c>, config key <c>sentence-loss-weight</c>.
+    /// </summary>
     public double SentenceLossWeight { get; init; } = 1.0;
+    /// <summary>
+    /// wB in the loss wA·CE(sentence) + wB·CE(tokens), ≥ 0 (not both weights 0); 0 turns the token task off.
+    /// Default 1. CLI <c>--token-loss-weight</c>, config key <c>token-loss-weight</c>.
+    /// </summary>
     public double TokenLossWeight { get; init; } = 1.0;
-    /// <summary>Freeze rules such as <c>encoder:until-epoch-1</c> (see <see cref="FreezeRule"/>).</summary>
+    /// <summary>
+    /// Freeze rules such as <c>encoder:until-epoch-1</c> (see <see cref="FreezeRule"/>); default none.
+    /// CLI <c>--freeze</c> (repeatable), config key <c>freeze</c> (a list of strings).
+    /// </summary>
     public IReadOnlyList<string> Freeze { get; init; } = [];
-    /// <summary><c>joint</c>, <c>alternate:A,B</c> or <c>per-epoch</c> (see <see cref="TaskSchedule"/>).</summary>
+    /// <summary>
+    /// <c>joint</c> (the default), <c>alternate:A,B</c> or <c>per-epoch</c> (see <see cref="Training.TaskSchedule"/>).
+    /// CLI <c>--task-schedule</c>, config key <c>task-schedule</c>.
+    /// </summary>
     public string TaskSchedule { get; init; } = "joint";
-    /// <summary>Task weights for oversampling, e.g. [1, 1]; empty = every example once per epoch.</summary>
+    /// <summary>
+    /// Two task weights (sentence, tokens) for oversampling, e.g. [1, 1] (see <see cref="TaskOversampling"/>);
+    /// empty (the default): every example once per epoch. CLI <c>--oversample A B</c>, config key <c>oversample</c>.
+    /// </summary>
     public IReadOnlyList<double> Oversample { get; init; } = [];
+    /// <summary>
+    /// Batch examples of similar token counts together (within windows of 50 batches of the shuffled order,
+    /// see <see cref="Training.LengthBucketing"/>), which shortens padding. Default false. CLI <c>--length-bucketing</c>,
+    /// config key <c>length-bucketing</c>.
+    /// </summary>
     public bool LengthBucketing { get; init; }
 
     // ---- evaluation and checkpoints ----
+    /// <summary>
+    /// Also score the dev split every N optimizer steps, ≥ 0; 0: only at each epoch end. Default 0.
+    /// CLI <c>--eval-every</c>, config key <c>eval-every-steps</c>.
+    /// </summary>
     public int EvalEverySteps { get; init; }
+    /// <summary>
+    /// How often, in optimizer steps, the command line prints progress, at least 1 (the metrics log records
+    /// every step). Default 10. CLI <c>--log-every</c>, config key <c>log-every-steps</c>.
+    /// </summary>
     public int LogEverySteps { get; init; } = 10;
-    /// <summary>Also write a checkpoint every N optimizer steps (0: only at each epoch end, and when stopped).</summary>
+    /// <summary>
+    /// Also write a checkpoint every N optimizer steps, ≥ 0 (0, the default: only at each epoch end, and when stopped).
+    /// CLI <c>--save-every</c> (or <c>--save-every-steps</c>), config key <c>save-every-steps</c>.
+    /// </summary>
     public int SaveEverySteps { get; init; }
-    /// <summary>How many checkpoints to keep in <see cref="Out"/>: the newest ones (at least 1).</summary>
+    /// <summary>
+    /// How many checkpoints to keep in <see cref="Out"/>: the newest ones (at least 1). Default 1.
+    /// CLI <c>--keep</c> (or <c>--keep-checkpoints</c>), config key <c>keep-checkpoints</c>.
+    /// </summary>
     public int KeepCheckpoints { get; init; } = 1;
-    /// <summary>How dev predictions read word tags: <c>constrained</c> (well-formed BIO, the default) or <c>argmax</c> (see <see cref="Inference.TagDecoding"/>).</summary>
+    /// <summary>
+    /// How dev predictions read word tags: <c>constrained</c> (well-formed BIO, the default) or <c>argmax</c>
+    /// (see <see cref="Inference.TagDecoding"/>). CLI <c>--tag-decoding</c>, config key <c>tag-decoding</c>.
+    /// </summary>
     public string TagDecoding { get; init; } = TagDecodingNames.Constrained;
 
     static readonly JsonSerializerOptions Json = new()
@@ -98,13 +203,18 @@ public sealed record TrainingOptions
         }
     }
 
+    /// <summary>These options as an indented JSON config file, with the kebab-case keys <see cref="ReadFile"/> reads.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Parsed freeze rules and task schedule; throws with the offending option's name.</summary>
+    /// <summary>The parsed <see cref="Freeze"/> rules; a <see cref="FormatException"/> names the rule that does not parse.</summary>
     public IReadOnlyList<FreezeRule> FreezeRules => Freeze.Select(FreezeRule.Parse).ToArray();
+    /// <summary>The parsed <see cref="TaskSchedule"/>; a <see cref="FormatException"/> when it is not a valid schedule.</summary>
     public TaskSchedule Schedule => Training.TaskSchedule.Parse(TaskSchedule);
+    /// <summary>The parsed <see cref="TagDecoding"/>; a <see cref="FormatException"/> when it is not a valid name.</summary>
     public TagDecoding Decoding => TagDecodingNames.Parse(TagDecoding);
 
+    /// <summary>Checks every option's range and parses the text options; returns these options unchanged when all are valid.</summary>
+    /// <exception cref="ArgumentException">An option is out of range, null or unparsable; the message names its config key.</exception>
     public TrainingOptions Validated()
     {
         static void Require(bool ok, string option, string rule)

@@ -14,6 +14,10 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public static class TrainingParameterGroups
 {
+    /// <summary>
+    /// Up to six groups (encoder, sentence head, token head; each with and without decay) with the learning
+    /// rates and <see cref="TrainingOptions.WeightDecay"/> of <paramref name="options"/>, in that order.
+    /// </summary>
     public static List<ParameterGroup> Build(MultiTaskBert model, TrainingOptions options)
     {
         var groups = new List<ParameterGroup>();

@@ -16,15 +16,22 @@ public sealed record EvaluationRecord(int Step, int Epoch, JointScores Scores, d
 /// </summary>
 public interface ITrainingObserver
 {
+    /// <summary>After each optimizer step; does nothing unless implemented.</summary>
     void OnStep(StepRecord step) { }
+    /// <summary>After each dev evaluation; does nothing unless implemented.</summary>
     void OnEvaluation(EvaluationRecord evaluation) { }
+    /// <summary>After a checkpoint folder has been written completely; does nothing unless implemented.</summary>
     void OnCheckpoint(string folder) { }
 }
 
 /// <summary>What a call of <see cref="MultiTaskTrainer.Run(IProgress{StepRecord}, CancellationToken)"/> did.</summary>
 /// <param name="Steps">Optimizer steps taken since the start of the run (resumed runs included).</param>
 /// <param name="Epochs">Epochs completed since the start of the run.</param>
+/// <param name="ElapsedSeconds">Training time in seconds since the start of the run (resumed runs included).</param>
+/// <param name="ExamplesPerSecond">Throughput of this call: the examples of its steps over its wall-clock time.</param>
 /// <param name="History">The steps taken in this call.</param>
+/// <param name="FinalEvaluation">The last dev evaluation of this call, or null when it made none (no dev split, or stopped before one).</param>
+/// <param name="SkippedBatches">Batches skipped since the start of the run because they carried no label of an active task.</param>
 /// <param name="Cancelled">The call stopped early because its cancellation token was cancelled.</param>
 /// <param name="Checkpoint">The newest checkpoint of the run (written or resumed from); null when none exists (no output folder, or stopped before the first step).</param>
 public sealed record TrainingResult(int Steps, int Epochs, double ElapsedSeconds, double ExamplesPerSecond,

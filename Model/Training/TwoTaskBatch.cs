@@ -13,7 +13,9 @@ namespace CudaBert.Model.Training;
 /// </summary>
 public sealed class TwoTaskBatch : IDisposable
 {
+    /// <summary>The batch's examples, in row order.</summary>
     public required IReadOnlyList<TwoTaskExample> Examples { get; init; }
+    /// <summary>Each example's token encoding (ids and word alignment, unpadded), in row order.</summary>
     public required IReadOnlyList<TokenEncoding> Encodings { get; init; }
     /// <summary>[B, S] Int32 token ids.</summary>
     public required Tensor InputIds { get; init; }
@@ -26,9 +28,12 @@ public sealed class TwoTaskBatch : IDisposable
     /// <summary>[B, S] tag ids (dtype as <see cref="SentenceLabels"/>) on each word's first sub-token, −100 elsewhere; null if no example has tags.</summary>
     public Tensor? TokenLabels { get; init; }
 
+    /// <summary>B: the number of examples.</summary>
     public int Count => Examples.Count;
+    /// <summary>S: the padded length, the longest encoding in the batch.</summary>
     public int SequenceLength => InputIds.Shape[1];
 
+    /// <summary>Frees the batch's tensors (and their device memory).</summary>
     public void Dispose()
     {
         InputIds.Dispose();

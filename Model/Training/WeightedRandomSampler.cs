@@ -11,6 +11,12 @@ public sealed class WeightedRandomSampler : ISampler
     readonly int _samplesPerEpoch;
     readonly ulong _seed;
 
+    /// <summary>A sampler over <c>weights.Count</c> examples.</summary>
+    /// <param name="weights">One non-negative, finite weight per example (need not sum to 1); at least one positive.</param>
+    /// <param name="samplesPerEpoch">Draws per epoch, at least 1 (the trainer uses the number of examples).</param>
+    /// <param name="seed">With the epoch number, fixes every draw.</param>
+    /// <exception cref="ArgumentException">A weight is negative, infinite or NaN, or all are 0.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samplesPerEpoch"/> is below 1.</exception>
     public WeightedRandomSampler(IReadOnlyList<double> weights, int samplesPerEpoch, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(samplesPerEpoch);
@@ -28,6 +34,7 @@ public sealed class WeightedRandomSampler : ISampler
         _seed = seed;
     }
 
+    /// <inheritdoc/>
     public int[] EpochOrder(int epoch)
     {
         var random = DeterministicRandom.For(_seed, 2, (ulong)epoch);

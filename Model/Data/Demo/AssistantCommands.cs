@@ -65,6 +65,7 @@ public static class AssistantCommands
     /// <param name="count">Number of examples.</param>
     /// <param name="seed">Same seed, same examples.</param>
     /// <param name="taggedFraction">Share of examples that keep their slot tags (the rest carry only the intent).</param>
+    /// <param name="source">What the examples name as their <see cref="TwoTaskExample.Source"/> (line numbers count from 1).</param>
     public static List<TwoTaskExample> Generate(int count, ulong seed, double taggedFraction = 1.0, string source = "demo")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

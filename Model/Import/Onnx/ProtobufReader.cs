@@ -171,8 +171,12 @@ public struct ProtobufReader
 /// <summary>The protobuf wire types (3 and 4, the deprecated groups, are not supported).</summary>
 public enum WireType
 {
+    /// <summary>A base-128 variable-length integer (int32/64, uint, bool, enum).</summary>
     Varint = 0,
+    /// <summary>8 little-endian bytes (double, fixed64).</summary>
     Fixed64 = 1,
+    /// <summary>A varint byte length followed by that many bytes (strings, bytes, nested messages, packed repeated fields).</summary>
     LengthDelimited = 2,
+    /// <summary>4 little-endian bytes (float, fixed32).</summary>
     Fixed32 = 5,
 }
