@@ -49,7 +49,14 @@ public partial class TestSourceScanTests
     [Fact]
     public void TheScanFindsAnAssertionHiddenAfterCode()
     {
-        const string source = "class C\n{\n    void M() { F();" + " // AssertClose.Elementwise(a, b, \"x\", relative: 1e-6);\n        /// <code>Assert.True(x)</code>\n        G(\"// Assert.True(not a comment)\"); }\n}\n";
+        // One source line per literal, so this file itself holds no code-then-comment-with-assertion line.
+        const string source =
+            "class C\n" +
+            "{\n" +
+            "    void M() { F();" + " // AssertClose.Elementwise(a, b, \"x\", relative: 1e-6);\n" +
+            "        /// <code>Assert.True(x)</code>\n" +
+            "        G(\"// Assert.True(not a comment)\"); }\n" +
+            "}\n";
         var comments = CSharpText.Comments(source).Where(c => !c.IsDocumentation && AssertionCall().IsMatch(c.Text)).ToList();
         Assert.Equal([3], comments.Select(c => c.Line));
     }
