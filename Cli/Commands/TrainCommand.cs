@@ -24,11 +24,11 @@ public static class TrainCommand
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "JSON file with any of the options below (same names); command-line values win." };
-        var data = new Option<string?>("--data") { Description = "JointBERT-style folder with train/ and dev/ (seq.in, seq.out, label). Default: the built-in demo dataset." };
+        var data = new Option<string?>("--data") { Description = "JointBERT-style folder with train/, dev/ and optionally test/ (seq.in, seq.out, label; test/ is scored once, with the best checkpoint, after training). Default: the built-in demo dataset." };
         var sentenceData = new Option<string?>("--sentence-data") { Description = "Extra sentence-labelled examples (.jsonl or a JointBERT split folder)." };
         var tokenData = new Option<string?>("--token-data") { Description = "Extra tag-labelled examples (CoNLL or .jsonl)." };
         var model = new Option<string?>("--model") { Description = "Pretrained encoder folder (config.json, model.safetensors, vocab). Default: MiniLM, imported on first use." };
-        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint-STEP/ folders (resumable; predict/eval take the folder itself for the newest), metrics.jsonl. Default: a new folder cudabert-runs/YYYYMMDD-HHMMSS." };
+        var output = new Option<string?>("--out") { Description = "Output folder: checkpoint-STEP/ folders (resumable; predict/eval take the folder itself for the newest), best/ (the best on dev: pass OUT/best to predict/eval), metrics.jsonl. Default: a new folder cudabert-runs/YYYYMMDD-HHMMSS." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its newest checkpoint." };
         var saveEvery = new Option<int?>("--save-every", "--save-every-steps") { Description = "Also write a checkpoint every N optimizer steps (default: at each epoch end only; Ctrl+C always writes one)." };
         var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
@@ -53,6 +53,9 @@ public static class TrainCommand
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example, [CLS] and [SEP] included (default 64)." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
+        var selectBy = new Option<string?>("--select-by") { Description = "Dev score that picks the best checkpoint, kept as OUT/best: exact-frames (default) | intent-accuracy | slot-f1 | loss." };
+        selectBy.AcceptOnlyFromAmong([.. CheckpointSelection.Names]);
+        var patience = new Option<int?>("--patience") { Description = "Stop after N dev evaluations in a row without a new best (default 0: never stop early)." };
         var logEvery = new Option<int?>("--log-every") { Description = "Print progress every N steps (default 10)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
         var tagDecoding = TagDecodingOption();
@@ -61,7 +64,7 @@ public static class TrainCommand
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, logEvery, skipBad, tagDecoding, tf32,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tf32,
         };
         command.Options.Add(device);
 
@@ -99,6 +102,8 @@ public static class TrainCommand
                 MaxLength = Given(maxLength) ?? o.MaxLength,
                 Seed = Given(seed) ?? o.Seed,
                 EvalEverySteps = Given(evalEvery) ?? o.EvalEverySteps,
+                SelectBy = Given(selectBy) ?? o.SelectBy,
+                Patience = Given(patience) ?? o.Patience,
                 SkipBadLines = Given(skipBad) ?? o.SkipBadLines,
                 LogEverySteps = Given(logEvery) ?? o.LogEverySteps,
                 SaveEverySteps = Given(saveEvery) ?? o.SaveEverySteps,
@@ -177,7 +182,7 @@ public static class TrainCommand
         using var model = checkpoint is not null
             ? MultiTaskBert.Load(checkpoint)
             : MultiTaskBert.FromPretrained(encoderFolder, data.SentenceLabels.Count, data.TokenLabels.Count, options.Seed);
-        using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder);
+        using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder, data.Test);
         if (checkpoint is not null) trainer.ResumeFrom(checkpoint);
         using var metrics = new MetricsLog(options.Out!, trainer.State.OptimizerStep);
         var log = new TrainingConsole(options.Out!, options.LogEverySteps);
@@ -190,7 +195,7 @@ public static class TrainCommand
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : options.Tf32 ? "CUDA, TF32 GEMMs" : "CUDA";
         Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters)");
         Console.WriteLine($"device: {where} ({choice.Reason})");
-        Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev; " +
+        Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
         Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
@@ -202,9 +207,18 @@ public static class TrainCommand
             return 130;
         }
         Console.WriteLine($"done: {result.Steps} steps in {result.ElapsedSeconds:F1} s, {result.ExamplesPerSecond:F1} examples/s; checkpoint: {result.Checkpoint}");
+        if (result.StoppedEarly) Console.WriteLine($"stopped early: {options.Patience} evaluations in a row without a new best {trainer.SelectBy}");
+        if (result.Best is { } best)
+            Console.WriteLine($"best: step {best.Step} by {best.Metric} {BestValue(best)}" + (best.Folder is null ? "" : $", kept as {best.Folder} (predict/eval --model {best.Folder})"));
+        if (result.Test is { } test)
+            Console.WriteLine($"test ({test.Checkpoint} checkpoint, step {test.Step}): {TrainingConsole.Summary(test.Scores)}");
         if (result.SkippedBatches > 0) Console.WriteLine($"skipped {result.SkippedBatches} batches with no label of an active task");
         return 0;
     }
+
+    /// <summary>A best-checkpoint score as printed: a percentage, or the dev loss as a number.</summary>
+    static string BestValue(BestCheckpoint best) =>
+        best.Metric == CheckpointSelection.Loss ? best.Value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : $"{best.Value:P2}";
 
     /// <summary>
     /// Ctrl+C (SIGINT) or SIGTERM: the first one lets the step in progress finish and a checkpoint be

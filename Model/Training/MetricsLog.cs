@@ -6,7 +6,10 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// <c>OUT/metrics.jsonl</c>: one JSON object per line for every optimizer step
 /// (<c>{"type":"step","step":…,"epoch":…,"loss":…}</c>, the loss null for a step whose batches were
-/// all skipped) and every dev evaluation (<c>{"type":"eval","step":…}</c>). Steps are numbered from 0.
+/// all skipped), every dev evaluation (<c>{"type":"eval","step":…}</c>), every new best checkpoint
+/// (<c>{"type":"best","step":…,"metric":"exact-frames","value":…}</c>, at the step of its evaluation) and
+/// the test scores of the kept checkpoint when the run ends (<c>{"type":"test","step":…,"checkpoint":"best",…}</c>,
+/// at the step of the checkpoint scored). Steps are numbered from 0.
 /// Each record is flushed as it is written.
 /// <para>A run that starts at optimizer step S (0, or the step of the checkpoint it resumes from)
 /// first drops the records of steps S and later: those a killed or interrupted run logged after its
@@ -69,7 +72,22 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
         _writer.WriteLine(JsonSerializer.Serialize(new
         {
             type = "eval", e.Step, e.Epoch, intent_accuracy = s.Intent?.Accuracy, intent_macro_f1 = s.Intent?.MacroF1,
-            slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy,
+            slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy, dev_loss = e.Loss,
+        }, Json));
+    }
+
+    /// <summary>Appends a <c>"best"</c> record: the step of the evaluation that beat the best so far, the metric and its value.</summary>
+    public void OnBest(BestCheckpoint best) =>
+        _writer.WriteLine(JsonSerializer.Serialize(new { type = "best", step = best.Step - 1, best.Metric, best.Value }, Json));
+
+    /// <summary>Appends a <c>"test"</c> record: which checkpoint was scored (its step and <c>best</c> or <c>last</c>) and its test scores, as an eval record.</summary>
+    public void OnTest(TestRecord test)
+    {
+        var s = test.Scores;
+        _writer.WriteLine(JsonSerializer.Serialize(new
+        {
+            type = "test", step = test.Step - 1, test.Checkpoint, intent_accuracy = s.Intent?.Accuracy, intent_macro_f1 = s.Intent?.MacroF1,
+            slot_f1 = s.Slots?.Overall.F1, sentence_accuracy = s.SentenceAccuracy, examples = s.Examples,
         }, Json));
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CudaBert.Engine;
+using CudaBert.Engine.Autograd;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
@@ -38,6 +39,8 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly TrainingOptions _options;
     readonly IReadOnlyList<TwoTaskExample> _train;
     readonly IReadOnlyList<TwoTaskExample>? _dev;
+    readonly IReadOnlyList<TwoTaskExample>? _test;
+    readonly string _selectBy;
     readonly string _tokenizerFolder;
     readonly ISampler _sampler;
     readonly FreezeController _freeze;
@@ -58,11 +61,25 @@ public sealed class MultiTaskTrainer : IDisposable
     /// everything a checkpoint needs is checked (<see cref="Checkpoint.EnsureSavable"/>), so a run never
     /// fails at its first save.
     /// </summary>
+    /// <param name="model">The model to train (moved to the training device).</param>
+    /// <param name="collator">The tokenizer and the label sets of both heads.</param>
+    /// <param name="options">The training options (checked: <see cref="TrainingOptions.Validated"/>).</param>
+    /// <param name="train">The training examples.</param>
+    /// <param name="dev">
+    /// The dev examples, scored at each epoch end (and every <see cref="TrainingOptions.EvalEverySteps"/>); the best
+    /// evaluation by <see cref="TrainingOptions.SelectBy"/> is kept as <c>OUT/best</c>. Null or empty: no evaluation.
+    /// </param>
+    /// <param name="tokenizerFolder">The pretrained model folder whose tokenizer files each checkpoint copies.</param>
+    /// <param name="test">
+    /// Test examples, scored once when the run ends (<see cref="TrainingResult.Test"/>): with the best checkpoint
+    /// when there is one on disk, else with the model as training left it. Null or empty: none.
+    /// </param>
     /// <exception cref="ArgumentException">An option, or a label that a checkpoint could not hold (the message names it).</exception>
     /// <exception cref="InvalidDataException">A key of the model config that a checkpoint could not hold.</exception>
     /// <exception cref="IOException">The output folder cannot be written.</exception>
     public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
-        IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder)
+        IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder,
+        IReadOnlyList<TwoTaskExample>? test = null)
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
@@ -77,6 +94,8 @@ public sealed class MultiTaskTrainer : IDisposable
         _options = options;
         _train = train;
         _dev = dev is { Count: > 0 } ? dev : null;
+        _test = test is { Count: > 0 } ? test : null;
+        _selectBy = SelectionMetric(options.SelectBy, _dev);
         _tokenizerFolder = tokenizerFolder;
         _schedule = options.Schedule;
         _freeze = new FreezeController(model, options.FreezeRules);
@@ -89,6 +108,24 @@ public sealed class MultiTaskTrainer : IDisposable
         _learningRate = new LinearWarmupSchedule((int)Math.Round(options.WarmupRatio * TotalSteps), TotalSteps);
         _state = new TrainerState { Options = options };
     }
+
+    /// <summary>
+    /// The metric that picks the best checkpoint: <paramref name="selectBy"/>, except that the default,
+    /// exact frames, falls back to intent accuracy, then slot F1, when no dev example carries both labels.
+    /// </summary>
+    static string SelectionMetric(string selectBy, IReadOnlyList<TwoTaskExample>? dev)
+    {
+        if (dev is null) return selectBy;
+        if (selectBy == CheckpointSelection.ExactFrames)
+            selectBy = new[] { CheckpointSelection.ExactFrames, CheckpointSelection.IntentAccuracy, CheckpointSelection.SlotF1 }
+                .First(m => CheckpointSelection.WhyNotScorable(m, dev) is null || m == CheckpointSelection.SlotF1);
+        if (CheckpointSelection.WhyNotScorable(selectBy, dev) is { } why)
+            throw new ArgumentException($"option select-by: {selectBy} cannot be scored on the dev split: {why}");
+        return selectBy;
+    }
+
+    /// <summary>The metric that picks the best checkpoint (<see cref="TrainingOptions.SelectBy"/>, or its fallback when the dev split cannot score exact frames).</summary>
+    public string SelectBy => _selectBy;
 
     /// <summary>Optimizer steps of the whole run: <see cref="TrainingOptions.Epochs"/> × ⌈batches per epoch / <see cref="TrainingOptions.GradientAccumulation"/>⌉; the learning-rate schedule spans them.</summary>
     public int TotalSteps { get; }
@@ -183,7 +220,7 @@ public sealed class MultiTaskTrainer : IDisposable
         double lastLogTime = 0;
         _model.Train();
 
-        for (int epoch = _state.Epoch; epoch < _options.Epochs; epoch++)
+        for (int epoch = _state.Epoch; epoch < _options.Epochs && !_state.StoppedEarly; epoch++)
         {
             var batches = Batches(epoch);
             int first = epoch == _state.Epoch ? _state.BatchInEpoch : 0;
@@ -251,16 +288,18 @@ public sealed class MultiTaskTrainer : IDisposable
                 progress?.Report(record);
 
                 bool epochDone = end >= batches.Count;
-                if (_options.EvalEverySteps > 0 && (step + 1) % _options.EvalEverySteps == 0 && !epochDone)
-                    lastEvaluation = Evaluate(step, epoch);
-                if (epochDone) lastEvaluation = Evaluate(step, epoch);
-                if (epochDone || _options.SaveEverySteps > 0 && (step + 1) % _options.SaveEverySteps == 0)
+                bool evaluate = epochDone || _options.EvalEverySteps > 0 && (step + 1) % _options.EvalEverySteps == 0;
+                if (evaluate) lastEvaluation = Evaluate(step, epoch);
+                bool stopEarly = lastEvaluation is not null && evaluate && _options.Patience > 0 && _state.EvaluationsWithoutImprovement >= _options.Patience;
+                if (stopEarly) _state = _state with { StoppedEarly = true };
+                if (stopEarly || epochDone || _options.SaveEverySteps > 0 && (step + 1) % _options.SaveEverySteps == 0)
                     SaveCheckpoint();
+                if (stopEarly) break;
                 if (stopAfterSteps is int limit && stepsThisCall >= limit)
                     return Stop(history, lastEvaluation, clock, cancelled: false);
             }
         }
-        return Result(history, lastEvaluation, clock, cancelled: false);
+        return Result(history, lastEvaluation, clock, cancelled: false) with { Test = ScoreTest() };
     }
 
     /// <summary>Ends a call before the last epoch: checkpoints the steps taken since the last save.</summary>
@@ -275,7 +314,29 @@ public sealed class MultiTaskTrainer : IDisposable
         double seconds = clock.Elapsed.TotalSeconds;
         int examples = history.Sum(h => h.Examples);
         return new TrainingResult(_state.OptimizerStep, _state.Epoch, _state.ElapsedSeconds, examples / Math.Max(seconds, 1e-9),
-            history, evaluation, _state.SkippedBatches, cancelled, _checkpoint);
+            history, evaluation, _state.SkippedBatches, cancelled, _checkpoint)
+        {
+            Best = _state.Best,
+            StoppedEarly = _state.StoppedEarly,
+        };
+    }
+
+    /// <summary>Scores the test split, if any, with the best checkpoint on disk, else with the model as it is.</summary>
+    TestRecord? ScoreTest()
+    {
+        if (_test is null) return null;
+        TestRecord record;
+        if (_state.Best is { Folder: { } folder } best)
+        {
+            using var kept = MultiTaskBert.Load(folder).To(DeviceChoice.Device);
+            record = new TestRecord(best.Step, CheckpointSelection.BestName, Evaluate(kept, _collator, _test, _options.BatchSize, _options.Decoding));
+        }
+        else
+        {
+            record = new TestRecord(_state.OptimizerStep, CheckpointSelection.LastName, Evaluate(_model, _collator, _test, _options.BatchSize, _options.Decoding));
+        }
+        foreach (var o in _observers) o.OnTest(record);
+        return record;
     }
 
 
@@ -283,9 +344,62 @@ public sealed class MultiTaskTrainer : IDisposable
     {
         if (_dev is null) return null;
         var scores = Evaluate(_model, _collator, _dev, _options.BatchSize, _options.Decoding);
-        var record = new EvaluationRecord(step, epoch, scores, _state.ElapsedSeconds);
+        double? loss = _selectBy == CheckpointSelection.Loss ? DevLoss(_dev) : null;
+        var record = new EvaluationRecord(step, epoch, scores, _state.ElapsedSeconds, loss);
         foreach (var o in _observers) o.OnEvaluation(record);
+        double value = CheckpointSelection.ValueOf(_selectBy, record)
+                       ?? throw new InvalidOperationException($"select-by {_selectBy}: the dev evaluation at step {step + 1} has no such score");
+        if (CheckpointSelection.Improves(_selectBy, value, _state.Best?.Value))
+        {
+            string? folder = SaveBest();
+            var best = new BestCheckpoint(step + 1, _selectBy, value, folder);
+            _state = _state with { Best = best, EvaluationsWithoutImprovement = 0 };
+            foreach (var o in _observers) o.OnBest(best);
+        }
+        else
+        {
+            _state = _state with { EvaluationsWithoutImprovement = _state.EvaluationsWithoutImprovement + 1 };
+        }
         return record;
+    }
+
+    /// <summary>The training loss on <paramref name="examples"/> (dropout off, no gradients), averaged over examples.</summary>
+    double DevLoss(IReadOnlyList<TwoTaskExample> examples)
+    {
+        bool wasTraining = _model.IsTraining;
+        _model.Eval();
+        try
+        {
+            using var noGrad = GradMode.NoGrad();
+            double sum = 0;
+            int counted = 0;
+            for (int start = 0; start < examples.Count; start += _options.BatchSize)
+            {
+                using var scope = Tensor.Scope();
+                var slice = examples.Skip(start).Take(_options.BatchSize).ToArray();
+                using var batch = _collator.Collate(slice, DeviceChoice.Device);
+                if (batch.SentenceLabels is null && batch.TokenLabels is null) continue;
+                var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                var loss = _model.Loss(output, batch.SentenceLabels, batch.TokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight);
+                sum += loss.Total.Item() * slice.Length;
+                counted += slice.Length;
+            }
+            return sum / counted;
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>Writes the model as it is now to <c>OUT/best</c> (no optimizer state: it is for predicting, not resuming); null without an output folder.</summary>
+    string? SaveBest()
+    {
+        if (_options.Out is null) return null;
+        string folder = RunCheckpoints.SaveBest(_options.Out,
+            staged => Checkpoint.Save(staged, _model, _collator.SentenceLabels, _collator.TokenLabels, _tokenizerFolder, optimizer: null, state: null, FileOperationHook),
+            FileOperationHook);
+        return folder;
     }
 
     /// <summary>Predicts every example and scores the predictions against the examples' labels.</summary>

@@ -8,6 +8,7 @@ namespace CudaBert.Model.Training;
 /// <code>
 /// OUT/checkpoint-120/   a complete checkpoint (see <see cref="Checkpoint"/>) after 120 optimizer steps
 /// OUT/checkpoint-240/   the newest: the highest step
+/// OUT/best/             the checkpoint with the best dev score (see <see cref="CheckpointSelection"/>), without optimizer state
 /// OUT/metrics.jsonl     every step and evaluation (see <see cref="MetricsLog"/>)
 /// </code>
 /// <para>A folder named <c>checkpoint-STEP</c> is complete at every instant, even if the process is
@@ -19,7 +20,11 @@ namespace CudaBert.Model.Training;
 /// run (<see cref="Prepare"/>) and before every save.</para>
 /// <para>Wherever a checkpoint folder is read (<c>cudabert predict/eval --model</c>,
 /// <see cref="Inference.TwoTaskPipeline.Load"/>) the run folder may be given instead:
-/// <see cref="Resolve"/> picks its newest checkpoint.</para>
+/// <see cref="Resolve"/> picks its newest checkpoint; give <c>OUT/best</c> for the best one.</para>
+/// <para><c>best/</c> is replaced by the same mechanism: the new one is written complete under a
+/// temporary name, the old one renamed away, the new one renamed into place, the old one deleted. A
+/// process killed between the two renames leaves no <c>best/</c> but the old one renamed away, which
+/// the next run (<see cref="Prepare"/>) renames back.</para>
 /// </summary>
 public static class RunCheckpoints
 {
@@ -27,6 +32,8 @@ public static class RunCheckpoints
     public const string FolderPrefix = "checkpoint-";
     /// <summary>Start of the name a checkpoint is renamed to before it is deleted.</summary>
     public const string RemovedPrefix = ".old-";
+    /// <summary>The folder of the best checkpoint inside the run folder.</summary>
+    public const string BestFolderName = "best";
 
     /// <summary>The folder name of the checkpoint written after optimizer step <paramref name="step"/>: <c>checkpoint-STEP</c>.</summary>
     public static string FolderName(int step) => FolderPrefix + step.ToString(CultureInfo.InvariantCulture);
@@ -64,8 +71,9 @@ public static class RunCheckpoints
     }
 
     /// <summary>
-    /// Creates the run folder, checks that it can be written, and removes the temporaries (<c>.tmp-*</c>,
-    /// <c>.old-*</c>) a killed save left in it.
+    /// Creates the run folder, checks that it can be written, puts back a <c>best/</c> that a killed
+    /// replacement had renamed away, and removes the temporaries (<c>.tmp-*</c>, <c>.old-*</c>) a killed
+    /// save left in it.
     /// </summary>
     /// <exception cref="IOException">The folder cannot be created or written (e.g. it is a file, or read-only).</exception>
     /// <exception cref="UnauthorizedAccessException">Writing the folder is not permitted.</exception>
@@ -76,6 +84,9 @@ public static class RunCheckpoints
         string probe = Path.Combine(runFolder, $"{Checkpoint.TemporaryPrefix}write-test-{Guid.NewGuid():N}");
         File.WriteAllBytes(probe, []);
         File.Delete(probe);
+        string best = Path.Combine(runFolder, BestFolderName);
+        if (!Directory.Exists(best) && Directory.EnumerateDirectories(runFolder, $"{RemovedPrefix}{BestFolderName}-*").FirstOrDefault() is { } renamedAway)
+            Directory.Move(renamedAway, best);
         RemoveTemporaries(runFolder);
     }
 
@@ -114,6 +125,38 @@ public static class RunCheckpoints
         foreach (var (_, old) in List(runFolder).Reverse().Skip(keep))
             Remove(old, fileOperation);
         return folder;
+    }
+
+    /// <summary>
+    /// Writes a checkpoint as <c>OUT/best</c>, replacing the one there: <paramref name="saveTo"/> writes it
+    /// complete under a temporary name, then the old <c>best/</c> is renamed away, the new one renamed
+    /// into place and the old one deleted. Returns the folder.
+    /// </summary>
+    /// <param name="runFolder">The run's output folder.</param>
+    /// <param name="saveTo">Writes a complete checkpoint at a folder that does not exist yet (as <see cref="Checkpoint.Save(string, MultiTaskBert, Data.LabelSet, Data.LabelSet, string, Engine.Optim.AdamW?, TrainerState?)"/>).</param>
+    /// <param name="fileOperation">Test seam: called before and after each file-system operation here.</param>
+    internal static string SaveBest(string runFolder, Action<string> saveTo, Action<string>? fileOperation = null)
+    {
+        string best = Path.Combine(runFolder, BestFolderName);
+        string staged = Path.Combine(runFolder, $"{Checkpoint.TemporaryPrefix}{BestFolderName}-{Guid.NewGuid():N}");
+        saveTo(staged);
+        string? old = null;
+        if (Directory.Exists(best))
+        {
+            old = Path.Combine(runFolder, $"{RemovedPrefix}{BestFolderName}-{Guid.NewGuid():N}");
+            fileOperation?.Invoke($"before renaming {BestFolderName} away");
+            Directory.Move(best, old);
+            fileOperation?.Invoke($"after renaming {BestFolderName} away");
+        }
+        fileOperation?.Invoke($"before renaming the new {BestFolderName} into place");
+        Directory.Move(staged, best);
+        fileOperation?.Invoke($"after renaming the new {BestFolderName} into place");
+        if (old is not null)
+        {
+            Directory.Delete(old, recursive: true);
+            fileOperation?.Invoke($"after deleting the old {BestFolderName}");
+        }
+        return best;
     }
 
     /// <summary>Renames a checkpoint away (atomic: it is never seen half-deleted), then deletes it.</summary>

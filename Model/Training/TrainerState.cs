@@ -18,6 +18,12 @@ public sealed record TrainerState
     public int SkippedBatches { get; init; }
     /// <summary>Training time so far in seconds, summed over the run and every resumption of it.</summary>
     public double ElapsedSeconds { get; init; }
+    /// <summary>The best dev evaluation so far (by <see cref="TrainingOptions.SelectBy"/>), or null before the first one.</summary>
+    public BestCheckpoint? Best { get; init; }
+    /// <summary>Dev evaluations in a row, since the best, that did not improve on it (compared with <see cref="TrainingOptions.Patience"/>).</summary>
+    public int EvaluationsWithoutImprovement { get; init; }
+    /// <summary>The run ended early (<see cref="TrainingOptions.Patience"/> reached): a later call trains no further.</summary>
+    public bool StoppedEarly { get; init; }
     /// <summary>Each dropout layer's random stream, by dotted module path (e.g. <c>bert.embeddings.dropout</c>).</summary>
     public Dictionary<string, DropoutStream> Dropouts { get; init; } = [];
     /// <summary>The options the run was started with.</summary>

@@ -156,6 +156,17 @@ public sealed record TrainingOptions
     /// </summary>
     public int EvalEverySteps { get; init; }
     /// <summary>
+    /// The dev score that picks the best checkpoint, kept as <c>OUT/best/</c>: <c>exact-frames</c> (the default),
+    /// <c>intent-accuracy</c>, <c>slot-f1</c> or <c>loss</c> (see <see cref="CheckpointSelection"/>).
+    /// CLI <c>--select-by</c>, config key <c>select-by</c>.
+    /// </summary>
+    public string SelectBy { get; init; } = CheckpointSelection.ExactFrames;
+    /// <summary>
+    /// Early stopping: end the run after this many dev evaluations in a row without improving on the best
+    /// (by <see cref="SelectBy"/>), ≥ 0; 0 (the default): never stop early. CLI <c>--patience</c>, config key <c>patience</c>.
+    /// </summary>
+    public int Patience { get; init; }
+    /// <summary>
     /// How often, in optimizer steps, the command line prints progress, at least 1 (the metrics log records
     /// every step). Default 10. CLI <c>--log-every</c>, config key <c>log-every-steps</c>.
     /// </summary>
@@ -222,7 +233,7 @@ public sealed record TrainingOptions
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
         // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
-        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("freeze", Freeze), ("oversample", Oversample) })
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample) })
             Require(value is not null, option, "must not be null");
         Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
         foreach (var (option, value) in new[]
@@ -242,6 +253,8 @@ public sealed record TrainingOptions
         Require(EvalEverySteps >= 0, "eval-every-steps", "must be ≥ 0 (0: at each epoch end)");
         Require(SaveEverySteps >= 0, "save-every-steps", "must be ≥ 0 (0: at each epoch end)");
         Require(KeepCheckpoints >= 1, "keep-checkpoints", "must be ≥ 1");
+        Require(CheckpointSelection.IsValid(SelectBy), "select-by", $"must be one of {string.Join(", ", CheckpointSelection.Names)}, not '{SelectBy}'");
+        Require(Patience >= 0, "patience", "must be ≥ 0 (0: never stop early)");
         Require(LearningRate > 0, "learning-rate", "must be > 0");
         Require(EncoderLearningRate is null or >= 0, "encoder-learning-rate", "must be ≥ 0");
         Require(SentenceHeadLearningRate is null or >= 0, "sentence-head-learning-rate", "must be ≥ 0");

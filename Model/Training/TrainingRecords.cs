@@ -8,7 +8,18 @@ public sealed record StepRecord(
     double? GradNorm, int Examples, double ExamplesPerSecond, double ElapsedSeconds, int TotalSteps);
 
 /// <summary>An evaluation on the dev split.</summary>
-public sealed record EvaluationRecord(int Step, int Epoch, JointScores Scores, double ElapsedSeconds);
+/// <param name="Step">The optimizer step it followed, from 0.</param>
+/// <param name="Epoch">The epoch of that step, from 0.</param>
+/// <param name="Scores">The dev scores.</param>
+/// <param name="ElapsedSeconds">Training time when it was made.</param>
+/// <param name="Loss">The mean dev loss, computed only when it selects the best checkpoint (<c>select-by loss</c>); else null.</param>
+public sealed record EvaluationRecord(int Step, int Epoch, JointScores Scores, double ElapsedSeconds, double? Loss = null);
+
+/// <summary>The scores of the kept checkpoint on the test split, after training.</summary>
+/// <param name="Step">Optimizer steps taken by the scored model (steps counted from 1).</param>
+/// <param name="Checkpoint">Which model was scored: <c>best</c> (the best on dev) or <c>last</c> (no dev split, or no output folder to keep the best in).</param>
+/// <param name="Scores">The test scores.</param>
+public sealed record TestRecord(int Step, string Checkpoint, JointScores Scores);
 
 /// <summary>
 /// Receives progress while training runs (console, log files, tests), on the training thread, right
@@ -22,6 +33,10 @@ public interface ITrainingObserver
     void OnEvaluation(EvaluationRecord evaluation) { }
     /// <summary>After a checkpoint folder has been written completely; does nothing unless implemented.</summary>
     void OnCheckpoint(string folder) { }
+    /// <summary>After a dev evaluation that beat the best so far (and after it was written, when the run has an output folder); does nothing unless implemented.</summary>
+    void OnBest(BestCheckpoint best) { }
+    /// <summary>After the kept checkpoint was scored on the test split; does nothing unless implemented.</summary>
+    void OnTest(TestRecord test) { }
 }
 
 /// <summary>What a call of <see cref="MultiTaskTrainer.Run(IProgress{StepRecord}, CancellationToken)"/> did.</summary>
@@ -35,4 +50,12 @@ public interface ITrainingObserver
 /// <param name="Cancelled">The call stopped early because its cancellation token was cancelled.</param>
 /// <param name="Checkpoint">The newest checkpoint of the run (written or resumed from); null when none exists (no output folder, or stopped before the first step).</param>
 public sealed record TrainingResult(int Steps, int Epochs, double ElapsedSeconds, double ExamplesPerSecond,
-    IReadOnlyList<StepRecord> History, EvaluationRecord? FinalEvaluation, int SkippedBatches, bool Cancelled, string? Checkpoint);
+    IReadOnlyList<StepRecord> History, EvaluationRecord? FinalEvaluation, int SkippedBatches, bool Cancelled, string? Checkpoint)
+{
+    /// <summary>The best dev evaluation of the run (resumed runs included) by <see cref="TrainingOptions.SelectBy"/>; null without a dev split or before the first evaluation.</summary>
+    public BestCheckpoint? Best { get; init; }
+    /// <summary>The run stopped before its last epoch because <see cref="TrainingOptions.Patience"/> evaluations in a row did not improve on the best.</summary>
+    public bool StoppedEarly { get; init; }
+    /// <summary>The kept checkpoint's scores on the test split; null when no test split was given, or the call did not finish the run.</summary>
+    public TestRecord? Test { get; init; }
+}

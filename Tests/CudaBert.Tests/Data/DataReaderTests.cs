@@ -35,6 +35,23 @@ public sealed class DataReaderTests : IDisposable
     }
 
     [Fact]
+    public void AJointBertFolderWithATestSplitGivesItsExamplesAsTheTestSet()
+    {
+        foreach (var (split, words) in new[] { ("train", "play some jazz"), ("dev", "book a table"), ("test", "wake me up\nplay it") })
+        {
+            int lines = words.Split('\n').Length;
+            Write($"d/{split}/seq.in", words + "\n");
+            Write($"d/{split}/seq.out", string.Join("\n", words.Split('\n').Select(l => string.Join(" ", l.Split(' ').Select(_ => "O")))) + "\n");
+            Write($"d/{split}/label", string.Concat(Enumerable.Repeat("Intent\n", lines)));
+        }
+        var data = CudaBert.Model.Training.TrainingData.Load(new CudaBert.Model.Training.TrainingOptions { Data = Path.Combine(_dir, "d") });
+        Assert.Equal(["wake me up", "play it"], data.Test.Select(e => string.Join(" ", e.Words)));
+        Assert.Single(data.Dev);
+        Directory.Delete(Path.Combine(_dir, "d", "test"), recursive: true);
+        Assert.Empty(CudaBert.Model.Training.TrainingData.Load(new CudaBert.Model.Training.TrainingOptions { Data = Path.Combine(_dir, "d") }).Test);
+    }
+
+    [Fact]
     public void TagCountMismatchNamesFileAndLine()
     {
         Write("s/seq.in", "play some jazz\nbook a table\n");

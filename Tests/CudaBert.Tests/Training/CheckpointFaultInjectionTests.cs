@@ -54,6 +54,11 @@ public class CheckpointFaultInjectionTests
             operations.Add(operation);
         });
 
+        // The evaluation at the end of the epoch first writes the best checkpoint (OUT/best, by the
+        // same write-validate-rename steps); then the numbered checkpoint is saved.
+        const string bestInPlace = $"after renaming the new {RunCheckpoints.BestFolderName} into place";
+        Assert.Contains(bestInPlace, operations);
+        Assert.True(operations.IndexOf("after load the written checkpoint back") < operations.IndexOf(bestInPlace), "best/ was renamed into place before it was loaded back");
         // The seam sees every file operation, and the new checkpoint is loaded back before it is
         // renamed into place, which happens before the old one is removed.
         string[] expected =
@@ -63,7 +68,7 @@ public class CheckpointFaultInjectionTests
             "after flush model.safetensors to disk", "after load the written checkpoint back", $"after rename the temporary folder to {NewFolder}",
             "before renaming checkpoint-1 away", "after renaming checkpoint-1 away", "after deleting checkpoint-1",
         ];
-        Assert.Equal(expected, operations.Where(expected.Contains));
+        Assert.Equal(expected, operations.SkipWhile(o => o != bestInPlace).Where(expected.Contains));
         int published = operations.IndexOf($"after rename the temporary folder to {NewFolder}");
 
         for (int i = 0; i < operations.Count; i++)
@@ -99,9 +104,12 @@ public class CheckpointFaultInjectionTests
         }
     }
 
-    /// <summary>A folder named checkpoint-STEP, whenever it exists, loads for prediction and resuming.</summary>
+    /// <summary>A folder named checkpoint-STEP, whenever it exists, loads for prediction and resuming; so does best/.</summary>
     static void AssertEveryCheckpointFolderIsComplete(string run)
     {
+        string best = Path.Combine(run, RunCheckpoints.BestFolderName);
+        if (Directory.Exists(best))
+            using (TwoTaskPipeline.Load(best)) { }
         foreach (var (step, folder) in RunCheckpoints.List(run))
         {
             using (TwoTaskPipeline.Load(folder)) { }

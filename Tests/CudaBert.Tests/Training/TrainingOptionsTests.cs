@@ -56,6 +56,9 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{"task-schedule": "alternate:0,1"}""", "option task-schedule")]
     [InlineData("""{"oversample": [1]}""", "option oversample")]
     [InlineData("""{"tag-decoding": "viterbi"}""", "option tag-decoding")]
+    [InlineData("""{"select-by": "accuracy"}""", "option select-by")]
+    [InlineData("""{"select-by": null}""", "option select-by")]
+    [InlineData("""{"patience": -1}""", "option patience")]
     public void InvalidValuesNameTheFileAndOption(string json, string expected)
     {
         var e = Assert.Throws<FormatException>(() => TrainingOptions.ReadFile(Write(json)));
