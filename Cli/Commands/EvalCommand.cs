@@ -3,6 +3,7 @@ using System.Text.Json;
 using CudaBert.Engine.Backends;
 using CudaBert.Model.Data;
 using CudaBert.Model.Inference;
+using CudaBert.Model.Metrics;
 using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
@@ -11,7 +12,10 @@ namespace CudaBert.Cli.Commands;
 /// <c>cudabert eval --model CKPT --data DIR [--split dev] [--json]</c>: scores a trained checkpoint on
 /// a split. The JSON form is one object with <c>intent_accuracy</c>, <c>intent_macro_f1</c>,
 /// <c>slot_precision</c>, <c>slot_recall</c>, <c>slot_f1</c>, <c>sentence_accuracy</c> and
-/// <c>examples</c> (null where the data has no labels of that kind). Keep it stable: tools read it.
+/// <c>examples</c> (null where the data has no labels of that kind), and <c>unknown_intents</c> /
+/// <c>unknown_tags</c> (label → count: gold labels the checkpoint does not know, scored as wrong).
+/// Keep it stable: tools read it. The report adds a per-label table of each task and the most
+/// frequent intent confusions.
 /// </summary>
 public static class EvalCommand
 {
@@ -39,6 +43,7 @@ public static class EvalCommand
             CommandTexts.ReportTruncation("eval", pipeline.Truncated(examples), examples.Count, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
             var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
+            var unknown = UnknownLabels.Find(examples, pipeline.Collator.SentenceLabels, pipeline.Collator.TokenLabels);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -50,15 +55,25 @@ public static class EvalCommand
                     slot_f1 = scores.Slots?.Overall.F1,
                     sentence_accuracy = scores.SentenceAccuracy,
                     examples = scores.Examples,
+                    unknown_intents = unknown.Intents.ToDictionary(u => u.Label, u => u.Count),
+                    unknown_tags = unknown.Tags.ToDictionary(u => u.Label, u => u.Count),
                 }));
                 return 0;
             }
+            ReportUnknown("intent", "examples", unknown.Intents, pipeline.Collator.SentenceLabels.Count);
+            ReportUnknown("tag", "words", unknown.Tags, pipeline.Collator.TokenLabels.Count);
             Console.WriteLine(TrainingConsole.Summary(scores));
             if (scores.Intent is { } intent)
             {
                 Console.WriteLine($"{"intent",-28} {"precision",9} {"recall",9} {"F1",9} {"support",8}");
                 foreach (var (label, s) in intent.PerLabel)
                     Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
+                if (intent.Confusions.Count > 0)
+                {
+                    Console.WriteLine($"most frequent intent confusions ({Math.Min(TopConfusions, intent.Confusions.Count)} of {intent.Confusions.Count} pairs):");
+                    foreach (var c in intent.Confusions.Take(TopConfusions))
+                        Console.WriteLine($"  {c.Count,5} × {c.Gold} predicted as {c.Predicted}");
+                }
             }
             if (scores.Slots is { } slots)
             {
@@ -69,5 +84,16 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>How many intent confusion pairs the report lists.</summary>
+    const int TopConfusions = 10;
+
+    /// <summary>Names the gold labels the checkpoint cannot predict, so that the scores they lower are read for what they are.</summary>
+    static void ReportUnknown(string kind, string unit, IReadOnlyList<(string Label, int Count)> unknown, int known)
+    {
+        if (unknown.Count == 0) return;
+        Console.WriteLine($"warning: {unknown.Count} {kind}(s) of the data are not among the checkpoint's {known} labels; their {unknown.Sum(u => u.Count)} {unit} are scored as wrong: " +
+                          string.Join(", ", unknown.Select(u => $"{u.Label} ({u.Count})")));
     }
 }

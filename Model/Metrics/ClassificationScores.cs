@@ -16,9 +16,12 @@ public sealed class ClassificationScores
     public int Examples { get; }
     /// <summary>Precision, recall, F1 and support of each label that occurs in gold or predictions.</summary>
     public IReadOnlyDictionary<string, PrecisionRecall> PerLabel { get; }
+    /// <summary>Every (gold, predicted) pair of different labels that occurs, most frequent first (ties in ordinal order of gold, then predicted).</summary>
+    public IReadOnlyList<Confusion> Confusions { get; }
 
-    ClassificationScores(double accuracy, double macroF1, int examples, IReadOnlyDictionary<string, PrecisionRecall> perLabel)
+    ClassificationScores(double accuracy, double macroF1, int examples, IReadOnlyDictionary<string, PrecisionRecall> perLabel, IReadOnlyList<Confusion> confusions)
     {
+        Confusions = confusions;
         Accuracy = accuracy;
         MacroF1 = macroF1;
         Examples = examples;
@@ -49,6 +52,17 @@ public sealed class ClassificationScores
         }
         for (int i = 0; i < gold.Count; i++)
             if (gold[i] == predicted[i]) correct++;
-        return new ClassificationScores((double)correct / gold.Count, perLabel.Values.Average(s => s.F1), gold.Count, perLabel);
+        var confusions = Enumerable.Range(0, gold.Count).Where(i => gold[i] != predicted[i])
+            .GroupBy(i => (gold[i], predicted[i]))
+            .Select(g => new Confusion(g.Key.Item1, g.Key.Item2, g.Count()))
+            .OrderByDescending(c => c.Count).ThenBy(c => c.Gold, StringComparer.Ordinal).ThenBy(c => c.Predicted, StringComparer.Ordinal)
+            .ToArray();
+        return new ClassificationScores((double)correct / gold.Count, perLabel.Values.Average(s => s.F1), gold.Count, perLabel, confusions);
     }
 }
+
+/// <summary>How many examples of gold label <paramref name="Gold"/> were predicted as <paramref name="Predicted"/> (a different label).</summary>
+/// <param name="Gold">The true label.</param>
+/// <param name="Predicted">The label predicted instead.</param>
+/// <param name="Count">Examples with that mistake.</param>
+public readonly record struct Confusion(string Gold, string Predicted, int Count);

@@ -63,6 +63,32 @@ public class ScoreTests
     }
 
     [Fact]
+    public void ConfusionsCountEachMistakeMostFrequentFirst()
+    {
+        var s = ClassificationScores.Compute(["a", "a", "a", "b", "c", "c", "c"], ["b", "b", "a", "a", "a", "b", "b"]);
+        Assert.Equal([new Confusion("a", "b", 2), new Confusion("c", "b", 2), new Confusion("b", "a", 1), new Confusion("c", "a", 1)], s.Confusions);
+    }
+
+    [Fact]
+    public void GoldLabelsTheModelDoesNotKnowAreFoundAndScoredAsWrong()
+    {
+        var known = new CudaBert.Model.Data.LabelSet(["play", "book"]);
+        var tags = new CudaBert.Model.Data.LabelSet(["O", "B-song"]);
+        CudaBert.Model.Data.TwoTaskExample Example(string? intent, params string[] t) => new([.. t.Select(_ => "w")], intent, t, "test", 1);
+        var examples = new[] { Example("play", "B-song"), Example("wake", "B-time", "O"), Example("wake", "O"), Example("alarm", "B-time") };
+        var unknown = UnknownLabels.Find(examples, known, tags);
+        Assert.Equal([("alarm", 1), ("wake", 2)], unknown.Intents);
+        Assert.Equal([("B-time", 2)], unknown.Tags);
+        Assert.True(UnknownLabels.Find(examples[..1], known, tags).None);
+
+        // The model can only predict its own labels: the unknown ones count as wrong, and take part in macro-F1.
+        var scores = ClassificationScores.Compute([.. examples.Select(e => e.SentenceLabel!)], ["play", "play", "play", "book"]);
+        Assert.Equal(0.25, scores.Accuracy, 12);
+        Assert.Equal(0, scores.PerLabel["wake"].F1);
+        Assert.Equal(2, scores.PerLabel["wake"].Support);
+    }
+
+    [Fact]
     public void SentenceAccuracyNeedsIntentAndEveryTagRight()
     {
         var scores = JointScores.Compute(
