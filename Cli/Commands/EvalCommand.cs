@@ -22,7 +22,7 @@ public static class EvalCommand
     /// <summary>The <c>eval</c> command with its options and handler, to add to the root command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP, or OUT/best for the best on dev), or the run folder OUT for its newest checkpoint.", Required = true };
         var data = new Option<string>("--data") { Description = "JointBERT-style folder (with the split as a subfolder), a split folder, a .jsonl or a CoNLL file.", Required = true };
         var split = new Option<string>("--split") { Description = "Split subfolder of --data.", DefaultValueFactory = _ => "dev" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a report." };

@@ -17,7 +17,7 @@ public static class ExportCommand
     /// <summary>The <c>export</c> command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP, or OUT/best for the best on dev), or the run folder OUT for its newest checkpoint.", Required = true };
         var format = new Option<string>("--format")
         {
             Description = "hf: folders for Hugging Face transformers (token-classification/ and encoder/); onnx: one ONNX file with both heads.",

@@ -15,7 +15,7 @@ public static class PredictCommand
     /// <summary>The <c>predict</c> command with its options, text arguments and handler, to add to the root command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP), or the run folder OUT for its newest checkpoint.", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder written by `cudabert train` (OUT/checkpoint-STEP, or OUT/best for the best on dev), or the run folder OUT for its newest checkpoint.", Required = true };
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {text, intent, probability, entities: [{type, text, start, end}]}." };
         var texts = new Argument<string[]>("TEXT") { Description = "Texts to analyse; read from stdin, one per line, when none is given.", Arity = ArgumentArity.ZeroOrMore };
         var device = TrainCommand.DeviceOption();
