@@ -150,6 +150,24 @@ public interface IBackend
     /// </summary>
     void Dropout(Tensor x, double p, ulong seed, ulong offset, Tensor y);
 
+    // ---- fused · CpuBackend.Fused.cs, CudaBackend.Fused.cs ------------------------------------------------
+    /// <summary>
+    /// z = x·Wᵀ + b and y = GELU(z) (exact erf form) in one primitive: x [rows, in], weight [out, in],
+    /// bias [out], y [rows, out]. The backward needs z: pass <paramref name="preActivation"/> ([rows, out])
+    /// to have it written, or null when no gradient is wanted (the CUDA backend then runs one GEMM with
+    /// the bias+GELU epilogue and z never reaches memory). On the CPU, y equals Gemm, AddBias, Gelu run
+    /// one after the other, bit for bit.
+    /// </summary>
+    void LinearBiasGelu(Tensor x, Tensor weight, Tensor bias, Tensor? preActivation, Tensor y);
+    /// <summary>
+    /// sum = dropout(x) + residual and y = LayerNorm(sum) per row, saving sum, μ and rstd for the backward
+    /// (<see cref="LayerNormBackward"/> with sum as its x). The dropout is <see cref="Dropout"/>'s, the same
+    /// mask bits for the same (seed, offset); p = 0 skips it. On the CPU the results equal Dropout, Add,
+    /// LayerNorm run one after the other, bit for bit.
+    /// </summary>
+    void DropoutResidualLayerNorm(Tensor x, double p, ulong seed, ulong offset, Tensor residual, Tensor gamma, Tensor beta, double eps,
+        Tensor sum, Tensor y, Tensor mean, Tensor rstd);
+
     // ---- optimizer · CpuBackend.Optimizer.cs, CudaBackend.Optimizer.cs ------------------------------------
     /// <summary>
     /// One AdamW update of a parameter and its moments in place, as <c>torch.optim.AdamW</c> (see

@@ -20,18 +20,22 @@ public sealed partial class CpuBackend
             Span<T> ys = y.AsSpan<T>(), means = mean.AsSpan<T>(), rstds = rstd.AsSpan<T>();
             for (int r = first; r < end; r++)
             {
-                var xr = xs.Slice(r * n, n);
-                var yr = ys.Slice(r * n, n);
-                T mu = TensorPrimitives.Sum(xr) / count;
-                TensorPrimitives.Subtract(xr, mu, yr);                        // y ← x − μ
-                T variance = TensorPrimitives.SumOfSquares<T>(yr) / count;  // biased, as BERT and PyTorch
-                T inv = T.One / T.Sqrt(variance + Cast<T>(eps));
-                TensorPrimitives.Multiply(yr, inv, yr);                       // y ← x̂
-                TensorPrimitives.FusedMultiplyAdd(yr, g, b, yr);              // y ← x̂·γ + β
-                means[r] = mu;
-                rstds[r] = inv;
+                (means[r], rstds[r]) = LayerNormRow(xs.Slice(r * n, n), g, b, count, eps, ys.Slice(r * n, n));
             }
         });
+    }
+
+    /// <summary>Normalises one row <paramref name="xr"/> into <paramref name="yr"/> (x̂·γ + β); returns its μ and rstd.</summary>
+    internal static (T Mean, T Rstd) LayerNormRow<T>(ReadOnlySpan<T> xr, ReadOnlySpan<T> g, ReadOnlySpan<T> b, T count, double eps, Span<T> yr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T mu = TensorPrimitives.Sum(xr) / count;
+        TensorPrimitives.Subtract(xr, mu, yr);                        // y ← x − μ
+        T variance = TensorPrimitives.SumOfSquares<T>(yr) / count;  // biased, as BERT and PyTorch
+        T inv = T.One / T.Sqrt(variance + Cast<T>(eps));
+        TensorPrimitives.Multiply(yr, inv, yr);                       // y ← x̂
+        TensorPrimitives.FusedMultiplyAdd(yr, g, b, yr);              // y ← x̂·γ + β
+        return (mu, inv);
     }
 
     /// <inheritdoc/>

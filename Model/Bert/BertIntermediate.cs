@@ -13,6 +13,7 @@ namespace CudaBert.Model.Bert;
 public sealed class BertIntermediate : Module
 {
     private readonly Func<Tensor, Tensor> activation;
+    private readonly bool exactGelu;
 
     /// <summary>A freshly initialised hidden → intermediate projection with the config's activation.</summary>
     /// <param name="config">Hidden and intermediate sizes and <see cref="BertConfig.HiddenAct"/>.</param>
@@ -22,14 +23,22 @@ public sealed class BertIntermediate : Module
     public BertIntermediate(BertConfig config, Generator generator, DType dtype)
     {
         activation = ActivationOf(config.HiddenAct);
+        exactGelu = config.HiddenAct == "gelu";
         Dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize, generator, dtype: dtype, init: BertInit.Instance));
     }
 
     /// <summary>The expansion hidden → <see cref="BertConfig.IntermediateSize"/> (usually 4 × hidden).</summary>
     public Linear Dense { get; }
 
+    /// <summary>
+    /// Whether the exact-GELU case runs as one fused op (<see cref="Ops.LinearGelu"/>) instead of
+    /// Linear then Gelu; the two give the same bits on the CPU. The tanh approximation is never fused.
+    /// </summary>
+    internal bool Fused { get; set; } = true;
+
     /// <summary><paramref name="x"/> [B, S, hidden] → act(x·W + b) [B, S, intermediate].</summary>
-    public Tensor Forward(Tensor x) => activation(Dense.Forward(x));
+    public Tensor Forward(Tensor x) =>
+        Fused && exactGelu && Dense.Bias is { } bias ? Ops.LinearGelu(x, Dense.Weight, bias) : activation(Dense.Forward(x));
 
     private static Func<Tensor, Tensor> ActivationOf(string hiddenAct) => hiddenAct switch
     {

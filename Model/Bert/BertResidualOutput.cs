@@ -31,6 +31,22 @@ public sealed class BertResidualOutput : Module
     /// <summary>Dropout on the projection, before the residual is added (rate <see cref="BertConfig.HiddenDropoutProb"/>).</summary>
     public Dropout Dropout { get; }
 
+    /// <summary>
+    /// Whether dropout, residual addition and layer norm run as one fused op (<see cref="Ops.DropoutResidualLayerNorm"/>)
+    /// instead of three; the two give the same bits on the CPU, mask bits included.
+    /// </summary>
+    internal bool Fused { get; set; } = true;
+
     /// <summary>LayerNorm(<paramref name="residual"/> + dropout(<paramref name="x"/>·W + b)): x [B, S, inFeatures], residual and result [B, S, hidden].</summary>
-    public Tensor Forward(Tensor x, Tensor residual) => LayerNorm.Forward(Dropout.Forward(Dense.Forward(x)) + residual);
+    public Tensor Forward(Tensor x, Tensor residual)
+    {
+        var projected = Dense.Forward(x);
+        if (!Fused) return LayerNorm.Forward(Dropout.Forward(projected) + residual);
+        // The dropout layer's stream, advanced exactly as its own Forward would.
+        bool dropping = Dropout.IsTraining && Dropout.P > 0;
+        var y = Ops.DropoutResidualLayerNorm(projected, dropping ? Dropout.P : 0, Dropout.Seed, Dropout.Offset, residual,
+            LayerNorm.Weight, LayerNorm.Bias, LayerNorm.Eps);
+        if (dropping) Dropout.Offset += (ulong)projected.NumElements;
+        return y;
+    }
 }
