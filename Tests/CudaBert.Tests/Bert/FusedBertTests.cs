@@ -11,6 +11,7 @@ namespace CudaBert.Tests.Bert;
 /// The model with its fused ops (linear + GELU, dropout + residual + layer norm) trains to the same
 /// bits on the CPU as with the separate ops: losses, gradients and parameters after AdamW steps.
 /// </summary>
+[Collection(BitIdentityCollection.Name)]
 public class FusedBertTests
 {
     [Fact]
