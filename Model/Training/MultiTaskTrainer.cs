@@ -150,7 +150,8 @@ public sealed class MultiTaskTrainer : IDisposable
     /// <summary>
     /// Continues from a checkpoint written by this trainer (same options and data): a checkpoint folder,
     /// or a run folder for its newest checkpoint (<see cref="RunCheckpoints.Resolve"/>). The model must
-    /// have been loaded from the same checkpoint (<see cref="MultiTaskBert.Load"/>).
+    /// have been loaded from the same checkpoint (<see cref="MultiTaskBert.Load"/>). The best so far
+    /// (<see cref="TrainerState.Best"/>) is looked for as <c>best/</c> beside the checkpoint, wherever the run folder now is.
     /// </summary>
     public void ResumeFrom(string checkpoint)
     {
@@ -164,7 +165,14 @@ public sealed class MultiTaskTrainer : IDisposable
                 throw new InvalidDataException($"{checkpoint}: dropout layer '{name}' is not in the model");
             (dropout.Seed, dropout.Offset) = (stream.Seed, stream.Offset);
         }
-        _state = state with { Options = _options };
+        // The saved path of best/ is the one the run had when it wrote it; the run folder may since have
+        // moved (or have been given relative to another working directory): best/ is the checkpoint's sibling.
+        string best = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, RunCheckpoints.BestFolderName);
+        _state = state with
+        {
+            Options = _options,
+            Best = state.Best is { Folder: not null } saved ? saved with { Folder = Directory.Exists(best) ? best : null } : state.Best,
+        };
         _savedStep = state.OptimizerStep;
         _checkpoint = checkpoint;
     }

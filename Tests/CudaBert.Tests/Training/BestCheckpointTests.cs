@@ -135,6 +135,28 @@ public class BestCheckpointTests
     }
 
     [Fact]
+    public void AResumedRunFindsItsBestInTheRunFolderItResumesFromEvenWhenThatFolderWasMoved()
+    {
+        using var setup = new TinyTrainingSetup(trainCount: 96, devCount: 16);
+        var test = CudaBert.Model.Data.Demo.AssistantCommands.Generate(8, seed: 3);
+        var options = setup.Options("run") with { Epochs = 2 };
+        using (var model = setup.NewModel())
+        using (var trainer = setup.Trainer(model, options))
+            Assert.NotNull(trainer.Run(stopAfterSteps: 8).Best);   // past the evaluation at the end of epoch 1
+        string moved = Path.Combine(setup.Folder, "moved");
+        Directory.Move(options.Out!, moved);
+
+        using (var model = MultiTaskBert.Load(RunCheckpoints.Latest(moved)!))
+        using (var trainer = new MultiTaskTrainer(model, setup.Collator, options with { Out = moved }, setup.Train, setup.Dev, setup.Folder, test))
+        {
+            trainer.ResumeFrom(moved);
+            Assert.Equal(Path.Combine(moved, RunCheckpoints.BestFolderName), trainer.State.Best!.Folder);
+            var result = trainer.Run();   // scores the test split with the best checkpoint: it must be found
+            Assert.Equal(CheckpointSelection.BestName, result.Test!.Checkpoint);
+        }
+    }
+
+    [Fact]
     public void TheTestSplitIsScoredWithTheBestCheckpointWhenTheRunEnds()
     {
         using var setup = new TinyTrainingSetup(trainCount: 96, devCount: 32);
