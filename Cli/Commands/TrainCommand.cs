@@ -75,6 +75,9 @@ public static class TrainCommand
             bool IsGiven<T>(Option<T> option) => parse.GetResult(option) is not null;
             bool noData = !IsGiven(data) && !IsGiven(sentenceData) && !IsGiven(tokenData);
             var o = file is not null ? TrainingOptions.ReadFile(file.FullName) : noData ? DemoDefaults : new TrainingOptions();
+            // Without an output folder, one named after the time is made up below: it never holds a run to continue.
+            if (parse.GetValue(resume) && Given(output) is null && o.Out is null)
+                throw new ArgumentException("--resume needs --out (or \"out\" in --config): the folder of the run to continue");
             o = o with
             {
                 Data = Given(data) ?? o.Data,

@@ -104,6 +104,16 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void ResumeWithoutAnOutputFolderSaysSoInsteadOfNamingAFreshFolder()
+    {
+        // Without --out the run folder defaults to a new timestamped one, which can hold nothing to resume.
+        var (code, error) = Run("train", "--resume", "--model", "/nonexistent/encoder", "--device", "cpu");
+        Assert.Equal(1, code);
+        AssertOneLine(error, "cudabert train: --resume needs --out");
+        Assert.DoesNotContain("cudabert-runs", error);
+    }
+
+    [Fact]
     public void AMissingRequiredOptionIsAUsageError()
     {
         var (code, error) = Run("predict", "hello");
