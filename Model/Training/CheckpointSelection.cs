@@ -45,13 +45,14 @@ public static class CheckpointSelection
 
     /// <summary>
     /// Why <paramref name="metric"/> cannot be scored on <paramref name="dev"/>, or null when it can:
-    /// exact frames need examples with an intent and tags, intent accuracy an intent, slot F1 tags.
+    /// exact frames need examples with an intent and tags, intent accuracy an intent, slot F1 tags, the loss either.
     /// </summary>
     public static string? WhyNotScorable(string metric, IReadOnlyList<Data.TwoTaskExample> dev) => metric switch
     {
         ExactFrames when !dev.Any(e => e.HasSentenceLabel && e.HasTags) => "no dev example has both an intent and tags",
         IntentAccuracy when !dev.Any(e => e.HasSentenceLabel) => "no dev example has an intent",
         SlotF1 when !dev.Any(e => e.HasTags) => "no dev example has tags",
+        Loss when !dev.Any(e => e.HasSentenceLabel || e.HasTags) => "no dev example has an intent or tags",
         _ => null,
     };
 }

@@ -219,5 +219,10 @@ public class BestCheckpointTests
         // The default, exact frames, falls back to intent accuracy on such a dev split.
         using var trainer = new MultiTaskTrainer(model, setup.Collator, setup.Options(), setup.Train, untagged, setup.Folder);
         Assert.Equal(CheckpointSelection.IntentAccuracy, trainer.SelectBy);
+        // A dev split with no label at all has no loss (it would be 0/0, a NaN no later evaluation could beat).
+        var unlabelled = untagged.Select(e => e with { SentenceLabel = null }).ToList();
+        var noLoss = Assert.Throws<ArgumentException>(() =>
+            new MultiTaskTrainer(model, setup.Collator, setup.Options() with { SelectBy = CheckpointSelection.Loss }, setup.Train, unlabelled, setup.Folder));
+        Assert.Contains("loss cannot be scored", noLoss.Message);
     }
 }
