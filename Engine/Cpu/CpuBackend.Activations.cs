@@ -18,36 +18,40 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void Gelu(Tensor x, Tensor y) => ByFloatType(y, () => GeluFloat32(x, y), () => GeluFloat64(x, y), nameof(Gelu));
 
-    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses.
-    // float32: eight lanes of Float32NormalCdf; the ends of each chunk one element at a time through the same code.
+    // GELU(x) = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)): the exact form BERT uses, over each chunk of elements.
     private static void GeluFloat32(Tensor x, Tensor y) =>
         ParallelRows(x.NumElements, 40, (first, end) =>
-        {
-            ReadOnlySpan<float> xs = x.AsSpan<float>();
-            Span<float> ys = y.AsSpan<float>();
-            int i = first;
-            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                (v * Float32NormalCdf.Cdf(v)).CopyTo(ys.Slice(i));
-            }
-            for (; i < end; i++) ys[i] = xs[i] * Float32NormalCdf.Cdf(xs[i]);
-        });
+            GeluRow(x.AsSpan<float>()[first..end], y.AsSpan<float>()[first..end]));
 
     // float64 (the finite-difference checks): four lanes of the double-precision Erf.
     private static void GeluFloat64(Tensor x, Tensor y) =>
         ParallelRows(x.NumElements, 120, (first, end) =>
+            GeluRow(x.AsSpan<double>()[first..end], y.AsSpan<double>()[first..end]));
+
+    // ys = xs·Φ(xs) in eight float lanes of Float32NormalCdf; the tail one element at a time through
+    // the same vector code (Cdf(float) is lane 0 of Cdf(Vector256)), so where a span starts never changes a bit.
+    private static void GeluRow(ReadOnlySpan<float> xs, Span<float> ys)
+    {
+        int j = 0;
+        for (; j + Vector256<float>.Count <= xs.Length; j += Vector256<float>.Count)
         {
-            ReadOnlySpan<double> xs = x.AsSpan<double>();
-            Span<double> ys = y.AsSpan<double>();
-            int i = first;
-            for (; i + 4 <= end; i += 4)
-            {
-                var v = Vector256.Create(xs.Slice(i));
-                (v * NormalCdf(v)).CopyTo(ys.Slice(i));
-            }
-            for (; i < end; i++) ys[i] = xs[i] * NormalCdf(xs[i]);
-        });
+            var v = Vector256.Create(xs.Slice(j));
+            (v * Float32NormalCdf.Cdf(v)).CopyTo(ys.Slice(j));
+        }
+        for (; j < xs.Length; j++) ys[j] = xs[j] * Float32NormalCdf.Cdf(xs[j]);
+    }
+
+    // The same in four double lanes of NormalCdf.
+    private static void GeluRow(ReadOnlySpan<double> xs, Span<double> ys)
+    {
+        int j = 0;
+        for (; j + 4 <= xs.Length; j += 4)
+        {
+            var v = Vector256.Create(xs.Slice(j));
+            (v * NormalCdf(v)).CopyTo(ys.Slice(j));
+        }
+        for (; j < xs.Length; j++) ys[j] = xs[j] * NormalCdf(xs[j]);
+    }
 
     /// <inheritdoc/>
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx) => ByFloatType(x, () => GeluBackwardFloat32(x, dy, dx), () => GeluBackwardFloat64(x, dy, dx), nameof(GeluBackward));

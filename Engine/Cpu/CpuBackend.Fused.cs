@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 
 namespace CudaBert.Engine.Cpu;
 
@@ -18,8 +17,7 @@ public sealed partial class CpuBackend
         ByFloatType(y, () => BiasGelu<float>(z, bias, y), () => BiasGelu<double>(z, bias, y), nameof(LinearBiasGelu));
     }
 
-    // Per row: z ← z + b (as AddBias), then y = z·Φ(z) (as Gelu: eight float lanes or four double lanes,
-    // the row's tail one element at a time through the same vector code).
+    // Per row: z ← z + b (as AddBias), then y = z·Φ(z) with Gelu's row code.
     private static void BiasGelu<T>(Tensor z, Tensor bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.Shape.Last;
@@ -39,28 +37,6 @@ public sealed partial class CpuBackend
 
     private static Span<TTo> Reinterpret<TFrom, TTo>(Span<TFrom> span) where TFrom : unmanaged where TTo : unmanaged =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(span);
-
-    private static void GeluRow(ReadOnlySpan<float> xs, Span<float> ys)
-    {
-        int j = 0;
-        for (; j + Vector256<float>.Count <= xs.Length; j += Vector256<float>.Count)
-        {
-            var v = Vector256.Create(xs.Slice(j));
-            (v * Float32NormalCdf.Cdf(v)).CopyTo(ys.Slice(j));
-        }
-        for (; j < xs.Length; j++) ys[j] = xs[j] * Float32NormalCdf.Cdf(xs[j]);
-    }
-
-    private static void GeluRow(ReadOnlySpan<double> xs, Span<double> ys)
-    {
-        int j = 0;
-        for (; j + 4 <= xs.Length; j += 4)
-        {
-            var v = Vector256.Create(xs.Slice(j));
-            (v * NormalCdf(v)).CopyTo(ys.Slice(j));
-        }
-        for (; j < xs.Length; j++) ys[j] = xs[j] * NormalCdf(xs[j]);
-    }
 
     /// <inheritdoc/>
     public void DropoutResidualLayerNorm(Tensor x, double p, ulong seed, ulong offset, Tensor residual, Tensor gamma, Tensor beta, double eps,

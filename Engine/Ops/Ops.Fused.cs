@@ -12,14 +12,8 @@ public static partial class Ops
     /// </summary>
     public static Tensor LinearGelu(Tensor x, Tensor weight, Tensor bias)
     {
-        CheckFloat("linear_gelu", x, "input");
-        CheckCompatible("linear_gelu", x, weight, "weight");
-        CheckCompatible("linear_gelu", x, bias, "bias");
-        if (weight.Rank != 2 || weight.Shape[1] != x.Shape.Last)
-            throw new ArgumentException($"linear_gelu: weight {weight.Shape} does not map the last axis of input {x.Shape} (expected [out, {x.Shape.Last}])");
-        int rows = (int)x.Shape.Rows, inFeatures = weight.Shape[1], outFeatures = weight.Shape[0];
-        if (bias.Rank != 1 || bias.Shape[0] != outFeatures)
-            throw new ArgumentException($"linear_gelu: bias {bias.Shape} does not match weight {weight.Shape} (expected [{outFeatures}])");
+        CheckLinear("linear_gelu", x, weight, bias);
+        int outFeatures = weight.Shape[0];
         int[] outDims = [.. x.Shape.Dims[..^1], outFeatures];
         var y = Tensor.Empty(outDims, x.DType, x.Device);
         var z = ShouldRecord(x, weight, bias) ? Tensor.Empty(outDims, x.DType, x.Device) : null;
@@ -29,18 +23,7 @@ public static partial class Ops
         {
             var dz = EmptyLike(z);
             dz.Backend.GeluBackward(z, dy, dz);                                                          // dz = dy·GELU′(z)
-            Tensor? dx = null, dw = null;
-            if (x.RequiresGrad)
-            {
-                dx = EmptyLike(x);
-                dx.Backend.Gemm(false, false, 1, rows, inFeatures, outFeatures, 1, dz, weight, 0, dx);   // dx = dz·W
-            }
-            if (weight.RequiresGrad)
-            {
-                dw = EmptyLike(weight);
-                dw.Backend.Gemm(true, false, 1, outFeatures, inFeatures, rows, 1, dz, x, 0, dw);         // dW = dzᵀ·x
-            }
-            return [dx, dw, bias.RequiresGrad ? SumRowsOf(dz) : null];                                  // db = Σ_rows dz
+            return LinearGradients(dz, x, weight, bias);
         });
     }
 

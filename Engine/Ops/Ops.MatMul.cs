@@ -68,35 +68,46 @@ public static partial class Ops
     /// </summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
-        CheckFloat("linear", x, "input");
-        CheckCompatible("linear", x, weight, "weight");
-        if (weight.Rank != 2 || weight.Shape[1] != x.Shape.Last)
-            throw new ArgumentException($"linear: weight {weight.Shape} does not map the last axis of input {x.Shape} (expected [out, {x.Shape.Last}])");
+        CheckLinear("linear", x, weight, bias);
         int rows = (int)x.Shape.Rows, inFeatures = weight.Shape[1], outFeatures = weight.Shape[0];
-        if (bias is not null)
-        {
-            CheckCompatible("linear", x, bias, "bias");
-            if (bias.Rank != 1 || bias.Shape[0] != outFeatures)
-                throw new ArgumentException($"linear: bias {bias.Shape} does not match weight {weight.Shape} (expected [{outFeatures}])");
-        }
         int[] outDims = [.. x.Shape.Dims[..^1], outFeatures];
         var y = Tensor.Empty(outDims, x.DType, x.Device);
         y.Backend.Gemm(false, true, 1, rows, outFeatures, inFeatures, 1, x, weight, 0, y);
         if (bias is not null) y.Backend.AddBias(y, bias, y);
-        return Record(y, "linear", [x, weight, bias], dy =>
+        return Record(y, "linear", [x, weight, bias], dy => LinearGradients(dy, x, weight, bias));
+    }
+
+    /// <summary>
+    /// The gradients of y = x·Wᵀ + b for [x, weight, bias] given dy (null where no gradient is wanted),
+    /// shared by <see cref="Linear"/> and <see cref="LinearGelu"/> (whose dy is the gradient of z).
+    /// </summary>
+    private static Tensor?[] LinearGradients(Tensor dy, Tensor x, Tensor weight, Tensor? bias)
+    {
+        int rows = (int)x.Shape.Rows, inFeatures = weight.Shape[1], outFeatures = weight.Shape[0];
+        Tensor? dx = null, dw = null;
+        if (x.RequiresGrad)
         {
-            Tensor? dx = null, dw = null;
-            if (x.RequiresGrad)
-            {
-                dx = EmptyLike(x);
-                dx.Backend.Gemm(false, false, 1, rows, inFeatures, outFeatures, 1, dy, weight, 0, dx);   // dx = dy·W
-            }
-            if (weight.RequiresGrad)
-            {
-                dw = EmptyLike(weight);
-                dw.Backend.Gemm(true, false, 1, outFeatures, inFeatures, rows, 1, dy, x, 0, dw);         // dW = dyᵀ·x
-            }
-            return [dx, dw, bias?.RequiresGrad == true ? SumRowsOf(dy) : null];                        // db = Σ_rows dy
-        });
+            dx = EmptyLike(x);
+            dx.Backend.Gemm(false, false, 1, rows, inFeatures, outFeatures, 1, dy, weight, 0, dx);   // dx = dy·W
+        }
+        if (weight.RequiresGrad)
+        {
+            dw = EmptyLike(weight);
+            dw.Backend.Gemm(true, false, 1, outFeatures, inFeatures, rows, 1, dy, x, 0, dw);         // dW = dyᵀ·x
+        }
+        return [dx, dw, bias?.RequiresGrad == true ? SumRowsOf(dy) : null];                        // db = Σ_rows dy
+    }
+
+    /// <summary>The argument checks of a linear map: x [..., in], weight [out, in], bias [out] or null.</summary>
+    private static void CheckLinear(string op, Tensor x, Tensor weight, Tensor? bias)
+    {
+        CheckFloat(op, x, "input");
+        CheckCompatible(op, x, weight, "weight");
+        if (weight.Rank != 2 || weight.Shape[1] != x.Shape.Last)
+            throw new ArgumentException($"{op}: weight {weight.Shape} does not map the last axis of input {x.Shape} (expected [out, {x.Shape.Last}])");
+        if (bias is null) return;
+        CheckCompatible(op, x, bias, "bias");
+        if (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0])
+            throw new ArgumentException($"{op}: bias {bias.Shape} does not match weight {weight.Shape} (expected [{weight.Shape[0]}])");
     }
 }
