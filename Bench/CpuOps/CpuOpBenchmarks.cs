@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
-using CudaBert.Engine.Random;
 
 namespace CudaBert.Bench.CpuOps;
 
@@ -15,7 +14,7 @@ public class CpuOpBenchmarks
 {
     private const int Tokens = 32 * 128, Hidden = 768, Ffn = 3072, Batch = 32, Heads = 12, Sequence = 128;
 
-    private readonly List<Tensor> tensors = [];
+    private readonly BenchmarkOperands operands = new();
     private Action run = () => { };
     private byte[] copySource = [], copyDestination = [];
 
@@ -44,77 +43,74 @@ public class CpuOpBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var generator = new Generator(42);
-        Tensor Normal(params int[] dims) => Keep(Tensor.Normal(new Shape(dims), generator));
-        Tensor Empty(params int[] dims) => Keep(Tensor.Zeros(new Shape(dims)));
         var cpu = CpuBackend.Instance;
 
         switch (Op)
         {
             case CpuOp.LayerNorm:
             {
-                Tensor x = Normal(Tokens, Hidden), gamma = Normal(Hidden), beta = Normal(Hidden);
-                Tensor y = Empty(Tokens, Hidden), mean = Empty(Tokens), rstd = Empty(Tokens);
+                Tensor x = operands.Normal(Tokens, Hidden), gamma = operands.Normal(Hidden), beta = operands.Normal(Hidden);
+                Tensor y = operands.Zeros(Tokens, Hidden), mean = operands.Zeros(Tokens), rstd = operands.Zeros(Tokens);
                 run = () => cpu.LayerNorm(x, gamma, beta, 1e-12, y, mean, rstd);
                 break;
             }
             case CpuOp.LayerNormBackward:
             {
-                Tensor x = Normal(Tokens, Hidden), gamma = Normal(Hidden), beta = Normal(Hidden), dy = Normal(Tokens, Hidden);
-                Tensor y = Empty(Tokens, Hidden), mean = Empty(Tokens), rstd = Empty(Tokens);
-                Tensor dx = Empty(Tokens, Hidden), dgamma = Empty(Hidden), dbeta = Empty(Hidden);
+                Tensor x = operands.Normal(Tokens, Hidden), gamma = operands.Normal(Hidden), beta = operands.Normal(Hidden), dy = operands.Normal(Tokens, Hidden);
+                Tensor y = operands.Zeros(Tokens, Hidden), mean = operands.Zeros(Tokens), rstd = operands.Zeros(Tokens);
+                Tensor dx = operands.Zeros(Tokens, Hidden), dgamma = operands.Zeros(Hidden), dbeta = operands.Zeros(Hidden);
                 cpu.LayerNorm(x, gamma, beta, 1e-12, y, mean, rstd);
                 run = () => cpu.LayerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
                 break;
             }
             case CpuOp.Softmax:
             {
-                Tensor scores = Normal(Batch, Heads, Sequence, Sequence), mask = Empty(Batch, Sequence);
-                Tensor probs = Empty(Batch, Heads, Sequence, Sequence);
+                Tensor scores = operands.Normal(Batch, Heads, Sequence, Sequence), mask = operands.Zeros(Batch, Sequence);
+                Tensor probs = operands.Zeros(Batch, Heads, Sequence, Sequence);
                 run = () => cpu.ScaledMaskedSoftmax(scores, mask, 0.125, probs);
                 break;
             }
             case CpuOp.SoftmaxBackward:
             {
-                Tensor scores = Normal(Batch, Heads, Sequence, Sequence), dprobs = Normal(Batch, Heads, Sequence, Sequence);
-                Tensor probs = Empty(Batch, Heads, Sequence, Sequence), dscores = Empty(Batch, Heads, Sequence, Sequence);
+                Tensor scores = operands.Normal(Batch, Heads, Sequence, Sequence), dprobs = operands.Normal(Batch, Heads, Sequence, Sequence);
+                Tensor probs = operands.Zeros(Batch, Heads, Sequence, Sequence), dscores = operands.Zeros(Batch, Heads, Sequence, Sequence);
                 cpu.ScaledMaskedSoftmax(scores, null, 0.125, probs);
                 run = () => cpu.ScaledMaskedSoftmaxBackward(probs, dprobs, 0.125, dscores);
                 break;
             }
             case CpuOp.Gelu:
             {
-                Tensor x = Normal(Tokens, Ffn), y = Empty(Tokens, Ffn);
+                Tensor x = operands.Normal(Tokens, Ffn), y = operands.Zeros(Tokens, Ffn);
                 run = () => cpu.Gelu(x, y);
                 break;
             }
             case CpuOp.GeluBackward:
             {
-                Tensor x = Normal(Tokens, Ffn), dy = Normal(Tokens, Ffn), dx = Empty(Tokens, Ffn);
+                Tensor x = operands.Normal(Tokens, Ffn), dy = operands.Normal(Tokens, Ffn), dx = operands.Zeros(Tokens, Ffn);
                 run = () => cpu.GeluBackward(x, dy, dx);
                 break;
             }
             case CpuOp.GeluTanh:
             {
-                Tensor x = Normal(Tokens, Ffn), y = Empty(Tokens, Ffn);
+                Tensor x = operands.Normal(Tokens, Ffn), y = operands.Zeros(Tokens, Ffn);
                 run = () => cpu.GeluTanh(x, y);
                 break;
             }
             case CpuOp.GeluTanhBackward:
             {
-                Tensor x = Normal(Tokens, Ffn), dy = Normal(Tokens, Ffn), dx = Empty(Tokens, Ffn);
+                Tensor x = operands.Normal(Tokens, Ffn), dy = operands.Normal(Tokens, Ffn), dx = operands.Zeros(Tokens, Ffn);
                 run = () => cpu.GeluTanhBackward(x, dy, dx);
                 break;
             }
             case CpuOp.MeanOverAxis:
             {
-                Tensor x = Normal(Batch, Sequence, Hidden), y = Empty(Batch, Hidden);
+                Tensor x = operands.Normal(Batch, Sequence, Hidden), y = operands.Zeros(Batch, Hidden);
                 run = () => cpu.SumAxis(x, 1, 1.0 / Sequence, y);
                 break;
             }
             case CpuOp.MeanOverAxisBackward:
             {
-                Tensor dy = Normal(Batch, Hidden), dx = Empty(Batch, Sequence, Hidden);
+                Tensor dy = operands.Normal(Batch, Hidden), dx = operands.Zeros(Batch, Sequence, Hidden);
                 run = () => cpu.SumAxisBackward(dy, 1, 1.0 / Sequence, dx);
                 break;
             }
@@ -130,9 +126,7 @@ public class CpuOpBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var tensor in tensors)
-            tensor.Dispose();
-        tensors.Clear();
+        operands.Dispose();
     }
 
     [Benchmark(Description = "op")]
@@ -150,9 +144,4 @@ public class CpuOpBenchmarks
         });
     }
 
-    private Tensor Keep(Tensor tensor)
-    {
-        tensors.Add(tensor);
-        return tensor;
-    }
 }

@@ -4,7 +4,6 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CudaBert.Engine;
 using CudaBert.Engine.Cpu;
-using CudaBert.Engine.Random;
 
 namespace CudaBert.Bench.CpuOps;
 
@@ -18,7 +17,7 @@ public class FusedCpuOpBenchmarks
     private const int Rows = 32 * 50, Hidden = 384, Ffn = 1536;
     private const double DropoutRate = 0.1;
 
-    private readonly List<Tensor> tensors = [];
+    private readonly BenchmarkOperands operands = new();
     private Action separate = () => { }, fused = () => { };
 
     /// <summary>Which fusion to time.</summary>
@@ -29,23 +28,20 @@ public class FusedCpuOpBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var generator = new Generator(42);
-        Tensor Normal(params int[] dims) => Keep(Tensor.Normal(new Shape(dims), generator));
-        Tensor Empty(params int[] dims) => Keep(Tensor.Zeros(new Shape(dims)));
         var cpu = CpuBackend.Instance;
         switch (Fusion)
         {
             case CpuFusion.LinearBiasGelu:
             {
-                Tensor x = Normal(Rows, Hidden), w = Normal(Ffn, Hidden), b = Normal(Ffn), z = Empty(Rows, Ffn), y = Empty(Rows, Ffn);
+                Tensor x = operands.Normal(Rows, Hidden), w = operands.Normal(Ffn, Hidden), b = operands.Normal(Ffn), z = operands.Zeros(Rows, Ffn), y = operands.Zeros(Rows, Ffn);
                 separate = () => { cpu.Gemm(false, true, 1, Rows, Ffn, Hidden, 1, x, w, 0, z); cpu.AddBias(z, b, z); cpu.Gelu(z, y); };
                 fused = () => cpu.LinearBiasGelu(x, w, b, z, y);
                 break;
             }
             case CpuFusion.DropoutResidualLayerNorm:
             {
-                Tensor x = Normal(Rows, Hidden), residual = Normal(Rows, Hidden), gamma = Normal(Hidden), beta = Normal(Hidden);
-                Tensor dropped = Empty(Rows, Hidden), sum = Empty(Rows, Hidden), y = Empty(Rows, Hidden), mean = Empty(Rows), rstd = Empty(Rows);
+                Tensor x = operands.Normal(Rows, Hidden), residual = operands.Normal(Rows, Hidden), gamma = operands.Normal(Hidden), beta = operands.Normal(Hidden);
+                Tensor dropped = operands.Zeros(Rows, Hidden), sum = operands.Zeros(Rows, Hidden), y = operands.Zeros(Rows, Hidden), mean = operands.Zeros(Rows), rstd = operands.Zeros(Rows);
                 separate = () =>
                 {
                     cpu.Dropout(x, DropoutRate, 7, 0, dropped);
@@ -62,8 +58,7 @@ public class FusedCpuOpBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var tensor in tensors) tensor.Dispose();
-        tensors.Clear();
+        operands.Dispose();
     }
 
     /// <summary>The separate primitives, one after the other (what the unfused ops run).</summary>
@@ -74,11 +69,6 @@ public class FusedCpuOpBenchmarks
     [Benchmark(Description = "fused")]
     public void Fused() => fused();
 
-    private Tensor Keep(Tensor tensor)
-    {
-        tensors.Add(tensor);
-        return tensor;
-    }
 
     /// <summary>A short in-process job: one launch, 2 warm-up and 9 measured iterations.</summary>
     public class ShortInProcessJob : ManualConfig
