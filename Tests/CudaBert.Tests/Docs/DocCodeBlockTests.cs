@@ -12,17 +12,17 @@ public class DocCodeBlockTests
     [Fact]
     public void EveryCSharpBlockIsARegionOfASample()
     {
-        string root = RepositoryFiles.Root();
+        string root = DocSources.Root();
         var regions = Directory.GetFiles(Path.Combine(root, "samples"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
-            .SelectMany(f => RepositoryFiles.Regions(File.ReadAllText(f), Path.GetRelativePath(root, f)).Select(r => (File: Path.GetRelativePath(root, f), Name: r.Key, Text: r.Value)))
+            .SelectMany(f => DocSources.Regions(File.ReadAllText(f), Path.GetRelativePath(root, f)).Select(r => (File: Path.GetRelativePath(root, f), Name: r.Key, Text: r.Value)))
             .ToList();
         Assert.NotEmpty(regions);
 
         var problems = new List<string>();
         int checkedBlocks = 0;
-        foreach (string doc in RepositoryFiles.MarkdownFiles(root))
-            foreach (var block in RepositoryFiles.CodeBlocks(File.ReadAllText(Path.Combine(root, doc)).Replace("\r\n", "\n")))
+        foreach (string doc in DocSources.MarkdownFiles(root))
+            foreach (var block in DocSources.CodeBlocks(File.ReadAllText(Path.Combine(root, doc)).Replace("\r\n", "\n")))
             {
                 if (!CSharp.Contains(block.Language, StringComparer.OrdinalIgnoreCase)) continue;
                 checkedBlocks++;
@@ -37,7 +37,7 @@ public class DocCodeBlockTests
     public void RegionsAreReadWithoutTheirCommonIndentation()
     {
         const string source = "class C\n{\n    void M()\n    {\n        // region: demo\n        int a = 1;\n            a++;\n        // endregion\n    }\n}\n";
-        Assert.Equal("int a = 1;\n    a++;", RepositoryFiles.Regions(source, "C.cs")["demo"]);
-        Assert.Throws<InvalidDataException>(() => RepositoryFiles.Regions("// region: open\nint a;\n", "D.cs"));
+        Assert.Equal("int a = 1;\n    a++;", DocSources.Regions(source, "C.cs")["demo"]);
+        Assert.Throws<InvalidDataException>(() => DocSources.Regions("// region: open\nint a;\n", "D.cs"));
     }
 }

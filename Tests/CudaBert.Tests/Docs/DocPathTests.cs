@@ -35,10 +35,10 @@ public partial class DocPathTests
     [Fact]
     public void EveryPathInTheDocsExists()
     {
-        string root = RepositoryFiles.Root();
+        string root = DocSources.Root();
         Assert.True(File.Exists(Path.Combine(root, "docs", "learn.md")), "docs/learn.md, the reading order, is missing");
         var missing = new List<string>();
-        foreach (string doc in RepositoryFiles.MarkdownFiles(root))
+        foreach (string doc in DocSources.MarkdownFiles(root))
         {
             string text = File.ReadAllText(Path.Combine(root, doc));
             foreach (string path in BacktickedPaths(text).Distinct())

@@ -7,9 +7,9 @@ namespace CudaBert.Tests.Docs;
 /// walking up from the test binary to <c>CudaBert.sln</c>. A published test bundle (the GPU machine's)
 /// has no checkout beside it; the doc tests skip there, saying so.
 /// </summary>
-static partial class RepositoryFiles
+static partial class DocSources
 {
-    public static string Root() => Tests.RepositoryFiles.RootOrSkip("the docs and samples");
+    public static string Root() => RepositoryFiles.RootOrSkip("the docs and samples");
 
     /// <summary>README.md and every docs/*.md, as paths relative to the root.</summary>
     public static IEnumerable<string> MarkdownFiles(string root) =>
