@@ -34,13 +34,13 @@ public static class TrainCommand
         var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
         var device = DeviceOption();
 
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default 3)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default: enough for about 4,000 optimizer steps, within 3 to 10)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
         var accumulation = new Option<int?>("--gradient-accumulation") { Description = "Batches per optimizer step (default 1)." };
-        var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Peak learning rate of every group (default 5e-5)." };
+        var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Peak learning rate of the encoder; the heads default to 20× it (default 1e-4)." };
         var encoderLr = new Option<double?>("--encoder-learning-rate") { Description = "Learning rate of the encoder (default: --learning-rate)." };
-        var sentenceLr = new Option<double?>("--sentence-head-learning-rate") { Description = "Learning rate of the sentence head." };
-        var tokenLr = new Option<double?>("--token-head-learning-rate") { Description = "Learning rate of the token head." };
+        var sentenceLr = new Option<double?>("--sentence-head-learning-rate") { Description = "Learning rate of the sentence head (default: 20 × --learning-rate)." };
+        var tokenLr = new Option<double?>("--token-head-learning-rate") { Description = "Learning rate of the token head (default: 20 × --learning-rate)." };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay, never on biases and LayerNorm (default 0.01)." };
         var warmup = new Option<double?>("--warmup-ratio") { Description = "Share of steps with linear warmup, then linear decay to 0 (default 0.1)." };
         var clip = new Option<double?>("--max-grad-norm") { Description = "Global gradient-norm clipping, 0 = off (default 1.0)." };
@@ -49,7 +49,7 @@ public static class TrainCommand
         var freeze = new Option<string[]>("--freeze") { Description = "Freeze rule, repeatable: encoder|bottom-K|sentence-head|token-head[:until-epoch-N|until-step-N|from-epoch-N|from-step-N].", AllowMultipleArgumentsPerToken = false };
         var schedule = new Option<string?>("--task-schedule") { Description = "joint (default) | alternate:A,B | per-epoch." };
         var oversample = new Option<double[]>("--oversample") { Description = "Two task weights for oversampling, e.g. --oversample 1 1.", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(2, 2) };
-        var bucketing = new Option<bool?>("--length-bucketing") { Description = "Batch sentences of similar length together." };
+        var bucketing = new Option<bool?>("--length-bucketing") { Description = "Batch sentences of similar length together: less padding, same examples (default true)." };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example, [CLS] and [SEP] included (default 64)." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on dev every N steps (default: at each epoch end)." };
@@ -73,8 +73,7 @@ public static class TrainCommand
             var file = parse.GetValue(config);
             T? Given<T>(Option<T> option) => parse.GetResult(option) is null ? default : parse.GetValue(option);
             bool IsGiven<T>(Option<T> option) => parse.GetResult(option) is not null;
-            bool noData = !IsGiven(data) && !IsGiven(sentenceData) && !IsGiven(tokenData);
-            var o = file is not null ? TrainingOptions.ReadFile(file.FullName) : noData ? DemoDefaults : new TrainingOptions();
+            var o = file is not null ? TrainingOptions.ReadFile(file.FullName) : new TrainingOptions();
             // Without an output folder, one named after the time is made up below: it never holds a run to continue.
             if (parse.GetValue(resume) && Given(output) is null && o.Out is null)
                 throw new ArgumentException("--resume needs --out (or \"out\" in --config): the folder of the run to continue");
@@ -142,16 +141,6 @@ public static class TrainCommand
         return option;
     }
 
-    /// <summary>
-    /// Defaults of the built-in demo: a few hundred examples need a higher learning rate than a
-    /// large dataset, the freshly initialised heads more than the pretrained encoder, and the
-    /// scarce slot tags are oversampled so both tasks are seen equally often.
-    /// </summary>
-    static readonly TrainingOptions DemoDefaults = new()
-    {
-        Epochs = 3, LearningRate = 1e-4, SentenceHeadLearningRate = 2e-3, TokenHeadLearningRate = 2e-3, Oversample = [1, 1],
-    };
-
     static int Train(TrainingOptions options, bool resume)
     {
         DeviceChoice.Resolve(options.Device);   // fails now, not after loading data and model, when the device is not there
@@ -160,7 +149,7 @@ public static class TrainCommand
         if (demo)
         {
             // The built-in demo: 600 generated commands, only a third of them with slot tags (the
-            // scarce-token-labels situation), oversampled so both tasks are seen equally often.
+            // scarce-token-labels situation).
             data = new TrainingData(
                 AssistantCommands.Generate(600, seed: 1, taggedFraction: 1.0 / 3, source: "demo-train"),
                 AssistantCommands.Generate(150, seed: 2, source: "demo-dev"),
@@ -200,7 +189,7 @@ public static class TrainCommand
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
-        Console.WriteLine($"steps: {trainer.TotalSteps} ({options.Epochs} epochs × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
+        Console.WriteLine($"steps: {trainer.TotalSteps} ({trainer.Epochs} epochs{(options.Epochs is null ? " (auto)" : "")} × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
         if (result.Cancelled)
         {

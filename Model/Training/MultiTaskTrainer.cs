@@ -104,7 +104,9 @@ public sealed class MultiTaskTrainer : IDisposable
             : new ShuffleSampler(train.Count, options.Seed);
         _tokenCounts = options.LengthBucketing ? train.Select(collator.TokenCount).ToArray() : [];
         _optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
-        TotalSteps = options.Epochs * StepsPerEpoch(0);
+        int stepsPerEpoch = StepsPerEpoch(0);
+        Epochs = options.Epochs ?? TrainingRecipe.Epochs(stepsPerEpoch);
+        TotalSteps = Epochs * stepsPerEpoch;
         _learningRate = new LinearWarmupSchedule((int)Math.Round(options.WarmupRatio * TotalSteps), TotalSteps);
         _state = new TrainerState { Options = options };
     }
@@ -127,7 +129,10 @@ public sealed class MultiTaskTrainer : IDisposable
     /// <summary>The metric that picks the best checkpoint (<see cref="TrainingOptions.SelectBy"/>, or its fallback when the dev split cannot score exact frames).</summary>
     public string SelectBy => _selectBy;
 
-    /// <summary>Optimizer steps of the whole run: <see cref="TrainingOptions.Epochs"/> × ⌈batches per epoch / <see cref="TrainingOptions.GradientAccumulation"/>⌉; the learning-rate schedule spans them.</summary>
+    /// <summary>Passes over the training data: <see cref="TrainingOptions.Epochs"/>, or the recipe's choice when that is null (<see cref="TrainingRecipe.Epochs"/>).</summary>
+    public int Epochs { get; }
+
+    /// <summary>Optimizer steps of the whole run: <see cref="Epochs"/> × ⌈batches per epoch / <see cref="TrainingOptions.GradientAccumulation"/>⌉; the learning-rate schedule spans them.</summary>
     public int TotalSteps { get; }
 
     /// <summary>The device the model trains on, and why it was chosen.</summary>
@@ -228,7 +233,7 @@ public sealed class MultiTaskTrainer : IDisposable
         double lastLogTime = 0;
         _model.Train();
 
-        for (int epoch = _state.Epoch; epoch < _options.Epochs && !_state.StoppedEarly; epoch++)
+        for (int epoch = _state.Epoch; epoch < Epochs && !_state.StoppedEarly; epoch++)
         {
             var batches = Batches(epoch);
             int first = epoch == _state.Epoch ? _state.BatchInEpoch : 0;

@@ -63,8 +63,11 @@ public sealed record TrainingOptions
     public bool Tf32 { get; init; }
 
     // ---- optimisation ----
-    /// <summary>Passes over the training data, at least 1. Default 3. CLI <c>--epochs</c>, config key <c>epochs</c>.</summary>
-    public int Epochs { get; init; } = 3;
+    /// <summary>
+    /// Passes over the training data, at least 1; null (the default): as many as the recipe's target number of
+    /// optimizer steps needs, within [3, 10] (<see cref="TrainingRecipe.Epochs"/>). CLI <c>--epochs</c>, config key <c>epochs</c>.
+    /// </summary>
+    public int? Epochs { get; init; }
     /// <summary>Examples per batch (per forward/backward pass), at least 1. Default 32. CLI <c>--batch-size</c>, config key <c>batch-size</c>.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>
@@ -73,24 +76,24 @@ public sealed record TrainingOptions
     /// </summary>
     public int GradientAccumulation { get; init; } = 1;
     /// <summary>
-    /// Peak AdamW learning rate of every parameter group that has none of its own (reached after the warmup,
-    /// then decayed linearly to 0); must be &gt; 0. Default 5e-5. CLI <c>--learning-rate</c> (or <c>--lr</c>),
-    /// config key <c>learning-rate</c>.
+    /// Peak AdamW learning rate of the encoder (reached after the warmup, then decayed linearly to 0); the heads'
+    /// default to <see cref="TrainingRecipe.HeadLearningRateFactor"/> (20) × it. Must be &gt; 0. Default 1e-4
+    /// (<see cref="TrainingRecipe.LearningRate"/>). CLI <c>--learning-rate</c> (or <c>--lr</c>), config key <c>learning-rate</c>.
     /// </summary>
-    public double LearningRate { get; init; } = 5e-5;
+    public double LearningRate { get; init; } = TrainingRecipe.LearningRate;
     /// <summary>
     /// Peak learning rate of the encoder (embeddings and layers), ≥ 0; null (the default): <see cref="LearningRate"/>.
     /// CLI <c>--encoder-learning-rate</c>, config key <c>encoder-learning-rate</c>.
     /// </summary>
     public double? EncoderLearningRate { get; init; }
     /// <summary>
-    /// Peak learning rate of the sentence head (<c>classifier</c>: mean-pooled hidden state → sentence labels), ≥ 0; null: <see cref="LearningRate"/>.
-    /// Default null. CLI <c>--sentence-head-learning-rate</c>, config key <c>sentence-head-learning-rate</c>.
+    /// Peak learning rate of the sentence head (<c>classifier</c>: mean-pooled hidden state → sentence labels), ≥ 0;
+    /// null (the default): 20 × <see cref="LearningRate"/> (<see cref="TrainingRecipe.HeadLearningRate"/>). CLI <c>--sentence-head-learning-rate</c>, config key <c>sentence-head-learning-rate</c>.
     /// </summary>
     public double? SentenceHeadLearningRate { get; init; }
     /// <summary>
-    /// Peak learning rate of the token head (<c>token_classifier</c>: each hidden state → token labels), ≥ 0; null: <see cref="LearningRate"/>.
-    /// Default null. CLI <c>--token-head-learning-rate</c>, config key <c>token-head-learning-rate</c>.
+    /// Peak learning rate of the token head (<c>token_classifier</c>: each hidden state → token labels), ≥ 0;
+    /// null (the default): 20 × <see cref="LearningRate"/> (<see cref="TrainingRecipe.HeadLearningRate"/>). CLI <c>--token-head-learning-rate</c>, config key <c>token-head-learning-rate</c>.
     /// </summary>
     public double? TokenHeadLearningRate { get; init; }
     /// <summary>
@@ -144,10 +147,10 @@ public sealed record TrainingOptions
     public IReadOnlyList<double> Oversample { get; init; } = [];
     /// <summary>
     /// Batch examples of similar token counts together (within windows of 50 batches of the shuffled order,
-    /// see <see cref="Training.LengthBucketing"/>), which shortens padding. Default false. CLI <c>--length-bucketing</c>,
-    /// config key <c>length-bucketing</c>.
+    /// see <see cref="Training.LengthBucketing"/>), which shortens padding: the same examples per epoch, less
+    /// compute. Default true. CLI <c>--length-bucketing</c>, config key <c>length-bucketing</c>.
     /// </summary>
-    public bool LengthBucketing { get; init; }
+    public bool LengthBucketing { get; init; } = true;
 
     // ---- evaluation and checkpoints ----
     /// <summary>
@@ -244,7 +247,7 @@ public sealed record TrainingOptions
                  })
             Require(double.IsFinite(value), option, $"must be a finite number, not {value}");
         Require(Oversample.All(double.IsFinite), "oversample", "weights must be finite numbers");
-        Require(Epochs > 0, "epochs", "must be ≥ 1");
+        Require(Epochs is null or > 0, "epochs", "must be ≥ 1 (or null: the recipe's choice)");
         Require(BatchSize > 0, "batch-size", "must be ≥ 1");
         Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");
         Require(DeviceChoice.IsValid(Device), "device", $"must be one of {string.Join(", ", DeviceChoice.Names)}, not '{Device}'");

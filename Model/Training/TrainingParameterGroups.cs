@@ -16,14 +16,16 @@ public static class TrainingParameterGroups
 {
     /// <summary>
     /// Up to six groups (encoder, sentence head, token head; each with and without decay) with the learning
-    /// rates and <see cref="TrainingOptions.WeightDecay"/> of <paramref name="options"/>, in that order.
+    /// rates and <see cref="TrainingOptions.WeightDecay"/> of <paramref name="options"/>, in that order; a head
+    /// without a rate of its own gets <see cref="TrainingRecipe.HeadLearningRate"/> of <see cref="TrainingOptions.LearningRate"/>.
     /// </summary>
     public static List<ParameterGroup> Build(MultiTaskBert model, TrainingOptions options)
     {
         var groups = new List<ParameterGroup>();
         Add(groups, model.Encoder, options.EncoderLearningRate ?? options.LearningRate, options.WeightDecay);
-        Add(groups, model.Classifier, options.SentenceHeadLearningRate ?? options.LearningRate, options.WeightDecay);
-        Add(groups, model.TokenClassifier, options.TokenHeadLearningRate ?? options.LearningRate, options.WeightDecay);
+        double headDefault = TrainingRecipe.HeadLearningRate(options.LearningRate);
+        Add(groups, model.Classifier, options.SentenceHeadLearningRate ?? headDefault, options.WeightDecay);
+        Add(groups, model.TokenClassifier, options.TokenHeadLearningRate ?? headDefault, options.WeightDecay);
         return groups;
     }
 

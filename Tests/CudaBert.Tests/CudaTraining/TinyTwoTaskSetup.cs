@@ -16,7 +16,8 @@ sealed class TinyTwoTaskSetup() : TinyTrainingSetup(trainCount: 9, dropout: 0.1,
     /// <summary>Three optimizer steps of batch 3 in one epoch, then an evaluation on dev (and a checkpoint when <paramref name="outName"/> is given).</summary>
     public TrainingOptions Options(string device, string? outName) => new()
     {
-        Device = device, Epochs = 1, BatchSize = 3, LearningRate = 3e-3, WarmupRatio = 0, Seed = 9,
+        Device = device, Epochs = 1, BatchSize = 3, LearningRate = 3e-3, SentenceHeadLearningRate = 3e-3, TokenHeadLearningRate = 3e-3,
+        LengthBucketing = false, WarmupRatio = 0, Seed = 9,
         Out = outName is null ? null : Path.Combine(Folder, outName),
     };
 }
