@@ -2,10 +2,12 @@
 """PyTorch reference for `cudabert bench train`: the same BERT-base multi-task training step.
 
 Model: transformers' BertModel from a default BertConfig (bert-base: 12 layers, hidden 768, 12 heads,
-intermediate 3072, vocabulary 30522, dropout 0.1, GELU-erf, post-LN), random init, no pooler; a
-sentence head (Linear 768 -> 7) on masked mean pooling of the last hidden states and a token head
-(Linear 768 -> 72) on every position. Loss: cross-entropy of both (token labels -100 on padding),
-summed. Optimizer: torch.optim.AdamW (lr 5e-5, weight decay 0.01, PyTorch's default implementation).
+intermediate 3072, vocabulary 30522, dropout 0.1, GELU-erf, post-LN), random init, no pooler; dropout
+then a sentence head (Linear 768 -> 7) on masked mean pooling of the last hidden states and a token head
+(Linear 768 -> 72) on every position: Model/Bert/MultiTaskBert.cs, as multitask_model.py builds it.
+Loss: cross-entropy of both (token labels -100 on padding), summed. Gradient clipping at norm 1.
+Optimizer: torch.optim.AdamW over the trainer's groups (no decay on biases and LayerNorm; encoder 5e-5,
+heads 1e-3, weight decay 0.01; PyTorch's default implementation).
 TF32 is enabled for matmuls and cuDNN. Eager mode (no torch.compile).
 
 Data: B sequences of S tokens, random ids, random lengths in [S/2, S] (the rest is padding), random
@@ -28,7 +30,7 @@ import time
 import torch
 from transformers import BertConfig
 
-from multitask_model import MultiTaskBert
+from multitask_model import MultiTaskBert, parameter_groups
 
 
 def main():
@@ -49,9 +51,9 @@ def main():
 
     config = BertConfig()
     config._attn_implementation = args.attention   # the attribute transformers reads (>= 4.36); the line below reports what was used
-    model = MultiTaskBert(config, sentence_classes, token_classes, head_dropout=False).to(device).train()
+    model = MultiTaskBert(config, sentence_classes, token_classes).to(device).train()
     attention = getattr(model.bert.config, "_attn_implementation", "eager")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(parameter_groups(model, encoder_lr=5e-5, head_lr=1e-3))
 
     b, s = args.batch, args.seq
     lengths = torch.randint(s // 2, s + 1, (b,))
@@ -65,6 +67,7 @@ def main():
         loss = torch.nn.functional.cross_entropy(sentence, sentence_labels) + \
             torch.nn.functional.cross_entropy(tokens.reshape(-1, token_classes), token_labels.reshape(-1), ignore_index=-100)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 

@@ -3,13 +3,18 @@ using CudaBert.Engine;
 using CudaBert.Engine.Cuda;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
+using CudaBert.Model;
+using CudaBert.Model.Bert;
+using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands.Bench;
 
 /// <summary>
-/// <c>cudabert bench train</c>: the multi-task training step of <see cref="BenchmarkBert"/> on the
-/// CUDA backend — forward, both cross-entropies (sentence and token, ignored labels on padding),
-/// backward, AdamW, zero_grad — with random data. Each step is timed on the wall clock between two
+/// <c>cudabert bench train</c>: the training step of the product model, <see cref="MultiTaskBert"/> (BERT-base
+/// configuration by default, random init), on the CUDA backend — forward, both cross-entropies (sentence and
+/// token, ignored labels on padding), backward, gradient clipping at norm 1, AdamW over the trainer's parameter
+/// groups (<see cref="TrainingParameterGroups"/>: no decay on biases and LayerNorm), zero_grad — with random
+/// data. tools/torch-bench/bert_multitask_step.py runs the same step in PyTorch. Each step is timed on the wall clock between two
 /// device synchronizations (so host work and GPU idle gaps count, as for PyTorch's eager mode);
 /// the median of the timed steps is reported, after warm-up steps that fill the allocator's cache.
 /// </summary>
@@ -17,37 +22,42 @@ static class TrainBenchmark
 {
     public sealed record Result(double StepMilliseconds, double SequencesPerSecond, long PeakBytesInUse, long BytesHeld, long DeviceAllocationsWhileTimed);
 
-    public static Result Run(CudaBackend backend, int batch, int seq, int warmup, int steps, TextWriter log)
+    /// <summary>Sentence labels of the benchmark's heads (SNIPS has 7 intents).</summary>
+    public const int SentenceClasses = 7;
+    /// <summary>Token labels of the benchmark's heads (SNIPS has 72 slot tags).</summary>
+    public const int TokenClasses = 72;
+
+    /// <summary>
+    /// Times <paramref name="steps"/> training steps of a randomly initialised <see cref="MultiTaskBert"/> with
+    /// <paramref name="config"/> (null: BERT-base) on <paramref name="backend"/>, after <paramref name="warmup"/> untimed ones.
+    /// </summary>
+    public static Result Run(CudaBackend backend, int batch, int seq, int warmup, int steps, TextWriter log, BertConfig? config = null)
     {
-        var config = new BenchmarkBert.Config();
+        config ??= new BertConfig();
         var random = new Random(7);
         var clock = Stopwatch.StartNew();
-        using var model = new BenchmarkBert(config, seed: 7);
+        using var model = new MultiTaskBert(config, SentenceClasses, TokenClasses, seed: 7);
         model.To(Device.Cuda);
         log.WriteLine($"model: {model.ParameterCount():N0} parameters, initialised and moved to the GPU in {clock.Elapsed.TotalSeconds:F1} s");
-        using var optimizer = new AdamW(model.Parameters(), learningRate: 5e-5, weightDecay: 0.01);
+        var options = new TrainingOptions { LearningRate = 5e-5 };
+        using var optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
 
         using var inputs = Tensor.Scope();
         int[] lengths = Enumerable.Range(0, batch).Select(_ => random.Next(seq / 2, seq + 1)).ToArray();
-        var ids = Tensor.FromArray(Enumerable.Range(0, batch * seq).Select(_ => random.Next(config.Vocab)).ToArray(), [batch, seq], Device.Cuda);
-        var positions = Tensor.FromArray(Enumerable.Range(0, batch * seq).Select(i => i % seq).ToArray(), [batch, seq], Device.Cuda);
-        var types = Tensor.Zeros([batch, seq], DType.Int32, Device.Cuda);
+        var ids = Tensor.FromArray(Enumerable.Range(0, batch * seq).Select(_ => random.Next(config.VocabSize)).ToArray(), [batch, seq], Device.Cuda);
         float[] keep = Enumerable.Range(0, batch * seq).Select(i => i % seq < lengths[i / seq] ? 1f : 0f).ToArray();
         var padding = Tensor.FromArray(keep, [batch, seq], device: Device.Cuda);
-        var additive = Tensor.FromArray(keep.Select(k => k == 1 ? 0f : float.MinValue).ToArray(), [batch, seq], device: Device.Cuda);
-        var sentenceLabels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => random.Next(config.SentenceClasses)).ToArray(), [batch], Device.Cuda);
-        var tokenLabels = Tensor.FromArray(keep.Select(k => k == 1 ? random.Next(config.TokenClasses) : -100).ToArray(), [batch, seq], Device.Cuda);
+        var sentenceLabels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => random.Next(SentenceClasses)).ToArray(), [batch], Device.Cuda);
+        var tokenLabels = Tensor.FromArray(keep.Select(k => k == 1 ? random.Next(TokenClasses) : MultiTaskBert.IgnoreIndex).ToArray(), [batch, seq], Device.Cuda);
+        var parameters = model.Parameters().ToList();
 
-        Tensor ForwardAndLoss()
-        {
-            var (sentence, tokens) = model.Forward(ids, positions, types, padding, additive);
-            return Ops.Add(Ops.CrossEntropy(sentence, sentenceLabels), Ops.CrossEntropy(tokens, tokenLabels));
-        }
+        Tensor ForwardAndLoss() => model.Loss(model.Forward(ids, padding), sentenceLabels, tokenLabels).Total;
 
         void Step()
         {
             using var scope = Tensor.Scope();
             ForwardAndLoss().Backward();
+            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0);
             optimizer.Step();
             optimizer.ZeroGrad();
         }
@@ -81,6 +91,7 @@ static class TrainBenchmark
             loss.Backward();
             backwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
             backend.Allocator.ResetPeak();
+            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0);
             optimizer.Step();
             optimizerPeak = backend.Allocator.Statistics.PeakBytesInUse;
             optimizer.ZeroGrad();

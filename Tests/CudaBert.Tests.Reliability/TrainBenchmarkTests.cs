@@ -1,0 +1,39 @@
+using CudaBert.Cli.Commands.Bench;
+using CudaBert.Engine.Cuda;
+using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Model;
+
+namespace CudaBert.Tests.Reliability;
+
+/// <summary>
+/// <c>cudabert bench train</c> only runs where a GPU is: here its step runs on the software GPU (with the
+/// sanitizer: a race or out-of-bounds access fails the launch) on a tiny <see cref="BertConfig"/>, so a
+/// broken benchmark is found before a GPU machine's time is spent on it.
+/// </summary>
+[Collection(nameof(ConsoleCollection))]   // the process-wide CUDA backend: alone
+public sealed class TrainBenchmarkTests
+{
+    [Fact]
+    public void TheProductModelsStepRunsAndReusesTheAllocatorsMemoryOnceWarm()
+    {
+        var tiny = new BertConfig
+        {
+            VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 16,
+        };
+        using var gpu = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true });
+        var backend = CudaBackend.Use(gpu);
+        var log = new StringWriter();
+        try
+        {
+            var result = TrainBenchmark.Run(backend, batch: 2, seq: 8, warmup: 3, steps: 1, log, tiny);
+            Assert.True(double.IsFinite(result.StepMilliseconds) && result.StepMilliseconds > 0, $"step time {result.StepMilliseconds} ms");
+            Assert.Equal(0, result.DeviceAllocationsWhileTimed);   // the command's 3 warm-up steps fill the cache (1 does not): timed steps allocate nothing new
+            Assert.True(result.PeakBytesInUse > 0);
+            Assert.Contains("parameters", log.ToString());
+        }
+        finally
+        {
+            backend.Allocator.EmptyCache();
+        }
+    }
+}
