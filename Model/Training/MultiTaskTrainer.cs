@@ -84,15 +84,16 @@ public sealed class MultiTaskTrainer : IDisposable
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
+        // Class weights and label oversampling, auto resolved once from the training labels (first: a bad weights
+        // file fails before the output folder is made); each checkpoint's state keeps the resolved modes.
+        Imbalance = ImbalancePlan.Resolve(options, train, collator.SentenceLabels);
+        options = options with { ClassWeights = Imbalance.ClassWeightsMode, OversampleLabels = Imbalance.LabelOversamplingMode };
         if (options.Out is not null)
         {
             Checkpoint.EnsureSavable(model, collator.SentenceLabels, collator.TokenLabels, tokenizerFolder, options);
             RunCheckpoints.Prepare(options.Out);
         }
         DeviceChoice = DeviceChoice.Resolve(options.Device);
-        // auto resolved here, once, from the training labels; the state saved with each checkpoint keeps the resolved modes.
-        Imbalance = ImbalancePlan.Resolve(options, train, collator.SentenceLabels);
-        options = options with { ClassWeights = Imbalance.ClassWeightsMode, OversampleLabels = Imbalance.LabelOversamplingMode };
         _model = model.To(DeviceChoice.Device);
         _collator = collator;
         _options = options;
