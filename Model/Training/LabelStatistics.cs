@@ -15,13 +15,15 @@ public sealed record LabelStatistics(LabelSet Labels, IReadOnlyList<int> Counts,
     /// <summary>Below this many examples a label counts as rare, whatever the others have.</summary>
     public const int RareCount = 10;
 
-    /// <summary>Counts the sentence labels and tags of <paramref name="examples"/>.</summary>
-    /// <exception cref="KeyNotFoundException">An example's sentence label is not in <paramref name="labels"/>; the message names it and its source line.</exception>
+    /// <summary>
+    /// Counts the sentence labels and tags of <paramref name="examples"/>. A sentence label that is not in
+    /// <paramref name="labels"/> is not counted (the collator refuses it, naming the example, when its batch is made).
+    /// </summary>
     public static LabelStatistics Count(IReadOnlyList<TwoTaskExample> examples, LabelSet labels)
     {
         var counts = new int[labels.Count];
         foreach (var e in examples)
-            if (e.SentenceLabel is { } label) counts[labels.IdOf(label, $"{e.Source}:{e.Line}")]++;
+            if (e.SentenceLabel is { } label && labels.TryGetId(label, out int id)) counts[id]++;
         return new LabelStatistics(labels, counts, examples.Count, examples.Count(e => e.HasTags));
     }
 
