@@ -14,8 +14,8 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// Fine-tunes a <see cref="MultiTaskBert"/> on two-task examples with every strategy of
 /// <see cref="TrainingOptions"/>: task loss weights, per-group learning rates, freeze rules, task
-/// schedules, oversampling, class weights for imbalanced labels (<see cref="ImbalancePlan"/>), length bucketing, warmup + linear decay, clipping and gradient
-/// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
+/// schedules, oversampling, class weights for imbalanced labels (<see cref="ImbalancePlan"/>), length
+/// bucketing, warmup + linear decay, clipping and gradient accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
 /// bit-identically on the device the run used (CPU or CUDA: see <see cref="TrainingOptions.Device"/>).
 /// </summary>
 /// <example>
