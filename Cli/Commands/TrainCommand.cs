@@ -49,6 +49,9 @@ public static class TrainCommand
         var freeze = new Option<string[]>("--freeze") { Description = "Freeze rule, repeatable: encoder|bottom-K|sentence-head|token-head[:until-epoch-N|until-step-N|from-epoch-N|from-step-N].", AllowMultipleArgumentsPerToken = false };
         var schedule = new Option<string?>("--task-schedule") { Description = "joint (default) | alternate:A,B | per-epoch." };
         var oversample = new Option<double[]>("--oversample") { Description = "Two task weights for oversampling, e.g. --oversample 1 1.", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(2, 2) };
+        var classWeights = new Option<string?>("--class-weights") { Description = "Sentence-label weights in the sentence loss: auto (default: on when the labels are skewed) | none | inverse | inverse-sqrt | FILE (JSON {\"label\": weight} or lines label<TAB>weight). Tags are never weighted." };
+        var oversampleLabels = new Option<string?>("--oversample-labels") { Description = "Draw rare sentence labels and scarce tagged examples more often: auto (default: on when labels are severely skewed or tags scarce) | none | sqrt (square-root smoothing)." };
+        oversampleLabels.AcceptOnlyFromAmong([.. LabelOversampling.Names]);
         var bucketing = new Option<bool?>("--length-bucketing") { Description = "Batch sentences of similar length together: less padding, same examples (default true)." };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example, [CLS] and [SEP] included (default 64)." };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of sampling, initialisation and dropout (default 42)." };
@@ -64,7 +67,7 @@ public static class TrainCommand
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tf32,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tf32,
         };
         command.Options.Add(device);
 
@@ -100,6 +103,8 @@ public static class TrainCommand
                 Freeze = IsGiven(freeze) ? parse.GetValue(freeze)! : o.Freeze,
                 TaskSchedule = Given(schedule) ?? o.TaskSchedule,
                 Oversample = IsGiven(oversample) ? parse.GetValue(oversample)! : o.Oversample,
+                ClassWeights = Given(classWeights) ?? o.ClassWeights,
+                OversampleLabels = Given(oversampleLabels) ?? o.OversampleLabels,
                 LengthBucketing = Given(bucketing) ?? o.LengthBucketing,
                 MaxLength = Given(maxLength) ?? o.MaxLength,
                 Seed = Given(seed) ?? o.Seed,
@@ -189,6 +194,8 @@ public static class TrainCommand
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
+        foreach (string line in trainer.Imbalance.Describe()) Console.WriteLine(line);
+        if (trainer.State.OptimizerStep == 0) metrics.WriteImbalance(trainer.Imbalance);
         Console.WriteLine($"steps: {trainer.TotalSteps} ({trainer.Epochs} epochs{(options.Epochs is null ? " (auto)" : "")} × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
         if (result.Cancelled)

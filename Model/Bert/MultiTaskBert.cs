@@ -77,10 +77,13 @@ public sealed class MultiTaskBert : Module
     /// A task whose labels are null contributes nothing (no term, no node, no gradient); at least one
     /// must be given. A label tensor that is all −100 gives NaN, as PyTorch's cross-entropy does: pass
     /// null instead (the trainer's collator does, deciding on the host, so no labels are read back here).
+    /// With <paramref name="sentenceClassWeights"/> [sentence labels] the sentence term is the weighted mean
+    /// Σ w[y]·ℓ / Σ w[y] (see <see cref="Training.ClassWeights"/>); token tags are never weighted.
     /// </summary>
-    public MultiTaskLoss Loss(MultiTaskOutput outputs, Tensor? sentenceLabels, Tensor? tokenLabels, double sentenceWeight = 1.0, double tokenWeight = 1.0)
+    public MultiTaskLoss Loss(MultiTaskOutput outputs, Tensor? sentenceLabels, Tensor? tokenLabels, double sentenceWeight = 1.0, double tokenWeight = 1.0,
+        Tensor? sentenceClassWeights = null)
     {
-        var sentence = sentenceLabels is not null ? Ops.CrossEntropy(outputs.SentenceLogits, sentenceLabels, ignoreIndex: IgnoreIndex) : null;
+        var sentence = sentenceLabels is not null ? Ops.CrossEntropy(outputs.SentenceLogits, sentenceLabels, sentenceClassWeights, IgnoreIndex) : null;
         var tokens = tokenLabels is not null ? Ops.CrossEntropy(outputs.TokenLogits, tokenLabels, ignoreIndex: IgnoreIndex) : null;
         Tensor total = (sentence, tokens) switch
         {

@@ -9,7 +9,8 @@ namespace CudaBert.Model.Training;
 /// all skipped), every dev evaluation (<c>{"type":"eval","step":…}</c>), every new best checkpoint
 /// (<c>{"type":"best","step":…,"metric":"exact-frames","value":…}</c>, at the step of its evaluation) and
 /// the test scores of the kept checkpoint when the run ends (<c>{"type":"test","step":…,"checkpoint":"best",…}</c>,
-/// at the step of the checkpoint scored). Steps are numbered from 0.
+/// at the step of the checkpoint scored), and, first, how the run meets class imbalance
+/// (<c>{"type":"imbalance","step":0,…}</c>, see <see cref="WriteImbalance"/>). Steps are numbered from 0.
 /// Each record is flushed as it is written.
 /// <para>A run that starts at optimizer step S (0, or the step of the checkpoint it resumes from)
 /// first drops the records of steps S and later: those a killed or interrupted run logged after its
@@ -55,6 +56,24 @@ public sealed class MetricsLog : ITrainingObserver, IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Appends an <c>"imbalance"</c> record, at step 0 and before any other when a run starts: the class weights and
+    /// label oversampling chosen (<see cref="ImbalancePlan"/>), why, and each sentence label's count, loss weight and
+    /// sampling factor.
+    /// </summary>
+    public void WriteImbalance(ImbalancePlan plan)
+    {
+        var s = plan.Statistics;
+        _writer.WriteLine(JsonSerializer.Serialize(new
+        {
+            type = "imbalance", step = 0, class_weights = plan.ClassWeightsMode, oversample_labels = plan.LabelOversamplingMode, plan.Reason,
+            labels = Enumerable.Range(0, s.Labels.Count).Select(id => new
+            {
+                label = s.Labels[id], examples = s.Counts[id], weight = plan.WeightOf(id), sampled = plan.SamplingFactors[id],
+            }),
+        }, Json));
     }
 
     /// <summary>Appends a <c>"step"</c> record: losses, learning rate, gradient norm, throughput and elapsed seconds.</summary>

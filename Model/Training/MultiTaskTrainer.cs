@@ -14,8 +14,8 @@ namespace CudaBert.Model.Training;
 /// <summary>
 /// Fine-tunes a <see cref="MultiTaskBert"/> on two-task examples with every strategy of
 /// <see cref="TrainingOptions"/>: task loss weights, per-group learning rates, freeze rules, task
-/// schedules, oversampling, length bucketing, warmup + linear decay, clipping and gradient
-/// accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
+/// schedules, oversampling, class weights for imbalanced labels (<see cref="ImbalancePlan"/>), length
+/// bucketing, warmup + linear decay, clipping and gradient accumulation. Deterministic for a seed; checkpoints (if an output folder is given) can be resumed
 /// bit-identically on the device the run used (CPU or CUDA: see <see cref="TrainingOptions.Device"/>).
 /// </summary>
 /// <example>
@@ -49,6 +49,7 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly LinearWarmupSchedule _learningRate;
     readonly List<ITrainingObserver> _observers = [];
     readonly int[] _tokenCounts;
+    readonly Tensor? _sentenceClassWeights;
     TrainerState _state;
     int _savedStep;
     string? _checkpoint;
@@ -83,6 +84,10 @@ public sealed class MultiTaskTrainer : IDisposable
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
+        // Class weights and label oversampling, auto resolved once from the training labels (first: a bad weights
+        // file fails before the output folder is made); each checkpoint's state keeps the resolved modes.
+        Imbalance = ImbalancePlan.Resolve(options, train, collator.SentenceLabels);
+        options = options with { ClassWeights = Imbalance.ClassWeightsMode, OversampleLabels = Imbalance.LabelOversamplingMode };
         if (options.Out is not null)
         {
             Checkpoint.EnsureSavable(model, collator.SentenceLabels, collator.TokenLabels, tokenizerFolder, options);
@@ -99,9 +104,10 @@ public sealed class MultiTaskTrainer : IDisposable
         _tokenizerFolder = tokenizerFolder;
         _schedule = options.Schedule;
         _freeze = new FreezeController(model, options.FreezeRules);
-        _sampler = options.Oversample.Count == 2
-            ? new WeightedRandomSampler(TaskOversampling.ExampleWeights(train, options.Oversample[0], options.Oversample[1]), train.Count, options.Seed)
+        _sampler = Imbalance.SamplingWeights is { } weights
+            ? new WeightedRandomSampler(weights, train.Count, options.Seed)
             : new ShuffleSampler(train.Count, options.Seed);
+        _sentenceClassWeights = Imbalance.SentenceClassWeights is { } classWeights ? ClassWeightTensor(classWeights, model.DType, DeviceChoice.Device) : null;
         _tokenCounts = options.LengthBucketing ? train.Select(collator.TokenCount).ToArray() : [];
         _optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
         int stepsPerEpoch = StepsPerEpoch(0);
@@ -137,6 +143,15 @@ public sealed class MultiTaskTrainer : IDisposable
 
     /// <summary>The device the model trains on, and why it was chosen.</summary>
     public DeviceChoice DeviceChoice { get; }
+
+    /// <summary>The class weights and label oversampling of the run (<see cref="TrainingOptions.ClassWeights"/>, <see cref="TrainingOptions.OversampleLabels"/>), and why.</summary>
+    public ImbalancePlan Imbalance { get; }
+
+    /// <summary>The sentence class weights as a [labels] tensor of the model's dtype on the training device.</summary>
+    static Tensor ClassWeightTensor(IReadOnlyList<double> weights, DType dtype, Device device) =>
+        dtype == DType.Float64
+            ? Tensor.FromArray(weights.ToArray(), new Shape(weights.Count), device: device)
+            : Tensor.FromArray(weights.Select(w => (float)w).ToArray(), new Shape(weights.Count), device: device);
 
     /// <summary>Test seam: called before and after each file-system operation of a checkpoint save.</summary>
     internal Action<string>? FileOperationHook { get; set; }
@@ -260,7 +275,7 @@ public sealed class MultiTaskTrainer : IDisposable
                         continue;
                     }
                     var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                    var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight);
+                    var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights);
                     var scaled = accumulated == 1 ? loss.Total : Ops.Scale(loss.Total, 1.0 / accumulated);
                     scaled.Backward();
                     lossSum += loss.Total.Item();
@@ -393,7 +408,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 using var batch = _collator.Collate(slice, DeviceChoice.Device);
                 if (batch.SentenceLabels is null && batch.TokenLabels is null) continue;
                 var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                var loss = _model.Loss(output, batch.SentenceLabels, batch.TokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight);
+                var loss = _model.Loss(output, batch.SentenceLabels, batch.TokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights);
                 sum += loss.Total.Item() * slice.Length;
                 counted += slice.Length;
             }
@@ -437,6 +452,10 @@ public sealed class MultiTaskTrainer : IDisposable
         foreach (var o in _observers) o.OnCheckpoint(_checkpoint);
     }
 
-    /// <summary>Frees the optimizer's moment tensors; the model belongs to the caller and is not disposed.</summary>
-    public void Dispose() => _optimizer.Dispose();
+    /// <summary>Frees the optimizer's moment tensors and the class weights; the model belongs to the caller and is not disposed.</summary>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _sentenceClassWeights?.Dispose();
+    }
 }

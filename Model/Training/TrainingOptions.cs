@@ -146,6 +146,21 @@ public sealed record TrainingOptions
     /// </summary>
     public IReadOnlyList<double> Oversample { get; init; } = [];
     /// <summary>
+    /// Weights of the sentence labels in the sentence head's cross-entropy (see <see cref="Training.ClassWeights"/>):
+    /// <c>auto</c> (the default: <see cref="ImbalanceRule"/> picks <c>none</c> or <c>inverse-sqrt</c> from the training
+    /// labels), <c>none</c>, <c>inverse</c>, <c>inverse-sqrt</c>, or the path of a weights file (a JSON object label → weight,
+    /// or lines <c>label&lt;TAB&gt;weight</c>). Token tags are never weighted. The trainer keeps the resolved mode in its
+    /// state (<see cref="TrainerState.Options"/>). CLI <c>--class-weights</c>, config key <c>class-weights</c>.
+    /// </summary>
+    public string ClassWeights { get; init; } = Training.ClassWeights.Auto;
+    /// <summary>
+    /// Label-aware oversampling (see <see cref="LabelOversampling"/>): <c>auto</c> (the default: <see cref="ImbalanceRule"/>
+    /// picks <c>none</c> or <c>sqrt</c>), <c>none</c> or <c>sqrt</c> (rare sentence labels and scarce tagged examples drawn
+    /// more often, by square-root smoothing). <c>sqrt</c> and <see cref="Oversample"/> task weights exclude each other.
+    /// CLI <c>--oversample-labels</c>, config key <c>oversample-labels</c>.
+    /// </summary>
+    public string OversampleLabels { get; init; } = LabelOversampling.Auto;
+    /// <summary>
     /// Batch examples of similar token counts together (within windows of 50 batches of the shuffled order,
     /// see <see cref="Training.LengthBucketing"/>), which shortens padding: the same examples per epoch, less
     /// compute. Default true. CLI <c>--length-bucketing</c>, config key <c>length-bucketing</c>.
@@ -236,7 +251,7 @@ public sealed record TrainingOptions
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
         // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
-        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample) })
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
             Require(value is not null, option, "must not be null");
         Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
         foreach (var (option, value) in new[]
@@ -268,6 +283,10 @@ public sealed record TrainingOptions
         Require(SentenceLossWeight >= 0 && TokenLossWeight >= 0 && SentenceLossWeight + TokenLossWeight > 0,
             "sentence-loss-weight/token-loss-weight", "must be ≥ 0 and not both 0");
         Require(Oversample.Count is 0 or 2 && Oversample.All(w => w >= 0), "oversample", "give two task weights ≥ 0, e.g. [1, 1]");
+        Require(ClassWeights.Trim().Length > 0, "class-weights", $"must be one of {string.Join(", ", Training.ClassWeights.Names)} or a weights file, not empty");
+        Require(LabelOversampling.Names.Contains(OversampleLabels), "oversample-labels", $"must be one of {string.Join(", ", LabelOversampling.Names)}, not '{OversampleLabels}'");
+        Require(!(OversampleLabels == LabelOversampling.Sqrt && Oversample.Count == 2), "oversample-labels",
+            "sqrt and oversample (task weights) both choose how examples are drawn: give one of them");
         foreach (string rule in Freeze)
             try { FreezeRule.Parse(rule); }
             catch (FormatException e) { throw new ArgumentException($"option freeze: {e.Message}", e); }

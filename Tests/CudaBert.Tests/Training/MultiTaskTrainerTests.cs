@@ -160,14 +160,16 @@ public class MultiTaskTrainerTests
         // (no token loss); with equal task weights half the draws carry tags, so nearly every batch
         // has a token loss. The contrast makes the test fail if oversampling does nothing.
         using var setup = new TinyTrainingSetup(trainCount: 128, taggedFraction: 0.03);
-        int TokenBatches(IReadOnlyList<double> oversample)
+        int TokenBatches(IReadOnlyList<double> oversample, string oversampleLabels = "none")
         {
             using var model = setup.NewModel();
-            using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Oversample = oversample });
+            using var trainer = setup.Trainer(model, setup.Options() with { Epochs = 1, Oversample = oversample, OversampleLabels = oversampleLabels });
             return trainer.Run().History.Count(h => h.TokenLoss is not null);
         }
         int steps = 128 / 16;
         Assert.True(TokenBatches([]) <= steps / 2);
         Assert.True(TokenBatches([1, 1]) >= steps - 1);
+        // Without task weights, auto sees the scarce tags and raises their share from 3 % to √3 % ≈ 17 %.
+        Assert.True(TokenBatches([], oversampleLabels: "auto") >= steps - 2);
     }
 }

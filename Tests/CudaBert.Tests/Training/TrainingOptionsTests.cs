@@ -42,6 +42,17 @@ public sealed class TrainingOptionsTests : IDisposable
     }
 
     [Fact]
+    public void ImbalanceOptionsRoundTripThroughAConfigFile()
+    {
+        var o = TrainingOptions.ReadFile(Write("""{"class-weights": "weights.tsv", "oversample-labels": "sqrt"}"""));
+        Assert.Equal("weights.tsv", o.ClassWeights);
+        Assert.Equal("sqrt", o.OversampleLabels);
+        Assert.Equal(o, TrainingOptions.ReadFile(Write(o.ToJson())) with { Freeze = o.Freeze, Oversample = o.Oversample });
+        var defaults = new TrainingOptions();
+        Assert.Equal(("auto", "auto"), (defaults.ClassWeights, defaults.OversampleLabels));
+    }
+
+    [Fact]
     public void UnknownKeysAreRejectedWithTheirName()
     {
         var e = Assert.Throws<FormatException>(() => TrainingOptions.ReadFile(Write("""{"epochz": 3}""")));
@@ -59,6 +70,10 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{"select-by": "accuracy"}""", "option select-by")]
     [InlineData("""{"select-by": null}""", "option select-by")]
     [InlineData("""{"patience": -1}""", "option patience")]
+    [InlineData("""{"class-weights": ""}""", "option class-weights")]
+    [InlineData("""{"class-weights": null}""", "option class-weights")]
+    [InlineData("""{"oversample-labels": "cube"}""", "option oversample-labels")]
+    [InlineData("""{"oversample-labels": "sqrt", "oversample": [1, 1]}""", "option oversample-labels")]
     public void InvalidValuesNameTheFileAndOption(string json, string expected)
     {
         var e = Assert.Throws<FormatException>(() => TrainingOptions.ReadFile(Write(json)));
