@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics;
+using CudaBert.Engine.Distributed;
+
+namespace CudaBert.Cli.Commands;
+
+/// <summary>
+/// <c>cudabert train --nproc N</c>: starts N copies of the same command (without <c>--nproc</c>) as the
+/// ranks of one data-parallel run, through Open MPI's <c>mpirun -np N</c>, and waits for them. Each
+/// copy sees <c>OMPI_COMM_WORLD_RANK</c> / <c>OMPI_COMM_WORLD_SIZE</c> and joins the others
+/// (<see cref="Communicators.FromEnvironment"/>). Starting the ranks with mpirun directly does the same.
+/// </summary>
+static class DataParallelLaunch
+{
+    /// <summary>The launcher's name, looked for on PATH.</summary>
+    const string Launcher = "mpirun";
+
+    /// <summary>Runs <c>mpirun -np <paramref name="ranks"/></c> over this command line minus <paramref name="nprocOption"/>; returns mpirun's exit code.</summary>
+    /// <exception cref="ArgumentException">mpirun is not on PATH, or this process is already a rank.</exception>
+    public static int Run(ParseResult parse, string nprocOption, int ranks)
+    {
+        if (Communicators.LaunchedWorldSize() > 1)
+            throw new ArgumentException($"{nprocOption} {ranks}: this process is already one of {Communicators.LaunchedWorldSize()} ranks started by mpirun; give {nprocOption} or mpirun, not both");
+        string launcher = FindOnPath(Launcher)
+                          ?? throw new ArgumentException($"{nprocOption} {ranks}: {Launcher} is not on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)");
+        var start = new ProcessStartInfo(launcher) { UseShellExecute = false };
+        foreach (string argument in (string[])["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
+            start.ArgumentList.Add(argument);
+        using var workers = Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
+        workers.WaitForExit();
+        return workers.ExitCode;
+    }
+
+    /// <summary>How to start this program again: its apphost, or <c>dotnet cudabert.dll</c>.</summary>
+    static string[] ThisProgram()
+    {
+        string process = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this program is unknown");
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(DataParallelLaunch).Assembly.Location] : [process];
+    }
+
+    /// <summary>The parsed command line's tokens (the subcommand first) with <paramref name="option"/> and its value left out.</summary>
+    static IEnumerable<string> WithoutOption(ParseResult parse, string option)
+    {
+        var tokens = parse.Tokens;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Type == TokenType.Option && tokens[i].Value == option) { i++; continue; }
+            yield return tokens[i].Value;
+        }
+    }
+
+    static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        .Select(folder => Path.Combine(folder, program))
+        .FirstOrDefault(File.Exists);
+}
