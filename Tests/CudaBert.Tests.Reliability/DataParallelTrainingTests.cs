@@ -71,6 +71,26 @@ public class DataParallelTrainingTests
         Assert.True(largest <= 1e-6, $"largest parameter difference between 2 ranks and one process: {largest}");
     }
 
+    [Fact]
+    public void NprocStartsTheRanksThroughMpirun()
+    {
+        if (FindOnPath("mpirun") is null) SkipWithoutMpi();
+        using var folder = new SeedFolder(new Dictionary<string, byte[]>());
+        string data = WriteData(folder.File("data"));
+        string model = WriteTinyEncoder(folder.File("model"), data);
+        // What --allow-run-as-root and --oversubscribe say on mpirun's command line, which --nproc does not write.
+        var environment = new Dictionary<string, string>
+        {
+            ["OMPI_ALLOW_RUN_AS_ROOT"] = "1", ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1", ["OMPI_MCA_rmaps_base_oversubscribe"] = "1",
+        };
+        string output = Run(Dotnet(),
+            [Path.Combine(AppContext.BaseDirectory, "cudabert.dll"), "train", "--nproc", "2", "--data", data, "--model", model, "--device", "cpu",
+             "--epochs", "1", "--batch-size", $"{BatchSize}", "--max-length", "16", "--out", folder.File("run")], environment);
+        Assert.Contains("data parallel: 2 ranks (MpiCommunicator)", output);
+        Assert.Single(output.Split('\n'), line => line.StartsWith("done:", StringComparison.Ordinal));
+        Assert.NotNull(RunCheckpoints.Latest(folder.File("run")));
+    }
+
     static string SkipWithoutMpi()
     {
         Assert.Skip("mpirun is not on PATH: install Open MPI (apt-get install openmpi-bin libopenmpi-dev) to run the data-parallel test; .ci/run does");
@@ -80,10 +100,11 @@ public class DataParallelTrainingTests
     static string Dotnet() => Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
 
     /// <summary>Runs a program to its end; returns its standard output, or fails the test with both streams when it fails.</summary>
-    static string Run(string program, string[] arguments)
+    static string Run(string program, string[] arguments, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? []) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
