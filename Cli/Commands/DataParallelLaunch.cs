@@ -10,6 +10,9 @@ namespace CudaBert.Cli.Commands;
 /// ranks of one data-parallel run, through Open MPI's <c>mpirun -np N</c>, and waits for them. Each
 /// copy sees <c>OMPI_COMM_WORLD_RANK</c> / <c>OMPI_COMM_WORLD_SIZE</c> and joins the others
 /// (<see cref="Communicators.FromEnvironment"/>). Starting the ranks with mpirun directly does the same.
+/// Each rank is started through <c>sh</c> with its own <c>CUDA_VISIBLE_DEVICES</c>: the GPU whose place in
+/// the launcher's list (<c>CUDA_VISIBLE_DEVICES</c>, else 0, 1, …) is the rank's number on its machine,
+/// so that every rank's CUDA device 0 is a different GPU.
 /// </summary>
 static class DataParallelLaunch
 {
@@ -25,12 +28,26 @@ static class DataParallelLaunch
         string launcher = FindOnPath(Launcher)
                           ?? throw new ArgumentException($"{nprocOption} {ranks}: {Launcher} is not on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)");
         var start = new ProcessStartInfo(launcher) { UseShellExecute = false };
-        foreach (string argument in (string[])["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
+        foreach (string argument in (string[])["-np", Invariant(ranks), "sh", "-c", OneGpuPerRank(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
             start.ArgumentList.Add(argument);
         using var workers = Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
         workers.WaitForExit();
         return workers.ExitCode;
     }
+
+    /// <summary>
+    /// A shell script that sets CUDA_VISIBLE_DEVICES to entry OMPI_COMM_WORLD_LOCAL_RANK (from 0) of the GPU
+    /// list, then becomes the program given after it (<c>$0</c>) with its arguments (<c>$@</c>).
+    /// </summary>
+    static string OneGpuPerRank(int ranks)
+    {
+        string gpus = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") is { Length: > 0 } visible
+            ? visible
+            : string.Join(',', Enumerable.Range(0, ranks).Select(Invariant));
+        return $"export CUDA_VISIBLE_DEVICES=$(echo '{gpus}' | cut -d, -f$(({Communicators.MpiLocalRankVariable} + 1))); exec \"$0\" \"$@\"";
+    }
+
+    static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>How to start this program again: its apphost, or <c>dotnet cudabert.dll</c>.</summary>
     static string[] ThisProgram()

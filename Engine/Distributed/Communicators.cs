@@ -11,6 +11,8 @@ public static class Communicators
     public const string MpiWorldSizeVariable = "OMPI_COMM_WORLD_SIZE";
     /// <summary>The environment variable in which Open MPI's launcher gives each rank its number.</summary>
     public const string MpiRankVariable = "OMPI_COMM_WORLD_RANK";
+    /// <summary>The environment variable in which Open MPI's launcher gives each rank its number among the ranks of its machine.</summary>
+    public const string MpiLocalRankVariable = "OMPI_COMM_WORLD_LOCAL_RANK";
     /// <summary>The variable torchrun sets to the number of ranks (read only to refuse a launch this project cannot join).</summary>
     public const string TorchWorldSizeVariable = "WORLD_SIZE";
 
