@@ -12,7 +12,8 @@ namespace CudaBert.Cli.Commands;
 /// (<see cref="Communicators.FromEnvironment"/>). Starting the ranks with mpirun directly does the same.
 /// Each rank is started through <c>sh</c> with its own <c>CUDA_VISIBLE_DEVICES</c>: the GPU whose place in
 /// the launcher's list (<c>CUDA_VISIBLE_DEVICES</c>, else 0, 1, …) is the rank's number on its machine,
-/// so that every rank's CUDA device 0 is a different GPU.
+/// so that every rank's CUDA device 0 is a different GPU. The script also sets torchrun's <c>RANK</c>,
+/// <c>WORLD_SIZE</c> and <c>LOCAL_RANK</c> from Open MPI's variables, for code that reads those.
 /// </summary>
 static class DataParallelLaunch
 {
@@ -28,7 +29,7 @@ static class DataParallelLaunch
         string launcher = FindOnPath(Launcher)
                           ?? throw new ArgumentException($"{nprocOption} {ranks}: {Launcher} is not on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)");
         var start = new ProcessStartInfo(launcher) { UseShellExecute = false };
-        foreach (string argument in (string[])["-np", Invariant(ranks), "sh", "-c", OneGpuPerRank(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
+        foreach (string argument in (string[])["-np", Invariant(ranks), "sh", "-c", RankEnvironment(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
             start.ArgumentList.Add(argument);
         using var workers = Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
         workers.WaitForExit();
@@ -37,14 +38,17 @@ static class DataParallelLaunch
 
     /// <summary>
     /// A shell script that sets CUDA_VISIBLE_DEVICES to entry OMPI_COMM_WORLD_LOCAL_RANK (from 0) of the GPU
-    /// list, then becomes the program given after it (<c>$0</c>) with its arguments (<c>$@</c>).
+    /// list, and RANK, WORLD_SIZE, LOCAL_RANK as torchrun does, then becomes the program given after it
+    /// (<c>$0</c>) with its arguments (<c>$@</c>).
     /// </summary>
-    static string OneGpuPerRank(int ranks)
+    static string RankEnvironment(int ranks)
     {
         string gpus = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") is { Length: > 0 } visible
             ? visible
             : string.Join(',', Enumerable.Range(0, ranks).Select(Invariant));
-        return $"export CUDA_VISIBLE_DEVICES=$(echo '{gpus}' | cut -d, -f$(({Communicators.MpiLocalRankVariable} + 1))); exec \"$0\" \"$@\"";
+        return $"export CUDA_VISIBLE_DEVICES=$(echo '{gpus}' | cut -d, -f$(({Communicators.MpiLocalRankVariable} + 1))) " +
+               $"RANK=${Communicators.MpiRankVariable} WORLD_SIZE=${Communicators.MpiWorldSizeVariable} LOCAL_RANK=${Communicators.MpiLocalRankVariable}; " +
+               "exec \"$0\" \"$@\"";
     }
 
     static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -80,6 +80,8 @@ public sealed class MultiTaskTrainer : IDisposable
     /// The ranks of a data-parallel run (see <c>docs/data-parallel.md</c>); null: this process alone. Each rank
     /// takes its share of every batch (<see cref="DataParallelRanks.Share"/>), starts from rank 0's parameters
     /// and averages its gradients with the others' before clipping; only rank 0 writes to <see cref="TrainingOptions.Out"/>.
+    /// Observers and progress are told on every rank (attach those that write on rank 0 only), and a cancellation
+    /// stops only the rank whose token it is: the others would wait for it at their next all-reduce.
     /// </param>
     /// <exception cref="ArgumentException">An option, or a label that a checkpoint could not hold (the message names it).</exception>
     /// <exception cref="InvalidDataException">A key of the model config that a checkpoint could not hold.</exception>
