@@ -29,11 +29,22 @@ static class DataParallelLaunch
         string launcher = FindOnPath(Launcher)
                           ?? throw new ArgumentException($"{nprocOption} {ranks}: {Launcher} is not on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)");
         var start = new ProcessStartInfo(launcher) { UseShellExecute = false };
-        foreach (string argument in (string[])["-np", Invariant(ranks), "sh", "-c", RankEnvironment(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
+        foreach (string argument in (string[])["-np", Invariant(ranks), .. CpuShares(ranks), "sh", "-c", RankEnvironment(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
             start.ArgumentList.Add(argument);
         using var workers = Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
         workers.WaitForExit();
         return workers.ExitCode;
+    }
+
+    /// <summary>
+    /// mpirun's options that give each rank its own ⌊cores / ranks⌋ hardware threads (the CPU backend sizes
+    /// its thread pool by them). Without them Open MPI binds each of one or two ranks to a single core.
+    /// None when there are more ranks than hardware threads (then mpirun needs --oversubscribe).
+    /// </summary>
+    static string[] CpuShares(int ranks)
+    {
+        int perRank = Environment.ProcessorCount / ranks;
+        return perRank < 1 ? [] : ["--use-hwthread-cpus", "--map-by", $"slot:PE={Invariant(perRank)}", "--bind-to", "hwthread"];
     }
 
     /// <summary>
