@@ -41,6 +41,25 @@ public class CommunicatorTests
     }
 
     [Fact]
+    public void AloneWithoutMpirunAndRefusedUnderAnotherLauncher()
+    {
+        if (Environment.GetEnvironmentVariable(Communicators.MpiWorldSizeVariable) is not null) Assert.Skip("these tests run under mpirun");
+        string? worldSize = Environment.GetEnvironmentVariable(Communicators.TorchWorldSizeVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, null);
+            Assert.Same(SingleProcessCommunicator.Instance, Communicators.FromEnvironment(Device.Cpu));
+            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, "4");   // as torchrun --nproc-per-node 4 would
+            var error = Assert.Throws<InvalidOperationException>(() => Communicators.FromEnvironment(Device.Cpu));
+            Assert.Contains("mpirun -np 4", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, worldSize);
+        }
+    }
+
+    [Fact]
     public void AveragingGivesEachGradientTheMeanOverRanksAndZeroWhereARankHadNone()
     {
         // Rank 0 of 2: the other rank's buffers, in the order of the calls, stand in for it.
