@@ -37,8 +37,9 @@ static class DataParallelLaunch
     }
 
     /// <summary>
-    /// mpirun's options that give each rank its own ⌊cores / ranks⌋ hardware threads (the CPU backend sizes
-    /// its thread pool by them). Without them Open MPI binds each of one or two ranks to a single core.
+    /// mpirun's options that give each rank its own ⌊hardware threads / ranks⌋ hardware threads (the CPU
+    /// backend splits its work by <see cref="Environment.ProcessorCount"/>, which follows the process's affinity).
+    /// Without them Open MPI binds each of one or two ranks to a single core.
     /// None when there are more ranks than hardware threads (then mpirun needs --oversubscribe).
     /// </summary>
     static string[] CpuShares(int ranks)
