@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using CudaBert.Engine;
 using CudaBert.Engine.Backends;
+using CudaBert.Engine.Distributed;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Model.Data.Demo;
@@ -33,6 +34,7 @@ public static class TrainCommand
         var saveEvery = new Option<int?>("--save-every", "--save-every-steps") { Description = "Also write a checkpoint every N optimizer steps (default: at each epoch end only; Ctrl+C always writes one)." };
         var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
         var device = DeviceOption();
+        var nproc = new Option<int?>("--nproc") { Description = "Data parallel: start N processes (one per device) through Open MPI's mpirun; each takes 1/N of every batch (see docs/data-parallel.md)." };
 
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default: enough for about 4,000 optimizer steps, within 3 to 10)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
@@ -70,9 +72,15 @@ public static class TrainCommand
             weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tf32,
         };
         command.Options.Add(device);
+        command.Options.Add(nproc);
 
         command.SetAction(parse =>
         {
+            if (parse.GetValue(nproc) is int ranks)
+            {
+                if (ranks < 1) throw new ArgumentException($"--nproc {ranks}: must be ≥ 1");
+                if (ranks > 1) return DataParallelLaunch.Run(parse, nproc.Name, ranks);
+            }
             var file = parse.GetValue(config);
             T? Given<T>(Option<T> option) => parse.GetResult(option) is null ? default : parse.GetValue(option);
             bool IsGiven<T>(Option<T> option) => parse.GetResult(option) is not null;
@@ -148,7 +156,18 @@ public static class TrainCommand
 
     static int Train(TrainingOptions options, bool resume)
     {
-        DeviceChoice.Resolve(options.Device);   // fails now, not after loading data and model, when the device is not there
+        var deviceChoice = DeviceChoice.Resolve(options.Device);   // fails now, not after loading data and model, when the device is not there
+        // Started by mpirun: join the other ranks. Not disposed on failure: MPI_Finalize would wait for
+        // ranks that are still training; the failing rank exits instead, and mpirun ends the others.
+        var communicator = Communicators.FromEnvironment(deviceChoice.Device);
+        if (communicator.Rank != 0) Console.SetOut(TextWriter.Null);   // rank 0 alone prints, logs and writes
+        int code = Train(options, resume, communicator);
+        communicator.Dispose();
+        return code;
+    }
+
+    static int Train(TrainingOptions options, bool resume, ICommunicator communicator)
+    {
         bool demo = options.Data is null && options.SentenceData is null && options.TokenData is null;
         TrainingData data;
         if (demo)
@@ -179,14 +198,16 @@ public static class TrainCommand
         using var model = checkpoint is not null
             ? MultiTaskBert.Load(checkpoint)
             : MultiTaskBert.FromPretrained(encoderFolder, data.SentenceLabels.Count, data.TokenLabels.Count, options.Seed);
-        using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder, data.Test);
+        using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder, data.Test, communicator);
         if (checkpoint is not null) trainer.ResumeFrom(checkpoint);
-        using var metrics = new MetricsLog(options.Out!, trainer.State.OptimizerStep);
+        using var metrics = communicator.Rank == 0 ? new MetricsLog(options.Out!, trainer.State.OptimizerStep) : null;
         var log = new TrainingConsole(options.Out!, options.LogEverySteps);
-        trainer.Observe(metrics).Observe(log);
+        if (metrics is not null) trainer.Observe(metrics).Observe(log);
         using var stop = new CancellationTokenSource();
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => StopAfterThisStep(context, stop));
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => StopAfterThisStep(context, stop));
+        // A clean stop must be agreed by every rank; in a data-parallel run mpirun ends the ranks on Ctrl+C instead
+        // (checkpoints are written atomically, so the newest one stays whole).
+        using var interrupt = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGINT, context => StopAfterThisStep(context, stop)) : null;
+        using var terminate = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => StopAfterThisStep(context, stop)) : null;
 
         var choice = trainer.DeviceChoice;
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : options.Tf32 ? "CUDA, TF32 GEMMs" : "CUDA";
@@ -197,6 +218,8 @@ public static class TrainCommand
         foreach (string line in trainer.Imbalance.Describe()) Console.WriteLine(line);
         if (trainer.State.OptimizerStep == 0) metrics.WriteImbalance(trainer.Imbalance);
         Console.WriteLine($"steps: {trainer.TotalSteps} ({trainer.Epochs} epochs{(options.Epochs is null ? " (auto)" : "")} × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
+        if (communicator.Size > 1)
+            Console.WriteLine($"data parallel: {communicator.Size} ranks ({communicator.GetType().Name}), each takes 1/{communicator.Size} of every batch; rank 0 writes");
         var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
         if (result.Cancelled)
         {

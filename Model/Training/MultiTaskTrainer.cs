@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Engine.Backends;
+using CudaBert.Engine.Distributed;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model.Bert;
@@ -50,6 +51,7 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly List<ITrainingObserver> _observers = [];
     readonly int[] _tokenCounts;
     readonly Tensor? _sentenceClassWeights;
+    readonly ICommunicator _communicator;
     TrainerState _state;
     int _savedStep;
     string? _checkpoint;
@@ -75,12 +77,19 @@ public sealed class MultiTaskTrainer : IDisposable
     /// Test examples, scored once when the run ends (<see cref="TrainingResult.Test"/>): with the best checkpoint
     /// when there is one on disk, else with the model as training left it. Null or empty: none.
     /// </param>
+    /// <param name="communicator">
+    /// The ranks of a data-parallel run (see <c>docs/data-parallel.md</c>); null: this process alone. Each rank
+    /// takes its share of every batch (<see cref="DataParallelRanks.Share"/>), starts from rank 0's parameters
+    /// and averages its gradients with the others' before clipping; only rank 0 writes to <see cref="TrainingOptions.Out"/>.
+    /// Observers and progress are told on every rank (attach those that write on rank 0 only), and a cancellation
+    /// stops only the rank whose token it is: the others would wait for it at their next all-reduce.
+    /// </param>
     /// <exception cref="ArgumentException">An option, or a label that a checkpoint could not hold (the message names it).</exception>
     /// <exception cref="InvalidDataException">A key of the model config that a checkpoint could not hold.</exception>
     /// <exception cref="IOException">The output folder cannot be written.</exception>
     public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
         IReadOnlyList<TwoTaskExample> train, IReadOnlyList<TwoTaskExample>? dev, string tokenizerFolder,
-        IReadOnlyList<TwoTaskExample>? test = null)
+        IReadOnlyList<TwoTaskExample>? test = null, ICommunicator? communicator = null)
     {
         options = options.Validated();
         if (train.Count == 0) throw new ArgumentException("no training examples");
@@ -88,6 +97,8 @@ public sealed class MultiTaskTrainer : IDisposable
         // file fails before the output folder is made); each checkpoint's state keeps the resolved modes.
         Imbalance = ImbalancePlan.Resolve(options, train, collator.SentenceLabels);
         options = options with { ClassWeights = Imbalance.ClassWeightsMode, OversampleLabels = Imbalance.LabelOversamplingMode };
+        _communicator = communicator ?? SingleProcessCommunicator.Instance;
+        if (_communicator.Rank != 0) options = options with { Out = null };   // rank 0 alone writes checkpoints
         if (options.Out is not null)
         {
             Checkpoint.EnsureSavable(model, collator.SentenceLabels, collator.TokenLabels, tokenizerFolder, options);
@@ -95,6 +106,8 @@ public sealed class MultiTaskTrainer : IDisposable
         }
         DeviceChoice = DeviceChoice.Resolve(options.Device);
         _model = model.To(DeviceChoice.Device);
+        DataParallel.BroadcastParameters(_communicator, _model.Parameters());
+        DataParallelRanks.SeparateDropoutStreams(_model, _communicator.Rank);
         _collator = collator;
         _options = options;
         _train = train;
@@ -185,6 +198,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 throw new InvalidDataException($"{checkpoint}: dropout layer '{name}' is not in the model");
             (dropout.Seed, dropout.Offset) = (stream.Seed, stream.Offset);
         }
+        DataParallelRanks.SeparateDropoutStreams(_model, _communicator.Rank);
         // The saved path of best/ is the one the run had when it wrote it; the run folder may since have
         // moved (or have been given relative to another working directory): best/ is the checkpoint's sibling.
         string best = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, RunCheckpoints.BestFolderName);
@@ -265,7 +279,8 @@ public sealed class MultiTaskTrainer : IDisposable
                 for (int micro = b; micro < end; micro++)
                 {
                     using var scope = Tensor.Scope();
-                    var slice = batches[micro].Select(i => _train[i]).ToArray();
+                    var slice = DataParallelRanks.Share(batches[micro], _communicator.Rank, _communicator.Size).Select(i => _train[i]).ToArray();
+                    if (slice.Length == 0) continue;   // a batch with fewer examples than ranks
                     using var batch = _collator.Collate(slice, DeviceChoice.Device);
                     var sentenceLabels = tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null;
                     var tokenLabels = tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null;
@@ -286,7 +301,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 }
 
                 double? norm = null;
-                if (used > 0)
+                if (DataParallel.AverageGradients(_communicator, _model.Parameters().Where(p => p.RequiresGrad).ToArray(), contributed: used > 0))
                 {
                     if (_options.MaxGradNorm > 0)
                         norm = GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm);

@@ -55,6 +55,23 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void NprocWithoutMpirunIsOneLine()
+    {
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", "");
+        try
+        {
+            var (code, error) = Run("train", "--nproc", "2", "--device", "cpu");
+            Assert.Equal(1, code);
+            AssertOneLine(error, "cudabert train: --nproc 2: mpirun is not on PATH; install Open MPI");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Fact]
     public void VerbosePrintsTheStackTrace()
     {
         using var folder = new SeedFolder();
