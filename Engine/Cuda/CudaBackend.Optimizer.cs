@@ -33,7 +33,7 @@ public sealed partial class CudaBackend
         }
         if (elements == 0) return;
         using var table = Scratch(MultiTensorOptimizerKernels.AdamWWorkspaceBytes(tensors.Length));
-        MultiTensorOptimizerKernels.AdamW(Gpu, tensors, table.Pointer);
+        MultiTensorOptimizerKernels.AdamW(Gpu, tensors, table.Pointer, DefaultStream);
     }
 
     /// <summary>Three launches over all the gradients (partial sums, norm and factor, scaling); the norm stays on the device.</summary>
@@ -51,6 +51,6 @@ public sealed partial class CudaBackend
         }
         if (sizes.Sum() == 0) { Fill(norm, 0); return; }
         using var workspace = Scratch(MultiTensorOptimizerKernels.ClipGradNormWorkspaceBytes(sizes));
-        MultiTensorOptimizerKernels.ClipGradNorm(Gpu, pointers, sizes, maxNorm, Ptr(norm, primitive), workspace.Pointer);
+        MultiTensorOptimizerKernels.ClipGradNorm(Gpu, pointers, sizes, maxNorm, Ptr(norm, primitive), workspace.Pointer, DefaultStream);
     }
 }

@@ -162,6 +162,14 @@ public sealed partial class CudaBackend : IBackend
     static int Rows32(long value, string primitive) =>
         value <= int.MaxValue ? (int)value : throw NoKernel(primitive, $"{value} exceeds the kernel's 32-bit indexing");
 
+    /// <summary>
+    /// The stream every launch of this backend goes to, the default one (handle 0), as an object: a host →
+    /// device copy given it is queued after the launches before it instead of being a synchronous copy
+    /// (which, from pageable host memory, first waits for the device to finish them). The multi-tensor
+    /// optimizer kernels upload their tables this way.
+    /// </summary>
+    static readonly CudaStream DefaultStream = new(0);
+
     /// <summary>Scratch device memory for one primitive, returned to the allocator when disposed (stream-ordered: safe at once).</summary>
     Workspace Scratch(long bytes) => new(Allocator, Allocator.Rent(bytes));
 
