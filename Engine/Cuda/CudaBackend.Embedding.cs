@@ -6,6 +6,11 @@ namespace CudaBert.Engine.Cuda;
 // Embedding lookup and its backward, masked mean pooling: Kernels/bert/embedding.cu, mean_pool.cu.
 public sealed partial class CudaBackend
 {
+    /// <summary>The smallest bad-id position of the lookups since the last check (int.MaxValue: none), one int32 on the device.</summary>
+    DevicePtr lookupFlag;
+    /// <summary>A gather ran since the flag was last read.</summary>
+    bool lookupsUnchecked;
+
     /// <summary>
     /// The gather kernel skips an id outside the table and records the first such position in a flag
     /// that stays on the device: reading it here would make every lookup wait for the GPU. A bad id is
@@ -25,10 +30,7 @@ public sealed partial class CudaBackend
         lookupsUnchecked = true;
     }
 
-    /// <summary>The smallest bad-id position of the lookups since the last check (int.MaxValue: none), one int32 on the device.</summary>
-    DevicePtr lookupFlag;
-    bool lookupsUnchecked;
-
+    /// <summary>The flag, made on first use straight from the device (not the caching allocator: it lives as long as the device) and cleared.</summary>
     DevicePtr LookupFlag()
     {
         if (lookupFlag.IsNull)

@@ -34,9 +34,9 @@ sealed class PendingSteps : IDisposable
     /// <summary>Keeps one batch's losses (scalars on the device; the sentence and token ones when present).</summary>
     public void AddBatch(Tensor total, Tensor? sentence, Tensor? tokens)
     {
-        _totals.Add(Keep(total));
-        if (sentence is not null) _sentence.Add(Keep(sentence));
-        if (tokens is not null) _tokens.Add(Keep(tokens));
+        _totals.Add(CopyToNextSlot(total));
+        if (sentence is not null) _sentence.Add(CopyToNextSlot(sentence));
+        if (tokens is not null) _tokens.Add(CopyToNextSlot(tokens));
     }
 
     /// <summary>The device scalar (Float64) that the gradient clipping of the current step writes its norm to.</summary>
@@ -90,7 +90,7 @@ sealed class PendingSteps : IDisposable
     }
 
     /// <summary>Copies a scalar loss into the next free slot (on its device: nothing is read) and returns the slot.</summary>
-    int Keep(Tensor loss)
+    int CopyToNextSlot(Tensor loss)
     {
         int slot = _usedLossSlots++;
         _losses = Grown(_losses, _usedLossSlots, loss.DType, slot);
