@@ -41,6 +41,12 @@ public interface IBackend
     void Fill(Tensor x, double value);
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, same device, dtype and element count (bytes as they are).</summary>
     void Copy(Tensor source, Tensor destination);
+    /// <summary>
+    /// Copies <paramref name="count"/> elements of <paramref name="source"/> from element <paramref name="sourceStart"/> to
+    /// <paramref name="destination"/> from element <paramref name="destinationStart"/> (same device and dtype, bytes as they are):
+    /// e.g. a scalar into one slot of a buffer that is read back later, all slots at once.
+    /// </summary>
+    void CopyElements(Tensor source, long sourceStart, Tensor destination, long destinationStart, long count);
     /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
     void Cast(Tensor source, Tensor destination);
 
@@ -87,16 +93,8 @@ public interface IBackend
     // ---- reductions · CpuBackend.Reduction.cs and .AxisReduction.cs, the same on CudaBackend --------------
     /// <summary>total[0] = Σ x.</summary>
     void Sum(Tensor x, Tensor total);
-    /// <summary>Σ x² accumulated in double, read back to the host (for gradient clipping).</summary>
+    /// <summary>Σ x² accumulated in double, read back to the host (<see cref="ClipGradNorm"/> keeps it on the device).</summary>
     double SumOfSquares(Tensor x);
-    /// <summary>
-    /// sums[i] = <see cref="SumOfSquares"/>(xs[i]) for every tensor. A GPU backend overrides it to read
-    /// all the sums back at once: one wait for the device instead of one per tensor.
-    /// </summary>
-    void SumsOfSquares(ReadOnlySpan<Tensor> xs, Span<double> sums)
-    {
-        for (int i = 0; i < xs.Length; i++) sums[i] = SumOfSquares(xs[i]);
-    }
     /// <summary>
     /// y[o, i] = scale·Σ_a x[o, a, i], x seen as [outer, x.Shape[axis], inner] (outer: the product of
     /// the axes before <paramref name="axis"/>, inner: of those after). y holds outer·inner elements
@@ -175,7 +173,24 @@ public interface IBackend
     /// θ ← θ − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε). All four tensors have the same shape and dtype.
     /// </summary>
     void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args);
+    /// <summary>
+    /// <see cref="AdamWStep"/> of every update, each with its own scalars (a parameter group's learning
+    /// rate and weight decay, the parameter's step count): the same results, bit for bit. The CUDA
+    /// backend runs them all in one launch (a multi-tensor kernel) instead of one per parameter.
+    /// </summary>
+    void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates);
+    /// <summary>
+    /// Global-norm gradient clipping without reading anything back: norm[0] (a Float64 tensor on this
+    /// device) = ‖g‖ = √(Σ over every tensor of Σ g²), accumulated in double; when maxNorm / (‖g‖ + 1e-6) &lt; 1
+    /// every tensor is multiplied in place by that factor (<c>torch.nn.utils.clip_grad_norm_</c>).
+    /// <paramref name="maxNorm"/> = +∞ computes the norm only. The CPU sums tensor by tensor in order;
+    /// the CUDA backend by chunks (three launches in all), so its norm may differ in the last bits.
+    /// </summary>
+    void ClipGradNorm(ReadOnlySpan<Tensor> grads, double maxNorm, Tensor norm);
 }
+
+/// <summary>One parameter's part of <see cref="IBackend.AdamWSteps"/>: the arguments of <see cref="IBackend.AdamWStep"/>.</summary>
+public readonly record struct AdamWUpdate(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, AdamWStepArgs Args);
 
 /// <summary>Scalars of one AdamW update; <see cref="Step"/> counts from 1.</summary>
 /// <param name="LearningRate">The step size lr of this update (after any schedule).</param>

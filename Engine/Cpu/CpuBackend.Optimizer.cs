@@ -4,9 +4,32 @@ using CudaBert.Engine.Backends;
 
 namespace CudaBert.Engine.Cpu;
 
-// The AdamW parameter update.
+// The AdamW parameter update and global-norm gradient clipping.
 public sealed partial class CpuBackend
 {
+    /// <summary>The reference for the multi-tensor kernel: <see cref="AdamWStep"/> of each update in turn.</summary>
+    public void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates)
+    {
+        foreach (var u in updates) AdamWStep(u.Param, u.Grad, u.ExpAvg, u.ExpAvgSq, u.Args);
+    }
+
+    /// <summary>
+    /// Σ g² of each tensor in double (<see cref="SumOfSquares"/>), the sums added in tensor order, the
+    /// norm and factor in double; the scaling is <see cref="Scale"/> (g · (float)factor).
+    /// </summary>
+    public void ClipGradNorm(ReadOnlySpan<Tensor> grads, double maxNorm, Tensor norm)
+    {
+        if (norm.DType != DType.Float64)
+            throw new ArgumentException($"{nameof(ClipGradNorm)}: the norm tensor must be Float64, got {norm.DType} {norm.Shape}");
+        double sumOfSquares = 0;
+        foreach (var g in grads) sumOfSquares += SumOfSquares(g);
+        double total = Math.Sqrt(sumOfSquares);
+        double coefficient = maxNorm / (total + 1e-6);
+        if (coefficient < 1)
+            foreach (var g in grads) Scale(g, coefficient, g);
+        norm.AsSpan<double>()[0] = total;
+    }
+
     /// <inheritdoc/>
     public void AdamWStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, in AdamWStepArgs args)
     {

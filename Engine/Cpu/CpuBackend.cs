@@ -46,6 +46,14 @@ public sealed partial class CpuBackend : IBackend
     public void Copy(Tensor source, Tensor destination) => source.AsBytes().CopyTo(destination.AsBytes());
 
     /// <inheritdoc/>
+    public void CopyElements(Tensor source, long sourceStart, Tensor destination, long destinationStart, long count)
+    {
+        int size = source.DType.SizeInBytes();
+        source.AsBytes().Slice(checked((int)(sourceStart * size)), checked((int)(count * size)))
+            .CopyTo(destination.AsBytes().Slice(checked((int)(destinationStart * size))));
+    }
+
+    /// <inheritdoc/>
     public void Cast(Tensor source, Tensor destination)
     {
         if (source.DType == destination.DType) { Copy(source, destination); return; }

@@ -1,3 +1,4 @@
+using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
@@ -5,9 +6,18 @@ namespace CudaBert.Engine.Cuda;
 // Embedding lookup and its backward, masked mean pooling: Kernels/bert/embedding.cu, mean_pool.cu.
 public sealed partial class CudaBackend
 {
+    /// <summary>The smallest bad-id position of the lookups since the last check (int.MaxValue: none), one int32 on the device.</summary>
+    DevicePtr lookupFlag;
+    /// <summary>A gather ran since the flag was last read.</summary>
+    bool lookupsUnchecked;
+
     /// <summary>
-    /// The gather kernel skips an id outside the table and records the first such position; it is
-    /// read back (one small synchronizing copy) so a bad id throws here, as on the CPU.
+    /// The gather kernel skips an id outside the table and records the first such position in a flag
+    /// that stays on the device: reading it here would make every lookup wait for the GPU. A bad id is
+    /// reported at the next read from the device instead (any <see cref="CopyToHost"/>: the first
+    /// moment the host could see a result), by an <see cref="IndexOutOfRangeException"/>, as CUDA itself
+    /// reports a kernel's errors. Ids made by a tokenizer whose vocabulary fits the table are always in
+    /// range (the trainer checks that once: <c>BatchCollator.EnsureIdsFit</c>); the flag is the safety net.
     /// </summary>
     public void EmbeddingGather(Tensor table, Tensor ids, Tensor y)
     {
@@ -16,15 +26,33 @@ public sealed partial class CudaBackend
         RequireInt32(primitive, ids);
         if (ids.NumElements == 0) return;
         int vocab = table.Shape[0], dim = table.Shape.Last, n = Rows32(ids.NumElements, primitive);
-        using var badPosition = Scratch(sizeof(int));
-        Gpu.CopyToDevice<int>([int.MaxValue], badPosition.Pointer);
-        EmbeddingKernels.Gather(Gpu, Ptr(table, primitive), Ptr(ids, primitive), Ptr(y, primitive), n, vocab, dim, badPosition.Pointer);
-        int position = Read<int>(badPosition.Pointer);
-        if (position != int.MaxValue)
+        EmbeddingKernels.Gather(Gpu, Ptr(table, primitive), Ptr(ids, primitive), Ptr(y, primitive), n, vocab, dim, LookupFlag());
+        lookupsUnchecked = true;
+    }
+
+    /// <summary>The flag, made on first use straight from the device (not the caching allocator: it lives as long as the device) and cleared.</summary>
+    DevicePtr LookupFlag()
+    {
+        if (lookupFlag.IsNull)
         {
-            int id = Read<int>(Ptr(ids).Offset((long)position * sizeof(int)));
-            throw new IndexOutOfRangeException($"embedding: id {id} at position {position} is outside the table of {vocab} rows");
+            lookupFlag = Gpu.Allocate(sizeof(int));
+            Gpu.CopyToDevice<int>([int.MaxValue], lookupFlag);
         }
+        return lookupFlag;
+    }
+
+    /// <summary>Reads the lookup flag when a gather ran since the last read; a recorded position is reported once, and the flag cleared.</summary>
+    void ThrowIfALookupFailed()
+    {
+        if (!lookupsUnchecked) return;
+        lookupsUnchecked = false;
+        Span<int> position = stackalloc int[1];
+        CountedCopyToHost(lookupFlag, position);
+        if (position[0] == int.MaxValue) return;
+        Gpu.CopyToDevice<int>([int.MaxValue], lookupFlag);
+        throw new IndexOutOfRangeException(
+            $"embedding: an id at position {position[0]} of a lookup queued since the last read from the CUDA device is outside its table " +
+            "(its output row was left unwritten)");
     }
 
     /// <summary>Deterministic, no atomics: each row of the table is summed by one block in position order (bit-identical to the CPU).</summary>

@@ -1,9 +1,10 @@
 using CudaBert.Engine.Backends;
+using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// The AdamW update: Kernels/bert/adamw.cu.
+// The AdamW update and global-norm clipping: Kernels/bert/adamw.cu (one tensor), multi_tensor_optimizer.cu (all of them).
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
@@ -14,5 +15,42 @@ public sealed partial class CudaBackend
         if (param.NumElements == 0) return;
         OptimizerKernels.AdamWStep(Gpu, Ptr(param, primitive), Ptr(grad, primitive), Ptr(expAvg, primitive), Ptr(expAvgSq, primitive),
             param.NumElements, args.LearningRate, args.Beta1, args.Beta2, args.Eps, args.WeightDecay, args.Step);
+    }
+
+    /// <summary>One launch for every parameter (a table of them is uploaded first), bit-identical to <see cref="AdamWStep"/> of each.</summary>
+    public void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates)
+    {
+        const string primitive = nameof(AdamWSteps);
+        var tensors = new MultiTensorOptimizerKernels.AdamWTensor[updates.Length];
+        long elements = 0;
+        for (int i = 0; i < updates.Length; i++)
+        {
+            var (param, grad, expAvg, expAvgSq, a) = updates[i];
+            RequireFloat32(primitive, param, grad, expAvg, expAvgSq);
+            tensors[i] = new(Ptr(param, primitive), Ptr(grad, primitive), Ptr(expAvg, primitive), Ptr(expAvgSq, primitive), param.NumElements,
+                a.LearningRate, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step);
+            elements += param.NumElements;
+        }
+        if (elements == 0) return;
+        using var table = Scratch(MultiTensorOptimizerKernels.AdamWWorkspaceBytes(tensors.Length));
+        MultiTensorOptimizerKernels.AdamW(Gpu, tensors, table.Pointer, DefaultStream);
+    }
+
+    /// <summary>Three launches over all the gradients (partial sums, norm and factor, scaling); the norm stays on the device.</summary>
+    public void ClipGradNorm(ReadOnlySpan<Tensor> grads, double maxNorm, Tensor norm)
+    {
+        const string primitive = nameof(ClipGradNorm);
+        if (norm.DType != DType.Float64)
+            throw new ArgumentException($"{primitive}: the norm tensor must be Float64, got {norm.DType} {norm.Shape}");
+        var pointers = new DevicePtr[grads.Length];
+        var sizes = new long[grads.Length];
+        for (int i = 0; i < grads.Length; i++)
+        {
+            RequireFloat32(primitive, grads[i]);
+            (pointers[i], sizes[i]) = (Ptr(grads[i], primitive), grads[i].NumElements);
+        }
+        if (sizes.Sum() == 0) { Fill(norm, 0); return; }
+        using var workspace = Scratch(MultiTensorOptimizerKernels.ClipGradNormWorkspaceBytes(sizes));
+        MultiTensorOptimizerKernels.ClipGradNorm(Gpu, pointers, sizes, maxNorm, Ptr(norm, primitive), workspace.Pointer, DefaultStream);
     }
 }

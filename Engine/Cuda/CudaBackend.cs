@@ -35,6 +35,16 @@ public sealed partial class CudaBackend : IBackend
     /// <inheritdoc/>
     public Device Device => Device.Cuda;
 
+    long deviceToHostReads;
+
+    /// <summary>
+    /// Device → host copies this backend has made (tensor reads such as <see cref="Tensor.Item"/> and
+    /// <see cref="Tensor.ToArray{T}"/>, and the checks it reads back). Each one waits until the device has
+    /// finished the work queued before it, so a loop that should keep the GPU busy can count them: a
+    /// training step makes none (docs/cuda-backend.md, "A step without waiting").
+    /// </summary>
+    public long DeviceToHostReads => Interlocked.Read(ref deviceToHostReads);
+
     /// <summary>The backend <see cref="Device.Cuda"/> tensors use now, opening the default device on first use (see <see cref="CudaDeviceSelection"/>).</summary>
     public static CudaBackend Current => (CudaBackend)Backend.For(Device.Cuda);
 
@@ -71,7 +81,16 @@ public sealed partial class CudaBackend : IBackend
     /// <inheritdoc/>
     public void CopyToHost(Tensor source, Span<byte> destination)
     {
-        if (destination.Length > 0) Gpu.CopyToHost(Ptr(source, nameof(CopyToHost)), destination);
+        if (destination.Length > 0) ReadBack(Ptr(source, nameof(CopyToHost)), destination);
+    }
+
+    /// <inheritdoc/>
+    public void CopyElements(Tensor source, long sourceStart, Tensor destination, long destinationStart, long count)
+    {
+        if (count == 0) return;
+        long size = source.DType.SizeInBytes();
+        Gpu.CopyDeviceToDevice(Ptr(source, nameof(CopyElements)).Offset(sourceStart * size),
+            Ptr(destination, nameof(CopyElements)).Offset(destinationStart * size), count * size);
     }
 
     /// <inheritdoc/>
@@ -143,6 +162,14 @@ public sealed partial class CudaBackend : IBackend
     static int Rows32(long value, string primitive) =>
         value <= int.MaxValue ? (int)value : throw NoKernel(primitive, $"{value} exceeds the kernel's 32-bit indexing");
 
+    /// <summary>
+    /// The stream every launch of this backend goes to, the default one (handle 0), as an object: a host →
+    /// device copy given it is queued after the launches before it instead of being a synchronous copy
+    /// (which, from pageable host memory, first waits for the device to finish them). The multi-tensor
+    /// optimizer kernels upload their tables this way.
+    /// </summary>
+    static readonly CudaStream DefaultStream = new(0);
+
     /// <summary>Scratch device memory for one primitive, returned to the allocator when disposed (stream-ordered: safe at once).</summary>
     Workspace Scratch(long bytes) => new(Allocator, Allocator.Rent(bytes));
 
@@ -152,11 +179,20 @@ public sealed partial class CudaBackend : IBackend
         public void Dispose() => allocator.Return(block);
     }
 
-    /// <summary>Reads one unmanaged value back from the device (synchronizes).</summary>
-    T Read<T>(DevicePtr pointer) where T : unmanaged
+    /// <summary>
+    /// A read of device memory by the host (it waits for the device), preceded by the report of a bad
+    /// embedding id queued since the last read (<see cref="EmbeddingGather"/>).
+    /// </summary>
+    void ReadBack<T>(DevicePtr source, Span<T> destination) where T : unmanaged
     {
-        Span<T> value = stackalloc T[1];
-        Gpu.CopyToHost(pointer, value);
-        return value[0];
+        ThrowIfALookupFailed();
+        CountedCopyToHost(source, destination);
+    }
+
+    /// <summary>The one place this backend copies device memory to the host: counted in <see cref="DeviceToHostReads"/>.</summary>
+    void CountedCopyToHost<T>(DevicePtr source, Span<T> destination) where T : unmanaged
+    {
+        Interlocked.Increment(ref deviceToHostReads);
+        Gpu.CopyToHost(source, destination);
     }
 }

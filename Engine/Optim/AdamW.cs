@@ -46,10 +46,12 @@ public sealed class AdamW : IDisposable
     /// <summary>
     /// One update of every parameter that requires a gradient and has one (<see cref="Tensor.Grad"/>), with
     /// its group's current learning rate. Gradients are left as they are: clear them with <see cref="ZeroGrad"/> before the next backward.
+    /// The updates go to the backend together (<see cref="IBackend.AdamWSteps"/>: one launch on a GPU), one call per device.
     /// </summary>
     public void Step()
     {
         using var noGrad = GradMode.NoGrad();
+        var updates = new List<AdamWUpdate>();
         foreach (var group in Groups)
             foreach (var p in group.Parameters)
             {
@@ -57,9 +59,11 @@ public sealed class AdamW : IDisposable
                 if (!states.TryGetValue(p, out var state))
                     states[p] = state = new State(Tensor.Zeros(p.Shape, p.DType, p.Device).Keep(), Tensor.Zeros(p.Shape, p.DType, p.Device).Keep());
                 state.Step++;
-                p.Backend.AdamWStep(p, p.Grad, state.ExpAvg, state.ExpAvgSq,
-                    new AdamWStepArgs(group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, state.Step));
+                updates.Add(new AdamWUpdate(p, p.Grad, state.ExpAvg, state.ExpAvgSq,
+                    new AdamWStepArgs(group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, state.Step)));
             }
+        foreach (var onOneDevice in updates.GroupBy(u => u.Param.Device))
+            onOneDevice.First().Param.Backend.AdamWSteps(onOneDevice.ToArray());
     }
 
     /// <summary>Drops every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>

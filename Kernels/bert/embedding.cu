@@ -9,7 +9,7 @@
 //   backward: dtable[v][:] += Σ_{i : ids[i] = v} dy[i][:]     (repeated ids accumulate)
 //
 // An id outside [0, vocab) is not read or written; the smallest such position is recorded in
-// *bad_position (atomicMin: the launcher sets it to INT_MAX first and checks it), when not null.
+// *bad_position (atomicMin: the caller sets it to INT_MAX first and reads it later), when not null.
 
 // Forward thread-to-data mapping: block i copies row i; thread t copies columns t, t + blockDim.x, ...
 extern "C" __global__ void embedding_gather_f32(const float* table, const int* ids, float* y,

@@ -38,6 +38,22 @@ public sealed class BatchCollator
     /// <summary>The collator's tokenizer, truncating at <see cref="MaxLength"/>.</summary>
     public BertTokenizer Tokenizer => _tokenizer;
 
+    /// <summary>
+    /// Checks, once for a model, that every id this collator makes has a row in the model's embedding
+    /// tables: token ids come from the vocabulary (ids below its size, which must not exceed
+    /// <c>vocab_size</c>) and positions from 0 to <see cref="MaxLength"/> − 1 (which must not exceed
+    /// <c>max_position_embeddings</c>). The CUDA backend does not check ids as it looks them up (that would
+    /// make each lookup wait for the GPU), so this is where a mismatch is caught.
+    /// </summary>
+    /// <exception cref="ArgumentException">The vocabulary or <see cref="MaxLength"/> is larger than the model's table.</exception>
+    public void EnsureIdsFit(BertConfig config)
+    {
+        if (_tokenizer.Vocabulary.Count > config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {_tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {config.VocabSize}: ids past it have no embedding");
+        if (MaxLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"option max-length {MaxLength} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+    }
+
     /// <summary>Number of tokens an example encodes to (for length bucketing).</summary>
     public int TokenCount(TwoTaskExample example) => _tokenizer.EncodeWords(example.Words).Length;
 

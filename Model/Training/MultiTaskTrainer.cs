@@ -52,6 +52,7 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly int[] _tokenCounts;
     readonly Tensor? _sentenceClassWeights;
     readonly ICommunicator _communicator;
+    readonly PendingSteps _pending;
     TrainerState _state;
     int _savedStep;
     string? _checkpoint;
@@ -84,7 +85,7 @@ public sealed class MultiTaskTrainer : IDisposable
     /// Observers and progress are told on every rank (attach those that write on rank 0 only), and a cancellation
     /// stops only the rank whose token it is: the others would wait for it at their next all-reduce.
     /// </param>
-    /// <exception cref="ArgumentException">An option, or a label that a checkpoint could not hold (the message names it).</exception>
+    /// <exception cref="ArgumentException">An option, a label that a checkpoint could not hold (the message names it), or a vocabulary or maximum length larger than the model's embedding tables (<see cref="BatchCollator.EnsureIdsFit"/>).</exception>
     /// <exception cref="InvalidDataException">A key of the model config that a checkpoint could not hold.</exception>
     /// <exception cref="IOException">The output folder cannot be written.</exception>
     public MultiTaskTrainer(MultiTaskBert model, BatchCollator collator, TrainingOptions options,
@@ -99,6 +100,7 @@ public sealed class MultiTaskTrainer : IDisposable
         options = options with { ClassWeights = Imbalance.ClassWeightsMode, OversampleLabels = Imbalance.LabelOversamplingMode };
         _communicator = communicator ?? SingleProcessCommunicator.Instance;
         if (_communicator.Rank != 0) options = options with { Out = null };   // rank 0 alone writes checkpoints
+        collator.EnsureIdsFit(model.Config);
         if (options.Out is not null)
         {
             Checkpoint.EnsureSavable(model, collator.SentenceLabels, collator.TokenLabels, tokenizerFolder, options);
@@ -128,6 +130,7 @@ public sealed class MultiTaskTrainer : IDisposable
         TotalSteps = Epochs * stepsPerEpoch;
         _learningRate = new LinearWarmupSchedule((int)Math.Round(options.WarmupRatio * TotalSteps), TotalSteps);
         _state = new TrainerState { Options = options };
+        _pending = new PendingSteps(DeviceChoice.Device);
     }
 
     /// <summary>
@@ -230,10 +233,12 @@ public sealed class MultiTaskTrainer : IDisposable
     /// whatever the calling thread's <see cref="Tf32Mode"/>, which is restored on return.
     /// </summary>
     /// <param name="progress">
-    /// Told of every optimizer step (<see cref="StepRecord"/>: step, epoch, losses, learning rate…)
-    /// right after it is taken, on the training thread. (<see cref="Progress{T}"/> passes it on to the
-    /// thread that created it, e.g. a UI thread; observers, <see cref="Observe"/>, also see
-    /// evaluations and checkpoints.)
+    /// Told of every optimizer step (<see cref="StepRecord"/>: step, epoch, losses, learning rate…), on the
+    /// training thread, at the next log point: every <see cref="TrainingOptions.LogEverySteps"/> steps, and
+    /// before an evaluation, a checkpoint or the end of the call, the records of the steps since the last one,
+    /// in order. (Reading a step's loss makes the host wait for the device, so it is done for several steps at
+    /// once.) (<see cref="Progress{T}"/> passes it on to the thread that created it, e.g. a UI thread;
+    /// observers, <see cref="Observe"/>, also see evaluations and checkpoints.)
     /// </param>
     /// <param name="cancellationToken">
     /// When cancelled (e.g. on Ctrl+C), the step in progress finishes, a checkpoint is written, and
@@ -268,12 +273,15 @@ public sealed class MultiTaskTrainer : IDisposable
             int first = epoch == _state.Epoch ? _state.BatchInEpoch : 0;
             for (int b = first; b < batches.Count; b += _options.GradientAccumulation)
             {
-                if (cancellationToken.IsCancellationRequested) return Stop(history, lastEvaluation, clock, cancelled: true);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Publish(history, progress);
+                    return Stop(history, lastEvaluation, clock, cancelled: true);
+                }
                 int step = _state.OptimizerStep;
                 _freeze.Apply(step, epoch);
                 var tasks = _schedule.ActiveTasks(step, epoch);
-                double lossSum = 0, sentenceSum = 0, tokenSum = 0;
-                int sentenceBatches = 0, tokenBatches = 0, used = 0, examples = 0;
+                int used = 0, examples = 0;
                 int end = Math.Min(b + _options.GradientAccumulation, batches.Count);
                 int accumulated = end - b;
                 for (int micro = b; micro < end; micro++)
@@ -293,18 +301,15 @@ public sealed class MultiTaskTrainer : IDisposable
                     var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights);
                     var scaled = accumulated == 1 ? loss.Total : Ops.Scale(loss.Total, 1.0 / accumulated);
                     scaled.Backward();
-                    lossSum += loss.Total.Item();
-                    if (loss.SentenceLoss is not null) { sentenceSum += loss.SentenceLoss.Item(); sentenceBatches++; }
-                    if (loss.TokenLoss is not null) { tokenSum += loss.TokenLoss.Item(); tokenBatches++; }
+                    _pending.AddBatch(loss.Total, loss.SentenceLoss, loss.TokenLoss);   // kept on the device: no wait here
                     used++;
                     examples += slice.Length;
                 }
 
-                double? norm = null;
                 if (DataParallel.AverageGradients(_communicator, _model.Parameters().Where(p => p.RequiresGrad).ToArray(), contributed: used > 0))
                 {
                     if (_options.MaxGradNorm > 0)
-                        norm = GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm);
+                        GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm, _pending.GradNorm());
                     _learningRate.Apply(_optimizer, step);
                     _optimizer.Step();
                 }
@@ -320,29 +325,43 @@ public sealed class MultiTaskTrainer : IDisposable
 
                 examplesSinceLog += examples;
                 double now = clock.Elapsed.TotalSeconds;
-                var record = new StepRecord(step, epoch, used == 0 ? double.NaN : lossSum / used,
-                    sentenceBatches == 0 ? null : sentenceSum / sentenceBatches, tokenBatches == 0 ? null : tokenSum / tokenBatches,
-                    _optimizer.Groups[0].LearningRate, norm, examples, examplesSinceLog / Math.Max(now - lastLogTime, 1e-9),
-                    _state.ElapsedSeconds, TotalSteps);
+                // The losses and the norm are filled in at the next log point (PendingSteps).
+                _pending.EndStep(new StepRecord(step, epoch, double.NaN, null, null,
+                    _optimizer.Groups[0].LearningRate, null, examples, examplesSinceLog / Math.Max(now - lastLogTime, 1e-9),
+                    _state.ElapsedSeconds, TotalSteps));
                 examplesSinceLog = 0;
                 lastLogTime = now;
-                history.Add(record);
-                foreach (var o in _observers) o.OnStep(record);
-                progress?.Report(record);
 
                 bool epochDone = end >= batches.Count;
                 bool evaluate = epochDone || _options.EvalEverySteps > 0 && (step + 1) % _options.EvalEverySteps == 0;
+                bool save = epochDone || _options.SaveEverySteps > 0 && (step + 1) % _options.SaveEverySteps == 0;
+                bool stopNow = stopAfterSteps is int limit && stepsThisCall >= limit;
+                if (evaluate || save || stopNow || (step + 1) % _options.LogEverySteps == 0) Publish(history, progress);
                 if (evaluate) lastEvaluation = Evaluate(step, epoch);
                 bool stopEarly = lastEvaluation is not null && evaluate && _options.Patience > 0 && _state.EvaluationsWithoutImprovement >= _options.Patience;
                 if (stopEarly) _state = _state with { StoppedEarly = true };
-                if (stopEarly || epochDone || _options.SaveEverySteps > 0 && (step + 1) % _options.SaveEverySteps == 0)
-                    SaveCheckpoint();
+                if (stopEarly || save) SaveCheckpoint();
                 if (stopEarly) break;
-                if (stopAfterSteps is int limit && stepsThisCall >= limit)
-                    return Stop(history, lastEvaluation, clock, cancelled: false);
+                if (stopNow) return Stop(history, lastEvaluation, clock, cancelled: false);
             }
         }
+        Publish(history, progress);
         return Result(history, lastEvaluation, clock, cancelled: false) with { Test = ScoreTest() };
+    }
+
+    /// <summary>
+    /// A log point: reads the losses and gradient norms of the steps since the last one from the device
+    /// (the only reads of the training loop) and tells the history, the observers and the progress of each
+    /// step, in order.
+    /// </summary>
+    void Publish(List<StepRecord> history, IProgress<StepRecord>? progress)
+    {
+        foreach (var record in _pending.Read())
+        {
+            history.Add(record);
+            foreach (var o in _observers) o.OnStep(record);
+            progress?.Report(record);
+        }
     }
 
     /// <summary>Ends a call before the last epoch: checkpoints the steps taken since the last save.</summary>
@@ -467,10 +486,11 @@ public sealed class MultiTaskTrainer : IDisposable
         foreach (var o in _observers) o.OnCheckpoint(_checkpoint);
     }
 
-    /// <summary>Frees the optimizer's moment tensors and the class weights; the model belongs to the caller and is not disposed.</summary>
+    /// <summary>Frees the optimizer's moment tensors, the class weights and the buffers of pending losses; the model belongs to the caller and is not disposed.</summary>
     public void Dispose()
     {
         _optimizer.Dispose();
         _sentenceClassWeights?.Dispose();
+        _pending.Dispose();
     }
 }

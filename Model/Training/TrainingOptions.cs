@@ -185,8 +185,10 @@ public sealed record TrainingOptions
     /// </summary>
     public int Patience { get; init; }
     /// <summary>
-    /// How often, in optimizer steps, the command line prints progress, at least 1 (the metrics log records
-    /// every step). Default 10. CLI <c>--log-every</c>, config key <c>log-every-steps</c>.
+    /// How often, in optimizer steps, the trainer reads the steps' losses back from the device and tells
+    /// its observers and progress of them (every step still gets its record: they arrive together), and
+    /// the command line prints progress; at least 1. Evaluations, checkpoints and the end of a call are
+    /// log points too. Default 10. CLI <c>--log-every</c>, config key <c>log-every-steps</c>.
     /// </summary>
     public int LogEverySteps { get; init; } = 10;
     /// <summary>

@@ -2,7 +2,12 @@ using CudaBert.Model.Metrics;
 
 namespace CudaBert.Model.Training;
 
-/// <summary>One optimizer step, as logged (and written to <c>metrics.jsonl</c>).</summary>
+/// <summary>
+/// One optimizer step, as logged (and written to <c>metrics.jsonl</c>). <see cref="Loss"/>, <see cref="SentenceLoss"/>
+/// and <see cref="TokenLoss"/> are the means over the step's batches; <see cref="GradNorm"/> the norm before
+/// clipping (null without clipping). Records are made at log points, several steps at once (see
+/// <see cref="ITrainingObserver.OnStep"/>), with the values of each step.
+/// </summary>
 public sealed record StepRecord(
     int Step, int Epoch, double Loss, double? SentenceLoss, double? TokenLoss, double LearningRate,
     double? GradNorm, int Examples, double ExamplesPerSecond, double ElapsedSeconds, int TotalSteps);
@@ -27,7 +32,11 @@ public sealed record TestRecord(int Step, string Checkpoint, JointScores Scores)
 /// </summary>
 public interface ITrainingObserver
 {
-    /// <summary>After each optimizer step; does nothing unless implemented.</summary>
+    /// <summary>
+    /// Once for each optimizer step, in order, at the log point that follows it (every
+    /// <see cref="TrainingOptions.LogEverySteps"/> steps, and before an evaluation, a checkpoint or the end of
+    /// a call: the step's losses are read from the device there); does nothing unless implemented.
+    /// </summary>
     void OnStep(StepRecord step) { }
     /// <summary>After each dev evaluation; does nothing unless implemented.</summary>
     void OnEvaluation(EvaluationRecord evaluation) { }

@@ -94,6 +94,24 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         DevicePtr total = Bytes(sizeof(double));
         Memory(rows, "gradient norm (Σ g²)", $"{Parameters:N0} parameters", Parameters,
             () => OptimizerKernels.SumOfSquares(gpu, grad, Parameters, total, normWorkspace));
+
+        // The same buffers cut into bert-base's tensors, one table entry each (what the CUDA backend launches;
+        // the table upload is part of the time). The norm's max is +∞: the scaling pass returns at once.
+        long[] sizes = BertBaseTensorSizes();
+        var tensors = new MultiTensorOptimizerKernels.AdamWTensor[sizes.Length];
+        var gradients = new DevicePtr[sizes.Length];
+        for (int i = 0, offset = 0; i < sizes.Length; offset += (int)sizes[i], i++)
+        {
+            long bytes = (long)offset * sizeof(float);
+            tensors[i] = new(param.Offset(bytes), grad.Offset(bytes), m.Offset(bytes), v.Offset(bytes), sizes[i], 1e-4, 0.9, 0.999, 1e-8, 0.01, 10);
+            gradients[i] = grad.Offset(bytes);
+        }
+        var adamTable = Bytes(MultiTensorOptimizerKernels.AdamWWorkspaceBytes(sizes.Length));
+        Memory(rows, "AdamW step (multi-tensor)", $"{sizes.Length} tensors, {Parameters:N0} parameters", 7 * Parameters,
+            () => MultiTensorOptimizerKernels.AdamW(gpu, tensors, adamTable));
+        var clipWorkspace = Bytes(MultiTensorOptimizerKernels.ClipGradNormWorkspaceBytes(sizes));
+        Memory(rows, "gradient norm (multi-tensor)", $"{sizes.Length} tensors, {Parameters:N0} parameters", Parameters,
+            () => MultiTensorOptimizerKernels.ClipGradNorm(gpu, gradients, sizes, double.PositiveInfinity, total, clipWorkspace));
         return rows;
 
         void Memory(List<Row> table, string name, string shape, long floatsMoved, Action work)
@@ -102,6 +120,19 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             double gbps = floatsMoved * 4.0 / (ms * 1e6);
             table.Add(new Row(name, shape, ms, gbps, gbps / copy, null, null, null));
         }
+    }
+
+    /// <summary>
+    /// The element counts of bert-base's 199 parameter tensors, in the model's order: the embeddings (word,
+    /// position, type, LayerNorm γ and β), 12 layers of 16 (Q, K, V, output: weight and bias; LayerNorm;
+    /// FFN up and down: weight and bias; LayerNorm), the pooler. They add up to <see cref="Parameters"/>.
+    /// </summary>
+    static long[] BertBaseTensorSizes()
+    {
+        long square = (long)Hidden * Hidden, ffn = (long)Hidden * Intermediate;
+        long[] layer = [square, Hidden, square, Hidden, square, Hidden, square, Hidden, Hidden, Hidden, ffn, Intermediate, ffn, Hidden, Hidden, Hidden];
+        long[] sizes = [(long)Vocab * Hidden, 512L * Hidden, 2L * Hidden, Hidden, Hidden, .. Enumerable.Repeat(layer, 12).SelectMany(l => l), square, Hidden];
+        return sizes.Sum() == Parameters ? sizes : throw new InvalidOperationException($"bert-base tensor sizes add up to {sizes.Sum()}, not {Parameters}");
     }
 
     double CopyBandwidth(List<Row> rows)

@@ -35,13 +35,21 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
     }
 
     [Fact]
-    public void AnIdOutsideTheTableThrowsNamingIt()
+    public void AnIdOutsideTheTableIsReportedAtTheNextReadNamingItsPosition()
     {
         using var scope = Tensor.Scope();
         var table = Gpu(NonZero(23, 4 * 3), 4, 3);
-        var error = Assert.Throws<IndexOutOfRangeException>(() =>
-            device.Backend.EmbeddingGather(table, Gpu([1, 2, 4, 0], 4), Tensor.Empty([4, 3], device: Device.Cuda)));
-        Assert.Contains("id 4 at position 2", error.Message);
+        var y = Tensor.Empty([4, 3], device: Device.Cuda);
+        long reads = device.Backend.DeviceToHostReads;
+        device.Backend.EmbeddingGather(table, Gpu([1, 2, 4, 0], 4), y);   // queued: nothing is read back here
+        Assert.Equal(reads, device.Backend.DeviceToHostReads);
+        var error = Assert.Throws<IndexOutOfRangeException>(() => y.ToArray<float>());
+        Assert.Contains("position 2", error.Message);
+        Assert.Equal(reads + 1, device.Backend.DeviceToHostReads);   // the flag, read before the tensor
+        // Reported once: the next read gets its data (the good rows were gathered).
+        Assert.Equal(NonZero(23, 12).AsSpan(3, 3).ToArray(), y.ToArray<float>().AsSpan(0, 3).ToArray());
+        Assert.Equal(reads + 2, device.Backend.DeviceToHostReads);
+
         var int64 = Assert.Throws<NotSupportedException>(() =>
             device.Backend.EmbeddingGather(table, Tensor.FromArray(new long[] { 1 }, [1], Device.Cuda), Tensor.Empty([1, 3], device: Device.Cuda)));
         Assert.Contains("Int32", int64.Message);
@@ -132,6 +140,57 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         BitEqual(cp, gp, "param");
         BitEqual(cm, gm, "exp_avg");
         BitEqual(cv, gv, "exp_avg_sq");
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void MultiTensorAdamWIsBitIdenticalToTheCpusAndReadsNothingBack()
+    {
+        using var scope = Tensor.Scope();
+        int[] sizes = [37 * 7, 5000, 3];
+        double[] learningRates = [2e-3, 1e-3, 5e-3], decays = [0.01, 0, 0.1];
+        var cpu = sizes.Select((n, k) => new[] { CpuVsCuda.Cpu(NonZero(40 + k, n), n), Tensor.Zeros([n]), Tensor.Zeros([n]) }).ToArray();
+        var gpu = cpu.Select(ts => ts.Select(t => t.To(Device.Cuda)).ToArray()).ToArray();
+        for (int step = 1; step <= 3; step++)
+        {
+            var grads = sizes.Select((n, k) => CpuVsCuda.Cpu(NonZero(50 + 10 * step + k, n), n)).ToArray();
+            var gpuGrads = grads.Select(g => g.To(Device.Cuda)).ToArray();
+            AdamWUpdate Update(Tensor[][] state, Tensor[] g, int k) =>
+                new(state[k][0], g[k], state[k][1], state[k][2], new AdamWStepArgs(learningRates[k], 0.9, 0.999, 1e-8, decays[k], step));
+            Cpu.AdamWSteps(sizes.Select((_, k) => Update(cpu, grads, k)).ToArray());
+            long reads = device.Backend.DeviceToHostReads;
+            device.Backend.AdamWSteps(sizes.Select((_, k) => Update(gpu, gpuGrads, k)).ToArray());
+            Assert.Equal(reads, device.Backend.DeviceToHostReads);
+        }
+        for (int k = 0; k < sizes.Length; k++)
+        {
+            BitEqual(cpu[k][0], gpu[k][0], $"param {k}");
+            BitEqual(cpu[k][1], gpu[k][1], $"exp_avg {k}");
+            BitEqual(cpu[k][2], gpu[k][2], $"exp_avg_sq {k}");
+        }
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Fact]
+    public void ClipGradNormKeepsTheNormOnTheDeviceAndMatchesTheCpu()
+    {
+        using var scope = Tensor.Scope();
+        int[] sizes = [37 * 7, 5000, 3];
+        var cpu = sizes.Select((n, k) => CpuVsCuda.Cpu(NonZero(70 + k, n, 0.5f), n)).ToArray();
+        var gpu = cpu.Select(g => g.To(Device.Cuda)).ToArray();
+        Tensor cpuNorm = Tensor.Empty([1], DType.Float64), gpuNorm = Tensor.Empty([1], DType.Float64, Device.Cuda);
+
+        Cpu.ClipGradNorm(cpu, 1.0, cpuNorm);
+        long reads = device.Backend.DeviceToHostReads;
+        device.Backend.ClipGradNorm(gpu, 1.0, gpuNorm);
+        Assert.Equal(reads, device.Backend.DeviceToHostReads);
+
+        double norm = cpuNorm.Item();
+        Assert.True(norm > 1, "the test's gradients must be clipped");
+        // Σ g² of floats in double, in chunk order instead of tensor order: ≤ n·2⁻⁵³ relative.
+        AssertClose.Scalar(norm, gpuNorm.Item(), "‖g‖", relative: sizes.Sum() * Math.Pow(2, -53));
+        // Each element one float multiply by the factor rounded to float; the factors may differ by one rounding: ≤ 2u.
+        for (int k = 0; k < sizes.Length; k++) AssertClose.Elementwise(cpu[k], gpu[k], $"clipped gradient {k}", relative: 2 * U);
         device.AssertNoSanitizerFindings();
     }
 }

@@ -1,4 +1,6 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
+using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Optim;
 
 namespace CudaBert.Tests.Engine;
@@ -114,6 +116,69 @@ public class OptimizerTests
         AssertClose.Scalar(5.0, GradientClipping.ClipGradNorm([a, b], 1.0), "norm returned with max norm 1", absolute: 1e-12);
         AssertClose.Scalar(3.0 / (5 + 1e-6), a.Grad!.ToArray<double>()[0], "a.Grad!.ToArray<double>()[0]", absolute: 1e-14);
         AssertClose.Scalar(4.0 / (5 + 1e-6), b.Grad!.ToArray<double>()[0], "b.Grad!.ToArray<double>()[0]", absolute: 1e-14);
+    }
+
+    [Fact]
+    public void TheGroupedStepIsBitIdenticalToOneAdamWStepPerParameter()
+    {
+        // Two groups with their own lr and decay; the second parameter frozen for the first step, so its
+        // step count lags behind. The reference: the per-parameter primitive, called parameter by parameter.
+        using var scope = Tensor.Scope();
+        var random = new Random(5);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => random.NextSingle() - 0.5f).ToArray();
+        Tensor NewParameter(float[] values) { var p = Tensor.FromArray(values, [values.Length]); p.RequiresGrad = true; return p; }
+        float[][] initial = [Values(37), Values(300), Values(5)];
+        var parameters = initial.Select(NewParameter).ToArray();
+        var reference = initial.Select(v => Tensor.FromArray(v, [v.Length])).ToArray();
+        var moments = initial.Select(v => (M: Tensor.Zeros([v.Length]), V: Tensor.Zeros([v.Length]), Step: 0L)).ToArray();
+        double[] learningRates = [1e-3, 1e-3, 3e-2], decays = [0.01, 0.01, 0];
+        using var adamw = new AdamW([new ParameterGroup(parameters[..2], 1e-3, 0.01), new ParameterGroup(parameters[2..], 3e-2, 0)]);
+        for (int step = 0; step < 3; step++)
+        {
+            parameters[1].RequiresGrad = step > 0;
+            for (int k = 0; k < parameters.Length; k++)
+            {
+                var grad = Tensor.FromArray(Values(initial[k].Length), [initial[k].Length]);
+                parameters[k].Grad = grad;
+                if (!parameters[k].RequiresGrad) continue;
+                moments[k].Step++;
+                CpuBackend.Instance.AdamWStep(reference[k], grad, moments[k].M, moments[k].V,
+                    new AdamWStepArgs(learningRates[k], adamw.Beta1, adamw.Beta2, adamw.Eps, decays[k], moments[k].Step));
+            }
+            adamw.Step();
+        }
+        for (int k = 0; k < parameters.Length; k++)
+        {
+            Assert.Equal(moments[k].Step, adamw.StepCount(parameters[k]));
+            Assert.True(reference[k].ToArray<float>().AsSpan().SequenceEqual(parameters[k].ToArray<float>()), $"parameter {k} differs from the per-parameter step");
+        }
+    }
+
+    [Fact]
+    public void TheNormInATensorEqualsTheNormReturnedAndTheTensorByTensorSumBitForBit()
+    {
+        using var scope = Tensor.Scope();
+        var random = new Random(6);
+        float[][] grads = [.. new[] { 41, 7, 300 }.Select(n => Enumerable.Range(0, n).Select(_ => random.NextSingle() * 3).ToArray())];
+        Tensor Parameter(float[] grad) { var p = Tensor.Zeros([grad.Length]); p.RequiresGrad = true; p.Grad = Tensor.FromArray(grad, [grad.Length]); return p; }
+        var (first, second) = (grads.Select(Parameter).ToArray(), grads.Select(Parameter).ToArray());
+        using var norm = Tensor.Empty([1], DType.Float64);
+
+        GradientClipping.ClipGradNorm(first, 1.0, norm);
+        double returned = GradientClipping.ClipGradNorm(second, 1.0);
+
+        // The reference: Σ g² of each tensor in double, the sums added in tensor order, then one float multiply per element.
+        double sum = grads.Sum(g => g.Aggregate(0.0, (s, v) => s + (double)v * v));
+        double expected = Math.Sqrt(sum);
+        float factor = (float)(1.0 / (expected + 1e-6));
+        Assert.Equal(expected, norm.Item());
+        Assert.Equal(expected, returned);
+        for (int k = 0; k < grads.Length; k++)
+        {
+            var want = grads[k].Select(g => g * factor).ToArray();
+            Assert.True(want.AsSpan().SequenceEqual(first[k].Grad!.ToArray<float>()), $"gradient {k} (norm in a tensor)");
+            Assert.True(want.AsSpan().SequenceEqual(second[k].Grad!.ToArray<float>()), $"gradient {k} (norm returned)");
+        }
     }
 
     [Fact]

@@ -30,6 +30,19 @@ public class BatchCollatorTests
     }
 
     [Fact]
+    public void IdsMustFitTheModelsEmbeddingTables()
+    {
+        var collator = new BatchCollator(Tokenizer, Intents, Tags, maxLength: 16);
+        collator.EnsureIdsFit(new CudaBert.Model.BertConfig { VocabSize = Vocab.Length, MaxPositionEmbeddings = 16 });
+        var vocabulary = Assert.Throws<ArgumentException>(() =>
+            collator.EnsureIdsFit(new CudaBert.Model.BertConfig { VocabSize = Vocab.Length - 1, MaxPositionEmbeddings = 16 }));
+        Assert.Contains($"{Vocab.Length} tokens but the model's vocab_size is {Vocab.Length - 1}", vocabulary.Message);
+        var positions = Assert.Throws<ArgumentException>(() =>
+            collator.EnsureIdsFit(new CudaBert.Model.BertConfig { VocabSize = Vocab.Length, MaxPositionEmbeddings = 15 }));
+        Assert.Contains("max-length 16 exceeds the model's max_position_embeddings 15", positions.Message);
+    }
+
+    [Fact]
     public void ABatchWithoutTagsHasNoTokenLabelsAtAll()
     {
         using var batch = new BatchCollator(Tokenizer, Intents, Tags, 16).Collate([new TwoTaskExample(["play"], "PlayMusic", null, "t", 1)]);

@@ -23,6 +23,34 @@ public class MultiTaskTrainerTests
     }
 
     [Fact]
+    public void StepsAreReportedInOrderAtLogPointsWithTheSameValuesWhateverTheLogInterval()
+    {
+        // 96 examples in batches of 16: six steps per epoch, two epochs; log points every 4 steps and at the epoch ends.
+        using var setup = new TinyTrainingSetup(trainCount: 96, devCount: 8);
+        TrainingResult Train(int logEvery, List<(int Step, int Heard)> heard)
+        {
+            using var model = setup.NewModel();
+            using var trainer = setup.Trainer(model, setup.Options() with { LogEverySteps = logEvery });
+            trainer.Observe(new StepListener(record => heard.Add((record.Step, trainer.State.OptimizerStep))));
+            return trainer.Run();
+        }
+        var (everyStep, everyFour) = (new List<(int, int)>(), new List<(int, int)>());
+        var reference = Train(1, everyStep);
+        var batched = Train(4, everyFour);
+
+        Assert.Equal(Enumerable.Range(0, 12).Select(s => (s, s + 1)), everyStep);
+        // Heard after the 4th, 6th (epoch end), 8th and 12th steps, every step once, in order.
+        Assert.Equal(Enumerable.Range(0, 12).Select(s => (s, s < 4 ? 4 : s < 6 ? 6 : s < 8 ? 8 : 12)), everyFour);
+        Assert.Equal(reference.History, batched.History, (a, b) => a with { ExamplesPerSecond = 0, ElapsedSeconds = 0 } == b with { ExamplesPerSecond = 0, ElapsedSeconds = 0 });
+        Assert.All(batched.History, h => Assert.True(double.IsFinite(h.Loss) && h.GradNorm > 0, $"step {h.Step}: loss {h.Loss}, norm {h.GradNorm}"));
+    }
+
+    sealed class StepListener(Action<StepRecord> action) : ITrainingObserver
+    {
+        public void OnStep(StepRecord record) => action(record);
+    }
+
+    [Fact]
     public void ResumingFromAnInterruptedRunIsBitIdentical()
     {
         using var setup = new TinyTrainingSetup(trainCount: 96);

@@ -39,8 +39,9 @@ public class TrainingInterruptionTests
     public void CancellingMidEpochWritesACheckpointAndTheResumedRunIsBitIdenticalWithEveryStepLoggedOnce()
     {
         // 96 examples in batches of 16: six steps per epoch; cancelled during the third step of epoch 1.
+        // Every step a log point, so the progress hears of step 2 right after it (and cancels before step 3).
         using var setup = new TinyTrainingSetup(trainCount: 96, devCount: 16);
-        var options = setup.Options() with { Epochs = 2 };
+        var options = setup.Options() with { Epochs = 2, LogEverySteps = 1 };
         List<StepRecord> straight;
         Dictionary<string, float[]> straightWeights;
         using (var model = setup.NewModel())
