@@ -216,7 +216,7 @@ public static class TrainCommand
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");
         foreach (string line in trainer.Imbalance.Describe()) Console.WriteLine(line);
-        if (trainer.State.OptimizerStep == 0) metrics.WriteImbalance(trainer.Imbalance);
+        if (trainer.State.OptimizerStep == 0) metrics?.WriteImbalance(trainer.Imbalance);
         Console.WriteLine($"steps: {trainer.TotalSteps} ({trainer.Epochs} epochs{(options.Epochs is null ? " (auto)" : "")} × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         if (communicator.Size > 1)
             Console.WriteLine($"data parallel: {communicator.Size} ranks ({communicator.GetType().Name}), each takes 1/{communicator.Size} of every batch; rank 0 writes");
