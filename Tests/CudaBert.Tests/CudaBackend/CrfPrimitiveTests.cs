@@ -29,10 +29,11 @@ public class CrfPrimitiveTests(CudaTestDevice device)
         Tensor closs = Tensor.Empty([]), gloss = Tensor.Empty([], device: Device.Cuda);
         Cpu.CrfNegativeLogLikelihood(ce, ct, ca, cs, cf, scale, closs);
         device.Backend.CrfNegativeLogLikelihood(ge, gt, ga, gs, gf, scale, gloss);
-        // The CPU sums in float64. Each of the ≤ W forward steps is a float32 logsumexp of T terms of
-        // magnitude ≤ 8 (|e| ≤ 4, |A|, |start|, |end| ≤ 1): (T + 4)·u relative to |α| ≲ 8·W per step.
-        double forwardError = Words * (Tags + 4) * U * 8 * Words;
-        AssertClose.Scalar(closs.Item(), gloss.Item(), "crf loss", absolute: forwardError);
+        // The CPU sums in float64, the GPU in float32 over W rounds of T-term logsumexps. Measured on the
+        // software GPU: the loss (11.87) the same float32, gradients within 2.4e-7 (demissions), 6e-8
+        // (dtransitions), 1.1e-7 (dstart, dend). The bounds, 1e-6 relative and 2e-6 absolute, are far
+        // below a single pair marginal here (g/T² ≈ 4e-4), so a dropped or misplaced term fails.
+        AssertClose.Scalar(closs.Item(), gloss.Item(), "crf loss", relative: 1e-6);
 
         Tensor dloss = Tensor.Scalar(1.7);
         Tensor cde = Tensor.Empty([Batch, Words, Tags]), cdA = Tensor.Empty([Tags, Tags]), cds = Tensor.Empty([Tags]), cdf = Tensor.Empty([Tags]);
@@ -40,13 +41,11 @@ public class CrfPrimitiveTests(CudaTestDevice device)
         Tensor gds = Tensor.Empty([Tags], device: Device.Cuda), gdf = Tensor.Empty([Tags], device: Device.Cuda);
         Cpu.CrfNegativeLogLikelihoodBackward(ce, ct, ca, cs, cf, scale, dloss, cde, cdA, cds, cdf);
         device.Backend.CrfNegativeLogLikelihoodBackward(ge, gt, ga, gs, gf, scale, dloss.To(Device.Cuda), gde, gdA, gds, gdf);
-        // A marginal exp(α + β − log Z) carries the errors of α, β and log Z (each ≤ forwardError, absolute,
-        // in the exponent), times g = 1.7/3; dA adds up to (W − 1)·B such terms per entry.
-        double g = 1.7 * scale, marginal = g * 3 * forwardError;
-        AssertClose.Elementwise(cde, gde, "demissions", absolute: marginal);
-        AssertClose.Elementwise(cds, gds, "dstart", absolute: Batch * marginal);
-        AssertClose.Elementwise(cdf, gdf, "dend", absolute: Batch * marginal);
-        AssertClose.Elementwise(cdA, gdA, "dtransitions", absolute: (Words - 1) * Batch * marginal);
+        const double gradientBound = 2e-6;
+        AssertClose.Elementwise(cde, gde, "demissions", absolute: gradientBound);
+        AssertClose.Elementwise(cds, gds, "dstart", absolute: gradientBound);
+        AssertClose.Elementwise(cdf, gdf, "dend", absolute: gradientBound);
+        AssertClose.Elementwise(cdA, gdA, "dtransitions", absolute: gradientBound);
         Assert.All(gde.ToArray<float>().Where((_, i) => RaggedTags[i / Tags] == Padding), v => Assert.Equal(0f, v));
         device.AssertNoSanitizerFindings();
     }
