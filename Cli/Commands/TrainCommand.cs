@@ -64,12 +64,14 @@ public static class TrainCommand
         var logEvery = new Option<int?>("--log-every") { Description = "Print progress every N steps (default 10)." };
         var skipBad = new Option<bool?>("--skip-bad-lines") { Description = "Skip and count malformed data lines instead of stopping." };
         var tagDecoding = TagDecodingOption();
+        var tokenHead = new Option<string?>("--token-head") { Description = "linear (default: each word's tag on its own) | crf (a linear-chain CRF over the words' tags: sequence loss, Viterbi decoding). A resumed run keeps its checkpoint's head." };
+        tokenHead.AcceptOnlyFromAmong([.. TokenHeadNames.Names]);
         var tf32 = new Option<bool?>("--tf32") { Description = "On the GPU, run GEMMs on TF32 tensor cores (about 1e-3 relative error, faster; default off, as PyTorch)." };
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tf32,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tokenHead, tf32,
         };
         command.Options.Add(device);
         command.Options.Add(nproc);
@@ -124,6 +126,7 @@ public static class TrainCommand
                 SaveEverySteps = Given(saveEvery) ?? o.SaveEverySteps,
                 KeepCheckpoints = Given(keep) ?? o.KeepCheckpoints,
                 TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
+                TokenHead = Given(tokenHead) ?? o.TokenHead,
                 Tf32 = Given(tf32) ?? o.Tf32,
             };
             return Train(o.Validated(), parse.GetValue(resume));
@@ -197,7 +200,7 @@ public static class TrainCommand
         var collator = new BatchCollator(tokenizer, data.SentenceLabels, data.TokenLabels, options.MaxLength);
         using var model = checkpoint is not null
             ? MultiTaskBert.Load(checkpoint)
-            : MultiTaskBert.FromPretrained(encoderFolder, data.SentenceLabels.Count, data.TokenLabels.Count, options.Seed);
+            : MultiTaskBert.FromPretrained(encoderFolder, data.SentenceLabels.Count, data.TokenLabels.Count, options.Seed, tokenHead: options.Head);
         using var trainer = new MultiTaskTrainer(model, collator, options, data.Train, data.Dev, encoderFolder, data.Test, communicator);
         if (checkpoint is not null) trainer.ResumeFrom(checkpoint);
         using var metrics = communicator.Rank == 0 ? new MetricsLog(options.Out!, trainer.State.OptimizerStep) : null;
@@ -211,7 +214,7 @@ public static class TrainCommand
 
         var choice = trainer.DeviceChoice;
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : options.Tf32 ? "CUDA, TF32 GEMMs" : "CUDA";
-        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters)");
+        Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters, {TokenHeadNames.NameOf(model.TokenHead)} token head)");
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +
                           $"{data.SentenceLabels.Count} sentence labels, {data.TokenLabels.Count} tags");

@@ -141,6 +141,23 @@ public interface IBackend
     /// <summary>dlogits_i = dloss·w[t_i]·(softmax(logits_i) − onehot(t_i)) / Σ w; zero on ignored rows.</summary>
     void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor? weights, long ignoreIndex, Tensor dloss, Tensor dlogits);
 
+    // ---- linear-chain CRF · CpuBackend.Crf.cs, CudaBackend.Crf.cs -------------------------------------------
+    /// <summary>
+    /// loss[0] = scale · Σ_b (log Z_b − score_b(tags_b)): the negative log-likelihood of each sequence's
+    /// tags under a linear-chain CRF, summed and scaled (1/B for a mean). emissions [B, W, T]; tags [B, W]
+    /// int32/int64, each row a run of tags in [0, T) then −100 up to W (the sequence's length is the run's);
+    /// transitions [T, T] (from, to), start [T], end [T]. A row with no tag, a tag out of range, or a tag
+    /// after a −100 throws on the CPU; the CUDA backend, which does not read tags back, makes the loss NaN.
+    /// </summary>
+    void CrfNegativeLogLikelihood(Tensor emissions, Tensor tags, Tensor transitions, Tensor start, Tensor end, double scale, Tensor loss);
+    /// <summary>
+    /// The gradients of that loss times dloss[0]: marginal − one-hot for each word's tag (demissions,
+    /// 0 after a sequence's end), first and last word (dstart, dend) and each pair of neighbouring words
+    /// (dtransitions), summed over sequences. Every output is overwritten.
+    /// </summary>
+    void CrfNegativeLogLikelihoodBackward(Tensor emissions, Tensor tags, Tensor transitions, Tensor start, Tensor end, double scale, Tensor dloss,
+        Tensor demissions, Tensor dtransitions, Tensor dstart, Tensor dend);
+
     // ---- dropout · CpuBackend.Dropout.cs, CudaBackend.Dropout.cs ------------------------------------------
     /// <summary>
     /// y = x·keep/(1 − p) where keep_i = (u_i ≥ p) and u_i = <see cref="Random.Philox.ToUniform"/> of

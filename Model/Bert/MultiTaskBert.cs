@@ -11,10 +11,12 @@ namespace CudaBert.Model.Bert;
 /// <list type="bullet">
 /// <item>Task A, sentence classification: masked mean of the last hidden states (padding excluded)
 /// → dropout → <c>classifier</c> (Linear hidden → sentence labels).</item>
-/// <item>Task B, token classification: dropout → <c>token_classifier</c> (Linear hidden → token labels) on every token.</item>
+/// <item>Task B, token classification: dropout → <c>token_classifier</c> (Linear hidden → token labels) on every token;
+/// with a CRF token head (<see cref="TokenHead.Crf"/>) a linear-chain CRF then scores each sentence's word tags as one sequence.</item>
 /// </list>
 /// Parameter names: <c>bert.…</c> (the encoder, without pooler, as Hugging Face's <c>BertFor…</c>
-/// models), <c>classifier.weight/bias</c>, <c>token_classifier.weight/bias</c>.
+/// models), <c>classifier.weight/bias</c>, <c>token_classifier.weight/bias</c>, and with a CRF
+/// <c>crf.transitions</c>, <c>crf.start_transitions</c>, <c>crf.end_transitions</c>.
 /// </summary>
 public sealed class MultiTaskBert : Module
 {
@@ -23,9 +25,13 @@ public sealed class MultiTaskBert : Module
 
     private const string SentenceLabelsKey = "num_sentence_labels";
     private const string TokenLabelsKey = "num_token_labels";
+    private const string TokenHeadKey = "token_head";
 
-    /// <summary>A randomly initialised model; <paramref name="seed"/> fixes the initial weights and the dropout masks.</summary>
-    public MultiTaskBert(BertConfig config, int numSentenceLabels, int numTokenLabels, ulong seed, DType dtype = DType.Float32)
+    /// <summary>
+    /// A randomly initialised model; <paramref name="seed"/> fixes the initial weights and the dropout
+    /// masks. A CRF token head (<paramref name="tokenHead"/>) starts with every transition score 0.
+    /// </summary>
+    public MultiTaskBert(BertConfig config, int numSentenceLabels, int numTokenLabels, ulong seed, DType dtype = DType.Float32, TokenHead tokenHead = TokenHead.Linear)
     {
         if (numSentenceLabels < 1) throw new ArgumentOutOfRangeException(nameof(numSentenceLabels), numSentenceLabels, "needs at least one sentence label");
         if (numTokenLabels < 1) throw new ArgumentOutOfRangeException(nameof(numTokenLabels), numTokenLabels, "needs at least one token label");
@@ -35,6 +41,7 @@ public sealed class MultiTaskBert : Module
         Dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, dropoutSeeds.Next()));
         Classifier = RegisterModule("classifier", new Linear(config.HiddenSize, numSentenceLabels, generator, dtype: dtype, init: BertInit.Instance));
         TokenClassifier = RegisterModule("token_classifier", new Linear(config.HiddenSize, numTokenLabels, generator, dtype: dtype, init: BertInit.Instance));
+        if (tokenHead == TokenHead.Crf) Crf = RegisterModule("crf", new LinearChainCrf(numTokenLabels, dtype));
     }
 
     /// <summary>The encoder's architecture (sizes, vocabulary, dropout rates).</summary>
@@ -54,8 +61,14 @@ public sealed class MultiTaskBert : Module
     /// <summary>Task A head.</summary>
     public Linear Classifier { get; }
 
-    /// <summary>Task B head.</summary>
+    /// <summary>Task B head (with a CRF: its emission scores).</summary>
     public Linear TokenClassifier { get; }
+
+    /// <summary>The CRF over word tags of a <see cref="TokenHead.Crf"/> model; null for a linear token head.</summary>
+    public LinearChainCrf? Crf { get; }
+
+    /// <summary>Which token head this model has.</summary>
+    public TokenHead TokenHead => Crf is null ? TokenHead.Linear : TokenHead.Crf;
 
     /// <summary>
     /// Both tasks' logits for a batch: <paramref name="inputIds"/> [B, S]; <paramref name="attentionMask"/>
@@ -71,9 +84,11 @@ public sealed class MultiTaskBert : Module
     }
 
     /// <summary>
-    /// wA·CE(sentence logits, <paramref name="sentenceLabels"/> [B]) + wB·CE(token logits,
-    /// <paramref name="tokenLabels"/> [B, S]), each a mean over its non-ignored labels (−100 is ignored:
-    /// padding, special tokens, sub-word continuations, or samples without that task's label).
+    /// wA·CE(sentence logits, <paramref name="sentenceLabels"/> [B]) + wB·(token loss), each a mean over
+    /// its non-ignored labels (−100 is ignored: padding, special tokens, sub-word continuations, or
+    /// samples without that task's label). The token loss of a linear head is CE(token logits,
+    /// <paramref name="tokenLabels"/> [B, S]); that of a CRF head is the CRF's negative log-likelihood of
+    /// <paramref name="wordTags"/> (required with token labels), a mean over the sentences with tags.
     /// A task whose labels are null contributes nothing (no term, no node, no gradient); at least one
     /// must be given. A label tensor that is all −100 gives NaN, as PyTorch's cross-entropy does: pass
     /// null instead (the trainer's collator does, deciding on the host, so no labels are read back here).
@@ -81,10 +96,13 @@ public sealed class MultiTaskBert : Module
     /// Σ w[y]·ℓ / Σ w[y] (see <see cref="Training.ClassWeights"/>); token tags are never weighted.
     /// </summary>
     public MultiTaskLoss Loss(MultiTaskOutput outputs, Tensor? sentenceLabels, Tensor? tokenLabels, double sentenceWeight = 1.0, double tokenWeight = 1.0,
-        Tensor? sentenceClassWeights = null)
+        Tensor? sentenceClassWeights = null, WordTagTargets? wordTags = null)
     {
         var sentence = sentenceLabels is not null ? Ops.CrossEntropy(outputs.SentenceLogits, sentenceLabels, sentenceClassWeights, IgnoreIndex) : null;
-        var tokens = tokenLabels is not null ? Ops.CrossEntropy(outputs.TokenLogits, tokenLabels, ignoreIndex: IgnoreIndex) : null;
+        var tokens = tokenLabels is null ? null
+            : Crf is null ? Ops.CrossEntropy(outputs.TokenLogits, tokenLabels, ignoreIndex: IgnoreIndex)
+            : Crf.NegativeLogLikelihood(WordEmissions(outputs.TokenLogits, wordTags ?? throw new ArgumentException(
+                "a CRF token head needs the batch's word tags (WordTagTargets) along with its token labels", nameof(wordTags))), wordTags.Tags);
         Tensor total = (sentence, tokens) switch
         {
             (not null, not null) => Ops.Scale(sentence, sentenceWeight) + Ops.Scale(tokens, tokenWeight),
@@ -95,17 +113,25 @@ public sealed class MultiTaskBert : Module
         return new MultiTaskLoss(total, sentence, tokens);
     }
 
+    /// <summary>The CRF's emissions [N, W, T]: the token logits [B, S, T] of each word's first sub-token, gathered (the backward scatters back).</summary>
+    static Tensor WordEmissions(Tensor tokenLogits, WordTagTargets words)
+    {
+        int rows = tokenLogits.Shape[0] * tokenLogits.Shape[1], tags = tokenLogits.Shape[2];
+        return Ops.Embedding(words.FirstTokens, Ops.Reshape(tokenLogits, rows, tags));
+    }
+
     /// <summary>
     /// The encoder from a Hugging Face folder (<c>config.json</c> + <c>model.safetensors</c>, encoder
     /// names with or without <c>bert.</c>), fresh heads. Every encoder weight must be in the checkpoint;
     /// heads found in the checkpoint (same names and shapes) are loaded too, the others start fresh.
     /// </summary>
-    public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, out WeightLoadReport report, DType dtype = DType.Float32)
+    public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, out WeightLoadReport report, DType dtype = DType.Float32,
+        TokenHead tokenHead = TokenHead.Linear)
     {
         string configPath = BertWeights.ConfigPath(folder);
         var config = BertConfig.Load(configPath);
         BertWeights.CheckFitsConfig(BertWeights.WeightsPath(folder), config, configPath);
-        var model = new MultiTaskBert(config, numSentenceLabels, numTokenLabels, seed, dtype);
+        var model = new MultiTaskBert(config, numSentenceLabels, numTokenLabels, seed, dtype, tokenHead);
         try
         {
             report = BertWeights.Load(model, BertWeights.WeightsPath(folder));
@@ -120,11 +146,13 @@ public sealed class MultiTaskBert : Module
     }
 
     /// <summary>As the overload with a <see cref="WeightLoadReport"/>, for callers that do not need the report.</summary>
-    public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, DType dtype = DType.Float32) =>
-        FromPretrained(folder, numSentenceLabels, numTokenLabels, seed, out _, dtype);
+    public static MultiTaskBert FromPretrained(string folder, int numSentenceLabels, int numTokenLabels, ulong seed, DType dtype = DType.Float32,
+        TokenHead tokenHead = TokenHead.Linear) =>
+        FromPretrained(folder, numSentenceLabels, numTokenLabels, seed, out _, dtype, tokenHead);
 
     /// <summary>
-    /// Writes <c>config.json</c> (with <c>num_sentence_labels</c> and <c>num_token_labels</c>) and
+    /// Writes <c>config.json</c> (with <c>num_sentence_labels</c>, <c>num_token_labels</c> and, for a CRF head,
+    /// <c>token_head: "crf"</c>) and
     /// <c>model.safetensors</c>. Hugging Face's <c>BertModel.from_pretrained</c> reads the encoder part.
     /// Label maps and tokenizer files belong to whoever trained the model.
     /// </summary>
@@ -135,6 +163,8 @@ public sealed class MultiTaskBert : Module
         config.Architectures = [nameof(MultiTaskBert)];
         config.OtherKeys[SentenceLabelsKey] = NumSentenceLabels;
         config.OtherKeys[TokenLabelsKey] = NumTokenLabels;
+        if (Crf is not null) config.OtherKeys[TokenHeadKey] = TokenHeadNames.Crf;
+        else config.OtherKeys.Remove(TokenHeadKey);
         config.Save(Path.Combine(folder, BertWeights.ConfigFile));
         BertWeights.Save(this, Path.Combine(folder, BertWeights.WeightsFile));
     }
@@ -147,7 +177,7 @@ public sealed class MultiTaskBert : Module
         int sentenceLabels = LabelCount(config, SentenceLabelsKey, configPath), tokenLabels = LabelCount(config, TokenLabelsKey, configPath);
         BertWeights.CheckFitsConfig(BertWeights.WeightsPath(folder), config, configPath,
             ("classifier.weight", [sentenceLabels, config.HiddenSize]), ("token_classifier.weight", [tokenLabels, config.HiddenSize]));
-        var model = new MultiTaskBert(config, sentenceLabels, tokenLabels, seed: 0, dtype);
+        var model = new MultiTaskBert(config, sentenceLabels, tokenLabels, seed: 0, dtype, HeadOf(config, configPath));
         try
         {
             BertWeights.Load(model, BertWeights.WeightsPath(folder)).ThrowIfMissing();
@@ -157,6 +187,20 @@ public sealed class MultiTaskBert : Module
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The <c>token_head</c> of a checkpoint's config (absent: linear, as every checkpoint written before CRF heads existed).</summary>
+    private static TokenHead HeadOf(BertConfig config, string path)
+    {
+        if (!config.OtherKeys.TryGetValue(TokenHeadKey, out var node)) return TokenHead.Linear;
+        try
+        {
+            return node is JsonValue value && value.TryGetValue(out string? name) ? TokenHeadNames.Parse(name) : throw new FormatException("not a string");
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"config '{path}', key '{TokenHeadKey}': {e.Message} (use {string.Join(" or ", TokenHeadNames.Names.Select(n => $"\"{n}\""))})");
         }
     }
 

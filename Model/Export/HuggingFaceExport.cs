@@ -14,6 +14,10 @@ namespace CudaBert.Model.Export;
 /// (<c>embeddings.…</c>, <c>encoder.…</c>), no pooler (our model has none), plus the sentence head as
 /// <see cref="SentenceHeadFiles"/>.</item>
 /// </list>
+/// A CRF token head has no <c>transformers</c> class: <c>token-classification/</c> then gives its emissions
+/// (the token logits), and its scores go beside them in <c>crf.safetensors</c> (<c>crf.transitions</c>
+/// [T, T] from→to, <c>crf.start_transitions</c>, <c>crf.end_transitions</c> [T]); the Viterbi decoding over
+/// each word's first sub-token is the consumer's (as <see cref="CudaBert.Engine.Nn.CrfViterbi"/>).
 /// Each folder has the four tokenizer files (<see cref="HuggingFaceTokenizerFiles"/>). Weights are float32
 /// safetensors with metadata {"format": "pt"}. Beside the folders, <see cref="ReferenceLogitsFile"/> holds our
 /// logits for a few texts, to check a load in <c>transformers</c> against.
@@ -26,8 +30,11 @@ public static class HuggingFaceExport
     /// <summary>The folder of the <c>BertModel</c> and the sentence head.</summary>
     public const string EncoderFolder = "encoder";
 
+    /// <summary>The CRF's scores beside a token-classification folder, for a model with a CRF token head.</summary>
+    public const string CrfFile = "crf.safetensors";
+
     /// <summary>Config keys a checkpoint adds for its two heads; neither exported folder has those heads in that form.</summary>
-    static readonly string[] CheckpointLabelKeys = ["num_sentence_labels", "num_token_labels", "sentence_id2label", "token_id2label", "id2label", "label2id", "num_labels"];
+    static readonly string[] CheckpointLabelKeys = ["num_sentence_labels", "num_token_labels", "token_head", "sentence_id2label", "token_id2label", "id2label", "label2id", "num_labels"];
 
     /// <summary>
     /// Writes both folders under <paramref name="folder"/>; the tokenizer files come from
@@ -53,6 +60,7 @@ public static class HuggingFaceExport
             .Append(("classifier.weight", model.TokenClassifier.Weight))
             .Append(("classifier.bias", model.TokenClassifier.Bias!));
         SaveWeights(Path.Combine(tokens, HuggingFaceModelFolder.WeightsFile), tokenWeights);
+        if (model.Crf is { } crf) SaveWeights(Path.Combine(tokens, CrfFile), crf.NamedParameters("crf."));
         HuggingFaceTokenizerFiles.Write(tokens, tokenizerFolder, model.Config.MaxPositionEmbeddings);
 
         string bare = Path.Combine(folder, EncoderFolder);

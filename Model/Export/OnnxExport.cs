@@ -16,7 +16,11 @@ namespace CudaBert.Model.Export;
 /// int64 [batch, sequence], both dimensions chosen at run time.</item>
 /// <item>Outputs: <c>sentence_logits</c> [batch, sentence labels] (masked mean of the last hidden states →
 /// <c>classifier</c>) and <c>token_logits</c> [batch, sequence, token labels] (<c>token_classifier</c> on
-/// every position).</item>
+/// every position). A model with a CRF token head adds its scores as three constant outputs,
+/// <c>crf_transitions</c> [token labels, token labels] (from, to), <c>crf_start_transitions</c> and
+/// <c>crf_end_transitions</c> [token labels]: the graph gives the emissions (<c>token_logits</c>), and the
+/// Viterbi decoding over them is not part of it (a consumer runs it, as <see cref="CudaBert.Engine.Nn.CrfViterbi"/> does,
+/// on each word's first sub-token); the metadata then has <c>token_head</c> = <c>crf</c>.</item>
 /// <item>The initializers are exactly the trained parameters, under their checkpoint names; a Linear
 /// weight used by a MatMul is stored transposed, [in, out], as PyTorch's exporter stores it, so our
 /// ONNX importer reads the encoder back. The label names are in the model's metadata
@@ -38,6 +42,9 @@ public static class OnnxExport
     /// <summary>Metadata key of the token labels (a JSON array in id order).</summary>
     public const string TokenLabelsKey = "token_labels";
 
+    /// <summary>Metadata key of the token head (<c>crf</c>), present only for a model with a CRF token head.</summary>
+    public const string TokenHeadKey = "token_head";
+
     /// <summary>Writes the ONNX file at <paramref name="path"/>.</summary>
     public static void Write(string path, MultiTaskBert model, LabelSet sentenceLabels, LabelSet tokenLabels) =>
         File.WriteAllBytes(path, OnnxModelWriter.Write(Build(model, sentenceLabels, tokenLabels)));
@@ -55,6 +62,7 @@ public static class OnnxExport
             [SentenceLabelsKey] = JsonSerializer.Serialize(sentenceLabels.Labels),
             [TokenLabelsKey] = JsonSerializer.Serialize(tokenLabels.Labels),
         };
+        if (model.Crf is not null) metadata[TokenHeadKey] = TokenHeadNames.Crf;
         return new OnnxModel(IrVersion, "cudabert", "", [new OnnxOpset("", OpsetVersion)], graph.Build(), metadata);
     }
 
@@ -79,12 +87,28 @@ public static class OnnxExport
             _g.Node("Identity", "token_logits", [Linear(hidden, model.TokenClassifier, "token_classifier")]);
 
             OnnxValueInfo Int64Input(string name) => new(name, OnnxDataType.Int64, ["batch", "sequence"]);
-            return _g.Build("cudabert_multitask_bert",
-                [Int64Input(inputIds), Int64Input(attentionMask), Int64Input(tokenTypeIds)],
-                [
-                    new OnnxValueInfo("sentence_logits", OnnxDataType.Float, ["batch", Count(model.NumSentenceLabels)]),
-                    new OnnxValueInfo("token_logits", OnnxDataType.Float, ["batch", "sequence", Count(model.NumTokenLabels)]),
-                ]);
+            List<OnnxValueInfo> outputs =
+            [
+                new("sentence_logits", OnnxDataType.Float, ["batch", Count(model.NumSentenceLabels)]),
+                new("token_logits", OnnxDataType.Float, ["batch", "sequence", Count(model.NumTokenLabels)]),
+            ];
+            if (model.Crf is { } crf) outputs.AddRange(CrfScores(crf));
+            return _g.Build("cudabert_multitask_bert", [Int64Input(inputIds), Int64Input(attentionMask), Int64Input(tokenTypeIds)], [.. outputs]);
+        }
+
+        /// <summary>The CRF's transition, start and end scores as constant outputs (the decoding itself stays outside the graph).</summary>
+        IEnumerable<OnnxValueInfo> CrfScores(LinearChainCrf crf)
+        {
+            string tags = Count(crf.Tags);
+            foreach (var (parameter, name, shape) in new[]
+                     {
+                         (crf.Transitions, "transitions", new[] { tags, tags }), (crf.StartTransitions, "start_transitions", [tags]),
+                         (crf.EndTransitions, "end_transitions", [tags]),
+                     })
+            {
+                _g.Node("Identity", $"crf_{name}", [Parameter(parameter, $"crf.{name}")]);
+                yield return new OnnxValueInfo($"crf_{name}", OnnxDataType.Float, shape);
+            }
         }
 
         /// <summary>LayerNorm(word[ids] + position[0 … S−1] + type[types]); positions come from the input's own shape.</summary>

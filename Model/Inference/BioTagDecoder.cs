@@ -1,3 +1,5 @@
+using CudaBert.Engine.Nn;
+
 namespace CudaBert.Model.Inference;
 
 /// <summary>
@@ -45,6 +47,12 @@ public sealed class BioTagDecoder
     /// </summary>
     public static BioTagDecoder? TryCreate(IReadOnlyList<string> labels) =>
         labels.Any(l => InsideType(l) is not null) ? new BioTagDecoder(labels) : null;
+
+    /// <summary>
+    /// The same constraint for a CRF's Viterbi decoder (<see cref="CrfViterbi"/>): I-X may not start a
+    /// sequence and may only follow B-X or I-X.
+    /// </summary>
+    public CrfTransitionMask TransitionMask() => new((bool[])_mayStart.Clone(), (bool[,])_mayFollow.Clone());
 
     /// <summary>
     /// The best well-formed tag index of each word. <paramref name="logProbabilities"/> holds one row

@@ -12,7 +12,10 @@ namespace CudaBert.Model.Inference;
 /// Runs the two-task model in inference mode (dropout off, no autograd) over examples, batch by batch,
 /// on the device the model's parameters are on (move it with <see cref="ModuleDevice.To"/>). Word tags
 /// are read from each word's first sub-token as the chosen <see cref="TagDecoding"/> says (by default the best
-/// well-formed BIO sequence, <see cref="BioTagDecoder"/>).
+/// well-formed BIO sequence, <see cref="BioTagDecoder"/>). A model with a CRF token head decodes each
+/// sentence's words with Viterbi (<see cref="CrfViterbi"/>) over its transition scores: constrained, the
+/// path may not break BIO; argmax, any path. Words without a token (see <see cref="TokenClassification.FirstTokens"/>)
+/// are left out of the sequence and tagged "O".
 /// </summary>
 public static class TwoTaskPredictor
 {
@@ -30,6 +33,8 @@ public static class TwoTaskPredictor
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         bool wasTraining = model.IsTraining;
         var bio = decoding == TagDecoding.Constrained ? BioTagDecoder.TryCreate(collator.TokenLabels.Labels) : null;
+        var crf = model.Crf?.HostScores();
+        var crfMask = bio?.TransitionMask();
         model.Eval();
         try
         {
@@ -53,8 +58,8 @@ public static class TwoTaskPredictor
                     double probability = Softmax(row, best);
                     var encoding = batch.Encodings[b];
                     int[] firstTokens = TokenClassification.FirstTokens(encoding, slice[b].Words.Length);
-                    int[] words = bio is null
-                        ? firstTokens.Select(t => t < 0 ? -1 : ArgMax(tokens.AsSpan((b * seq + t) * tags, tags))).ToArray()
+                    int[] words = crf is { } scores ? CrfPath(tokens.AsSpan(b * seq * tags, seq * tags), tags, firstTokens, scores, crfMask)
+                        : bio is null ? firstTokens.Select(t => t < 0 ? -1 : ArgMax(tokens.AsSpan((b * seq + t) * tags, tags))).ToArray()
                         : bio.Decode(LogSoftmaxRows(tokens.AsSpan(b * seq * tags, seq * tags), tags), firstTokens);
                     string[] wordTags = words.Select(w => w < 0 ? "O" : collator.TokenLabels[w]).ToArray();
                     predictions.Add(new TwoTaskPrediction(collator.SentenceLabels[best], probability, wordTags, encoding));
@@ -66,6 +71,21 @@ public static class TwoTaskPredictor
         {
             model.Train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// Each word's tag on the CRF's best path (−1 for a word without a token): the emissions are the
+    /// token scores of the words' first sub-tokens (<paramref name="tokenScores"/> [S, T] of one sentence).
+    /// </summary>
+    static int[] CrfPath(ReadOnlySpan<float> tokenScores, int tags, int[] firstTokens, (float[] Transitions, float[] Start, float[] End) crf, CrfTransitionMask? mask)
+    {
+        int[] present = firstTokens.Where(t => t >= 0).ToArray();
+        var emissions = new float[present.Length * tags];
+        for (int i = 0; i < present.Length; i++) tokenScores.Slice(present[i] * tags, tags).CopyTo(emissions.AsSpan(i * tags));
+        int[] path = CrfViterbi.Decode(emissions, present.Length, crf.Transitions, crf.Start, crf.End, mask);
+        var words = new int[firstTokens.Length];
+        for (int w = 0, next = 0; w < words.Length; w++) words[w] = firstTokens[w] < 0 ? -1 : path[next++];
+        return words;
     }
 
     static int ArgMax(ReadOnlySpan<float> values)

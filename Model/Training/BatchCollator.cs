@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Tokenizer;
 
@@ -101,9 +102,6 @@ public sealed class BatchCollator
         if (tags is not null && Array.TrueForAll(tags, t => t == TokenClassification.IgnoreIndex)) tags = null;
 
         // The batch, not the current scope, owns its tensors (Keep takes them out of any scope).
-        Tensor Labels(long[] values, Shape shape) => LabelDType(device) == DType.Int64
-            ? Tensor.FromArray(values, shape, device)
-            : Tensor.FromArray(Array.ConvertAll(values, v => (int)v), shape, device);
         return new TwoTaskBatch
         {
             Examples = examples,
@@ -111,10 +109,40 @@ public sealed class BatchCollator
             InputIds = Tensor.FromArray(ids, [batch, seq], device).Keep(),
             TokenTypeIds = Tensor.FromArray(types, [batch, seq], device).Keep(),
             AttentionMask = Tensor.FromArray(mask, [batch, seq], device: device).Keep(),
-            SentenceLabels = sentence is null ? null : Labels(sentence, [batch]).Keep(),
-            TokenLabels = tags is null ? null : Labels(tags, [batch, seq]).Keep(),
+            SentenceLabels = sentence is null ? null : Indices(sentence, [batch], device).Keep(),
+            TokenLabels = tags is null ? null : Indices(tags, [batch, seq], device).Keep(),
+            WordTags = tags is null ? null : WordTags(tags, batch, seq, device),
         };
     }
+
+    /// <summary>
+    /// The CRF's view of the aligned tags: per row with at least one tagged token, the flat [B·S]
+    /// positions of its tagged tokens (each word's first sub-token, in word order) and their tags,
+    /// padded with position 0 and −100 to the longest row.
+    /// </summary>
+    static WordTagTargets WordTags(long[] tags, int batch, int seq, Device device)
+    {
+        var rows = new List<(long[] Positions, long[] Tags)>();
+        for (int b = 0; b < batch; b++)
+        {
+            var positions = Enumerable.Range(b * seq, seq).Where(i => tags[i] != TokenClassification.IgnoreIndex).Select(i => (long)i).ToArray();
+            if (positions.Length > 0) rows.Add((positions, positions.Select(i => tags[i]).ToArray()));
+        }
+        int words = rows.Max(r => r.Positions.Length);
+        var firstTokens = new long[rows.Count * words];
+        var wordTags = new long[rows.Count * words];
+        Array.Fill(wordTags, TokenClassification.IgnoreIndex);
+        for (int n = 0; n < rows.Count; n++)
+        {
+            rows[n].Positions.CopyTo(firstTokens, n * words);
+            rows[n].Tags.CopyTo(wordTags, n * words);
+        }
+        return new WordTagTargets(Indices(firstTokens, [rows.Count, words], device).Keep(), Indices(wordTags, [rows.Count, words], device).Keep());
+    }
+
+    static Tensor Indices(long[] values, Shape shape, Device device) => LabelDType(device) == DType.Int64
+        ? Tensor.FromArray(values, shape, device)
+        : Tensor.FromArray(Array.ConvertAll(values, v => (int)v), shape, device);
 
     /// <summary>The dtype of label tensors on <paramref name="device"/>: Int32 on CUDA, Int64 on the CPU.</summary>
     public static DType LabelDType(Device device) => device == Device.Cuda ? DType.Int32 : DType.Int64;

@@ -50,6 +50,7 @@ public sealed class FreezeController
                     break;
                 case FreezeTarget.TokenHead:
                     _model.TokenClassifier.Freeze();
+                    _model.Crf?.Freeze();
                     break;
             }
         }

@@ -298,7 +298,7 @@ public sealed class MultiTaskTrainer : IDisposable
                         continue;
                     }
                     var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                    var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights);
+                    var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights, batch.WordTags);
                     var scaled = accumulated == 1 ? loss.Total : Ops.Scale(loss.Total, 1.0 / accumulated);
                     scaled.Backward();
                     _pending.AddBatch(loss.Total, loss.SentenceLoss, loss.TokenLoss);   // kept on the device: no wait here
@@ -442,7 +442,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 using var batch = _collator.Collate(slice, DeviceChoice.Device);
                 if (batch.SentenceLabels is null && batch.TokenLabels is null) continue;
                 var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                var loss = _model.Loss(output, batch.SentenceLabels, batch.TokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights);
+                var loss = _model.Loss(output, batch.SentenceLabels, batch.TokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights, batch.WordTags);
                 sum += loss.Total.Item() * slice.Length;
                 counted += slice.Length;
             }

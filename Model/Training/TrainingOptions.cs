@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CudaBert.Engine.Backends;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Inference;
 
 namespace CudaBert.Model.Training;
@@ -113,7 +114,7 @@ public sealed record TrainingOptions
     public double MaxGradNorm { get; init; } = 1.0;
     /// <summary>
     /// Seed of the example order (shuffling or oversampling) and of length bucketing; the <c>train</c> command
-    /// also passes it to <see cref="Bert.MultiTaskBert.FromPretrained(string, int, int, ulong, Engine.DType)"/>, where
+    /// also passes it to <see cref="Bert.MultiTaskBert.FromPretrained(string, int, int, ulong, Engine.DType, TokenHead)"/>, where
     /// it fixes the new heads' initial weights and the dropout masks. The same seed and data give the same run.
     /// Default 42. CLI <c>--seed</c>, config key <c>seed</c>.
     /// </summary>
@@ -206,6 +207,13 @@ public sealed record TrainingOptions
     /// (see <see cref="Inference.TagDecoding"/>). CLI <c>--tag-decoding</c>, config key <c>tag-decoding</c>.
     /// </summary>
     public string TagDecoding { get; init; } = TagDecodingNames.Constrained;
+    /// <summary>
+    /// The token head of a new model: <c>linear</c> (each word's tag on its own, the default) or <c>crf</c>
+    /// (a linear-chain CRF over the words' tags, trained on the whole sequence's likelihood and decoded by
+    /// Viterbi; its transition scores learn at the token head's learning rate). A resumed run keeps its
+    /// checkpoint's head. CLI <c>--token-head</c>, config key <c>token-head</c>.
+    /// </summary>
+    public string TokenHead { get; init; } = TokenHeadNames.Linear;
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -243,6 +251,8 @@ public sealed record TrainingOptions
     public TaskSchedule Schedule => Training.TaskSchedule.Parse(TaskSchedule);
     /// <summary>The parsed <see cref="TagDecoding"/>; a <see cref="FormatException"/> when it is not a valid name.</summary>
     public TagDecoding Decoding => TagDecodingNames.Parse(TagDecoding);
+    /// <summary>The parsed <see cref="TokenHead"/>; a <see cref="FormatException"/> when it is not a valid name.</summary>
+    public TokenHead Head => TokenHeadNames.Parse(TokenHead);
 
     /// <summary>Checks every option's range and parses the text options; returns these options unchanged when all are valid.</summary>
     /// <exception cref="ArgumentException">An option is out of range, null or unparsable; the message names its config key.</exception>
@@ -253,7 +263,7 @@ public sealed record TrainingOptions
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
         // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
-        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("token-head", TokenHead), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
             Require(value is not null, option, "must not be null");
         Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
         foreach (var (option, value) in new[]
@@ -296,6 +306,8 @@ public sealed record TrainingOptions
         catch (FormatException e) { throw new ArgumentException($"option task-schedule: {e.Message}", e); }
         try { TagDecodingNames.Parse(TagDecoding); }
         catch (FormatException e) { throw new ArgumentException($"option tag-decoding: {e.Message}", e); }
+        try { TokenHeadNames.Parse(TokenHead); }
+        catch (FormatException e) { throw new ArgumentException($"option token-head: {e.Message}", e); }
         return this;
     }
 }

@@ -6,7 +6,7 @@ using CudaBert.Model.Bert;
 namespace CudaBert.Model.Training;
 
 /// <summary>
-/// AdamW parameter groups of the two-task model: encoder, sentence head and token head, each with
+/// AdamW parameter groups of the two-task model: encoder, sentence head and token head (and its CRF, if any), each with
 /// its own learning rate (a pretrained encoder usually wants a smaller one than freshly initialised
 /// heads), and each split into "decay" and "no decay": biases and LayerNorm weights get no weight
 /// decay, as in BERT's original recipe. Frozen parameters stay in their groups; AdamW skips them
@@ -15,7 +15,8 @@ namespace CudaBert.Model.Training;
 public static class TrainingParameterGroups
 {
     /// <summary>
-    /// Up to six groups (encoder, sentence head, token head; each with and without decay) with the learning
+    /// Up to six groups (encoder, sentence head, token head; each with and without decay), then the CRF's
+    /// transition scores (with decay, at the token head's rate) when the model has one, with the learning
     /// rates and <see cref="TrainingOptions.WeightDecay"/> of <paramref name="options"/>, in that order; a head
     /// without a rate of its own gets <see cref="TrainingRecipe.HeadLearningRate"/> of <see cref="TrainingOptions.LearningRate"/>.
     /// </summary>
@@ -26,6 +27,7 @@ public static class TrainingParameterGroups
         double headDefault = TrainingRecipe.HeadLearningRate(options.LearningRate);
         Add(groups, model.Classifier, options.SentenceHeadLearningRate ?? headDefault, options.WeightDecay);
         Add(groups, model.TokenClassifier, options.TokenHeadLearningRate ?? headDefault, options.WeightDecay);
+        if (model.Crf is not null) Add(groups, model.Crf, options.TokenHeadLearningRate ?? headDefault, options.WeightDecay);
         return groups;
     }
 

@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
 using CudaBert.Tokenizer;
 
@@ -27,6 +28,8 @@ public sealed class TwoTaskBatch : IDisposable
     public Tensor? SentenceLabels { get; init; }
     /// <summary>[B, S] tag ids (dtype as <see cref="SentenceLabels"/>) on each word's first sub-token, −100 elsewhere; null if no example has tags.</summary>
     public Tensor? TokenLabels { get; init; }
+    /// <summary>The same tags per word, for a CRF token head: one row per example with tags (see <see cref="WordTagTargets"/>); null exactly when <see cref="TokenLabels"/> is.</summary>
+    public WordTagTargets? WordTags { get; init; }
 
     /// <summary>B: the number of examples.</summary>
     public int Count => Examples.Count;
@@ -41,5 +44,6 @@ public sealed class TwoTaskBatch : IDisposable
         AttentionMask.Dispose();
         SentenceLabels?.Dispose();
         TokenLabels?.Dispose();
+        WordTags?.Dispose();
     }
 }

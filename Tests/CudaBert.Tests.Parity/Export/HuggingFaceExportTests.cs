@@ -79,6 +79,20 @@ public class HuggingFaceExportTests
     }
 
     [Fact]
+    public void ACrfModelsScoresGoBesideItsTokenClassificationFolder()
+    {
+        using var tiny = new TinyExportModel(tokenHead: TokenHead.Crf);
+        string folder = Path.Combine(tiny.Folder, "hf");
+        HuggingFaceExport.Write(folder, tiny.Model, tiny.SentenceLabels, tiny.TokenLabels, tiny.CheckpointFolder, overwrite: false);
+        string tokens = Path.Combine(folder, HuggingFaceExport.TokenClassificationFolder);
+        Assert.Equal(["crf.end_transitions", "crf.start_transitions", "crf.transitions"], TensorNames(tokens, HuggingFaceExport.CrfFile));
+        using var weights = SafetensorsFile.Open(Path.Combine(tokens, HuggingFaceExport.CrfFile));
+        Assert.Equal(tiny.Model.Crf!.Transitions.ToArray<float>(), weights.ReadFloat32("crf.transitions"));
+        Assert.False(ReadJson(tokens, "config.json").AsObject().ContainsKey("token_head"));
+        Assert.False(File.Exists(Path.Combine(tokens, "..", HuggingFaceExport.EncoderFolder, HuggingFaceExport.CrfFile)));
+    }
+
+    [Fact]
     public void OurFolderLoaderReadsTheExportBackAndPredictsTheSame()
     {
         using var tiny = new TinyExportModel();

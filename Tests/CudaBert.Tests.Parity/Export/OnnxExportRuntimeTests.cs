@@ -58,6 +58,36 @@ public class OnnxExportRuntimeTests
         Assert.Equal(tiny.TokenLabels.Labels, JsonSerializer.Deserialize<string[]>(metadata[OnnxExport.TokenLabelsKey]));
     }
 
+    [Fact]
+    public void ACrfModelOutputsItsEmissionsAndItsScoresForDecodingOutsideTheGraph()
+    {
+        using var tiny = new TinyExportModel(tokenHead: CudaBert.Model.Bert.TokenHead.Crf);
+        string path = Path.Combine(tiny.Folder, "model.onnx");
+        OnnxExport.Write(path, tiny.Model, tiny.SentenceLabels, tiny.TokenLabels);
+
+        using var session = new InferenceSession(path);
+        Assert.Equal(["sentence_logits", "token_logits", "crf_transitions", "crf_start_transitions", "crf_end_transitions"], session.OutputNames);
+        int tags = tiny.TokenLabels.Count;
+        Assert.Equal([tags, tags], session.OutputMetadata["crf_transitions"].Dimensions);
+        Assert.Equal("crf", session.ModelMetadata.CustomMetadataMap[OnnxExport.TokenHeadKey]);
+
+        var (_, tokens) = TinyExportModel.Forward(tiny.Model);
+        var (_, ortTokens) = RunOnnxRuntime(path);
+        AssertClose(tokens, ortTokens, "token_logits");
+        long[] shape = [TinyExportModel.Batch, TinyExportModel.Sequence];
+        long[] Flat(long[][] rows) => rows.SelectMany(r => r).ToArray();
+        using var ids = OrtValue.CreateTensorValueFromMemory(Flat(TinyExportModel.InputIds), shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(Flat(TinyExportModel.AttentionMask), shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(Flat(TinyExportModel.TokenTypeIds), shape);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, new Dictionary<string, OrtValue> { ["input_ids"] = ids, ["attention_mask"] = mask, ["token_type_ids"] = types },
+            ["crf_transitions", "crf_start_transitions", "crf_end_transitions"]);
+        var crf = tiny.Model.Crf!;
+        Assert.Equal(crf.Transitions.ToArray<float>(), outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        Assert.Equal(crf.StartTransitions.ToArray<float>(), outputs[1].GetTensorDataAsSpan<float>().ToArray());
+        Assert.Equal(crf.EndTransitions.ToArray<float>(), outputs[2].GetTensorDataAsSpan<float>().ToArray());
+    }
+
     internal static void AssertClose(float[] ours, float[] onnxRuntime, string output)
     {
         double scale = ours.Max(v => Math.Abs((double)v));

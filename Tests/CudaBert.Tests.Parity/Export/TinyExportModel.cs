@@ -18,7 +18,7 @@ sealed class TinyExportModel : IDisposable
     public static readonly string[] Vocabulary =
         ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "play", "some", "music", "by", "queen", "book", "a", "table", "for", "two", "in", "paris", "tonight"];
 
-    public TinyExportModel(string hiddenAct = "gelu")
+    public TinyExportModel(string hiddenAct = "gelu", TokenHead tokenHead = TokenHead.Linear)
     {
         Folder = Directory.CreateTempSubdirectory("cudabert-export-").FullName;
         var config = new BertConfig
@@ -28,7 +28,7 @@ sealed class TinyExportModel : IDisposable
         };
         SentenceLabels = new LabelSet(["AddToPlaylist", "BookRestaurant", "PlayMusic"]);
         TokenLabels = new LabelSet(["O", "B-artist", "I-artist", "B-city", "B-party_size"]);
-        Model = new MultiTaskBert(config, SentenceLabels.Count, TokenLabels.Count, seed: 11);
+        Model = new MultiTaskBert(config, SentenceLabels.Count, TokenLabels.Count, seed: 11, tokenHead: tokenHead);
         Randomise(Model, seed: 12);
         Model.Eval();
 

@@ -27,6 +27,7 @@ public sealed class TrainingOptionsTests : IDisposable
               "task-schedule": "alternate:1,2",
               "oversample": [1, 3],
               "tag-decoding": "argmax",
+              "token-head": "crf",
               "tf32": true,
             }
             """));
@@ -36,6 +37,7 @@ public sealed class TrainingOptionsTests : IDisposable
         Assert.Equal(2, o.FreezeRules.Count);
         Assert.Equal("alternate:1,2", o.Schedule.ToString());
         Assert.Equal(CudaBert.Model.Inference.TagDecoding.Argmax, o.Decoding);
+        Assert.Equal(CudaBert.Model.Bert.TokenHead.Crf, o.Head);
         Assert.True(o.Tf32);
         Assert.Equal(32, o.BatchSize); // untouched default
         Assert.Equal(o, TrainingOptions.ReadFile(Write(o.ToJson())) with { Freeze = o.Freeze, Oversample = o.Oversample });
@@ -67,6 +69,7 @@ public sealed class TrainingOptionsTests : IDisposable
     [InlineData("""{"task-schedule": "alternate:0,1"}""", "option task-schedule")]
     [InlineData("""{"oversample": [1]}""", "option oversample")]
     [InlineData("""{"tag-decoding": "viterbi"}""", "option tag-decoding")]
+    [InlineData("""{"token-head": "hmm"}""", "option token-head: 'hmm' is not a token head: use linear or crf")]
     [InlineData("""{"select-by": "accuracy"}""", "option select-by")]
     [InlineData("""{"select-by": null}""", "option select-by")]
     [InlineData("""{"patience": -1}""", "option patience")]
