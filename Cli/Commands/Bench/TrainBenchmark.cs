@@ -39,7 +39,9 @@ static class TrainBenchmark
         using var model = new MultiTaskBert(config, SentenceClasses, TokenClasses, seed: 7);
         model.To(Device.Cuda);
         log.WriteLine($"model: {model.ParameterCount():N0} parameters, initialised and moved to the GPU in {clock.Elapsed.TotalSeconds:F1} s");
-        var options = new TrainingOptions { LearningRate = 5e-5 };
+        // Every rate spelled out, as tools/torch-bench/bert_multitask_step.py spells them: a change of the recipe's
+        // defaults must not silently make the two sides train differently.
+        var options = new TrainingOptions { LearningRate = 5e-5, SentenceHeadLearningRate = 1e-3, TokenHeadLearningRate = 1e-3, WeightDecay = 0.01 };
         using var optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
 
         using var inputs = Tensor.Scope();
