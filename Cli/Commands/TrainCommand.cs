@@ -35,6 +35,7 @@ public static class TrainCommand
         var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
         var device = DeviceOption();
         var nproc = new Option<int?>("--nproc") { Description = "Data parallel: start N processes (one per device) through Open MPI's mpirun; each takes 1/N of every batch (see docs/data-parallel.md)." };
+        var bucketCap = new Option<double?>("--bucket-cap-megabytes", "--bucket-cap-mb") { Description = "Data parallel: MiB of gradients per all-reduce, each started while the backward pass goes on; 0 = one per parameter (default 25)." };
 
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default: enough for about 4,000 optimizer steps, within 3 to 10)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
@@ -75,6 +76,7 @@ public static class TrainCommand
         };
         command.Options.Add(device);
         command.Options.Add(nproc);
+        command.Options.Add(bucketCap);
 
         command.SetAction(parse =>
         {
@@ -108,6 +110,7 @@ public static class TrainCommand
                 WeightDecay = Given(weightDecay) ?? o.WeightDecay,
                 WarmupRatio = Given(warmup) ?? o.WarmupRatio,
                 MaxGradNorm = Given(clip) ?? o.MaxGradNorm,
+                BucketCapMegabytes = Given(bucketCap) ?? o.BucketCapMegabytes,
                 SentenceLossWeight = Given(sentenceWeight) ?? o.SentenceLossWeight,
                 TokenLossWeight = Given(tokenWeight) ?? o.TokenLossWeight,
                 Freeze = IsGiven(freeze) ? parse.GetValue(freeze)! : o.Freeze,
@@ -222,7 +225,8 @@ public static class TrainCommand
         if (trainer.State.OptimizerStep == 0) metrics?.WriteImbalance(trainer.Imbalance);
         Console.WriteLine($"steps: {trainer.TotalSteps} ({trainer.Epochs} epochs{(options.Epochs is null ? " (auto)" : "")} × batch {options.BatchSize}), output: {Path.GetFullPath(options.Out!)}");
         if (communicator.Size > 1)
-            Console.WriteLine($"data parallel: {communicator.Size} ranks ({communicator.GetType().Name}), each takes 1/{communicator.Size} of every batch; rank 0 writes");
+            Console.WriteLine($"data parallel: {communicator.Size} ranks ({communicator.GetType().Name}), each takes 1/{communicator.Size} of every batch; rank 0 writes; " +
+                              (options.BucketCapMegabytes > 0 ? $"gradients averaged in buckets of ≤ {options.BucketCapMegabytes} MiB during the backward pass" : "one gradient all-reduce per parameter"));
         var result = log.Run(() => trainer.Run(cancellationToken: stop.Token), trainer.TotalSteps, trainer.State.OptimizerStep);
         if (result.Cancelled)
         {

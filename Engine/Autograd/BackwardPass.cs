@@ -21,7 +21,14 @@ public static class BackwardPass
     /// leaf of its graph that requires a gradient. Throws <see cref="InvalidOperationException"/> when
     /// the root has more than one element or does not require a gradient.
     /// </summary>
-    public static void Run(Tensor root)
+    /// <param name="root">The one-element tensor to differentiate.</param>
+    /// <param name="leafGradientDone">
+    /// Called with each leaf right after its gradient from this pass has been added to its
+    /// <see cref="Tensor.Grad"/>: every path from the root to a leaf has been swept by then (the order puts
+    /// a tensor after all that depend on it), so the pass adds nothing more to it. Data-parallel training
+    /// starts averaging a layer's gradients there while the pass goes on below (<c>GradientBuckets</c>).
+    /// </param>
+    public static void Run(Tensor root, Action<Tensor>? leafGradientDone = null)
     {
         if (root.NumElements != 1)
             throw new InvalidOperationException($"Backward() needs a one-element (scalar) tensor, got {root.Shape}; reduce it first (Sum, Mean)");
@@ -41,6 +48,7 @@ public static class BackwardPass
             {
                 AccumulateIntoLeaf(tensor, grad);
                 grad.Dispose();
+                leafGradientDone?.Invoke(tensor);
                 continue;
             }
             var node = tensor.GradFn!;

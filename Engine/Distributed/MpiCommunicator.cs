@@ -63,6 +63,24 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         }
     }
 
+    /// <summary>
+    /// <c>MPI_Iallreduce</c> (one request per 2³¹ − 1 elements): the same reduction as <see cref="AllReduceSum"/>,
+    /// started and left to run; MPI moves it on inside later MPI calls (<see cref="IPendingCollective.IsComplete"/>).
+    /// </summary>
+    public IPendingCollective StartAllReduceSum(Tensor buffer)
+    {
+        float* values = Elements(buffer, nameof(StartAllReduceSum));
+        var requests = new nint[(buffer.NumElements + int.MaxValue - 1) / int.MaxValue];
+        for (int piece = 0; piece < requests.Length; piece++)
+        {
+            long start = (long)piece * int.MaxValue;
+            int count = (int)Math.Min(int.MaxValue, buffer.NumElements - start);
+            fixed (nint* request = &requests[piece])
+                Check(MPI_Iallreduce(InPlace, values + start, count, _handles.Float, _handles.Sum, _handles.World, request), nameof(MPI_Iallreduce));
+        }
+        return new MpiPendingCollective(requests);
+    }
+
     /// <summary>The sum of <see cref="AllReduceSum"/>, then scaled by 1 / <see cref="Size"/> on each rank (the same bits on every rank).</summary>
     public void AllReduceAverage(Tensor buffer)
     {

@@ -9,7 +9,8 @@ namespace CudaBert.Engine.Distributed;
 /// Handles: in Open MPI, <c>MPI_COMM_WORLD</c>, <c>MPI_FLOAT</c>, <c>MPI_BYTE</c> and <c>MPI_SUM</c> are
 /// macros for the addresses of global objects the library exports (<c>ompi_mpi_comm_world</c>, …), so a
 /// handle is the address <see cref="NativeLibrary.GetExport"/> returns for its symbol. (MPICH encodes its
-/// handles as integer constants instead: these bindings are for Open MPI only.)
+/// handles as integer constants instead: these bindings are for Open MPI only.) A request
+/// (<c>MPI_Request</c>, what a non-blocking call returns) is a pointer too, held here as an <c>nint</c>.
 /// </para>
 /// </summary>
 static unsafe partial class MpiLibrary
@@ -23,12 +24,18 @@ static unsafe partial class MpiLibrary
     /// <summary>MPI_IN_PLACE, which Open MPI defines as the address 1: the receive buffer is also the send buffer.</summary>
     public static readonly void* InPlace = (void*)1;
 
+    /// <summary>MPI_STATUS_IGNORE, which Open MPI defines as the null address: no status is written.</summary>
+    public static readonly void* StatusIgnore = null;
+
     [LibraryImport(FileName)] public static partial int MPI_Initialized(out int flag);
     [LibraryImport(FileName)] public static partial int MPI_Finalized(out int flag);
     [LibraryImport(FileName)] public static partial int MPI_Init_thread(int* argc, byte*** argv, int required, out int provided);
     [LibraryImport(FileName)] public static partial int MPI_Comm_rank(nint communicator, out int rank);
     [LibraryImport(FileName)] public static partial int MPI_Comm_size(nint communicator, out int size);
     [LibraryImport(FileName)] public static partial int MPI_Allreduce(void* send, void* receive, int count, nint datatype, nint operation, nint communicator);
+    [LibraryImport(FileName)] public static partial int MPI_Iallreduce(void* send, void* receive, int count, nint datatype, nint operation, nint communicator, nint* request);
+    [LibraryImport(FileName)] public static partial int MPI_Test(nint* request, out int flag, void* status);
+    [LibraryImport(FileName)] public static partial int MPI_Wait(nint* request, void* status);
     [LibraryImport(FileName)] public static partial int MPI_Bcast(void* buffer, int count, nint datatype, int root, nint communicator);
     [LibraryImport(FileName)] public static partial int MPI_Barrier(nint communicator);
     [LibraryImport(FileName)] public static partial int MPI_Finalize();

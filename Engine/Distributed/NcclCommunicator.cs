@@ -57,6 +57,17 @@ public sealed unsafe class NcclCommunicator : ICommunicator
     /// <inheritdoc/>
     public void AllReduceAverage(Tensor buffer) => AllReduce(buffer, Average, nameof(AllReduceAverage));
 
+    /// <summary>
+    /// Queues the all-reduce on the default stream, after the kernels that wrote the buffer and before
+    /// those that read it, and returns: the device's queue orders it, so there is nothing to wait for on
+    /// the host. (It runs between the kernels queued around it; a second stream would let it overlap them.)
+    /// </summary>
+    public IPendingCollective StartAllReduceSum(Tensor buffer)
+    {
+        AllReduce(buffer, Sum, nameof(StartAllReduceSum));
+        return CompletedCollective.Instance;
+    }
+
     void AllReduce(Tensor buffer, int operation, string call)
     {
         ulong address = Address(buffer, call);

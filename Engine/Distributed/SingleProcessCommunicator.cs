@@ -22,6 +22,13 @@ public sealed class SingleProcessCommunicator : ICommunicator
     public void AllReduceAverage(Tensor buffer) => CollectiveBuffers.CheckFloat32(buffer, nameof(AllReduceAverage));
 
     /// <inheritdoc/>
+    public IPendingCollective StartAllReduceSum(Tensor buffer)
+    {
+        CollectiveBuffers.CheckFloat32(buffer, nameof(StartAllReduceSum));
+        return CompletedCollective.Instance;
+    }
+
+    /// <inheritdoc/>
     public void Broadcast(Tensor buffer, int root)
     {
         CollectiveBuffers.CheckFloat32(buffer, nameof(Broadcast));

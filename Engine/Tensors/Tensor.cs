@@ -97,8 +97,11 @@ public sealed partial class Tensor : IDisposable
         Grad = null;
     }
 
-    /// <summary>Backpropagates from this scalar; see <see cref="BackwardPass"/>.</summary>
-    public void Backward() => BackwardPass.Run(this);
+    /// <summary>
+    /// Backpropagates from this scalar; see <see cref="BackwardPass"/>. <paramref name="leafGradientDone"/>, if
+    /// given, is called with each leaf as soon as this pass has finished adding to its gradient.
+    /// </summary>
+    public void Backward(Action<Tensor>? leafGradientDone = null) => BackwardPass.Run(this, leafGradientDone);
 
     /// <summary>Opens a scope that owns every tensor created on this thread until it is disposed.</summary>
     public static TensorScope Scope() => TensorScope.Begin();

@@ -53,6 +53,7 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly Tensor? _sentenceClassWeights;
     readonly ICommunicator _communicator;
     readonly PendingSteps _pending;
+    GradientBuckets? _buckets;   // data parallel only; laid out again when freezing changes the trainable set
     TrainerState _state;
     int _savedStep;
     string? _checkpoint;
@@ -281,6 +282,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 int step = _state.OptimizerStep;
                 _freeze.Apply(step, epoch);
                 var tasks = _schedule.ActiveTasks(step, epoch);
+                var buckets = GradientBucketsFor(_model.Parameters().Where(p => p.RequiresGrad).ToArray());
                 int used = 0, examples = 0;
                 int end = Math.Min(b + _options.GradientAccumulation, batches.Count);
                 int accumulated = end - b;
@@ -300,13 +302,15 @@ public sealed class MultiTaskTrainer : IDisposable
                     var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                     var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights, batch.WordTags);
                     var scaled = accumulated == 1 ? loss.Total : Ops.Scale(loss.Total, 1.0 / accumulated);
-                    scaled.Backward();
+                    // The step's last backward pass finishes the gradients: each bucket of them is averaged over
+                    // the ranks as soon as it is complete (GradientBuckets), while the pass goes on.
+                    scaled.Backward(micro == end - 1 && buckets is not null ? buckets.GradientDone : null);
                     _pending.AddBatch(loss.Total, loss.SentenceLoss, loss.TokenLoss);   // kept on the device: no wait here
                     used++;
                     examples += slice.Length;
                 }
 
-                if (DataParallel.AverageGradients(_communicator, _model.Parameters().Where(p => p.RequiresGrad).ToArray(), contributed: used > 0))
+                if (buckets?.Finish(contributed: used > 0) ?? used > 0)
                 {
                     if (_options.MaxGradNorm > 0)
                         GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm, _pending.GradNorm());
@@ -486,9 +490,26 @@ public sealed class MultiTaskTrainer : IDisposable
         foreach (var o in _observers) o.OnCheckpoint(_checkpoint);
     }
 
-    /// <summary>Frees the optimizer's moment tensors, the class weights and the buffers of pending losses; the model belongs to the caller and is not disposed.</summary>
+    /// <summary>
+    /// The gradient buckets of the trainable parameters <paramref name="trainable"/> when several ranks train
+    /// (null for one process): the same as the last step's unless a freeze rule changed the set, which
+    /// happens at the same step on every rank.
+    /// </summary>
+    GradientBuckets? GradientBucketsFor(Tensor[] trainable)
+    {
+        if (_communicator.Size == 1) return null;
+        if (_buckets is null || !_buckets.Parameters.SequenceEqual(trainable, ReferenceEqualityComparer.Instance))
+        {
+            _buckets?.Dispose();
+            _buckets = new GradientBuckets(_communicator, trainable, (long)(_options.BucketCapMegabytes * 1024 * 1024));
+        }
+        return _buckets;
+    }
+
+    /// <summary>Frees the optimizer's moment tensors, the class weights, the buffers of pending losses and the gradient buckets; the model belongs to the caller and is not disposed.</summary>
     public void Dispose()
     {
+        _buckets?.Dispose();
         _optimizer.Dispose();
         _sentenceClassWeights?.Dispose();
         _pending.Dispose();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CudaBert.Engine.Backends;
+using CudaBert.Engine.Distributed;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Inference;
 
@@ -112,6 +113,13 @@ public sealed record TrainingOptions
     /// Default 1.0. CLI <c>--max-grad-norm</c>, config key <c>max-grad-norm</c>.
     /// </summary>
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>
+    /// Data parallel only: the most MiB of gradients averaged in one all-reduce; each bucket's all-reduce
+    /// starts as soon as the backward pass has finished its gradients, overlapping the rest of the pass
+    /// (<see cref="GradientBuckets"/>). 0: one all-reduce per parameter. ≥ 0. Default 25 (PyTorch's
+    /// <c>bucket_cap_mb</c>). CLI <c>--bucket-cap-megabytes</c> (or <c>--bucket-cap-mb</c>), config key <c>bucket-cap-megabytes</c>.
+    /// </summary>
+    public double BucketCapMegabytes { get; init; } = GradientBuckets.DefaultCapMegabytes;
     /// <summary>
     /// Seed of the example order (shuffling or oversampling) and of length bucketing; the <c>train</c> command
     /// also passes it to <see cref="Bert.MultiTaskBert.FromPretrained(string, int, int, ulong, Engine.DType, TokenHead)"/>, where
@@ -271,6 +279,7 @@ public sealed record TrainingOptions
                      ("learning-rate", LearningRate), ("encoder-learning-rate", EncoderLearningRate ?? 0), ("sentence-head-learning-rate", SentenceHeadLearningRate ?? 0),
                      ("token-head-learning-rate", TokenHeadLearningRate ?? 0), ("weight-decay", WeightDecay), ("warmup-ratio", WarmupRatio),
                      ("max-grad-norm", MaxGradNorm), ("sentence-loss-weight", SentenceLossWeight), ("token-loss-weight", TokenLossWeight),
+                     ("bucket-cap-megabytes", BucketCapMegabytes),
                  })
             Require(double.IsFinite(value), option, $"must be a finite number, not {value}");
         Require(Oversample.All(double.IsFinite), "oversample", "weights must be finite numbers");
@@ -292,6 +301,7 @@ public sealed record TrainingOptions
         Require(WeightDecay >= 0, "weight-decay", "must be ≥ 0");
         Require(WarmupRatio is >= 0 and < 1, "warmup-ratio", "must be in [0, 1)");
         Require(MaxGradNorm >= 0, "max-grad-norm", "must be ≥ 0 (0 disables clipping)");
+        Require(BucketCapMegabytes is >= 0 and <= 4096, "bucket-cap-megabytes", "must be in [0, 4096] (0: one all-reduce per parameter)");
         Require(SentenceLossWeight >= 0 && TokenLossWeight >= 0 && SentenceLossWeight + TokenLossWeight > 0,
             "sentence-loss-weight/token-loss-weight", "must be ≥ 0 and not both 0");
         Require(Oversample.Count is 0 or 2 && Oversample.All(w => w >= 0), "oversample", "give two task weights ≥ 0, e.g. [1, 1]");

@@ -75,6 +75,33 @@ public class DataParallelTrainingTests
         Assert.True(largest <= 1e-6, $"largest parameter difference between 2 ranks and one process: {largest}");
     }
 
+    /// <summary>
+    /// Bucketing changes when the sums are made, never what is summed: two ranks with one all-reduce per
+    /// parameter, with buckets of 1 KiB (several parameters each, started during the backward pass) and
+    /// with the default 25 MiB (the whole tiny model in one) end with the same bits.
+    /// </summary>
+    [Fact]
+    public void GradientBucketsOfAnySizeGiveTheSameBits()
+    {
+        string mpirun = FindOnPath("mpirun") ?? SkipWithoutMpi();
+        using var folder = new SeedFolder(new Dictionary<string, byte[]>());
+        string data = WriteData(folder.File("data"));
+        string model = WriteTinyEncoder(folder.File("model"), data);
+        byte[] Parameters(string cap)
+        {
+            string run = folder.File($"cap-{cap}");
+            string output = Run(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2", Dotnet(), Path.Combine(AppContext.BaseDirectory, "cudabert.dll"),
+                "train", "--data", data, "--model", model, "--device", "cpu", "--epochs", "1", "--batch-size", $"{BatchSize}", "--max-length", "16",
+                "--bucket-cap-megabytes", cap, "--out", run]);
+            Assert.Contains(cap == "0" ? "one gradient all-reduce per parameter" : $"buckets of ≤ {cap} MiB", output);
+            return File.ReadAllBytes(Path.Combine(RunCheckpoints.Latest(run)!, "model.safetensors"));
+        }
+
+        byte[] perParameter = Parameters("0");
+        Assert.Equal(perParameter, Parameters("0.001"));
+        Assert.Equal(perParameter, Parameters("25"));
+    }
+
     [Fact]
     public void NprocStartsTheRanksThroughMpirun()
     {

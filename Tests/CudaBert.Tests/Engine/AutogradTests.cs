@@ -29,6 +29,25 @@ public class AutogradTests
     }
 
     [Fact]
+    public void EachLeafIsReportedOnceWithItsGradientComplete()
+    {
+        using var scope = Tensor.Scope();
+        var w = Tensor.FromArray(new float[] { 1, 2, 3 }, [3], requiresGrad: true);
+        var v = Tensor.FromArray(new float[] { 4, 5, 6 }, [3], requiresGrad: true);
+        var x = Tensor.FromArray(new float[] { 7, 8, 9 }, [3]);
+        // w reaches the root along three paths (w·x, w·w twice) and v along one: d/dw = x + 2w, d/dv = w.
+        var loss = Ops.Sum(Ops.Mul(w, x) + Ops.Mul(w, w) + Ops.Mul(Ops.Mul(w, v), Tensor.Ones([3])));
+        var reported = new List<(Tensor Leaf, float[] Gradient)>();
+        loss.Backward(leaf => reported.Add((leaf, leaf.Grad!.ToArray<float>())));
+
+        Assert.Equal(2, reported.Count);   // x and the ones need no gradient; intermediate tensors are not leaves
+        var (first, second) = (reported.Single(r => ReferenceEquals(r.Leaf, w)), reported.Single(r => ReferenceEquals(r.Leaf, v)));
+        Assert.Equal(new float[] { 7 + 2 + 4, 8 + 4 + 5, 9 + 6 + 6 }, first.Gradient);   // x + 2w + v: nothing was added later
+        Assert.Equal(new float[] { 1, 2, 3 }, second.Gradient);
+        Assert.Equal(first.Gradient, w.Grad!.ToArray<float>());
+    }
+
+    [Fact]
     public void GradientsAccumulateAcrossBackwardCallsUntilZeroed()
     {
         using var scope = Tensor.Scope();

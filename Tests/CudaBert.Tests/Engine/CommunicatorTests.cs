@@ -13,6 +13,7 @@ public class CommunicatorTests
         using var buffer = Tensor.FromArray([1f, -2f, 3.5f], [3]);
         one.AllReduceSum(buffer);
         one.AllReduceAverage(buffer);
+        Assert.True(one.StartAllReduceSum(buffer).IsComplete());
         one.Broadcast(buffer, root: 0);
         one.Barrier();
         Assert.Equal([1f, -2f, 3.5f], buffer.ToArray<float>());
@@ -57,61 +58,5 @@ public class CommunicatorTests
         {
             Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, worldSize);
         }
-    }
-
-    [Fact]
-    public void AveragingGivesEachGradientTheMeanOverRanksAndZeroWhereARankHadNone()
-    {
-        // Rank 0 of 2: the other rank's buffers, in the order of the calls, stand in for it.
-        using var both = Tensor.FromArray([0f, 0f], [2], requiresGrad: true);        // a gradient on both ranks
-        using var otherOnly = Tensor.FromArray([0f, 0f], [2], requiresGrad: true);   // only on the other rank
-        using var neither = Tensor.FromArray([0f, 0f], [2], requiresGrad: true);     // on no rank
-        using (Tensor.Scope()) Ops.Sum(Ops.Mul(both, Tensor.FromArray([1f, 2f], [2]))).Backward();   // d/dboth = [1, 2]
-        var peer = new PeerCommunicator(
-            [1f, 1f, 0f, 1f],   // the other rank: gradients of both and otherOnly, none of neither; it ran a batch
-            [3f, 4f],           // its gradient of both
-            [5f, 6f]);          // its gradient of otherOnly
-
-        bool step = DataParallel.AverageGradients(peer, [both, otherOnly, neither], contributed: true);
-
-        Assert.True(step);
-        Assert.Equal([2f, 3f], both.Grad!.ToArray<float>());
-        Assert.Equal([2.5f, 3f], otherOnly.Grad!.ToArray<float>());
-        Assert.Null(neither.Grad);
-        Assert.Empty(peer.Left);
-    }
-
-    [Fact]
-    public void NoStepWhenNoRankRanABatch()
-    {
-        using var parameter = Tensor.FromArray([0f], [1], requiresGrad: true);
-        var peer = new PeerCommunicator([0f, 0f]);   // no gradient, no batch on the other rank either
-        Assert.False(DataParallel.AverageGradients(peer, [parameter], contributed: false));
-        Assert.Null(parameter.Grad);
-    }
-
-    /// <summary>Rank 0 of two, where the other rank's contribution to each successive reduction is given in advance.</summary>
-    sealed class PeerCommunicator(params float[][] peerBuffers) : ICommunicator
-    {
-        public Queue<float[]> Left { get; } = new(peerBuffers);
-        public int Rank => 0;
-        public int Size => 2;
-
-        public void AllReduceSum(Tensor buffer)
-        {
-            float[] own = buffer.ToArray<float>(), other = Left.Dequeue();
-            Assert.Equal(own.Length, other.Length);
-            buffer.CopyFrom<float>(own.Zip(other, (a, b) => a + b).ToArray());
-        }
-
-        public void AllReduceAverage(Tensor buffer)
-        {
-            AllReduceSum(buffer);
-            buffer.CopyFrom<float>(buffer.ToArray<float>().Select(v => v / 2).ToArray());
-        }
-
-        public void Broadcast(Tensor buffer, int root) { }
-        public void Barrier() { }
-        public void Dispose() { }
     }
 }

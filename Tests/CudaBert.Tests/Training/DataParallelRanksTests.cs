@@ -68,6 +68,11 @@ public class DataParallelRanksTests
         public int Size => size;
         public void AllReduceSum(Tensor buffer) => buffer.CopyFrom<float>(buffer.ToArray<float>().Select(v => v * size).ToArray());
         public void AllReduceAverage(Tensor buffer) { }
+        public IPendingCollective StartAllReduceSum(Tensor buffer)
+        {
+            AllReduceSum(buffer);
+            return CompletedCollective.Instance;
+        }
         public void Broadcast(Tensor buffer, int root) { }
         public void Barrier() { }
         public void Dispose() { }
