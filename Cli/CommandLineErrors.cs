@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using CudaBert.Engine.Distributed;
 using CudaBert.Engine.IO;
 using CudaBert.Kernels.Device;
 using CudaBert.Model.Data;
@@ -60,7 +61,7 @@ public static class CommandLineErrors
         if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) e = aggregate.InnerExceptions[0];
         return e is SafetensorsFormatException or TokenizerFormatException or DataFormatException or InvalidDataException
             or FormatException or IOException or UnauthorizedAccessException or ArgumentException or KeyNotFoundException
-            or NotSupportedException or CudaException or OperationCanceledException
+            or NotSupportedException or CudaException or OperationCanceledException or DataParallelLaunchException
             ? e.Message
             : $"internal error ({e.GetType().Name}): {e.Message} (run again with --verbose for the stack trace)";
     }

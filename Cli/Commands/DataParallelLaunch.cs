@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Diagnostics;
 using CudaBert.Engine.Distributed;
 
@@ -9,7 +8,7 @@ namespace CudaBert.Cli.Commands;
 /// <c>cudabert train --nproc N</c>: starts N copies of the same command (without <c>--nproc</c>) as the
 /// ranks of one data-parallel run, through Open MPI's <c>mpirun -np N</c>, and waits for them. Each
 /// copy sees <c>OMPI_COMM_WORLD_RANK</c> / <c>OMPI_COMM_WORLD_SIZE</c> and joins the others
-/// (<see cref="Communicators.FromEnvironment"/>). Starting the ranks with mpirun directly does the same.
+/// (<see cref="Communicators.FromEnvironment(CudaBert.Engine.Device)"/>). Starting the ranks with mpirun directly does the same.
 /// Each rank is started through <c>sh</c> with its own <c>CUDA_VISIBLE_DEVICES</c>: the GPU whose place in
 /// the launcher's list (<c>CUDA_VISIBLE_DEVICES</c>, else 0, 1, …) is the rank's number on its machine,
 /// so that every rank's CUDA device 0 is a different GPU. The script also sets torchrun's <c>RANK</c>,
@@ -29,7 +28,7 @@ static class DataParallelLaunch
         string launcher = FindOnPath(Launcher)
                           ?? throw new ArgumentException($"{nprocOption} {ranks}: {Launcher} is not on PATH; install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev)");
         var start = new ProcessStartInfo(launcher) { UseShellExecute = false };
-        foreach (string argument in (string[])["-np", Invariant(ranks), .. CpuShares(ranks), "sh", "-c", RankEnvironment(ranks), .. ThisProgram(), .. WithoutOption(parse, nprocOption)])
+        foreach (string argument in (string[])["-np", Invariant(ranks), .. CpuShares(ranks), "sh", "-c", RankEnvironment(ranks), .. RelaunchCommandLine.ThisProgram(), .. RelaunchCommandLine.Without(parse, [nprocOption])])
             start.ArgumentList.Add(argument);
         using var workers = Process.Start(start) ?? throw new InvalidOperationException($"{launcher} did not start");
         workers.WaitForExit();
@@ -64,24 +63,6 @@ static class DataParallelLaunch
     }
 
     static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>How to start this program again: its apphost, or <c>dotnet cudabert.dll</c>.</summary>
-    static string[] ThisProgram()
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this program is unknown");
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(DataParallelLaunch).Assembly.Location] : [process];
-    }
-
-    /// <summary>The parsed command line's tokens (the subcommand first) with <paramref name="option"/> and its value left out.</summary>
-    static IEnumerable<string> WithoutOption(ParseResult parse, string option)
-    {
-        var tokens = parse.Tokens;
-        for (int i = 0; i < tokens.Count; i++)
-        {
-            if (tokens[i].Type == TokenType.Option && tokens[i].Value == option) { i++; continue; }
-            yield return tokens[i].Value;
-        }
-    }
 
     static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

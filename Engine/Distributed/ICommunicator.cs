@@ -10,7 +10,7 @@ namespace CudaBert.Engine.Distributed;
 /// <remarks>
 /// Buffers are Float32 tensors, reduced in place. Implementations: <see cref="SingleProcessCommunicator"/>
 /// (one rank, every operation a no-op), <see cref="MpiCommunicator"/> (CPU tensors, Open MPI) and
-/// <see cref="NcclCommunicator"/> (CUDA tensors, NCCL). <see cref="Communicators.FromEnvironment"/> picks one.
+/// <see cref="NcclCommunicator"/> (CUDA tensors, NCCL). <see cref="Communicators.FromEnvironment(Device)"/> picks one.
 /// </remarks>
 public interface ICommunicator : IDisposable
 {

@@ -10,7 +10,7 @@ namespace CudaBert.Engine.Distributed;
 /// </summary>
 /// <remarks>
 /// NCCL needs its ranks to agree on one 128-byte id, made by rank 0, before they can connect: the
-/// caller passes a way to share it (<see cref="Communicators.FromEnvironment"/> uses MPI).
+/// caller passes a way to share it (<see cref="Communicators.FromEnvironment(Device)"/> uses MPI under mpirun, <see cref="TcpRendezvous"/> otherwise).
 /// Each rank must have made its GPU current (opened the CUDA backend) before <see cref="Create"/>.
 /// </remarks>
 public sealed unsafe class NcclCommunicator : ICommunicator

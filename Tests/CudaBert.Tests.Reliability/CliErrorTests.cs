@@ -72,6 +72,14 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void ANodeRankOutsideTheNodesIsOneLine()
+    {
+        var (code, error) = Run("train", "--nproc", "2", "--nnodes", "2", "--node-rank", "2", "--device", "cuda");
+        Assert.Equal(1, code);
+        AssertOneLine(error, "cudabert train: --node-rank 2: must be in [0, 2) for --nnodes 2");
+    }
+
+    [Fact]
     public void VerbosePrintsTheStackTrace()
     {
         using var folder = new SeedFolder();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CudaBert.Cli.Commands;
 using CudaBert.Engine.IO;
 using CudaBert.Model;
 using CudaBert.Model.Bert;
@@ -120,6 +121,39 @@ public class DataParallelTrainingTests
         Assert.Contains("data parallel: 2 ranks (MpiCommunicator)", output);
         Assert.Single(output.Split('\n'), line => line.StartsWith("done:", StringComparison.Ordinal));
         Assert.NotNull(RunCheckpoints.Latest(folder.File("run")));
+    }
+
+    [Fact]
+    public void NnodesGivesEachLocalRankItsNumbersAndGpu()
+    {
+        var layout = new NodeLaunch.Layout(ProcessesPerNode: 2, Nodes: 3, NodeRank: 1, MasterAddress: "10.0.0.7", MasterPort: 29600).Validated();
+        var second = layout.RankEnvironment(1, visibleDevices: "4,5");
+        Assert.Equal(("3", "1", "6", "10.0.0.7", "29600", "5"),
+            (second["RANK"], second["LOCAL_RANK"], second["WORLD_SIZE"], second["MASTER_ADDR"], second["MASTER_PORT"], second["CUDA_VISIBLE_DEVICES"]));
+        Assert.Equal("0", layout.RankEnvironment(0, visibleDevices: null)["CUDA_VISIBLE_DEVICES"]);   // none listed: GPU i for local rank i
+        Assert.Contains("lists only 1 GPUs for 2 ranks", Assert.Throws<ArgumentException>(() => layout.RankEnvironment(1, visibleDevices: "3")).Message);
+    }
+
+    /// <summary>
+    /// The torchrun-style launcher starts its ranks without MPI, so CPU ranks cannot meet: each stops with a
+    /// message saying to use mpirun, and the launcher returns the failure (NCCL, the GPU path, needs a GPU).
+    /// </summary>
+    [Fact]
+    public async Task NnodesStartsRanksThatSendCpuRunsToMpirun()
+    {
+        using var folder = new SeedFolder(new Dictionary<string, byte[]>());
+        string data = WriteData(folder.File("data"));
+        var start = new ProcessStartInfo(Dotnet()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])[Path.Combine(AppContext.BaseDirectory, "cudabert.dll"), "train", "--nproc", "2", "--nnodes", "1", "--master-port", "29577",
+                     "--data", data, "--device", "cpu", "--epochs", "1", "--out", folder.File("run")])
+            start.ArgumentList.Add(argument);
+        using var launcher = Process.Start(start)!;
+        var output = launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        string error = await launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await launcher.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.NotEqual(0, launcher.ExitCode);
+        Assert.Contains("CPU ranks meet through MPI", error + await output);
+        Assert.False(Directory.Exists(folder.File("run/best")));
     }
 
     static string SkipWithoutMpi()

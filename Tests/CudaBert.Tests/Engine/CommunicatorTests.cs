@@ -42,21 +42,25 @@ public class CommunicatorTests
     }
 
     [Fact]
-    public void AloneWithoutMpirunAndRefusedUnderAnotherLauncher()
+    public void AloneWithoutALauncherAndRefusedWithoutAWayToMeet()
     {
-        if (Environment.GetEnvironmentVariable(Communicators.MpiWorldSizeVariable) is not null) Assert.Skip("these tests run under mpirun");
-        string? worldSize = Environment.GetEnvironmentVariable(Communicators.TorchWorldSizeVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, null);
-            Assert.Same(SingleProcessCommunicator.Instance, Communicators.FromEnvironment(Device.Cpu));
-            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, "4");   // as torchrun --nproc-per-node 4 would
-            var error = Assert.Throws<InvalidOperationException>(() => Communicators.FromEnvironment(Device.Cpu));
-            Assert.Contains("mpirun -np 4", error.Message);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(Communicators.TorchWorldSizeVariable, worldSize);
-        }
+        var alone = new Dictionary<string, string?>();
+        Assert.Same(SingleProcessCommunicator.Instance, Communicators.FromEnvironment(Device.Cpu, alone.GetValueOrDefault));
+        var torchrunWithoutMaster = new Dictionary<string, string?> { ["WORLD_SIZE"] = "4", ["RANK"] = "1" };
+        var error = Assert.Throws<DataParallelLaunchException>(() => Communicators.FromEnvironment(Device.Cpu, torchrunWithoutMaster.GetValueOrDefault));
+        Assert.Contains("mpirun -np 4", error.Message);
+        Assert.Contains("MASTER_ADDR", error.Message);
+    }
+
+    [Fact]
+    public void TorchrunVariablesStartGpuRanksOnly()
+    {
+        var torchrun = new Dictionary<string, string?> { ["WORLD_SIZE"] = "2", ["RANK"] = "1", ["LOCAL_RANK"] = "1", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = "29500" };
+        Assert.Equal(2, Communicators.LaunchedWorldSize(torchrun.GetValueOrDefault));
+        var cpu = Assert.Throws<DataParallelLaunchException>(() => Communicators.FromEnvironment(Device.Cpu, torchrun.GetValueOrDefault));
+        Assert.Contains("CPU ranks meet through MPI", cpu.Message);
+        // Local rank 1 with every GPU visible would drive GPU 0, as local rank 0 does.
+        var shared = Assert.Throws<DataParallelLaunchException>(() => Communicators.FromEnvironment(Device.Cuda, torchrun.GetValueOrDefault));
+        Assert.Contains("CUDA_VISIBLE_DEVICES", shared.Message);
     }
 }
