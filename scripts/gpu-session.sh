@@ -59,7 +59,9 @@ export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 CUBLAS_LIB=$(ls /usr/local/cuda/lib64/libcublas.so.* 2>/dev/null | head -1)
 CUBLAS_DIR=${CUBLAS_LIB:+$(dirname "$CUBLAS_LIB")}
 [ -n "$CUBLAS_DIR" ] || CUBLAS_DIR=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null)
-export LD_LIBRARY_PATH="${CUBLAS_DIR:-}:${LD_LIBRARY_PATH:-}"
+# NCCL (data parallel on GPUs; one rank on one GPU in the tests) ships with PyTorch's wheels too.
+NCCL_DIR=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(nvidia.nccl.__path__[0], "lib"))' 2>/dev/null)
+export LD_LIBRARY_PATH="${CUBLAS_DIR:-}:${NCCL_DIR:-}:${LD_LIBRARY_PATH:-}"
 
 note() { echo "$*" | tee -a "$SUMMARY"; }
 # step NAME SECONDS COMMAND...: runs with a time limit, output to $LOGS/NAME.log and the console.
@@ -75,7 +77,7 @@ step() {
 
 echo "== machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader | tee -a "$SUMMARY"
-note "dotnet on PATH: $(which dotnet || echo none); cuBLAS from: ${CUBLAS_DIR:-not found}; cores: $(nproc)"
+note "dotnet on PATH: $(which dotnet || echo none); cuBLAS from: ${CUBLAS_DIR:-not found}; NCCL from: ${NCCL_DIR:-not found}; cores: $(nproc)"
 
 # 1. Every test of the suite, the CUDA backend's on the real GPU (CUDABERT_TEST_CUDA_DEVICE) and every
 #    kernel test on both the real and the software GPU. DataReaderTests read data/snips of the repository
