@@ -141,11 +141,11 @@ mapfile -t SOURCES < <(cd "$KERNELS" && find . -name '*.cu' -not -path './ptx/*'
                                             -not -path './obj/*' | sed 's|^\./||' | LC_ALL=C sort)
 [ ${#SOURCES[@]} -gt 0 ] || fail "no .cu sources under $KERNELS"
 
-# NVRTC 11.8 is not quite deterministic: on the large unrolled kernels (gemm_tf32.cu) about one
-# compile in ten comes out different — an equivalent program where a common-subexpression decision
-# went the other way (e.g. one extra ld.shared instead of reusing a register; 3 of 30 compiles of the
-# same source, 2026-11-26). So the committed PTX is the most frequent of COMPILES outputs, and the
-# check accepts a source when any of up to COMPILES compiles reproduces the committed file.
+# NVRTC is not quite deterministic: on the large unrolled kernels (gemm_tf32.cu) some compiles come
+# out different — an equivalent program where a common-subexpression decision went the other way
+# (e.g. one extra ld.shared instead of reusing a register; NVRTC 11.8: 3 of 30 compiles of the same
+# source; NVRTC 12.4 does it too). So the committed PTX is the most frequent of COMPILES outputs, and
+# the check accepts a source when any of up to COMPILES compiles reproduces the committed file.
 COMPILES=5
 compile() {  # compile SOURCE OUTPUT: one NVRTC run, from the source's folder with a relative name
   (cd "$KERNELS/$(dirname "$1")" && "$NVRTC_COMPILE" "$(basename "$1")" "$2" \
