@@ -147,7 +147,7 @@ internal sealed partial class BlockExecutor
         SwitchTo(start);   // the first thread reads the operands (for reports)
         LoadWgmmaOperand(op.DescriptorA, 64, k, ins.SourceType, _wgmmaA, ins);
         LoadWgmmaOperand(op.DescriptorB, n, k, ins.SourceType, _wgmmaB, ins);
-        double scale = (long)Read(ins.Operands[4]) * (long)Read(ins.Operands[5]) < 0 ? -1 : 1;
+        double scale = (int)Read(ins.Operands[4]) * (int)Read(ins.Operands[5]) < 0 ? -1 : 1;   // imm-scale-a, imm-scale-b: 1 or -1
 
         for (int t = start; t < start + WarpgroupSize; t++)
         {

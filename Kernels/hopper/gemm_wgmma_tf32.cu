@@ -1,6 +1,8 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
 // Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs
-// Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x)
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
+// Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
+// the benchmark's "GEMM TF32 wgmma" rows time it there)
 //
 // Hopper's tensor-core GEMM in TF32 for the layout of a linear layer, Y = X·Wᵀ: for each batch b
 // (blockIdx.z)

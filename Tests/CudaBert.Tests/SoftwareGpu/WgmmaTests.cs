@@ -16,8 +16,11 @@ public class WgmmaTests
 {
     const int M = 64;
 
-    /// <summary>A kernel: copy <c>words</c> 32-bit words from image to shared memory, then <paramref name="steps"/> wgmma k8 steps, then store the N/2 accumulators of each thread.</summary>
-    static string Kernel(int n, int steps)
+    /// <summary>
+    /// A kernel: copy <c>words</c> 32-bit words from image to shared memory, then <paramref name="steps"/> wgmma
+    /// steps (tf32 k8, or with <paramref name="bf16"/> bf16 k16 with A negated), then store the N/2 accumulators of each thread.
+    /// </summary>
+    static string Kernel(int n, int steps, bool bf16 = false)
     {
         int regs = n / 2;
         var body = new StringBuilder();
@@ -61,7 +64,9 @@ public class WgmmaTests
             body.AppendLine($"add.s64 %rd7, %rd3, {2 * step};");
             body.AppendLine($"add.s64 %rd8, %rd4, {2 * step};");
             body.AppendLine(step == 0 ? "setp.ne.s32 %p2, %r2, %r2;" : "setp.eq.s32 %p2, %r2, %r2;");   // false, then true
-            body.AppendLine($"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, %rd7, %rd8, %p2, 1, 1;");
+            body.AppendLine(bf16
+                ? $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, %rd7, %rd8, %p2, -1, 1, 0, 0;"
+                : $"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, %rd7, %rd8, %p2, 1, 1;");
         }
         body.AppendLine("wgmma.commit_group.sync.aligned;");
         body.AppendLine("wgmma.wait_group.sync.aligned 0;");
@@ -186,6 +191,41 @@ public class WgmmaTests
         device.Launch(kernel, 1, 128, image.Length, null,
             new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
         Assert.All(Ptx.Download<float>(device, dOut, 128 * 4), d => Assert.Equal(8 * (1 + 1f / 1024), d));
+    }
+
+    [Fact]
+    public void Bf16CoreMatricesWithANegatedA()
+    {
+        // m64n8k16.bf16 with imm-scale-a = -1: D = -A·Bᵀ. A core-matrix row holds 8 bf16 (16 bytes);
+        // the two halves of k are LBO = 1024 apart, 8-row groups SBO = 128. B (8 × 16) at 2048.
+        const int n = 8, k = 16;
+        var image = new byte[2048 + 256];
+        static void PutBf16(byte[] image, int offset, float value) =>
+            BitConverter.TryWriteBytes(image.AsSpan(offset, 2), (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16));
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, r / 8 * 128 + i / 8 * 1024 + r % 8 * 16 + i % 8 * 2, AValue(r, i));
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, 2048 + i / 8 * 128 + col * 16 + i % 8 * 2, BValue(col, i));
+
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "wgmma_test", Kernel(n, 1, bf16: true));
+        var words = new uint[image.Length / 4];
+        Buffer.BlockCopy(image, 0, words, 0, image.Length);
+        var dImage = Ptx.Upload(device, words);
+        var dOut = device.Allocate(128 * 4 * 4);
+        device.Launch(kernel, 1, 128, image.Length, null,
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
+        var result = Ptx.Download<float>(device, dOut, 128 * 4);
+        for (int thread = 0; thread < 128; thread++)
+        for (int e = 0; e < 4; e++)
+        {
+            int row = 16 * (thread / 32) + thread % 32 / 4 + (e >= 2 ? 8 : 0), col = 2 * (thread % 4) + (e & 1);
+            float expected = 0;
+            for (int i = 0; i < k; i++) expected -= AValue(row, i) * BValue(col, i);
+            Assert.Equal(expected, result[thread * 4 + e]);
+        }
     }
 
     [Fact]
