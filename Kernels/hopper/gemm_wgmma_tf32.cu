@@ -32,11 +32,13 @@
 //
 // Pipeline. K is walked BK = 32 floats (128 bytes) at a time through STAGES = 3 shared-memory
 // buffers filled by cp.async, as in gemm_tf32.cu: while the warpgroup multiplies slice k (4 wgmma
-// of k8), slices k + 1 and k + 2 are in flight. Per slice: each thread waits for its own copies of
-// the slice (cp.async.wait_group), makes them visible to the tensor cores' "async proxy"
-// (fence.proxy.async: cp.async writes through the ordinary, "generic", proxy; wgmma reads through
-// the async one), then a barrier makes every thread's copies visible to all. The wgmma group is
-// waited for (wait_group 0) before the next barrier, so a buffer is never overwritten while read.
+// of k8, one commit group), the copies of slice k + 1 are in flight and those of slice k + 2 are
+// issued. Per slice: each thread waits for its own copies of the slice (cp.async.wait_group), makes
+// them visible to the tensor cores' "async proxy" (fence.proxy.async: cp.async writes through the
+// ordinary, "generic", proxy; wgmma reads through the async one), then a barrier makes every thread's
+// copies visible to all; the slice's wgmma are issued, and wgmma.wait_group 1 waits for the previous
+// slice's group only, so the tensor cores are never idle while the next copies are issued into the
+// buffer that group read.
 //
 // Shared-memory layout: the 128-byte swizzle of the PTX ISA ("Shared Memory Matrix Layout",
 // swizzling modes). Each row of a slice (32 floats of one row of A or B) is 128 contiguous bytes; 8
@@ -164,23 +166,24 @@ gemm_wgmma_tf32_nt(int M, int N, int K, float alpha,
         asm volatile("fence.proxy.async.shared::cta;");               // ... and are visible to wgmma
         __syncthreads();                                               // ... for every thread's copies
 
-        // Refill the buffer that slice - 1 used (its wgmma were waited for before this barrier).
-        int next = slice + STAGES - 1;
-        if (next < slices) {
-            unsigned buffer = base + (next % STAGES) * STAGE_BYTES;
-            copy_slice<BM>(buffer, A, lda, m0, M, next * BK, K);
-            copy_slice<BN>(buffer + A_STAGE_BYTES, B, ldb, n0, N, next * BK, K);
-        }
-        asm volatile("cp.async.commit_group;");
-
         unsigned a_tile = base + (slice % STAGES) * STAGE_BYTES, b_tile = a_tile + A_STAGE_BYTES;
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
         #pragma unroll
         for (int step = 0; step < BK / 8; ++step)                 // k8 steps: 32 bytes further along each row
             wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+        // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
+        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+
+        int next = slice + STAGES - 1;                             // (next % STAGES) is slice - 1's buffer
+        if (next < slices) {
+            unsigned buffer = base + (next % STAGES) * STAGE_BYTES;
+            copy_slice<BM>(buffer, A, lda, m0, M, next * BK, K);
+            copy_slice<BN>(buffer + A_STAGE_BYTES, B, ldb, n0, N, next * BK, K);
+        }
+        asm volatile("cp.async.commit_group;");
     }
+    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
     asm volatile("cp.async.wait_group 0;");   // no copy may outlive the block (only empty groups remain)
 
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
