@@ -6,8 +6,9 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// expects a number of arrivals (set by <c>mbarrier.init</c>) and completes when all of them have
 /// arrived AND its transaction count — bytes announced by <c>.expect_tx</c>, which bulk asynchronous
 /// copies count down as they land — is back to zero. Then the next phase starts with the full
-/// arrival count again. (The software GPU has no bulk copies yet, so announced bytes never land:
-/// a kernel that announces some deadlocks, and is told so.)
+/// arrival count again. Bulk copies (<c>cp.async.bulk</c>, BlockExecutor.BulkCopy.cs) count the
+/// bytes down as they land; bytes announced that no copy delivers leave the phase open for ever,
+/// which ends in a deadlock report.
 ///
 /// Waiting: <c>test_wait</c> / <c>try_wait</c> with <c>.parity</c> asks whether the phase of the given
 /// parity (0: even phases, 1: odd) has completed, i.e. whether the current phase's parity differs;
@@ -90,6 +91,14 @@ internal sealed partial class BlockExecutor
         return complete;
     }
 
+    /// <summary>Counts down transaction bytes as a bulk copy lands (its <c>complete_tx</c>).</summary>
+    void CompleteTransaction(ulong address, long bytes, Instruction copy)
+    {
+        var barrier = Existing(address, copy);
+        barrier.TransactionBytes -= bytes;
+        CompletePhaseIfDone(address, barrier);
+    }
+
     void AddTransactionBytes(Mbarrier barrier, long bytes)
     {
         barrier.TransactionBytes += bytes;
@@ -103,6 +112,9 @@ internal sealed partial class BlockExecutor
         if (barrier.Pending != 0 || barrier.TransactionBytes != 0) return;
         barrier.Phase++;
         barrier.Pending = barrier.Expected;
+        // A completed phase orders what happened before it (the copies that landed, the arrivers'
+        // writes) before what its waiters do next: for the race check, a new epoch as at bar.sync.
+        _raceEpoch = _launch.NextRaceEpoch();
         for (int t = 0; t < _threadCount; t++)
         {
             if (_status[t] != ThreadStatus.AtMbarrier || _mbarrierWaitAddress![t] != address) continue;
@@ -138,6 +150,7 @@ internal sealed partial class BlockExecutor
     {
         _mbarriers.Clear();
         _mbarrierWoke = false;
+        _bulkCopies.Clear();
     }
 
     /// <summary>For a deadlock report: what the barrier that thread <paramref name="t"/> waits on is missing.</summary>

@@ -87,6 +87,7 @@ internal sealed partial class BlockExecutor
             if (ResolveBarriers()) continue;
             if (ResolveWarpgroups()) continue;
             if (ThreadsWokenByMbarriers()) continue;
+            if (LandBulkCopies()) continue;
             if (Array.TrueForAll(_status, s => s == ThreadStatus.Exited)) return;
             ReportDeadlock();
         }
@@ -181,6 +182,7 @@ internal sealed partial class BlockExecutor
             case Opcode.CpAsyncCommitGroup or Opcode.CpAsyncWaitGroup or Opcode.CpAsyncWaitAll: ExecuteCpAsyncControl(ins); break;
             case Opcode.Fence or Opcode.WgmmaFence: break;
             case Opcode.MbarrierInit or Opcode.MbarrierArrive or Opcode.MbarrierExpectTx or Opcode.MbarrierInval: ExecuteMbarrier(ins); break;
+            case Opcode.CpAsyncBulk: ExecuteBulkCopy(ins); break;
             case Opcode.Activemask: Write(ins.Operands[0], ActiveMask()); break;
             case Opcode.Setp: ExecuteSetp(ins); break;
             case Opcode.Selp:

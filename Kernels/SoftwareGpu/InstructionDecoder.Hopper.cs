@@ -3,11 +3,12 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <summary>
 /// Decoding of the Hopper (sm_90) instruction families: <c>wgmma.*</c> (PTX ISA "Asynchronous
 /// Warpgroup Level Matrix Multiply-Accumulate Instructions"), <c>mbarrier.*</c> ("Parallel
-/// Synchronization and Communication Instructions: mbarrier") and <c>elect.sync</c>.
+/// Synchronization and Communication Instructions: mbarrier"), <c>elect.sync</c> and the bulk copy
+/// <c>cp.async.bulk</c> (global → shared, signalling an mbarrier).
 /// </summary>
 internal static partial class InstructionDecoder
 {
-    static bool IsHopper(Opcode op) => op is >= Opcode.WgmmaMmaAsync and <= Opcode.Elect;
+    static bool IsHopper(Opcode op) => op is >= Opcode.WgmmaMmaAsync and <= Opcode.CpAsyncBulk;
 
     /// <summary>Decodes <paramref name="parts"/> (the opcode split at '.') when it is a Hopper instruction; false otherwise.</summary>
     static bool TryDecodeHopper(string[] parts, Instruction ins, int line)
@@ -42,6 +43,15 @@ internal static partial class InstructionDecoder
                 ins.Op = Opcode.Elect;
                 first = 1;
                 break;
+            case "cp" when parts.Length > 2 && parts[1] == "async" && parts[2] == "bulk":
+                // Only the global → shared form that signals an mbarrier (PTX ISA "cp.async.bulk");
+                // a cluster of one CTA: shared::cluster is this block's shared memory.
+                if (parts.Length != 6 || parts[3] is not ("shared::cluster" or "shared::cta") || parts[4] != "global"
+                    || parts[5] != "mbarrier::complete_tx::bytes")
+                    throw Unsupported(line, ins.Text);
+                ins.Op = Opcode.CpAsyncBulk;
+                ins.Space = StateSpace.Shared;
+                return true;
             default:
                 return false;
         }
@@ -101,12 +111,14 @@ internal static partial class InstructionDecoder
         var ops = ins.Operands;
         int address = ins.Op switch
         {
-            Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.MbarrierInval => 0,
+            Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.MbarrierInval or Opcode.CpAsyncBulk => 0,
             Opcode.MbarrierArrive or Opcode.MbarrierWait => 1,
             _ => -1,
         };
         if (address >= 0 && (ops.Length <= address || ops[address].Kind != OperandKind.Address))
             throw new PtxParseException(ins.Line, $"'{ins.Text}' needs the barrier's address [..] as operand {address + 1}");
+        if (ins.Op == Opcode.CpAsyncBulk && (ops.Length != 4 || ops[1].Kind != OperandKind.Address || ops[3].Kind != OperandKind.Address))
+            throw new PtxParseException(ins.Line, $"'{ins.Text}' needs [destination], [source], size, [mbarrier]");
         if (ins.Op == Opcode.WgmmaMmaAsync)
         {
             if (ops.Length > 1 && ops[1].Kind == OperandKind.Vector)
@@ -122,6 +134,7 @@ internal static partial class InstructionDecoder
             Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.Elect => (2, 2),
             Opcode.MbarrierArrive => ins.ExpectTx ? (3, 3) : (2, 3),
             Opcode.MbarrierWait => (3, 4),   // the optional 4th is try_wait's suspend-time hint
+            Opcode.CpAsyncBulk => (4, 4),
             _ => (0, 0),
         };
     }

@@ -149,6 +149,8 @@ public enum Opcode : byte
     MbarrierInval,
     /// <summary><c>elect.sync d|p, membermask</c>: one lane of the mask (the lowest) is elected leader.</summary>
     Elect,
+    /// <summary><c>cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes</c>: a bulk global → shared copy that signals an mbarrier when it lands.</summary>
+    CpAsyncBulk,
 }
 
 /// <summary>IEEE rounding modifiers: <c>.rn .rz .rm .rp</c> (floats), <c>.rna</c> (tf32), and the integer-result forms <c>.rni .rzi .rmi .rpi</c>.</summary>

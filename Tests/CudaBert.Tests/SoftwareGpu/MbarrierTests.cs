@@ -4,9 +4,10 @@ using CudaBert.Kernels.SoftwareGpu;
 namespace CudaBert.Tests.SoftwareGpu;
 
 /// <summary>
-/// <c>mbarrier</c> and <c>elect.sync</c> on the software GPU, from hand-written PTX: phases complete
-/// when every arrival (and every announced transaction byte) is in; a wait that can never complete is
-/// a deadlock report that says what the barrier is missing, not a hang.
+/// <c>mbarrier</c>, <c>cp.async.bulk</c> and <c>elect.sync</c> on the software GPU, from hand-written PTX:
+/// phases complete when every arrival (and every announced transaction byte, delivered by bulk copies)
+/// is in; a wait that can never complete is a deadlock report that says what the barrier is missing,
+/// not a hang.
 /// </summary>
 public class MbarrierTests
 {
@@ -97,7 +98,7 @@ public class MbarrierTests
     [Fact]
     public void TransactionBytesThatNeverLandAreADeadlock()
     {
-        // Every thread arrives, but announces 16 bytes that no asynchronous copy delivers.
+        // Every thread arrives, but announces 16 bytes that no bulk copy delivers.
         using var device = new SoftwareGpuDevice(computeCapabilityMajor: 9);
         var e = Run(device, Kernel(64, "mbarrier.arrive.expect_tx.shared::cta.b64 %rd2, [%r2], 16;"), out _);
         Assert.NotNull(e);
@@ -113,6 +114,78 @@ public class MbarrierTests
         var e = Run(device, Kernel(64, "mbarrier.arrive.shared::cta.b64 %rd2, [%r2];").Replace("mbarrier.init.shared::cta.b64 [%r2], 64;", ""), out _);
         Assert.NotNull(e);
         Assert.Contains("which no mbarrier.init set up", Assert.Single(device.Reports).Message);
+    }
+
+    /// <summary>
+    /// Thread 0 announces <paramref name="bytes"/> on a one-arrival barrier and starts one bulk copy of them
+    /// from global into a shared tile; every thread waits for phase 0, then copies tile word tid to out[tid].
+    /// </summary>
+    static string BulkCopyKernel(int bytes) => $$"""
+        .version 8.4
+        .target sm_90
+        .address_size 64
+
+        .shared .align 8 .b64 barrier_object;
+        .shared .align 16 .b8 tile[256];
+
+        .visible .entry bulk_test(
+        	.param .u64 bulk_test_param_0,
+        	.param .u64 bulk_test_param_1
+        )
+        {
+        .reg .pred %p<4>;
+        .reg .b32 %r<8>;
+        .reg .b64 %rd<8>;
+        ld.param.u64 %rd1, [bulk_test_param_0];
+        ld.param.u64 %rd2, [bulk_test_param_1];
+        cvta.to.global.u64 %rd1, %rd1;
+        cvta.to.global.u64 %rd2, %rd2;
+        mov.u32 %r1, %tid.x;
+        mov.u32 %r2, barrier_object;
+        mov.u32 %r3, tile;
+        setp.ne.s32 %p1, %r1, 0;
+        @%p1 bra $L__initialized;
+        mbarrier.init.shared::cta.b64 [%r2], 1;
+        $L__initialized:
+        bar.sync 0;
+        @%p1 bra $L__issued;
+        mbarrier.arrive.expect_tx.shared::cta.b64 %rd3, [%r2], {{bytes}};
+        cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%r3], [%rd1], {{bytes}}, [%r2];
+        $L__issued:
+        mbarrier.try_wait.parity.shared::cta.b64 %p2, [%r2], 0;
+        @!%p2 bra $L__issued;
+        shl.b32 %r4, %r1, 2;
+        add.s32 %r5, %r3, %r4;
+        ld.shared.u32 %r6, [%r5];
+        mul.wide.u32 %rd4, %r1, 4;
+        add.s64 %rd5, %rd2, %rd4;
+        st.global.u32 [%rd5], %r6;
+        ret;
+        }
+        """;
+
+    [Fact]
+    public void ABulkCopyCompletesThePhaseItWasAnnouncedTo()
+    {
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "bulk_test", BulkCopyKernel(256));
+        var source = Enumerable.Range(0, 64).Select(i => 1000 + 7 * i).ToArray();
+        var input = Ptx.Upload(device, source);
+        var output = device.Allocate(64 * 4);
+        device.Launch(kernel, 1, 64, 0, null, new KernelArgs().Ptr(input).Ptr(output));
+        Assert.Equal(source, Ptx.Download<int>(device, output, 64));
+    }
+
+    [Fact]
+    public void ABulkCopyOfAnOddSizeIsRejected()
+    {
+        using var device = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "bulk_test", BulkCopyKernel(100));
+        var input = device.Allocate(256);
+        Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 64, 0, null, new KernelArgs().Ptr(input).Ptr(device.Allocate(256))));
+        var report = Assert.Single(device.Reports);
+        Assert.Equal(SanitizerCheck.MisalignedAccess, report.Check);
+        Assert.Contains("positive multiple of 16", report.Message);
     }
 
     [Fact]
