@@ -6,7 +6,7 @@
 #   Kernels/build-ptx.sh --check   change nothing; fail when
 #                                    (a) a committed .ptx differs from what its source compiles to
 #                                        (or has no source, or a source has no committed .ptx),
-#                                    (b) ptxas rejects a module for sm_80 or sm_90,
+#                                    (b) ptxas rejects a module for one of its architectures,
 #                                    (c) a kernel spills registers or uses local memory and is not
 #                                        in Kernels/ptxas-allowlist.txt,
 #                                    (d) the committed resource report is not what ptxas reports.
@@ -15,28 +15,48 @@
 # (e.g. Kernels/tests/vector_add.cu -> Kernels/ptx/tests/vector_add.ptx, embedded as resource
 # "ptx/tests/vector_add.ptx", loaded by name "tests/vector_add" through PtxModules).
 #
-# The tools: NVRTC 11.8 (compiles CUDA C++ to PTX ISA 7.8) and ptxas 11.8 (assembles PTX to SASS; we
-# only use it as a checker and for its resource report). Both come from Debian bookworm's non-free
+# Two targets:
+#   Kernels/hopper/*.cu   compute_90a: Hopper-only instructions (wgmma, TMA, mbarrier transaction
+#                         counts). The "a" target runs on sm_90 GPUs only, never on later families, so
+#                         the loader uses these modules only on compute capability 9.x.
+#   every other .cu       compute_80: runs on every GPU from Ampere on (the driver JIT-compiles it for
+#                         sm_80, sm_86, sm_89, sm_90, ...).
+#
+# The tools: NVRTC 12.4 (compiles CUDA C++ to PTX ISA 8.4) and ptxas 12.4 (assembles PTX to SASS; we
+# only use it as a checker and for its resource report). Both come from Debian trixie's non-free
 # component. They are fetched into a cache folder WITHOUT changing the system's apt configuration:
 # a private sources file, a private package-list folder, `apt-get download` and `dpkg -x`.
-# Cache folder: $CUDABERT_CUDA_TOOLS, default <repo>/.cache/cuda-tools (git-ignored). Once it is
-# filled nothing is downloaded again, so a warm --check takes seconds.
+# The Debian mirror is the one this machine's own apt sources use (CUDABERT_DEBIAN_MIRROR overrides it).
+# Cache folder: $CUDABERT_CUDA_TOOLS/cuda-12.4, default <repo>/.cache/cuda-tools/cuda-12.4 (git-ignored);
+# each toolchain version has its own subfolder, so caches of other versions beside it stay usable.
+# Once it is filled nothing is downloaded again, so a warm --check takes seconds.
 set -euo pipefail
 
 KERNELS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$KERNELS")"
-CACHE="${CUDABERT_CUDA_TOOLS:-$REPO/.cache/cuda-tools}"
-MIRROR="${CUDABERT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-# Pinned: a different NVRTC emits different PTX, so the version is part of the build. When Debian
-# replaces it, update the pin, rebuild (Kernels/build-ptx.sh) and commit the new PTX.
-CUDA_DEB_VERSION="11.8.89~11.8.0-5~deb12u1"
-PACKAGES=(libnvrtc11.2 libnvrtc-builtins11.8 nvidia-cuda-toolkit)
+# Pinned: a different NVRTC emits different PTX, so the versions are part of the build. When Debian
+# replaces them, update the pins, rebuild (Kernels/build-ptx.sh) and commit the new PTX.
+CUDA_RELEASE="12.4"
+DEBIAN_SUITE="trixie"
+PINNED_PACKAGES=(
+  "libnvrtc12=12.4.127~12.4.1-2"              # libnvrtc.so.12
+  "libnvrtc-builtins12.4=12.4.127~12.4.1-2"   # dlopened by libnvrtc
+  "nvidia-cuda-toolkit=12.4.131~12.4.1-2"     # ptxas
+)
+NVRTC_LIBRARY="libnvrtc.so.12"
+CACHE="${CUDABERT_CUDA_TOOLS:-$REPO/.cache/cuda-tools}/cuda-$CUDA_RELEASE"
 
-# compute_80: PTX for the virtual Ampere architecture; the driver JIT-compiles it for the real GPU
-# (sm_80, sm_86, sm_89, sm_90, ...). -default-device: functions without a qualifier are __device__.
-NVRTC_OPTIONS=(--gpu-architecture=compute_80 -default-device --std=c++17)
-PTXAS_ARCHS=(sm_80 sm_90)
+# -default-device: functions without a qualifier are __device__.
+NVRTC_COMMON_OPTIONS=(-default-device --std=c++17)
+HOPPER_DIR="hopper"        # sources under Kernels/hopper/ are compiled for compute_90a
+
+nvrtc_arch() {   # the virtual architecture a source is compiled for
+  case "$1" in "$HOPPER_DIR"/*) echo compute_90a ;; *) echo compute_80 ;; esac
+}
+ptxas_archs() {  # the real architectures ptxas must accept a source's PTX for
+  case "$1" in "$HOPPER_DIR"/*) echo sm_90a ;; *) echo sm_80 sm_90 sm_90a ;; esac
+}
 
 REPORT="$KERNELS/ptx/resource-report.txt"
 ALLOWLIST="$KERNELS/ptxas-allowlist.txt"
@@ -53,40 +73,54 @@ fail() { echo "build-ptx: FAILED: $*" >&2; exit 1; }
 
 # --- 1. Tools -----------------------------------------------------------------------------------
 
+# The Debian mirror of this machine's apt sources: the first URI of a deb822 .sources file, or of a
+# one-line "deb URI SUITE ..." entry, that serves the main archive (not debian-security).
+debian_mirror() {
+  if [ -n "${CUDABERT_DEBIAN_MIRROR:-}" ]; then echo "$CUDABERT_DEBIAN_MIRROR"; return; fi
+  local uri
+  uri=$( { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }'
+           cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+             | awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }'
+         } | grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true)
+  [ -n "$uri" ] || fail "no Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list; set CUDABERT_DEBIAN_MIRROR"
+  echo "${uri%/}"
+}
+
 fetch_tools() {
-  local stamp="$CACHE/root/.fetched-$CUDA_DEB_VERSION"
-  [ -f "$stamp" ] && return
-  log "fetching NVRTC and ptxas $CUDA_DEB_VERSION from Debian non-free into $CACHE"
+  local stamp="$CACHE/root/.fetched"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${PINNED_PACKAGES[*]}" ] && return
   command -v apt-get >/dev/null && command -v dpkg >/dev/null || fail "needs apt-get and dpkg (Debian)"
-  rm -rf "$CACHE/apt" "$CACHE/debs" "$CACHE/root"
+  local mirror
+  mirror="$(debian_mirror)"
+  log "fetching NVRTC and ptxas $CUDA_RELEASE from $mirror $DEBIAN_SUITE non-free into $CACHE"
+  rm -rf "$CACHE"
   mkdir -p "$CACHE/apt/sources" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial" "$CACHE/debs" "$CACHE/root"
   cat > "$CACHE/apt/sources/cuda-tools.sources" <<EOF
 Types: deb
-URIs: $MIRROR
-Suites: bookworm
+URIs: $mirror
+Suites: $DEBIAN_SUITE
 Components: contrib non-free
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
   # Every path apt would write to is redirected into the cache; /etc/apt and /var/lib/apt stay untouched.
   local apt=(apt-get -q -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$CACHE/apt/sources"
              -o "Dir::State::Lists=$CACHE/apt/lists" -o "Dir::Cache=$CACHE/apt/cache" -o APT::Sandbox::User=root)
-  "${apt[@]}" update >&2 || fail "apt-get update of the private non-free source ($MIRROR)"
-  local pkg pinned=()
-  for pkg in "${PACKAGES[@]}"; do pinned+=("$pkg=$CUDA_DEB_VERSION"); done
-  (cd "$CACHE/debs" && "${apt[@]}" download "${pinned[@]}" >&2) \
-    || fail "apt-get download ${pinned[*]} (if Debian moved on, update CUDA_DEB_VERSION in $0 and rebuild the PTX)"
+  "${apt[@]}" update >&2 || fail "apt-get update of the private non-free source ($mirror $DEBIAN_SUITE)"
+  (cd "$CACHE/debs" && "${apt[@]}" download "${PINNED_PACKAGES[@]}" >&2) \
+    || fail "apt-get download ${PINNED_PACKAGES[*]} (if Debian moved on, update PINNED_PACKAGES in $0 and rebuild the PTX)"
   local deb
   for deb in "$CACHE"/debs/*.deb; do dpkg -x "$deb" "$CACHE/root"; done
   # Keep only what we run: ptxas and the NVRTC libraries (the toolkit package unpacks to ~200 MB).
   find "$CACHE/root" \( -type f -o -type l \) ! -path '*/usr/bin/ptxas' ! -path '*/x86_64-linux-gnu/libnvrtc*' -delete
   find "$CACHE/root" -type d -empty -delete
   rm -rf "$CACHE/debs" "$CACHE/apt"
-  touch "$stamp"
+  echo "${PINNED_PACKAGES[*]}" > "$stamp"
 }
 
 fetch_tools
 LIB="$CACHE/root/usr/lib/x86_64-linux-gnu"
 PTXAS="$CACHE/root/usr/bin/ptxas"
+[ -x "$PTXAS" ] && [ -e "$LIB/$NVRTC_LIBRARY" ] || fail "$CACHE lacks ptxas or $NVRTC_LIBRARY: delete it and run again"
 export LD_LIBRARY_PATH="$LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"   # libnvrtc dlopens libnvrtc-builtins
 
 # The small C driver of NVRTC (Kernels/tools/nvrtc-compile.c), rebuilt when its source changes.
@@ -94,7 +128,7 @@ NVRTC_COMPILE="$CACHE/bin/nvrtc-compile"
 if [ ! -x "$NVRTC_COMPILE" ] || [ "$KERNELS/tools/nvrtc-compile.c" -nt "$NVRTC_COMPILE" ]; then
   command -v gcc >/dev/null || fail "needs gcc to build Kernels/tools/nvrtc-compile.c"
   mkdir -p "$CACHE/bin"
-  gcc -O2 -Wall -Werror -o "$NVRTC_COMPILE" "$KERNELS/tools/nvrtc-compile.c" "$LIB/libnvrtc.so.11.2" "-Wl,-rpath,$LIB"
+  gcc -O2 -Wall -Werror -o "$NVRTC_COMPILE" "$KERNELS/tools/nvrtc-compile.c" "$LIB/$NVRTC_LIBRARY" "-Wl,-rpath,$LIB"
 fi
 
 # --- 2. CUDA C++ -> PTX ---------------------------------------------------------------------------
@@ -107,14 +141,15 @@ mapfile -t SOURCES < <(cd "$KERNELS" && find . -name '*.cu' -not -path './ptx/*'
                                             -not -path './obj/*' | sed 's|^\./||' | LC_ALL=C sort)
 [ ${#SOURCES[@]} -gt 0 ] || fail "no .cu sources under $KERNELS"
 
-# NVRTC 11.8 is not quite deterministic: on the large unrolled kernels (gemm_tf32.cu) about one
-# compile in ten comes out different — an equivalent program where a common-subexpression decision
-# went the other way (e.g. one extra ld.shared instead of reusing a register; 3 of 30 compiles of the
-# same source, 2026-11-26). So the committed PTX is the most frequent of COMPILES outputs, and the
-# check accepts a source when any of up to COMPILES compiles reproduces the committed file.
+# NVRTC is not quite deterministic: on the large unrolled kernels (gemm_tf32.cu) some compiles come
+# out different — an equivalent program where a common-subexpression decision went the other way
+# (e.g. one extra ld.shared instead of reusing a register; NVRTC 11.8: 3 of 30 compiles of the same
+# source; NVRTC 12.4 does it too). So the committed PTX is the most frequent of COMPILES outputs, and
+# the check accepts a source when any of up to COMPILES compiles reproduces the committed file.
 COMPILES=5
 compile() {  # compile SOURCE OUTPUT: one NVRTC run, from the source's folder with a relative name
-  (cd "$KERNELS/$(dirname "$1")" && "$NVRTC_COMPILE" "$(basename "$1")" "$2" "${NVRTC_OPTIONS[@]}") \
+  (cd "$KERNELS/$(dirname "$1")" && "$NVRTC_COMPILE" "$(basename "$1")" "$2" \
+     "--gpu-architecture=$(nvrtc_arch "$1")" "${NVRTC_COMMON_OPTIONS[@]}") \
     || fail "NVRTC could not compile Kernels/$1"
 }
 
@@ -147,7 +182,7 @@ for src in "${SOURCES[@]}"; do
     fi
   fi
 done
-log "compiled ${#SOURCES[@]} sources with NVRTC (${NVRTC_OPTIONS[*]})"
+log "compiled ${#SOURCES[@]} sources with NVRTC $CUDA_RELEASE (compute_80; $HOPPER_DIR/: compute_90a; ${NVRTC_COMMON_OPTIONS[*]})"
 if [ ${#retried[@]} -gt 0 ]; then
   log "compiled again (NVRTC is not deterministic): $(printf '%s\n' "${retried[@]}" | sort -u | tr '\n' ' ')"
 fi
@@ -169,7 +204,7 @@ allowed() {  # is kernel $1 in the allow-list? (first word of each non-comment l
 problems=()
 for src in "${SOURCES[@]}"; do
   ptx="${src%.cu}.ptx"
-  for arch in "${PTXAS_ARCHS[@]}"; do
+  for arch in $(ptxas_archs "$src"); do
     if ! "$PTXAS" -arch="$arch" -v -o "$WORK/module.cubin" "$OUT/$ptx" > "$WORK/ptxas.log" 2>&1; then
       cat "$WORK/ptxas.log" >&2
       fail "ptxas -arch=$arch rejected Kernels/ptx/$ptx"
@@ -197,7 +232,7 @@ while read -r module kernel arch regs smem stack spill_st spill_ld; do
   fi
 done < "$WORK/report.txt"
 [ ${#problems[@]} -eq 0 ] || { printf '  %s\n' "${problems[@]}" >&2; fail "local memory or spills (fix the kernel, or justify it in Kernels/ptxas-allowlist.txt)"; }
-log "ptxas ${PTXAS_ARCHS[*]}: every kernel accepted, no spills, no local memory"
+log "ptxas sm_80 sm_90 sm_90a ($HOPPER_DIR/: sm_90a): every kernel accepted, no spills, no local memory"
 
 # --- 4. Write (build) or compare (check) ----------------------------------------------------------
 

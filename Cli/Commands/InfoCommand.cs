@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using CudaBert.Kernels.Driver;
+using CudaBert.Kernels.Launch;
 using CudaBert.Kernels.Ptx;
 
 namespace CudaBert.Cli.Commands;
@@ -35,6 +36,7 @@ public static class InfoCommand
             bool hasBlas = Cublas.TryCreate(gpu, out var blas, out string blasReason);
             blas?.Dispose();
             Console.WriteLine($"cuBLAS:  {(hasBlas ? blasReason : blasReason + " (only used by benchmarks)")}");
+            Console.WriteLine($"GEMM:    {HopperGemmKernels.TensorCorePath(gpu.Info)}");
         }
     }
 

@@ -16,20 +16,26 @@ static class Launcher
     /// <summary>Resident blocks per multiprocessor that a grid-stride loop aims at (enough to hide memory latency).</summary>
     const int BlocksPerMultiprocessor = 16;
 
-    // Per device: (module, kernel) → function, so a launch costs one dictionary lookup. The device
+    // Per device: (module name, kernel) → function, so a launch costs one dictionary lookup. The device
     // caches modules and functions too, but behind its own lookups (the software GPU scans a list).
     static readonly ConditionalWeakTable<ICudaDevice, Dictionary<(string, string), CudaFunction>> Functions = new();
 
     /// <summary>Kernel <paramref name="kernel"/> of Kernels/bert/<paramref name="module"/>.cu on <paramref name="device"/>.</summary>
-    public static CudaFunction Get(ICudaDevice device, string module, string kernel)
+    public static CudaFunction Get(ICudaDevice device, string module, string kernel) => Get(device, "bert", module, kernel);
+
+    /// <summary>Kernel <paramref name="kernel"/> of Kernels/hopper/<paramref name="module"/>.cu (sm_90a PTX: compute capability 9.x only).</summary>
+    public static CudaFunction GetHopper(ICudaDevice device, string module, string kernel) => Get(device, "hopper", module, kernel);
+
+    static CudaFunction Get(ICudaDevice device, string folder, string module, string kernel)
     {
         var functions = Functions.GetOrCreateValue(device);
         lock (functions)
         {
-            if (!functions.TryGetValue((module, kernel), out var function))
+            string name = folder + "/" + module;
+            if (!functions.TryGetValue((name, kernel), out var function))
             {
-                function = device.GetFunction(PtxModules.Load(device, "bert/" + module), kernel);
-                functions[(module, kernel)] = function;
+                function = device.GetFunction(PtxModules.Load(device, name), kernel);
+                functions[(name, kernel)] = function;
             }
             return function;
         }

@@ -4,7 +4,7 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.Ptx;
 
 /// <summary>
-/// The PTX ISA version of a module: its <c>.version</c> directive (NVRTC 11.8 writes <c>.version 7.8</c>).
+/// The PTX ISA version of a module: its <c>.version</c> directive (NVRTC 12.4 writes <c>.version 8.4</c>).
 /// A driver JIT-compiles PTX only up to the ISA version of the CUDA release it belongs to, so the
 /// version tells which driver a module needs. Checking it before loading turns the driver's terse
 /// CUDA_ERROR_UNSUPPORTED_PTX_VERSION ("the provided PTX was compiled with an unsupported toolchain")
@@ -25,6 +25,20 @@ public readonly record struct PtxIsaVersion(int Major, int Minor)
         [(8, 0)] = 12000, [(8, 1)] = 12010, [(8, 2)] = 12020, [(8, 3)] = 12030, [(8, 4)] = 12040,
         [(8, 5)] = 12050, [(8, 6)] = 12070, [(8, 7)] = 12080, [(8, 8)] = 12090,
         [(9, 0)] = 13000, [(9, 1)] = 13010,
+    };
+
+    /// <summary>
+    /// The oldest Linux driver branch of each CUDA release (the "R" number: R550 is every 550.x driver),
+    /// from the minimum-driver table of NVIDIA's CUDA toolkit release notes. A PTX module needs a driver
+    /// of its CUDA release's branch or newer: minor-version compatibility does not extend to PTX JIT.
+    /// </summary>
+    static readonly Dictionary<int, int> FirstLinuxDriverBranch = new()
+    {
+        [11000] = 450, [11010] = 455, [11020] = 460, [11030] = 465, [11040] = 470, [11050] = 495,
+        [11060] = 510, [11070] = 515, [11080] = 520,
+        [12000] = 525, [12010] = 530, [12020] = 535, [12030] = 545, [12040] = 550, [12050] = 555,
+        [12060] = 560, [12080] = 570, [12090] = 575,
+        [13000] = 580,
     };
 
     /// <summary>Reads the <c>.version</c> directive of a PTX module; <paramref name="moduleName"/> names it in errors.</summary>
@@ -66,10 +80,16 @@ public readonly record struct PtxIsaVersion(int Major, int Minor)
         if (driverVersion >= MinimumDriverVersion)
             return;
         throw new CudaException("cuModuleLoadDataEx", UnsupportedPtxVersionError, "CUDA_ERROR_UNSUPPORTED_PTX_VERSION", detail:
-            $"PTX module '{moduleName}' is PTX ISA {this}, which needs a driver for CUDA {FormatCudaVersion(MinimumDriverVersion)} or newer; " +
+            $"PTX module '{moduleName}' is PTX ISA {this}, which needs a driver for CUDA {FormatCudaVersion(MinimumDriverVersion)}{LinuxBranchText} or newer; " +
             $"the installed NVIDIA driver supports CUDA {FormatCudaVersion(driverVersion)} (cuDriverGetVersion = {driverVersion}). " +
             "Update the NVIDIA driver.");
     }
+
+    /// <summary>", R550" after "CUDA 12.4": the Linux driver branch, where the release is in the table.</summary>
+    string LinuxBranchText =>
+        FirstLinuxDriverBranch.TryGetValue(MinimumDriverVersion, out int branch)
+            ? string.Create(CultureInfo.InvariantCulture, $", R{branch}")
+            : "";
 
     /// <summary>The driver's code for "PTX compiled with an unsupported toolchain".</summary>
     public const int UnsupportedPtxVersionError = 222;

@@ -86,6 +86,7 @@ internal sealed partial class BlockExecutor
             case Opcode.Mma: ExecuteMma(warpStart); break;
             case Opcode.Ldmatrix: ExecuteLdmatrix(warpStart); break;
             case Opcode.BarWarpSync: break; // the rendezvous itself is the whole effect
+            case Opcode.Elect: ExecuteElect(warpStart, mask); break;
         }
     }
 
@@ -193,19 +194,22 @@ internal sealed partial class BlockExecutor
     /// <summary>No thread can run and nothing can be released: report where the first stuck thread waits.</summary>
     void ReportDeadlock()
     {
-        int atBarrier = 0, atCollective = 0, exited = 0, first = -1;
+        int atBarrier = 0, atCollective = 0, atWarpgroup = 0, atMbarrier = 0, exited = 0, first = -1;
         for (int t = 0; t < _threadCount; t++)
         {
             switch (_status[t])
             {
                 case ThreadStatus.AtBarrier: atBarrier++; break;
                 case ThreadStatus.AtCollective: atCollective++; break;
+                case ThreadStatus.AtWarpgroup: atWarpgroup++; break;
+                case ThreadStatus.AtMbarrier: atMbarrier++; break;
                 case ThreadStatus.Exited: exited++; continue;
             }
             if (first < 0) first = t;
         }
         SwitchTo(first);
         Report(SanitizerCheck.Deadlock,
-            $"the block cannot make progress: {atBarrier} thread(s) wait at a barrier, {atCollective} at a warp collective, {exited} exited", fatal: true);
+            $"the block cannot make progress: {atBarrier} thread(s) wait at a barrier, {atCollective} at a warp collective, " +
+            $"{atWarpgroup} at a warpgroup instruction, {atMbarrier} at an mbarrier wait, {exited} exited{MbarrierWaitDetail(first)}", fatal: true);
     }
 }

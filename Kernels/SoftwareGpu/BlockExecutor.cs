@@ -17,7 +17,7 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// </summary>
 internal sealed partial class BlockExecutor
 {
-    enum ThreadStatus : byte { Runnable, AtBarrier, AtCollective, Exited }
+    enum ThreadStatus : byte { Runnable, AtBarrier, AtCollective, Exited, AtWarpgroup, AtMbarrier }
 
     /// <summary>Generic addresses of shared and local memory live in these windows (global allocations start at 0x7f00_0000_0000).</summary>
     public const ulong SharedWindow = 0x0000_5000_0000_0000, LocalWindow = 0x0000_6000_0000_0000, WindowSize = 1UL << 32;
@@ -75,6 +75,7 @@ internal sealed partial class BlockExecutor
         Array.Clear(_shared);
         Array.Clear(_local);
         ResetAsyncCopies();
+        ResetHopperState();
         BlockReports.Clear();
         _blockReportKeys.Clear();
         _raceEpoch = _launch.NextRaceEpoch();
@@ -84,6 +85,9 @@ internal sealed partial class BlockExecutor
                 if (_status[t] == ThreadStatus.Runnable) RunThread(t);
             if (ResolveCollectives()) continue;
             if (ResolveBarriers()) continue;
+            if (ResolveWarpgroups()) continue;
+            if (ThreadsWokenByMbarriers()) continue;
+            if (LandBulkCopies()) continue;
             if (Array.TrueForAll(_status, s => s == ThreadStatus.Exited)) return;
             ReportDeadlock();
         }
@@ -128,10 +132,19 @@ internal sealed partial class BlockExecutor
                         _barrierCount[t] = last > first + 1 ? (int)Read(ops[first + 1]) : 0;
                         return;
                     }
-                    case Opcode.Shfl or Opcode.Vote or Opcode.Redux or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix:
+                    case Opcode.Shfl or Opcode.Vote or Opcode.Redux or Opcode.BarWarpSync or Opcode.Mma or Opcode.Ldmatrix or Opcode.Elect:
                         _pc[t] = pc;
                         _status[t] = ThreadStatus.AtCollective;
                         return;
+                    case Opcode.WgmmaMmaAsync or Opcode.WgmmaCommitGroup or Opcode.WgmmaWaitGroup:
+                        _pc[t] = pc;
+                        _status[t] = ThreadStatus.AtWarpgroup;
+                        return;
+                    case Opcode.MbarrierWait:
+                        _pc[t] = pc;
+                        if (!MbarrierWaitCompletes(ins)) { _status[t] = ThreadStatus.AtMbarrier; return; }
+                        pc++;
+                        continue;
                     default:
                         _pc[t] = pc;
                         Execute(ins);
@@ -167,7 +180,9 @@ internal sealed partial class BlockExecutor
             case Opcode.Atom or Opcode.Red: ExecuteAtomic(ins); break;
             case Opcode.CpAsync: ExecuteCpAsync(ins); break;
             case Opcode.CpAsyncCommitGroup or Opcode.CpAsyncWaitGroup or Opcode.CpAsyncWaitAll: ExecuteCpAsyncControl(ins); break;
-            case Opcode.Fence: break;
+            case Opcode.Fence or Opcode.WgmmaFence: break;
+            case Opcode.MbarrierInit or Opcode.MbarrierArrive or Opcode.MbarrierExpectTx or Opcode.MbarrierInval: ExecuteMbarrier(ins); break;
+            case Opcode.CpAsyncBulk: ExecuteBulkCopy(ins); break;
             case Opcode.Activemask: Write(ins.Operands[0], ActiveMask()); break;
             case Opcode.Setp: ExecuteSetp(ins); break;
             case Opcode.Selp:

@@ -49,6 +49,10 @@ public sealed class Instruction
     public AtomicOp Atomic;
     /// <summary>The tile shape of <c>mma.sync</c>.</summary>
     public MmaShape Shape;
+    /// <summary>N of a <c>wgmma.mma_async.m64nNkK</c> shape (8 to 256).</summary>
+    public int WgmmaN;
+    /// <summary><c>mbarrier.arrive.expect_tx</c>; for <c>mbarrier.*_wait</c>, <see cref="Parity"/> says whether the operand is a phase parity (<c>.parity</c>) or a state.</summary>
+    public bool ExpectTx, Parity;
     /// <summary>The operands in the order written: the destination(s) first, then the sources.</summary>
     public Operand[] Operands = [];
     /// <summary>Guard predicate register slot (-1: unguarded) and whether it is negated (<c>@!%p1</c>).</summary>

@@ -5,13 +5,14 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// into an <see cref="Instruction"/> with enum fields, and checks operand shapes. Anything not
 /// implemented is rejected here, at load, with the line and the instruction.
 /// </summary>
-internal static class InstructionDecoder
+internal static partial class InstructionDecoder
 {
     public static Instruction DecodeOpcode(string text, int line)
     {
         var parts = text.Split('.');
         var ins = new Instruction { Line = line, Text = text };
         int first = 1;
+        if (TryDecodeHopper(parts, ins, line)) return ins;
         switch (parts[0])
         {
             case "cp" when parts.Length > 1 && parts[1] == "async":
@@ -199,6 +200,7 @@ internal static class InstructionDecoder
     /// <summary>The type an operand position reads (so an immediate there gets the right bits).</summary>
     public static PtxType OperandType(Instruction ins, int index) => ins.Op switch
     {
+        _ when IsHopper(ins.Op) => HopperOperandType(ins, index),
         Opcode.Cvt when index >= 1 => ins.SourceType,
         Opcode.Slct when index == 3 => ins.SourceType,
         Opcode.Setp or Opcode.Selp when index == 3 => PtxType.Pred,
@@ -240,6 +242,7 @@ internal static class InstructionDecoder
             Opcode.CpAsync => (3, 4),
             _ => (0, 8),
         };
+        if (IsHopper(ins.Op)) (min, max) = HopperOperandShape(ins);
         if (n < min || n > max)
             throw new PtxParseException(ins.Line, $"'{ins.Text}' has {n} operands, expected {(min == max ? min.ToString() : $"{min} to {max}")}");
 

@@ -129,6 +129,28 @@ public enum Opcode : byte
     CpAsyncWaitAll,
     /// <summary>Memory fences (<c>membar</c>, <c>fence</c>): no-ops here because every access is immediately visible.</summary>
     Fence,
+    /// <summary><c>wgmma.mma_async</c>: a warpgroup's D = A·B (+ D) with A and B in shared memory, run when its group is waited for.</summary>
+    WgmmaMmaAsync,
+    /// <summary><c>wgmma.fence</c>: orders register accesses before the warpgroup's next wgmma (a no-op here).</summary>
+    WgmmaFence,
+    /// <summary><c>wgmma.commit_group</c>: closes the warpgroup's uncommitted wgmma into a group.</summary>
+    WgmmaCommitGroup,
+    /// <summary><c>wgmma.wait_group N</c>: completes the warpgroup's groups until at most N are pending.</summary>
+    WgmmaWaitGroup,
+    /// <summary><c>mbarrier.init</c>: sets up a barrier object in shared memory for N arrivals.</summary>
+    MbarrierInit,
+    /// <summary><c>mbarrier.arrive</c> (and <c>.expect_tx</c>): counts arrivals (and expected transaction bytes).</summary>
+    MbarrierArrive,
+    /// <summary><c>mbarrier.expect_tx</c>: adds expected transaction bytes without arriving.</summary>
+    MbarrierExpectTx,
+    /// <summary><c>mbarrier.test_wait</c> / <c>try_wait</c> (and <c>.parity</c>): whether a phase has completed; the thread waits here until it has.</summary>
+    MbarrierWait,
+    /// <summary><c>mbarrier.inval</c>: ends a barrier object's life, so its memory can be reused.</summary>
+    MbarrierInval,
+    /// <summary><c>elect.sync d|p, membermask</c>: one lane of the mask (the lowest) is elected leader.</summary>
+    Elect,
+    /// <summary><c>cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes</c>: a bulk global → shared copy that signals an mbarrier when it lands.</summary>
+    CpAsyncBulk,
 }
 
 /// <summary>IEEE rounding modifiers: <c>.rn .rz .rm .rp</c> (floats), <c>.rna</c> (tf32), and the integer-result forms <c>.rni .rzi .rmi .rpi</c>.</summary>

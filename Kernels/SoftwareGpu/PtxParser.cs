@@ -388,7 +388,9 @@ public sealed class PtxParser
             case "[":
                 return ParseAddress(scope, tok.Line);
             case "_":
-                return new Operand(OperandKind.Sink);
+                if (!Peek.Is("|")) return new Operand(OperandKind.Sink);
+                Next(); // "_|p": only the second destination is kept (elect.sync)
+                return new Operand(OperandKind.Vector, Elements: [new Operand(OperandKind.Sink), ParseOperand(scope, ins, index)]);
             case "!":
             {
                 var inner = ParseOperand(scope, ins, index);

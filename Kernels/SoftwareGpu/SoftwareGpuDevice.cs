@@ -44,14 +44,19 @@ public sealed class SoftwareGpuDevice : ICudaDevice
 
     /// <param name="sanitizer">What the sanitizer checks (default: bounds, races, barriers).</param>
     /// <param name="parallelBlocks">How many blocks may run at once on different cores (kernels with atomics always run one block at a time).</param>
-    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1)
+    /// <param name="computeCapabilityMajor">The compute capability the device reports, 8 (8.0, Ampere) or 9 (9.0, Hopper): with 9 the
+    /// backends choose their Hopper kernels (PTX for sm_90a), which only a 9.x device loads.</param>
+    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1, int computeCapabilityMajor = 8)
     {
+        if (computeCapabilityMajor is not (8 or 9))
+            throw new ArgumentOutOfRangeException(nameof(computeCapabilityMajor), computeCapabilityMajor, "The software GPU is a compute capability 8.0 or 9.0 device.");
+        Info = new("Software GPU (PTX interpreter)", computeCapabilityMajor, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
         Sanitizer = sanitizer ?? new SanitizerOptions();
         _parallelBlocks = Math.Max(1, parallelBlocks);
     }
 
     /// <inheritdoc/>
-    public DeviceInfo Info { get; } = new("Software GPU (PTX interpreter)", 8, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
+    public DeviceInfo Info { get; }
 
     /// <summary>What the sanitizer checks; takes effect at the next launch (uninitialized-read tracking: for allocations made afterwards).</summary>
     public SanitizerOptions Sanitizer
@@ -144,6 +149,14 @@ public sealed class SoftwareGpuDevice : ICudaDevice
         {
             throw new CudaException("cuModuleLoadData", 218, "CUDA_ERROR_INVALID_PTX", detail: $"module '{name}': {e.Message}");
         }
+        // As on the hardware: PTX for sm_XY loads on compute capability X.Y or newer, and an
+        // architecture-specific target ("a", as sm_90a) on exactly that architecture.
+        string target = module.Target.Split(',')[0];
+        int device = 10 * Info.ComputeCapabilityMajor + Info.ComputeCapabilityMinor;
+        if (target.StartsWith("sm_", StringComparison.Ordinal) && int.TryParse(target[3..].TrimEnd('a'), out int arch)
+            && (arch > device || target.EndsWith('a') && arch != device))
+            throw new CudaException("cuModuleLoadData", 209, "CUDA_ERROR_NO_BINARY_FOR_GPU",
+                detail: $"module '{name}' targets {target}; this device is compute capability {Info.ComputeCapabilityMajor}.{Info.ComputeCapabilityMinor}");
         var cudaModule = new CudaModule(name, _modules.Count + 1);
         _modules.Add((cudaModule, module));
         return cudaModule;

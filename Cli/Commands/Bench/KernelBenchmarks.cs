@@ -31,6 +31,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         var rows = new List<Row>();
         double copy = CopyBandwidth(rows);
         log.WriteLine($"device-to-device copy: {copy:F0} GB/s");
+        log.WriteLine($"tensor-core GEMM: {HopperGemmKernels.TensorCorePath(gpu.Info)}");
 
         // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, a weight gradient)
         Gemm(rows, "linear QKV forward", false, true, 1, Tokens, 3 * Hidden, Hidden);
@@ -148,7 +149,8 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
 
     /// <summary>
     /// Our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel (the tile GemmKernels picks) against
-    /// cuBLAS TF32, and the tensor-core kernel with the other tile, so one run shows whether the choice was right.
+    /// cuBLAS TF32, and the tensor-core kernel with the other tile, so one run shows whether the choice was right;
+    /// on compute capability 9.x also Hopper's wgmma kernel for the X·Wᵀ layouts.
     /// </summary>
     void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
     {
@@ -174,6 +176,12 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         rows.Add(new Row($"GEMM TF32: {name}", $"{shape} {TileName(tile)}", tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
         if (tf32Other is double other)
             rows.Add(new Row($"GEMM TF32, other tile: {name}", $"{shape} {TileName(otherTile)}", other, null, null, flops / (other * 1e9), null, blasTf32 / other));
+        if (HopperGemmKernels.Supports(gpu.Info, transA, transB))
+        {
+            double wgmma = timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, batch, m, n, k, 1f,
+                a, k, (long)m * k, b, k, (long)k * n, 0f, c, n, (long)m * n));
+            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
+        }
         Release(a, b, c);
     }
 

@@ -33,9 +33,24 @@ public class PtxIsaVersionTests
         Assert.Equal(222, error.Code);
         Assert.Contains("'tests/vector_add'", error.Message);
         Assert.Contains("PTX ISA 7.8", error.Message);
-        Assert.Contains("CUDA 11.8 or newer", error.Message);
+        Assert.Contains("CUDA 11.8, R520 or newer", error.Message);
         Assert.Contains("supports CUDA 11.7", error.Message);
     }
+
+    [Fact]
+    public void TheShippedModulesNameCuda124AndR550()
+    {
+        var error = Assert.Throws<CudaException>(() => PtxIsaVersion.Parse(PtxModules.Get("bert/softmax"), "bert/softmax")
+            .EnsureDriverCanLoad(12030, "bert/softmax"));
+        Assert.Contains("PTX ISA 8.4", error.Message);
+        Assert.Contains("CUDA 12.4, R550 or newer", error.Message);
+        Assert.Contains("supports CUDA 12.3", error.Message);
+    }
+
+    [Fact]
+    public void ReleaseWithoutAKnownBranchNamesOnlyTheRelease() =>
+        Assert.Contains("CUDA 12.7 or newer",
+            Assert.Throws<CudaException>(() => new PtxIsaVersion(8, 6).EnsureDriverCanLoad(12060, "m")).Message);
 
     [Theory]
     [InlineData(11080)]

@@ -8,7 +8,7 @@ namespace CudaBert.Tests.SoftwareGpu;
 /// The CUDA math functions as NVRTC compiles them (libdevice: fma with directed rounding, approx
 /// SFU instructions, f64 conversions, local-memory argument reduction for large sinf/cosf) give
 /// results within the maximum ulp errors the CUDA C++ Programming Guide lists for them, against
-/// double-precision references. Fixture: SoftwareGpu/Fixtures/libdevice_math.cu (.ptx by NVRTC 11.8).
+/// double-precision references. Fixture: SoftwareGpu/Fixtures/libdevice_math.cu (.ptx by NVRTC 12.4).
 /// </summary>
 public class LibdeviceMathTests
 {

@@ -1,0 +1,65 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Hopper's TF32 GEMM, Kernels/hopper/gemm_wgmma_tf32.cu: warpgroup <c>wgmma.mma_async</c> with both
+/// operands in 128-byte-swizzled shared memory, fed by a 3-stage cp.async ring. One layout: C = α·A·Bᵀ
+/// + β·C (+ epilogue) with A (M×K) and B (N×K) row-major — a linear layer's X·Wᵀ, gemm_tf32.cu's "nt".
+/// Its PTX targets sm_90a, so it runs on compute capability 9.x only (<see cref="Supports(DeviceInfo, bool, bool)"/>);
+/// <see cref="GemmKernels.Run"/> takes it there and keeps the Ampere kernel everywhere else.
+/// 128 threads (one warpgroup) per 64×128 tile of C, grid (⌈N/128⌉, ⌈M/64⌉, batch).
+/// </summary>
+public static class HopperGemmKernels
+{
+    const int TileM = 64, TileN = 128, SliceK = 32, Stages = 3, Threads = 128;
+    const int MaxGridY = 65535;
+
+    /// <summary>
+    /// Dynamic shared memory: per stage a 64×32 and a 128×32 float slice (24 KB), 3 stages, plus 1 KB so
+    /// the kernel can start its buffers on the 1024-byte boundary the 128-byte swizzle needs: 74,752 B.
+    /// </summary>
+    public static int SharedBytes => Stages * (TileM + TileN) * SliceK * sizeof(float) + 1024;
+
+    /// <summary>Whether <paramref name="device"/> runs the kernel (compute capability 9.x) and the layout is X·Wᵀ.</summary>
+    public static bool Supports(DeviceInfo device, bool transA, bool transB) =>
+        device.ComputeCapabilityMajor == 9 && !transA && transB;
+
+    /// <summary>
+    /// C = α·A·Bᵀ + β·C (+ epilogue) per batch; A, B must satisfy <see cref="GemmKernels.SupportsTf32"/>
+    /// (16-byte aligned rows) and the device must be compute capability 9.x.
+    /// </summary>
+    public static void Tf32(ICudaDevice dev, int batch, int m, int n, int k, float alpha,
+        DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+    {
+        const string kernel = "gemm_wgmma_tf32_nt";
+        Launcher.Positive(batch, kernel);
+        Launcher.Positive(m, kernel);
+        Launcher.Positive(n, kernel);
+        Launcher.Positive(k, kernel);
+        if (batch > 65535)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
+        if (epilogue != GemmEpilogue.None) Launcher.NotNull(bias, kernel);
+        if (dev.Info.ComputeCapabilityMajor != 9)
+            throw new NotSupportedException($"{kernel}: needs a compute capability 9.x GPU (sm_90a PTX); {dev.Info.Name} is " +
+                $"{dev.Info.ComputeCapabilityMajor}.{dev.Info.ComputeCapabilityMinor}. Use GemmKernels.Tf32.");
+        if (!GemmKernels.SupportsTf32(a, lda, strideA, b, ldb, strideB))
+            throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
+                "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
+        if (Launcher.CeilDiv(m, TileM) > MaxGridY)
+            throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {TileM} rows (the grid's y limit).");
+        var function = Launcher.GetHopper(dev, "gemm_wgmma_tf32", kernel);
+        dev.SetMaxDynamicSharedBytes(function, SharedBytes);
+        var grid = new Dim3((uint)Launcher.CeilDiv(n, TileN), (uint)Launcher.CeilDiv(m, TileM), (uint)batch);
+        dev.Launch(function, grid, Threads, SharedBytes, stream,
+            new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
+                .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
+                .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));
+    }
+
+    /// <summary>Which tensor-core GEMM <see cref="GemmKernels.Run"/> uses on <paramref name="device"/>, in words (for <c>cudabert info</c> and <c>bench kernels</c>).</summary>
+    public static string TensorCorePath(DeviceInfo device) => device.ComputeCapabilityMajor == 9
+        ? "wgmma, Kernels/hopper/gemm_wgmma_tf32.cu (sm_90a), for X·Wᵀ; mma.sync, Kernels/bert/gemm_tf32.cu, for the other layouts"
+        : "mma.sync, Kernels/bert/gemm_tf32.cu (the wgmma kernel needs compute capability 9.x)";
+}

@@ -1,0 +1,126 @@
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Driver;
+using CudaBert.Kernels.Launch;
+using CudaBert.Kernels.SoftwareGpu;
+using CudaBert.Tests.CudaDevice;
+using CudaBert.Tests.Gemm;
+
+namespace CudaBert.Tests.BertKernels;
+
+/// <summary>
+/// Kernels/hopper/gemm_wgmma_tf32.cu, on the software GPU as a compute capability 9.0 device (and on a
+/// real GPU of compute capability 9.x when there is one). The tensor cores read TF32 operands by
+/// truncation (the top 19 bits of each float in shared memory); the reference multiplies the inputs
+/// truncated the same way in float64, so what is left is the fp32 accumulation and the float32 GEMM
+/// bound applies (doubled: the tensor core's accumulation order is not specified).
+/// </summary>
+public class GemmWgmmaKernelTests
+{
+    public static TheoryData<string> Devices => [TestDevices.Driver, TestDevices.Software];
+
+    /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
+    static ICudaDevice OpenHopper(string kind)
+    {
+        if (kind == TestDevices.Software)
+            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var gpu = TestDevices.Open(kind);
+        if (gpu.Info.ComputeCapabilityMajor == 9) return gpu;
+        string name = gpu.Info.Name;
+        gpu.Dispose();
+        Assert.Skip($"{name} is not a compute capability 9.x GPU");
+        return null!;
+    }
+
+    static float TruncateToTf32(float x) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(x) & 0xFFFF_E000);
+
+    [Theory, MemberData(nameof(Devices))]
+    public void PaddedRowsEdgeTilesAndAPartialChunk(string device)
+    {
+        // None of M, N, K is a multiple of the tile (64 × 128, K slices of 32): 2 × 2 blocks, the
+        // last ones partial along m and n. K = 101 is 4 slices (the ring of 3 buffers wraps), the
+        // last 5 wide, its last 16-byte chunk holding 1 float. Rows padded past the matrix (lda =
+        // 104, ldb = 108, ldc = 135 with the padding checked untouched), two batch items.
+        const int m = 70, n = 131, k = 101, batch = 2, lda = 104, ldb = 108, ldc = 135;
+        long strideA = (long)m * lda + 4, strideB = (long)n * ldb + 8, strideC = (long)m * ldc + 4;
+        using var gpu = OpenHopper(device);
+        float[] a = TestInputs.NonZero(140, (int)(batch * strideA)), b = TestInputs.NonZero(141, (int)(batch * strideB)),
+            c = TestInputs.NonZero(142, (int)(batch * strideC));
+        using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dc = new(gpu, c);
+        const float alpha = -0.75f, beta = 1.5f;
+
+        HopperGemmKernels.Tf32(gpu, batch, m, n, k, alpha, da.Ptr, lda, strideA, db.Ptr, ldb, strideB, beta, dc.Ptr, ldc, strideC);
+
+        float[] result = dc.Read();
+        float[] a19 = Array.ConvertAll(a, TruncateToTf32), b19 = Array.ConvertAll(b, TruncateToTf32);
+        for (int item = 0; item < batch; item++)
+        {
+            var (expected, tolerance) = GemmReference.Compute(false, true, m, n, k, alpha,
+                a19.AsSpan((int)(item * strideA), m * lda).ToArray(), lda,
+                b19.AsSpan((int)(item * strideB), n * ldb).ToArray(), ldb,
+                beta, c.AsSpan((int)(item * strideC), m * ldc).ToArray(), ldc);
+            GemmReference.AssertMatches(expected, Array.ConvertAll(tolerance, t => 2 * t),
+                result.AsSpan((int)(item * strideC), m * ldc).ToArray(), c.AsSpan((int)(item * strideC), m * ldc).ToArray(),
+                m, n, ldc, $"wgmma batch item {item}");
+        }
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    public static TheoryData<string, GemmEpilogue> DevicesAndEpilogues()
+    {
+        var data = new TheoryData<string, GemmEpilogue>();
+        foreach (string device in new[] { TestDevices.Driver, TestDevices.Software })
+            foreach (var epilogue in new[] { GemmEpilogue.Bias, GemmEpilogue.BiasGelu })
+                data.Add(device, epilogue);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(DevicesAndEpilogues))]
+    public void LinearLayerThroughGemmKernelsRun(string device, GemmEpilogue epilogue)
+    {
+        // What the backend calls for a Linear layer: y = x·Wᵀ + bias (W shared by both batch items).
+        // On compute capability 9.x GemmKernels.Run takes the wgmma kernel: the result must be the
+        // truncated-operand product, which the Ampere kernel's rounded operands would miss.
+        const int m = 33, n = 140, k = 52, batch = 2;
+        using var gpu = OpenHopper(device);
+        float[] x = TestInputs.NonZero(143, batch * m * k), w = TestInputs.NonZero(144, n * k), bias = TestInputs.NonZero(145, n);
+        using DeviceArray<float> dx = new(gpu, x), dw = new(gpu, w), dbias = new(gpu, bias), dy = new(gpu, batch * m * n);
+
+        GemmKernels.Run(gpu, allowTf32: true, false, true, batch, m, n, k, 1f, dx.Ptr, dw.Ptr, 0f, dy.Ptr,
+            broadcastB: true, bias: dbias.Ptr, epilogue: epilogue);
+
+        float[] y = dy.Read();
+        float[] x19 = Array.ConvertAll(x, TruncateToTf32), w19 = Array.ConvertAll(w, TruncateToTf32);
+        for (int item = 0; item < batch; item++)
+        {
+            var (expected, tolerance) = GemmReference.Compute(false, true, m, n, k, 1f,
+                x19.AsSpan(item * m * k, m * k).ToArray(), k, w19, k, 0f, new float[m * n], n);
+            for (int i = 0; i < m * n; i++)
+            {
+                var (want, bound) = GemmKernelTests.Epilogue(epilogue, expected[i], 2 * tolerance[i], bias[i % n]);
+                AssertClose.Scalar(want, y[item * m * n + i], $"y[{item}][{i / n}][{i % n}]", absolute: bound);
+            }
+        }
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Fact]
+    public void AnAmpereDeviceCannotLoadTheSm90aModule()
+    {
+        using var gpu = new SoftwareGpuDevice();
+        var error = Assert.Throws<CudaException>(() => gpu.LoadModule("hopper/gemm_wgmma_tf32", Kernels.Ptx.PtxModules.Get("hopper/gemm_wgmma_tf32")));
+        Assert.Equal("CUDA_ERROR_NO_BINARY_FOR_GPU", error.ErrorName);
+        Assert.Contains("sm_90a", error.Message);
+        Assert.False(HopperGemmKernels.Supports(gpu.Info, false, true));
+        Assert.Contains("gemm_tf32.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
+    }
+
+    [Fact]
+    public void OnlyTheXWTransposedLayoutOfAHopperDeviceTakesIt()
+    {
+        using var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        Assert.True(HopperGemmKernels.Supports(gpu.Info, false, true));
+        Assert.False(HopperGemmKernels.Supports(gpu.Info, false, false));
+        Assert.False(HopperGemmKernels.Supports(gpu.Info, true, false));
+        Assert.Contains("gemm_wgmma_tf32.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
+    }
+}

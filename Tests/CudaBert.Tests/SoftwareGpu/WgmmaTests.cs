@@ -1,0 +1,241 @@
+using System.Text;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.SoftwareGpu;
+
+namespace CudaBert.Tests.SoftwareGpu;
+
+/// <summary>
+/// <c>wgmma.mma_async</c> on the software GPU, from hand-written PTX: one warpgroup copies a shared-memory
+/// image that the test lays out (A 64×K and B N×K, K-major, in the layout a descriptor describes),
+/// multiplies, and writes its accumulators. The layouts are built here from the PTX ISA's pictures
+/// (core matrices of 8 rows × 16 bytes; the 128-byte swizzle as "chunk c of row r at chunk c ^ r % 8"),
+/// independently of the interpreter's address arithmetic. Operand values are small multiples of 1/4
+/// (exact in tf32, every sum exact in float32), so the expected accumulators are exact.
+/// </summary>
+public class WgmmaTests
+{
+    const int M = 64;
+
+    /// <summary>
+    /// A kernel: copy <c>words</c> 32-bit words from image to shared memory, then <paramref name="steps"/> wgmma
+    /// steps (tf32 k8, or with <paramref name="bf16"/> bf16 k16 with A negated), then store the N/2 accumulators of each thread.
+    /// </summary>
+    static string Kernel(int n, int steps, bool bf16 = false)
+    {
+        int regs = n / 2;
+        var body = new StringBuilder();
+        body.AppendLine($$"""
+            .reg .pred %p<4>;
+            .reg .b32 %r<12>;
+            .reg .f32 %f<{{regs + 1}}>;
+            .reg .b64 %rd<16>;
+            ld.param.u64 %rd1, [wgmma_test_param_0];
+            ld.param.u64 %rd2, [wgmma_test_param_1];
+            ld.param.u64 %rd3, [wgmma_test_param_2];
+            ld.param.u64 %rd4, [wgmma_test_param_3];
+            ld.param.u32 %r1, [wgmma_test_param_4];
+            cvta.to.global.u64 %rd1, %rd1;
+            cvta.to.global.u64 %rd2, %rd2;
+            mov.u32 %r2, %tid.x;
+            mov.u32 %r3, image;
+            mov.u32 %r4, %r2;
+            $L__copy:
+            setp.ge.u32 %p1, %r4, %r1;
+            @%p1 bra $L__copied;
+            mul.wide.u32 %rd5, %r4, 4;
+            add.s64 %rd6, %rd1, %rd5;
+            ld.global.u32 %r5, [%rd6];
+            shl.b32 %r6, %r4, 2;
+            add.s32 %r7, %r3, %r6;
+            st.shared.u32 [%r7], %r5;
+            add.s32 %r4, %r4, 128;
+            bra.uni $L__copy;
+            $L__copied:
+            fence.proxy.async.shared::cta;
+            bar.sync 0;
+            """);
+        // Accumulators start at 7: the first step has scale-d = false, so they must not count.
+        for (int i = 1; i <= regs; i++) body.AppendLine($"mov.f32 %f{i}, 0f40E00000;");
+        string d = "{" + string.Join(", ", Enumerable.Range(1, regs).Select(i => $"%f{i}")) + "}";
+        body.AppendLine("wgmma.fence.sync.aligned;");
+        for (int step = 0; step < steps; step++)
+        {
+            // The next k8 step starts 32 bytes further along each row: + 2 in the descriptor's address field.
+            body.AppendLine($"add.s64 %rd7, %rd3, {2 * step};");
+            body.AppendLine($"add.s64 %rd8, %rd4, {2 * step};");
+            body.AppendLine(step == 0 ? "setp.ne.s32 %p2, %r2, %r2;" : "setp.eq.s32 %p2, %r2, %r2;");   // false, then true
+            body.AppendLine(bf16
+                ? $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, %rd7, %rd8, %p2, -1, 1, 0, 0;"
+                : $"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, %rd7, %rd8, %p2, 1, 1;");
+        }
+        body.AppendLine("wgmma.commit_group.sync.aligned;");
+        body.AppendLine("wgmma.wait_group.sync.aligned 0;");
+        body.AppendLine($"mul.wide.u32 %rd9, %r2, {4 * regs};");
+        body.AppendLine("add.s64 %rd10, %rd2, %rd9;");
+        for (int i = 0; i < regs; i++) body.AppendLine($"st.global.f32 [%rd10+{4 * i}], %f{i + 1};");
+        body.AppendLine("ret;");
+        return $$"""
+            .version 8.4
+            .target sm_90a
+            .address_size 64
+
+            .extern .shared .align 1024 .b8 image[];
+
+            .visible .entry wgmma_test(
+            	.param .u64 wgmma_test_param_0,
+            	.param .u64 wgmma_test_param_1,
+            	.param .u64 wgmma_test_param_2,
+            	.param .u64 wgmma_test_param_3,
+            	.param .u32 wgmma_test_param_4
+            )
+            {
+            {{body}}
+            }
+            """;
+    }
+
+    static ulong Descriptor(uint start, uint leading, uint stride, uint swizzle) =>
+        (ulong)(start >> 4) | (ulong)(leading >> 4) << 16 | (ulong)(stride >> 4) << 32 | (ulong)swizzle << 62;
+
+    static float AValue(int r, int k) => ((r * 3 + k * 5) % 7 - 3) * 0.25f;
+    static float BValue(int n, int k) => ((n * 5 + k * 3) % 9 - 4) * 0.5f;
+
+    /// <summary>Runs the kernel and checks every thread's accumulators against the PTX ISA's fragment layout of D.</summary>
+    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB)
+    {
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "wgmma_test", Kernel(n, k / 8));
+        var words = new uint[image.Length / 4];
+        Buffer.BlockCopy(image, 0, words, 0, image.Length);
+        var dImage = Ptx.Upload(device, words);
+        var dOut = device.Allocate(128L * n / 2 * 4);
+        device.SetMaxDynamicSharedBytes(kernel, image.Length);
+        device.Launch(kernel, 1, 128, image.Length, null,
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(descriptorA).U64(descriptorB).I32(words.Length));
+        var result = Ptx.Download<float>(device, dOut, 128 * n / 2);
+
+        // D fragments: warp w holds rows 16w .. 16w + 15; register 4j + e of lane 4g + t holds
+        // row 16w + g (+8 for e ≥ 2), column 8j + 2t + (e & 1).
+        for (int thread = 0; thread < 128; thread++)
+        {
+            int warp = thread / 32, g = thread % 32 / 4, t = thread % 4;
+            for (int j = 0; j < n / 8; j++)
+            for (int e = 0; e < 4; e++)
+            {
+                int row = 16 * warp + g + (e >= 2 ? 8 : 0), col = 8 * j + 2 * t + (e & 1);
+                float expected = 0;
+                for (int i = 0; i < k; i++) expected += AValue(row, i) * BValue(col, i);
+                Assert.True(expected == result[thread * n / 2 + 4 * j + e],
+                    $"D[{row}][{col}] (thread {thread}, register {4 * j + e}): expected {expected}, got {result[thread * n / 2 + 4 * j + e]}");
+            }
+        }
+    }
+
+    static void Put(byte[] image, int offset, float value) => BitConverter.TryWriteBytes(image.AsSpan(offset, 4), value);
+
+    [Fact]
+    public void CoreMatricesWithoutSwizzle()
+    {
+        // m64n16k8. A: 8-row groups 128 bytes apart (SBO), the two 16-byte halves of k 1024 bytes
+        // apart (LBO). B, at 2048: the other way round, halves of k adjacent (LBO 128), 8-row groups
+        // 256 apart (SBO) — so swapping the two fields anywhere would misplace every element.
+        const int n = 16, k = 8, bBase = 2048;
+        var image = new byte[bBase + 2 * 256];
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+            Put(image, r / 8 * 128 + i / 4 * 1024 + r % 8 * 16 + i % 4 * 4, AValue(r, i));
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            Put(image, bBase + col / 8 * 256 + i / 4 * 128 + col % 8 * 16 + i % 4 * 4, BValue(col, i));
+        RunAndCheck(n, k, image, Descriptor(0, 1024, 128, 0), Descriptor(bBase, 128, 256, 0));
+    }
+
+    [Fact]
+    public void Swizzle128WithFourKSteps()
+    {
+        // m64n24k8 four times along a 128-byte row of 32 floats: row r at r·128 (8-row atoms of
+        // 1024 bytes, SBO 1024), its 16-byte chunk c stored at chunk c ^ (r % 8). B at 8192.
+        const int n = 24, k = 32, bBase = 8192;
+        var image = new byte[bBase + n * 128];
+        void Row(int start, int r, Func<int, float> value)
+        {
+            for (int i = 0; i < k; i++)
+                Put(image, start + r * 128 + ((i / 4) ^ (r % 8)) * 16 + i % 4 * 4, value(i));
+        }
+        for (int r = 0; r < M; r++) Row(0, r, i => AValue(r, i));
+        for (int col = 0; col < n; col++) Row(bBase, col, i => BValue(col, i));
+        RunAndCheck(n, k, image, Descriptor(0, 16, 1024, 1), Descriptor(bBase, 16, 1024, 1));
+    }
+
+    [Fact]
+    public void Tf32OperandsAreTruncated()
+    {
+        // 1 + 2⁻¹¹ · 3 has mantissa bits below tf32's 10: the tensor cores drop them (1 + 2⁻¹⁰),
+        // where cvt.rna would round up (1 + 2⁻⁹). A = that value everywhere, B = 1: each D = 8 · (1 + 2⁻¹⁰).
+        const int n = 8, k = 8;
+        var image = new byte[2048 + 256];
+        float a = 1 + 3f / 2048;
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+            Put(image, r / 8 * 128 + i / 4 * 1024 + r % 8 * 16 + i % 4 * 4, a);
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            Put(image, 2048 + i / 4 * 128 + col * 16 + i % 4 * 4, 1f);
+
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "wgmma_test", Kernel(n, 1));
+        var words = new uint[image.Length / 4];
+        Buffer.BlockCopy(image, 0, words, 0, image.Length);
+        var dImage = Ptx.Upload(device, words);
+        var dOut = device.Allocate(128 * 4 * 4);
+        device.Launch(kernel, 1, 128, image.Length, null,
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
+        Assert.All(Ptx.Download<float>(device, dOut, 128 * 4), d => Assert.Equal(8 * (1 + 1f / 1024), d));
+    }
+
+    [Fact]
+    public void Bf16CoreMatricesWithANegatedA()
+    {
+        // m64n8k16.bf16 with imm-scale-a = -1: D = -A·Bᵀ. A core-matrix row holds 8 bf16 (16 bytes);
+        // the two halves of k are LBO = 1024 apart, 8-row groups SBO = 128. B (8 × 16) at 2048.
+        const int n = 8, k = 16;
+        var image = new byte[2048 + 256];
+        static void PutBf16(byte[] image, int offset, float value) =>
+            BitConverter.TryWriteBytes(image.AsSpan(offset, 2), (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16));
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, r / 8 * 128 + i / 8 * 1024 + r % 8 * 16 + i % 8 * 2, AValue(r, i));
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, 2048 + i / 8 * 128 + col * 16 + i % 8 * 2, BValue(col, i));
+
+        using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "wgmma_test", Kernel(n, 1, bf16: true));
+        var words = new uint[image.Length / 4];
+        Buffer.BlockCopy(image, 0, words, 0, image.Length);
+        var dImage = Ptx.Upload(device, words);
+        var dOut = device.Allocate(128 * 4 * 4);
+        device.Launch(kernel, 1, 128, image.Length, null,
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
+        var result = Ptx.Download<float>(device, dOut, 128 * 4);
+        for (int thread = 0; thread < 128; thread++)
+        for (int e = 0; e < 4; e++)
+        {
+            int row = 16 * (thread / 32) + thread % 32 / 4 + (e >= 2 ? 8 : 0), col = 2 * (thread % 4) + (e & 1);
+            float expected = 0;
+            for (int i = 0; i < k; i++) expected -= AValue(row, i) * BValue(col, i);
+            Assert.Equal(expected, result[thread * 4 + e]);
+        }
+    }
+
+    [Fact]
+    public void AWarpgroupNeedsAll128Threads()
+    {
+        using var device = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        var kernel = Ptx.Load(device, "wgmma_test", Kernel(8, 1));
+        var dImage = device.Allocate(4);
+        var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 96, 2048 + 256, null,
+            new KernelArgs().Ptr(dImage).Ptr(device.Allocate(4)).U64(0).U64(0).I32(0)));
+        Assert.Contains("full warpgroup of 128 threads", e.Message);
+    }
+}
