@@ -94,6 +94,9 @@ done
 
 # 2. The BERT-base multi-task training step: ours (TF32 tensor cores, then fp32 SIMT) against PyTorch.
 step bench-train-tf32 60 "$BIN/cudabert" bench train
+# On an H100/H200: the same step with the linear layers on the wgmma kernel (opt-in until checked here).
+CUDABERT_HOPPER_GEMM=1 step bench-train-tf32-wgmma 60 "$BIN/cudabert" bench train
+grep -h '^RESULT' "$LOGS/bench-train-tf32-wgmma.log" | sed 's/^RESULT/RESULT wgmma/' >> "$SUMMARY" 2>/dev/null
 [ $QUICK = 1 ] || step torch-sdpa 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa
 ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
 theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" 2>/dev/null | cut -d= -f2)

@@ -6,8 +6,10 @@ namespace CudaBert.Kernels.Launch;
 /// Hopper's TF32 GEMM, Kernels/hopper/gemm_wgmma_tf32.cu: warpgroup <c>wgmma.mma_async</c> with both
 /// operands in 128-byte-swizzled shared memory, fed by a 3-stage cp.async ring. One layout: C = α·A·Bᵀ
 /// + β·C (+ epilogue) with A (M×K) and B (N×K) row-major — a linear layer's X·Wᵀ, gemm_tf32.cu's "nt".
-/// Its PTX targets sm_90a, so it runs on compute capability 9.x only (<see cref="Supports(DeviceInfo, bool, bool)"/>);
-/// <see cref="GemmKernels.Run"/> takes it there and keeps the Ampere kernel everywhere else.
+/// Its PTX targets sm_90a, so it runs on compute capability 9.x only (<see cref="Supports(DeviceInfo, bool, bool)"/>).
+/// <see cref="GemmKernels.Run"/> takes it there only when <see cref="OptInVariable"/> is 1 (<see cref="Chosen"/>):
+/// the kernel and the software GPU's wgmma were written from the same reading of the PTX ISA, so until the
+/// kernel's tests have passed on a Hopper GPU, the proven Ampere kernel stays the default everywhere.
 /// 128 threads (one warpgroup) per 64×128 tile of C, grid (⌈N/128⌉, ⌈M/64⌉, batch).
 /// </summary>
 public static class HopperGemmKernels
@@ -20,6 +22,15 @@ public static class HopperGemmKernels
     /// the kernel can start its buffers on the 1024-byte boundary the 128-byte swizzle needs: 74,752 B.
     /// </summary>
     public static int SharedBytes => Stages * (TileM + TileN) * SliceK * sizeof(float) + 1024;
+
+    /// <summary>Set to 1 to have <see cref="GemmKernels.Run"/> route X·Wᵀ to this kernel on compute capability 9.x.</summary>
+    public const string OptInVariable = "CUDABERT_HOPPER_GEMM";
+
+    /// <summary>Whether <see cref="OptInVariable"/> is 1 in this process's environment.</summary>
+    public static bool OptedIn => Environment.GetEnvironmentVariable(OptInVariable) == "1";
+
+    /// <summary>Whether <see cref="GemmKernels.Run"/> takes this kernel: <see cref="OptedIn"/> and <see cref="Supports(DeviceInfo, bool, bool)"/>.</summary>
+    public static bool Chosen(DeviceInfo device, bool transA, bool transB) => OptedIn && Supports(device, transA, transB);
 
     /// <summary>Whether <paramref name="device"/> runs the kernel (compute capability 9.x) and the layout is X·Wᵀ.</summary>
     public static bool Supports(DeviceInfo device, bool transA, bool transB) =>
@@ -59,7 +70,9 @@ public static class HopperGemmKernels
     }
 
     /// <summary>Which tensor-core GEMM <see cref="GemmKernels.Run"/> uses on <paramref name="device"/>, in words (for <c>cudabert info</c> and <c>bench kernels</c>).</summary>
-    public static string TensorCorePath(DeviceInfo device) => device.ComputeCapabilityMajor == 9
-        ? "wgmma, Kernels/hopper/gemm_wgmma_tf32.cu (sm_90a), for X·Wᵀ; mma.sync, Kernels/bert/gemm_tf32.cu, for the other layouts"
-        : "mma.sync, Kernels/bert/gemm_tf32.cu (the wgmma kernel needs compute capability 9.x)";
+    public static string TensorCorePath(DeviceInfo device) => device.ComputeCapabilityMajor != 9
+        ? "mma.sync, Kernels/bert/gemm_tf32.cu (the wgmma kernel needs compute capability 9.x)"
+        : OptedIn
+            ? $"wgmma, Kernels/hopper/gemm_wgmma_tf32.cu (sm_90a), for X·Wᵀ ({OptInVariable}=1); mma.sync, Kernels/bert/gemm_tf32.cu, for the other layouts"
+            : $"mma.sync, Kernels/bert/gemm_tf32.cu (set {OptInVariable}=1 for the wgmma kernel Kernels/hopper/gemm_wgmma_tf32.cu, not yet checked on a Hopper GPU)";
 }

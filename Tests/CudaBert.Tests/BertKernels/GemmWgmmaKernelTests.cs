@@ -78,15 +78,26 @@ public class GemmWgmmaKernelTests
     public void LinearLayerThroughGemmKernelsRun(string device, GemmEpilogue epilogue)
     {
         // What the backend calls for a Linear layer: y = x·Wᵀ + bias (W shared by both batch items).
-        // On compute capability 9.x GemmKernels.Run takes the wgmma kernel: the result must be the
-        // truncated-operand product, which the Ampere kernel's rounded operands would miss.
+        // On compute capability 9.x, opted in, GemmKernels.Run takes the wgmma kernel: the result must be
+        // the truncated-operand product, which the Ampere kernel's rounded operands would miss. (Tests of
+        // one class run one at a time, and the variable matters only to 9.x devices, which only this class opens.)
         const int m = 33, n = 140, k = 52, batch = 2;
         using var gpu = OpenHopper(device);
         float[] x = TestInputs.NonZero(143, batch * m * k), w = TestInputs.NonZero(144, n * k), bias = TestInputs.NonZero(145, n);
         using DeviceArray<float> dx = new(gpu, x), dw = new(gpu, w), dbias = new(gpu, bias), dy = new(gpu, batch * m * n);
 
-        GemmKernels.Run(gpu, allowTf32: true, false, true, batch, m, n, k, 1f, dx.Ptr, dw.Ptr, 0f, dy.Ptr,
-            broadcastB: true, bias: dbias.Ptr, epilogue: epilogue);
+        string? before = Environment.GetEnvironmentVariable(HopperGemmKernels.OptInVariable);
+        Environment.SetEnvironmentVariable(HopperGemmKernels.OptInVariable, "1");
+        try
+        {
+            Assert.True(HopperGemmKernels.Chosen(gpu.Info, false, true));
+            GemmKernels.Run(gpu, allowTf32: true, false, true, batch, m, n, k, 1f, dx.Ptr, dw.Ptr, 0f, dy.Ptr,
+                broadcastB: true, bias: dbias.Ptr, epilogue: epilogue);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(HopperGemmKernels.OptInVariable, before);
+        }
 
         float[] y = dy.Read();
         float[] x19 = Array.ConvertAll(x, TruncateToTf32), w19 = Array.ConvertAll(w, TruncateToTf32);
@@ -122,5 +133,9 @@ public class GemmWgmmaKernelTests
         Assert.False(HopperGemmKernels.Supports(gpu.Info, false, false));
         Assert.False(HopperGemmKernels.Supports(gpu.Info, true, false));
         Assert.Contains("gemm_wgmma_tf32.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
+        if (HopperGemmKernels.OptedIn) return;   // the GPU session may opt in for the whole run
+        // Until opted in, GemmKernels.Run keeps the Ampere kernel on Hopper too, and info says how to opt in.
+        Assert.False(HopperGemmKernels.Chosen(gpu.Info, false, true));
+        Assert.Contains($"set {HopperGemmKernels.OptInVariable}=1", HopperGemmKernels.TensorCorePath(gpu.Info));
     }
 }
