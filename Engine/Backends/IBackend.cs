@@ -53,7 +53,9 @@ public interface IBackend
     // ---- matrix products · CpuBackend.Gemm.cs, CudaBackend.Gemm.cs ----------------------------------------
     /// <summary>
     /// <paramref name="batch"/> independent row-major products C = α·op(A)·op(B) + β·C with op(A) M×K,
-    /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other.
+    /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other. A, B and C are
+    /// float32 (or float64 on the CPU), or A and B are bfloat16 (mixed precision): the products are
+    /// accumulated in float32 and C is float32 or bfloat16 (rounded once, to nearest even).
     /// </summary>
     void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
