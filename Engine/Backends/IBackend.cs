@@ -208,8 +208,12 @@ public interface IBackend
     void ClipGradNorm(ReadOnlySpan<Tensor> grads, double maxNorm, Tensor norm);
 }
 
-/// <summary>One parameter's part of <see cref="IBackend.AdamWSteps"/>: the arguments of <see cref="IBackend.AdamWStep"/>.</summary>
-public readonly record struct AdamWUpdate(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, AdamWStepArgs Args);
+/// <summary>
+/// One parameter's part of <see cref="IBackend.AdamWSteps"/>: the arguments of <see cref="IBackend.AdamWStep"/>, and
+/// optionally a bfloat16 tensor of the parameter's shape that receives the updated parameter rounded to
+/// nearest even, in the same pass (mixed precision's weight copy, <see cref="Tensor.BFloat16Copy"/>).
+/// </summary>
+public readonly record struct AdamWUpdate(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, AdamWStepArgs Args, Tensor? BFloat16Copy = null);
 
 /// <summary>Scalars of one AdamW update; <see cref="Step"/> counts from 1.</summary>
 /// <param name="LearningRate">The step size lr of this update (after any schedule).</param>

@@ -52,6 +52,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"CopyFrom: {typeof(T).Name} values into a {DType} tensor {Shape}");
         if (data.Length != NumElements)
             throw new ArgumentException($"CopyFrom: {data.Length} values into a tensor of shape {Shape} ({NumElements} elements)");
+        DropBFloat16Copy();
         Backend.CopyFromHost(MemoryMarshal.AsBytes(data), this);
     }
 
@@ -60,6 +61,7 @@ public sealed partial class Tensor
     {
         if (source.Shape != Shape || source.DType != DType)
             throw new ArgumentException($"CopyFrom: source {source.Shape} {source.DType} into {Shape} {DType}");
+        DropBFloat16Copy();
         if (source.Device == Device) Backend.Copy(source, this);
         else
         {
