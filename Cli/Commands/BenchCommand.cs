@@ -90,11 +90,11 @@ public static class BenchCommand
     static void PrintTable(List<KernelBenchmarks.Row> rows, EventTimer timer)
     {
         Console.WriteLine($"median of {timer.Repeats} runs after {timer.Warmup} warm-up runs, L2 flushed before each; CUDA events");
-        Console.WriteLine($"| {"kernel",-36} | {"shape",-34} | {"ms",9} | {"GB/s",7} | {"× copy",6} | {"TFLOP/s",7} | {"× SGEMM",7} | {"× TF32",6} |");
-        Console.WriteLine($"|{new string('-', 38)}|{new string('-', 36)}|{new string('-', 11)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 9)}|{new string('-', 9)}|{new string('-', 8)}|");
+        Console.WriteLine($"| {"kernel",-36} | {"shape",-34} | {"ms",9} | {"GB/s",7} | {"× copy",6} | {"TFLOP/s",7} | {"× SGEMM",7} | {"× TF32",6} | {"× BF16",6} |");
+        Console.WriteLine($"|{new string('-', 38)}|{new string('-', 36)}|{new string('-', 11)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 9)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 8)}|");
         foreach (var r in rows)
             Console.WriteLine($"| {r.Kernel,-36} | {r.Shape,-34} | {r.Milliseconds,9:F4} | {Cell(r.GigabytesPerSecond, "F0"),7} | {Cell(r.CopyRatio, "F2"),6} | " +
-                              $"{Cell(r.Teraflops, "F1"),7} | {Cell(r.SgemmRatio, "F2"),7} | {Cell(r.Tf32Ratio, "F2"),6} |");
+                              $"{Cell(r.Teraflops, "F1"),7} | {Cell(r.SgemmRatio, "F2"),7} | {Cell(r.Tf32Ratio, "F2"),6} | {Cell(r.Bf16Ratio, "F2"),6} |");
     }
 
     static string Cell(double? value, string format) => value is { } v ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "";

@@ -10,7 +10,8 @@ namespace CudaBert.Engine.Backends;
 /// ops); backends may assume them. "Rows" means the tensor seen as [NumElements / Last, Last].
 /// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must
 /// accept an output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
-/// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
+/// Floating-point tensors are float32, or float64 where the backend supports it (CPU); bfloat16 and
+/// float16 tensors are storage, read and written by the memory primitives, Cast, and Gemm (bf16 operands).
 /// Each section below is one partial-class file of each backend, named the same on both sides.
 /// </summary>
 public interface IBackend
@@ -36,7 +37,7 @@ public interface IBackend
     void CopyToHost(Tensor source, Span<byte> destination);
     /// <summary>
     /// Sets every element of <paramref name="x"/> to <paramref name="value"/> converted to its dtype.
-    /// The CUDA backend fills integer tensors with zero only.
+    /// The CUDA backend fills tensors other than float32 with zero only.
     /// </summary>
     void Fill(Tensor x, double value);
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, same device, dtype and element count (bytes as they are).</summary>
