@@ -13,10 +13,10 @@ public static class GemmBf16Kernels
 {
     const int Tile = 64, Threads = 128, MaxGridY = 65535;
 
-    /// <summary>Contiguous operands: leading dimensions and strides follow from the shapes (<paramref name="broadcastB"/>: one B for every batch).</summary>
+    /// <summary>Contiguous operands: leading dimensions and strides follow from the shapes.</summary>
     public static void Run(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
-        DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool cIsBFloat16, bool broadcastB = false, CudaStream? stream = null) =>
-        Run(dev, transA, transB, batch, m, n, k, alpha, a, transA ? m : k, (long)m * k, b, transB ? k : n, broadcastB ? 0 : (long)k * n,
+        DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool cIsBFloat16, CudaStream? stream = null) =>
+        Run(dev, transA, transB, batch, m, n, k, alpha, a, transA ? m : k, (long)m * k, b, transB ? k : n, (long)k * n,
             beta, c, n, (long)m * n, cIsBFloat16, stream);
 
     /// <summary>General leading dimensions and batch strides (in elements).</summary>

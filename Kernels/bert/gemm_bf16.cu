@@ -1,4 +1,4 @@
-// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs (bfloat16 operands widened to float32, then the fp32 GEMM)
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
 // Tests: Tests/CudaBert.Tests/BertKernels/GemmBf16KernelTests.cs, Tests/CudaBert.Tests/CudaBackend/MatrixPrimitiveTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 
@@ -11,7 +11,8 @@
 // is set (the float32 result rounded to nearest even once, at the end). Operand conventions as
 // gemm_simt.cu: row-major; A (m, k) at A[m·lda + k], or A[k·lda + m] when transposed; B (k, n) at
 // B[k·ldb + n], or B[n·ldb + k] when transposed. The layouts BERT uses: X·Wᵀ (nt), dY·W (nn),
-// dYᵀ·X (tn), and strided batches for attention. No alignment is required of A, B or C.
+// dYᵀ·X (tn), and strided batches for attention. No alignment is required of A, B or C. The CPU twin
+// widens the bfloat16 operands to float32 (exactly) and runs the fp32 GEMM.
 //
 // The instruction: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, a warp-wide 16×8×16 product
 // (PTX ISA 7.0, sm_80). The products of bfloat16 values are exact in float32; they are summed in
