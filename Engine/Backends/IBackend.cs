@@ -48,7 +48,11 @@ public interface IBackend
     /// e.g. a scalar into one slot of a buffer that is read back later, all slots at once.
     /// </summary>
     void CopyElements(Tensor source, long sourceStart, Tensor destination, long destinationStart, long count);
-    /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
+    /// <summary>
+    /// Element-wise conversion between any two dtypes (floats to integers truncate; a narrower float is the
+    /// nearest value, ties to even, a NaN stays NaN). The CUDA backend converts Int32 ↔ Float32 and between
+    /// Float32, BFloat16 and Float16.
+    /// </summary>
     void Cast(Tensor source, Tensor destination);
 
     // ---- matrix products · CpuBackend.Gemm.cs, CudaBackend.Gemm.cs ----------------------------------------
