@@ -32,16 +32,15 @@
 // different groups of 4 banks: no bank conflicts.
 // Pipeline: the next slice is loaded from global memory into registers while the warps multiply the
 // current one from shared memory; then everyone stores it (two barriers per slice).
-// Loads: each thread moves 16 elements of each operand per slice, element ids thread + 128·i of the
-// 64 × 32 tile, numbered along the operand's contiguous axis so that a warp reads 64 consecutive bytes
-// (k-major: row id / 32, k id % 32; m/n-major: k id / 64, row id % 64). Elements outside the matrix
-// (edge tiles, the K tail) are zeros, which add nothing to the sums.
+// Loads: 16-byte chunks along each operand's contiguous axis (SliceLoader), so a warp reads whole
+// 128-byte segments where the rows allow it. Elements outside the matrix (edge tiles, the K tail) are
+// zeros, which add nothing to the sums.
 
 #define TILE 64
 #define BK 32
 #define THREADS 128
 #define SMEM_STRIDE (BK + 8)                      // halves per shared-memory row
-#define LOADS (TILE * BK / THREADS)               // elements of each operand per thread per slice: 16
+#define CHUNKS (TILE * BK / 8 / THREADS)          // 16-byte chunks of each operand per thread per slice: 2
 
 __device__ __forceinline__ unsigned short float_to_bf16_bits(float x)
 {
@@ -52,38 +51,59 @@ __device__ __forceinline__ unsigned short float_to_bf16_bits(float x)
 
 __device__ __forceinline__ float bf16_bits_to_float(unsigned short bits) { return __uint_as_float((unsigned)bits << 16); }
 
-// One operand's slice of TILE rows (m or n) × BK (k), read from global memory in the order that is
-// contiguous there and written k-major to shared memory.
+// One operand's slice of TILE rows (m or n) × BK (k), read from global memory in chunks of 8
+// elements (16 bytes) that are consecutive there, and written k-major to shared memory. A thread
+// handles CHUNKS chunks, ids threadIdx.x + THREADS·i of the tile's TILE · BK / 8 = 256:
+//   k-major operand (k contiguous):   chunk c = row c / 4, k 8·(c % 4) .. +7    (4 chunks per row of BK)
+//   m/n-major operand (m/n contiguous): chunk c = k c / 8, rows 8·(c % 8) .. +7 (8 chunks per k of TILE)
+// A chunk wholly inside the matrix whose address is 16-byte aligned is one vector load (the common
+// case: BERT's leading dimensions are multiples of 8); otherwise its elements are read one by one,
+// zeros outside the matrix.
 template <bool K_MAJOR>
 struct SliceLoader {
     const unsigned short* X;
     int ld, extent, K, outer0;
 
-    // Element `id` of the tile: its row (m or n, within the tile) and its k (within the slice).
-    __device__ __forceinline__ static int row_of(int id) { return K_MAJOR ? id / BK : id % TILE; }
-    __device__ __forceinline__ static int k_of(int id) { return K_MAJOR ? id % BK : id / TILE; }
+    __device__ __forceinline__ static int row_of(int c) { return K_MAJOR ? c / (BK / 8) : 8 * (c % (TILE / 8)); }
+    __device__ __forceinline__ static int k_of(int c) { return K_MAJOR ? 8 * (c % (BK / 8)) : c / (TILE / 8); }
 
-    __device__ __forceinline__ void load(int k0, unsigned short (&v)[LOADS]) const
+    __device__ __forceinline__ void load(int k0, uint4 (&v)[CHUNKS]) const
     {
-        // Element i is element 0 shifted by i·THREADS ids: THREADS / BK = 4 rows (k-major) or
-        // THREADS / TILE = 2 k (m/n-major) further, i.e. a fixed step through memory.
-        constexpr int ROWS_STEP = K_MAJOR ? THREADS / BK : 0, K_STEP = K_MAJOR ? 0 : THREADS / TILE;
-        int row = outer0 + row_of(threadIdx.x), k = k0 + k_of(threadIdx.x);
-        const unsigned short* p = X + (K_MAJOR ? (long long)row * ld + k : (long long)k * ld + row);
-        long long step = (long long)(K_MAJOR ? ROWS_STEP : K_STEP) * ld;
         #pragma unroll
-        for (int i = 0; i < LOADS; ++i) {
-            bool inside = row + i * ROWS_STEP < extent && k + i * K_STEP < K;
-            v[i] = inside ? p[i * step] : (unsigned short)0;
+        for (int i = 0; i < CHUNKS; ++i) {
+            int c = threadIdx.x + THREADS * i;
+            int row = outer0 + row_of(c), k = k0 + k_of(c);
+            const unsigned short* p = X + (K_MAJOR ? (long long)row * ld + k : (long long)k * ld + row);
+            bool inside = K_MAJOR ? row < extent && k + 8 <= K : k < K && row + 8 <= extent;
+            if (inside && ((unsigned long long)p & 15) == 0) {
+                v[i] = *(const uint4*)p;
+                continue;
+            }
+            unsigned short e[8];
+            #pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                bool valid = K_MAJOR ? row < extent && k + j < K : k < K && row + j < extent;
+                e[j] = valid ? p[j] : (unsigned short)0;
+            }
+            v[i] = make_uint4(e[0] | (unsigned)e[1] << 16, e[2] | (unsigned)e[3] << 16, e[4] | (unsigned)e[5] << 16, e[6] | (unsigned)e[7] << 16);
         }
     }
 
-    __device__ __forceinline__ static void store(const unsigned short (&v)[LOADS], unsigned short* tile)
+    // k-major: the chunk is 8 consecutive k of one row, one 16-byte store (rows are 80 bytes apart).
+    // m/n-major: the chunk is one k of 8 rows, transposed into 8 two-byte stores.
+    __device__ __forceinline__ static void store(const uint4 (&v)[CHUNKS], unsigned short* tile)
     {
         #pragma unroll
-        for (int i = 0; i < LOADS; ++i) {
-            int id = threadIdx.x + THREADS * i;
-            tile[row_of(id) * SMEM_STRIDE + k_of(id)] = v[i];
+        for (int i = 0; i < CHUNKS; ++i) {
+            int c = threadIdx.x + THREADS * i;
+            unsigned short* q = tile + row_of(c) * SMEM_STRIDE + k_of(c);
+            if (K_MAJOR) {
+                *(uint4*)q = v[i];
+            } else {
+                unsigned words[4] = {v[i].x, v[i].y, v[i].z, v[i].w};
+                #pragma unroll
+                for (int j = 0; j < 8; ++j) q[j * SMEM_STRIDE] = (unsigned short)(words[j / 2] >> (16 * (j % 2)));
+            }
         }
     }
 };
@@ -121,7 +141,7 @@ __device__ __forceinline__ void gemm_bf16(int M, int N, int K, float alpha,
 
     SliceLoader<!TRANS_A> load_a{A, lda, M, K, m0};
     SliceLoader<TRANS_B> load_b{B, ldb, N, K, n0};
-    unsigned short next_a[LOADS], next_b[LOADS];
+    uint4 next_a[CHUNKS], next_b[CHUNKS];
     load_a.load(0, next_a);
     load_b.load(0, next_b);
     for (int k0 = 0; k0 < K; k0 += BK) {

@@ -23,19 +23,28 @@ public class GemmBf16KernelTests
     }
 
     [Theory, MemberData(nameof(GemmKernelTests.DevicesAndTransposes), MemberType = typeof(GemmKernelTests))]
-    public void BatchedProductAccumulatesInFloat32(string device, bool transA, bool transB)
+    public void BatchedProductAccumulatesInFloat32(string device, bool transA, bool transB) =>
+        AssertBatchedProduct(device, transA, transB, Batch, M, N, K, seed: 150);
+
+    // Every leading dimension and batch stride a multiple of 8 elements: every chunk inside the matrix is
+    // one 16-byte load, along k and along m/n; M = 72, N = 80 still cut the second tile, K = 48 the second slice.
+    [Theory, MemberData(nameof(GemmKernelTests.DevicesAndTransposes), MemberType = typeof(GemmKernelTests))]
+    public void AlignedRowsGiveTheSameProduct(string device, bool transA, bool transB) =>
+        AssertBatchedProduct(device, transA, transB, batch: 2, m: 72, n: 80, k: 48, seed: 170);
+
+    static void AssertBatchedProduct(string device, bool transA, bool transB, int batch, int m, int n, int k, int seed)
     {
         using var gpu = TestDevices.Open(device);
-        var (aBits, a) = Bf16Inputs(150, Batch * M * K);
-        var (bBits, b) = Bf16Inputs(151, Batch * K * N);
-        float[] c = TestInputs.NonZero(152, Batch * M * N);
+        var (aBits, a) = Bf16Inputs(seed, batch * m * k);
+        var (bBits, b) = Bf16Inputs(seed + 1, batch * k * n);
+        float[] c = TestInputs.NonZero(seed + 2, batch * m * n);
         using DeviceArray<ushort> da = new(gpu, aBits), db = new(gpu, bBits);
         using DeviceArray<float> dc = new(gpu, c);
         const float alpha = 1.25f, beta = 0.5f;
 
-        GemmBf16Kernels.Run(gpu, transA, transB, Batch, M, N, K, alpha, da.Ptr, db.Ptr, beta, dc.Ptr, cIsBFloat16: false);
+        GemmBf16Kernels.Run(gpu, transA, transB, batch, m, n, k, alpha, da.Ptr, db.Ptr, beta, dc.Ptr, cIsBFloat16: false);
 
-        GemmReference.AssertBatched(dc.Read(), transA, transB, Batch, M, N, K, alpha, a, b, beta, c, boundScale: 2);
+        GemmReference.AssertBatched(dc.Read(), transA, transB, batch, m, n, k, alpha, a, b, beta, c, boundScale: 2);
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
