@@ -13,7 +13,7 @@
 #     the device tool carries 64 MiB).
 # There (the repository root; results also go to $OUT when it is set):
 #   scripts/gpu-session.sh [publish/gpu-session.tar.xz] [--quick]
-# --quick: only the tests, `bench train` (TF32) and `bench kernels` (about a minute: for checking a
+# --quick: only the tests, `bench train` (TF32, then bf16) and `bench kernels` (about a minute: for checking a
 # kernel change when little device time is left). Prints a summary table last. Each step has its own time limit so one hang cannot eat the lease.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +104,9 @@ grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMA
 grep -h '^memory in use' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
+# The same step in mixed precision (bf16 Linear GEMMs, fp32 accumulation and master weights).
+step bench-train-bf16 60 "$BIN/cudabert" bench train --precision bf16
+grep -h '^RESULT' "$LOGS/bench-train-bf16.log" >> "$SUMMARY" 2>/dev/null
 
 if [ $QUICK = 0 ]; then
 # 3. `cudabert train` on SNIPS on the GPU: one epoch of a randomly initialised MiniLM (weights do not

@@ -54,25 +54,28 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (they fill the allocator's cache).", DefaultValueFactory = _ => 3 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (the median is reported).", DefaultValueFactory = _ => 20 };
         var tf32 = new Option<bool>("--tf32")
-            { Description = "GEMMs on the TF32 tensor-core kernel (as PyTorch with allow_tf32); false: the fp32 SIMT kernel.", DefaultValueFactory = _ => true };
+            { Description = "GEMMs on the TF32 tensor-core kernel (as PyTorch with allow_tf32); false: the fp32 SIMT kernel. --precision, when given, decides instead.", DefaultValueFactory = _ => true };
+        var precisionOption = TrainCommand.PrecisionOption();
         var command = new Command("train", "A BERT-base multi-task training step (random init) on the CUDA backend: step time, sequences/s, peak memory.")
-            { batch, seq, warmup, steps, tf32 };
+            { batch, seq, warmup, steps, tf32, precisionOption };
         command.SetAction(parse =>
         {
             if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
             Console.WriteLine($"cudabert bench train on {reason}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
             var backend = CudaBackend.Use(gpu);
-            bool useTf32 = parse.GetValue(tf32);
-            using var precision = Tf32Mode.Allow(useTf32);
+            var chosen = parse.GetValue(precisionOption) is { } name && MatmulPrecisionMode.TryParse(name, out var given) ? given
+                : parse.GetValue(tf32) ? MatmulPrecision.Tf32 : MatmulPrecision.Fp32;
+            using var precision = MatmulPrecisionMode.Use(chosen);
+            string gemms = chosen switch { MatmulPrecision.Tf32 => "TF32", MatmulPrecision.Bf16 => "bf16 (fp32 accumulation)", _ => "fp32 SIMT" };
             int b = parse.GetValue(batch), s = parse.GetValue(seq);
             var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out);
-            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {(useTf32 ? "TF32" : "fp32 SIMT")}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
+            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {gemms}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{(useTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+                $"RESULT impl=cudabert-{chosen.Name()} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
             return 0;
         });
         return command;
@@ -87,11 +90,11 @@ public static class BenchCommand
     static void PrintTable(List<KernelBenchmarks.Row> rows, EventTimer timer)
     {
         Console.WriteLine($"median of {timer.Repeats} runs after {timer.Warmup} warm-up runs, L2 flushed before each; CUDA events");
-        Console.WriteLine($"| {"kernel",-36} | {"shape",-34} | {"ms",9} | {"GB/s",7} | {"× copy",6} | {"TFLOP/s",7} | {"× SGEMM",7} | {"× TF32",6} |");
-        Console.WriteLine($"|{new string('-', 38)}|{new string('-', 36)}|{new string('-', 11)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 9)}|{new string('-', 9)}|{new string('-', 8)}|");
+        Console.WriteLine($"| {"kernel",-36} | {"shape",-34} | {"ms",9} | {"GB/s",7} | {"× copy",6} | {"TFLOP/s",7} | {"× SGEMM",7} | {"× TF32",6} | {"× BF16",6} |");
+        Console.WriteLine($"|{new string('-', 38)}|{new string('-', 36)}|{new string('-', 11)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 9)}|{new string('-', 9)}|{new string('-', 8)}|{new string('-', 8)}|");
         foreach (var r in rows)
             Console.WriteLine($"| {r.Kernel,-36} | {r.Shape,-34} | {r.Milliseconds,9:F4} | {Cell(r.GigabytesPerSecond, "F0"),7} | {Cell(r.CopyRatio, "F2"),6} | " +
-                              $"{Cell(r.Teraflops, "F1"),7} | {Cell(r.SgemmRatio, "F2"),7} | {Cell(r.Tf32Ratio, "F2"),6} |");
+                              $"{Cell(r.Teraflops, "F1"),7} | {Cell(r.SgemmRatio, "F2"),7} | {Cell(r.Tf32Ratio, "F2"),6} | {Cell(r.Bf16Ratio, "F2"),6} |");
     }
 
     static string Cell(double? value, string format) => value is { } v ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "";

@@ -71,12 +71,13 @@ public static class TrainCommand
         var tagDecoding = TagDecodingOption();
         var tokenHead = new Option<string?>("--token-head") { Description = "linear (default: each word's tag on its own) | crf (a linear-chain CRF over the words' tags: sequence loss, Viterbi decoding). A resumed run keeps its checkpoint's head." };
         tokenHead.AcceptOnlyFromAmong([.. TokenHeadNames.Names]);
-        var tf32 = new Option<bool?>("--tf32") { Description = "On the GPU, run GEMMs on TF32 tensor cores (about 1e-3 relative error, faster; default off, as PyTorch)." };
+        var tf32 = new Option<bool?>("--tf32") { Description = "On the GPU, run GEMMs on TF32 tensor cores (about 1e-3 relative error, faster; default off, as PyTorch). The same as --precision tf32." };
+        var precision = PrecisionOption();
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tokenHead, tf32,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tokenHead, tf32, precision,
         };
         command.Options.Add(device);
         command.Options.Add(nproc);
@@ -143,10 +144,23 @@ public static class TrainCommand
                 TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
                 TokenHead = Given(tokenHead) ?? o.TokenHead,
                 Tf32 = Given(tf32) ?? o.Tf32,
+                Precision = Given(precision) ?? o.Precision,
             };
             return Train(o.Validated(), parse.GetValue(resume));
         });
         return command;
+    }
+
+    /// <summary>The <c>--precision</c> option of train and bench train (values: fp32, tf32, bf16; null when not given).</summary>
+    internal static Option<string?> PrecisionOption()
+    {
+        var option = new Option<string?>("--precision")
+        {
+            Description = "Matrix products of the Linear layers: fp32 (default) | tf32 (GPU tensor cores, fp32 tensors) | bf16 (mixed precision: " +
+                "bfloat16 operands with fp32 accumulation; layer norm, softmax, losses, gradients, AdamW and the master weights stay fp32).",
+        };
+        option.AcceptOnlyFromAmong("fp32", "tf32", "bf16");
+        return option;
     }
 
     /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>
@@ -228,7 +242,8 @@ public static class TrainCommand
         using var terminate = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => StopAfterThisStep(context, stop)) : null;
 
         var choice = trainer.DeviceChoice;
-        string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : options.Tf32 ? "CUDA, TF32 GEMMs" : "CUDA";
+        string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : "CUDA";
+        where += options.MatmulPrecision switch { MatmulPrecision.Tf32 => ", TF32 GEMMs", MatmulPrecision.Bf16 => ", bf16 GEMMs (mixed precision)", _ => "" };
         Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters, {TokenHeadNames.NameOf(model.TokenHead)} token head)");
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +

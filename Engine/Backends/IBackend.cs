@@ -10,7 +10,8 @@ namespace CudaBert.Engine.Backends;
 /// ops); backends may assume them. "Rows" means the tensor seen as [NumElements / Last, Last].
 /// Element-wise primitives (Add, Sub, Mul, Scale, AddBias, Gelu, GeluTanh, Tanh, Dropout) must
 /// accept an output that is exactly one of their inputs (in-place use); no other aliasing is allowed.
-/// Floating-point tensors are float32, or float64 where the backend supports it (CPU).
+/// Floating-point tensors are float32, or float64 where the backend supports it (CPU); bfloat16 and
+/// float16 tensors are storage, read and written by the memory primitives, Cast, and Gemm (bf16 operands).
 /// Each section below is one partial-class file of each backend, named the same on both sides.
 /// </summary>
 public interface IBackend
@@ -36,7 +37,7 @@ public interface IBackend
     void CopyToHost(Tensor source, Span<byte> destination);
     /// <summary>
     /// Sets every element of <paramref name="x"/> to <paramref name="value"/> converted to its dtype.
-    /// The CUDA backend fills integer tensors with zero only.
+    /// The CUDA backend fills tensors other than float32 with zero only.
     /// </summary>
     void Fill(Tensor x, double value);
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, same device, dtype and element count (bytes as they are).</summary>
@@ -47,13 +48,19 @@ public interface IBackend
     /// e.g. a scalar into one slot of a buffer that is read back later, all slots at once.
     /// </summary>
     void CopyElements(Tensor source, long sourceStart, Tensor destination, long destinationStart, long count);
-    /// <summary>Element-wise conversion between any two dtypes (floats to integers truncate).</summary>
+    /// <summary>
+    /// Element-wise conversion between any two dtypes (floats to integers truncate; a narrower float is the
+    /// nearest value, ties to even, a NaN stays NaN). The CUDA backend converts Int32 ↔ Float32 and between
+    /// Float32, BFloat16 and Float16.
+    /// </summary>
     void Cast(Tensor source, Tensor destination);
 
     // ---- matrix products · CpuBackend.Gemm.cs, CudaBackend.Gemm.cs ----------------------------------------
     /// <summary>
     /// <paramref name="batch"/> independent row-major products C = α·op(A)·op(B) + β·C with op(A) M×K,
-    /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other.
+    /// op(B) K×N, C M×N; each operand is contiguous and the batches follow each other. A, B and C are
+    /// float32 (or float64 on the CPU), or A and B are bfloat16 (mixed precision): the products are
+    /// accumulated in float32 and C is float32 or bfloat16 (rounded once, to nearest even).
     /// </summary>
     void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
 
@@ -206,8 +213,12 @@ public interface IBackend
     void ClipGradNorm(ReadOnlySpan<Tensor> grads, double maxNorm, Tensor norm);
 }
 
-/// <summary>One parameter's part of <see cref="IBackend.AdamWSteps"/>: the arguments of <see cref="IBackend.AdamWStep"/>.</summary>
-public readonly record struct AdamWUpdate(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, AdamWStepArgs Args);
+/// <summary>
+/// One parameter's part of <see cref="IBackend.AdamWSteps"/>: the arguments of <see cref="IBackend.AdamWStep"/>, and
+/// optionally a bfloat16 tensor of the parameter's shape that receives the updated parameter rounded to
+/// nearest even, in the same pass (mixed precision's weight copy, <see cref="Tensor.BFloat16Copy"/>).
+/// </summary>
+public readonly record struct AdamWUpdate(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, AdamWStepArgs Args, Tensor? BFloat16Copy = null);
 
 /// <summary>Scalars of one AdamW update; <see cref="Step"/> counts from 1.</summary>
 /// <param name="LearningRate">The step size lr of this update (after any schedule).</param>

@@ -7,10 +7,14 @@ namespace CudaBert.Engine.Cpu;
 // The AdamW parameter update and global-norm gradient clipping.
 public sealed partial class CpuBackend
 {
-    /// <summary>The reference for the multi-tensor kernel: <see cref="AdamWStep"/> of each update in turn.</summary>
+    /// <summary>The reference for the multi-tensor kernel: <see cref="AdamWStep"/> of each update in turn, then its bfloat16 copy (<see cref="Cast"/>).</summary>
     public void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates)
     {
-        foreach (var u in updates) AdamWStep(u.Param, u.Grad, u.ExpAvg, u.ExpAvgSq, u.Args);
+        foreach (var u in updates)
+        {
+            AdamWStep(u.Param, u.Grad, u.ExpAvg, u.ExpAvgSq, u.Args);
+            if (u.BFloat16Copy is { } copy) Cast(u.Param, copy);
+        }
     }
 
     /// <summary>

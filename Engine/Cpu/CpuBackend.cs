@@ -39,6 +39,8 @@ public sealed partial class CpuBackend : IBackend
             case DType.Float64: x.AsSpan<double>().Fill(value); break;
             case DType.Int32: x.AsSpan<int>().Fill((int)value); break;
             case DType.Int64: x.AsSpan<long>().Fill((long)value); break;
+            case DType.BFloat16: x.AsSpan<BFloat16>().Fill(BFloat16.FromDouble(value)); break;
+            case DType.Float16: x.AsSpan<Half>().Fill((Half)value); break;
         }
     }
 
@@ -54,21 +56,37 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Between floats every conversion is one correct rounding to nearest, ties to even (float32 →
+    /// bfloat16 by <see cref="BFloat16.FromSingle"/>, to float16 by <see cref="Half"/>'s conversions);
+    /// widening is exact. Other pairs go through double: exact for the floats, int32, and int64 up to 2^53.
+    /// </remarks>
     public void Cast(Tensor source, Tensor destination)
     {
         if (source.DType == destination.DType) { Copy(source, destination); return; }
-        // Through double: exact for float32, int32, and int64 up to 2^53.
+        if (source.DType == DType.Float32 && destination.DType == DType.BFloat16)
+        {
+            Convert<float, BFloat16>(source.AsSpan<float>(), destination.AsSpan<BFloat16>(), BFloat16.FromSingle);
+            return;
+        }
+        if (source.DType == DType.Float32 && destination.DType == DType.Float16)
+        {
+            Convert<float, Half>(source.AsSpan<float>(), destination.AsSpan<Half>(), v => (Half)v);
+            return;
+        }
         var values = source.ToDoubleArray();
         switch (destination.DType)
         {
-            case DType.Float32: Convert(values, destination.AsSpan<float>(), v => (float)v); break;
+            case DType.Float32: Convert<double, float>(values, destination.AsSpan<float>(), v => (float)v); break;
             case DType.Float64: values.CopyTo(destination.AsSpan<double>()); break;
-            case DType.Int32: Convert(values, destination.AsSpan<int>(), v => (int)v); break;
-            case DType.Int64: Convert(values, destination.AsSpan<long>(), v => (long)v); break;
+            case DType.Int32: Convert<double, int>(values, destination.AsSpan<int>(), v => (int)v); break;
+            case DType.Int64: Convert<double, long>(values, destination.AsSpan<long>(), v => (long)v); break;
+            case DType.BFloat16: Convert<double, BFloat16>(values, destination.AsSpan<BFloat16>(), BFloat16.FromDouble); break;
+            case DType.Float16: Convert<double, Half>(values, destination.AsSpan<Half>(), v => (Half)v); break;
         }
     }
 
-    private static void Convert<T>(double[] values, Span<T> destination, Func<double, T> convert)
+    private static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> values, Span<TTo> destination, Func<TFrom, TTo> convert)
     {
         for (int i = 0; i < values.Length; i++) destination[i] = convert(values[i]);
     }

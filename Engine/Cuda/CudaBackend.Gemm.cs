@@ -3,7 +3,8 @@ using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Matrix products: Kernels/bert/gemm_simt.cu (fp32 FMA) and gemm_tf32.cu (tensor cores).
+// Matrix products: Kernels/bert/gemm_simt.cu (fp32 FMA), gemm_tf32.cu (tensor cores) and, for bfloat16
+// operands, gemm_bf16.cu (tensor cores, fp32 accumulation).
 public sealed partial class CudaBackend
 {
     /// <summary>
@@ -13,10 +14,27 @@ public sealed partial class CudaBackend
     /// </summary>
     public void Gemm(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
+        if (a.DType == DType.BFloat16 || b.DType == DType.BFloat16) { GemmBFloat16(transA, transB, batch, m, n, k, alpha, a, b, beta, c); return; }
         RequireFloat32(nameof(Gemm), a, b, c);
         if (batch == 0 || m == 0 || n == 0) return;
         if (k == 0) { Scale(c, beta, c); return; }   // an empty sum: C = β·C
         GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, transA, transB, batch, m, n, k, (float)alpha,
             Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
+    }
+
+    /// <summary>Bfloat16 A and B on the tensor cores (gemm_bf16.cu) with fp32 accumulation; C float32 or bfloat16.</summary>
+    private void GemmBFloat16(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
+    {
+        if (a.DType != DType.BFloat16 || b.DType != DType.BFloat16 || c.DType is not (DType.Float32 or DType.BFloat16))
+            throw NoKernel(nameof(Gemm), $"bfloat16 operands need A and B both BFloat16 and C Float32 or BFloat16, got A {a.DType} {a.Shape}, B {b.DType} {b.Shape}, C {c.DType} {c.Shape}");
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (c.DType == DType.Float32) Scale(c, beta, c);
+            else if (beta != 1) throw NoKernel(nameof(Gemm), $"an empty sum (K = 0) into a bfloat16 C needs β = 1 (the scaling kernel is float32), got β = {beta}");
+            return;
+        }
+        GemmBf16Kernels.Run(Gpu, transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta,
+            Ptr(c, nameof(Gemm)), c.DType == DType.BFloat16);
     }
 }

@@ -17,7 +17,10 @@ public sealed partial class CudaBackend
             param.NumElements, args.LearningRate, args.Beta1, args.Beta2, args.Eps, args.WeightDecay, args.Step);
     }
 
-    /// <summary>One launch for every parameter (a table of them is uploaded first), bit-identical to <see cref="AdamWStep"/> of each.</summary>
+    /// <summary>
+    /// One launch for every parameter (a table of them is uploaded first), bit-identical to <see cref="AdamWStep"/> of each;
+    /// the kernel writes each bfloat16 copy as it writes the parameter.
+    /// </summary>
     public void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates)
     {
         const string primitive = nameof(AdamWSteps);
@@ -25,10 +28,12 @@ public sealed partial class CudaBackend
         long elements = 0;
         for (int i = 0; i < updates.Length; i++)
         {
-            var (param, grad, expAvg, expAvgSq, a) = updates[i];
+            var (param, grad, expAvg, expAvgSq, a, copy) = updates[i];
             RequireFloat32(primitive, param, grad, expAvg, expAvgSq);
+            if (copy is not null && (copy.DType != DType.BFloat16 || copy.NumElements != param.NumElements))
+                throw new ArgumentException($"{primitive}: the bfloat16 copy of parameter {param.Shape} must be a BFloat16 tensor of as many elements, got {copy.DType} {copy.Shape}");
             tensors[i] = new(Ptr(param, primitive), Ptr(grad, primitive), Ptr(expAvg, primitive), Ptr(expAvgSq, primitive), param.NumElements,
-                a.LearningRate, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step);
+                a.LearningRate, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step, PtrOrNull(copy, primitive));
             elements += param.NumElements;
         }
         if (elements == 0) return;

@@ -109,23 +109,29 @@ public sealed partial class CudaBackend : IBackend
         ElementwiseKernels.Fill(Gpu, pointer, (float)value, x.NumElements);
     }
 
-    /// <summary>Int32 ↔ Float32 by the conversion kernels (float → int truncates, as the CPU's cast); a same-dtype cast is a copy.</summary>
+    /// <summary>
+    /// Int32 ↔ Float32, and between Float32, BFloat16 and Float16, by the conversion kernels (float → int
+    /// truncates, as the CPU's cast; narrowing floats round to nearest even, a NaN becomes the canonical
+    /// NaN); a same-dtype cast is a copy. Float64 lives on the CPU only.
+    /// </summary>
     public void Cast(Tensor source, Tensor destination)
     {
         string primitive = $"Cast {source.DType}→{destination.DType}";
         if (source.DType == destination.DType) { Copy(source, destination); return; }
         if (source.NumElements == 0) return;
-        switch (source.DType, destination.DType)
+        Action<ICudaDevice, DevicePtr, DevicePtr, long, CudaStream?> kernel = (source.DType, destination.DType) switch
         {
-            case (DType.Int32, DType.Float32):
-                CastKernels.Int32ToFloat32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
-                break;
-            case (DType.Float32, DType.Int32):
-                CastKernels.Float32ToInt32(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements);
-                break;
-            default:
-                throw NoKernel(primitive, "only Int32 ↔ Float32 conversions have a kernel; convert on the CPU before moving the tensor");
-        }
+            (DType.Int32, DType.Float32) => CastKernels.Int32ToFloat32,
+            (DType.Float32, DType.Int32) => CastKernels.Float32ToInt32,
+            (DType.Float32, DType.BFloat16) => CastKernels.Float32ToBFloat16,
+            (DType.BFloat16, DType.Float32) => CastKernels.BFloat16ToFloat32,
+            (DType.Float32, DType.Float16) => CastKernels.Float32ToFloat16,
+            (DType.Float16, DType.Float32) => CastKernels.Float16ToFloat32,
+            (DType.BFloat16, DType.Float16) => CastKernels.BFloat16ToFloat16,
+            (DType.Float16, DType.BFloat16) => CastKernels.Float16ToBFloat16,
+            _ => throw NoKernel(primitive, "kernels convert Int32 ↔ Float32 and between Float32, BFloat16 and Float16; convert on the CPU before moving the tensor"),
+        };
+        kernel(Gpu, Ptr(source, primitive), Ptr(destination, primitive), source.NumElements, null);
     }
 
     // ---- helpers shared by the partial files ------------------------------------------------------

@@ -112,13 +112,7 @@ public static class SafetensorsConversions
     }
 
     /// <summary>float32 → bfloat16 bits, rounding to nearest even (as PyTorch does); NaN stays a quiet NaN.</summary>
-    public static ushort ToBFloat16Bits(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x0040);
-        uint roundingBias = 0x7FFF + ((bits >> 16) & 1);
-        return (ushort)((bits + roundingBias) >> 16);
-    }
+    public static ushort ToBFloat16Bits(float value) => BFloat16.FromSingle(value).Bits;
 
     static InvalidOperationException NotFloating(SafetensorsDType dtype, string target) =>
         new($"{dtype.HeaderName()} is not a floating dtype; it is not converted to {target}");

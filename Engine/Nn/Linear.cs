@@ -1,3 +1,4 @@
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Random;
 
 namespace CudaBert.Engine.Nn;
@@ -27,6 +28,10 @@ public sealed class Linear : Module
     /// <summary>The bias b [OutFeatures], a parameter named <c>bias</c>; null when built without one.</summary>
     public Tensor? Bias { get; }
 
-    /// <summary>x·Wᵀ + b for <paramref name="x"/> [..., InFeatures]; the result is [..., OutFeatures].</summary>
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    /// <summary>
+    /// x·Wᵀ + b for <paramref name="x"/> [..., InFeatures]; the result is [..., OutFeatures]. Inside a
+    /// <see cref="MatmulPrecision.Bf16"/> scope (<see cref="MatmulPrecisionMode"/>) the products take bfloat16
+    /// operands (<see cref="Ops.LinearBFloat16"/>), otherwise float32 (<see cref="Ops.Linear"/>).
+    /// </summary>
+    public Tensor Forward(Tensor x) => MatmulPrecisionMode.IsBFloat16 ? Ops.LinearBFloat16(x, Weight, Bias) : Ops.Linear(x, Weight, Bias);
 }

@@ -47,6 +47,7 @@ public sealed class AdamW : IDisposable
     /// One update of every parameter that requires a gradient and has one (<see cref="Tensor.Grad"/>), with
     /// its group's current learning rate. Gradients are left as they are: clear them with <see cref="ZeroGrad"/> before the next backward.
     /// The updates go to the backend together (<see cref="IBackend.AdamWSteps"/>: one launch on a GPU), one call per device.
+    /// A parameter with a <see cref="Tensor.BFloat16Copy"/> (mixed precision) gets it rewritten in the same pass.
     /// </summary>
     public void Step()
     {
@@ -60,7 +61,7 @@ public sealed class AdamW : IDisposable
                     states[p] = state = new State(Tensor.Zeros(p.Shape, p.DType, p.Device).Keep(), Tensor.Zeros(p.Shape, p.DType, p.Device).Keep());
                 state.Step++;
                 updates.Add(new AdamWUpdate(p, p.Grad, state.ExpAvg, state.ExpAvgSq,
-                    new AdamWStepArgs(group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, state.Step)));
+                    new AdamWStepArgs(group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, state.Step), p.BFloat16Copy));
             }
         foreach (var onOneDevice in updates.GroupBy(u => u.Param.Device))
             onOneDevice.First().Param.Backend.AdamWSteps(onOneDevice.ToArray());

@@ -22,6 +22,14 @@ public sealed partial class Tensor
     public static Tensor FromArray(long[] data, Shape shape, Device device = Device.Cpu) =>
         FromSpan<long>(data, shape, false, device);
 
+    /// <summary>A bfloat16 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/> (convert floats with <see cref="BFloat16.FromSingle"/>, or use <c>FromArray(floats).To(DType.BFloat16)</c>).</summary>
+    public static Tensor FromArray(BFloat16[] data, Shape shape, Device device = Device.Cpu) =>
+        FromSpan<BFloat16>(data, shape, false, device);
+
+    /// <summary>A float16 tensor of <paramref name="shape"/> holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor FromArray(Half[] data, Shape shape, Device device = Device.Cpu) =>
+        FromSpan<Half>(data, shape, false, device);
+
     /// <summary>Copies <paramref name="data"/> (row-major) into a new tensor of <paramref name="shape"/>.</summary>
     public static Tensor FromSpan<T>(ReadOnlySpan<T> data, Shape shape, bool requiresGrad = false, Device device = Device.Cpu)
         where T : unmanaged
@@ -44,6 +52,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"CopyFrom: {typeof(T).Name} values into a {DType} tensor {Shape}");
         if (data.Length != NumElements)
             throw new ArgumentException($"CopyFrom: {data.Length} values into a tensor of shape {Shape} ({NumElements} elements)");
+        DropBFloat16Copy();
         Backend.CopyFromHost(MemoryMarshal.AsBytes(data), this);
     }
 
@@ -52,6 +61,7 @@ public sealed partial class Tensor
     {
         if (source.Shape != Shape || source.DType != DType)
             throw new ArgumentException($"CopyFrom: source {source.Shape} {source.DType} into {Shape} {DType}");
+        DropBFloat16Copy();
         if (source.Device == Device) Backend.Copy(source, this);
         else
         {
@@ -99,6 +109,8 @@ public sealed partial class Tensor
     {
         DType.Float64 => FromSpan<double>(values, shape, false, device),
         DType.Float32 => FromSpan<float>(Array.ConvertAll(values, v => (float)v), shape, false, device),
+        DType.BFloat16 => FromSpan<BFloat16>(Array.ConvertAll(values, BFloat16.FromDouble), shape, false, device),
+        DType.Float16 => FromSpan<Half>(Array.ConvertAll(values, v => (Half)v), shape, false, device),
         _ => throw new ArgumentException($"random values need a floating-point dtype, not {dtype}"),
     };
 
@@ -112,8 +124,14 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>The contents as float32 (converting from any dtype).</summary>
-    public float[] ToFloatArray() => DType == DType.Float32 ? ToArray<float>() : Array.ConvertAll(ToDoubleArray(), v => (float)v);
+    /// <summary>The contents as float32 (converting from any dtype; exact from BFloat16 and Float16).</summary>
+    public float[] ToFloatArray() => DType switch
+    {
+        DType.Float32 => ToArray<float>(),
+        DType.BFloat16 => Array.ConvertAll(ToArray<BFloat16>(), v => v.ToSingle()),
+        DType.Float16 => Array.ConvertAll(ToArray<Half>(), v => (float)v),
+        _ => Array.ConvertAll(ToDoubleArray(), v => (float)v),
+    };
 
     /// <summary>The contents as float64 (converting from any dtype).</summary>
     public double[] ToDoubleArray() => DType switch
@@ -122,6 +140,8 @@ public sealed partial class Tensor
         DType.Float32 => Array.ConvertAll(ToArray<float>(), v => (double)v),
         DType.Int32 => Array.ConvertAll(ToArray<int>(), v => (double)v),
         DType.Int64 => Array.ConvertAll(ToArray<long>(), v => (double)v),
+        DType.BFloat16 => Array.ConvertAll(ToArray<BFloat16>(), v => (double)v.ToSingle()),
+        DType.Float16 => Array.ConvertAll(ToArray<Half>(), v => (double)v),
         _ => throw new NotSupportedException(DType.ToString()),
     };
 

@@ -16,6 +16,7 @@ public sealed partial class Tensor
             throw new InvalidOperationException($"MoveTo({device}): only a leaf tensor without a gradient can move in place, not {this}");
         var bytes = new byte[ByteLength];
         Backend.CopyToHost(this, bytes);
+        DropBFloat16Copy();
         var old = Storage;
         storage = Backends.Backend.For(device).Allocate(ByteLength);
         Backend.CopyFromHost(bytes, this);

@@ -145,6 +145,7 @@ public sealed partial class Tensor : IDisposable
         Owner = null;
         Grad?.Dispose();
         Grad = null;
+        DropBFloat16Copy();
         GradFn = null;
         storage.Release();
         MemoryStats.OnTensorDisposed();

@@ -18,6 +18,8 @@ public sealed unsafe class Cublas : IDisposable
         Fp32,
         /// <summary>Inputs rounded to TF32 for the tensor cores, FP32 accumulation (cublasGemmStridedBatchedEx).</summary>
         Tf32,
+        /// <summary>bfloat16 A and B, FP32 accumulation and FP32 C (cublasGemmStridedBatchedEx): the baseline of gemm_bf16.cu.</summary>
+        Bf16,
     }
 
     readonly CudaDriverDevice _device;
@@ -67,6 +69,7 @@ public sealed unsafe class Cublas : IDisposable
     /// Row-major, strided-batched: for each b in [0, batch), C_b = alpha * op(A_b) * op(B_b) + beta * C_b,
     /// where op(X) is X or X^T, op(A) is m x k, op(B) is k x n and C is m x n, all row-major and dense
     /// (A is stored m x k, or k x m when transposed; likewise B). X_b starts strideX elements after X_{b-1}.
+    /// A and B are float32, or bfloat16 with <see cref="Precision.Bf16"/>; C is float32.
     /// </summary>
     public void GemmStridedBatched(bool transA, bool transB, int m, int n, int k,
         float alpha, DevicePtr a, long strideA, DevicePtr b, long strideB,
@@ -87,10 +90,13 @@ public sealed unsafe class Cublas : IDisposable
                                             a.Address, lda, strideA, &beta, c.Address, ldc, strideC, batch),
                   "cublasSgemmStridedBatched");
         else
-            Check(cublasGemmStridedBatchedEx(_handle, opB, opA, n, m, k, &alpha, b.Address, CUDA_R_32F, ldb, strideB,
-                                             a.Address, CUDA_R_32F, lda, strideA, &beta, c.Address, CUDA_R_32F, ldc, strideC,
-                                             batch, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT),
+        {
+            var (inputs, compute) = precision == Precision.Bf16 ? (CUDA_R_16BF, CUBLAS_COMPUTE_32F) : (CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32);
+            Check(cublasGemmStridedBatchedEx(_handle, opB, opA, n, m, k, &alpha, b.Address, inputs, ldb, strideB,
+                                             a.Address, inputs, lda, strideA, &beta, c.Address, CUDA_R_32F, ldc, strideC,
+                                             batch, compute, CUBLAS_GEMM_DEFAULT),
                   "cublasGemmStridedBatchedEx");
+        }
     }
 
     static void Check(int status, string call)

@@ -32,6 +32,10 @@ static unsafe partial class CublasApi
     public const int CUDA_R_32F = 0;
     // cublasComputeType_t: FP32 accumulate, inputs may be rounded to TF32 for the tensor cores
     public const int CUBLAS_COMPUTE_32F_FAST_TF32 = 77;
+    // cudaDataType_t of bfloat16 operands
+    public const int CUDA_R_16BF = 14;
+    // cublasComputeType_t: FP32 accumulate, the inputs as they are (bf16 products are exact in fp32)
+    public const int CUBLAS_COMPUTE_32F = 68;
     // cublasGemmAlgo_t: let cuBLAS choose
     public const int CUBLAS_GEMM_DEFAULT = -1;
 

@@ -14,16 +14,19 @@ public static class MultiTensorOptimizerKernels
     /// <summary>Elements each block handles (256 threads × 16); the .cu's CHUNK.</summary>
     public const int Chunk = 4096;
 
-    /// <summary>One parameter of a multi-tensor AdamW step: its four buffers of <paramref name="N"/> float32 and its own update's scalars.</summary>
+    /// <summary>
+    /// One parameter of a multi-tensor AdamW step: its four buffers of <paramref name="N"/> float32 and its own update's scalars;
+    /// <paramref name="ParamBFloat16"/>, when not null, N bfloat16 that receive the updated parameter rounded to nearest even.
+    /// </summary>
     public readonly record struct AdamWTensor(DevicePtr Param, DevicePtr Grad, DevicePtr ExpAvg, DevicePtr ExpAvgSq, long N,
-        double LearningRate, double Beta1, double Beta2, double Eps, double WeightDecay, long Step);
+        double LearningRate, double Beta1, double Beta2, double Eps, double WeightDecay, long Step, DevicePtr ParamBFloat16 = default);
 
     // The kernels' table entries, field for field (struct TensorChunks and struct AdamWTensor of the .cu).
     [StructLayout(LayoutKind.Sequential)]
     readonly record struct ChunksEntry(ulong Data, long N, long FirstBlock);
 
     [StructLayout(LayoutKind.Sequential)]
-    readonly record struct AdamWEntry(ulong Param, ulong Grad, ulong ExpAvg, ulong ExpAvgSq, long N, long FirstBlock,
+    readonly record struct AdamWEntry(ulong Param, ulong Grad, ulong ExpAvg, ulong ExpAvgSq, ulong ParamBFloat16, long N, long FirstBlock,
         float Decay, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float StepSize, float BiasCorrection2Sqrt, float Eps);
 
     /// <summary>Scratch bytes <see cref="ClipGradNorm"/> needs for tensors of these sizes: the table, one double partial per block, the clip factor.</summary>
@@ -70,7 +73,7 @@ public static class MultiTensorOptimizerKernels
     /// <summary>
     /// One AdamW update (as <see cref="OptimizerKernels.AdamWStep"/>, bit for bit) of every tensor, each
     /// with its own learning rate, weight decay and step count, in one launch. The per-tensor scalars are
-    /// computed here in double and rounded to float once. Empty tensors are skipped; at least one must have elements.
+    /// computed here in double and rounded to float once; a tensor with a bfloat16 copy gets it written in the same pass. Empty tensors are skipped; at least one must have elements.
     /// </summary>
     public static void AdamW(ICudaDevice dev, ReadOnlySpan<AdamWTensor> tensors, DevicePtr workspace, CudaStream? stream = null)
     {
@@ -82,7 +85,7 @@ public static class MultiTensorOptimizerKernels
         {
             if (t.N == 0) continue;
             Launcher.Positive(t.Step, kernel);
-            table.Add(new AdamWEntry(t.Param.Address, t.Grad.Address, t.ExpAvg.Address, t.ExpAvgSq.Address, t.N, blocks,
+            table.Add(new AdamWEntry(t.Param.Address, t.Grad.Address, t.ExpAvg.Address, t.ExpAvgSq.Address, t.ParamBFloat16.Address, t.N, blocks,
                 (float)(1 - t.LearningRate * t.WeightDecay),
                 (float)t.Beta1, (float)(1 - t.Beta1), (float)t.Beta2, (float)(1 - t.Beta2),
                 (float)(t.LearningRate / (1 - Math.Pow(t.Beta1, t.Step))),

@@ -23,7 +23,9 @@
 //                                     torch.nn.utils.clip_grad_norm_ (both stay on the device)
 //   multi_tensor_scale_f32            x ← x · clip_scale, skipped when clip_scale is 1 (no clipping)
 //   multi_tensor_adamw_f32            one AdamW update per element, as adamw.cu, with the learning rate,
-//                                     weight decay and step count of each tensor's own entry
+//                                     weight decay and step count of each tensor's own entry; where the
+//                                     entry has a bfloat16 copy, the new parameter rounded to nearest even
+//                                     is written there too (the weights mixed-precision GEMMs read)
 
 #include "reduce.cuh"
 
@@ -35,11 +37,12 @@ struct TensorChunks {                              // a tensor read or scaled in
     long long first_block;
 };
 
-struct AdamWTensor {                               // one parameter and its moments (80 bytes)
+struct AdamWTensor {                               // one parameter and its moments (88 bytes)
     float* param;
     const float* grad;
     float* exp_avg;
     float* exp_avg_sq;
+    unsigned short* param_bf16;                    // null, or the parameter's bfloat16 copy (mixed precision)
     long long n;
     long long first_block;
     // Per tensor, computed by the launcher in double and rounded once (see adamw.cu):
@@ -111,7 +114,13 @@ extern "C" __global__ void multi_tensor_adamw_f32(const AdamWTensor* tensors, in
         float m = __fadd_rn(__fmul_rn(t.exp_avg[i], t.beta1), __fmul_rn(t.one_minus_beta1, g));
         float v = __fadd_rn(__fmul_rn(t.exp_avg_sq[i], t.beta2), __fmul_rn(__fmul_rn(t.one_minus_beta2, g), g));
         float denominator = __fadd_rn(sqrtf(v) / t.bias_correction2_sqrt, t.eps);
-        t.param[i] = __fsub_rn(p, __fmul_rn(t.step_size, m / denominator));
+        float updated = __fsub_rn(p, __fmul_rn(t.step_size, m / denominator));
+        t.param[i] = updated;
+        if (t.param_bf16 != nullptr) {
+            unsigned short bits;
+            asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(bits) : "f"(updated));
+            t.param_bf16[i] = bits;
+        }
         t.exp_avg[i] = m;
         t.exp_avg_sq[i] = v;
     }

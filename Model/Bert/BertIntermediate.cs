@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
 
@@ -32,13 +33,14 @@ public sealed class BertIntermediate : Module
 
     /// <summary>
     /// Whether the exact-GELU case runs as one fused op (<see cref="Ops.LinearGelu"/>) instead of
-    /// Linear then Gelu; the two give the same bits on the CPU. The tanh approximation is never fused.
+    /// Linear then Gelu; the two give the same bits on the CPU. The tanh approximation is never fused, nor
+    /// is a bfloat16 product (<see cref="MatmulPrecision.Bf16"/>: the Linear takes bfloat16 operands, then GELU).
     /// </summary>
     internal bool Fused { get; set; } = true;
 
     /// <summary><paramref name="x"/> [B, S, hidden] → act(x·W + b) [B, S, intermediate].</summary>
     public Tensor Forward(Tensor x) =>
-        Fused && exactGelu && Dense.Bias is { } bias ? Ops.LinearGelu(x, Dense.Weight, bias) : activation(Dense.Forward(x));
+        Fused && exactGelu && !MatmulPrecisionMode.IsBFloat16 && Dense.Bias is { } bias ? Ops.LinearGelu(x, Dense.Weight, bias) : activation(Dense.Forward(x));
 
     private static Func<Tensor, Tensor> ActivationOf(string hiddenAct) => hiddenAct switch
     {

@@ -230,8 +230,8 @@ public sealed class MultiTaskTrainer : IDisposable
     /// earlier call that stopped). A checkpoint is written at each epoch end, every
     /// <see cref="TrainingOptions.SaveEverySteps"/> steps, and when stopped (when
     /// <see cref="TrainingOptions.Out"/> is set).
-    /// Its GEMMs, evaluations included, run in fp32 or TF32 as <see cref="TrainingOptions.Tf32"/> says,
-    /// whatever the calling thread's <see cref="Tf32Mode"/>, which is restored on return.
+    /// Its GEMMs, evaluations included, run in fp32, TF32 or bf16 as <see cref="TrainingOptions.Precision"/> says,
+    /// whatever the calling thread's <see cref="MatmulPrecisionMode"/>, which is restored on return.
     /// </summary>
     /// <param name="progress">
     /// Told of every optimizer step (<see cref="StepRecord"/>: step, epoch, losses, learning rate…), on the
@@ -259,7 +259,7 @@ public sealed class MultiTaskTrainer : IDisposable
 
     TrainingResult Train(int? stopAfterSteps, IProgress<StepRecord>? progress, CancellationToken cancellationToken)
     {
-        using var precision = Tf32Mode.Allow(_options.Tf32);
+        using var precision = MatmulPrecisionMode.Use(_options.MatmulPrecision);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = _state.ElapsedSeconds;
         var history = new List<StepRecord>();

@@ -61,8 +61,21 @@ public sealed record TrainingOptions
     /// <summary>
     /// On the GPU, GEMMs on the TF32 tensor-core kernel (about 1e-3 relative error; off by default, as PyTorch's
     /// allow_tf32 for matmuls): the trainer's <see cref="Tf32Mode"/> while it runs. CLI <c>--tf32</c>, config key <c>tf32</c>.
+    /// The same as <see cref="Precision"/> <c>tf32</c>.
     /// </summary>
     public bool Tf32 { get; init; }
+    /// <summary>
+    /// The matrix products of the Linear layers (<see cref="MatmulPrecision"/>): <c>fp32</c> (the default), <c>tf32</c>
+    /// (as <see cref="Tf32"/>; GPU only) or <c>bf16</c> (mixed precision: bfloat16 GEMM operands with fp32 accumulation,
+    /// everything else fp32, on the CPU too). The trainer's <see cref="MatmulPrecisionMode"/> while it runs.
+    /// CLI <c>--precision</c>, config key <c>precision</c>.
+    /// </summary>
+    public string Precision { get; init; } = "fp32";
+    /// <summary>The parsed <see cref="Precision"/>, <see cref="Tf32"/> included (tf32 when either says so).</summary>
+    [JsonIgnore]
+    public MatmulPrecision MatmulPrecision => MatmulPrecisionMode.TryParse(Precision, out var p)
+        ? (p == MatmulPrecision.Fp32 && Tf32 ? MatmulPrecision.Tf32 : p)
+        : throw new FormatException($"option precision: must be one of fp32, tf32, bf16, not '{Precision}'");
 
     // ---- optimisation ----
     /// <summary>
@@ -271,7 +284,7 @@ public sealed record TrainingOptions
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
         // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
-        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("token-head", TokenHead), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("precision", Precision), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("token-head", TokenHead), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
             Require(value is not null, option, "must not be null");
         Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
         foreach (var (option, value) in new[]
@@ -286,6 +299,8 @@ public sealed record TrainingOptions
         Require(Epochs is null or > 0, "epochs", "must be ≥ 1 (or null: the recipe's choice)");
         Require(BatchSize > 0, "batch-size", "must be ≥ 1");
         Require(GradientAccumulation > 0, "gradient-accumulation", "must be ≥ 1");
+        Require(MatmulPrecisionMode.TryParse(Precision, out var precision), "precision", $"must be one of fp32, tf32, bf16, not '{Precision}'");
+        Require(!(Tf32 && precision == MatmulPrecision.Bf16), "tf32/precision", "tf32 and precision bf16 contradict each other: give one of them");
         Require(DeviceChoice.IsValid(Device), "device", $"must be one of {string.Join(", ", DeviceChoice.Names)}, not '{Device}'");
         Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
         Require(LogEverySteps > 0, "log-every-steps", "must be ≥ 1");

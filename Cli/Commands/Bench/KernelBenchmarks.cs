@@ -10,7 +10,7 @@ namespace CudaBert.Cli.Commands.Bench;
 /// one table. Memory-bound kernels are rated in GB/s of the bytes they must move (each input read
 /// once, each output written once) against a device-to-device copy measured in the same run; GEMMs
 /// in TFLOP/s against cuBLAS at the same shape and transposes (the SIMT kernel against SGEMM, the
-/// tensor-core kernel against cuBLAS TF32).
+/// tensor-core kernel against cuBLAS TF32, the bf16 kernel against cuBLAS with bf16 inputs and fp32 accumulation).
 /// </summary>
 sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) : IDisposable
 {
@@ -24,7 +24,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
 
     /// <summary>One row of the table.</summary>
     public sealed record Row(string Kernel, string Shape, double Milliseconds, double? GigabytesPerSecond, double? CopyRatio,
-        double? Teraflops, double? SgemmRatio, double? Tf32Ratio);
+        double? Teraflops, double? SgemmRatio, double? Tf32Ratio, double? Bf16Ratio = null);
 
     public List<Row> Run(TextWriter log)
     {
@@ -172,6 +172,14 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             blasTf32 = timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a, (long)m * k, b, (long)k * n, 0f, c, (long)m * n, batch,
                 Cublas.Precision.Tf32));
         }
+        // bfloat16 operands (half the bytes of A and B), fp32 C, as the mixed-precision Linear layers run.
+        DevicePtr a16 = Bytes((long)batch * m * k * 2), b16 = Bytes((long)batch * k * n * 2);
+        CastKernels.Float32ToBFloat16(gpu, a, a16, (long)batch * m * k);
+        CastKernels.Float32ToBFloat16(gpu, b, b16, (long)batch * k * n);
+        double bf16 = timer.MedianMilliseconds(() => GemmBf16Kernels.Run(gpu, transA, transB, batch, m, n, k, 1f, a16, b16, 0f, c, cIsBFloat16: false));
+        double? blasBf16 = blas is null ? null
+            : timer.MedianMilliseconds(() => blas.GemmStridedBatched(transA, transB, m, n, k, 1f, a16, (long)m * k, b16, (long)k * n, 0f, c, (long)m * n, batch,
+                Cublas.Precision.Bf16));
         rows.Add(new Row($"GEMM SIMT: {name}", shape, simt, null, null, flops / (simt * 1e9), blasSgemm / simt, null));
         rows.Add(new Row($"GEMM TF32: {name}", $"{shape} {TileName(tile)}", tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
         if (tf32Other is double other)
@@ -182,7 +190,8 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
                 a, k, (long)m * k, b, k, (long)k * n, 0f, c, n, (long)m * n));
             rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
         }
-        Release(a, b, c);
+        rows.Add(new Row($"GEMM bf16: {name}", $"{shape} 64×64 tile", bf16, null, null, flops / (bf16 * 1e9), null, null, blasBf16 / bf16));
+        Release(a, b, c, a16, b16);
     }
 
     static string TileName(GemmTf32Tile tile) => tile == GemmTf32Tile.Small64 ? "64×64 tile" : "128×128 tile";

@@ -35,6 +35,33 @@ public class MatrixPrimitiveTests(CudaTestDevice device)
     }
 
     [Theory, MemberData(nameof(Transposes))]
+    public void BFloat16GemmIsWithinFloat32AccumulationOfTheCpu(bool transA, bool transB)
+    {
+        using var scope = Tensor.Scope();
+        const int batch = 3, m = 19, n = 11, k = 37;   // far from the 64×64 tile and the k-steps of 16
+        const double alpha = 0.75, beta = -0.5;
+        float[] a = NonZero(50, batch * m * k), b = NonZero(51, batch * k * n), c = NonZero(52, batch * m * n);
+        Tensor ca = CpuVsCuda.Cpu(a, batch, transA ? k : m, transA ? m : k).To(DType.BFloat16),
+            cb = CpuVsCuda.Cpu(b, batch, transB ? n : k, transB ? k : n).To(DType.BFloat16), cc = CpuVsCuda.Cpu(c, batch, m, n);
+        Tensor ga = ca.To(Device.Cuda), gb = cb.To(Device.Cuda), gc = cc.To(Device.Cuda);
+        Tensor cc16 = cc.To(DType.BFloat16), gc16 = cc16.To(Device.Cuda);
+
+        Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc);
+        device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc);
+        Cpu.Gemm(transA, transB, batch, m, n, k, alpha, ca, cb, beta, cc16);
+        device.Backend.Gemm(transA, transB, batch, m, n, k, alpha, ga, gb, beta, gc16);
+
+        // The bfloat16 inputs are exact in float32, so both sides are float32 sums of the same exact
+        // products: each within (k + 2)·u·(|α|·Σ|a||b| + |β||c|) ≤ (k + 2)·u·(0.75·k + 0.5) of the exact
+        // value (|a|, |b|, |c| ≤ 1), hence within twice that of each other.
+        double bound = 2 * (k + 2) * U * (alpha * k + 0.5);
+        AssertClose.Elementwise(cc, gc, "C", absolute: bound);
+        // Rounded to bfloat16 (C too, before β), each side moves by at most half a bfloat16 unit, 2⁻⁹·|C| ≤ 2⁻⁹·(0.75·k + 0.5).
+        AssertClose.Elementwise(cc16.To(DType.Float32), gc16.To(DType.Float32), "C (bfloat16)", absolute: bound + 2 * Math.Pow(2, -9) * (alpha * k + 0.5));
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Theory, MemberData(nameof(Transposes))]
     public void Tf32GemmIsWithinTf32RoundingOfTheCpu(bool transA, bool transB)
     {
         using var scope = Tensor.Scope();

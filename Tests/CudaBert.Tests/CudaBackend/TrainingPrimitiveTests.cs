@@ -151,15 +151,18 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
         double[] learningRates = [2e-3, 1e-3, 5e-3], decays = [0.01, 0, 0.1];
         var cpu = sizes.Select((n, k) => new[] { CpuVsCuda.Cpu(NonZero(40 + k, n), n), Tensor.Zeros([n]), Tensor.Zeros([n]) }).ToArray();
         var gpu = cpu.Select(ts => ts.Select(t => t.To(Device.Cuda)).ToArray()).ToArray();
+        // Mixed precision's bfloat16 weight copies on the first and last tensor (none on the middle one), written in the same pass.
+        Tensor?[] cpuCopies = [Tensor.Zeros([sizes[0]], DType.BFloat16), null, Tensor.Zeros([sizes[2]], DType.BFloat16)];
+        Tensor?[] gpuCopies = [.. cpuCopies.Select(c => c?.To(Device.Cuda))];
         for (int step = 1; step <= 3; step++)
         {
             var grads = sizes.Select((n, k) => CpuVsCuda.Cpu(NonZero(50 + 10 * step + k, n), n)).ToArray();
             var gpuGrads = grads.Select(g => g.To(Device.Cuda)).ToArray();
-            AdamWUpdate Update(Tensor[][] state, Tensor[] g, int k) =>
-                new(state[k][0], g[k], state[k][1], state[k][2], new AdamWStepArgs(learningRates[k], 0.9, 0.999, 1e-8, decays[k], step));
-            Cpu.AdamWSteps(sizes.Select((_, k) => Update(cpu, grads, k)).ToArray());
+            AdamWUpdate Update(Tensor[][] state, Tensor[] g, Tensor?[] copies, int k) =>
+                new(state[k][0], g[k], state[k][1], state[k][2], new AdamWStepArgs(learningRates[k], 0.9, 0.999, 1e-8, decays[k], step), copies[k]);
+            Cpu.AdamWSteps(sizes.Select((_, k) => Update(cpu, grads, cpuCopies, k)).ToArray());
             long reads = device.Backend.DeviceToHostReads;
-            device.Backend.AdamWSteps(sizes.Select((_, k) => Update(gpu, gpuGrads, k)).ToArray());
+            device.Backend.AdamWSteps(sizes.Select((_, k) => Update(gpu, gpuGrads, gpuCopies, k)).ToArray());
             Assert.Equal(reads, device.Backend.DeviceToHostReads);
         }
         for (int k = 0; k < sizes.Length; k++)
@@ -167,6 +170,9 @@ public class TrainingPrimitiveTests(CudaTestDevice device)
             BitEqual(cpu[k][0], gpu[k][0], $"param {k}");
             BitEqual(cpu[k][1], gpu[k][1], $"exp_avg {k}");
             BitEqual(cpu[k][2], gpu[k][2], $"exp_avg_sq {k}");
+            if (cpuCopies[k] is not { } copy) continue;
+            Assert.Equal(cpu[k][0].To(DType.BFloat16).ToArray<BFloat16>(), copy.ToArray<BFloat16>());   // the updated parameter, rounded
+            Assert.Equal(copy.ToArray<BFloat16>(), gpuCopies[k]!.ToArray<BFloat16>());
         }
         device.AssertNoSanitizerFindings();
     }
