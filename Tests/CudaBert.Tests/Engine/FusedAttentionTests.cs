@@ -124,7 +124,8 @@ internal sealed class AttentionRoundingBound
     public double[] Dq { get; }
     public double[] Dk { get; }
     public double[] Dv { get; }
-    private readonly double k;
+    /// <summary>K, the roundings counted along the longest chain.</summary>
+    public double RoundingSteps { get; }
 
     public AttentionRoundingBound(Tensor q, Tensor kt, Tensor v, Tensor? mask, Tensor dy, int heads, double scale, double p, ulong seed, ulong offset)
     {
@@ -181,7 +182,7 @@ internal sealed class AttentionRoundingBound
                         }
                     }
             }
-        k = 2 * (d + 2) * zMax + 2 * sk + 2 * sq + 2 * d + 8;
+        RoundingSteps = 2 * (d + 2) * zMax + 2 * sk + 2 * sq + 2 * d + 8;
     }
 
     /// <summary>|expected_i − actual_i| ≤ 2·K·u·magnitude_i for every element.</summary>
@@ -190,7 +191,7 @@ internal sealed class AttentionRoundingBound
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
         {
-            double error = Math.Abs((double)expected[i] - actual[i]), bound = 2 * k * TestInputs.U * magnitude[i];
+            double error = Math.Abs((double)expected[i] - actual[i]), bound = 2 * RoundingSteps * TestInputs.U * magnitude[i];
             Assert.True(error <= bound, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}, error {error:G3} > bound {bound:G3}");
         }
     }
