@@ -24,8 +24,8 @@ public sealed partial class CpuBackend
             nameof(FusedAttentionBackward));
 
     /// <summary>
-    /// Never: the CPU's separate ops run the two products on the blocked GEMM, which outruns these
-    /// row-by-row dot products; the fused op here is the reference the CUDA kernel is tested against.
+    /// Never: the fused op here is the reference the CUDA kernel is tested against, written row by row
+    /// for clarity; the model keeps the separate ops, whose two products run on the blocked GEMM.
     /// </summary>
     public bool PrefersFusedAttention(int headSize) => false;
 
