@@ -22,7 +22,7 @@ public sealed partial class CudaBackend
     {
         const string primitive = nameof(FusedAttentionBackward);
         RequireFloat32(primitive, q, k, v, mask, output, lse, doutput, dq, dk, dv);
-        if (q.NumElements == 0) return;
+        if (q.NumElements == 0) { Fill(dk, 0); Fill(dv, 0); return; }   // no queries: nothing flows into the keys
         using var delta = Scratch(lse.ByteLength);
         FlashAttentionKernels.Backward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
             Ptr(output, primitive), Ptr(lse, primitive), Ptr(doutput, primitive), delta.Pointer,

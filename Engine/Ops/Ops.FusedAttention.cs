@@ -22,6 +22,7 @@ public static partial class Ops
         if (q.Rank != 3 || k.Rank != 3 || q.Shape[2] % heads != 0 || k.Shape != v.Shape || k.Shape[0] != q.Shape[0] || k.Shape[2] != q.Shape[2])
             throw new ArgumentException($"{op}: q {q.Shape}, k {k.Shape}, v {v.Shape} must be [batch, queries, heads·head_dim], " +
                 $"[batch, keys, heads·head_dim] twice, with {heads} heads dividing the width");
+        if (k.Shape[1] == 0) throw new ArgumentException($"{op}: k {k.Shape} has no keys to attend to");
         if (mask is not null)
         {
             CheckCompatible(op, q, mask, "mask");

@@ -65,6 +65,30 @@ public class FlashAttentionKernelTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
+    // Every gradient sum has one owning thread and a fixed order (no float atomics): two runs give the same bits.
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void TheBackwardIsBitReproducible(string device)
+    {
+        const int batch = 2, heads = 2, queries = 37, keys = 70, headSize = 64, width = heads * headSize;
+        using var gpu = TestDevices.Open(device);
+        using DeviceArray<float> q = new(gpu, TestInputs.NonZero(124, batch * queries * width)), k = new(gpu, TestInputs.NonZero(125, batch * keys * width)),
+            v = new(gpu, TestInputs.NonZero(126, batch * keys * width)), dout = new(gpu, TestInputs.NonZero(127, batch * queries * width)),
+            output = new(gpu, batch * queries * width), lse = new(gpu, batch * heads * queries), delta = new(gpu, batch * heads * queries),
+            dq = new(gpu, batch * queries * width), dk = new(gpu, batch * keys * width), dv = new(gpu, batch * keys * width);
+        var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, 0.125f, 0.1, Seed, Offset);
+        FlashAttentionKernels.Forward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, shape);
+
+        float[][] Run()
+        {
+            FlashAttentionKernels.Backward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, dout.Ptr, delta.Ptr, dq.Ptr, dk.Ptr, dv.Ptr, shape);
+            return [dq.Read(), dk.Read(), dv.Read()];
+        }
+        float[][] first = Run(), second = Run();
+        string[] names = ["dq", "dk", "dv"];
+        for (int i = 0; i < names.Length; i++) KernelAssert.BitEqual(first[i], second[i], names[i]);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
     [Fact]
     public void AHeadSizeWithoutKernelsIsRefused()
     {

@@ -86,6 +86,8 @@ public class FusedAttentionTests
         Assert.Contains("3 heads", error.Message);
         error = Assert.Throws<ArgumentException>(() => Ops.FusedAttention(q, k, k, Tensor.Zeros([2, 3]), 2, 1.0));
         Assert.Contains("mask [2, 3] must be [batch, keys] = [2, 4]", error.Message);
+        error = Assert.Throws<ArgumentException>(() => Ops.FusedAttention(q, Tensor.Zeros([2, 0, 8]), Tensor.Zeros([2, 0, 8]), null, 2, 1.0));
+        Assert.Contains("k [2, 0, 8] has no keys", error.Message);
     }
 
     internal static Tensor Float32(Shape shape, ulong seed)
