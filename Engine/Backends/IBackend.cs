@@ -206,10 +206,10 @@ public interface IBackend
     void FusedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, double scale, double p, ulong seed, ulong offset,
         Tensor output, Tensor lse, Tensor doutput, Tensor dq, Tensor dk, Tensor dv);
     /// <summary>
-    /// Whether the model should run its attention as <see cref="FusedAttention"/> for heads of
-    /// <paramref name="headSize"/>: this backend has it for that size and it is the faster path here.
+    /// Whether the model should run its attention as <see cref="FusedAttention"/> on <paramref name="dtype"/>
+    /// tensors with heads of <paramref name="headSize"/>: this backend has it for them and it is the path to take here.
     /// </summary>
-    bool PrefersFusedAttention(int headSize);
+    bool PrefersFusedAttention(DType dtype, int headSize);
 
     // ---- optimizer · CpuBackend.Optimizer.cs, CudaBackend.Optimizer.cs ------------------------------------
     /// <summary>

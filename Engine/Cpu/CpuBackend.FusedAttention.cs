@@ -27,7 +27,7 @@ public sealed partial class CpuBackend
     /// Never: the fused op here is the reference the CUDA kernel is tested against, written row by row
     /// for clarity; the model keeps the separate ops, whose two products run on the blocked GEMM.
     /// </summary>
-    public bool PrefersFusedAttention(int headSize) => false;
+    public bool PrefersFusedAttention(DType dtype, int headSize) => false;
 
     /// <summary>Sizes of one fused-attention call, and where row i of head h of batch element b starts in q (or output) and in k, v.</summary>
     private readonly record struct AttentionLayout(int Batch, int Heads, int Queries, int Keys, int HeadSize)

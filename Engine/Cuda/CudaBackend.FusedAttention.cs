@@ -29,8 +29,12 @@ public sealed partial class CudaBackend
             Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShape(primitive, q, k, heads, scale, p, seed, offset));
     }
 
-    /// <summary>Head sizes with a kernel (Kernels/bert/flash_attention.cu): there the fused kernels replace five launches and the probabilities' round trips.</summary>
-    public bool PrefersFusedAttention(int headSize) => FlashAttentionKernels.Supports(headSize);
+    /// <summary>
+    /// float32 and a head size with a kernel (Kernels/bert/flash_attention.cu): there one launch replaces the
+    /// separate forward's eight (three head splits, two GEMMs, softmax, dropout, a merge) and two the backward's
+    /// ten, and the probabilities never make a round trip through memory.
+    /// </summary>
+    public bool PrefersFusedAttention(DType dtype, int headSize) => dtype == DType.Float32 && FlashAttentionKernels.Supports(headSize);
 
     static FlashAttentionKernels.Shape AttentionShape(string primitive, Tensor q, Tensor k, int heads, double scale, double p, ulong seed, ulong offset)
     {

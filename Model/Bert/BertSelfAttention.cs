@@ -56,7 +56,7 @@ public sealed class BertSelfAttention : Module
         var q = Query.Forward(x);                            // [B, S, heads·d]
         var k = Key.Forward(x);
         var v = Value.Forward(x);
-        if (Fused ?? x.Backend.PrefersFusedAttention(headSize)) return FusedForward(q, k, v, additiveMask);
+        if (Fused ?? q.Backend.PrefersFusedAttention(q.DType, headSize)) return FusedForward(q, k, v, additiveMask);
         var scores = Ops.MatMul(Ops.SplitHeads(q, heads), Ops.SplitHeads(k, heads), transposeB: true);   // [B, heads, S, S]: query rows, key columns
         var probs = Dropout.Forward(Ops.ScaledMaskedSoftmax(scores, additiveMask, scale));
         return Ops.MergeHeads(Ops.MatMul(probs, Ops.SplitHeads(v, heads)));                             // [B, heads, S, d] → [B, S, hidden]

@@ -45,10 +45,11 @@ public class FusedAttentionPrimitiveTests(CudaTestDevice device)
     [Fact]
     public void TheCudaBackendPrefersTheFusedOpWhereItHasKernelsAndTheCpuNever()
     {
-        Assert.True(device.Backend.PrefersFusedAttention(64));
-        Assert.True(device.Backend.PrefersFusedAttention(32));
-        Assert.False(device.Backend.PrefersFusedAttention(8));
-        Assert.False(CpuBackend.Instance.PrefersFusedAttention(64));
+        Assert.True(device.Backend.PrefersFusedAttention(DType.Float32, 64));
+        Assert.True(device.Backend.PrefersFusedAttention(DType.Float32, 32));
+        Assert.False(device.Backend.PrefersFusedAttention(DType.Float32, 8));
+        Assert.False(device.Backend.PrefersFusedAttention(DType.Float64, 64));
+        Assert.False(CpuBackend.Instance.PrefersFusedAttention(DType.Float32, 64));
     }
 
     [Fact]
