@@ -5,7 +5,7 @@ public static partial class Ops
 {
     /// <summary>
     /// dropout(softmax(Q·Kᵀ·scale + mask))·V for every head at once, equal (up to rounding) to
-    /// <c>MergeHeads(MatMul(Dropout(ScaledMaskedSoftmax(MatMul(SplitHeads(q), SplitHeads(k), transposeB: true), mask, scale), p, seed, offset), SplitHeads(v)))</c>.
+    /// <c>MergeHeads(MatMul(Dropout(ScaledMaskedSoftmax(MatMul(SplitHeads(q, heads), SplitHeads(k, heads), transposeB: true), mask, scale), p, seed, offset), SplitHeads(v, heads)))</c>.
     /// q [B, Sq, H·d], k and v [B, Sk, H·d] (the query, key and value projections as they come out of their
     /// Linear layers), mask the additive key mask [B, Sk] or null; result [B, Sq, H·d], the heads side by side.
     /// Only the row log-sum-exp [B, H, Sq] is saved for the backward, which recomputes the probabilities; the
