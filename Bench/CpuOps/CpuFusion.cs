@@ -10,4 +10,9 @@ public enum CpuFusion
     LinearBiasGelu,
     /// <summary>y = LayerNorm(dropout(x, 0.1) + residual) over [1600, 384]; separately Dropout, Add, LayerNorm.</summary>
     DropoutResidualLayerNorm,
+    /// <summary>
+    /// Attention's forward, q, k, v [32, 50, 12·32] (MiniLM's heads), padding mask, dropout 0.1 on the probabilities; separately
+    /// three head splits, Q·Kᵀ, ScaledMaskedSoftmax, Dropout, P·V, a head merge; fused FusedAttention (equal up to rounding only).
+    /// </summary>
+    FusedAttention,
 }

@@ -8,8 +8,9 @@ using CudaBert.Engine.Cpu;
 namespace CudaBert.Bench.CpuOps;
 
 /// <summary>
-/// Each fused primitive of the CPU backend against the separate primitives it replaces (the baseline),
-/// the same arithmetic and the same results bit for bit: the fused one finishes each row while it is in cache.
+/// Each fused primitive of the CPU backend against the separate primitives it replaces (the baseline). The
+/// linear and layer-norm fusions do the same arithmetic with the same results bit for bit, finishing each row
+/// while it is in cache; fused attention is the reference of the GPU kernel, row by row, equal up to rounding.
 /// </summary>
 [Config(typeof(ShortInProcessJob))]
 public class FusedCpuOpBenchmarks
@@ -49,6 +50,32 @@ public class FusedCpuOpBenchmarks
                     cpu.LayerNorm(sum, gamma, beta, 1e-12, y, mean, rstd);
                 };
                 fused = () => cpu.DropoutResidualLayerNorm(x, DropoutRate, 7, 0, residual, gamma, beta, 1e-12, sum, y, mean, rstd);
+                break;
+            }
+            case CpuFusion.FusedAttention:
+            {
+                const int batch = 32, seq = Rows / batch, heads = 12, headSize = Hidden / heads, pairs = batch * heads;
+                double scale = 1 / Math.Sqrt(headSize);
+                Tensor q = operands.Normal(batch, seq, Hidden), k = operands.Normal(batch, seq, Hidden), v = operands.Normal(batch, seq, Hidden);
+                Tensor mask = operands.Zeros(batch, seq), output = operands.Zeros(batch, seq, Hidden), lse = operands.Zeros(batch, heads, seq);
+                Tensor qh = operands.Zeros(batch, heads, seq, headSize), kh = operands.Zeros(batch, heads, seq, headSize), vh = operands.Zeros(batch, heads, seq, headSize);
+                Tensor scores = operands.Zeros(batch, heads, seq, seq), probs = operands.Zeros(batch, heads, seq, seq), oh = operands.Zeros(batch, heads, seq, headSize);
+                // [B, S, H·d] seen as [B, S, H, d] (views of the same storage), the head split swaps S and H.
+                int[] split = [0, 2, 1, 3];
+                Tensor q4 = q.Reshape(batch, seq, heads, headSize), k4 = k.Reshape(batch, seq, heads, headSize), v4 = v.Reshape(batch, seq, heads, headSize);
+                Tensor output4 = output.Reshape(batch, seq, heads, headSize);
+                separate = () =>
+                {
+                    cpu.Permute(q4, split, qh);
+                    cpu.Permute(k4, split, kh);
+                    cpu.Permute(v4, split, vh);
+                    cpu.Gemm(false, true, pairs, seq, seq, headSize, 1, qh, kh, 0, scores);
+                    cpu.ScaledMaskedSoftmax(scores, mask, scale, probs);
+                    cpu.Dropout(probs, DropoutRate, 7, 0, probs);
+                    cpu.Gemm(false, false, pairs, seq, headSize, seq, 1, probs, vh, 0, oh);
+                    cpu.Permute(oh, split, output4);
+                };
+                fused = () => cpu.FusedAttention(q, k, v, mask, heads, scale, DropoutRate, 7, 0, output, lse);
                 break;
             }
         }

@@ -190,6 +190,34 @@ public interface IBackend
     void DropoutResidualLayerNorm(Tensor x, double p, ulong seed, ulong offset, Tensor residual, Tensor gamma, Tensor beta, double eps,
         Tensor sum, Tensor y, Tensor mean, Tensor rstd);
 
+    // ---- fused attention · CpuBackend.FusedAttention.cs, CudaBackend.FusedAttention.cs ----------------------
+    /// <summary>
+    /// Multi-head attention in one primitive (FlashAttention-2): per batch element b and head h,
+    /// output = dropout(softmax(Q·Kᵀ·scale + mask))·V, writing only the output and the row log-sum-exp
+    /// lse[b, h, i] = log Σ_j exp(z_ij) of z = Q·Kᵀ·scale + mask, never the [B, H, Sq, Sk] probabilities.
+    /// Layout: q [B, Sq, H·d], k and v [B, Sk, H·d], output [B, Sq, H·d] — the projections' outputs as they
+    /// are, head h in columns h·d … h·d + d − 1, so no head split or merge permute is needed; lse [B, H, Sq];
+    /// mask (optional) the additive key mask [B, Sk]. Dropout (p = 0: none) keeps probability (i, j) of head
+    /// h of batch element b when the <see cref="Random.Philox"/> uniform at stream position
+    /// offset + ((b·H + h)·Sq + i)·Sk + j is ≥ p — that element's position in the [B, H, Sq, Sk]
+    /// probability tensor — and scales it by 1/(1 − p): the mask <see cref="Dropout"/> draws on the probabilities.
+    /// </summary>
+    void FusedAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, double scale, double p, ulong seed, ulong offset,
+        Tensor output, Tensor lse);
+    /// <summary>
+    /// The gradients dq, dk, dv (overwritten, the shapes of q, k, v) of <see cref="FusedAttention"/> given
+    /// doutput, from its inputs, its output and the saved lse: the probabilities are recomputed as
+    /// P = exp(z − lse), and with D_i = Σ_c doutput_ic·output_ic, dS = P ⊙ (dP − D) where dP is the
+    /// gradient of the (dropped-out) probabilities; dq = scale·dS·K, dk = scale·dSᵀ·Q, dv = (dropout(P))ᵀ·doutput.
+    /// </summary>
+    void FusedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, double scale, double p, ulong seed, ulong offset,
+        Tensor output, Tensor lse, Tensor doutput, Tensor dq, Tensor dk, Tensor dv);
+    /// <summary>
+    /// Whether the model should run its attention as <see cref="FusedAttention"/> on <paramref name="dtype"/>
+    /// tensors with heads of <paramref name="headSize"/>: this backend has it for them and it is the path to take here.
+    /// </summary>
+    bool PrefersFusedAttention(DType dtype, int headSize);
+
     // ---- optimizer · CpuBackend.Optimizer.cs, CudaBackend.Optimizer.cs ------------------------------------
     /// <summary>
     /// One AdamW update of a parameter and its moments in place, as <c>torch.optim.AdamW</c> (see

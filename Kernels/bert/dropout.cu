@@ -5,12 +5,8 @@
 // Dropout with a counter-based random mask: y[i] = keep_i ? x[i] · keep_scale : 0 with
 // keep_i = (u_i ≥ p), keep_scale = 1/(1 − p) (rounded to float by the launcher).
 //
-// u_i comes from Philox4x32-10 (Salmon et al., SC 2011) exactly as the CPU backend
-// (Engine/Random/Philox.cs) computes it, so both backends drop the same elements:
-//   stream position  k = offset + i
-//   counter          (k / 4 as a 64-bit number in words 0 and 1, 0, 0),  key = (seed_lo, seed_hi)
-//   word             output word k % 4 of the ten Philox rounds
-//   u                (word >> 8) · 2⁻²⁴   (24 random bits: exact in float, in [0, 1))
+// u_i comes from Philox4x32-10 (philox.cuh) at stream position offset + i, exactly as the CPU
+// backend (Engine/Random/Philox.cs) computes it, so both backends drop the same elements.
 // The backward pass is this kernel applied to dy with the same (seed, offset): the same mask.
 //
 // Thread-to-data mapping: one Philox evaluation gives four words, so a thread works on one aligned
@@ -23,32 +19,12 @@
 // not aligned. Which elements are kept is the same in both loops: only the memory access differs.
 
 #include "elementwise.cuh"
-
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u
-#define PHILOX_W1 0xBB67AE85u
-
-// Ten rounds. One round: two 32×32→64-bit products of counter words 0 and 2 with the multipliers;
-// their high halves are mixed with the other counter words and the key; the key is bumped by the
-// Weyl constants between rounds.
-__device__ __forceinline__ uint4 philox4x32_10(uint4 c, unsigned k0, unsigned k1)
-{
-    #pragma unroll
-    for (int round = 0; round < 10; ++round) {
-        if (round > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
-        unsigned hi0 = __umulhi(PHILOX_M0, c.x), lo0 = PHILOX_M0 * c.x;
-        unsigned hi1 = __umulhi(PHILOX_M1, c.z), lo1 = PHILOX_M1 * c.z;
-        c = make_uint4(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
-    }
-    return c;
-}
+#include "philox.cuh"
 
 // x · keep_scale when the 24 random bits of `word` give u ≥ p, else 0.
 __device__ __forceinline__ float drop(unsigned word, float x, float p, float keep_scale)
 {
-    float u = (float)(word >> 8) * (1.0f / 16777216.0f);
-    return u >= p ? x * keep_scale : 0.0f;
+    return philox_uniform(word) >= p ? x * keep_scale : 0.0f;
 }
 
 extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, float p, float keep_scale,
@@ -59,14 +35,14 @@ extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, fl
     for (long long v = grid_thread(); v < vectors; v += grid_threads()) {
         float4 a = reinterpret_cast<const float4*>(x)[v];      // issued first: in flight during the ten rounds
         unsigned long long group = first_group + v;
-        uint4 r = philox4x32_10(make_uint4((unsigned)group, (unsigned)(group >> 32), 0u, 0u), seed_lo, seed_hi);
+        uint4 r = philox_group(group, seed_lo, seed_hi);
         reinterpret_cast<float4*>(y)[v] = make_float4(drop(r.x, a.x, p, keep_scale), drop(r.y, a.y, p, keep_scale),
                                                       drop(r.z, a.z, p, keep_scale), drop(r.w, a.w, p, keep_scale));
     }
     unsigned long long groups = (offset + n + 3) / 4 - first_group;
     for (unsigned long long g = vectors + grid_thread(); g < groups; g += grid_threads()) {
         unsigned long long group = first_group + g;
-        uint4 r = philox4x32_10(make_uint4((unsigned)group, (unsigned)(group >> 32), 0u, 0u), seed_lo, seed_hi);
+        uint4 r = philox_group(group, seed_lo, seed_hi);
         unsigned words[4] = { r.x, r.y, r.z, r.w };
         #pragma unroll
         for (int k = 0; k < 4; ++k) {

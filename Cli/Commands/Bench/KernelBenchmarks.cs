@@ -67,6 +67,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         Memory(rows, "softmax backward", $"[{B}, {Heads}, {S}, {S}]", 3 * scores,
             () => SoftmaxKernels.Backward(gpu, p, dp, ds, B * Heads * S, S, 0.125f));
         Memory(rows, "head split", $"[{B}, {S}, {Heads}, {HeadDim}]", 2 * hidden, () => PermuteKernels.SplitHeads(gpu, h, h2, B, S, Heads, HeadDim));
+        Attention(rows, h, h2, h3, mask, p, dp, ds);
         Memory(rows, "layer norm forward", $"[{Tokens}, {Hidden}]", 2 * hidden,
             () => LayerNormKernels.Forward(gpu, h, gamma, beta, h2, stats, stats2, Tokens, Hidden, 1e-12f));
         Memory(rows, "residual + layer norm forward", $"[{Tokens}, {Hidden}]", 4 * hidden,
@@ -120,6 +121,71 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             double ms = timer.MedianMilliseconds(work);
             double gbps = floatsMoved * 4.0 / (ms * 1e6);
             table.Add(new Row(name, shape, ms, gbps, gbps / copy, null, null, null));
+        }
+    }
+
+    /// <summary>
+    /// Attention of one layer (B = 32, 12 heads, S = 128, d = 64, padding mask, dropout 0.1) two ways, each rated in
+    /// TFLOP/s of its products (forward Q·Kᵀ and P·V: 4·B·H·S²·d; backward dV, dP, dQ, dK: 8·B·H·S²·d):
+    /// the fused FlashAttention-2 kernels (flash_attention.cu), and the separate kernels the model runs
+    /// without them — three head splits, Q·Kᵀ, masked softmax, dropout, P·V, a head merge (backward: a head
+    /// split of dO, dV and dP, dropout and softmax backward, dQ and dK, three merges) — with the SIMT GEMM (fp32,
+    /// as the fused kernels) and with the TF32 one.
+    /// </summary>
+    void Attention(List<Row> rows, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr probs, DevicePtr dprobs, DevicePtr scores)
+    {
+        const int pairs = B * Heads;
+        const float scale = 0.125f;
+        const double dropout = 0.1;
+        long hidden = (long)Tokens * Hidden;
+        double forwardFlops = 4.0 * pairs * S * S * HeadDim;
+        DevicePtr output = Floats(hidden), doutput = Floats(hidden), dq = Floats(hidden), dk = Floats(hidden), dv = Floats(hidden);
+        DevicePtr lse = Floats((long)pairs * S), delta = Floats((long)pairs * S);
+        DevicePtr qh = Floats(hidden), kh = Floats(hidden), vh = Floats(hidden), oh = Floats(hidden), doh = Floats(hidden);
+        DevicePtr dqh = Floats(hidden), dkh = Floats(hidden), dvh = Floats(hidden), dropped = Floats((long)pairs * S * S);
+        var shape = new FlashAttentionKernels.Shape(B, Heads, S, S, HeadDim, scale, dropout, 42, 0);
+        string name = $"[{B}, {S}, {Heads}·{HeadDim}], p = {dropout}";
+
+        Add("fused attention forward", forwardFlops,
+            () => FlashAttentionKernels.Forward(gpu, q, k, v, mask, output, lse, shape));
+        Add("fused attention backward", 2 * forwardFlops,
+            () => FlashAttentionKernels.Backward(gpu, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape));
+        foreach (bool tf32 in new[] { false, true })
+        {
+            string gemm = tf32 ? "TF32" : "SIMT";
+            void Product(bool transA, bool transB, int m, int n, int kk, DevicePtr a, DevicePtr b, DevicePtr c) =>
+                GemmKernels.Run(gpu, tf32, transA, transB, pairs, m, n, kk, 1f, a, b, 0f, c);
+            Add($"attention forward, {gemm} GEMMs", forwardFlops, () =>
+            {
+                PermuteKernels.SplitHeads(gpu, q, qh, B, S, Heads, HeadDim);
+                PermuteKernels.SplitHeads(gpu, k, kh, B, S, Heads, HeadDim);
+                PermuteKernels.SplitHeads(gpu, v, vh, B, S, Heads, HeadDim);
+                Product(false, true, S, S, HeadDim, qh, kh, scores);                        // Q·Kᵀ
+                SoftmaxKernels.Forward(gpu, scores, mask, probs, pairs * S, S, Heads * S, scale);
+                DropoutKernels.Apply(gpu, probs, dropped, (long)pairs * S * S, dropout, 42, 0);
+                Product(false, false, S, HeadDim, S, dropped, vh, oh);                       // P·V
+                PermuteKernels.MergeHeads(gpu, oh, output, B, Heads, S, HeadDim);
+            });
+            Add($"attention backward, {gemm} GEMMs", 2 * forwardFlops, () =>
+            {
+                PermuteKernels.SplitHeads(gpu, doutput, doh, B, S, Heads, HeadDim);
+                Product(true, false, S, HeadDim, S, dropped, doh, dvh);                      // dV = Pᵀ·dO
+                Product(false, true, S, S, HeadDim, doh, vh, dprobs);                        // dP = dO·Vᵀ
+                DropoutKernels.Apply(gpu, dprobs, dprobs, (long)pairs * S * S, dropout, 42, 0);
+                SoftmaxKernels.Backward(gpu, probs, dprobs, scores, pairs * S, S, scale);
+                Product(false, false, S, HeadDim, S, scores, kh, dqh);                       // dQ = dS·K
+                Product(true, false, S, HeadDim, S, scores, qh, dkh);                        // dK = dSᵀ·Q
+                PermuteKernels.MergeHeads(gpu, dqh, dq, B, Heads, S, HeadDim);
+                PermuteKernels.MergeHeads(gpu, dkh, dk, B, Heads, S, HeadDim);
+                PermuteKernels.MergeHeads(gpu, dvh, dv, B, Heads, S, HeadDim);
+            });
+        }
+        Release(output, doutput, dq, dk, dv, lse, delta, qh, kh, vh, oh, doh, dqh, dkh, dvh, dropped);
+
+        void Add(string kernel, double flops, Action work)
+        {
+            double ms = timer.MedianMilliseconds(work);
+            rows.Add(new Row(kernel, name, ms, null, null, flops / (ms * 1e9), null, null));
         }
     }
 

@@ -1,0 +1,46 @@
+using CudaBert.Kernels.Launch;
+
+namespace CudaBert.Engine.Cuda;
+
+// Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass).
+public sealed partial class CudaBackend
+{
+    /// <inheritdoc/>
+    public void FusedAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, double scale, double p, ulong seed, ulong offset,
+        Tensor output, Tensor lse)
+    {
+        const string primitive = nameof(FusedAttention);
+        RequireFloat32(primitive, q, k, v, mask, output, lse);
+        if (q.NumElements == 0) return;
+        FlashAttentionKernels.Forward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
+            Ptr(output, primitive), Ptr(lse, primitive), AttentionShape(primitive, q, k, heads, scale, p, seed, offset));
+    }
+
+    /// <inheritdoc/>
+    public void FusedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, double scale, double p, ulong seed, ulong offset,
+        Tensor output, Tensor lse, Tensor doutput, Tensor dq, Tensor dk, Tensor dv)
+    {
+        const string primitive = nameof(FusedAttentionBackward);
+        RequireFloat32(primitive, q, k, v, mask, output, lse, doutput, dq, dk, dv);
+        if (q.NumElements == 0) { Fill(dk, 0); Fill(dv, 0); return; }   // no queries: nothing flows into the keys
+        using var delta = Scratch(lse.ByteLength);
+        FlashAttentionKernels.Backward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
+            Ptr(output, primitive), Ptr(lse, primitive), Ptr(doutput, primitive), delta.Pointer,
+            Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShape(primitive, q, k, heads, scale, p, seed, offset));
+    }
+
+    /// <summary>
+    /// float32 and a head size with a kernel (Kernels/bert/flash_attention.cu): there one launch replaces the
+    /// separate forward's eight (three head splits, two GEMMs, softmax, dropout, a merge) and two the backward's
+    /// ten, and the probabilities never make a round trip through memory.
+    /// </summary>
+    public bool PrefersFusedAttention(DType dtype, int headSize) => dtype == DType.Float32 && FlashAttentionKernels.Supports(headSize);
+
+    static FlashAttentionKernels.Shape AttentionShape(string primitive, Tensor q, Tensor k, int heads, double scale, double p, ulong seed, ulong offset)
+    {
+        int headSize = q.Shape[2] / heads;
+        if (!FlashAttentionKernels.Supports(headSize))
+            throw NoKernel(primitive, $"head size {headSize} of q {q.Shape} with {heads} heads has no kernel (sizes: {string.Join(", ", FlashAttentionKernels.HeadSizes)})");
+        return new(q.Shape[0], heads, q.Shape[1], k.Shape[1], headSize, (float)scale, p, seed, offset);
+    }
+}

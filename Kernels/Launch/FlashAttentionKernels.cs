@@ -1,0 +1,85 @@
+using CudaBert.Kernels.Device;
+
+namespace CudaBert.Kernels.Launch;
+
+/// <summary>
+/// Kernels/bert/flash_attention.cu: multi-head attention out = dropout(softmax(Q·Kᵀ·scale + mask))·V
+/// without the [B, H, Sq, Sk] probabilities in memory (FlashAttention-2), and its backward.
+/// Q, out, dout, dQ are [B, Sq, H·d]; K, V, dK, dV [B, Sk, H·d]; lse and delta [B, H, Sq]; mask [B, Sk] or
+/// <see cref="DevicePtr.Null"/>. Dropout keeps probability (b, h, i, j) when the Philox uniform at stream
+/// position offset + ((b·H + h)·Sq + i)·Sk + j is ≥ p, as <see cref="DropoutKernels"/> on the probabilities.
+/// Launch: grid (⌈Sq/64⌉, B·H) of 64 threads, one query row each (forward and the dQ pass); the dK/dV pass
+/// (⌈Sk/64⌉, B·H), one key row each. Head sizes <see cref="HeadSizes"/>.
+/// </summary>
+public static class FlashAttentionKernels
+{
+    const int RowsPerBlock = 64;
+
+    /// <summary>The head sizes d that have kernels (BERT-base's 64, MiniLM's 32).</summary>
+    public static readonly IReadOnlyList<int> HeadSizes = [32, 64];
+
+    /// <summary>Whether there are kernels for heads of <paramref name="headSize"/>.</summary>
+    public static bool Supports(int headSize) => HeadSizes.Contains(headSize);
+
+    /// <summary>Sizes and dropout of one call.</summary>
+    /// <param name="Batch">B.</param>
+    /// <param name="Heads">H.</param>
+    /// <param name="Queries">Sq, the rows of Q.</param>
+    /// <param name="Keys">Sk, the rows of K and V.</param>
+    /// <param name="HeadSize">d; one of <see cref="HeadSizes"/>.</param>
+    /// <param name="Scale">Multiplies Q·Kᵀ (1/√d in BERT).</param>
+    /// <param name="P">Drop probability in [0, 1]; 0 draws nothing, 1 drops everything (1/(1 − p) = ∞ multiplies no kept element).</param>
+    /// <param name="Seed">Philox key of the dropout mask.</param>
+    /// <param name="Offset">Stream position of probability (0, 0, 0, 0).</param>
+    public readonly record struct Shape(int Batch, int Heads, int Queries, int Keys, int HeadSize, float Scale, double P = 0, ulong Seed = 0, ulong Offset = 0);
+
+    /// <summary>out and lse from q, k, v (and the mask, or <see cref="DevicePtr.Null"/>).</summary>
+    public static void Forward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
+        Shape shape, CudaStream? stream = null)
+    {
+        string kernel = Check(shape, "forward");
+        Launcher.NotNull(q, kernel); Launcher.NotNull(k, kernel); Launcher.NotNull(v, kernel); Launcher.NotNull(output, kernel); Launcher.NotNull(lse, kernel);
+        dev.Launch(Launcher.Get(dev, "flash_attention", kernel), QueryBlocks(shape), RowsPerBlock, 0, stream,
+            Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(output).Ptr(lse), shape));
+    }
+
+    /// <summary>
+    /// dq, dk, dv (overwritten) from the forward's inputs, output and lse, and dout. <paramref name="delta"/>
+    /// is scratch of B·H·Sq floats (D_i = dout_i·out_i, written by the dQ pass, read by the dK/dV pass).
+    /// </summary>
+    public static void Backward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
+        DevicePtr doutput, DevicePtr delta, DevicePtr dq, DevicePtr dk, DevicePtr dv, Shape shape, CudaStream? stream = null)
+    {
+        string dqKernel = Check(shape, "backward_dq"), dkdvKernel = Check(shape, "backward_dkdv");
+        foreach (var pointer in (ReadOnlySpan<DevicePtr>)[q, k, v, output, lse, doutput, delta, dq, dk, dv]) Launcher.NotNull(pointer, dqKernel);
+        dev.Launch(Launcher.Get(dev, "flash_attention", dqKernel), QueryBlocks(shape), RowsPerBlock, 0, stream,
+            Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(output).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dq), shape));
+        dev.Launch(Launcher.Get(dev, "flash_attention", dkdvKernel), new Dim3((uint)Launcher.CeilDiv(shape.Keys, RowsPerBlock), (uint)(shape.Batch * shape.Heads)),
+            RowsPerBlock, 0, stream,
+            Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dk).Ptr(dv), shape));
+    }
+
+    static Dim3 QueryBlocks(Shape shape) => new((uint)Launcher.CeilDiv(shape.Queries, RowsPerBlock), (uint)(shape.Batch * shape.Heads));
+
+    // The scalars every kernel takes last: sizes, scale, dropout (p, 1/(1 − p), seed, offset).
+    static KernelArgs Shared(KernelArgs args, Shape shape) =>
+        args.I32(shape.Queries).I32(shape.Keys).I32(shape.Heads).F32(shape.Scale).F32((float)shape.P).F32(shape.P > 0 ? (float)(1.0 / (1.0 - shape.P)) : 1f)
+            .U32((uint)shape.Seed).U32((uint)(shape.Seed >> 32)).U64(shape.Offset);
+
+    /// <summary>The kernel's name for <paramref name="pass"/>, after checking the sizes.</summary>
+    static string Check(Shape shape, string pass)
+    {
+        string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_f32";
+        if (!Supports(shape.HeadSize))
+            throw new ArgumentOutOfRangeException(nameof(shape), shape.HeadSize, $"{kernel}: head size {shape.HeadSize} has no kernel (sizes: {string.Join(", ", HeadSizes)}).");
+        Launcher.Positive(shape.Batch, kernel);
+        Launcher.Positive(shape.Heads, kernel);
+        Launcher.Positive(shape.Queries, kernel);
+        Launcher.Positive(shape.Keys, kernel);
+        if (!(shape.P >= 0 && shape.P <= 1))
+            throw new ArgumentOutOfRangeException(nameof(shape), shape.P, $"{kernel}: the drop probability must be in [0, 1], got {shape.P}.");
+        if ((long)shape.Batch * shape.Heads > ushort.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(shape), $"{kernel}: batch × heads = {(long)shape.Batch * shape.Heads} exceeds the grid's y extent {ushort.MaxValue}.");
+        return kernel;
+    }
+}

@@ -1,0 +1,101 @@
+using CudaBert.Engine;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Launch;
+using CudaBert.Tests.CudaDevice;
+using CudaBert.Tests.Engine;
+
+namespace CudaBert.Tests.BertKernels;
+
+/// <summary>
+/// Kernels/bert/flash_attention.cu against the CPU backend's fused attention: output, log-sum-exp and the
+/// three gradients, with padded keys and dropout, on shapes that fill no tile exactly.
+/// </summary>
+public class FlashAttentionKernelTests
+{
+    const ulong Seed = 0x0123_4567_89ab_cdefUL, Offset = 5;
+
+    // Tiles: forward and dQ take 64 query rows per block and 32 keys per tile; dK/dV 64 key rows per block
+    // and 8 queries per tile. 37 = a block and a half of keys in the forward, a partial block of rows;
+    // 70 keys = two dK/dV blocks, the second with 6 rows; 70 queries = two forward blocks.
+    [Theory]
+    [InlineData("software", 32, 37, 37, true, 0.0)]
+    [InlineData("software", 64, 37, 37, true, 0.1)]
+    [InlineData("software", 32, 5, 70, false, 0.1)]
+    [InlineData("software", 32, 70, 9, true, 0.2)]
+    [InlineData("driver", 32, 37, 37, true, 0.0)]
+    [InlineData("driver", 64, 37, 37, true, 0.1)]
+    [InlineData("driver", 64, 130, 200, true, 0.1)]
+    [InlineData("driver", 32, 70, 9, true, 0.2)]
+    public void ForwardAndBackwardMatchTheCpu(string device, int headSize, int queries, int keys, bool masked, double p)
+    {
+        const int batch = 2, heads = 2;
+        int width = heads * headSize;
+        double scale = 1 / Math.Sqrt(headSize);
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] q = TestInputs.NonZero(120, batch * queries * width), k = TestInputs.NonZero(121, batch * keys * width),
+            v = TestInputs.NonZero(122, batch * keys * width), dout = TestInputs.NonZero(123, batch * queries * width);
+        var mask = masked ? FusedAttentionTests.PaddingMask(batch, keys, DType.Float32) : null;
+
+        // The CPU reference.
+        var (cq, ck, cv, cdout) = (Cpu.Tensor(q, batch, queries, width), Cpu.Tensor(k, batch, keys, width), Cpu.Tensor(v, batch, keys, width),
+            Cpu.Tensor(dout, batch, queries, width));
+        var (output, lse) = (Cpu.Empty(batch, queries, width), Cpu.Empty(batch, heads, queries));
+        var (dq, dk, dv) = (Cpu.Empty(batch, queries, width), Cpu.Empty(batch, keys, width), Cpu.Empty(batch, keys, width));
+        Cpu.Backend.FusedAttention(cq, ck, cv, mask, heads, scale, p, Seed, Offset, output, lse);
+        Cpu.Backend.FusedAttentionBackward(cq, ck, cv, mask, heads, scale, p, Seed, Offset, output, lse, cdout, dq, dk, dv);
+
+        // The kernels.
+        using DeviceArray<float> gq = new(gpu, q), gk = new(gpu, k), gv = new(gpu, v), gdout = new(gpu, dout),
+            gmask = new(gpu, mask?.ToArray<float>() ?? [0f]), goutput = new(gpu, q.Length), glse = new(gpu, batch * heads * queries),
+            gdelta = new(gpu, batch * heads * queries), gdq = new(gpu, q.Length), gdk = new(gpu, k.Length), gdv = new(gpu, v.Length);
+        var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, (float)scale, p, Seed, Offset);
+        FlashAttentionKernels.Forward(gpu, gq.Ptr, gk.Ptr, gv.Ptr, masked ? gmask.Ptr : DevicePtr.Null, goutput.Ptr, glse.Ptr, shape);
+        FlashAttentionKernels.Backward(gpu, gq.Ptr, gk.Ptr, gv.Ptr, masked ? gmask.Ptr : DevicePtr.Null, goutput.Ptr, glse.Ptr, gdout.Ptr,
+            gdelta.Ptr, gdq.Ptr, gdk.Ptr, gdv.Ptr, shape);
+
+        // Both sides are float32 computations of the same sums in different orders: each is within the rounding bound of the exact value.
+        var bound = new AttentionRoundingBound(cq, ck, cv, mask, cdout, heads, scale, p, Seed, Offset);
+        bound.AssertWithin(output.ToArray<float>(), goutput.Read(), bound.Output, "output");
+        // lse = max + log Σ e^(z − max): the scores' error (d + 2)·u·Z plus the sum's, on a value of order 1.
+        AssertClose.Elementwise(lse.ToArray<float>(), glse.Read(), "lse", absolute: bound.RoundingSteps * TestInputs.U, relative: 4 * TestInputs.U);
+        bound.AssertWithin(dq.ToArray<float>(), gdq.Read(), bound.Dq, "dq");
+        bound.AssertWithin(dk.ToArray<float>(), gdk.Read(), bound.Dk, "dk");
+        bound.AssertWithin(dv.ToArray<float>(), gdv.Read(), bound.Dv, "dv");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    // Every gradient sum has one owning thread and a fixed order (no float atomics): two runs give the same bits.
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void TheBackwardIsBitReproducible(string device)
+    {
+        const int batch = 2, heads = 2, queries = 37, keys = 70, headSize = 64, width = heads * headSize;
+        using var gpu = TestDevices.Open(device);
+        using DeviceArray<float> q = new(gpu, TestInputs.NonZero(124, batch * queries * width)), k = new(gpu, TestInputs.NonZero(125, batch * keys * width)),
+            v = new(gpu, TestInputs.NonZero(126, batch * keys * width)), dout = new(gpu, TestInputs.NonZero(127, batch * queries * width)),
+            output = new(gpu, batch * queries * width), lse = new(gpu, batch * heads * queries), delta = new(gpu, batch * heads * queries),
+            dq = new(gpu, batch * queries * width), dk = new(gpu, batch * keys * width), dv = new(gpu, batch * keys * width);
+        var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, 0.125f, 0.1, Seed, Offset);
+        FlashAttentionKernels.Forward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, shape);
+
+        float[][] Run()
+        {
+            FlashAttentionKernels.Backward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, dout.Ptr, delta.Ptr, dq.Ptr, dk.Ptr, dv.Ptr, shape);
+            return [dq.Read(), dk.Read(), dv.Read()];
+        }
+        float[][] first = Run(), second = Run();
+        string[] names = ["dq", "dk", "dv"];
+        for (int i = 0; i < names.Length; i++) KernelAssert.BitEqual(first[i], second[i], names[i]);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Fact]
+    public void AHeadSizeWithoutKernelsIsRefused()
+    {
+        using var gpu = TestDevices.Open(TestDevices.Software);
+        var shape = new FlashAttentionKernels.Shape(1, 2, 4, 4, 48, 0.1f);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            FlashAttentionKernels.Forward(gpu, new DevicePtr(256), new DevicePtr(256), new DevicePtr(256), DevicePtr.Null, new DevicePtr(256), new DevicePtr(256), shape));
+        Assert.Contains("head size 48 has no kernel (sizes: 32, 64)", error.Message);
+    }
+}
