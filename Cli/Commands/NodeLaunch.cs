@@ -17,6 +17,12 @@ static class NodeLaunch
 {
     /// <summary>torchrun's default master port.</summary>
     public const int DefaultMasterPort = 29500;
+    /// <summary>Machines when --nnodes is not given: this one.</summary>
+    public const int DefaultNodes = 1;
+    /// <summary>This machine's number when --node-rank is not given.</summary>
+    public const int DefaultNodeRank = 0;
+    /// <summary>Rank 0's machine when --master-addr is not given: this one.</summary>
+    public const string DefaultMasterAddress = "127.0.0.1";
 
     /// <summary>What the four options and --nproc say, checked.</summary>
     public sealed record Layout(int ProcessesPerNode, int Nodes, int NodeRank, string MasterAddress, int MasterPort)

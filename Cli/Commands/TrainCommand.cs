@@ -35,9 +35,9 @@ public static class TrainCommand
         var keep = new Option<int?>("--keep", "--keep-checkpoints") { Description = "Checkpoints to keep in --out, the newest (default 1)." };
         var device = DeviceOption();
         var nproc = new Option<int?>("--nproc") { Description = "Data parallel: start N processes (one per device) through Open MPI's mpirun; each takes 1/N of every batch (see docs/data-parallel.md)." };
-        var nnodes = new Option<int?>("--nnodes") { Description = "Data parallel on GPUs, torchrun's way: the number of machines; run the command on each, with --nproc ranks per machine (default 1). See docs/data-parallel.md." };
-        var nodeRank = new Option<int?>("--node-rank") { Description = "This machine's number, in [0, --nnodes) (default 0)." };
-        var masterAddr = new Option<string?>("--master-addr") { Description = "The machine of rank 0 (node 0), where the ranks meet (default 127.0.0.1)." };
+        var nnodes = new Option<int?>("--nnodes") { Description = $"Data parallel on GPUs, torchrun's way: the number of machines; run the command on each, with --nproc ranks per machine (default {NodeLaunch.DefaultNodes}). See docs/data-parallel.md." };
+        var nodeRank = new Option<int?>("--node-rank") { Description = $"This machine's number, in [0, --nnodes) (default {NodeLaunch.DefaultNodeRank})." };
+        var masterAddr = new Option<string?>("--master-addr") { Description = $"The machine of rank 0 (node 0), where the ranks meet (default: this machine, {NodeLaunch.DefaultMasterAddress})." };
         var masterPort = new Option<int?>("--master-port") { Description = $"The port rank 0 listens on for the others (default {NodeLaunch.DefaultMasterPort})." };
         var bucketCap = new Option<double?>("--bucket-cap-megabytes", "--bucket-cap-mb") { Description = "Data parallel: MiB of gradients per all-reduce, each started while the backward pass goes on; 0 = one per parameter (default 25)." };
 
@@ -88,8 +88,8 @@ public static class TrainCommand
         {
             if (new Option[] { nnodes, nodeRank, masterAddr, masterPort }.Any(option => parse.GetResult(option) is not null))
             {
-                var layout = new NodeLaunch.Layout(parse.GetValue(nproc) ?? 1, parse.GetValue(nnodes) ?? 1, parse.GetValue(nodeRank) ?? 0,
-                    parse.GetValue(masterAddr) ?? "127.0.0.1", parse.GetValue(masterPort) ?? NodeLaunch.DefaultMasterPort).Validated();
+                var layout = new NodeLaunch.Layout(parse.GetValue(nproc) ?? 1, parse.GetValue(nnodes) ?? NodeLaunch.DefaultNodes, parse.GetValue(nodeRank) ?? NodeLaunch.DefaultNodeRank,
+                    parse.GetValue(masterAddr) ?? NodeLaunch.DefaultMasterAddress, parse.GetValue(masterPort) ?? NodeLaunch.DefaultMasterPort).Validated();
                 if (layout.WorldSize > 1)
                     return NodeLaunch.Run(parse, [nproc.Name, nnodes.Name, nodeRank.Name, masterAddr.Name, masterPort.Name], layout);
             }

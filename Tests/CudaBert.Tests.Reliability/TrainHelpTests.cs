@@ -20,6 +20,10 @@ public sealed partial class TrainHelpTests
     public void EveryStatedDefaultIsTheOptionsDefault()
     {
         var defaults = JsonNode.Parse(new TrainingOptions().ToJson())!.AsObject();
+        // The launcher's options are read before any config file: their defaults are the launcher's own.
+        defaults["nnodes"] = NodeLaunch.DefaultNodes;
+        defaults["node-rank"] = NodeLaunch.DefaultNodeRank;
+        defaults["master-port"] = NodeLaunch.DefaultMasterPort;
         var command = TrainCommand.Create();
         int compared = 0;
         foreach (var option in command.Options)
