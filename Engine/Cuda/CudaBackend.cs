@@ -72,10 +72,15 @@ public sealed partial class CudaBackend : IBackend
     /// <inheritdoc/>
     public Storage Allocate(long byteLength) => new CudaStorage(Allocator, byteLength);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// A synchronous upload; while a graph is captured (<see cref="Capture"/>) one queued on the captured stream
+    /// instead, which the graph records with the bytes <paramref name="source"/> holds now: each replay writes
+    /// them again (right for what depends only on the shapes, such as position ids; new data for a replay is
+    /// written into the graph's input tensors before launching it).
+    /// </summary>
     public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination)
     {
-        if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)));
+        if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)), capture is null ? null : DefaultStream);
     }
 
     /// <inheritdoc/>
