@@ -3,6 +3,7 @@ using CudaBert.Cli.Commands.Bench;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cuda;
 using CudaBert.Kernels.Driver;
+using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
 
@@ -57,6 +58,8 @@ public static class BenchCommand
             { Description = "GEMMs on the TF32 tensor-core kernel (as PyTorch with allow_tf32); false: the fp32 SIMT kernel.", DefaultValueFactory = _ => true };
         var command = new Command("train", "A BERT-base multi-task training step (random init) on the CUDA backend: step time, sequences/s, peak memory.")
             { batch, seq, warmup, steps, tf32 };
+        var cudaGraphs = TrainCommand.CudaGraphsOption();
+        command.Options.Add(cudaGraphs);
         command.SetAction(parse =>
         {
             if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
@@ -65,14 +68,16 @@ public static class BenchCommand
             bool useTf32 = parse.GetValue(tf32);
             using var precision = Tf32Mode.Allow(useTf32);
             int b = parse.GetValue(batch), s = parse.GetValue(seq);
-            var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out);
+            var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out,
+                cudaGraphs: parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
+            Console.WriteLine($"steps: {result.Mode}");
             Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {(useTf32 ? "TF32" : "fp32 SIMT")}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{(useTf32 ? "tf32" : "fp32")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+                $"RESULT impl=cudabert-{(useTf32 ? "tf32" : "fp32")}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
             return 0;
         });
         return command;

@@ -75,6 +75,8 @@ public static class TrainCommand
         };
         command.Options.Add(device);
         command.Options.Add(nproc);
+        var cudaGraphs = CudaGraphsOption();
+        command.Options.Add(cudaGraphs);
 
         command.SetAction(parse =>
         {
@@ -128,10 +130,22 @@ public static class TrainCommand
                 TagDecoding = Given(tagDecoding) ?? o.TagDecoding,
                 TokenHead = Given(tokenHead) ?? o.TokenHead,
                 Tf32 = Given(tf32) ?? o.Tf32,
+                CudaGraphs = Given(cudaGraphs) ?? o.CudaGraphs,
             };
             return Train(o.Validated(), parse.GetValue(resume));
         });
         return command;
+    }
+
+    /// <summary>The <c>--cuda-graphs</c> option of train and bench train (values: <see cref="CudaGraphSteps.Modes"/>).</summary>
+    internal static Option<string?> CudaGraphsOption()
+    {
+        var option = new Option<string?>("--cuda-graphs")
+        {
+            Description = "On the GPU, capture each training step once per batch shape as a CUDA graph and replay it: auto (default: on when the step can be captured, else eager, saying why) | on | off.",
+        };
+        option.AcceptOnlyFromAmong([.. CudaGraphSteps.Modes]);
+        return option;
     }
 
     /// <summary>The <c>--device</c> option shared by train, eval, predict and embed (values: <see cref="DeviceChoice.Names"/>).</summary>

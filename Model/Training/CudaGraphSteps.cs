@@ -43,7 +43,7 @@ public sealed class CudaGraphSteps : IDisposable
     public const int MaxGraphs = 16;
 
     /// <summary>The losses of one step, scalars on the device.</summary>
-    internal readonly record struct StepLosses(Tensor Total, Tensor? Sentence, Tensor? Tokens);
+    public readonly record struct StepLosses(Tensor Total, Tensor? Sentence, Tensor? Tokens);
 
     /// <summary>A captured step: its graph, the tensors it reads its batch from and writes its losses to, and what it moves on the host.</summary>
     sealed class Graph(CapturedGraph captured, TwoTaskBatch inputs, StepLosses losses, List<Tensor> updated, ulong[] offsetsAtCapture, ulong[] advance)
@@ -91,7 +91,7 @@ public sealed class CudaGraphSteps : IDisposable
     /// accumulation (several batches per update), dropout layers sharing a stream. With <c>on</c> a reason is an
     /// <see cref="ArgumentException"/>.
     /// </summary>
-    internal static CudaGraphSteps? Resolve(TrainingOptions options, Device device, int ranks, MultiTaskBert model, AdamW optimizer, out string? reason)
+    public static CudaGraphSteps? Resolve(TrainingOptions options, Device device, int ranks, MultiTaskBert model, AdamW optimizer, out string? reason)
     {
         reason = options.CudaGraphs == Off ? "turned off (cuda-graphs off)"
             : device != Device.Cuda ? "the run is on the CPU"
@@ -116,8 +116,10 @@ public sealed class CudaGraphSteps : IDisposable
     /// (running <paramref name="step"/> — forward, loss, backward, clipping, the optimizer step — under capture,
     /// then the graph). Null when the step must run eagerly instead (nothing has happened then): the optimizer
     /// has no moments yet for a parameter, or graphs were given up. The learning rate of the step must be set.
+    /// <paramref name="sentence"/> and <paramref name="tokens"/> say which heads have a loss (part of the shape);
+    /// <paramref name="notice"/> hears the line saying why graphs were given up, if a capture fails.
     /// </summary>
-    internal StepLosses? TryStep(TwoTaskBatch batch, bool sentence, bool tokens, Func<TwoTaskBatch, StepLosses> step, Action<string> notice)
+    public StepLosses? TryStep(TwoTaskBatch batch, bool sentence, bool tokens, Func<TwoTaskBatch, StepLosses> step, Action<string> notice)
     {
         if (EagerBecause is not null) return null;
         var training = _model.Parameters().Where(p => p.RequiresGrad).ToList();
