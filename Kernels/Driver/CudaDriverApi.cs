@@ -83,11 +83,14 @@ static unsafe partial class CudaDriverApi
     [LibraryImport(Lib)] public static partial int cuGraphLaunch(nint graphExec, nint stream);
     [LibraryImport(Lib)] public static partial int cuGraphExecDestroy(nint graphExec);
     [LibraryImport(Lib)] public static partial int cuGraphDestroy(nint graph);
+    [LibraryImport(Lib)] public static partial int cuThreadExchangeStreamCaptureMode(ref int mode);
     [LibraryImport(Lib)] public static partial int cuMemHostAlloc(out nint host, nuint bytes, uint flags);
     [LibraryImport(Lib)] public static partial int cuMemFreeHost(nint host);
 
     // CUstreamCaptureMode: GLOBAL refuses, while any stream captures, the calls that could silently synchronize with it
     public const int CU_STREAM_CAPTURE_MODE_GLOBAL = 0;
+    // ... and RELAXED (set per thread with cuThreadExchangeStreamCaptureMode) allows them on this thread
+    public const int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
     // CUstreamCaptureStatus
     public const int CU_STREAM_CAPTURE_STATUS_ACTIVE = 1;
 }

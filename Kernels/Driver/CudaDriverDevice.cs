@@ -78,7 +78,20 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         MakeCurrent();
-        int result = cuMemAlloc_v2(out ulong address, (nuint)bytes);
+        int result;
+        ulong address;
+        bool capturing;
+        lock (_gate) capturing = _captures.Count > 0;
+        if (capturing)
+        {
+            // A graph's memory pool grows while its step is captured. cuMemAlloc does not touch the captured
+            // stream, but GLOBAL mode may refuse it as potentially unsafe: allow it on this thread for this call.
+            int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+            Check(cuThreadExchangeStreamCaptureMode(ref mode), "cuThreadExchangeStreamCaptureMode");
+            result = cuMemAlloc_v2(out address, (nuint)bytes);
+            Check(cuThreadExchangeStreamCaptureMode(ref mode), "cuThreadExchangeStreamCaptureMode");
+        }
+        else result = cuMemAlloc_v2(out address, (nuint)bytes);
         if (result != 0)
             throw Error(result, "cuMemAlloc_v2", detail: $"{bytes} bytes requested on {Info.Name}");
         return new DevicePtr(address);

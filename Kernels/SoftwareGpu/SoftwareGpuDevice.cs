@@ -97,13 +97,19 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
         var bytes = MemoryMarshal.AsBytes(source);
         if (bytes.Length == 0) return;
         if (stream is null) RefuseWhileCapturing("cuMemcpyHtoD", "a copy without a stream is synchronous");
-        _memory.Span(destination.Address, bytes.Length, "cuMemcpyHtoD");   // the destination is checked when the call is made
-        byte[] snapshot = bytes.ToArray();                                   // the bytes the source holds now (replays copy them again)
-        RunOrRecord(stream, () =>
+        var target = _memory.Span(destination.Address, bytes.Length, "cuMemcpyHtoD");   // the destination is checked when the call is made
+        if (IsCapturing(stream))
         {
-            snapshot.CopyTo(_memory.Span(destination.Address, snapshot.Length, "cuMemcpyHtoD"));
-            MarkWritten(destination.Address, snapshot.Length);
-        });
+            byte[] snapshot = bytes.ToArray();   // the bytes the source holds now: every replay copies them
+            RunOrRecord(stream, () =>
+            {
+                snapshot.CopyTo(_memory.Span(destination.Address, snapshot.Length, "cuMemcpyHtoD"));
+                MarkWritten(destination.Address, snapshot.Length);
+            });
+            return;
+        }
+        bytes.CopyTo(target);
+        MarkWritten(destination.Address, bytes.Length);
     }
 
     /// <inheritdoc/>
