@@ -23,7 +23,7 @@ namespace CudaBert.Model.Training;
 /// other in any order and give the same numbers, bit for bit.
 /// </para>
 /// <para>
-/// Captured only when every parameter that trains already has its AdamW moments (an eager step made
+/// Captured only when every parameter the step updates already has its AdamW moments (an eager step made
 /// them: creating them is a memset a replay would repeat). Steps that cannot be captured run eagerly;
 /// see <see cref="Resolve"/> for the run-wide reasons.
 /// </para>
@@ -123,7 +123,7 @@ public sealed class CudaGraphSteps : IDisposable
     {
         if (EagerBecause is not null) return null;
         var training = _model.Parameters().Where(p => p.RequiresGrad).ToList();
-        if (training.Any(p => _optimizer.StepCount(p) == 0)) return null;
+        if (Updated(sentence, tokens).Any(p => p.RequiresGrad && _optimizer.StepCount(p) == 0)) return null;
         string key = Key(batch, sentence, tokens, training);
         if (_graphs.TryGetValue(key, out var graph))
         {
@@ -135,6 +135,15 @@ public sealed class CudaGraphSteps : IDisposable
         _graphs[key] = graph;
         DropOldest();
         return graph.Losses;
+    }
+
+    /// <summary>The parameters a step updates: the encoder's, and each head's that has a loss.</summary>
+    IEnumerable<Tensor> Updated(bool sentence, bool tokens)
+    {
+        var updated = _model.Encoder.Parameters();
+        if (sentence) updated = updated.Concat(_model.Classifier.Parameters());
+        if (tokens) updated = updated.Concat(_model.TokenClassifier.Parameters()).Concat(_model.Crf?.Parameters() ?? []);
+        return updated;
     }
 
     /// <summary>What a graph depends on besides values: the shapes of the batch tensors it reads, the heads with a loss, which parameters train.</summary>
@@ -157,7 +166,8 @@ public sealed class CudaGraphSteps : IDisposable
     {
         var inputs = Copy(batch);
         ulong[] before = _dropouts.Select(d => d.Offset).ToArray();
-        var counts = _model.Parameters().Select(_optimizer.StepCount).ToArray();
+        var counts = new Dictionary<Tensor, long>(ReferenceEqualityComparer.Instance);
+        foreach (var p in _model.Parameters()) counts[p] = _optimizer.StepCount(p);
         StepLosses losses = default;
         List<Tensor> updated = [];
         CapturedGraph captured;
@@ -177,11 +187,17 @@ public sealed class CudaGraphSteps : IDisposable
             for (int i = 0; i < _dropouts.Length; i++) _dropouts[i].Offset = before[i];
             _optimizer.ZeroGrad();
             inputs.Dispose();
-            if (!_model.Parameters().Select(_optimizer.StepCount).SequenceEqual(counts) || _required)
+            if (counts.Any(c => _optimizer.StepCount(c.Key) != c.Value) || _required)
                 throw new InvalidOperationException($"CUDA graphs: capturing the training step failed: {e.Message}", e);
             EagerBecause = $"capturing the training step failed, so steps run eagerly from now on: {e.Message}";
             notice($"CUDA graphs: off: {EagerBecause}");
             return null;
+        }
+        if (updated.Any(p => counts[p] == 0))
+        {
+            captured.Dispose();
+            inputs.Dispose();
+            throw new InvalidOperationException("CUDA graphs: the captured step made a parameter's first AdamW update (creating its moments), which a replay would repeat");
         }
         var graph = new Graph(captured, inputs, losses, updated, before,
             _dropouts.Select((d, i) => d.Offset - before[i]).ToArray()) { LastUse = ++_uses };

@@ -83,6 +83,34 @@ public class CudaGraphTrainingTests(CudaTestDevice device) : IClassFixture<CudaG
     }
 
     [Fact]
+    public void AHeadWithoutALossDoesNotKeepGraphsOff()
+    {
+        // The token head never gets a gradient (weight 0), so it never gets AdamW moments: the steps are still
+        // captured, as soon as the parameters they update have theirs. One batch of all nine examples per epoch:
+        // step 1 eager, step 2 captured, step 3 replayed.
+        var setup = new Setup();
+        try
+        {
+            TrainingOptions Options(string graphs) => setup.Options(graphs) with { TokenLossWeight = 0, BatchSize = 9 };
+            (List<StepRecord>, Dictionary<string, float[]>, int, int) Run(string graphs)
+            {
+                using var model = setup.Tiny.NewModel();
+                using var trainer = setup.Tiny.Trainer(model, Options(graphs));
+                var history = trainer.Run().History.ToList();
+                return (history, TinyTwoTaskSetup.Snapshot(model), trainer.CudaGraphs?.Captures ?? 0, trainer.CudaGraphs?.Replays ?? 0);
+            }
+            var (eagerHistory, eagerParameters, _, _) = Run(CudaGraphSteps.Off);
+            var (history, parameters, captures, replays) = Run(CudaGraphSteps.On);
+
+            Assert.Equal((1, 1), (captures, replays));
+            Assert.Equal(eagerHistory.Select(h => (h.Loss, h.GradNorm)), history.Select(h => (h.Loss, h.GradNorm)));
+            foreach (var (name, want) in eagerParameters)
+                Assert.True(want.AsSpan().SequenceEqual(parameters[name]), $"{name} differs after graph steps");
+        }
+        finally { setup.Dispose(); }
+    }
+
+    [Fact]
     public void AutoOnCudaSaysGraphsAreOnAndAFallbackSaysWhy()
     {
         var setup = new Setup();
