@@ -372,13 +372,14 @@ public sealed class MultiTaskTrainer : IDisposable
     bool GraphStep(int[] indices, TaskSet tasks, int step, out int used, out int examples)
     {
         (used, examples) = (0, 0);
+        if (_graphSteps!.EagerBecause is not null) return false;
         using var scope = Tensor.Scope();
         var slice = indices.Select(i => _train[i]).ToArray();
         using var batch = _collator.Collate(slice, DeviceChoice.Device);
         var (sentenceLabels, tokenLabels) = Labels(batch, tasks);
         if (sentenceLabels is null && tokenLabels is null) return false;   // skipped: the eager loop counts it
         _learningRate.Apply(_optimizer, step);
-        var losses = _graphSteps!.TryStep(batch, sentenceLabels is not null, tokenLabels is not null, inputs => EagerStep(inputs, tasks), Notice);
+        var losses = _graphSteps.TryStep(batch, sentenceLabels is not null, tokenLabels is not null, inputs => EagerStep(inputs, tasks), Notice);
         if (losses is not { } l) return false;
         _pending.AddBatch(l.Total, l.Sentence, l.Tokens);
         if (_options.MaxGradNorm > 0) _pending.GradNorm();   // the graph wrote this step's norm there
