@@ -189,6 +189,7 @@ public sealed class CudaGraphSteps : IDisposable
             inputs.Dispose();
             if (counts.Any(c => _optimizer.StepCount(c.Key) != c.Value) || _required)
                 throw new InvalidOperationException($"CUDA graphs: capturing the training step failed: {e.Message}", e);
+            Dispose();   // eager steps get back the memory the graphs held (a capture can fail for want of it)
             EagerBecause = $"capturing the training step failed, so steps run eagerly from now on: {e.Message}";
             notice($"CUDA graphs: off: {EagerBecause}");
             return null;
