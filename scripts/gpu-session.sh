@@ -156,6 +156,10 @@ grep -E '^\|' "$LOGS/bench-course.log" >> "$SUMMARY" 2>/dev/null
 [ $QUICK = 1 ] || step torch-eager 90 python3 tools/torch-bench/bert_multitask_step.py --attention eager
 grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMMARY" 2>/dev/null
 
+# 7. The TF32 step without CUDA graphs (steps 2 and 6 replay graphs): what the graphs save.
+[ $QUICK = 1 ] || step bench-train-eager 60 "$BIN/cudabert" bench train --cuda-graphs off
+grep -h '^RESULT' "$LOGS/bench-train-eager.log" >> "$SUMMARY" 2>/dev/null
+
 for run in "$WORK"/snips-run*; do cp "$run/metrics.jsonl" "$LOGS/$(basename "$run")-metrics.jsonl" 2>/dev/null; done
 tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
 echo

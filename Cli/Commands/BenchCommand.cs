@@ -3,6 +3,7 @@ using CudaBert.Cli.Commands.Bench;
 using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cuda;
 using CudaBert.Kernels.Driver;
+using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
 
@@ -58,6 +59,8 @@ public static class BenchCommand
         var precisionOption = TrainCommand.PrecisionOption();
         var command = new Command("train", "A BERT-base multi-task training step (random init) on the CUDA backend: step time, sequences/s, peak memory.")
             { batch, seq, warmup, steps, tf32, precisionOption };
+        var cudaGraphs = TrainCommand.CudaGraphsOption();
+        command.Options.Add(cudaGraphs);
         command.SetAction(parse =>
         {
             if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
@@ -68,14 +71,16 @@ public static class BenchCommand
             using var precision = MatmulPrecisionMode.Use(chosen);
             string gemms = chosen switch { MatmulPrecision.Tf32 => "TF32", MatmulPrecision.Bf16 => "bf16 (fp32 accumulation)", _ => "fp32 SIMT" };
             int b = parse.GetValue(batch), s = parse.GetValue(seq);
-            var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out);
+            var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out,
+                cudaGraphs: parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
+            Console.WriteLine($"steps: {result.Mode}");
             Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {gemms}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{chosen.Name()} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+                $"RESULT impl=cudabert-{chosen.Name()}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
             return 0;
         });
         return command;

@@ -83,6 +83,8 @@ public static class TrainCommand
         command.Options.Add(nproc);
         command.Options.Add(bucketCap);
         foreach (var option in new Option[] { nnodes, nodeRank, masterAddr, masterPort }) command.Options.Add(option);
+        var cudaGraphs = CudaGraphsOption();
+        command.Options.Add(cudaGraphs);
 
         command.SetAction(parse =>
         {
@@ -145,6 +147,7 @@ public static class TrainCommand
                 TokenHead = Given(tokenHead) ?? o.TokenHead,
                 Tf32 = Given(tf32) ?? o.Tf32,
                 Precision = Given(precision) ?? o.Precision,
+                CudaGraphs = Given(cudaGraphs) ?? o.CudaGraphs,
             };
             return Train(o.Validated(), parse.GetValue(resume));
         });
@@ -160,6 +163,17 @@ public static class TrainCommand
                 "bfloat16 operands with fp32 accumulation; layer norm, softmax, losses, gradients, AdamW and the master weights stay fp32).",
         };
         option.AcceptOnlyFromAmong("fp32", "tf32", "bf16");
+        return option;
+    }
+
+    /// <summary>The <c>--cuda-graphs</c> option of train and bench train (values: <see cref="CudaGraphSteps.Modes"/>).</summary>
+    internal static Option<string?> CudaGraphsOption()
+    {
+        var option = new Option<string?>("--cuda-graphs")
+        {
+            Description = "On the GPU, capture each training step once per batch shape as a CUDA graph and replay it: auto (default: on when the step can be captured, else eager, saying why) | on | off.",
+        };
+        option.AcceptOnlyFromAmong([.. CudaGraphSteps.Modes]);
         return option;
     }
 

@@ -52,6 +52,11 @@ sealed class TrainingConsole(string outFolder, int logEvery) : ITrainingObserver
                           $"  lr {s.LearningRate:E2}  {s.ExamplesPerSecond,6:F1} ex/s  ETA {eta:hh\\:mm\\:ss}");
     }
 
+    public void OnNotice(string message)
+    {
+        if (_bar is not null) AnsiConsole.MarkupLine(Markup.Escape(message)); else Console.WriteLine(message);
+    }
+
     public void OnEvaluation(EvaluationRecord e)
     {
         _evaluations.Add(e);

@@ -19,6 +19,13 @@ public readonly record struct DeviceBlock(DevicePtr Pointer, long SizeClass);
 /// given back after the last launch that uses it was queued can be handed to the next launch at
 /// once — the stream runs them in order, the second cannot start before the first ends.
 /// </para>
+/// <para>
+/// Graph pools: a captured graph replays with the addresses it was captured with, so the blocks it
+/// uses must stay its own. While a <see cref="GraphMemoryPool"/> is open (<see cref="OpenPool"/>) every
+/// block rented comes from that pool (or the device), and a block of a pool, when returned, goes back
+/// to its pool — whenever that happens — never to the shared lists, until the pool is closed for good
+/// (<see cref="ReleasePool"/>, when its graph is destroyed).
+/// </para>
 /// </summary>
 public sealed class CachingAllocator(ICudaDevice device)
 {
@@ -26,6 +33,8 @@ public sealed class CachingAllocator(ICudaDevice device)
     const long SmallGranularity = 512;
 
     readonly Dictionary<long, Stack<DevicePtr>> freeBlocks = [];
+    readonly Dictionary<DevicePtr, GraphMemoryPool> poolOfBlock = [];   // every block that belongs to a live pool
+    GraphMemoryPool? openPool;
     readonly Lock gate = new();
     long bytesInUse, bytesCached, peakBytesInUse, requests, deviceAllocations, deviceFrees;
 
@@ -51,12 +60,15 @@ public sealed class CachingAllocator(ICudaDevice device)
         lock (gate)
         {
             requests++;
-            if (freeBlocks.TryGetValue(size, out var list) && list.Count > 0)
+            var lists = openPool?.FreeBlocks ?? freeBlocks;
+            if (lists.TryGetValue(size, out var list) && list.Count > 0)
             {
                 bytesCached -= size;
                 return Handed(new DeviceBlock(list.Pop(), size));
             }
-            return Handed(new DeviceBlock(AllocateOnDevice(size), size));
+            var block = new DeviceBlock(AllocateOnDevice(size), size);
+            if (openPool is not null) poolOfBlock[block.Pointer] = openPool;
+            return Handed(block);
         }
     }
 
@@ -66,15 +78,55 @@ public sealed class CachingAllocator(ICudaDevice device)
         if (block.Pointer.IsNull) return;
         lock (gate)
         {
-            if (!freeBlocks.TryGetValue(block.SizeClass, out var list))
-                freeBlocks[block.SizeClass] = list = new Stack<DevicePtr>();
+            var lists = poolOfBlock.TryGetValue(block.Pointer, out var pool) ? pool.FreeBlocks : freeBlocks;
+            if (!lists.TryGetValue(block.SizeClass, out var list))
+                lists[block.SizeClass] = list = new Stack<DevicePtr>();
             list.Push(block.Pointer);
             bytesInUse -= block.SizeClass;
             bytesCached += block.SizeClass;
         }
     }
 
-    /// <summary>Frees every cached block on the device (blocks in use are untouched).</summary>
+    /// <summary>
+    /// From now until <see cref="ClosePool"/>, blocks are rented from <paramref name="pool"/> (and allocated on
+    /// the device for it when it has none of the size). One pool at a time.
+    /// </summary>
+    public void OpenPool(GraphMemoryPool pool)
+    {
+        lock (gate)
+        {
+            if (openPool is not null) throw new InvalidOperationException("a graph memory pool is already open: graphs are captured one at a time");
+            openPool = pool;
+        }
+    }
+
+    /// <summary>Rents from the shared lists again; the blocks of the pool stay reserved for it.</summary>
+    public void ClosePool()
+    {
+        lock (gate) openPool = null;
+    }
+
+    /// <summary>
+    /// Gives the blocks of <paramref name="pool"/> to the shared lists (those still in use go there when
+    /// returned): call it once the graph that used them is destroyed.
+    /// </summary>
+    public void ReleasePool(GraphMemoryPool pool)
+    {
+        lock (gate)
+        {
+            if (openPool == pool) openPool = null;
+            foreach (var (size, list) in pool.FreeBlocks)
+            {
+                if (!freeBlocks.TryGetValue(size, out var shared)) freeBlocks[size] = shared = new Stack<DevicePtr>();
+                foreach (var pointer in list) shared.Push(pointer);
+            }
+            pool.FreeBlocks.Clear();
+            foreach (var pointer in poolOfBlock.Where(entry => entry.Value == pool).Select(entry => entry.Key).ToList())
+                poolOfBlock.Remove(pointer);
+        }
+    }
+
+    /// <summary>Frees every cached block of the shared lists on the device (blocks in use, and blocks of graph pools, are untouched).</summary>
     public void EmptyCache()
     {
         lock (gate)

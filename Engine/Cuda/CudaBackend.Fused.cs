@@ -40,7 +40,7 @@ public sealed partial class CudaBackend
         using var dropped = Scratch(p > 0 ? x.ByteLength : 0);
         var input = Ptr(x, primitive);
         if (p >= 1) { Gpu.Memset(dropped.Pointer, 0, x.ByteLength); input = dropped.Pointer; }
-        else if (p > 0) { DropoutKernels.Apply(Gpu, input, dropped.Pointer, x.NumElements, p, seed, offset); input = dropped.Pointer; }
+        else if (p > 0) { DropoutKernels.Apply(Gpu, input, dropped.Pointer, x.NumElements, p, seed, offset, offsetShift: DropoutShift(seed)); input = dropped.Pointer; }
         LayerNormKernels.ResidualForward(Gpu, input, Ptr(residual, primitive), Ptr(gamma, primitive), Ptr(beta, primitive), Ptr(sum, primitive),
             Ptr(y, primitive), Ptr(mean, primitive), Ptr(rstd, primitive), rows, cols, (float)eps);
     }

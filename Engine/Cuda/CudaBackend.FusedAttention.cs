@@ -13,7 +13,7 @@ public sealed partial class CudaBackend
         RequireFloat32(primitive, q, k, v, mask, output, lse);
         if (q.NumElements == 0) return;
         FlashAttentionKernels.Forward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
-            Ptr(output, primitive), Ptr(lse, primitive), AttentionShape(primitive, q, k, heads, scale, p, seed, offset));
+            Ptr(output, primitive), Ptr(lse, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset));
     }
 
     /// <inheritdoc/>
@@ -26,7 +26,7 @@ public sealed partial class CudaBackend
         using var delta = Scratch(lse.ByteLength);
         FlashAttentionKernels.Backward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
             Ptr(output, primitive), Ptr(lse, primitive), Ptr(doutput, primitive), delta.Pointer,
-            Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShape(primitive, q, k, heads, scale, p, seed, offset));
+            Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset));
     }
 
     /// <summary>
@@ -42,5 +42,12 @@ public sealed partial class CudaBackend
         if (!FlashAttentionKernels.Supports(headSize))
             throw NoKernel(primitive, $"head size {headSize} of q {q.Shape} with {heads} heads has no kernel (sizes: {string.Join(", ", FlashAttentionKernels.HeadSizes)})");
         return new(q.Shape[0], heads, q.Shape[1], k.Shape[1], headSize, (float)scale, p, seed, offset);
+    }
+
+    /// <summary><see cref="AttentionShape"/> with the dropout stream's shift inside a captured graph (see <see cref="DropoutShift"/>).</summary>
+    FlashAttentionKernels.Shape AttentionShapeShifted(string primitive, Tensor q, Tensor k, int heads, double scale, double p, ulong seed, ulong offset)
+    {
+        var shape = AttentionShape(primitive, q, k, heads, scale, p, seed, offset);
+        return p > 0 ? shape with { OffsetShift = DropoutShift(seed) } : shape;
     }
 }

@@ -20,12 +20,28 @@ public sealed partial class CudaBackend
     /// <summary>
     /// One launch for every parameter (a table of them is uploaded first), bit-identical to <see cref="AdamWStep"/> of each;
     /// the kernel writes each bfloat16 copy as it writes the parameter.
+    /// While a graph is captured, the table goes to a buffer of the graph's own that the host rewrites before each
+    /// replay (<see cref="CapturedGraph.UpdateOptimizer"/>): the learning rate and the step count change every step.
     /// </summary>
     public void AdamWSteps(ReadOnlySpan<AdamWUpdate> updates)
     {
-        const string primitive = nameof(AdamWSteps);
+        var tensors = AdamWTensors(updates, nameof(AdamWSteps));
+        if (tensors.All(t => t.N == 0)) return;
+        var table = MultiTensorOptimizerKernels.AdamWTable(tensors);
+        if (capture is not null)
+        {
+            MultiTensorOptimizerKernels.AdamW(Gpu, table, capture.TableForAdamW(tensors, table.Bytes.Length), DefaultStream);
+            return;
+        }
+        using var onDevice = Scratch(table.Bytes.Length);
+        Gpu.CopyToDevice<byte>(table.Bytes, onDevice.Pointer, DefaultStream);
+        MultiTensorOptimizerKernels.AdamW(Gpu, table, onDevice.Pointer, DefaultStream);
+    }
+
+    /// <summary>The kernels' view of <paramref name="updates"/>: device addresses and scalars, float32 checked.</summary>
+    internal MultiTensorOptimizerKernels.AdamWTensor[] AdamWTensors(ReadOnlySpan<AdamWUpdate> updates, string primitive)
+    {
         var tensors = new MultiTensorOptimizerKernels.AdamWTensor[updates.Length];
-        long elements = 0;
         for (int i = 0; i < updates.Length; i++)
         {
             var (param, grad, expAvg, expAvgSq, a, copy) = updates[i];
@@ -34,11 +50,8 @@ public sealed partial class CudaBackend
                 throw new ArgumentException($"{primitive}: the bfloat16 copy of parameter {param.Shape} must be a BFloat16 tensor of as many elements, got {copy.DType} {copy.Shape}");
             tensors[i] = new(Ptr(param, primitive), Ptr(grad, primitive), Ptr(expAvg, primitive), Ptr(expAvgSq, primitive), param.NumElements,
                 a.LearningRate, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.Step, PtrOrNull(copy, primitive));
-            elements += param.NumElements;
         }
-        if (elements == 0) return;
-        using var table = Scratch(MultiTensorOptimizerKernels.AdamWWorkspaceBytes(tensors.Length));
-        MultiTensorOptimizerKernels.AdamW(Gpu, tensors, table.Pointer, DefaultStream);
+        return tensors;
     }
 
     /// <summary>Three launches over all the gradients (partial sums, norm and factor, scaling); the norm stays on the device.</summary>

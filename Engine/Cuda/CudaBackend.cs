@@ -72,10 +72,17 @@ public sealed partial class CudaBackend : IBackend
     /// <inheritdoc/>
     public Storage Allocate(long byteLength) => new CudaStorage(Allocator, byteLength);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// An upload queued on the backend's stream, after the work queued before it. From pageable memory the driver
+    /// copies <paramref name="source"/> to a staging buffer and returns without waiting for that work (a
+    /// synchronous cuMemcpyHtoD would first wait for it: a stall at every batch). While a graph is captured
+    /// (<see cref="Capture"/>) the graph records the upload with the bytes <paramref name="source"/> holds now, and
+    /// each replay writes them again (right for what depends only on the shapes, such as position ids; new data
+    /// for a replay is written into the graph's input tensors before launching it).
+    /// </summary>
     public void CopyFromHost(ReadOnlySpan<byte> source, Tensor destination)
     {
-        if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)));
+        if (source.Length > 0) Gpu.CopyToDevice(source, Ptr(destination, nameof(CopyFromHost)), DefaultStream);
     }
 
     /// <inheritdoc/>

@@ -67,6 +67,34 @@ public sealed class AdamW : IDisposable
             onOneDevice.First().Param.Backend.AdamWSteps(onOneDevice.ToArray());
     }
 
+    /// <summary>
+    /// The parameters <see cref="Step"/> would update now (those that require a gradient and have one), in the
+    /// order it passes them to the backend: the order of the entries of a captured step's table.
+    /// </summary>
+    public List<Tensor> ParametersToUpdate() =>
+        Groups.SelectMany(g => g.Parameters).Where(p => p.RequiresGrad && p.Grad is not null).ToList();
+
+    /// <summary>
+    /// The host's part of a <see cref="Step"/> whose kernels run elsewhere (a replayed CUDA graph that captured
+    /// a step of these <paramref name="parameters"/>, listed as <see cref="ParametersToUpdate"/> did then):
+    /// advances each one's step count and returns its update's scalars with its group's current learning
+    /// rate, in the same order. Every parameter must have been updated before (its moments exist).
+    /// </summary>
+    public AdamWStepArgs[] AdvanceSteps(IReadOnlyList<Tensor> parameters)
+    {
+        var args = new AdamWStepArgs[parameters.Count];
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            var group = Groups.First(g => g.Parameters.Contains(p, ReferenceEqualityComparer.Instance));
+            if (!states.TryGetValue(p, out var state))
+                throw new InvalidOperationException($"AdamW: parameter {p.Shape} has no state yet: a step must run before its kernels can be replayed");
+            state.Step++;
+            args[i] = new AdamWStepArgs(group.LearningRate, Beta1, Beta2, Eps, group.WeightDecay, state.Step);
+        }
+        return args;
+    }
+
     /// <summary>Drops every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
     {

@@ -6,11 +6,23 @@ public sealed record CudaModule(string Name, nint Handle);
 /// <summary>A kernel of a loaded module. <see cref="Handle"/> is the driver's CUfunction (or the software GPU's id).</summary>
 public sealed record CudaFunction(CudaModule Module, string Name, nint Handle);
 
-/// <summary>A stream (CUstream). Handle 0 is the default stream.</summary>
+/// <summary>
+/// A stream (CUstream). Handle 0 is the device's default stream: the one a launch without a stream goes to
+/// (for copies, passing it instead of null asks for an asynchronous copy queued on that stream).
+/// </summary>
 public sealed record CudaStream(nint Handle);
 
 /// <summary>An event (CUevent) for timing.</summary>
 public sealed record CudaEvent(nint Handle);
+
+/// <summary>
+/// A captured, instantiated CUDA graph (CUgraphExec): the work queued on a stream between
+/// <see cref="ICudaDevice.BeginCapture"/> and <see cref="ICudaDevice.EndCapture"/>, replayed as a whole by
+/// <see cref="ICudaDevice.LaunchGraph"/> with the arguments it had when it was captured.
+/// </summary>
+/// <param name="Handle">The driver's CUgraphExec, or the software GPU's id.</param>
+/// <param name="Operations">How many launches, copies and memsets the graph holds.</param>
+public sealed record CudaGraph(nint Handle, int Operations);
 
 /// <summary>A CUDA error turned into an exception that names the call, the error and (for launches) the kernel.</summary>
 public sealed class CudaException(string call, int code, string errorName, string? kernel = null, string? detail = null)

@@ -112,4 +112,21 @@ public interface ICudaDevice : IDisposable
     /// runs each launch to completion and reports it from <see cref="Launch"/>).
     /// </summary>
     void Synchronize(CudaStream? stream = null);
+
+    /// <summary>
+    /// Starts capturing <paramref name="stream"/> (null: the default stream that launches without a stream go
+    /// to): from now on launches, memsets and device-to-device copies queued on it are recorded, not run. A
+    /// host → device copy on it is recorded with the bytes the source holds now. Reading device memory,
+    /// a copy without a stream (synchronous) or a <see cref="Synchronize"/> while a capture is open fails with
+    /// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (the capture is then invalid: end it and discard it).
+    /// </summary>
+    void BeginCapture(CudaStream? stream = null);
+    /// <summary>Ends the capture begun on <paramref name="stream"/> and returns the recorded work as a graph ready to launch.</summary>
+    CudaGraph EndCapture(CudaStream? stream = null);
+    /// <summary>Whether <paramref name="stream"/> (null: the default stream) is being captured.</summary>
+    bool IsCapturing(CudaStream? stream = null);
+    /// <summary>Queues the whole of <paramref name="graph"/> on <paramref name="stream"/>, in the order it was captured.</summary>
+    void LaunchGraph(CudaGraph graph, CudaStream? stream = null);
+    /// <summary>Frees a graph from <see cref="EndCapture"/> (work already queued from it still completes).</summary>
+    void DestroyGraph(CudaGraph graph);
 }

@@ -73,4 +73,24 @@ static unsafe partial class CudaDriverApi
     [LibraryImport(Lib)] public static partial int cuEventRecord(nint ev, nint stream);
     [LibraryImport(Lib)] public static partial int cuEventSynchronize(nint ev);
     [LibraryImport(Lib)] public static partial int cuEventElapsedTime(out float milliseconds, nint start, nint end);
+
+    // --- graphs: stream capture, instantiation, launch ------------------------------------------
+    // CUgraph and CUgraphExec are opaque pointers; the flags of cuGraphInstantiateWithFlags are an unsigned long long.
+    [LibraryImport(Lib)] public static partial int cuStreamBeginCapture_v2(nint stream, int mode);
+    [LibraryImport(Lib)] public static partial int cuStreamEndCapture(nint stream, out nint graph);
+    [LibraryImport(Lib)] public static partial int cuStreamIsCapturing(nint stream, out int status);
+    [LibraryImport(Lib)] public static partial int cuGraphInstantiateWithFlags(out nint graphExec, nint graph, ulong flags);
+    [LibraryImport(Lib)] public static partial int cuGraphLaunch(nint graphExec, nint stream);
+    [LibraryImport(Lib)] public static partial int cuGraphExecDestroy(nint graphExec);
+    [LibraryImport(Lib)] public static partial int cuGraphDestroy(nint graph);
+    [LibraryImport(Lib)] public static partial int cuThreadExchangeStreamCaptureMode(ref int mode);
+    [LibraryImport(Lib)] public static partial int cuMemHostAlloc(out nint host, nuint bytes, uint flags);
+    [LibraryImport(Lib)] public static partial int cuMemFreeHost(nint host);
+
+    // CUstreamCaptureMode: GLOBAL refuses, while any stream captures, the calls that could silently synchronize with it
+    public const int CU_STREAM_CAPTURE_MODE_GLOBAL = 0;
+    // ... and RELAXED (set per thread with cuThreadExchangeStreamCaptureMode) allows them on this thread
+    public const int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+    // CUstreamCaptureStatus
+    public const int CU_STREAM_CAPTURE_STATUS_ACTIVE = 1;
 }

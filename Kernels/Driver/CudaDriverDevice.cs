@@ -11,6 +11,12 @@ namespace CudaBert.Kernels.Driver;
 /// Uses the device's primary context (the one the CUDA runtime would use too) and makes it current
 /// on whichever thread calls in. Modules are JIT-compiled from PTX by the driver when first loaded
 /// and cached by name, as are kernel lookups.
+/// <para>
+/// The default stream (what a null <see cref="CudaStream"/> means for launches, memsets and device copies)
+/// is a stream this device creates, not CUDA's legacy NULL stream: the legacy stream cannot be captured
+/// into a graph. It is a blocking stream, so the synchronous copies (on the legacy stream) still wait
+/// for it and it for them: the order of the calls is the order of the work.
+/// </para>
 /// </summary>
 public sealed unsafe class CudaDriverDevice : ICudaDevice
 {
@@ -22,6 +28,12 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     readonly Dictionary<string, CudaModule> _modules = [];
     readonly Dictionary<(nint Module, string Kernel), CudaFunction> _functions = [];
     readonly Dictionary<nint, int> _sharedMemoryOptIn = [];   // function → its MAX_DYNAMIC_SHARED_SIZE_BYTES, as last set
+    readonly nint _defaultStream;
+    // Captures in progress (stream → the pinned host copies of the uploads they recorded), and each
+    // graph's pinned copies: a captured upload reads its source when the graph runs, so the bytes it had
+    // at capture time are kept in page-locked memory until the graph is destroyed.
+    readonly Dictionary<nint, List<nint>> _captures = [];
+    readonly Dictionary<nint, List<nint>> _graphHostBuffers = [];
     string? _lastKernel;
     bool _disposed;
 
@@ -46,7 +58,12 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
             IsSoftware: false,
             Attribute(CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN));
         Check(cuDevicePrimaryCtxRetain(out _context, _device), "cuDevicePrimaryCtxRetain");
+        MakeCurrent();
+        Check(cuStreamCreate(out _defaultStream, 0), "cuStreamCreate");
     }
+
+    /// <summary>The driver's stream for <paramref name="stream"/>: null and handle 0 are this device's default stream.</summary>
+    nint StreamOf(CudaStream? stream) => stream is null || stream.Handle == 0 ? _defaultStream : stream.Handle;
 
     int Attribute(int attribute)
     {
@@ -61,7 +78,20 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         MakeCurrent();
-        int result = cuMemAlloc_v2(out ulong address, (nuint)bytes);
+        int result;
+        ulong address;
+        bool capturing;
+        lock (_gate) capturing = _captures.Count > 0;
+        if (capturing)
+        {
+            // A graph's memory pool grows while its step is captured. cuMemAlloc does not touch the captured
+            // stream, but GLOBAL mode may refuse it as potentially unsafe: allow it on this thread for this call.
+            int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+            Check(cuThreadExchangeStreamCaptureMode(ref mode), "cuThreadExchangeStreamCaptureMode");
+            result = cuMemAlloc_v2(out address, (nuint)bytes);
+            Check(cuThreadExchangeStreamCaptureMode(ref mode), "cuThreadExchangeStreamCaptureMode");
+        }
+        else result = cuMemAlloc_v2(out address, (nuint)bytes);
         if (result != 0)
             throw Error(result, "cuMemAlloc_v2", detail: $"{bytes} bytes requested on {Info.Name}");
         return new DevicePtr(address);
@@ -84,7 +114,14 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         fixed (T* s = source)
         {
             if (stream is null) Check(cuMemcpyHtoD_v2(destination.Address, s, bytes), "cuMemcpyHtoD_v2");
-            else Check(cuMemcpyHtoDAsync_v2(destination.Address, s, bytes, stream.Handle), "cuMemcpyHtoDAsync_v2");
+            else if (CapturedUploads(StreamOf(stream)) is { } pinned)
+            {
+                Check(cuMemHostAlloc(out nint staged, bytes, 0), "cuMemHostAlloc");
+                pinned.Add(staged);
+                Buffer.MemoryCopy(s, (void*)staged, bytes, bytes);
+                Check(cuMemcpyHtoDAsync_v2(destination.Address, (void*)staged, bytes, StreamOf(stream)), "cuMemcpyHtoDAsync_v2");
+            }
+            else Check(cuMemcpyHtoDAsync_v2(destination.Address, s, bytes, StreamOf(stream)), "cuMemcpyHtoDAsync_v2");
         }
     }
 
@@ -101,8 +138,8 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
             else
             {
                 // The span is managed memory we must not leave before the copy is done: wait for it.
-                Check(cuMemcpyDtoHAsync_v2(d, source.Address, bytes, stream.Handle), "cuMemcpyDtoHAsync_v2");
-                Check(cuStreamSynchronize(stream.Handle), "cuStreamSynchronize");
+                Check(cuMemcpyDtoHAsync_v2(d, source.Address, bytes, StreamOf(stream)), "cuMemcpyDtoHAsync_v2");
+                Check(cuStreamSynchronize(StreamOf(stream)), "cuStreamSynchronize");
             }
         }
     }
@@ -112,8 +149,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     {
         if (bytes == 0) return;
         MakeCurrent();
-        if (stream is null) Check(cuMemcpyDtoD_v2(destination.Address, source.Address, (nuint)bytes), "cuMemcpyDtoD_v2");
-        else Check(cuMemcpyDtoDAsync_v2(destination.Address, source.Address, (nuint)bytes, stream.Handle), "cuMemcpyDtoDAsync_v2");
+        Check(cuMemcpyDtoDAsync_v2(destination.Address, source.Address, (nuint)bytes, StreamOf(stream)), "cuMemcpyDtoDAsync_v2");
     }
 
     /// <inheritdoc/>
@@ -121,8 +157,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     {
         if (bytes == 0) return;
         MakeCurrent();
-        if (stream is null) Check(cuMemsetD8_v2(destination.Address, value, (nuint)bytes), "cuMemsetD8_v2");
-        else Check(cuMemsetD8Async(destination.Address, value, (nuint)bytes, stream.Handle), "cuMemsetD8Async");
+        Check(cuMemsetD8Async(destination.Address, value, (nuint)bytes, StreamOf(stream)), "cuMemsetD8Async");
     }
 
     // --- modules and kernels --------------------------------------------------------------------
@@ -198,7 +233,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
             pointers[i] = &values[i];
         }
         int result = cuLaunchKernel(kernel.Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-                                    (uint)dynamicSharedBytes, stream?.Handle ?? 0, pointers, null);
+                                    (uint)dynamicSharedBytes, StreamOf(stream), pointers, null);
         if (result != 0)
             throw Error(result, "cuLaunchKernel", kernel.Name,
                 $"{ErrorText(result)} (module '{kernel.Module.Name}', grid {Format(grid)}, block {Format(block)}, {dynamicSharedBytes} bytes dynamic shared memory)");
@@ -256,7 +291,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     public void Record(CudaEvent ev, CudaStream? stream = null)
     {
         MakeCurrent();
-        Check(cuEventRecord(ev.Handle, stream?.Handle ?? 0), "cuEventRecord");
+        Check(cuEventRecord(ev.Handle, StreamOf(stream)), "cuEventRecord");
     }
 
     /// <inheritdoc/>
@@ -273,7 +308,76 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     {
         MakeCurrent();
         if (stream is null) CheckAfterKernels(cuCtxSynchronize(), "cuCtxSynchronize");
-        else CheckAfterKernels(cuStreamSynchronize(stream.Handle), "cuStreamSynchronize");
+        else CheckAfterKernels(cuStreamSynchronize(StreamOf(stream)), "cuStreamSynchronize");
+    }
+
+    // --- graphs ---------------------------------------------------------------------------------
+
+    List<nint>? CapturedUploads(nint stream)
+    {
+        lock (_gate) return _captures.GetValueOrDefault(stream);
+    }
+
+    /// <inheritdoc/>
+    public void BeginCapture(CudaStream? stream = null)
+    {
+        MakeCurrent();
+        nint handle = StreamOf(stream);
+        Check(cuStreamBeginCapture_v2(handle, CU_STREAM_CAPTURE_MODE_GLOBAL), "cuStreamBeginCapture_v2");
+        lock (_gate) _captures[handle] = [];
+    }
+
+    /// <inheritdoc/>
+    public CudaGraph EndCapture(CudaStream? stream = null)
+    {
+        MakeCurrent();
+        nint handle = StreamOf(stream);
+        List<nint> pinned;
+        lock (_gate)
+            if (!_captures.Remove(handle, out pinned!)) pinned = [];
+        int result = cuStreamEndCapture(handle, out nint graph);
+        if (result == 0)
+        {
+            result = cuGraphInstantiateWithFlags(out nint exec, graph, 0);
+            cuGraphDestroy(graph);   // the executable graph does not need it
+            if (result == 0)
+            {
+                lock (_gate) _graphHostBuffers[exec] = pinned;
+                return new CudaGraph(exec, -1);
+            }
+            foreach (nint buffer in pinned) cuMemFreeHost(buffer);
+            throw Error(result, "cuGraphInstantiateWithFlags");
+        }
+        foreach (nint buffer in pinned) cuMemFreeHost(buffer);
+        throw Error(result, "cuStreamEndCapture", detail: $"{ErrorText(result)} (a call made while capturing was not allowed, and invalidated the capture)");
+    }
+
+    /// <inheritdoc/>
+    public bool IsCapturing(CudaStream? stream = null)
+    {
+        MakeCurrent();
+        Check(cuStreamIsCapturing(StreamOf(stream), out int status), "cuStreamIsCapturing");
+        return status == CU_STREAM_CAPTURE_STATUS_ACTIVE;
+    }
+
+    /// <inheritdoc/>
+    public void LaunchGraph(CudaGraph graph, CudaStream? stream = null)
+    {
+        MakeCurrent();
+        Check(cuGraphLaunch(graph.Handle, StreamOf(stream)), "cuGraphLaunch");
+    }
+
+    /// <inheritdoc/>
+    public void DestroyGraph(CudaGraph graph)
+    {
+        MakeCurrent();
+        Check(cuGraphExecDestroy(graph.Handle), "cuGraphExecDestroy");
+        List<nint>? pinned;
+        lock (_gate) _graphHostBuffers.Remove(graph.Handle, out pinned);
+        if (pinned is null) return;
+        // The page-locked copies may still be read by a launch in flight.
+        CheckAfterKernels(cuCtxSynchronize(), "cuCtxSynchronize");
+        foreach (nint buffer in pinned) Check(cuMemFreeHost(buffer), "cuMemFreeHost");
     }
 
     // --- context and errors ---------------------------------------------------------------------
@@ -326,6 +430,7 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
                 foreach (var module in _modules.Values)
                     cuModuleUnload(module.Handle);   // best effort: a failing context cannot unload
             }
+            if (cuCtxSetCurrent(_context) == 0) cuStreamDestroy_v2(_defaultStream);
             _modules.Clear();
             _functions.Clear();
             cuDevicePrimaryCtxRelease_v2(_device);

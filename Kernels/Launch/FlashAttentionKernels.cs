@@ -31,7 +31,9 @@ public static class FlashAttentionKernels
     /// <param name="P">Drop probability in [0, 1]; 0 draws nothing, 1 drops everything (1/(1 − p) = ∞ multiplies no kept element).</param>
     /// <param name="Seed">Philox key of the dropout mask.</param>
     /// <param name="Offset">Stream position of probability (0, 0, 0, 0).</param>
-    public readonly record struct Shape(int Batch, int Heads, int Queries, int Keys, int HeadSize, float Scale, double P = 0, ulong Seed = 0, ulong Offset = 0);
+    /// <param name="OffsetShift">Null, or a device ulong the kernels add to <paramref name="Offset"/> (what a CUDA graph's host rewrites between replays).</param>
+    public readonly record struct Shape(int Batch, int Heads, int Queries, int Keys, int HeadSize, float Scale, double P = 0, ulong Seed = 0, ulong Offset = 0,
+        DevicePtr OffsetShift = default);
 
     /// <summary>out and lse from q, k, v (and the mask, or <see cref="DevicePtr.Null"/>).</summary>
     public static void Forward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
@@ -61,10 +63,10 @@ public static class FlashAttentionKernels
 
     static Dim3 QueryBlocks(Shape shape) => new((uint)Launcher.CeilDiv(shape.Queries, RowsPerBlock), (uint)(shape.Batch * shape.Heads));
 
-    // The scalars every kernel takes last: sizes, scale, dropout (p, 1/(1 − p), seed, offset).
+    // The arguments every kernel takes last: sizes, scale, dropout (p, 1/(1 − p), seed, offset, offset shift).
     static KernelArgs Shared(KernelArgs args, Shape shape) =>
         args.I32(shape.Queries).I32(shape.Keys).I32(shape.Heads).F32(shape.Scale).F32((float)shape.P).F32(shape.P > 0 ? (float)(1.0 / (1.0 - shape.P)) : 1f)
-            .U32((uint)shape.Seed).U32((uint)(shape.Seed >> 32)).U64(shape.Offset);
+            .U32((uint)shape.Seed).U32((uint)(shape.Seed >> 32)).U64(shape.Offset).Ptr(shape.OffsetShift);
 
     /// <summary>The kernel's name for <paramref name="pass"/>, after checking the sizes.</summary>
     static string Check(Shape shape, string pass)

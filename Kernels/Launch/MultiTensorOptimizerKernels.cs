@@ -33,7 +33,7 @@ public static class MultiTensorOptimizerKernels
     public static long ClipGradNormWorkspaceBytes(ReadOnlySpan<long> sizes) =>
         TableBytes<ChunksEntry>(sizes.Length) + Blocks(sizes) * sizeof(double) + sizeof(float);
 
-    /// <summary>Scratch bytes <see cref="AdamW"/> needs for <paramref name="count"/> tensors: the table.</summary>
+    /// <summary>Scratch bytes <see cref="AdamW(ICudaDevice, ReadOnlySpan{AdamWTensor}, DevicePtr, CudaStream?)"/> needs for <paramref name="count"/> tensors: the table.</summary>
     public static long AdamWWorkspaceBytes(int count) => TableBytes<AdamWEntry>(count);
 
     /// <summary>
@@ -77,8 +77,24 @@ public static class MultiTensorOptimizerKernels
     /// </summary>
     public static void AdamW(ICudaDevice dev, ReadOnlySpan<AdamWTensor> tensors, DevicePtr workspace, CudaStream? stream = null)
     {
+        var table = AdamWTable(tensors);
+        dev.CopyToDevice<byte>(table.Bytes, workspace, stream);
+        AdamW(dev, table, workspace, stream);
+    }
+
+    /// <summary>The table of an AdamW step and the shape of its launch: what <see cref="AdamW(ICudaDevice, AdamWTableData, DevicePtr, CudaStream?)"/> runs on.</summary>
+    /// <param name="Bytes">The entries as the kernel reads them (<see cref="AdamWWorkspaceBytes"/> at most).</param>
+    /// <param name="Count">Entries (the tensors with elements).</param>
+    /// <param name="Blocks">Blocks of the launch: Σ ⌈n / <see cref="Chunk"/>⌉.</param>
+    public sealed record AdamWTableData(byte[] Bytes, int Count, long Blocks);
+
+    /// <summary>
+    /// The table of an AdamW step over <paramref name="tensors"/>: per tensor its addresses and its scalars,
+    /// computed here in double and rounded to float once. Empty tensors are skipped; at least one must have elements.
+    /// </summary>
+    public static AdamWTableData AdamWTable(ReadOnlySpan<AdamWTensor> tensors)
+    {
         const string kernel = "multi_tensor_adamw_f32";
-        Launcher.NotNull(workspace, kernel);
         var table = new List<AdamWEntry>(tensors.Length);
         long blocks = 0;
         foreach (var t in tensors)
@@ -94,9 +110,16 @@ public static class MultiTensorOptimizerKernels
             blocks += Launcher.CeilDiv(t.N, Chunk);
         }
         Launcher.Positive(blocks, kernel);
-        dev.CopyToDevice<AdamWEntry>(CollectionsMarshal.AsSpan(table), workspace, stream);
-        dev.Launch(Launcher.Get(dev, "multi_tensor_optimizer", kernel), Grid(blocks, kernel), Launcher.Threads, 0, stream,
-            new KernelArgs().Ptr(workspace).I32(table.Count));
+        return new AdamWTableData(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(table)).ToArray(), table.Count, blocks);
+    }
+
+    /// <summary>Launches the AdamW step of <paramref name="table"/>, whose bytes are (or will be, in stream order) at <paramref name="tableOnDevice"/>.</summary>
+    public static void AdamW(ICudaDevice dev, AdamWTableData table, DevicePtr tableOnDevice, CudaStream? stream = null)
+    {
+        const string kernel = "multi_tensor_adamw_f32";
+        Launcher.NotNull(tableOnDevice, kernel);
+        dev.Launch(Launcher.Get(dev, "multi_tensor_optimizer", kernel), Grid(table.Blocks, kernel), Launcher.Threads, 0, stream,
+            new KernelArgs().Ptr(tableOnDevice).I32(table.Count));
     }
 
     static long Blocks(ReadOnlySpan<long> sizes)

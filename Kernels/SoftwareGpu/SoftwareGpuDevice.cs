@@ -17,12 +17,13 @@ public sealed record SoftwareGpuStatistics(long Launches, long InstructionsExecu
 /// <summary>
 /// A CUDA device implemented in software: global memory is a set of managed allocations, modules
 /// are parsed and decoded PTX, launches run on the <see cref="BlockExecutor"/> block after block,
-/// streams execute synchronously in order, and events read a wall clock. The sanitizer's findings
+/// streams execute synchronously in order (a stream being captured records its work instead:
+/// SoftwareGpuDevice.Graphs.cs), and events read a wall clock. The sanitizer's findings
 /// are in <see cref="Reports"/>; fatal ones (bad addresses, deadlocks) also fail the launch with a
 /// <see cref="CudaException"/> like the hardware's. Not thread-safe: use a device from one thread at a
 /// time (each test opens its own).
 /// </summary>
-public sealed class SoftwareGpuDevice : ICudaDevice
+public sealed partial class SoftwareGpuDevice : ICudaDevice
 {
     readonly DeviceMemory _memory = new();
     readonly List<(CudaModule Handle, PtxModule Module)> _modules = [];
@@ -90,6 +91,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     public void Free(DevicePtr ptr)
     {
         if (ptr.IsNull) return;
+        RefuseWhileCapturing("cuMemFree", "freeing memory synchronizes the device");
         if (!_memory.Free(ptr.Address))
             throw new CudaException("cuMemFree", 1, "CUDA_ERROR_INVALID_VALUE", detail: $"{ptr} is not the start of a live allocation");
     }
@@ -99,7 +101,19 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     {
         var bytes = MemoryMarshal.AsBytes(source);
         if (bytes.Length == 0) return;
-        bytes.CopyTo(_memory.Span(destination.Address, bytes.Length, "cuMemcpyHtoD"));
+        if (stream is null) RefuseWhileCapturing("cuMemcpyHtoD", "a copy without a stream is synchronous");
+        var target = _memory.Span(destination.Address, bytes.Length, "cuMemcpyHtoD");   // the destination is checked when the call is made
+        if (IsCapturing(stream))
+        {
+            byte[] snapshot = bytes.ToArray();   // the bytes the source holds now: every replay copies them
+            RunOrRecord(stream, () =>
+            {
+                snapshot.CopyTo(_memory.Span(destination.Address, snapshot.Length, "cuMemcpyHtoD"));
+                MarkWritten(destination.Address, snapshot.Length);
+            });
+            return;
+        }
+        bytes.CopyTo(target);
         MarkWritten(destination.Address, bytes.Length);
     }
 
@@ -108,6 +122,7 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     {
         var bytes = MemoryMarshal.AsBytes(destination);
         if (bytes.Length == 0) return;
+        RefuseWhileCapturing("cuMemcpyDtoH", "the host would read memory that captured work has not written");
         _memory.Span(source.Address, bytes.Length, "cuMemcpyDtoH").CopyTo(bytes);
     }
 
@@ -115,16 +130,25 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     public void CopyDeviceToDevice(DevicePtr source, DevicePtr destination, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
-        _memory.Span(source.Address, bytes, "cuMemcpyDtoD").CopyTo(_memory.Span(destination.Address, bytes, "cuMemcpyDtoD"));
-        MarkWritten(destination.Address, bytes);
+        _memory.Span(source.Address, bytes, "cuMemcpyDtoD");
+        _memory.Span(destination.Address, bytes, "cuMemcpyDtoD");
+        RunOrRecord(stream, () =>
+        {
+            _memory.Span(source.Address, bytes, "cuMemcpyDtoD").CopyTo(_memory.Span(destination.Address, bytes, "cuMemcpyDtoD"));
+            MarkWritten(destination.Address, bytes);
+        });
     }
 
     /// <inheritdoc/>
     public void Memset(DevicePtr destination, byte value, long bytes, CudaStream? stream = null)
     {
         if (bytes == 0) return;
-        _memory.Span(destination.Address, bytes, "cuMemsetD8").Fill(value);
-        MarkWritten(destination.Address, bytes);
+        _memory.Span(destination.Address, bytes, "cuMemsetD8");
+        RunOrRecord(stream, () =>
+        {
+            _memory.Span(destination.Address, bytes, "cuMemsetD8").Fill(value);
+            MarkWritten(destination.Address, bytes);
+        });
     }
 
     void MarkWritten(ulong address, long bytes)
@@ -219,7 +243,13 @@ public sealed class SoftwareGpuDevice : ICudaDevice
                 $"{dynamicSharedBytes} bytes of dynamic shared memory exceed the kernel's limit of {limit} bytes " +
                 (_maxDynamicShared.ContainsKey(kernel) ? "set by cuFuncSetAttribute" : $"({DefaultSharedBytesPerBlock} minus {ptx.StaticSharedBytes} static; above that a kernel must opt in with cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES), ICudaDevice.SetMaxDynamicSharedBytes)"));
 
-        var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, PackParameters(kernel.Name, ptx, args), _memory, _options,
+        byte[] parameters = PackParameters(kernel.Name, ptx, args);   // packed now: a replay runs with these values
+        RunOrRecord(stream, () => Run(kernel, ptx, grid, block, dynamicSharedBytes, parameters));
+    }
+
+    void Run(CudaFunction kernel, PtxKernel ptx, Dim3 grid, Dim3 block, int dynamicSharedBytes, byte[] parameters)
+    {
+        var context = new LaunchContext(ptx, grid, block, dynamicSharedBytes, parameters, _memory, _options,
             () => Interlocked.Increment(ref _raceEpoch));
         var clock = Stopwatch.StartNew();
         try
@@ -308,7 +338,8 @@ public sealed class SoftwareGpuDevice : ICudaDevice
     }
 
     /// <inheritdoc/>
-    public void Synchronize(CudaStream? stream = null) { }
+    public void Synchronize(CudaStream? stream = null) =>
+        RefuseWhileCapturing(stream is null ? "cuCtxSynchronize" : "cuStreamSynchronize", "waiting for captured work that never runs");
 
     /// <summary>Does nothing: the device's memory is managed and goes with the object.</summary>
     public void Dispose() { }

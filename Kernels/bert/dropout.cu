@@ -9,6 +9,10 @@
 // backend (Engine/Random/Philox.cs) computes it, so both backends drop the same elements.
 // The backward pass is this kernel applied to dy with the same (seed, offset): the same mask.
 //
+// offset_shift, when not null, points to a number added to offset (the stream position is then
+// offset + *offset_shift + i). A captured graph replays its launches with the arguments they had at
+// capture; the shift, in device memory, is what the host changes between replays to draw fresh masks.
+//
 // Thread-to-data mapping: one Philox evaluation gives four words, so a thread works on one aligned
 // group of four stream positions 4·(offset/4 + g) ... + 3 at a time (a grid-stride loop over g) and
 // handles the elements among them that fall in [0, n): one evaluation per four elements.
@@ -28,8 +32,10 @@ __device__ __forceinline__ float drop(unsigned word, float x, float p, float kee
 }
 
 extern "C" __global__ void dropout_f32(const float* x, float* y, long long n, float p, float keep_scale,
-                                       unsigned seed_lo, unsigned seed_hi, unsigned long long offset)
+                                       unsigned seed_lo, unsigned seed_hi, unsigned long long offset,
+                                       const unsigned long long* offset_shift)
 {
+    if (offset_shift != nullptr) offset += *offset_shift;
     unsigned long long first_group = offset / 4;
     long long vectors = offset % 4 == 0 && aligned16(x) && aligned16(y) ? n / 4 : 0;
     for (long long v = grid_thread(); v < vectors; v += grid_threads()) {

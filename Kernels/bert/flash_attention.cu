@@ -309,10 +309,14 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
 }
 
 // One instance per head size: the register arrays need D at compile time. The shared arguments come
-// last, as scalars: sizes, scale, then the dropout stream.
+// last: sizes, scale, then the dropout stream. offset_shift, when not null, points to a number added to
+// offset: a CUDA graph replays its launches with the arguments of the capture, so the host moves the
+// stream on by rewriting that number before each replay (as dropout.cu does).
 #define ATTENTION_PARAMETERS int sq, int sk, int heads, float scale, float p, float keep_scale,                                      \
-                             unsigned seed_lo, unsigned seed_hi, unsigned long long offset
-#define ATTENTION_ARGUMENTS Attention{ sq, sk, heads, scale, p, keep_scale, seed_lo, seed_hi, offset }
+                             unsigned seed_lo, unsigned seed_hi, unsigned long long offset,                                         \
+                             const unsigned long long* offset_shift
+#define ATTENTION_ARGUMENTS Attention{ sq, sk, heads, scale, p, keep_scale, seed_lo, seed_hi,                                       \
+                                       offset + (offset_shift != nullptr ? *offset_shift : 0ull) }
 
 #define FLASH_ATTENTION_KERNELS(D)                                                                                                  \
 extern "C" __global__ void __launch_bounds__(QUERY_ROWS) flash_attention_forward_d##D##_f32(                                       \

@@ -54,6 +54,8 @@ public sealed class MultiTaskTrainer : IDisposable
     readonly ICommunicator _communicator;
     readonly PendingSteps _pending;
     GradientBuckets? _buckets;   // data parallel only; laid out again when freezing changes the trainable set
+    readonly CudaGraphSteps? _graphSteps;
+    string? _graphNotice;                    // told to the observers when the first call starts
     TrainerState _state;
     int _savedStep;
     string? _checkpoint;
@@ -132,6 +134,17 @@ public sealed class MultiTaskTrainer : IDisposable
         _learningRate = new LinearWarmupSchedule((int)Math.Round(options.WarmupRatio * TotalSteps), TotalSteps);
         _state = new TrainerState { Options = options };
         _pending = new PendingSteps(DeviceChoice.Device);
+        _graphSteps = CudaGraphSteps.Resolve(options, DeviceChoice.Device, _communicator.Size, _model, _optimizer, out string? eager);
+        if (DeviceChoice.Device == Device.Cuda)
+            _graphNotice = eager is null ? "CUDA graphs: on (a step is captured once per batch shape, then replayed)" : $"CUDA graphs: off: {eager}";
+    }
+
+    /// <summary>The run's CUDA graphs (<see cref="TrainingOptions.CudaGraphs"/>): captures, replays, or why they were given up; null when the steps run eagerly.</summary>
+    public CudaGraphSteps? CudaGraphs => _graphSteps;
+
+    void Notice(string message)
+    {
+        foreach (var o in _observers) o.OnNotice(message);
     }
 
     /// <summary>
@@ -217,7 +230,8 @@ public sealed class MultiTaskTrainer : IDisposable
 
     int StepsPerEpoch(int epoch) => (Batches(epoch).Count + _options.GradientAccumulation - 1) / _options.GradientAccumulation;
 
-    List<int[]> Batches(int epoch)
+    /// <summary>The batches of <paramref name="epoch"/>, as example indices, in the order they are trained.</summary>
+    internal List<int[]> Batches(int epoch)
     {
         int[] order = _sampler.EpochOrder(epoch);
         return _options.LengthBucketing
@@ -267,6 +281,8 @@ public sealed class MultiTaskTrainer : IDisposable
         int stepsThisCall = 0, examplesSinceLog = 0;
         double lastLogTime = 0;
         _model.Train();
+        if (_graphNotice is not null) Notice(_graphNotice);
+        _graphNotice = null;
 
         for (int epoch = _state.Epoch; epoch < Epochs && !_state.StoppedEarly; epoch++)
         {
@@ -286,14 +302,14 @@ public sealed class MultiTaskTrainer : IDisposable
                 int used = 0, examples = 0;
                 int end = Math.Min(b + _options.GradientAccumulation, batches.Count);
                 int accumulated = end - b;
-                for (int micro = b; micro < end; micro++)
+                bool graphed = _graphSteps is not null && accumulated == 1 && GraphStep(batches[b], tasks, step, out used, out examples);
+                for (int micro = b; micro < end && !graphed; micro++)
                 {
                     using var scope = Tensor.Scope();
                     var slice = DataParallelRanks.Share(batches[micro], _communicator.Rank, _communicator.Size).Select(i => _train[i]).ToArray();
                     if (slice.Length == 0) continue;   // a batch with fewer examples than ranks
                     using var batch = _collator.Collate(slice, DeviceChoice.Device);
-                    var sentenceLabels = tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null;
-                    var tokenLabels = tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null;
+                    var (sentenceLabels, tokenLabels) = Labels(batch, tasks);
                     if (sentenceLabels is null && tokenLabels is null)
                     {
                         _state = _state with { SkippedBatches = _state.SkippedBatches + 1 };
@@ -310,7 +326,7 @@ public sealed class MultiTaskTrainer : IDisposable
                     examples += slice.Length;
                 }
 
-                if (buckets?.Finish(contributed: used > 0) ?? used > 0)
+                if (!graphed && (buckets?.Finish(contributed: used > 0) ?? used > 0))
                 {
                     if (_options.MaxGradNorm > 0)
                         GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm, _pending.GradNorm());
@@ -351,6 +367,49 @@ public sealed class MultiTaskTrainer : IDisposable
         }
         Publish(history, progress);
         return Result(history, lastEvaluation, clock, cancelled: false) with { Test = ScoreTest() };
+    }
+
+    /// <summary>
+    /// One optimizer step of one batch through <see cref="CudaGraphSteps"/>: the same work as the eager loop's
+    /// (<see cref="EagerStep"/>), captured or replayed. False when it must run eagerly (nothing was done then).
+    /// </summary>
+    bool GraphStep(int[] indices, TaskSet tasks, int step, out int used, out int examples)
+    {
+        (used, examples) = (0, 0);
+        if (_graphSteps!.EagerBecause is not null) return false;
+        using var scope = Tensor.Scope();
+        var slice = indices.Select(i => _train[i]).ToArray();
+        using var batch = _collator.Collate(slice, DeviceChoice.Device);
+        var (sentenceLabels, tokenLabels) = Labels(batch, tasks);
+        if (sentenceLabels is null && tokenLabels is null) return false;   // skipped: the eager loop counts it
+        _learningRate.Apply(_optimizer, step);
+        var losses = _graphSteps.TryStep(batch, sentenceLabels is not null, tokenLabels is not null, inputs => EagerStep(inputs, tasks), Notice);
+        if (losses is not { } l) return false;
+        _pending.AddBatch(l.Total, l.Sentence, l.Tokens);
+        if (_options.MaxGradNorm > 0) _pending.GradNorm();   // the graph wrote this step's norm there
+        (used, examples) = (1, slice.Length);
+        return true;
+    }
+
+    /// <summary>The labels of the tasks active at this step that have a loss weight: null for a head without a loss.</summary>
+    (Tensor? Sentence, Tensor? Tokens) Labels(TwoTaskBatch batch, TaskSet tasks) =>
+        (tasks.HasFlag(TaskSet.Sentence) && _options.SentenceLossWeight > 0 ? batch.SentenceLabels : null,
+         tasks.HasFlag(TaskSet.Tokens) && _options.TokenLossWeight > 0 ? batch.TokenLabels : null);
+
+    /// <summary>
+    /// A whole optimizer step of one batch as the eager loop runs it (forward, loss, backward, clipping, AdamW),
+    /// for capture: every launch it makes is recorded. The learning rate is already set.
+    /// </summary>
+    CudaGraphSteps.StepLosses EagerStep(TwoTaskBatch batch, TaskSet tasks)
+    {
+        var (sentenceLabels, tokenLabels) = Labels(batch, tasks);
+        var output = _model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        var loss = _model.Loss(output, sentenceLabels, tokenLabels, _options.SentenceLossWeight, _options.TokenLossWeight, _sentenceClassWeights, batch.WordTags);
+        loss.Total.Backward();
+        if (_options.MaxGradNorm > 0)
+            GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm, _pending.GradNorm());
+        _optimizer.Step();
+        return new(loss.Total, loss.SentenceLoss, loss.TokenLoss);
     }
 
     /// <summary>
@@ -510,6 +569,7 @@ public sealed class MultiTaskTrainer : IDisposable
     public void Dispose()
     {
         _buckets?.Dispose();
+        _graphSteps?.Dispose();
         _optimizer.Dispose();
         _sentenceClassWeights?.Dispose();
         _pending.Dispose();

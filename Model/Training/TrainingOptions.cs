@@ -76,6 +76,13 @@ public sealed record TrainingOptions
     public MatmulPrecision MatmulPrecision => MatmulPrecisionMode.TryParse(Precision, out var p)
         ? (p == MatmulPrecision.Fp32 && Tf32 ? MatmulPrecision.Tf32 : p)
         : throw new FormatException($"option precision: must be one of fp32, tf32, bf16, not '{Precision}'");
+    /// <summary>
+    /// Whether each training step on the GPU is captured once per batch shape into a CUDA graph and then replayed
+    /// (<see cref="CudaGraphSteps"/>): <c>auto</c> (the default: on for CUDA when the step can be captured, else
+    /// eager with a notice saying why), <c>on</c> (fails when it cannot be) or <c>off</c>. Results are those of the
+    /// eager step, bit for bit. CLI <c>--cuda-graphs</c>, config key <c>cuda-graphs</c>.
+    /// </summary>
+    public string CudaGraphs { get; init; } = CudaGraphSteps.Auto;
 
     // ---- optimisation ----
     /// <summary>
@@ -284,7 +291,7 @@ public sealed record TrainingOptions
             if (!ok) throw new ArgumentException($"option {option}: {rule}");
         }
         // A JSON null reaches a non-nullable option as null: refuse it before any rule reads the value.
-        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("precision", Precision), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("token-head", TokenHead), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels) })
+        foreach (var (option, value) in new (string, object?)[] { ("device", Device), ("precision", Precision), ("task-schedule", TaskSchedule), ("tag-decoding", TagDecoding), ("token-head", TokenHead), ("select-by", SelectBy), ("freeze", Freeze), ("oversample", Oversample), ("class-weights", ClassWeights), ("oversample-labels", OversampleLabels), ("cuda-graphs", CudaGraphs) })
             Require(value is not null, option, "must not be null");
         Require(Freeze.All(rule => rule is not null), "freeze", "must be a list of rules, without null");
         foreach (var (option, value) in new[]
@@ -303,6 +310,7 @@ public sealed record TrainingOptions
         Require(!(Tf32 && precision == MatmulPrecision.Bf16), "tf32/precision", "tf32 and precision bf16 contradict each other: give one of them");
         Require(DeviceChoice.IsValid(Device), "device", $"must be one of {string.Join(", ", DeviceChoice.Names)}, not '{Device}'");
         Require(MaxLength is >= 8 and <= 4096, "max-length", "must be in [8, 4096]");
+        Require(CudaGraphSteps.Modes.Contains(CudaGraphs), "cuda-graphs", $"must be one of {string.Join(", ", CudaGraphSteps.Modes)}, not '{CudaGraphs}'");
         Require(LogEverySteps > 0, "log-every-steps", "must be ≥ 1");
         Require(EvalEverySteps >= 0, "eval-every-steps", "must be ≥ 0 (0: at each epoch end)");
         Require(SaveEverySteps >= 0, "save-every-steps", "must be ≥ 0 (0: at each epoch end)");

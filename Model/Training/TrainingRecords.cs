@@ -46,6 +46,11 @@ public interface ITrainingObserver
     void OnBest(BestCheckpoint best) { }
     /// <summary>After the kept checkpoint was scored on the test split; does nothing unless implemented.</summary>
     void OnTest(TestRecord test) { }
+    /// <summary>
+    /// A line about how the run trains, told once when it starts and when that changes (e.g. whether the steps
+    /// run as CUDA graphs, and why not); does nothing unless implemented.
+    /// </summary>
+    void OnNotice(string message) { }
 }
 
 /// <summary>What a call of <see cref="MultiTaskTrainer.Run(IProgress{StepRecord}, CancellationToken)"/> did.</summary>

@@ -30,6 +30,8 @@ public sealed class TrainBenchmarkTests
             Assert.Equal(0, result.DeviceAllocationsWhileTimed);   // the command's 3 warm-up steps fill the cache (1 does not): timed steps allocate nothing new
             Assert.True(result.PeakBytesInUse > 0);
             Assert.Contains("parameters", log.ToString());
+            // As the trainer: the first warm-up step eager (it makes AdamW's moments), the second captured, the rest replayed.
+            Assert.Equal("CUDA graphs (1 capture, 2 replays)", result.Mode);
         }
         finally
         {

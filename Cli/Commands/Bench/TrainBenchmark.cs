@@ -14,13 +14,21 @@ namespace CudaBert.Cli.Commands.Bench;
 /// configuration by default, random init), on the CUDA backend — forward, both cross-entropies (sentence and
 /// token, ignored labels on padding), backward, gradient clipping at norm 1, AdamW over the trainer's parameter
 /// groups (<see cref="TrainingParameterGroups"/>: no decay on biases and LayerNorm), zero_grad — with random
-/// data. tools/torch-bench/bert_multitask_step.py runs the same step in PyTorch. Each step is timed on the wall clock between two
+/// data. With CUDA graphs (<see cref="CudaGraphSteps"/>, as the trainer) the first step runs eagerly, the second is
+/// captured, and every later one is a replay; the gradient norm stays on the device in both modes. tools/torch-bench/bert_multitask_step.py runs the same step in PyTorch. Each step is timed on the wall clock between two
 /// device synchronizations (so host work and GPU idle gaps count, as for PyTorch's eager mode);
 /// the median of the timed steps is reported, after warm-up steps that fill the allocator's cache.
 /// </summary>
 static class TrainBenchmark
 {
-    public sealed record Result(double StepMilliseconds, double SequencesPerSecond, long PeakBytesInUse, long BytesHeld, long DeviceAllocationsWhileTimed);
+    /// <summary>What the benchmark measured.</summary>
+    /// <param name="StepMilliseconds">The median step time, wall clock between two device synchronizations.</param>
+    /// <param name="SequencesPerSecond">Batch size over the median step time.</param>
+    /// <param name="PeakBytesInUse">The allocator's peak bytes in use over warm-up and timed steps.</param>
+    /// <param name="BytesHeld">Bytes the allocator holds at the end, in use or cached.</param>
+    /// <param name="DeviceAllocationsWhileTimed">cuMemAlloc calls during the timed steps (0 once the cache is warm).</param>
+    /// <param name="Mode">How the steps ran: "CUDA graphs (N captures, M replays)" or "eager" with the reason.</param>
+    public sealed record Result(double StepMilliseconds, double SequencesPerSecond, long PeakBytesInUse, long BytesHeld, long DeviceAllocationsWhileTimed, string Mode);
 
     /// <summary>Sentence labels of the benchmark's heads (SNIPS has 7 intents).</summary>
     public const int SentenceClasses = 7;
@@ -29,9 +37,11 @@ static class TrainBenchmark
 
     /// <summary>
     /// Times <paramref name="steps"/> training steps of a randomly initialised <see cref="MultiTaskBert"/> with
-    /// <paramref name="config"/> (null: BERT-base) on <paramref name="backend"/>, after <paramref name="warmup"/> untimed ones.
+    /// <paramref name="config"/> (null: BERT-base) on <paramref name="backend"/>, after <paramref name="warmup"/> untimed ones;
+    /// <paramref name="cudaGraphs"/> is <see cref="TrainingOptions.CudaGraphs"/>.
     /// </summary>
-    public static Result Run(CudaBackend backend, int batch, int seq, int warmup, int steps, TextWriter log, BertConfig? config = null)
+    public static Result Run(CudaBackend backend, int batch, int seq, int warmup, int steps, TextWriter log, BertConfig? config = null,
+        string cudaGraphs = CudaGraphSteps.Auto)
     {
         config ??= new BertConfig();
         var random = new Random(7);
@@ -41,8 +51,9 @@ static class TrainBenchmark
         log.WriteLine($"model: {model.ParameterCount():N0} parameters, initialised and moved to the GPU in {clock.Elapsed.TotalSeconds:F1} s");
         // Every rate spelled out, as tools/torch-bench/bert_multitask_step.py spells them: a change of the recipe's
         // defaults must not silently make the two sides train differently.
-        var options = new TrainingOptions { LearningRate = 5e-5, SentenceHeadLearningRate = 1e-3, TokenHeadLearningRate = 1e-3, WeightDecay = 0.01 };
+        var options = new TrainingOptions { LearningRate = 5e-5, SentenceHeadLearningRate = 1e-3, TokenHeadLearningRate = 1e-3, WeightDecay = 0.01, CudaGraphs = cudaGraphs };
         using var optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
+        using var graphs = CudaGraphSteps.Resolve(options, Device.Cuda, ranks: 1, model, optimizer, out string? eager);
 
         using var inputs = Tensor.Scope();
         int[] lengths = Enumerable.Range(0, batch).Select(_ => random.Next(seq / 2, seq + 1)).ToArray();
@@ -51,16 +62,34 @@ static class TrainBenchmark
         var padding = Tensor.FromArray(keep, [batch, seq], device: Device.Cuda);
         var sentenceLabels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => random.Next(SentenceClasses)).ToArray(), [batch], Device.Cuda);
         var tokenLabels = Tensor.FromArray(keep.Select(k => k == 1 ? random.Next(TokenClasses) : MultiTaskBert.IgnoreIndex).ToArray(), [batch, seq], Device.Cuda);
+        var tokenTypes = Tensor.Zeros([batch, seq], DType.Int32, Device.Cuda);
+        var norm = Tensor.Empty([1], DType.Float64, Device.Cuda);
         var parameters = model.Parameters().ToList();
+        var data = new TwoTaskBatch
+        {
+            Examples = [], Encodings = [], InputIds = ids, TokenTypeIds = tokenTypes, AttentionMask = padding,
+            SentenceLabels = sentenceLabels, TokenLabels = tokenLabels,
+        };
 
-        Tensor ForwardAndLoss() => model.Loss(model.Forward(ids, padding), sentenceLabels, tokenLabels).Total;
+        CudaGraphSteps.StepLosses ForwardAndLoss(TwoTaskBatch b)
+        {
+            var loss = model.Loss(model.Forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.SentenceLabels, b.TokenLabels);
+            return new(loss.Total, loss.SentenceLoss, loss.TokenLoss);
+        }
+
+        CudaGraphSteps.StepLosses WholeStep(TwoTaskBatch b)
+        {
+            var losses = ForwardAndLoss(b);
+            losses.Total.Backward();
+            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0, norm);
+            optimizer.Step();
+            return losses;
+        }
 
         void Step()
         {
             using var scope = Tensor.Scope();
-            ForwardAndLoss().Backward();
-            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0);
-            optimizer.Step();
+            if (graphs?.TryStep(data, sentence: true, tokens: true, WholeStep, log.WriteLine) is null) WholeStep(data);
             optimizer.ZeroGrad();
         }
 
@@ -87,20 +116,23 @@ static class TrainBenchmark
         using (Tensor.Scope())
         {
             backend.Allocator.ResetPeak();
-            var loss = ForwardAndLoss();
+            var loss = ForwardAndLoss(data).Total;
             forwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
             backend.Allocator.ResetPeak();
             loss.Backward();
             backwardPeak = backend.Allocator.Statistics.PeakBytesInUse;
             backend.Allocator.ResetPeak();
-            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0);
+            GradientClipping.ClipGradNorm(parameters, maxNorm: 1.0, norm);
             optimizer.Step();
             optimizerPeak = backend.Allocator.Statistics.PeakBytesInUse;
             optimizer.ZeroGrad();
         }
         log.WriteLine($"memory in use: {MiB(atStart):N0} MiB between steps (parameters, AdamW moments); peaks: forward + loss " +
                       $"{MiB(forwardPeak):N0} MiB, backward {MiB(backwardPeak):N0} MiB, optimizer step {MiB(optimizerPeak):N0} MiB");
+        string mode = graphs is null ? $"eager ({eager})"
+            : graphs.EagerBecause is { } why ? $"eager ({why})"
+            : $"CUDA graphs ({graphs.Captures} capture{(graphs.Captures == 1 ? "" : "s")}, {graphs.Replays} replays)";
         return new Result(median, batch / (median / 1000), stats.PeakBytesInUse, stats.BytesInUse + stats.BytesCached,
-            stats.DeviceAllocations - allocationsBefore);
+            stats.DeviceAllocations - allocationsBefore, mode);
     }
 }

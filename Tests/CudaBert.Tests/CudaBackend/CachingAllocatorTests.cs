@@ -19,6 +19,36 @@ public class CachingAllocatorTests(CudaTestDevice device)
         Assert.Equal(sizeClass, CachingAllocator.SizeClass(bytes));
 
     [Fact]
+    public void AGraphPoolsBlocksServeOnlyItsOwnRequestsUntilItIsReleased()
+    {
+        var allocator = new CachingAllocator(device.Gpu);
+        var shared = allocator.Rent(1000);
+        allocator.Return(shared);                      // cached in the shared lists
+        var pool = new GraphMemoryPool();
+
+        allocator.OpenPool(pool);
+        var captured = allocator.Rent(1000);           // a pool rents from itself or the device, never from the shared lists
+        Assert.NotEqual(shared.Pointer, captured.Pointer);
+        allocator.Return(captured);
+        Assert.Equal(captured.Pointer, allocator.Rent(1000).Pointer);   // returned during the capture: the pool's again
+        allocator.ClosePool();
+        allocator.Return(captured);                    // returned after the capture: still the pool's
+
+        var outside = allocator.Rent(1000);
+        Assert.Equal(shared.Pointer, outside.Pointer);
+        var another = allocator.Rent(1000);            // the pool's block is not handed out: a new one comes from the device
+        Assert.NotEqual(captured.Pointer, another.Pointer);
+        Assert.Equal(3L, allocator.Statistics.DeviceAllocations);
+
+        allocator.ReleasePool(pool);                   // its graph is gone: the block joins the shared lists
+        var released = allocator.Rent(1000);
+        Assert.Equal(captured.Pointer, released.Pointer);
+        foreach (var block in new[] { outside, another, released }) allocator.Return(block);
+        allocator.EmptyCache();
+        Assert.Equal(3L, allocator.Statistics.DeviceFrees);
+    }
+
+    [Fact]
     public void ReleasedBlocksAreReusedWithoutTheDriver()
     {
         var allocator = new CachingAllocator(device.Gpu);

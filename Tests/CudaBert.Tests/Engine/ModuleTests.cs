@@ -1,26 +1,32 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Random;
+using CudaBert.Model;
 using CudaBert.Model.Bert;
-using CudaBert.Tests.Engine.Demo;
 
 namespace CudaBert.Tests.Engine;
 
 public class ModuleTests
 {
+    /// <summary>The product model at its smallest: one layer of hidden size 8 with two heads, 3 sentence and 2 token labels.</summary>
+    static MultiTaskBert TinyModel() => new(new BertConfig
+    {
+        VocabSize = 10, HiddenSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 16, MaxPositionEmbeddings = 4,
+    }, numSentenceLabels: 3, numTokenLabels: 2, seed: 1);
+
     [Fact]
     public void NamedParametersComposeDottedHuggingFaceNames()
     {
-        using var model = new TinyTwoTaskModel(10, 4, hidden: 8, heads: 2, sentenceClasses: 3, tokenClasses: 2, seed: 1);
+        using var model = TinyModel();
         var names = model.NamedParameters().Select(p => p.Name).ToList();
-        Assert.Contains("embeddings.word_embeddings.weight", names);
-        Assert.Contains("embeddings.LayerNorm.bias", names);
-        Assert.Contains("encoder.layer.0.attention.self.query.weight", names);
-        Assert.Contains("encoder.layer.0.attention.output.LayerNorm.weight", names);
-        Assert.Contains("encoder.layer.0.intermediate.dense.bias", names);
+        Assert.Contains("bert.embeddings.word_embeddings.weight", names);
+        Assert.Contains("bert.embeddings.LayerNorm.bias", names);
+        Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", names);
+        Assert.Contains("bert.encoder.layer.0.attention.output.LayerNorm.weight", names);
+        Assert.Contains("bert.encoder.layer.0.intermediate.dense.bias", names);
         Assert.Contains("token_classifier.weight", names);
         Assert.Equal(names.Count, names.Distinct().Count());
-        var query = model.NamedParameters().Single(p => p.Name == "encoder.layer.0.attention.self.query.weight").Parameter;
+        var query = model.NamedParameters().Single(p => p.Name == "bert.encoder.layer.0.attention.self.query.weight").Parameter;
         Assert.Equal(new Shape(8, 8), query.Shape);
         Assert.All(model.Parameters(), p => Assert.True(p.RequiresGrad));
         Assert.All(model.Parameters(), p => Assert.Null(p.Owner));
@@ -86,7 +92,7 @@ public class ModuleTests
     [Fact]
     public void FreezeAndUnfreezeReachEveryDescendant()
     {
-        using var model = new TinyTwoTaskModel(10, 4, hidden: 8, heads: 2, sentenceClasses: 3, tokenClasses: 2, seed: 1);
+        using var model = TinyModel();
         model.Freeze();
         Assert.All(model.Parameters(), p => Assert.False(p.RequiresGrad));
         model.Unfreeze();

@@ -3,14 +3,16 @@ using CudaBert.Engine.Random;
 
 namespace CudaBert.Tests.Engine.Demo;
 
-/// <summary>One padded batch of the synthetic two-task data; the caller owns (disposes) the tensors.</summary>
-public sealed record TwoTaskBatch(Tensor Ids, Tensor AttentionMask, Tensor AdditiveMask, Tensor SentenceLabels, Tensor TokenLabels) : IDisposable
+/// <summary>
+/// One padded batch of the synthetic two-task data, as <see cref="Model.Bert.MultiTaskBert"/> takes it: Int32 ids,
+/// a float 1/0 attention mask, Int64 labels; the caller owns (disposes) the tensors.
+/// </summary>
+public sealed record TwoTaskBatch(Tensor Ids, Tensor AttentionMask, Tensor SentenceLabels, Tensor TokenLabels) : IDisposable
 {
     public void Dispose()
     {
         Ids.Dispose();
         AttentionMask.Dispose();
-        AdditiveMask.Dispose();
         SentenceLabels.Dispose();
         TokenLabels.Dispose();
     }
@@ -35,9 +37,8 @@ public sealed class SyntheticTwoTaskData(ulong seed, int maxLength = 8)
 
     public TwoTaskBatch NextBatch(int batchSize)
     {
-        var ids = new long[batchSize * MaxLength];
-        var mask = new long[batchSize * MaxLength];
-        var additive = new float[batchSize * MaxLength];
+        var ids = new int[batchSize * MaxLength];
+        var mask = new float[batchSize * MaxLength];
         var tokenLabels = new long[batchSize * MaxLength];
         var sentenceLabels = new long[batchSize];
         for (int b = 0; b < batchSize; b++)
@@ -49,8 +50,7 @@ public sealed class SyntheticTwoTaskData(ulong seed, int maxLength = 8)
                 int i = b * MaxLength + s;
                 if (s >= length)
                 {
-                    tokenLabels[i] = IgnoreIndex;      // padding carries no token label
-                    additive[i] = -10000f;             // and receives no attention
+                    tokenLabels[i] = IgnoreIndex;      // padding carries no token label (and its mask is 0: no attention)
                     continue;
                 }
                 int word = 1 + generator.NextInt(VocabularySize - 1);
@@ -65,7 +65,6 @@ public sealed class SyntheticTwoTaskData(ulong seed, int maxLength = 8)
         return new TwoTaskBatch(
             Tensor.FromArray(ids, [batchSize, MaxLength]),
             Tensor.FromArray(mask, [batchSize, MaxLength]),
-            Tensor.FromArray(additive, [batchSize, MaxLength]),
             Tensor.FromArray(sentenceLabels, [batchSize]),
             Tensor.FromArray(tokenLabels, [batchSize, MaxLength]));
     }

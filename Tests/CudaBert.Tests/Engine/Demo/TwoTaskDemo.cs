@@ -1,20 +1,20 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
 using CudaBert.Engine.Optim;
+using CudaBert.Model;
+using CudaBert.Model.Bert;
 
 namespace CudaBert.Tests.Engine.Demo;
 
 /// <summary>Losses of one training step.</summary>
 public readonly record struct DemoStep(int Step, double SentenceLoss, double TokenLoss, double Total, double GradNorm, double LearningRate);
 
-/// <summary>Held-out accuracy of both heads (token accuracy over non-padding tokens).</summary>
-public readonly record struct DemoAccuracy(double Sentence, double Token);
-
 /// <summary>
-/// Trains <see cref="TinyTwoTaskModel"/> on <see cref="SyntheticTwoTaskData"/> on the CPU with the
-/// real training recipe in miniature: joint weighted cross-entropy, AdamW with two parameter
-/// groups (encoder, heads), global-norm clipping, linear warmup and decay. Each step runs in its
-/// own tensor scope, so nothing but parameters, gradients and optimizer moments outlives it.
+/// Trains the product model, <see cref="MultiTaskBert"/>, at a miniature size (<see cref="Config"/>: one layer,
+/// hidden size 32) on <see cref="SyntheticTwoTaskData"/> on the CPU with the real training recipe in
+/// miniature: joint cross-entropy, AdamW with two parameter groups (encoder, heads), global-norm clipping,
+/// linear warmup and decay. Each step runs in its own tensor scope, so nothing but parameters, gradients and
+/// optimizer moments outlives it.
 /// </summary>
 public sealed class TwoTaskDemo : IDisposable
 {
@@ -23,67 +23,41 @@ public sealed class TwoTaskDemo : IDisposable
     private readonly LinearWarmupSchedule schedule;
     private int step;
 
+    /// <summary>The miniature BERT: SyntheticTwoTaskData's vocabulary and length, one layer of hidden size 32, two heads.</summary>
+    public static BertConfig Config(int maxLength) => new()
+    {
+        VocabSize = SyntheticTwoTaskData.VocabularySize, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64,
+        MaxPositionEmbeddings = maxLength,
+    };
+
     public TwoTaskDemo(int totalSteps = 60, int batchSize = 32, ulong seed = 7)
     {
         data = new SyntheticTwoTaskData(seed);
-        Model = new TinyTwoTaskModel(SyntheticTwoTaskData.VocabularySize, data.MaxLength, hidden: 32, heads: 2,
-            SyntheticTwoTaskData.SentenceClasses, SyntheticTwoTaskData.TokenClasses, seed);
+        Model = new MultiTaskBert(Config(data.MaxLength), SyntheticTwoTaskData.SentenceClasses, SyntheticTwoTaskData.TokenClasses, seed);
         optimizer = new AdamW([
-            new ParameterGroup(Model.EncoderParameters(), learningRate: 3e-3, weightDecay: 0.01),
-            new ParameterGroup(Model.HeadParameters(), learningRate: 1e-2, weightDecay: 0.01),
+            new ParameterGroup(Model.Encoder.Parameters(), learningRate: 3e-3, weightDecay: 0.01),
+            new ParameterGroup(Model.Classifier.Parameters().Concat(Model.TokenClassifier.Parameters()), learningRate: 1e-2, weightDecay: 0.01),
         ]);
         schedule = new LinearWarmupSchedule(warmupSteps: Math.Max(1, totalSteps / 10), totalSteps);
         BatchSize = batchSize;
     }
 
-    public TinyTwoTaskModel Model { get; }
+    public MultiTaskBert Model { get; }
     public int BatchSize { get; }
-    public double SentenceLossWeight { get; init; } = 1.0;
-    public double TokenLossWeight { get; init; } = 1.0;
 
     public DemoStep TrainStep()
     {
         using var scope = Tensor.Scope();
         using var batch = data.NextBatch(BatchSize);
         Model.Train();
-        var (sentenceLogits, tokenLogits) = Model.Forward(batch.Ids, batch.AttentionMask, batch.AdditiveMask);
-        var sentenceLoss = Ops.CrossEntropy(sentenceLogits, batch.SentenceLabels);
-        var tokenLoss = Ops.CrossEntropy(tokenLogits, batch.TokenLabels, ignoreIndex: SyntheticTwoTaskData.IgnoreIndex);
-        var loss = SentenceLossWeight * sentenceLoss + TokenLossWeight * tokenLoss;
+        var loss = Model.Loss(Model.Forward(batch.Ids, batch.AttentionMask), batch.SentenceLabels, batch.TokenLabels);
 
         optimizer.ZeroGrad();
-        loss.Backward();
+        loss.Total.Backward();
         double norm = GradientClipping.ClipGradNorm(Model.Parameters(), maxNorm: 1.0);
         schedule.Apply(optimizer, step);
         optimizer.Step();
-        return new DemoStep(++step, sentenceLoss.Item(), tokenLoss.Item(), loss.Item(), norm, optimizer.Groups[0].LearningRate);
-    }
-
-    public DemoAccuracy Evaluate(int batchSize = 256)
-    {
-        using var scope = Tensor.Scope();
-        using var noGrad = GradMode.NoGrad();
-        using var batch = data.NextBatch(batchSize);
-        Model.Eval();
-        var (sentenceLogits, tokenLogits) = Model.Forward(batch.Ids, batch.AttentionMask, batch.AdditiveMask);
-        double sentence = Accuracy(sentenceLogits.ToFloatArray(), batch.SentenceLabels.ToArray<long>(), SyntheticTwoTaskData.SentenceClasses);
-        double token = Accuracy(tokenLogits.ToFloatArray(), batch.TokenLabels.ToArray<long>(), SyntheticTwoTaskData.TokenClasses);
-        return new DemoAccuracy(sentence, token);
-    }
-
-    private static double Accuracy(float[] logits, long[] labels, int classes)
-    {
-        int correct = 0, counted = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] == SyntheticTwoTaskData.IgnoreIndex) continue;
-            var row = logits.AsSpan(i * classes, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-            counted++;
-            if (best == labels[i]) correct++;
-        }
-        return (double)correct / counted;
+        return new DemoStep(++step, loss.SentenceLoss!.Item(), loss.TokenLoss!.Item(), loss.Total.Item(), norm, optimizer.Groups[0].LearningRate);
     }
 
     public void Dispose()
