@@ -7,13 +7,17 @@ namespace CudaBert.Engine.Distributed;
 public interface IPendingCollective
 {
     /// <summary>
-    /// Whether it has finished, without waiting. Asking also lets the library move it on: Open MPI
-    /// progresses a non-blocking collective only inside its own calls, so a caller that polls between
-    /// pieces of other work gets the overlap.
+    /// Whether it is known to have finished, without waiting. Asking also lets the library move it on:
+    /// Open MPI progresses a non-blocking collective only inside its own calls, so a caller that polls
+    /// between pieces of other work gets the overlap. (NCCL's, ordered by the GPU's queues, count as
+    /// finished once <see cref="Wait"/> has been called.)
     /// </summary>
     bool IsComplete();
 
-    /// <summary>Returns once it has finished; the buffer then holds the result.</summary>
+    /// <summary>
+    /// Returns once the result may be used: for MPI, once the buffer holds it; for NCCL, once the work
+    /// queued next on the CUDA backend's stream is ordered after the collective (the host does not wait).
+    /// </summary>
     void Wait();
 }
 

@@ -1,12 +1,16 @@
 using CudaBert.Engine.Cuda;
+using CudaBert.Kernels.Device;
 using static CudaBert.Engine.Distributed.NcclLibrary;
 
 namespace CudaBert.Engine.Distributed;
 
 /// <summary>
 /// Ranks that each drive one GPU, through NVIDIA's NCCL: buffers are CUDA tensors, reduced by NCCL's
-/// kernels over NVLink, PCIe or the network, queued on the default stream after the kernels that
-/// wrote them (so no host wait is needed between a backward pass and its all-reduce).
+/// kernels over NVLink, PCIe or the network. They run on a stream of their own, ordered against the
+/// backend's stream by events and not by the host: a collective starts once the kernels queued
+/// before it (those that wrote its buffer) are done, kernels queued after it go on meanwhile, and
+/// those queued after its <see cref="IPendingCollective.Wait"/> start once it is done. So the
+/// gradient buckets' all-reduces run beside the rest of the backward pass, and no call waits on the host.
 /// </summary>
 /// <remarks>
 /// NCCL needs its ranks to agree on one 128-byte id, made by rank 0, before they can connect: the
@@ -17,10 +21,15 @@ public sealed unsafe class NcclCommunicator : ICommunicator
 {
     readonly nint _communicator;
     readonly IDisposable? _bootstrap;
+    readonly ICudaDevice _gpu;
+    readonly CudaStream _stream;   // NCCL's own: its kernels overlap the backend's
     bool _disposed;
 
-    NcclCommunicator(nint communicator, int rank, int size, IDisposable? bootstrap) =>
-        (_communicator, Rank, Size, _bootstrap) = (communicator, rank, size, bootstrap);
+    NcclCommunicator(nint communicator, int rank, int size, IDisposable? bootstrap, ICudaDevice gpu)
+    {
+        (_communicator, Rank, Size, _bootstrap, _gpu) = (communicator, rank, size, bootstrap, gpu);
+        _stream = gpu.CreateStream();
+    }
 
     /// <summary>Joins the group of <paramref name="size"/> ranks as rank <paramref name="rank"/>.</summary>
     /// <param name="rank">This process's rank, in [0, size).</param>
@@ -43,7 +52,7 @@ public sealed unsafe class NcclCommunicator : ICommunicator
         shareFromRankZero(bytes);
         bytes.CopyTo(new Span<byte>(id.Bytes, UniqueId.Size));
         Check(ncclCommInitRank(out nint communicator, size, id, rank), nameof(ncclCommInitRank));
-        return new NcclCommunicator(communicator, rank, size, bootstrap);
+        return new NcclCommunicator(communicator, rank, size, bootstrap, CudaBackend.Current.Gpu);
     }
 
     /// <inheritdoc/>
@@ -52,34 +61,60 @@ public sealed unsafe class NcclCommunicator : ICommunicator
     public int Size { get; }
 
     /// <inheritdoc/>
-    public void AllReduceSum(Tensor buffer) => AllReduce(buffer, Sum, nameof(AllReduceSum));
+    public void AllReduceSum(Tensor buffer) => StartAllReduceSum(buffer).Wait();
 
     /// <inheritdoc/>
-    public void AllReduceAverage(Tensor buffer) => AllReduce(buffer, Average, nameof(AllReduceAverage));
+    public void AllReduceAverage(Tensor buffer) => Enqueue(buffer, nameof(AllReduceAverage),
+        (address, stream) => ncclAllReduce(address, address, (nuint)buffer.NumElements, Float32, Average, _communicator, stream)).Wait();
 
     /// <summary>
-    /// Queues the all-reduce on the default stream, after the kernels that wrote the buffer and before
-    /// those that read it, and returns: the device's queue orders it, so there is nothing to wait for on
-    /// the host. (It runs between the kernels queued around it; a second stream would let it overlap them.)
+    /// Queues the all-reduce on NCCL's stream behind the work already queued on the backend's, and returns:
+    /// nothing waits on the host. <see cref="IPendingCollective.Wait"/> makes the backend's later work wait for it.
     /// </summary>
-    public IPendingCollective StartAllReduceSum(Tensor buffer)
-    {
-        AllReduce(buffer, Sum, nameof(StartAllReduceSum));
-        return CompletedCollective.Instance;
-    }
-
-    void AllReduce(Tensor buffer, int operation, string call)
-    {
-        ulong address = Address(buffer, call);
-        Check(ncclAllReduce(address, address, (nuint)buffer.NumElements, Float32, operation, _communicator, stream: 0), nameof(ncclAllReduce));
-    }
+    public IPendingCollective StartAllReduceSum(Tensor buffer) => Enqueue(buffer, nameof(StartAllReduceSum),
+        (address, stream) => ncclAllReduce(address, address, (nuint)buffer.NumElements, Float32, Sum, _communicator, stream));
 
     /// <inheritdoc/>
     public void Broadcast(Tensor buffer, int root)
     {
-        ulong address = Address(buffer, nameof(Broadcast));
         CollectiveBuffers.CheckRoot(root, Size);
-        Check(ncclBcast(address, (nuint)buffer.NumElements, Float32, root, _communicator, stream: 0), nameof(ncclBcast));
+        Enqueue(buffer, nameof(Broadcast),
+            (address, stream) => ncclBcast(address, (nuint)buffer.NumElements, Float32, root, _communicator, stream)).Wait();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="collective"/> (given the buffer's address and NCCL's stream) on NCCL's stream once
+    /// the backend's stream has reached this point: an event recorded there, waited for here.
+    /// </summary>
+    IPendingCollective Enqueue(Tensor buffer, string call, Func<ulong, nint, int> collective)
+    {
+        ulong address = Address(buffer, call);
+        var ready = _gpu.CreateEvent();
+        _gpu.Record(ready);
+        _gpu.WaitEvent(_stream, ready);
+        _gpu.DestroyEvent(ready);   // released once reached; the wait is already queued
+        Check(collective(address, _stream.Handle), call);
+        var done = _gpu.CreateEvent();
+        _gpu.Record(done, _stream);
+        return new Pending(_gpu, done);
+    }
+
+    /// <summary>An NCCL collective in flight on NCCL's stream, known by the event recorded after it.</summary>
+    sealed class Pending(ICudaDevice gpu, CudaEvent done) : IPendingCollective
+    {
+        bool _waited;
+
+        /// <summary>True once <see cref="Wait"/> has ordered the backend's stream after it (the host cannot tell sooner without a query).</summary>
+        public bool IsComplete() => _waited;
+
+        /// <summary>Makes the work queued on the backend's stream from now on wait for the collective; the host does not wait.</summary>
+        public void Wait()
+        {
+            if (_waited) return;
+            _waited = true;
+            gpu.WaitEvent(null, done);
+            gpu.DestroyEvent(done);
+        }
     }
 
     /// <summary>NCCL has no barrier: an all-reduce of one element, waited for on the host, is one.</summary>
@@ -96,6 +131,7 @@ public sealed unsafe class NcclCommunicator : ICommunicator
         if (_disposed) return;
         _disposed = true;
         Check(ncclCommDestroy(_communicator), nameof(ncclCommDestroy));
+        _gpu.DestroyStream(_stream);
         _bootstrap?.Dispose();
     }
 

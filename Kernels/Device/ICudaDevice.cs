@@ -104,6 +104,11 @@ public interface ICudaDevice : IDisposable
     void DestroyEvent(CudaEvent ev);
     /// <summary>Records <paramref name="ev"/> on <paramref name="stream"/> (null: the default stream): it completes when the work queued before it has.</summary>
     void Record(CudaEvent ev, CudaStream? stream = null);
+    /// <summary>
+    /// Queues on <paramref name="stream"/> (null: the default stream) a wait for <paramref name="ev"/>: work queued
+    /// there afterwards starts once the work recorded in the event is done. The host does not wait.
+    /// </summary>
+    void WaitEvent(CudaStream? stream, CudaEvent ev);
     /// <summary>Milliseconds between two recorded events (synchronizes on <paramref name="end"/>).</summary>
     float ElapsedMilliseconds(CudaEvent start, CudaEvent end);
     /// <summary>

@@ -71,6 +71,7 @@ static unsafe partial class CudaDriverApi
     [LibraryImport(Lib)] public static partial int cuEventCreate(out nint ev, uint flags);
     [LibraryImport(Lib)] public static partial int cuEventDestroy_v2(nint ev);
     [LibraryImport(Lib)] public static partial int cuEventRecord(nint ev, nint stream);
+    [LibraryImport(Lib)] public static partial int cuStreamWaitEvent(nint stream, nint ev, uint flags);
     [LibraryImport(Lib)] public static partial int cuEventSynchronize(nint ev);
     [LibraryImport(Lib)] public static partial int cuEventElapsedTime(out float milliseconds, nint start, nint end);
 

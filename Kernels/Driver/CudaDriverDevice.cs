@@ -295,6 +295,13 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
     }
 
     /// <inheritdoc/>
+    public void WaitEvent(CudaStream? stream, CudaEvent ev)
+    {
+        MakeCurrent();
+        Check(cuStreamWaitEvent(StreamOf(stream), ev.Handle, 0), "cuStreamWaitEvent");
+    }
+
+    /// <inheritdoc/>
     public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {
         MakeCurrent();

@@ -319,6 +319,9 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
     /// <inheritdoc/>
     public void Record(CudaEvent ev, CudaStream? stream = null) => _events[EventIndex(ev, "cuEventRecord")] = Stopwatch.GetTimestamp();
 
+    /// <summary>Nothing to wait for: every launch and copy here has run to its end when its call returns (the event must exist).</summary>
+    public void WaitEvent(CudaStream? stream, CudaEvent ev) => EventIndex(ev, "cuStreamWaitEvent");
+
     /// <inheritdoc/>
     public float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {

@@ -56,6 +56,33 @@ public class DeviceContractTests
         }
     }
 
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void AStreamThatWaitsForAnEventRunsAfterTheWorkRecordedInIt(string device)
+    {
+        // A launch on the default stream, an event after it, a second stream that waits for the event and
+        // copies the result: the copy must see the launch's output (as NCCL's stream relies on).
+        using var gpu = TestDevices.Open(device);
+        var kernel = gpu.GetFunction(TestPtx.Modules.Load(gpu, "tests/vector_add"), "vector_add");
+        float[] values = TestInputs.NonZero(22, 4096);
+        using DeviceArray<float> a = new(gpu, values), c = new(gpu, 4096), copy = new(gpu, 4096);
+        var stream = gpu.CreateStream();
+        var written = gpu.CreateEvent();
+        try
+        {
+            gpu.Launch(kernel, 16, 256, 0, null, new KernelArgs().Ptr(a.Ptr).Ptr(a.Ptr).Ptr(c.Ptr).I32(4096));
+            gpu.Record(written);
+            gpu.WaitEvent(stream, written);
+            gpu.CopyDeviceToDevice(c.Ptr, copy.Ptr, 4096 * sizeof(float), stream);
+            gpu.Synchronize(stream);
+            Assert.Equal(values.Select(v => v + v), copy.Read());
+        }
+        finally
+        {
+            gpu.DestroyEvent(written);
+            gpu.DestroyStream(stream);
+        }
+    }
+
     /// <summary>On the driver this JIT-compiles every module we ship, teach or test with for the GPU at hand.</summary>
     [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
     public void EveryEmbeddedModuleLoadsWithItsKernels(string device)
