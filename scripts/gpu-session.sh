@@ -102,6 +102,7 @@ ours=$(grep -o 'step_ms=[0-9.]*' "$LOGS/bench-train-tf32.log" | cut -d= -f2)
 theirs=$(grep -o 'step_ms=[0-9.]*' "$LOGS/torch-sdpa.log" 2>/dev/null | cut -d= -f2)
 grep -h '^RESULT' "$LOGS/bench-train-tf32.log" "$LOGS/torch-sdpa.log" >> "$SUMMARY" 2>/dev/null
 grep -h '^memory in use' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
+grep -h '^GPU busy' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
 [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" \
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
 # The same step in mixed precision (bf16 Linear GEMMs, fp32 accumulation and master weights).
@@ -135,7 +136,7 @@ impl = "cudabert-tf32" if sys.argv[3].endswith("tf32") else "cudabert-fp32"
 print(f"RESULT impl={impl} steps={len(steps) - 1} seconds={seconds:.3f} examples_per_s={examples / seconds:.2f}")
 EOF
 done
-for variant in "--attention sdpa" "--attention sdpa --tf32" "--attention eager"; do
+for variant in "--attention sdpa" "--attention sdpa --tf32" "--attention eager" "--attention sdpa --tf32 --compile"; do
   name="torch-snips-$(echo "$variant" | tr -d ' -' | sed 's/attention//')"
   step "$name" 90 python3 tools/torch-bench/snips_epoch.py --data "$WORK/gpu-session/data/snips" --model "$WORK/gpu-session/minilm" $variant
   grep -h '^RESULT' "$LOGS/$name.log" >> "$SUMMARY"

@@ -65,7 +65,7 @@ public static class BenchCommand
         {
             if (!CudaDevices.TryOpenDriver(out var gpu, out string reason)) return NoDevice(reason);
             Console.WriteLine($"cudabert bench train on {reason}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-            var backend = CudaBackend.Use(gpu);
+            var backend = CudaBackend.Use(new KernelTimingDevice(gpu));
             var chosen = parse.GetValue(precisionOption) is { } name && MatmulPrecisionMode.TryParse(name, out var given) ? given
                 : parse.GetValue(tf32) ? MatmulPrecision.Tf32 : MatmulPrecision.Fp32;
             using var precision = MatmulPrecisionMode.Use(chosen);
@@ -74,13 +74,17 @@ public static class BenchCommand
             var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out,
                 cudaGraphs: parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
             Console.WriteLine($"steps: {result.Mode}");
+            if (result.KernelMilliseconds is double busy)
+                Console.WriteLine($"GPU busy in kernels: {busy:F1} ms per step (one eager step, each kernel timed by events); " +
+                                  $"idle while the host works: {100 * Math.Max(0, 1 - busy / result.StepMilliseconds):F1} % of the {result.StepMilliseconds:F1} ms step");
             Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {gemms}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
+            string kernelTime = result.KernelMilliseconds is double k ? FormattableString.Invariant($" kernel_ms={k:F3}") : "";
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{chosen.Name()}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}"));
+                $"RESULT impl=cudabert-{chosen.Name()}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}{kernelTime}"));
             return 0;
         });
         return command;

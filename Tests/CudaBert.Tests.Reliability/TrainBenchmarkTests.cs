@@ -20,7 +20,7 @@ public sealed class TrainBenchmarkTests
         {
             VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 16,
         };
-        using var gpu = new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true });
+        using var gpu = new KernelTimingDevice(new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }));
         var backend = CudaBackend.Use(gpu);
         var log = new StringWriter();
         try
@@ -32,6 +32,8 @@ public sealed class TrainBenchmarkTests
             Assert.Contains("parameters", log.ToString());
             // As the trainer: the first warm-up step eager (it makes AdamW's moments), the second captured, the rest replayed.
             Assert.Equal("CUDA graphs (1 capture, 2 replays)", result.Mode);
+            // The kernels of one eager step, timed one by one through the wrapping device.
+            Assert.True(result.KernelMilliseconds is > 0, $"kernel time {result.KernelMilliseconds}");
         }
         finally
         {

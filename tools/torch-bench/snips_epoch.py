@@ -51,6 +51,8 @@ def main():
     parser.add_argument("--max-length", type=int, default=50)
     parser.add_argument("--attention", choices=["sdpa", "eager"], default="sdpa")
     parser.add_argument("--tf32", action="store_true")
+    parser.add_argument("--compile", action="store_true",
+                        help='torch.compile(mode="reduce-overhead"): CUDA graphs per batch shape (compile time counts in the epoch)')
     args = parser.parse_args()
 
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
@@ -105,6 +107,7 @@ def main():
         model.bert.load_state_dict(load_file(weights), strict=False)
     model.to(device).train()
     optimizer = torch.optim.AdamW(parameter_groups(model, encoder_lr=1e-4, head_lr=2e-3))
+    forward = torch.compile(model, mode="reduce-overhead") if args.compile else model
     total = len(batches)
     warmup = int(0.1 * total)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -112,7 +115,7 @@ def main():
 
     def step(batch):
         ids, padding, sentence_labels, token_labels = collate(batch)
-        sentence, tokens = model(ids, padding)
+        sentence, tokens = forward(ids, padding)
         loss = torch.nn.functional.cross_entropy(sentence, sentence_labels) + \
             torch.nn.functional.cross_entropy(tokens.reshape(-1, tokens.shape[-1]), token_labels.reshape(-1), ignore_index=-100)
         loss.backward()
@@ -132,8 +135,8 @@ def main():
     torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     attention = getattr(model.bert.config, "_attn_implementation", "eager")
-    impl = f"pytorch-{attention}" + ("-tf32" if args.tf32 else "")
-    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}, attention {attention}, tf32 {args.tf32}: "
+    impl = f"pytorch-{attention}" + ("-tf32" if args.tf32 else "") + ("-compiled" if args.compile else "")
+    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}, attention {attention}, tf32 {args.tf32}, compiled {args.compile}: "
           f"{total - 1} steps ({examples_timed} examples) in {seconds:.2f} s, {examples_timed / seconds:.1f} examples/s, last loss {loss.item():.4f}")
     print(f"RESULT impl={impl} steps={total - 1} seconds={seconds:.3f} examples_per_s={examples_timed / seconds:.2f}")
 

@@ -28,7 +28,12 @@ static class TrainBenchmark
     /// <param name="BytesHeld">Bytes the allocator holds at the end, in use or cached.</param>
     /// <param name="DeviceAllocationsWhileTimed">cuMemAlloc calls during the timed steps (0 once the cache is warm).</param>
     /// <param name="Mode">How the steps ran: "CUDA graphs (N captures, M replays)" or "eager" with the reason.</param>
-    public sealed record Result(double StepMilliseconds, double SequencesPerSecond, long PeakBytesInUse, long BytesHeld, long DeviceAllocationsWhileTimed, string Mode);
+    /// <param name="KernelMilliseconds">
+    /// The summed time of one eager step's kernels (null when the backend's device is not a <see cref="KernelTimingDevice"/>):
+    /// 1 − this / <paramref name="StepMilliseconds"/> is the share of a step the GPU waits for the host.
+    /// </param>
+    public sealed record Result(double StepMilliseconds, double SequencesPerSecond, long PeakBytesInUse, long BytesHeld, long DeviceAllocationsWhileTimed, string Mode,
+        double? KernelMilliseconds = null);
 
     /// <summary>Sentence labels of the benchmark's heads (SNIPS has 7 intents).</summary>
     public const int SentenceClasses = 7;
@@ -108,6 +113,20 @@ static class TrainBenchmark
         double median = EventTimer.Median(times);
         var stats = backend.Allocator.Statistics;
 
+        // One more step, eager, with every kernel bracketed by events: the GPU's busy time in a step.
+        double? kernelMilliseconds = null;
+        if (backend.Gpu is KernelTimingDevice timer)
+        {
+            timer.Timing = true;
+            using (Tensor.Scope())
+            {
+                WholeStep(data);
+                optimizer.ZeroGrad();
+            }
+            timer.Timing = false;
+            kernelMilliseconds = timer.KernelMilliseconds();
+        }
+
         // One more step, untimed, with the peak measured per phase: what the forward keeps for the
         // backward, what the backward adds on top, what the optimizer step adds.
         long MiB(long bytes) => bytes >> 20;
@@ -133,6 +152,6 @@ static class TrainBenchmark
             : graphs.EagerBecause is { } why ? $"eager ({why})"
             : $"CUDA graphs ({graphs.Captures} capture{(graphs.Captures == 1 ? "" : "s")}, {graphs.Replays} replays)";
         return new Result(median, batch / (median / 1000), stats.PeakBytesInUse, stats.BytesInUse + stats.BytesCached,
-            stats.DeviceAllocations - allocationsBefore, mode);
+            stats.DeviceAllocations - allocationsBefore, mode, kernelMilliseconds);
     }
 }
