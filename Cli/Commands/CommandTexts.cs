@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CudaBert.Model.Inference;
 
 namespace CudaBert.Cli.Commands;
 
@@ -25,6 +26,12 @@ static class CommandTexts
         string which = string.Join(", ", truncated.Take(5).Select(i => i + 1)) + (truncated.Count > 5 ? ", ..." : "");
         Console.Error.WriteLine($"cudabert {command}: warning: {truncated.Count} of {total} texts are longer than {maxLength} tokens and were cut " +
                                 $"(text {which}); --max-length sets the limit");
+    }
+
+    /// <summary>Says on standard error that the forward pass gave up its CUDA graphs (a capture failed) and why; nothing while they are used.</summary>
+    public static void ReportEagerFallback(string command, CudaGraphForward? graphs)
+    {
+        if (graphs?.EagerBecause is { } why) Console.Error.WriteLine($"cudabert {command}: CUDA graphs: off: {why}");
     }
 
     static IEnumerable<string> Lines(TextReader reader)

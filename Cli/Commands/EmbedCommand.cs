@@ -6,6 +6,7 @@ using CudaBert.Engine.Backends;
 using CudaBert.Engine.IO;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Embeddings;
+using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
 
@@ -36,6 +37,7 @@ public static class EmbedCommand
         };
         var device = TrainCommand.DeviceOption();
         var maxLength = CommandTexts.MaxLengthOption("the model's max_position_embeddings");
+        var cudaGraphs = TrainCommand.CudaGraphsOption("the encoder's forward pass");
         var texts = new Argument<string[]>("text") { Description = "Texts to embed; none: one text per line of standard input.", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("embed", "Sentence embeddings (mean pooling + L2 normalisation) from a BERT encoder.");
@@ -45,6 +47,7 @@ public static class EmbedCommand
         command.Options.Add(hiddenStates);
         command.Options.Add(device);
         command.Options.Add(maxLength);
+        command.Options.Add(cudaGraphs);
         command.Arguments.Add(texts);
         command.SetAction(parse =>
         {
@@ -52,6 +55,7 @@ public static class EmbedCommand
             string folder = parse.GetValue(model) ?? DefaultEncoderCache.EnsureImported();
             using var embedder = SentenceEmbedder.FromFolder(folder, DeviceChoice.Resolve(parse.GetValue(device)!).Device, parse.GetValue(maxLength));
             CommandTexts.ReportTruncation("embed", embedder.Truncated(inputs), inputs.Length, embedder.Tokenizer.Truncation!.MaxLength);
+            embedder.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
             bool normalize = !parse.GetValue(noNormalize);
             float[][] embeddings;
             if (parse.GetValue(hiddenStates) is { } hiddenPath)
@@ -61,6 +65,7 @@ public static class EmbedCommand
                 embeddings = batch.Embeddings;
             }
             else embeddings = embedder.Embed(inputs, normalize, BatchSize);
+            CommandTexts.ReportEagerFallback("embed", embedder.CudaGraphs);
             Write(Console.Out, inputs, embeddings, parse.GetValue(json));
             return 0;
         });

@@ -30,9 +30,10 @@ public static class EvalCommand
         var device = TrainCommand.DeviceOption();
         var tagDecoding = TrainCommand.TagDecodingOption();
         var maxLength = CommandTexts.MaxLengthOption("128");
+        var cudaGraphs = TrainCommand.CudaGraphsOption("the forward pass");
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize, device, tagDecoding, maxLength,
+            model, data, split, json, batchSize, device, tagDecoding, maxLength, cudaGraphs,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +43,9 @@ public static class EvalCommand
             using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
             CommandTexts.ReportTruncation("eval", pipeline.Truncated(examples), examples.Count, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            pipeline.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
             var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
+            CommandTexts.ReportEagerFallback("eval", pipeline.CudaGraphs);
             var unknown = UnknownLabels.Find(examples, pipeline.Collator.SentenceLabels, pipeline.Collator.TokenLabels);
             if (parse.GetValue(json))
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using CudaBert.Engine.Backends;
 using CudaBert.Model.Inference;
+using CudaBert.Model.Training;
 
 namespace CudaBert.Cli.Commands;
 
@@ -21,15 +22,19 @@ public static class PredictCommand
         var device = TrainCommand.DeviceOption();
         var tagDecoding = TrainCommand.TagDecodingOption();
         var maxLength = CommandTexts.MaxLengthOption("128");
-        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, maxLength, texts };
+        var cudaGraphs = TrainCommand.CudaGraphsOption("the forward pass");
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, maxLength, cudaGraphs, texts };
         command.SetAction(parse =>
         {
             var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
             using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
             CommandTexts.ReportTruncation("predict", pipeline.Truncated(inputs), inputs.Length, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            pipeline.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
+            var predictions = pipeline.Predict(inputs);
+            CommandTexts.ReportEagerFallback("predict", pipeline.CudaGraphs);
             var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-            foreach (var p in pipeline.Predict(inputs))
+            foreach (var p in predictions)
             {
                 if (parse.GetValue(json))
                     Console.WriteLine(JsonSerializer.Serialize(p, options));

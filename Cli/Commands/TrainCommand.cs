@@ -166,12 +166,15 @@ public static class TrainCommand
         return option;
     }
 
-    /// <summary>The <c>--cuda-graphs</c> option of train and bench train (values: <see cref="CudaGraphSteps.Modes"/>).</summary>
-    internal static Option<string?> CudaGraphsOption()
+    /// <summary>
+    /// The <c>--cuda-graphs</c> option of train and bench train, and of eval, predict and embed with <paramref name="captured"/>
+    /// naming their forward pass (values: <see cref="CudaGraphSteps.Modes"/>).
+    /// </summary>
+    internal static Option<string?> CudaGraphsOption(string captured = "each training step")
     {
         var option = new Option<string?>("--cuda-graphs")
         {
-            Description = "On the GPU, capture each training step once per batch shape as a CUDA graph and replay it: auto (default: on when the step can be captured, else eager, saying why) | on | off.",
+            Description = $"On the GPU, capture {captured} once per batch shape as a CUDA graph and replay it: auto (default: on when it can be captured, else eager, saying why) | on | off.",
         };
         option.AcceptOnlyFromAmong([.. CudaGraphSteps.Modes]);
         return option;

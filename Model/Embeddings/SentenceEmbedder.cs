@@ -3,6 +3,8 @@ using CudaBert.Engine.Autograd;
 using CudaBert.Engine.Nn;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Import;
+using CudaBert.Model.Inference;
+using CudaBert.Model.Training;
 using CudaBert.Tokenizer;
 
 namespace CudaBert.Model.Embeddings;
@@ -46,7 +48,29 @@ public sealed class SentenceEmbedder : IDisposable
         {
             Truncation = new TruncationOptions(Math.Min(maxLength ?? int.MaxValue, encoder.Config.MaxPositionEmbeddings)),
         };
-        return new SentenceEmbedder(encoder, tokenizer);
+        var embedder = new SentenceEmbedder(encoder, tokenizer);
+        embedder.UseCudaGraphs(CudaGraphSteps.Auto);
+        return embedder;
+    }
+
+    /// <summary>The encoder's forward pass and pooling as CUDA graphs, one per batch shape (<see cref="UseCudaGraphs"/>); null when they run eagerly.</summary>
+    public CudaGraphForward? CudaGraphs { get; private set; }
+
+    /// <summary>
+    /// Runs the batches as CUDA graphs in <paramref name="mode"/> (<see cref="CudaGraphSteps.Modes"/>; <c>auto</c> from
+    /// <see cref="FromFolder"/>, eager from the constructor): <c>on</c> fails here for an encoder on the CPU.
+    /// </summary>
+    public void UseCudaGraphs(string mode)
+    {
+        CudaGraphs?.Dispose();
+        CudaGraphs = CudaGraphForward.Resolve(mode, Encoder.DeviceOf(), HiddenAndPooled, out _);
+    }
+
+    /// <summary>The last hidden states [B, S, H] and their masked mean [B, H] of the batch (input ids, float attention mask, token type ids).</summary>
+    Tensor[] HiddenAndPooled(IReadOnlyList<Tensor> inputs)
+    {
+        var hidden = Encoder.Forward(inputs[0], inputs[1], inputs[2]).LastHiddenState;
+        return [hidden, Ops.MaskedMeanPool(hidden, inputs[1])];
     }
 
     /// <summary>Positions (0-based) of the texts longer than the tokenizer's truncation length: only their beginning is embedded.</summary>
@@ -87,8 +111,9 @@ public sealed class SentenceEmbedder : IDisposable
         // A float mask: the CUDA pooling kernel reads Float32 (the CPU takes either).
         var mask = Tensor.FromArray(Array.ConvertAll(batch.AttentionMask, m => (float)m), [b, s], device: device);
         var types = Tensor.FromArray(batch.TypeIds, [b, s], device);
-        var hidden = Encoder.Forward(ids, mask, types).LastHiddenState;
-        float[] pooled = Ops.MaskedMeanPool(hidden, mask).ToFloatArray();
+        var outputs = CudaGraphs?.TryRun([ids, mask, types]) ?? HiddenAndPooled([ids, mask, types]);
+        var hidden = outputs[0];
+        float[] pooled = outputs[1].ToFloatArray();
         var embeddings = new float[b][];
         for (int row = 0; row < b; row++)
         {
@@ -98,6 +123,10 @@ public sealed class SentenceEmbedder : IDisposable
         return new SentenceEmbeddingBatch(embeddings, keepHiddenStates ? hidden.ToFloatArray() : [], batch.AttentionMask, b, s, h);
     }
 
-    /// <summary>Frees the encoder's parameters (and their device memory).</summary>
-    public void Dispose() => Encoder.Dispose();
+    /// <summary>Frees the CUDA graphs and the encoder's parameters (and their device memory).</summary>
+    public void Dispose()
+    {
+        CudaGraphs?.Dispose();
+        Encoder.Dispose();
+    }
 }

@@ -25,6 +25,7 @@ public sealed class TwoTaskPipeline : IDisposable
     {
         Model = model;
         Collator = collator;
+        UseCudaGraphs(CudaGraphSteps.Auto);
     }
 
     /// <summary>The trained model, on the device the pipeline was loaded for; disposed with the pipeline.</summary>
@@ -65,7 +66,24 @@ public sealed class TwoTaskPipeline : IDisposable
     /// and scores them against their own labels: intent accuracy and macro-F1, entity F1, exact-frame accuracy.
     /// </summary>
     public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
-        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize, TagDecoding);
+        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize, TagDecoding, CudaGraphs);
+
+    /// <summary>The forward pass as CUDA graphs, one per batch shape (<see cref="UseCudaGraphs"/>); null when it runs eagerly.</summary>
+    public CudaGraphForward? CudaGraphs { get; private set; }
+
+    /// <summary>Why the forward pass runs eagerly (graphs off, the CPU, a failed capture); null while CUDA graphs are used.</summary>
+    public string? CudaGraphsOffBecause => CudaGraphs is null ? _graphsOffBecause : CudaGraphs.EagerBecause;
+    string? _graphsOffBecause;
+
+    /// <summary>
+    /// Runs the forward passes of <see cref="Evaluate"/> and <see cref="Predict"/> as CUDA graphs in <paramref name="mode"/>
+    /// (<see cref="CudaGraphSteps.Modes"/>; <c>auto</c> when loaded): <c>on</c> fails here for a model on the CPU.
+    /// </summary>
+    public void UseCudaGraphs(string mode)
+    {
+        CudaGraphs?.Dispose();
+        CudaGraphs = TwoTaskPredictor.CudaGraphs(Model, mode, out _graphsOffBecause);
+    }
 
     /// <summary>Intent, its probability and the entities of each text (words are split on whitespace).</summary>
     public List<TextPrediction> Predict(IReadOnlyList<string> texts, int batchSize = 32)
@@ -74,7 +92,7 @@ public sealed class TwoTaskPipeline : IDisposable
         var examples = texts.Select((t, i) => new TwoTaskExample(words[i].Select(w => t[w.Start..w.End]).ToArray(), null, null, "input", i + 1)).ToArray();
         var results = new List<TextPrediction>(texts.Count);
         var nonEmpty = examples.Where(e => e.Words.Length > 0).ToArray();
-        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize, TagDecoding);
+        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize, TagDecoding, CudaGraphs);
         int next = 0;
         for (int i = 0; i < texts.Count; i++)
         {
@@ -122,6 +140,10 @@ public sealed class TwoTaskPipeline : IDisposable
         return [.. spans];
     }
 
-    /// <summary>Frees the model's parameters (and their device memory).</summary>
-    public void Dispose() => Model.Dispose();
+    /// <summary>Frees the CUDA graphs and the model's parameters (and their device memory).</summary>
+    public void Dispose()
+    {
+        CudaGraphs?.Dispose();
+        Model.Dispose();
+    }
 }

@@ -25,9 +25,10 @@ public static class TwoTaskPredictor
     /// <param name="examples">The inputs; their labels, if any, are ignored.</param>
     /// <param name="batchSize">Examples per forward pass, at least 1.</param>
     /// <param name="decoding">How word tags are read off the token scores.</param>
+    /// <param name="graphs">The forward pass as CUDA graphs (made by <see cref="CudaGraphs"/> for this model), or null to run it eagerly.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is 0 or negative.</exception>
     public static List<TwoTaskPrediction> Predict(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32,
-        TagDecoding decoding = TagDecoding.Constrained)
+        TagDecoding decoding = TagDecoding.Constrained, CudaGraphForward? graphs = null)
     {
         var device = model.DeviceOf();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -47,9 +48,10 @@ public static class TwoTaskPredictor
                 // Labels are not needed to predict: collate without them so unknown labels cannot fail here.
                 var unlabelled = slice.Select(e => e with { SentenceLabel = null, Tags = null }).ToArray();
                 using var batch = collator.Collate(unlabelled, device);
-                var output = model.Forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                float[] sentence = output.SentenceLogits.ToArray<float>();
-                float[] tokens = output.TokenLogits.ToArray<float>();
+                var logits = graphs?.TryRun([batch.InputIds, batch.AttentionMask, batch.TokenTypeIds])
+                    ?? Logits(model, [batch.InputIds, batch.AttentionMask, batch.TokenTypeIds]);
+                float[] sentence = logits[0].ToArray<float>();
+                float[] tokens = logits[1].ToArray<float>();
                 int classes = model.NumSentenceLabels, tags = model.NumTokenLabels, seq = batch.SequenceLength;
                 for (int b = 0; b < slice.Length; b++)
                 {
@@ -71,6 +73,20 @@ public static class TwoTaskPredictor
         {
             model.Train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// The forward pass of <paramref name="model"/> as CUDA graphs in <paramref name="mode"/> (<see cref="CudaGraphSteps.Modes"/>),
+    /// or null with the reason it runs eagerly (<see cref="CudaGraphForward.Resolve"/>).
+    /// </summary>
+    public static CudaGraphForward? CudaGraphs(MultiTaskBert model, string mode, out string? reason) =>
+        CudaGraphForward.Resolve(mode, model.DeviceOf(), inputs => Logits(model, inputs), out reason);
+
+    /// <summary>The sentence logits [B, C] and token logits [B, S, T] of the batch (input ids, attention mask, token type ids).</summary>
+    static Tensor[] Logits(MultiTaskBert model, IReadOnlyList<Tensor> inputs)
+    {
+        var output = model.Forward(inputs[0], inputs[1], inputs[2]);
+        return [output.SentenceLogits, output.TokenLogits];
     }
 
     /// <summary>

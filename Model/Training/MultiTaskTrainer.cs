@@ -527,11 +527,11 @@ public sealed class MultiTaskTrainer : IDisposable
         return folder;
     }
 
-    /// <summary>Predicts every example and scores the predictions against the examples' labels.</summary>
+    /// <summary>Predicts every example (with the forward pass as <paramref name="graphs"/>, if given) and scores the predictions against the examples' labels.</summary>
     public static JointScores Evaluate(MultiTaskBert model, BatchCollator collator, IReadOnlyList<TwoTaskExample> examples, int batchSize = 32,
-        TagDecoding decoding = TagDecoding.Constrained)
+        TagDecoding decoding = TagDecoding.Constrained, CudaGraphForward? graphs = null)
     {
-        var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize, decoding);
+        var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize, decoding, graphs);
         return JointScores.Compute(
             examples.Select(e => e.SentenceLabel).ToArray(), predictions.Select(p => p.SentenceLabel).ToArray(),
             examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());
