@@ -39,7 +39,10 @@ public static partial class Ops
     {
         if (x.Rank != 3 || x.Shape[2] % heads != 0)
             throw new ArgumentException($"split_heads: input {x.Shape} is not [batch, seq, heads·head_dim] with {heads} heads");
-        return Permute(Reshape(x, [x.Shape[0], x.Shape[1], heads, x.Shape[2] / heads]), 0, 2, 1, 3);
+        var view = Reshape(x, [x.Shape[0], x.Shape[1], heads, x.Shape[2] / heads]);
+        var split = Permute(view, 0, 2, 1, 3);
+        view.ReleaseValues();   // the permute copied it and its backward reads no values: x alone keeps the storage now
+        return split;
     }
 
     /// <summary>Inverse of <see cref="SplitHeads"/>: [B, H, S, D] → [B, S, H·D].</summary>

@@ -18,6 +18,7 @@ public sealed partial class Tensor : IDisposable
     private Storage storage;   // replaced only by MoveTo
     private bool requiresGrad;
     private bool disposed;
+    private bool valuesReleased;   // see ReleaseValues
 
     private Tensor(Storage storage, Shape shape, DType dtype)
     {
@@ -50,7 +51,9 @@ public sealed partial class Tensor : IDisposable
     public long ByteLength => NumElements * DType.SizeInBytes();
 
     /// <summary>The storage under this tensor (shared with its views). For backends.</summary>
-    public Storage Storage => disposed ? throw new ObjectDisposedException($"tensor {Shape} {DType}") : storage;
+    public Storage Storage => disposed ? throw new ObjectDisposedException($"tensor {Shape} {DType}")
+        : valuesReleased ? throw new ObjectDisposedException($"tensor {Shape} {DType}: its values were released (ReleaseValues) after the forward pass last read them")
+        : storage;
 
     /// <summary>The backend that computes on this tensor's device.</summary>
     public IBackend Backend => Backends.Backend.For(Device);
@@ -147,7 +150,7 @@ public sealed partial class Tensor : IDisposable
         Grad = null;
         DropBFloat16Copy();
         GradFn = null;
-        storage.Release();
+        if (!valuesReleased) storage.Release();
         MemoryStats.OnTensorDisposed();
     }
 

@@ -56,7 +56,16 @@ public sealed class BertEmbeddings : Module
         var positions = Tensor.FromArray(positionIds, [batch, seq], inputIds.Device);
         var types = tokenTypeIds ?? Tensor.Zeros([batch, seq], DType.Int32, inputIds.Device);
 
-        var sum = WordEmbeddings.Forward(inputIds) + PositionEmbeddings.Forward(positions) + TokenTypeEmbeddings.Forward(types);
-        return Dropout.Forward(LayerNorm.Forward(sum));
+        var words = WordEmbeddings.Forward(inputIds);
+        var positionVectors = PositionEmbeddings.Forward(positions);
+        var wordsAndPositions = words + positionVectors;
+        var typeVectors = TokenTypeEmbeddings.Forward(types);
+        var sum = wordsAndPositions + typeVectors;
+        // Only the sum is saved (by the layer norm); lookups and additions read no values backward.
+        words.ReleaseValues(); positionVectors.ReleaseValues(); wordsAndPositions.ReleaseValues(); typeVectors.ReleaseValues();
+        var normalized = LayerNorm.Forward(sum);
+        var dropped = Dropout.Forward(normalized);
+        if (!ReferenceEquals(dropped, normalized)) normalized.ReleaseValues();   // dropout regenerates its mask backward
+        return dropped;
     }
 }

@@ -46,6 +46,7 @@ public sealed class BertResidualOutput : Module
         bool dropping = Dropout.IsTraining && Dropout.P > 0;
         var y = Ops.DropoutResidualLayerNorm(projected, dropping ? Dropout.P : 0, Dropout.Seed, Dropout.Offset, residual,
             LayerNorm.Weight, LayerNorm.Bias, LayerNorm.Eps);
+        projected.ReleaseValues();   // the fused op saves the sum and regenerates the mask: it never reads these again
         if (dropping) Dropout.Offset += (ulong)projected.NumElements;
         return y;
     }

@@ -57,9 +57,18 @@ public sealed class BertSelfAttention : Module
         var k = Key.Forward(x);
         var v = Value.Forward(x);
         if (Fused ?? q.Backend.PrefersFusedAttention(q.DType, headSize)) return FusedForward(q, k, v, additiveMask);
-        var scores = Ops.MatMul(Ops.SplitHeads(q, heads), Ops.SplitHeads(k, heads), transposeB: true);   // [B, heads, S, S]: query rows, key columns
-        var probs = Dropout.Forward(Ops.ScaledMaskedSoftmax(scores, additiveMask, scale));
-        return Ops.MergeHeads(Ops.MatMul(probs, Ops.SplitHeads(v, heads)));                             // [B, heads, S, d] → [B, S, hidden]
+        var (qHeads, kHeads, vHeads) = (Ops.SplitHeads(q, heads), Ops.SplitHeads(k, heads), Ops.SplitHeads(v, heads));
+        // What no backward rule reads is freed as soon as the forward is done with it: the projections
+        // (their split copies are what the products save), the scores (softmax saves its output), the
+        // heads' context (merging copies it).
+        q.ReleaseValues(); k.ReleaseValues(); v.ReleaseValues();
+        var scores = Ops.MatMul(qHeads, kHeads, transposeB: true);                                       // [B, heads, S, S]: query rows, key columns
+        var softmax = Ops.ScaledMaskedSoftmax(scores, additiveMask, scale);
+        scores.ReleaseValues();
+        var context = Ops.MatMul(Dropout.Forward(softmax), vHeads);                                      // [B, heads, S, d]
+        var merged = Ops.MergeHeads(context);                                                           // → [B, S, hidden]
+        context.ReleaseValues();
+        return merged;
     }
 
     // The heads stay side by side in the projections' [B, S, heads·d] layout; the dropout layer's stream
