@@ -107,7 +107,8 @@ grep -h '^GPU busy' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
   'BEGIN { printf "ratio: PyTorch (sdpa) %.1f ms / cudabert (tf32) %.1f ms = %.2fx\n", t, o, t / o }' | tee -a "$SUMMARY"
 # The same step in mixed precision (bf16 Linear GEMMs, fp32 accumulation and master weights).
 step bench-train-bf16 60 "$BIN/cudabert" bench train --precision bf16
-grep -h '^RESULT' "$LOGS/bench-train-bf16.log" >> "$SUMMARY" 2>/dev/null
+[ $QUICK = 1 ] || step torch-sdpa-amp 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa --amp bf16
+grep -h '^RESULT' "$LOGS/bench-train-bf16.log" "$LOGS/torch-sdpa-amp.log" >> "$SUMMARY" 2>/dev/null
 
 if [ $QUICK = 0 ]; then
 # 3. `cudabert train` on SNIPS on the GPU: one epoch of a randomly initialised MiniLM (weights do not

@@ -8,7 +8,10 @@ then a sentence head (Linear 768 -> 7) on masked mean pooling of the last hidden
 Loss: cross-entropy of both (token labels -100 on padding), summed. Gradient clipping at norm 1.
 Optimizer: torch.optim.AdamW over the trainer's groups (no decay on biases and LayerNorm; encoder 5e-5,
 heads 1e-3, weight decay 0.01; PyTorch's default implementation).
-TF32 is enabled for matmuls and cuDNN. Eager mode (no torch.compile).
+TF32 is enabled for matmuls and cuDNN. Eager mode (no torch.compile). With --amp bf16 the forward and the
+losses run under torch.autocast(dtype=torch.bfloat16) (PyTorch's mixed precision: bf16 matmuls with fp32
+master weights and optimizer; no loss scaling, which bf16 does not need): the counterpart of
+`cudabert bench train --precision bf16`.
 
 Data: B sequences of S tokens, random ids, random lengths in [S/2, S] (the rest is padding), random
 labels: the same recipe as Cli/Commands/Bench/TrainBenchmark.cs (not the same numbers; speed does not
@@ -20,7 +23,7 @@ timed steps (parameters and optimizer state included), the counterpart of the al
 bytes in use in cudabert.
 
 Prints a human line and one machine-readable line:
-  RESULT impl=pytorch-<attention> step_ms=... seqs_per_s=... peak_mib=...
+  RESULT impl=pytorch-<attention>[-amp-bf16] step_ms=... seqs_per_s=... peak_mib=...
 Run on the GPU machine (it has PyTorch and transformers):  python3 tools/torch-bench/bert_multitask_step.py
 """
 import argparse
@@ -41,6 +44,8 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--attention", choices=["sdpa", "eager"], default="sdpa",
                         help="transformers' attention implementation: sdpa (its default, fused kernels) or eager (matmul, softmax, matmul)")
+    parser.add_argument("--amp", choices=["off", "bf16"], default="off",
+                        help="bf16: autocast the forward and the losses to bfloat16 (mixed precision)")
     args = parser.parse_args()
 
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -63,9 +68,10 @@ def main():
     token_labels = torch.randint(0, token_classes, (b, s), device=device).masked_fill(padding == 0, -100)
 
     def step():
-        sentence, tokens = model(ids, padding)
-        loss = torch.nn.functional.cross_entropy(sentence, sentence_labels) + \
-            torch.nn.functional.cross_entropy(tokens.reshape(-1, token_classes), token_labels.reshape(-1), ignore_index=-100)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.amp == "bf16"):
+            sentence, tokens = model(ids, padding)
+            loss = torch.nn.functional.cross_entropy(sentence, sentence_labels) + \
+                torch.nn.functional.cross_entropy(tokens.reshape(-1, token_classes), token_labels.reshape(-1), ignore_index=-100)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -84,9 +90,10 @@ def main():
     median = statistics.median(times)
     peak_mib = torch.cuda.max_memory_allocated() // (1 << 20)
     parameters = sum(p.numel() for p in model.parameters())
-    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}, {parameters:,} parameters, attention {attention}: "
+    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}, {parameters:,} parameters, attention {attention}, amp {args.amp}: "
           f"B={b}, S={s}: {median:.1f} ms (median of {args.steps}), {b / (median / 1000):.1f} sequences/s, peak {peak_mib} MiB")
-    print(f"RESULT impl=pytorch-{attention} step_ms={median:.3f} seqs_per_s={b / (median / 1000):.2f} peak_mib={peak_mib}")
+    impl = f"pytorch-{attention}" + ("-amp-bf16" if args.amp == "bf16" else "")
+    print(f"RESULT impl={impl} step_ms={median:.3f} seqs_per_s={b / (median / 1000):.2f} peak_mib={peak_mib}")
 
 
 if __name__ == "__main__":
