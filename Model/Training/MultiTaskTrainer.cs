@@ -298,7 +298,8 @@ public sealed class MultiTaskTrainer : IDisposable
                 int step = _state.OptimizerStep;
                 _freeze.Apply(step, epoch);
                 var tasks = _schedule.ActiveTasks(step, epoch);
-                var buckets = GradientBucketsFor(_model.Parameters().Where(p => p.RequiresGrad).ToArray());
+                var trainable = _model.Parameters().Where(p => p.RequiresGrad).ToArray();   // after the freeze rules of this step
+                var buckets = GradientBucketsFor(trainable);
                 int used = 0, examples = 0;
                 int end = Math.Min(b + _options.GradientAccumulation, batches.Count);
                 int accumulated = end - b;
@@ -329,7 +330,7 @@ public sealed class MultiTaskTrainer : IDisposable
                 if (!graphed && (buckets?.Finish(contributed: used > 0) ?? used > 0))
                 {
                     if (_options.MaxGradNorm > 0)
-                        GradientClipping.ClipGradNorm(_model.Parameters().Where(p => p.RequiresGrad), _options.MaxGradNorm, _pending.GradNorm());
+                        GradientClipping.ClipGradNorm(trainable, _options.MaxGradNorm, _pending.GradNorm());
                     _learningRate.Apply(_optimizer, step);
                     _optimizer.Step();
                 }
