@@ -23,7 +23,14 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// (W = 128, 64, 32) rows are W bytes apart: start + (r / 8)·SBO + (r % 8)·W + kb, and then the
 /// address's 16-byte-chunk bits 4.. are XORed with its bits 7.. (3, 2 or 1 bits wide) — the swizzle
 /// acts on absolute shared addresses, which is why swizzled buffers sit on W·8-byte boundaries.
-/// Only K-major operands are supported (the only layout TF32 has; bf16's transposed forms fault).
+/// 16-bit operands may instead be MN-major (imm-trans-a / imm-trans-b = 1, "Shared Memory Matrix
+/// Layout": A stored M-major, B N-major, i.e. consecutive rows of the M×K or N×K operand adjacent);
+/// for element (row r, k index i), with rb = r·2 the byte along M/N: without swizzle a core matrix
+/// is 8 k × 16 bytes of M/N, start + (rb / 16)·SBO + (i / 8)·LBO + (i % 8)·16 + rb % 16; with a
+/// W-byte swizzle a W-byte run of M/N is one row, k rows W bytes apart, 8 of them an atom, and the
+/// two offsets trade places: start + (rb / W)·LBO + (i / 8)·SBO + (i % 8)·W + rb % W, then the same
+/// XOR (the strides table of "Matrix Descriptor Format": for MN-major swizzled layouts LBO steps
+/// between W-byte groups of M/N and SBO between 8-row groups of K). TF32 is K-major only.
 ///
 /// Accumulators ("Matrix fragments for wgmma .m64nNk*", f32 D): warp w of the warpgroup owns rows
 /// 16w .. 16w + 15; with group = lane / 4 and t = lane % 4, register 4j + e holds
@@ -136,17 +143,17 @@ internal sealed partial class BlockExecutor
     {
         var ins = _code[op.Pc];
         int n = ins.WgmmaN, k = ins.SourceType == PtxType.TF32 ? 8 : 16;
+        SwitchTo(start);   // the first thread reads the operands (for reports)
+        bool mMajorA = false, nMajorB = false;   // imm-trans-a, imm-trans-b: 16-bit types only
         if (ins.SourceType != PtxType.TF32)
         {
-            SwitchTo(start);
-            if (Read(ins.Operands[6]) != 0 || Read(ins.Operands[7]) != 0)
-                throw Fault(SanitizerCheck.InvalidCollective, $"'{ins.Text}': transposed (MN-major) operands are not supported by the software GPU");
+            mMajorA = Read(ins.Operands[6]) != 0;
+            nMajorB = Read(ins.Operands[7]) != 0;
         }
         if (_wgmmaA.Length < 64 * k) _wgmmaA = new double[64 * k];
         if (_wgmmaB.Length < n * k) _wgmmaB = new double[n * k];
-        SwitchTo(start);   // the first thread reads the operands (for reports)
-        LoadWgmmaOperand(op.DescriptorA, 64, k, ins.SourceType, _wgmmaA, ins);
-        LoadWgmmaOperand(op.DescriptorB, n, k, ins.SourceType, _wgmmaB, ins);
+        LoadWgmmaOperand(op.DescriptorA, 64, k, mMajorA, ins.SourceType, _wgmmaA, ins);
+        LoadWgmmaOperand(op.DescriptorB, n, k, nMajorB, ins.SourceType, _wgmmaB, ins);
         double scale = (int)Read(ins.Operands[4]) * (int)Read(ins.Operands[5]) < 0 ? -1 : 1;   // imm-scale-a, imm-scale-b: 1 or -1
 
         for (int t = start; t < start + WarpgroupSize; t++)
@@ -166,8 +173,11 @@ internal sealed partial class BlockExecutor
         }
     }
 
-    /// <summary>Reads a K-major <paramref name="rows"/>×<paramref name="k"/> operand through its descriptor into <paramref name="values"/> (row-major).</summary>
-    void LoadWgmmaOperand(ulong descriptor, int rows, int k, PtxType type, double[] values, Instruction ins)
+    /// <summary>
+    /// Reads a <paramref name="rows"/>×<paramref name="k"/> operand, K-major or (<paramref name="mnMajor"/>)
+    /// M/N-major in shared memory, through its descriptor into <paramref name="values"/> (row-major).
+    /// </summary>
+    void LoadWgmmaOperand(ulong descriptor, int rows, int k, bool mnMajor, PtxType type, double[] values, Instruction ins)
     {
         ulong start = (descriptor & 0x3FFF) << 4;
         ulong leading = ((descriptor >> 16) & 0x3FFF) << 4;
@@ -182,10 +192,14 @@ internal sealed partial class BlockExecutor
         for (int r = 0; r < rows; r++)
         for (int i = 0; i < k; i++)
         {
-            int kb = i * elementBytes;
-            ulong address = swizzle == 0
-                ? start + (ulong)(r / 8) * stride + (ulong)(kb / 16) * leading + (ulong)(r % 8 * 16 + kb % 16)
-                : start + (ulong)(r / 8) * stride + (ulong)(kb / width) * leading + (ulong)(r % 8 * width + kb % width);
+            int kb = i * elementBytes, rb = r * elementBytes;
+            ulong address = (mnMajor, swizzle == 0) switch
+            {
+                (false, true) => start + (ulong)(r / 8) * stride + (ulong)(kb / 16) * leading + (ulong)(r % 8 * 16 + kb % 16),
+                (false, false) => start + (ulong)(r / 8) * stride + (ulong)(kb / width) * leading + (ulong)(r % 8 * width + kb % width),
+                (true, true) => start + (ulong)(rb / 16) * stride + (ulong)(i / 8) * leading + (ulong)(i % 8 * 16 + rb % 16),
+                (true, false) => start + (ulong)(rb / width) * leading + (ulong)(i / 8) * stride + (ulong)(i % 8 * width + rb % width),
+            };
             address ^= ((address >> 7) & chunkMask) << 4;
             var bytes = Access(StateSpace.Shared, address, elementBytes, AccessKind.Read);
             values[r * k + i] = type switch

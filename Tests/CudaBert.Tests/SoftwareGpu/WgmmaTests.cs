@@ -18,9 +18,11 @@ public class WgmmaTests
 
     /// <summary>
     /// A kernel: copy <c>words</c> 32-bit words from image to shared memory, then <paramref name="steps"/> wgmma
-    /// steps (tf32 k8, or with <paramref name="bf16"/> bf16 k16 with A negated), then store the N/2 accumulators of each thread.
+    /// steps (tf32 k8, or with <paramref name="bf16"/> bf16 k16 with A negated and the given imm-trans-a,
+    /// imm-trans-b), each step's descriptors <paramref name="stepBytesA"/>, <paramref name="stepBytesB"/> further
+    /// than the last, then store the N/2 accumulators of each thread.
     /// </summary>
-    static string Kernel(int n, int steps, bool bf16 = false)
+    static string Kernel(int n, int steps, bool bf16 = false, int transA = 0, int transB = 0, int stepBytesA = 32, int stepBytesB = 32)
     {
         int regs = n / 2;
         var body = new StringBuilder();
@@ -60,12 +62,12 @@ public class WgmmaTests
         body.AppendLine("wgmma.fence.sync.aligned;");
         for (int step = 0; step < steps; step++)
         {
-            // The next k8 step starts 32 bytes further along each row: + 2 in the descriptor's address field.
-            body.AppendLine($"add.s64 %rd7, %rd3, {2 * step};");
-            body.AppendLine($"add.s64 %rd8, %rd4, {2 * step};");
+            // K-major: the next step starts 32 bytes further along each row, + 2 in the descriptor's address field.
+            body.AppendLine($"add.s64 %rd7, %rd3, {stepBytesA / 16 * step};");
+            body.AppendLine($"add.s64 %rd8, %rd4, {stepBytesB / 16 * step};");
             body.AppendLine(step == 0 ? "setp.ne.s32 %p2, %r2, %r2;" : "setp.eq.s32 %p2, %r2, %r2;");   // false, then true
             body.AppendLine(bf16
-                ? $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, %rd7, %rd8, %p2, -1, 1, 0, 0;"
+                ? $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, %rd7, %rd8, %p2, -1, 1, {transA}, {transB};"
                 : $"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, %rd7, %rd8, %p2, 1, 1;");
         }
         body.AppendLine("wgmma.commit_group.sync.aligned;");
@@ -101,10 +103,13 @@ public class WgmmaTests
     static float BValue(int n, int k) => ((n * 5 + k * 3) % 9 - 4) * 0.5f;
 
     /// <summary>Runs the kernel and checks every thread's accumulators against the PTX ISA's fragment layout of D.</summary>
-    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB)
+    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB) =>
+        RunAndCheck(n, k, image, descriptorA, descriptorB, Kernel(n, k / 8), sign: 1);
+
+    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB, string ptx, float sign)
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
-        var kernel = Ptx.Load(device, "wgmma_test", Kernel(n, k / 8));
+        var kernel = Ptx.Load(device, "wgmma_test", ptx);
         var words = new uint[image.Length / 4];
         Buffer.BlockCopy(image, 0, words, 0, image.Length);
         var dImage = Ptx.Upload(device, words);
@@ -124,7 +129,7 @@ public class WgmmaTests
             {
                 int row = 16 * warp + g + (e >= 2 ? 8 : 0), col = 8 * j + 2 * t + (e & 1);
                 float expected = 0;
-                for (int i = 0; i < k; i++) expected += AValue(row, i) * BValue(col, i);
+                for (int i = 0; i < k; i++) expected += sign * AValue(row, i) * BValue(col, i);
                 Assert.True(expected == result[thread * n / 2 + 4 * j + e],
                     $"D[{row}][{col}] (thread {thread}, register {4 * j + e}): expected {expected}, got {result[thread * n / 2 + 4 * j + e]}");
             }
@@ -132,6 +137,9 @@ public class WgmmaTests
     }
 
     static void Put(byte[] image, int offset, float value) => BitConverter.TryWriteBytes(image.AsSpan(offset, 4), value);
+
+    static void PutBf16(byte[] image, int offset, float value) =>
+        BitConverter.TryWriteBytes(image.AsSpan(offset, 2), (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16));
 
     [Fact]
     public void CoreMatricesWithoutSwizzle()
@@ -200,8 +208,6 @@ public class WgmmaTests
         // the two halves of k are LBO = 1024 apart, 8-row groups SBO = 128. B (8 × 16) at 2048.
         const int n = 8, k = 16;
         var image = new byte[2048 + 256];
-        static void PutBf16(byte[] image, int offset, float value) =>
-            BitConverter.TryWriteBytes(image.AsSpan(offset, 2), (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16));
         for (int r = 0; r < M; r++)
         for (int i = 0; i < k; i++)
             PutBf16(image, r / 8 * 128 + i / 8 * 1024 + r % 8 * 16 + i % 8 * 2, AValue(r, i));
@@ -226,6 +232,55 @@ public class WgmmaTests
             for (int i = 0; i < k; i++) expected -= AValue(row, i) * BValue(col, i);
             Assert.Equal(expected, result[thread * 4 + e]);
         }
+    }
+
+    [Fact]
+    public void Bf16MnMajorCoreMatricesWithoutSwizzle()
+    {
+        // m64n16k16.bf16 twice (k = 32), A M-major and B N-major (imm-trans-a = imm-trans-b = 1). An
+        // MN-major core matrix is 8 k-rows of 16 bytes, each row 8 consecutive m (or n). A: m-groups
+        // SBO = 128 apart, k-groups LBO = 1024; B at 4096: n-groups SBO = 128, k-groups LBO = 256. A
+        // step of k16 is two k-groups: + 2048 bytes for A, + 512 for B.
+        const int n = 16, k = 32, bBase = 4096;
+        var image = new byte[bBase + 1024];
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, r / 8 * 128 + i / 8 * 1024 + i % 8 * 16 + r % 8 * 2, AValue(r, i));
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, bBase + col / 8 * 128 + i / 8 * 256 + i % 8 * 16 + col % 8 * 2, BValue(col, i));
+        RunAndCheck(n, k, image, Descriptor(0, 1024, 128, 0), Descriptor(bBase, 256, 128, 0),
+            Kernel(n, k / 16, bf16: true, transA: 1, transB: 1, stepBytesA: 2048, stepBytesB: 512), sign: -1);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Bf16NMajorBWith128ByteSwizzle(int transA)
+    {
+        // m64n128k16.bf16 twice (k = 32), B N-major with the 128-byte swizzle: a row is one k and 64
+        // consecutive n (128 bytes), k-rows 128 bytes apart, 16-byte chunk c of row i stored at chunk
+        // c ^ (i % 8); 8 rows make a 1024-byte atom (SBO, along K) and n 64..127 start LBO = 4096 bytes
+        // after n 0..63 (the 32 k-rows of the first half). A, the same way (M-major, 64 m per row) or
+        // (transA = 0) K-major: rows of 32 k (64 bytes, 64-byte swizzle, chunk c ^ (r / 2 % 4)), atoms
+        // of 8 rows SBO = 512 apart. A k16 step moves two k atoms of an MN-major operand (+ 2048 bytes)
+        // and 32 bytes along a K-major row.
+        const int n = 128, k = 32, bBase = 8192;
+        var image = new byte[bBase + 2 * 4096];
+        for (int r = 0; r < M; r++)
+        for (int i = 0; i < k; i++)
+        {
+            int offset = transA == 1
+                ? i * 128 + ((r / 8) ^ (i % 8)) * 16 + r % 8 * 2
+                : r * 64 + ((i / 8) ^ (r / 2 % 4)) * 16 + i % 8 * 2;
+            PutBf16(image, offset, AValue(r, i));
+        }
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, bBase + col / 64 * 4096 + i * 128 + ((col % 64 / 8) ^ (i % 8)) * 16 + col % 8 * 2, BValue(col, i));
+        ulong a = transA == 1 ? Descriptor(0, 16, 1024, 1) : Descriptor(0, 16, 512, 2);
+        RunAndCheck(n, k, image, a, Descriptor(bBase, 4096, 1024, 1),
+            Kernel(n, k / 16, bf16: true, transA: transA, transB: 1, stepBytesA: transA == 1 ? 2048 : 32, stepBytesB: 2048), sign: -1);
     }
 
     [Fact]
