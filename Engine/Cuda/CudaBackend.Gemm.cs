@@ -4,7 +4,7 @@ using CudaBert.Kernels.Launch;
 namespace CudaBert.Engine.Cuda;
 
 // Matrix products: Kernels/bert/gemm_simt.cu (fp32 FMA), gemm_tf32.cu (tensor cores) and, for bfloat16
-// operands, gemm_bf16.cu (tensor cores, fp32 accumulation).
+// operands, gemm_bf16.cu (tensor cores, fp32 accumulation; on Hopper, opted in, Kernels/hopper/gemm_wgmma_bf16.cu).
 public sealed partial class CudaBackend
 {
     /// <summary>
@@ -22,7 +22,7 @@ public sealed partial class CudaBackend
             Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
     }
 
-    /// <summary>Bfloat16 A and B on the tensor cores (gemm_bf16.cu) with fp32 accumulation; C float32 or bfloat16.</summary>
+    /// <summary>Bfloat16 A and B on the tensor cores (<see cref="GemmBf16Kernels.Dispatch"/>) with fp32 accumulation; C float32 or bfloat16.</summary>
     private void GemmBFloat16(bool transA, bool transB, int batch, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         if (a.DType != DType.BFloat16 || b.DType != DType.BFloat16 || c.DType is not (DType.Float32 or DType.BFloat16))
@@ -34,7 +34,7 @@ public sealed partial class CudaBackend
             else if (beta != 1) throw NoKernel(nameof(Gemm), $"an empty sum (K = 0) into a bfloat16 C needs β = 1 (the scaling kernel is float32), got β = {beta}");
             return;
         }
-        GemmBf16Kernels.Run(Gpu, transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta,
+        GemmBf16Kernels.Dispatch(Gpu, transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta,
             Ptr(c, nameof(Gemm)), c.DType == DType.BFloat16);
     }
 }

@@ -13,6 +13,23 @@ public static class GemmBf16Kernels
 {
     const int Tile = 64, Threads = 128, MaxGridY = 65535;
 
+    /// <summary>
+    /// The bfloat16 GEMM the CUDA backend runs, contiguous operands: Hopper's wgmma kernel when
+    /// <see cref="HopperGemmBf16Kernels.Chosen"/> (compute capability 9.x, opted in, aligned operands),
+    /// this mma.sync kernel otherwise.
+    /// </summary>
+    public static void Dispatch(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
+        DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool cIsBFloat16, CudaStream? stream = null)
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        long strideA = (long)m * k, strideB = (long)k * n;
+        if (HopperGemmBf16Kernels.Chosen(dev.Info, a, lda, strideA, b, ldb, strideB))
+            HopperGemmBf16Kernels.Run(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
+                beta, c, n, (long)m * n, cIsBFloat16, stream: stream);
+        else
+            Run(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, cIsBFloat16, stream);
+    }
+
     /// <summary>Contiguous operands: leading dimensions and strides follow from the shapes.</summary>
     public static void Run(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool cIsBFloat16, CudaStream? stream = null) =>

@@ -216,7 +216,8 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
     /// <summary>
     /// Our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel (the tile GemmKernels picks) against
     /// cuBLAS TF32, and the tensor-core kernel with the other tile, so one run shows whether the choice was right;
-    /// on compute capability 9.x also Hopper's wgmma kernel for the X·Wᵀ layouts.
+    /// on compute capability 9.x also Hopper's wgmma kernels: TF32 for the X·Wᵀ layouts, bf16 (beside the
+    /// mma.sync bf16 row, against cuBLAS bf16) for every layout.
     /// </summary>
     void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
     {
@@ -257,6 +258,11 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
         }
         rows.Add(new Row($"GEMM bf16: {name}", $"{shape} 64×64 tile", bf16, null, null, flops / (bf16 * 1e9), null, null, blasBf16 / bf16));
+        if (HopperGemmBf16Kernels.Supports(gpu.Info, a16, transA ? m : k, (long)m * k, b16, transB ? k : n, (long)k * n))
+        {
+            double wgmma = timer.MedianMilliseconds(() => HopperGemmBf16Kernels.Run(gpu, transA, transB, batch, m, n, k, 1f, a16, b16, 0f, c, cIsBFloat16: false));
+            rows.Add(new Row($"GEMM bf16 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, null, blasBf16 / wgmma));
+        }
         Release(a, b, c, a16, b16);
     }
 
