@@ -109,6 +109,9 @@ grep -h '^GPU busy' "$LOGS/bench-train-tf32.log" >> "$SUMMARY"
 step bench-train-bf16 60 "$BIN/cudabert" bench train --precision bf16
 [ $QUICK = 1 ] || step torch-sdpa-amp 90 python3 tools/torch-bench/bert_multitask_step.py --attention sdpa --amp bf16
 grep -h '^RESULT' "$LOGS/bench-train-bf16.log" "$LOGS/torch-sdpa-amp.log" >> "$SUMMARY" 2>/dev/null
+# On an H100/H200: the bf16 step with every bf16 GEMM on the wgmma kernel (opt-in until checked here).
+CUDABERT_HOPPER_GEMM=1 step bench-train-bf16-wgmma 60 "$BIN/cudabert" bench train --precision bf16
+grep -h '^RESULT' "$LOGS/bench-train-bf16-wgmma.log" | sed 's/^RESULT/RESULT wgmma/' >> "$SUMMARY" 2>/dev/null
 
 if [ $QUICK = 0 ]; then
 # 3. `cudabert train` on SNIPS on the GPU: one epoch of a randomly initialised MiniLM (weights do not

@@ -19,6 +19,7 @@ namespace CudaBert.Tests.BertKernels;
 /// that should the tensor cores truncate; α and β·C add a few more roundings. That is twice
 /// <see cref="GemmReference.Compute"/>'s (k + 4)·u·(|α|·Σ|a·b| + |β·c|), the bound used here.
 /// </summary>
+[Collection(HopperOptIn.Collection)]
 public class GemmWgmmaBf16KernelTests
 {
     public static TheoryData<string> Devices => [TestDevices.Driver, TestDevices.Software];

@@ -14,6 +14,7 @@ namespace CudaBert.Tests.BertKernels;
 /// truncated the same way in float64, so what is left is the fp32 accumulation and the float32 GEMM
 /// bound applies (doubled: the tensor core's accumulation order is not specified).
 /// </summary>
+[Collection(HopperOptIn.Collection)]
 public class GemmWgmmaKernelTests
 {
     public static TheoryData<string> Devices => [TestDevices.Driver, TestDevices.Software];
