@@ -37,6 +37,7 @@ public static class InfoCommand
             blas?.Dispose();
             Console.WriteLine($"cuBLAS:  {(hasBlas ? blasReason : blasReason + " (only used by benchmarks)")}");
             Console.WriteLine($"GEMM:    {HopperGemmKernels.TensorCorePath(gpu.Info)}");
+            Console.WriteLine($"bf16 GEMM: {HopperGemmBf16Kernels.TensorCorePath(gpu.Info)}");
         }
     }
 

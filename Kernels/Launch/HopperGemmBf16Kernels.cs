@@ -36,6 +36,13 @@ public static class HopperGemmBf16Kernels
     public static bool Chosen(DeviceInfo device, DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB) =>
         HopperGemmKernels.OptedIn && Supports(device, a, lda, strideA, b, ldb, strideB);
 
+    /// <summary>Which bfloat16 GEMM the CUDA backend uses on <paramref name="device"/>, in words (for <c>cudabert info</c> and <c>bench kernels</c>).</summary>
+    public static string TensorCorePath(DeviceInfo device) => device.ComputeCapabilityMajor != 9
+        ? "mma.sync, Kernels/bert/gemm_bf16.cu (the wgmma kernel needs compute capability 9.x)"
+        : HopperGemmKernels.OptedIn
+            ? $"wgmma, Kernels/hopper/gemm_wgmma_bf16.cu (sm_90a), every layout ({HopperGemmKernels.OptInVariable}=1; mma.sync, Kernels/bert/gemm_bf16.cu, for operands not 16-byte aligned)"
+            : $"mma.sync, Kernels/bert/gemm_bf16.cu (set {HopperGemmKernels.OptInVariable}=1 for the wgmma kernel Kernels/hopper/gemm_wgmma_bf16.cu, not yet checked on a Hopper GPU)";
+
     /// <summary>Contiguous operands: leading dimensions and strides follow from the shapes, as <see cref="GemmBf16Kernels"/>.</summary>
     public static void Run(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool cIsBFloat16, CudaStream? stream = null) =>

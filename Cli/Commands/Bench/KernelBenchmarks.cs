@@ -32,6 +32,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         double copy = CopyBandwidth(rows);
         log.WriteLine($"device-to-device copy: {copy:F0} GB/s");
         log.WriteLine($"tensor-core GEMM: {HopperGemmKernels.TensorCorePath(gpu.Info)}");
+        log.WriteLine($"bf16 tensor-core GEMM: {HopperGemmBf16Kernels.TensorCorePath(gpu.Info)}");
 
         // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, a weight gradient)
         Gemm(rows, "linear QKV forward", false, true, 1, Tokens, 3 * Hidden, Hidden);

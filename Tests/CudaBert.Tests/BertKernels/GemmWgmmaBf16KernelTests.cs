@@ -172,6 +172,9 @@ public class GemmWgmmaBf16KernelTests
     {
         using var hopper = new SoftwareGpuDevice(computeCapabilityMajor: 9);
         using var ampere = new SoftwareGpuDevice();
+        Assert.Contains("needs compute capability 9.x", HopperGemmBf16Kernels.TensorCorePath(ampere.Info));
+        Assert.Contains(HopperGemmKernels.OptedIn ? "wgmma, Kernels/hopper/gemm_wgmma_bf16.cu" : $"set {HopperGemmKernels.OptInVariable}=1",
+            HopperGemmBf16Kernels.TensorCorePath(hopper.Info));
         var a = new DevicePtr(1 << 20);
         var b = new DevicePtr(1 << 21);
         Assert.True(HopperGemmBf16Kernels.Supports(hopper.Info, a, 768, 768L * 128, b, 768, 0));
