@@ -41,7 +41,7 @@ public static class TrainCommand
         var masterPort = new Option<int?>("--master-port") { Description = $"The port rank 0 listens on for the others (default {NodeLaunch.DefaultMasterPort})." };
         var bucketCap = new Option<double?>("--bucket-cap-megabytes", "--bucket-cap-mb") { Description = "Data parallel: MiB of gradients per all-reduce, each started while the backward pass goes on; 0 = one per parameter (default 25)." };
 
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default: enough for about 4,000 optimizer steps, within 3 to 10)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (default: enough for about 3,000 optimizer steps, within 3 to 10)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Examples per batch (default 32)." };
         var accumulation = new Option<int?>("--gradient-accumulation") { Description = "Batches per optimizer step (default 1)." };
         var lr = new Option<double?>("--learning-rate", "--lr") { Description = "Peak learning rate of the encoder; the heads default to 20× it (default 1e-4)." };

@@ -27,7 +27,7 @@ public static class TrainingRecipe
     public const double HeadLearningRateFactor = 20;
 
     /// <summary>The optimizer steps a run aims for when the number of epochs is not given.</summary>
-    public const int TargetSteps = 4000;
+    public const int TargetSteps = 3000;
 
     /// <summary>The fewest epochs a run with no epoch count takes, however large the dataset.</summary>
     public const int MinEpochs = 3;

@@ -7,11 +7,11 @@ public sealed class TrainingRecipeTests
 {
     [Theory]
     [InlineData(19, 10)]     // the built-in demo (600 examples, batch 32): capped at 10 passes
-    [InlineData(409, 10)]    // SNIPS (13,084 examples): ⌈4000 / 409⌉ = 10
-    [InlineData(500, 8)]
-    [InlineData(1000, 4)]
-    [InlineData(1001, 4)]    // ⌈4000 / 1001⌉ = 4 (rounds up: at least the target)
-    [InlineData(2000, 3)]    // 2 epochs would reach the target, but at least 3
+    [InlineData(409, 8)]     // SNIPS (13,084 examples): ⌈3000 / 409⌉ = 8
+    [InlineData(500, 6)]
+    [InlineData(999, 4)]     // ⌈3000 / 999⌉ = 4 (rounds up: at least the target)
+    [InlineData(1000, 3)]
+    [InlineData(1500, 3)]    // 2 epochs would reach the target, but at least 3
     [InlineData(100_000, 3)]
     public void EpochsReachTheTargetStepsWithinTheBounds(int stepsPerEpoch, int expected) =>
         Assert.Equal(expected, TrainingRecipe.Epochs(stepsPerEpoch));
