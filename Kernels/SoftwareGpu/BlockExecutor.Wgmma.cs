@@ -177,7 +177,6 @@ internal sealed partial class BlockExecutor
         if (baseOffset != 0)
             throw Fault(SanitizerCheck.InvalidCollective, $"'{ins.Text}': descriptor 0x{descriptor:x16} has matrix base offset {baseOffset}; the software GPU supports 0 only (swizzled buffers on their pattern's boundary)");
         int width = swizzle == 0 ? 16 : 256 >> swizzle;   // 1 → 128, 2 → 64, 3 → 32 bytes
-        ulong chunkMask = (ulong)(width / 16 - 1);
         int elementBytes = type == PtxType.TF32 ? 4 : 2;
         for (int r = 0; r < rows; r++)
         for (int i = 0; i < k; i++)
@@ -186,7 +185,7 @@ internal sealed partial class BlockExecutor
             ulong address = swizzle == 0
                 ? start + (ulong)(r / 8) * stride + (ulong)(kb / 16) * leading + (ulong)(r % 8 * 16 + kb % 16)
                 : start + (ulong)(r / 8) * stride + (ulong)(kb / width) * leading + (ulong)(r % 8 * width + kb % width);
-            address ^= ((address >> 7) & chunkMask) << 4;
+            address = SharedMemorySwizzle.Apply(address, swizzle == 0 ? 0 : width);
             var bytes = Access(StateSpace.Shared, address, elementBytes, AccessKind.Read);
             values[r * k + i] = type switch
             {

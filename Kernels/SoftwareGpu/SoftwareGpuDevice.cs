@@ -222,6 +222,12 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
     // ---------------------------------------------------------------- launches
 
     /// <inheritdoc/>
+    /// <remarks>The map's 128 bytes are the software GPU's own encoding (SoftwareTensorMap.cs), checked by the driver's rules.</remarks>
+    public TensorMap EncodeTiledTensorMap(TensorMapDataType type, DevicePtr address, ReadOnlySpan<ulong> globalDims, ReadOnlySpan<ulong> globalStrides,
+        ReadOnlySpan<uint> boxDims, ReadOnlySpan<uint> elementStrides, TensorMapSwizzle swizzle, TensorMapL2Promotion l2Promotion = TensorMapL2Promotion.None) =>
+        SoftwareTensorMap.Encode(type, address, globalDims, globalStrides, boxDims, elementStrides, swizzle, l2Promotion);
+
+    /// <inheritdoc/>
     public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
     {
         var ptx = KernelOf(kernel);
@@ -295,7 +301,8 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
             if (items[i].Size != p.Size)
                 throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
                     $"argument {i} is {items[i].Type} ({items[i].Size} bytes) but parameter '{p.Name}' is {p.Size} bytes");
-            if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
+            if (items[i].Map is { } map) map.Bytes.CopyTo(bytes.AsSpan(p.Offset, TensorMap.Size));
+            else if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
             else BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 8), items[i].Bits);
         }
         return bytes;
