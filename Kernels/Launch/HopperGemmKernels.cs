@@ -4,22 +4,25 @@ namespace CudaBert.Kernels.Launch;
 
 /// <summary>
 /// Hopper's TF32 GEMM, Kernels/hopper/gemm_wgmma_tf32.cu: warpgroup <c>wgmma.mma_async</c> with both
-/// operands in 128-byte-swizzled shared memory, fed by a 3-stage cp.async ring. One layout: C = α·A·Bᵀ
+/// operands in 128-byte-swizzled shared memory, loaded by the Tensor Memory Accelerator (one producer warp
+/// issuing tensor copies) into a 4-stage ring of full/empty mbarriers that two consumer warpgroups drain.
+/// A and B reach the kernel as tensor maps (<see cref="ICudaDevice.EncodeTiledTensorMap"/>), encoded per
+/// call. One layout: C = α·A·Bᵀ
 /// + β·C (+ epilogue) with A (M×K) and B (N×K) row-major — a linear layer's X·Wᵀ, gemm_tf32.cu's "nt".
 /// Its PTX targets sm_90a, so it runs on compute capability 9.x only (<see cref="Supports(DeviceInfo, bool, bool)"/>).
 /// <see cref="GemmKernels.Run"/> takes it there only when <see cref="OptInVariable"/> is 1 (<see cref="Chosen"/>):
 /// the kernel and the software GPU's wgmma were written from the same reading of the PTX ISA, so until the
 /// kernel's tests have passed on a Hopper GPU, the proven Ampere kernel stays the default everywhere.
-/// 128 threads (one warpgroup) per 64×128 tile of C, grid (⌈N/128⌉, ⌈M/64⌉, batch).
+/// 288 threads (two consumer warpgroups and the producer warp) per 128×128 tile of C, grid (⌈N/128⌉, ⌈M/128⌉, batch).
 /// </summary>
 public static class HopperGemmKernels
 {
-    const int TileM = 64, TileN = 128, SliceK = 32, Stages = 3, Threads = 128;
+    const int TileM = 128, TileN = 128, SliceK = 32, Stages = 4, Threads = 2 * 128 + 32;
     const int MaxGridY = 65535;
 
     /// <summary>
-    /// Dynamic shared memory: per stage a 64×32 and a 128×32 float slice (24 KB), 3 stages, plus 1 KB so
-    /// the kernel can start its buffers on the 1024-byte boundary the 128-byte swizzle needs: 74,752 B.
+    /// Dynamic shared memory: per stage a 128×32 slice of A and one of B (32 KB), 4 stages, plus 1 KB so
+    /// the kernel can start its buffers on the 1024-byte boundary the 128-byte swizzle needs: 132,096 B.
     /// </summary>
     public static int SharedBytes => Stages * (TileM + TileN) * SliceK * sizeof(float) + 1024;
 
@@ -62,11 +65,26 @@ public static class HopperGemmKernels
             throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {TileM} rows (the grid's y limit).");
         var function = Launcher.GetHopper(dev, "gemm_wgmma_tf32", kernel);
         dev.SetMaxDynamicSharedBytes(function, SharedBytes);
+        int itemsA = strideA == 0 ? 1 : batch, itemsB = strideB == 0 ? 1 : batch;
+        var mapA = OperandMap(dev, a, m, k, lda, strideA, itemsA);
+        var mapB = OperandMap(dev, b, n, k, ldb, strideB, itemsB);
         var grid = new Dim3((uint)Launcher.CeilDiv(n, TileN), (uint)Launcher.CeilDiv(m, TileM), (uint)batch);
         dev.Launch(function, grid, Threads, SharedBytes, stream,
-            new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
-                .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
+            new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).F32(alpha).I32(itemsA).I32(itemsB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));
+    }
+
+    /// <summary>
+    /// The tensor map of a row-major rows × k operand with leading dimension <paramref name="ld"/>, <paramref name="items"/>
+    /// batch items <paramref name="stride"/> floats apart (one item when the stride is 0: every batch item reads it):
+    /// dimensions (k, rows, items) innermost first, a box of 32 floats of K by 128 rows, the 128-byte swizzle wgmma reads.
+    /// </summary>
+    static TensorMap OperandMap(ICudaDevice dev, DevicePtr matrix, int rows, int k, int ld, long stride, int items)
+    {
+        ulong rowBytes = (ulong)ld * sizeof(float);
+        ulong itemBytes = stride == 0 ? rowBytes * (ulong)rows : (ulong)stride * sizeof(float);
+        return dev.EncodeTiledTensorMap(TensorMapDataType.Float32, matrix, [(ulong)k, (ulong)rows, (ulong)items], [rowBytes, itemBytes],
+            [SliceK, TileM, 1], [1, 1, 1], TensorMapSwizzle.Bytes128, TensorMapL2Promotion.Bytes128);
     }
 
     /// <summary>Which tensor-core GEMM <see cref="GemmKernels.Run"/> uses on <paramref name="device"/>, in words (for <c>cudabert info</c> and <c>bench kernels</c>).</summary>

@@ -36,11 +36,12 @@ public class GemmWgmmaKernelTests
     [Theory, MemberData(nameof(Devices))]
     public void PaddedRowsEdgeTilesAndAPartialChunk(string device)
     {
-        // None of M, N, K is a multiple of the tile (64 × 128, K slices of 32): 2 × 2 blocks, the
-        // last ones partial along m and n. K = 101 is 4 slices (the ring of 3 buffers wraps), the
-        // last 5 wide, its last 16-byte chunk holding 1 float. Rows padded past the matrix (lda =
-        // 104, ldb = 108, ldc = 135 with the padding checked untouched), two batch items.
-        const int m = 70, n = 131, k = 101, batch = 2, lda = 104, ldb = 108, ldc = 135;
+        // None of M, N, K is a multiple of the tile (128 × 128, K slices of 32): 2 × 2 blocks, the
+        // last ones partial along m and n (the tensor copies fill the rows past the edge with zeros).
+        // K = 165 is 6 slices, so the ring of 4 buffers wraps and its barriers go through a second
+        // phase; the last slice is 5 wide. Rows padded past the matrix (lda = 168, ldb = 172, ldc = 135
+        // with the padding checked untouched), two batch items.
+        const int m = 140, n = 131, k = 165, batch = 2, lda = 168, ldb = 172, ldc = 135;
         long strideA = (long)m * lda + 4, strideB = (long)n * ldb + 8, strideC = (long)m * ldc + 4;
         using var gpu = OpenHopper(device);
         float[] a = TestInputs.NonZero(140, (int)(batch * strideA)), b = TestInputs.NonZero(141, (int)(batch * strideB)),
