@@ -115,6 +115,57 @@ public class GemmWgmmaKernelTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
+    /// <summary>
+    /// Runs the launcher on the software GPU with the kernel's PTX changed by <paramref name="mutate"/> (loaded
+    /// first under the module's name, so the launcher finds it): K = 200 is 7 slices, so the ring wraps.
+    /// Returns the device, whose reports say what went wrong.
+    /// </summary>
+    static SoftwareGpuDevice RunMutated(Func<string, string> mutate)
+    {
+        const string module = "hopper/gemm_wgmma_tf32";
+        var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        string ptx = Kernels.Ptx.PtxModules.Get(module), mutated = mutate(ptx);
+        Assert.NotEqual(ptx, mutated);
+        gpu.LoadModule(module, mutated);
+        const int m = 40, n = 24, k = 200;
+        using DeviceArray<float> a = new(gpu, TestInputs.NonZero(146, m * k)), b = new(gpu, TestInputs.NonZero(147, n * k)), c = new(gpu, m * n);
+        Assert.Throws<CudaException>(() => HopperGemmKernels.Tf32(gpu, 1, m, n, k, 1f, a.Ptr, k, 0, b.Ptr, k, 0, 0f, c.Ptr, n, 0));
+        return gpu;
+    }
+
+    const string ExpectTx = "mbarrier.arrive.expect_tx.shared::cta.b64 _, [";
+
+    [Fact]
+    public void AProducerWaitingOnTheWrongParityIsADeadlock()
+    {
+        // The producer's wait on "empty" (the last try_wait before its arrive.expect_tx) asks for the
+        // other parity: in round 0 it waits for a release that only comes after the buffer was filled.
+        using var gpu = RunMutated(ptx =>
+        {
+            int wait = ptx.LastIndexOf("mbarrier.try_wait.parity.shared::cta.b64", ptx.IndexOf(ExpectTx, StringComparison.Ordinal), StringComparison.Ordinal);
+            int end = ptx.IndexOf(';', wait);
+            int comma = ptx.LastIndexOf(',', end);
+            string parity = ptx[(comma + 1)..end].Trim();
+            return ptx[..wait] + $".reg .b32 flipped;\nxor.b32 flipped, {parity}, 1;\n" + ptx[wait..(comma + 1)] + " flipped" + ptx[end..];
+        });
+        var report = Assert.Single(gpu.Reports);
+        Assert.Equal(SanitizerCheck.Deadlock, report.Check);
+        Assert.Contains("waits on the mbarrier", report.Message);
+    }
+
+    [Fact]
+    public void AProducerThatAnnouncesNoBytesIsReported()
+    {
+        // A plain arrive instead of arrive.expect_tx: "full" completes before the tensor copies land.
+        using var gpu = RunMutated(ptx =>
+        {
+            int arrive = ptx.IndexOf(ExpectTx, StringComparison.Ordinal);
+            int close = ptx.IndexOf(']', arrive), end = ptx.IndexOf(';', arrive);
+            return ptx[..arrive] + "mbarrier.arrive.shared::cta.b64 _, [" + ptx[(arrive + ExpectTx.Length)..(close + 1)] + ptx[end..];
+        });
+        Assert.Contains(gpu.Reports, r => r.Message.Contains("no expect_tx announced them"));
+    }
+
     [Fact]
     public void AnAmpereDeviceCannotLoadTheSm90aModule()
     {
