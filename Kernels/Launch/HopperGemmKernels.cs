@@ -13,12 +13,12 @@ namespace CudaBert.Kernels.Launch;
 /// <see cref="GemmKernels.Run"/> takes it there only when <see cref="OptInVariable"/> is 1 (<see cref="Chosen"/>):
 /// the kernel and the software GPU's wgmma were written from the same reading of the PTX ISA, so until the
 /// kernel's tests have passed on a Hopper GPU, the proven Ampere kernel stays the default everywhere.
-/// 288 threads (two consumer warpgroups and the producer warp) per 128×128 tile of C, grid (⌈N/128⌉, ⌈M/128⌉, batch).
+/// 288 threads (two consumer warpgroups and the producer warp) per block, one block per SM (a persistent grid), each
+/// walking 128×128 tiles of C: ⌈M/128⌉ · ⌈N/128⌉ · batch of them.
 /// </summary>
 public static class HopperGemmKernels
 {
     const int TileM = 128, TileN = 128, SliceK = 32, Stages = 4, Threads = 2 * 128 + 32;
-    const int MaxGridY = 65535;
 
     /// <summary>
     /// Dynamic shared memory: per stage a 128×32 slice of A and one of B (32 KB), 4 stages, plus 1 KB so
@@ -52,8 +52,6 @@ public static class HopperGemmKernels
         Launcher.Positive(m, kernel);
         Launcher.Positive(n, kernel);
         Launcher.Positive(k, kernel);
-        if (batch > 65535)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
         if (epilogue != GemmEpilogue.None) Launcher.NotNull(bias, kernel);
         if (dev.Info.ComputeCapabilityMajor != 9)
             throw new NotSupportedException($"{kernel}: needs a compute capability 9.x GPU (sm_90a PTX); {dev.Info.Name} is " +
@@ -61,16 +59,17 @@ public static class HopperGemmKernels
         if (!GemmKernels.SupportsTf32(a, lda, strideA, b, ldb, strideB))
             throw new ArgumentException($"{kernel}: A ({a}, lda {lda}, stride {strideA}) and B ({b}, ldb {ldb}, stride {strideB}) " +
                 "must be 16-byte aligned with leading dimensions and strides multiples of 4; use the SIMT kernel.");
-        if (Launcher.CeilDiv(m, TileM) > MaxGridY)
-            throw new ArgumentOutOfRangeException(nameof(m), m, $"{kernel}: M = {m} needs more than {MaxGridY} blocks of {TileM} rows (the grid's y limit).");
+        long tiles = (long)Launcher.CeilDiv(m, TileM) * Launcher.CeilDiv(n, TileN) * batch;
+        if (tiles > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: {batch} items of {m} × {n} are {tiles} tiles of {TileM} × {TileN}, more than the kernel counts ({int.MaxValue}).");
         var function = Launcher.GetHopper(dev, "gemm_wgmma_tf32", kernel);
         dev.SetMaxDynamicSharedBytes(function, SharedBytes);
         int itemsA = strideA == 0 ? 1 : batch, itemsB = strideB == 0 ? 1 : batch;
         var mapA = OperandMap(dev, a, m, k, lda, strideA, itemsA);
         var mapB = OperandMap(dev, b, n, k, ldb, strideB, itemsB);
-        var grid = new Dim3((uint)Launcher.CeilDiv(n, TileN), (uint)Launcher.CeilDiv(m, TileM), (uint)batch);
-        dev.Launch(function, grid, Threads, SharedBytes, stream,
-            new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).F32(alpha).I32(itemsA).I32(itemsB)
+        int blocks = (int)Math.Min(tiles, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the tiles
+        dev.Launch(function, blocks, Threads, SharedBytes, stream,
+            new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).I32(batch).F32(alpha).I32(itemsA).I32(itemsB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));
     }
 

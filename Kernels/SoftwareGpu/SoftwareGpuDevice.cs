@@ -47,11 +47,13 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
     /// <param name="parallelBlocks">How many blocks may run at once on different cores (kernels with atomics always run one block at a time).</param>
     /// <param name="computeCapabilityMajor">The compute capability the device reports, 8 (8.0, Ampere) or 9 (9.0, Hopper): with 9 the
     /// backends choose their Hopper kernels (PTX for sm_90a), which only a 9.x device loads.</param>
-    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1, int computeCapabilityMajor = 8)
+    /// <param name="multiprocessors">The SM count the device reports, which launchers size their grids by (e.g. a persistent kernel's one block per SM).</param>
+    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1, int computeCapabilityMajor = 8, int multiprocessors = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(multiprocessors, 1);
         if (computeCapabilityMajor is not (8 or 9))
             throw new ArgumentOutOfRangeException(nameof(computeCapabilityMajor), computeCapabilityMajor, "The software GPU is a compute capability 8.0 or 9.0 device.");
-        Info = new("Software GPU (PTX interpreter)", computeCapabilityMajor, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
+        Info = new("Software GPU (PTX interpreter)", computeCapabilityMajor, 0, 16L << 30, multiprocessors, 0, IsSoftware: true, MaxSharedBytesPerBlock);
         Sanitizer = sanitizer ?? new SanitizerOptions();
         _parallelBlocks = Math.Max(1, parallelBlocks);
     }

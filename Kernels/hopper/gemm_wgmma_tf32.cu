@@ -4,8 +4,8 @@
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
 // the benchmark's "GEMM TF32 wgmma" rows time it there)
 //
-// Hopper's tensor-core GEMM in TF32 for the layout of a linear layer, Y = X·Wᵀ: for each batch b
-// (blockIdx.z)
+// Hopper's tensor-core GEMM in TF32 for the layout of a linear layer, Y = X·Wᵀ: for each batch
+// item b
 //
 //   C_b = alpha · A_b · B_bᵀ + beta · C_b   [+ bias]   [then GELU]
 //
@@ -64,8 +64,17 @@
 //                        4 wgmma k8 on buffer s, commit; wgmma.wait_group 1 (slice i − 1's group is done)
 //                        arrive empty[(i − 1) mod STAGES]   (its buffer may be refilled)
 //
-// So up to STAGES slices are in flight ahead of the tensor cores, and the tensor cores always have
-// the next group queued while the previous one is retired.
+// After a tile's last slice: wgmma.wait_group 0, then its buffer is released too. So up to STAGES
+// slices are in flight ahead of the tensor cores, and the tensor cores always have the next group
+// queued while the previous one is retired.
+//
+// Tile order (a persistent grid). The launcher starts one block per SM (fewer when there are fewer
+// tiles), and block i computes tiles i, i + gridDim.x, i + 2·gridDim.x, ... The ring's slice count
+// runs on across a block's tiles, so the producer loads the next tile while the consumers run the
+// epilogue of this one. Tiles are numbered row tile fastest, then column tile, then batch item:
+// the blocks running at one time cover all row tiles (of X) for a few column tiles (of W), so each
+// W tile is read from memory once and then from L2 by the other blocks that need it. (BERT-base:
+// X is 4096 × 768/3072, only 32 row tiles of 128; W has 6 to 24 column tiles.)
 //
 // Shared-memory layout: the 128-byte swizzle of the PTX ISA ("Shared Memory Matrix Layout",
 // swizzling modes), written by the copy engine (the tensor map says so) and read by wgmma (the
@@ -190,16 +199,18 @@ __device__ __forceinline__ void wgmma_m64n128k8(float (&d)[64], unsigned long lo
 
 // map_a: A as K × M × a_items floats (innermost first), box 32 × 128 × 1; map_b: B as K × N × b_items.
 // A batch item b reads item b mod a_items of A (a_items is 1 when every item shares one A) and likewise B.
+// The grid is persistent (see "Tile order" above): block i computes tiles i, i + gridDim.x, ...
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
 gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,
-                   int M, int N, int K, float alpha, int a_items, int b_items,
+                   int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                    float beta, float* __restrict__ C, int ldc, long long stride_c,
                    const float* __restrict__ bias, int epilogue)
 {
     extern __shared__ unsigned char dynamic_shared[];
     __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
     unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
-    int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    int row_tiles = (M + BM - 1) / BM, column_tiles = (N + BN - 1) / BN;
+    int tiles = row_tiles * column_tiles * batch;
     int slices = (K + BK - 1) / BK;
 
     if (threadIdx.x == 0) {
@@ -210,62 +221,73 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
     }
     __syncthreads();
 
+    // `fill` counts the slices this block has put through the ring, over all its tiles: slice number
+    // fill uses buffer fill % STAGES in round fill / STAGES. Producer and consumers count the same.
     if (threadIdx.x / 32 == PRODUCER_WARP) {
         if (elect_one()) {
-            int a_item = blockIdx.z % a_items, b_item = blockIdx.z % b_items;
-            for (int slice = 0; slice < slices; ++slice) {
-                int s = slice % STAGES;
-                unsigned round = slice / STAGES;
-                barrier_wait(shared_address(&empty[s]), (round & 1) ^ 1);
-                unsigned filled = shared_address(&full[s]), buffer = base + s * STAGE_BYTES;
-                barrier_arrive_expect_bytes(filled, STAGE_BYTES);
-                tensor_load(buffer, &map_a, slice * BK, m0, a_item, filled);
-                tensor_load(buffer + A_STAGE_BYTES, &map_b, slice * BK, n0, b_item, filled);
+            unsigned fill = 0;
+            for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+                int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+                for (int slice = 0; slice < slices; ++slice, ++fill) {
+                    int s = fill % STAGES;
+                    barrier_wait(shared_address(&empty[s]), ((fill / STAGES) & 1) ^ 1);
+                    unsigned filled = shared_address(&full[s]), buffer = base + s * STAGE_BYTES;
+                    barrier_arrive_expect_bytes(filled, STAGE_BYTES);
+                    tensor_load(buffer, &map_a, slice * BK, m0, item % a_items, filled);
+                    tensor_load(buffer + A_STAGE_BYTES, &map_b, slice * BK, n0, item % b_items, filled);
+                }
             }
         }
         return;
     }
 
     int consumer = threadIdx.x / WARPGROUP;
-    float acc[64];
-    #pragma unroll
-    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
-
-    for (int slice = 0; slice < slices; ++slice) {
-        int s = slice % STAGES;
-        barrier_wait(shared_address(&full[s]), (slice / STAGES) & 1);
-
-        unsigned a_tile = base + s * STAGE_BYTES + consumer * (BM / CONSUMERS) * ROW_BYTES;
-        unsigned b_tile = base + s * STAGE_BYTES + A_STAGE_BYTES;
-        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
-        #pragma unroll
-        for (int step = 0; step < BK / 8; ++step)                 // k8 steps: 32 bytes further along each row
-            wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
-        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
-        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
-        if (slice > 0 && threadIdx.x % WARPGROUP == 0) barrier_arrive(shared_address(&empty[(slice - 1) % STAGES]));
-    }
-    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
-
-    C += blockIdx.z * stride_c;
     int warp = threadIdx.x % WARPGROUP / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
-    #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-        int m = m0 + consumer * (BM / CONSUMERS) + 16 * warp + group + 8 * half;
-        if (m >= M) continue;
-        float* row = C + (long long)m * ldc;
+    bool releaser = threadIdx.x % WARPGROUP == 0;   // the thread that arrives on "empty" for its warpgroup
+    unsigned fill = 0;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+        float acc[64];
         #pragma unroll
-        for (int j = 0; j < BN / 8; ++j) {
+        for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+
+        for (int slice = 0; slice < slices; ++slice, ++fill) {
+            int s = fill % STAGES;
+            barrier_wait(shared_address(&full[s]), (fill / STAGES) & 1);
+
+            unsigned a_tile = base + s * STAGE_BYTES + consumer * (BM / CONSUMERS) * ROW_BYTES;
+            unsigned b_tile = base + s * STAGE_BYTES + A_STAGE_BYTES;
+            asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
             #pragma unroll
-            for (int e = 0; e < 2; ++e) {
-                int n = n0 + 8 * j + 2 * t + e;
-                if (n >= N) continue;
-                float x = alpha * acc[4 * j + 2 * half + e];
-                if (beta != 0.0f) x = fmaf(beta, row[n], x);
-                if (epilogue != EPILOGUE_NONE) x += bias[n];
-                if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-                row[n] = x;
+            for (int step = 0; step < BK / 8; ++step)                 // k8 steps: 32 bytes further along each row
+                wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
+            asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+            // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
+            asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+            if (slice > 0 && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+        }
+        asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
+        if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+
+        // The epilogue; meanwhile the producer already loads the next tile's first slices.
+        float* c_item = C + item * stride_c;
+        #pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            int m = m0 + consumer * (BM / CONSUMERS) + 16 * warp + group + 8 * half;
+            if (m >= M) continue;
+            float* row = c_item + (long long)m * ldc;
+            #pragma unroll
+            for (int j = 0; j < BN / 8; ++j) {
+                #pragma unroll
+                for (int e = 0; e < 2; ++e) {
+                    int n = n0 + 8 * j + 2 * t + e;
+                    if (n >= N) continue;
+                    float x = alpha * acc[4 * j + 2 * half + e];
+                    if (beta != 0.0f) x = fmaf(beta, row[n], x);
+                    if (epilogue != EPILOGUE_NONE) x += bias[n];
+                    if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
+                    row[n] = x;
+                }
             }
         }
     }

@@ -18,11 +18,15 @@ public class GemmWgmmaKernelTests
 {
     public static TheoryData<string> Devices => [TestDevices.Driver, TestDevices.Software];
 
-    /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
-    static ICudaDevice OpenHopper(string kind)
+    /// <summary>
+    /// A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped. The software GPU reports
+    /// <paramref name="multiprocessors"/> SMs: the kernel's persistent grid has that many blocks, each walking several tiles.
+    /// </summary>
+    static ICudaDevice OpenHopper(string kind, int multiprocessors = 3)
     {
         if (kind == TestDevices.Software)
-            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
+            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9,
+                multiprocessors: multiprocessors);
         var gpu = TestDevices.Open(kind);
         if (gpu.Info.ComputeCapabilityMajor == 9) return gpu;
         string name = gpu.Info.Name;
@@ -40,7 +44,8 @@ public class GemmWgmmaKernelTests
         // last ones partial along m and n (the tensor copies fill the rows past the edge with zeros).
         // K = 165 is 6 slices, so the ring of 4 buffers wraps and its barriers go through a second
         // phase; the last slice is 5 wide. Rows padded past the matrix (lda = 168, ldb = 172, ldc = 135
-        // with the padding checked untouched), two batch items.
+        // with the padding checked untouched), two batch items: 8 tiles for the 3 blocks of the
+        // persistent grid, so blocks go on to their second and third tile with the ring's count running on.
         const int m = 140, n = 131, k = 165, batch = 2, lda = 168, ldb = 172, ldc = 135;
         long strideA = (long)m * lda + 4, strideB = (long)n * ldb + 8, strideC = (long)m * ldc + 4;
         using var gpu = OpenHopper(device);
