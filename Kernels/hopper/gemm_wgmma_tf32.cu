@@ -218,6 +218,8 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
             barrier_init(shared_address(&full[s]), 1);
             barrier_init(shared_address(&empty[s]), CONSUMERS);
         }
+        // The copy engine updates the barriers through the async proxy: make the initialised objects visible to it.
+        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
     }
     __syncthreads();
 

@@ -154,6 +154,16 @@ public class TensorCopyTests
         Assert.Contains("128 transaction byte(s) still missing", report.Message);
     }
 
+    [Fact]
+    public void ACoordinateCountOtherThanTheRankIsRejectedAtLoad()
+    {
+        using var device = Hopper();
+        string ptx = Kernel(128, "").Replace("cp.async.bulk.tensor.2d", "cp.async.bulk.tensor.3d");
+        var e = Assert.Throws<CudaException>(() => Ptx.Load(device, "tensor_copy", ptx));
+        Assert.Equal("CUDA_ERROR_INVALID_PTX", e.ErrorName);
+        Assert.Contains("[tensor map, {3 coordinates}]", e.Message);
+    }
+
     public static TheoryData<string, Func<ICudaDevice, DevicePtr, TensorMap>> BrokenRules => new()
     {
         { "not 16-byte aligned", (d, p) => d.EncodeTiledTensorMap(TensorMapDataType.Float32, p.Offset(4), [40, 10], [192], [8, 4], [1, 1], TensorMapSwizzle.None) },
