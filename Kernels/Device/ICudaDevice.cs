@@ -94,6 +94,20 @@ public interface ICudaDevice : IDisposable
     /// </summary>
     void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes);
 
+    /// <summary>
+    /// cuTensorMapEncodeTiled: a <see cref="TensorMap"/> for the tensor of <paramref name="globalDims"/>.Length
+    /// (1 to 5) dimensions of <paramref name="type"/> at <paramref name="address"/>, innermost dimension first,
+    /// <paramref name="globalStrides"/> the byte strides of dimensions 1 .. rank − 1 (the innermost is dense),
+    /// and the box of <paramref name="boxDims"/> elements one tensor copy moves into shared memory, every
+    /// <paramref name="elementStrides"/>-th element along each dimension, laid out with <paramref name="swizzle"/>.
+    /// Interleave none; elements outside the tensor are read as zeros (CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE).
+    /// The driver's rules, each a CUDA_ERROR_INVALID_VALUE: the address 16-byte aligned; every dimension 1 to
+    /// 2³²; strides multiples of 16 below 2⁴⁰; box dimensions 1 to 256, the innermost a multiple of 16 bytes
+    /// and, with a swizzle, at most the swizzle's span; element strides 1 to 8.
+    /// </summary>
+    TensorMap EncodeTiledTensorMap(TensorMapDataType type, DevicePtr address, ReadOnlySpan<ulong> globalDims, ReadOnlySpan<ulong> globalStrides,
+        ReadOnlySpan<uint> boxDims, ReadOnlySpan<uint> elementStrides, TensorMapSwizzle swizzle, TensorMapL2Promotion l2Promotion = TensorMapL2Promotion.None);
+
     /// <summary>Creates a stream: work queued on it runs in order, and may overlap work on other streams.</summary>
     CudaStream CreateStream();
     /// <summary>Destroys a stream from <see cref="CreateStream"/>; work already queued on it still completes.</summary>

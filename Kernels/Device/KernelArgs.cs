@@ -24,15 +24,23 @@ public sealed class KernelArgs
         F32,
         /// <summary><c>double</c> (8 bytes).</summary>
         F64,
+        /// <summary>A <c>const __grid_constant__ CUtensorMap</c> passed by value (128 bytes, 64-byte aligned).</summary>
+        TensorMap,
     }
 
-    /// <summary>One argument: its type and its value's bit pattern, zero-extended to 64 bits.</summary>
+    /// <summary>One argument: its type and its value's bit pattern, zero-extended to 64 bits (or, for a tensor map, its bytes).</summary>
     /// <param name="Type">The parameter's C type.</param>
     /// <param name="Bits">The value's bits: the address of a pointer, the two's-complement bits of an integer, the IEEE bits of a float.</param>
-    public readonly record struct Arg(Kind Type, ulong Bits)
+    /// <param name="Map">The tensor map of a <see cref="Kind.TensorMap"/> argument; null for the others.</param>
+    public readonly record struct Arg(Kind Type, ulong Bits, TensorMap? Map = null)
     {
-        /// <summary>Bytes the value takes in the kernel's parameter space: 4 or 8.</summary>
-        public int Size => Type is Kind.I32 or Kind.U32 or Kind.F32 ? 4 : 8;
+        /// <summary>Bytes the value takes in the kernel's parameter space: 4, 8 or 128.</summary>
+        public int Size => Type switch
+        {
+            Kind.I32 or Kind.U32 or Kind.F32 => 4,
+            Kind.TensorMap => Device.TensorMap.Size,
+            _ => 8,
+        };
     }
 
     readonly List<Arg> _args = [];
@@ -53,4 +61,6 @@ public sealed class KernelArgs
     public KernelArgs F32(float v) { _args.Add(new(Kind.F32, BitConverter.SingleToUInt32Bits(v))); return this; }
     /// <summary>Appends a <c>double</c> and returns this object.</summary>
     public KernelArgs F64(double v) { _args.Add(new(Kind.F64, BitConverter.DoubleToUInt64Bits(v))); return this; }
+    /// <summary>Appends a tensor map, passed by value (a <c>const __grid_constant__ CUtensorMap</c> parameter), and returns this object.</summary>
+    public KernelArgs TensorMap(TensorMap map) { _args.Add(new(Kind.TensorMap, 0, map)); return this; }
 }

@@ -64,6 +64,16 @@ static unsafe partial class CudaDriverApi
     // CUfunction_attribute: opt in to more than 48 KiB of dynamic shared memory
     public const int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
+    // --- tensor maps (TMA): CUtensorMap is 128 opaque bytes, 64-byte aligned; the enums are ints ------
+    [LibraryImport(Lib)]
+    public static partial int cuTensorMapEncodeTiled(void* tensorMap, int dataType, uint rank, void* globalAddress, ulong* globalDim,
+                                                     ulong* globalStrides, uint* boxDim, uint* elementStrides, int interleave,
+                                                     int swizzle, int l2Promotion, int oobFill);
+
+    // CUtensorMapInterleave and CUtensorMapFloatOOBfill: the values we pass
+    public const int CU_TENSOR_MAP_INTERLEAVE_NONE = 0;
+    public const int CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0;
+
     // --- streams and events ---------------------------------------------------------------------
     [LibraryImport(Lib)] public static partial int cuStreamCreate(out nint stream, uint flags);
     [LibraryImport(Lib)] public static partial int cuStreamDestroy_v2(nint stream);

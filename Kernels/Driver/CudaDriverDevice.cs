@@ -224,11 +224,23 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
         MakeCurrent();
         // cuLaunchKernel takes, per parameter, a pointer to its value; 4-byte values are read from
         // the low half of their 8-byte slot (little-endian).
+        // A tensor map is passed by value too: a pointer to its 128 bytes, copied to a 64-byte-aligned slot.
         var items = args.Items;
         ulong* values = stackalloc ulong[Math.Max(1, items.Count)];
         void** pointers = stackalloc void*[Math.Max(1, items.Count)];
+        int maps = 0;
+        foreach (var item in items) if (item.Type == KernelArgs.Kind.TensorMap) maps++;
+        byte* mapStorage = stackalloc byte[maps * TensorMap.Size + 64];
+        byte* nextMap = (byte*)(((nuint)mapStorage + 63) & ~(nuint)63);
         for (int i = 0; i < items.Count; i++)
         {
+            if (items[i].Type == KernelArgs.Kind.TensorMap)
+            {
+                items[i].Map!.Bytes.CopyTo(new Span<byte>(nextMap, TensorMap.Size));
+                pointers[i] = nextMap;
+                nextMap += TensorMap.Size;
+                continue;
+            }
             values[i] = items[i].Bits;
             pointers[i] = &values[i];
         }
@@ -251,6 +263,29 @@ public sealed unsafe class CudaDriverDevice : ICudaDevice
             Check(cuFuncSetAttribute(kernel.Handle, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes), "cuFuncSetAttribute", kernel.Name);
             _sharedMemoryOptIn[kernel.Handle] = bytes;
         }
+    }
+
+    /// <inheritdoc/>
+    public TensorMap EncodeTiledTensorMap(TensorMapDataType type, DevicePtr address, ReadOnlySpan<ulong> globalDims, ReadOnlySpan<ulong> globalStrides,
+        ReadOnlySpan<uint> boxDims, ReadOnlySpan<uint> elementStrides, TensorMapSwizzle swizzle, TensorMapL2Promotion l2Promotion = TensorMapL2Promotion.None)
+    {
+        int rank = globalDims.Length;
+        if (rank is < 1 or > 5 || globalStrides.Length != rank - 1 || boxDims.Length != rank || elementStrides.Length != rank)
+            throw new ArgumentException($"cuTensorMapEncodeTiled: rank {rank} needs 1 to 5 dimensions, rank − 1 strides ({globalStrides.Length} given), " +
+                $"rank box dimensions ({boxDims.Length}) and rank element strides ({elementStrides.Length})");
+        byte* map = stackalloc byte[TensorMap.Size + 64];
+        byte* aligned = (byte*)(((nuint)map + 63) & ~(nuint)63);   // CUtensorMap is 64-byte aligned
+        int result;
+        fixed (ulong* dims = globalDims, strides = globalStrides)
+        fixed (uint* box = boxDims, steps = elementStrides)
+            result = cuTensorMapEncodeTiled(aligned, (int)type, (uint)rank, (void*)address.Address, dims, strides, box, steps,
+                CU_TENSOR_MAP_INTERLEAVE_NONE, (int)swizzle, (int)l2Promotion, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        if (result != 0)
+            throw Error(result, "cuTensorMapEncodeTiled", null,
+                $"{ErrorText(result)} ({type} at {address}, dimensions [{string.Join(", ", globalDims.ToArray())}], byte strides " +
+                $"[{string.Join(", ", globalStrides.ToArray())}], box [{string.Join(", ", boxDims.ToArray())}], element strides " +
+                $"[{string.Join(", ", elementStrides.ToArray())}], swizzle {swizzle})");
+        return new TensorMap(new ReadOnlySpan<byte>(aligned, TensorMap.Size));
     }
 
     static string Format(Dim3 d) => $"({d.X}, {d.Y}, {d.Z})";

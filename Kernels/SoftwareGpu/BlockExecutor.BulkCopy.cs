@@ -14,7 +14,8 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// </summary>
 internal sealed partial class BlockExecutor
 {
-    readonly record struct PendingBulkCopy(int Thread, int Pc, ulong Destination, byte[] Bytes, ulong Barrier);
+    /// <summary>A copy in flight: its bytes in the order they land, 16 at a time, each piece at its address after the W-byte swizzle (0: none).</summary>
+    readonly record struct PendingBulkCopy(int Thread, int Pc, ulong Destination, byte[] Bytes, ulong Barrier, int SwizzleBytes = 0);
 
     readonly List<PendingBulkCopy> _bulkCopies = [];
 
@@ -46,7 +47,7 @@ internal sealed partial class BlockExecutor
             int pc = _pc[copy.Thread];
             _pc[copy.Thread] = copy.Pc;
             for (int offset = 0; offset < copy.Bytes.Length; offset += 16)
-                copy.Bytes.AsSpan(offset, 16).CopyTo(Access(StateSpace.Shared, copy.Destination + (ulong)offset, 16, AccessKind.Write));
+                copy.Bytes.AsSpan(offset, 16).CopyTo(Access(StateSpace.Shared, SharedMemorySwizzle.Apply(copy.Destination + (ulong)offset, copy.SwizzleBytes), 16, AccessKind.Write));
             CompleteTransaction(copy.Barrier, copy.Bytes.Length, _code[copy.Pc]);
             _pc[copy.Thread] = pc;
         }

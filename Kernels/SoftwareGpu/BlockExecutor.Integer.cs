@@ -237,7 +237,7 @@ internal sealed partial class BlockExecutor
         else Write(dst, ins.Type == PtxType.Pred ? Read(src) & 1 : ins.Type.Truncate(Read(src)));
     }
 
-    /// <summary><c>cvta</c>: between a state-space address and a generic one (shared and local sit in their windows; global is identity).</summary>
+    /// <summary><c>cvta</c>: between a state-space address and a generic one (shared, local and param sit in their windows; global is identity).</summary>
     void ExecuteCvta(Instruction ins)
     {
         ulong a = Read(ins.Operands[1]);
@@ -245,6 +245,7 @@ internal sealed partial class BlockExecutor
         {
             StateSpace.Shared => SharedWindow,
             StateSpace.Local => LocalWindow,
+            StateSpace.Param => ParamWindow,
             _ => 0,
         };
         ulong result = ins.ToSpace ? a - window : a + window;

@@ -96,6 +96,12 @@ internal sealed partial class BlockExecutor
     {
         var barrier = Existing(address, copy);
         barrier.TransactionBytes -= bytes;
+        // Copies land here only once no thread can run, after every expect_tx issued before them: bytes that
+        // no expect_tx announced mean the phase they belonged to completed without them (its waiters read
+        // the buffer too early), and the next phase can never complete.
+        if (barrier.TransactionBytes < 0)
+            Report(SanitizerCheck.InvalidCollective, $"a bulk copy's complete_tx of {bytes} bytes takes the mbarrier at shared 0x{address:x} to {barrier.TransactionBytes} " +
+                $"transaction bytes in phase {barrier.Phase}: no expect_tx announced them, so the phase they were meant for completed before they landed", fatal: true);
         CompletePhaseIfDone(address, barrier);
     }
 

@@ -21,6 +21,7 @@ internal sealed partial class BlockExecutor
         {
             if (address - SharedWindow < WindowSize) { space = StateSpace.Shared; address -= SharedWindow; }
             else if (address - LocalWindow < WindowSize) { space = StateSpace.Local; address -= LocalWindow; }
+            else if (address - ParamWindow < WindowSize) { space = StateSpace.Param; address -= ParamWindow; }
             else space = StateSpace.Global;
         }
         if ((address & (ulong)(size - 1)) != 0)

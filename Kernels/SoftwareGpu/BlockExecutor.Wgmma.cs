@@ -187,7 +187,6 @@ internal sealed partial class BlockExecutor
         if (baseOffset != 0)
             throw Fault(SanitizerCheck.InvalidCollective, $"'{ins.Text}': descriptor 0x{descriptor:x16} has matrix base offset {baseOffset}; the software GPU supports 0 only (swizzled buffers on their pattern's boundary)");
         int width = swizzle == 0 ? 16 : 256 >> swizzle;   // 1 → 128, 2 → 64, 3 → 32 bytes
-        ulong chunkMask = (ulong)(width / 16 - 1);
         int elementBytes = type == PtxType.TF32 ? 4 : 2;
         for (int r = 0; r < rows; r++)
         for (int i = 0; i < k; i++)
@@ -200,7 +199,7 @@ internal sealed partial class BlockExecutor
                 (true, true) => start + (ulong)(rb / 16) * stride + (ulong)(i / 8) * leading + (ulong)(i % 8 * 16 + rb % 16),
                 (true, false) => start + (ulong)(rb / width) * leading + (ulong)(i / 8) * stride + (ulong)(i % 8 * width + rb % width),
             };
-            address ^= ((address >> 7) & chunkMask) << 4;
+            address = SharedMemorySwizzle.Apply(address, swizzle == 0 ? 0 : width);
             var bytes = Access(StateSpace.Shared, address, elementBytes, AccessKind.Read);
             values[r * k + i] = type switch
             {

@@ -21,6 +21,8 @@ internal sealed partial class BlockExecutor
 
     /// <summary>Generic addresses of shared and local memory live in these windows (global allocations start at 0x7f00_0000_0000).</summary>
     public const ulong SharedWindow = 0x0000_5000_0000_0000, LocalWindow = 0x0000_6000_0000_0000, WindowSize = 1UL << 32;
+    /// <summary>... and the kernel's parameters (<c>cvta.param</c>: the address of a <c>__grid_constant__</c> parameter, e.g. a tensor map).</summary>
+    public const ulong ParamWindow = 0x0000_4000_0000_0000;
 
     readonly LaunchContext _launch;
     readonly PtxKernel _kernel;
@@ -183,6 +185,7 @@ internal sealed partial class BlockExecutor
             case Opcode.Fence or Opcode.WgmmaFence: break;
             case Opcode.MbarrierInit or Opcode.MbarrierArrive or Opcode.MbarrierExpectTx or Opcode.MbarrierInval: ExecuteMbarrier(ins); break;
             case Opcode.CpAsyncBulk: ExecuteBulkCopy(ins); break;
+            case Opcode.CpAsyncBulkTensor: ExecuteTensorCopy(ins); break;
             case Opcode.Activemask: Write(ins.Operands[0], ActiveMask()); break;
             case Opcode.Setp: ExecuteSetp(ins); break;
             case Opcode.Selp:

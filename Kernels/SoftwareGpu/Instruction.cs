@@ -53,6 +53,8 @@ public sealed class Instruction
     public int WgmmaN;
     /// <summary><c>mbarrier.arrive.expect_tx</c>; for <c>mbarrier.*_wait</c>, <see cref="Parity"/> says whether the operand is a phase parity (<c>.parity</c>) or a state.</summary>
     public bool ExpectTx, Parity;
+    /// <summary><c>cp.async.bulk.tensor.Nd</c>: N, the number of tensor coordinates (1 to 5).</summary>
+    public int TensorRank;
     /// <summary>The operands in the order written: the destination(s) first, then the sources.</summary>
     public Operand[] Operands = [];
     /// <summary>Guard predicate register slot (-1: unguarded) and whether it is negated (<c>@!%p1</c>).</summary>

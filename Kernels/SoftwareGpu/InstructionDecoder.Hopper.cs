@@ -3,12 +3,12 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// <summary>
 /// Decoding of the Hopper (sm_90) instruction families: <c>wgmma.*</c> (PTX ISA "Asynchronous
 /// Warpgroup Level Matrix Multiply-Accumulate Instructions"), <c>mbarrier.*</c> ("Parallel
-/// Synchronization and Communication Instructions: mbarrier"), <c>elect.sync</c> and the bulk copy
-/// <c>cp.async.bulk</c> (global → shared, signalling an mbarrier).
+/// Synchronization and Communication Instructions: mbarrier"), <c>elect.sync</c> and the bulk copies
+/// <c>cp.async.bulk</c> and <c>cp.async.bulk.tensor</c> (global → shared, signalling an mbarrier).
 /// </summary>
 internal static partial class InstructionDecoder
 {
-    static bool IsHopper(Opcode op) => op is >= Opcode.WgmmaMmaAsync and <= Opcode.CpAsyncBulk;
+    static bool IsHopper(Opcode op) => op is >= Opcode.WgmmaMmaAsync and <= Opcode.CpAsyncBulkTensor;
 
     /// <summary>Decodes <paramref name="parts"/> (the opcode split at '.') when it is a Hopper instruction; false otherwise.</summary>
     static bool TryDecodeHopper(string[] parts, Instruction ins, int line)
@@ -43,6 +43,17 @@ internal static partial class InstructionDecoder
                 ins.Op = Opcode.Elect;
                 first = 1;
                 break;
+            case "cp" when parts.Length > 4 && parts[1] == "async" && parts[2] == "bulk" && parts[3] == "tensor":
+                // cp.async.bulk.tensor.Nd.shared::cluster.global[.tile].mbarrier::complete_tx::bytes (PTX ISA
+                // "cp.async.bulk.tensor"): the tile mode, no multicast, no cache hint; a cluster of one CTA.
+                if (parts[4] is not ("1d" or "2d" or "3d" or "4d" or "5d") || parts.Length is not (8 or 9)
+                    || parts[5] is not ("shared::cluster" or "shared::cta") || parts[6] != "global"
+                    || (parts.Length == 9 && parts[7] != "tile") || parts[^1] != "mbarrier::complete_tx::bytes")
+                    throw Unsupported(line, ins.Text);
+                ins.Op = Opcode.CpAsyncBulkTensor;
+                ins.Space = StateSpace.Shared;
+                ins.TensorRank = parts[4][0] - '0';
+                return true;
             case "cp" when parts.Length > 2 && parts[1] == "async" && parts[2] == "bulk":
                 // Only the global → shared form that signals an mbarrier (PTX ISA "cp.async.bulk");
                 // a cluster of one CTA: shared::cluster is this block's shared memory.
@@ -111,7 +122,7 @@ internal static partial class InstructionDecoder
         var ops = ins.Operands;
         int address = ins.Op switch
         {
-            Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.MbarrierInval or Opcode.CpAsyncBulk => 0,
+            Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.MbarrierInval or Opcode.CpAsyncBulk or Opcode.CpAsyncBulkTensor => 0,
             Opcode.MbarrierArrive or Opcode.MbarrierWait => 1,
             _ => -1,
         };
@@ -119,6 +130,9 @@ internal static partial class InstructionDecoder
             throw new PtxParseException(ins.Line, $"'{ins.Text}' needs the barrier's address [..] as operand {address + 1}");
         if (ins.Op == Opcode.CpAsyncBulk && (ops.Length != 4 || ops[1].Kind != OperandKind.Address || ops[3].Kind != OperandKind.Address))
             throw new PtxParseException(ins.Line, $"'{ins.Text}' needs [destination], [source], size, [mbarrier]");
+        if (ins.Op == Opcode.CpAsyncBulkTensor && (ops.Length != 3 || ops[1].Kind != OperandKind.Address || ops[1].Elements?.Length != ins.TensorRank
+                                                   || ops[2].Kind != OperandKind.Address))
+            throw new PtxParseException(ins.Line, $"'{ins.Text}' needs [destination], [tensor map, {{{ins.TensorRank} coordinates}}], [mbarrier]");
         if (ins.Op == Opcode.WgmmaMmaAsync)
         {
             if (ops.Length > 1 && ops[1].Kind == OperandKind.Vector)
@@ -135,6 +149,7 @@ internal static partial class InstructionDecoder
             Opcode.MbarrierArrive => ins.ExpectTx ? (3, 3) : (2, 3),
             Opcode.MbarrierWait => (3, 4),   // the optional 4th is try_wait's suspend-time hint
             Opcode.CpAsyncBulk => (4, 4),
+            Opcode.CpAsyncBulkTensor => (3, 3),
             _ => (0, 0),
         };
     }

@@ -151,6 +151,8 @@ public enum Opcode : byte
     Elect,
     /// <summary><c>cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes</c>: a bulk global → shared copy that signals an mbarrier when it lands.</summary>
     CpAsyncBulk,
+    /// <summary><c>cp.async.bulk.tensor.Nd.shared::cluster.global.tile.mbarrier::complete_tx::bytes</c>: a box of a tensor map copied into shared memory, signalling an mbarrier.</summary>
+    CpAsyncBulkTensor,
 }
 
 /// <summary>IEEE rounding modifiers: <c>.rn .rz .rm .rp</c> (floats), <c>.rna</c> (tf32), and the integer-result forms <c>.rni .rzi .rmi .rpi</c>.</summary>

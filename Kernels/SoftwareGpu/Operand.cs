@@ -86,7 +86,7 @@ public enum SpecialRegister : byte
 /// <param name="Register">A register's slot in the thread's register file, or an address's base register (-1: none).</param>
 /// <param name="Value">An immediate's bits, an address's byte offset, or a label's instruction index.</param>
 /// <param name="Special">Which special register a <see cref="OperandKind.Special"/> operand reads.</param>
-/// <param name="Elements">The elements of a <see cref="OperandKind.Vector"/> operand.</param>
+/// <param name="Elements">The elements of a <see cref="OperandKind.Vector"/> operand, or a tensor copy's coordinates in an <see cref="OperandKind.Address"/> <c>[map, {c0, c1, ...}]</c>.</param>
 /// <param name="Base32">Whether an address's base register is 32 bits wide (shared-window addresses), so only its low 32 bits count.</param>
 /// <param name="Negated">A <c>!</c> in front of a predicate operand (<c>vote.sync.all.pred %p1, !%p2, ...</c>).</param>
 public readonly record struct Operand(OperandKind Kind, int Register = -1, ulong Value = 0, SpecialRegister Special = default, Operand[]? Elements = null,

@@ -386,7 +386,7 @@ public sealed class PtxParser
                 return new Operand(OperandKind.Vector, Elements: [.. elements]);
             }
             case "[":
-                return ParseAddress(scope, tok.Line);
+                return ParseAddress(scope, ins, index, tok.Line);
             case "_":
                 if (!Peek.Is("|")) return new Operand(OperandKind.Sink);
                 Next(); // "_|p": only the second destination is kept (elect.sync)
@@ -437,7 +437,8 @@ public sealed class PtxParser
         return result;
     }
 
-    Operand ParseAddress(KernelScope scope, int line)
+    /// <summary><c>[base+offset]</c>, or a tensor copy's <c>[map, {c0, c1, ...}]</c>: the address of a tensor map and the box's coordinates.</summary>
+    Operand ParseAddress(KernelScope scope, Instruction ins, int index, int line)
     {
         int baseReg = -1;
         bool base32 = false;
@@ -453,8 +454,15 @@ public sealed class PtxParser
         else throw new PtxParseException(line, $"unknown address base '{tok.Text}'");
         if (Peek.Is("+")) { Next(); offset += (ulong)ParseSignedOffset(); }
         else if (Peek.Is("-")) { Next(); offset -= ParseLiteral(Next()).Bits; }
+        Operand[]? coordinates = null;
+        if (Peek.Is(","))
+        {
+            Next();
+            if (!Peek.Is("{")) throw new PtxParseException(line, $"expected '{{' and the coordinates after the tensor map's address, found '{Peek.Text}'");
+            coordinates = ParseOperand(scope, ins, index).Elements;
+        }
         Expect("]");
-        return new Operand(OperandKind.Address, Register: baseReg, Value: offset, Base32: base32);
+        return new Operand(OperandKind.Address, Register: baseReg, Value: offset, Elements: coordinates, Base32: base32);
     }
 
     long ParseSignedOffset()

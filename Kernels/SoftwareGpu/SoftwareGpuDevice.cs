@@ -47,11 +47,13 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
     /// <param name="parallelBlocks">How many blocks may run at once on different cores (kernels with atomics always run one block at a time).</param>
     /// <param name="computeCapabilityMajor">The compute capability the device reports, 8 (8.0, Ampere) or 9 (9.0, Hopper): with 9 the
     /// backends choose their Hopper kernels (PTX for sm_90a), which only a 9.x device loads.</param>
-    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1, int computeCapabilityMajor = 8)
+    /// <param name="multiprocessors">The SM count the device reports, which launchers size their grids by (e.g. a persistent kernel's one block per SM).</param>
+    public SoftwareGpuDevice(SanitizerOptions? sanitizer = null, int parallelBlocks = 1, int computeCapabilityMajor = 8, int multiprocessors = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(multiprocessors, 1);
         if (computeCapabilityMajor is not (8 or 9))
             throw new ArgumentOutOfRangeException(nameof(computeCapabilityMajor), computeCapabilityMajor, "The software GPU is a compute capability 8.0 or 9.0 device.");
-        Info = new("Software GPU (PTX interpreter)", computeCapabilityMajor, 0, 16L << 30, 1, 0, IsSoftware: true, MaxSharedBytesPerBlock);
+        Info = new("Software GPU (PTX interpreter)", computeCapabilityMajor, 0, 16L << 30, multiprocessors, 0, IsSoftware: true, MaxSharedBytesPerBlock);
         Sanitizer = sanitizer ?? new SanitizerOptions();
         _parallelBlocks = Math.Max(1, parallelBlocks);
     }
@@ -222,6 +224,12 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
     // ---------------------------------------------------------------- launches
 
     /// <inheritdoc/>
+    /// <remarks>The map's 128 bytes are the software GPU's own encoding (SoftwareTensorMap.cs), checked by the driver's rules.</remarks>
+    public TensorMap EncodeTiledTensorMap(TensorMapDataType type, DevicePtr address, ReadOnlySpan<ulong> globalDims, ReadOnlySpan<ulong> globalStrides,
+        ReadOnlySpan<uint> boxDims, ReadOnlySpan<uint> elementStrides, TensorMapSwizzle swizzle, TensorMapL2Promotion l2Promotion = TensorMapL2Promotion.None) =>
+        SoftwareTensorMap.Encode(type, address, globalDims, globalStrides, boxDims, elementStrides, swizzle, l2Promotion);
+
+    /// <inheritdoc/>
     public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes)
     {
         var ptx = KernelOf(kernel);
@@ -295,7 +303,8 @@ public sealed partial class SoftwareGpuDevice : ICudaDevice
             if (items[i].Size != p.Size)
                 throw new CudaException("cuLaunchKernel", 1, "CUDA_ERROR_INVALID_VALUE", kernelName,
                     $"argument {i} is {items[i].Type} ({items[i].Size} bytes) but parameter '{p.Name}' is {p.Size} bytes");
-            if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
+            if (items[i].Map is { } map) map.Bytes.CopyTo(bytes.AsSpan(p.Offset, TensorMap.Size));
+            else if (p.Size == 4) BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 4), (uint)items[i].Bits);
             else BitConverter.TryWriteBytes(bytes.AsSpan(p.Offset, 8), items[i].Bits);
         }
         return bytes;

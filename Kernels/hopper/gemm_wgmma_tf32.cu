@@ -4,63 +4,99 @@
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
 // the benchmark's "GEMM TF32 wgmma" rows time it there)
 //
-// Hopper's tensor-core GEMM in TF32 for the layout of a linear layer, Y = X·Wᵀ: for each batch b
-// (blockIdx.z)
+// Hopper's tensor-core GEMM in TF32 for the layout of a linear layer, Y = X·Wᵀ: for each batch
+// item b
 //
 //   C_b = alpha · A_b · B_bᵀ + beta · C_b   [+ bias]   [then GELU]
 //
 // with A (M×K) and B (N×K) both row-major ("k-major": K is the contiguous dimension), as
-// gemm_tf32.cu's "nt" kernel. Same requirements as gemm_tf32.cu: lda, ldb and the batch strides are
-// multiples of 4 floats and A, B are 16-byte aligned (the launcher checks).
+// gemm_tf32.cu's "nt" kernel. A and B are not passed as pointers but as tensor maps (see below), which
+// the launcher encodes: 16-byte aligned, lda, ldb and the batch strides multiples of 4 floats.
 //
-// Compiled for compute_90a (Kernels/hopper/ → Kernels/ptx/hopper/): wgmma exists only on sm_90a.
+// Compiled for compute_90a (Kernels/hopper/ → Kernels/ptx/hopper/): wgmma and the tensor copies exist
+// only on sm_90a.
 //
-// The instruction: wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 (PTX ISA 8.4, "Asynchronous
+// The multiply: wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 (PTX ISA 8.4, "Asynchronous
 // Warpgroup Level Matrix Multiply-Accumulate"). A warpgroup (4 consecutive warps, 128 threads)
 // multiplies a 64×8 tile of A by an 8×128 tile of Bᵀ into 64×128 fp32 accumulators spread over its
-// registers. Unlike mma.sync the operands are not in registers: each is described by a 64-bit
-// "matrix descriptor" that points into shared memory (see make_descriptor). The instruction only
-// starts the product; wgmma.commit_group closes a group of them and wgmma.wait_group N waits until
-// at most N groups are still running. TF32 operands are the fp32 bits in shared memory: the tensor
-// cores read only the top 19 (sign, exponent, 10 mantissa bits), i.e. they truncate.
+// registers. The operands are not in registers: each is described by a 64-bit "matrix descriptor"
+// that points into shared memory (see make_descriptor). The instruction only starts the product;
+// wgmma.commit_group closes a group of them and wgmma.wait_group N waits until at most N groups are
+// still running. TF32 operands are the fp32 bits in shared memory: the tensor cores read only the top
+// 19 (sign, exponent, 10 mantissa bits), i.e. they truncate.
 //
-// Tiles. One block = one warpgroup = a 64 (m) × 128 (n) tile of C; 64 accumulators per thread.
-// Accumulator layout (PTX ISA, "Matrix fragments for wgmma.m64nNk8", f32 D), lane = 4·group + t,
-// warp w of the warpgroup owns rows 16w .. 16w + 15:
-//   acc[4j + 0], acc[4j + 1] = C[16w + group][8j + 2t, 8j + 2t + 1]
-//   acc[4j + 2], acc[4j + 3] = C[16w + group + 8][8j + 2t, 8j + 2t + 1]      (j = 0 .. 15)
+// The loads: the Tensor Memory Accelerator (TMA). A tensor map (CUtensorMap, 128 bytes made on the
+// host by cuTensorMapEncodeTiled) describes a matrix in global memory — address, extents, row stride —
+// and a box: here 32 floats of K by 128 rows, with the 128-byte swizzle. One thread issues
+//   cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// with the box's coordinates (k, row, batch item), and the copy engine moves the whole 16 KB box into
+// shared memory, already in the swizzled layout wgmma reads, without using any thread's registers or
+// instructions. Rows or columns outside the matrix arrive as zeros, so ragged M, N, K need no code:
+// padding adds 0 to every product. When the bytes have landed, the copy counts them off the
+// "transaction count" of an mbarrier, which is how the consumers learn that a buffer is full.
 //
-// Pipeline. K is walked BK = 32 floats (128 bytes) at a time through STAGES = 3 shared-memory
-// buffers filled by cp.async, as in gemm_tf32.cu: while the warpgroup multiplies slice k (4 wgmma
-// of k8, one commit group), the copies of slice k + 1 are in flight and those of slice k + 2 are
-// issued. Per slice: each thread waits for its own copies of the slice (cp.async.wait_group), makes
-// them visible to the tensor cores' "async proxy" (fence.proxy.async: cp.async writes through the
-// ordinary, "generic", proxy; wgmma reads through the async one), then a barrier makes every thread's
-// copies visible to all; the slice's wgmma are issued, and wgmma.wait_group 1 waits for the previous
-// slice's group only, so the tensor cores are never idle while the next copies are issued into the
-// buffer that group read.
+// Warp specialisation. A block is 288 threads: two consumer warpgroups (threads 0 .. 255) and one
+// producer warp (threads 256 .. 287). The producer does nothing but issue copies; the consumers do
+// nothing but wait and multiply, so the loads of later slices run while the tensor cores work, with no
+// thread of a consumer spending an instruction on them. (setmaxnreg, which moves registers from the
+// producer to the consumers, is not needed: 64 accumulators per consumer thread fit the 224 registers
+// a 288-thread block may use per thread.)
+//
+// Tiles and the thread-to-data map. One block = a 128 (m) × 128 (n) tile of C; K is walked BK = 32
+// floats (128 bytes, the swizzle span) at a time. Consumer warpgroup g (0, 1) owns rows 64g .. 64g + 63
+// of the tile, all 128 columns: 64 accumulators per thread. Inside the warpgroup, lane = 4·group + t of
+// warp w (PTX ISA, "Matrix fragments for wgmma.m64nNk8", f32 D) holds
+//   acc[4j + 0], acc[4j + 1] = C[64g + 16w + group][8j + 2t, 8j + 2t + 1]
+//   acc[4j + 2], acc[4j + 3] = C[64g + 16w + group + 8][8j + 2t, 8j + 2t + 1]      (j = 0 .. 15)
+//
+// The ring. STAGES = 4 buffers, each a 128×32 slice of A (16 KB) and of B (16 KB), and per buffer s
+// two mbarriers: full[s] (1 arrival: the producer's arrive.expect_tx, plus 32 KB of transactions: the
+// two copies) and empty[s] (2 arrivals: one thread of each consumer warpgroup). Slice i uses buffer
+// s = i mod STAGES in round r = i / STAGES; a barrier's phases complete once per round, and a wait
+// names the parity of the phase it waits for (try_wait.parity p returns once the phase of parity p
+// has completed; on a fresh barrier the phase "before 0", of parity 1, counts as completed).
+//
+//   producer, slice i:   wait empty[s] parity (r & 1) ^ 1   (round 0 passes at once: buffers start empty;
+//                                                            round r waits for the consumers' release in round r − 1)
+//                        arrive.expect_tx full[s], 32 KB   (the phase now waits for the bytes)
+//                        TMA A box → buffer s, TMA B box → buffer s, both completing on full[s]
+//   consumers, slice i:  wait full[s] parity r & 1          (the bytes of round r have landed)
+//                        4 wgmma k8 on buffer s, commit; wgmma.wait_group 1 (slice i − 1's group is done)
+//                        arrive empty[(i − 1) mod STAGES]   (its buffer may be refilled)
+//
+// After a tile's last slice: wgmma.wait_group 0, then its buffer is released too. So up to STAGES
+// slices are in flight ahead of the tensor cores, and the tensor cores always have the next group
+// queued while the previous one is retired.
+//
+// Tile order (a persistent grid). The launcher starts one block per SM (fewer when there are fewer
+// tiles), and block i computes tiles i, i + gridDim.x, i + 2·gridDim.x, ... The ring's slice count
+// runs on across a block's tiles, so the producer loads the next tile while the consumers run the
+// epilogue of this one. Tiles are numbered row tile fastest, then column tile, then batch item:
+// the blocks running at one time cover all row tiles (of X) for a few column tiles (of W), so each
+// W tile is read from memory once and then from L2 by the other blocks that need it. (BERT-base:
+// X is 4096 × 768/3072, only 32 row tiles of 128; W has 6 to 24 column tiles.)
 //
 // Shared-memory layout: the 128-byte swizzle of the PTX ISA ("Shared Memory Matrix Layout",
-// swizzling modes). Each row of a slice (32 floats of one row of A or B) is 128 contiguous bytes; 8
-// rows form a 1024-byte "atom", and inside an atom the 16-byte chunk c of row r is stored at chunk
-// position c ^ r. The XOR spreads the 8 chunks of a column over all 32 banks, so both the
-// cp.async writes (8 threads per row: one 128-byte global segment each) and the tensor cores'
-// reads are free of bank conflicts. The swizzle is a function of address bits 7..9 (the row in the
-// atom), so each stage buffer starts on a 1024-byte boundary.
-//
-// Edges: chunks partly or wholly outside the matrix are copied with cp.async's src-size operand
-// (only the valid bytes are read, the rest is zero-filled), so padding adds 0 to every product.
+// swizzling modes), written by the copy engine (the tensor map says so) and read by wgmma (the
+// descriptor says so). Each row of a slice is 128 contiguous bytes; 8 rows form a 1024-byte "atom",
+// and inside an atom the 16-byte chunk c of row r is stored at chunk position c ^ r. The XOR spreads
+// the 8 chunks of a column over all 32 banks, so the tensor cores' reads are free of bank conflicts.
+// The swizzle is a function of address bits 7..9 (the row in the atom), so each buffer starts on a
+// 1024-byte boundary.
 //
 // Epilogue (alpha, beta·C, bias, GELU as gemm_tf32.cu) straight from the accumulators; each lane
 // writes pairs of consecutive columns.
 
-#define BM 64
+#define BM 128                              // tile rows: CONSUMERS warpgroups of 64
 #define BN 128
 #define BK 32
-#define STAGES 3
-#define THREADS 128
+#define STAGES 4
+#define CONSUMERS 2
+#define WARPGROUP 128
+#define THREADS (CONSUMERS * WARPGROUP + 32)   // + the producer warp
+#define PRODUCER_WARP (CONSUMERS * WARPGROUP / 32)
 #define ROW_BYTES (BK * 4)                  // one slice row: 128 bytes = the swizzle width
-#define A_STAGE_BYTES (BM * ROW_BYTES)      // 8 KB
+#define A_STAGE_BYTES (BM * ROW_BYTES)      // 16 KB
 #define B_STAGE_BYTES (BN * ROW_BYTES)      // 16 KB
 #define STAGE_BYTES (A_STAGE_BYTES + B_STAGE_BYTES)
 // The launcher asks for STAGES · STAGE_BYTES + 1024 bytes: the extra 1024 let the kernel round the
@@ -69,6 +105,9 @@
 #define EPILOGUE_NONE 0
 #define EPILOGUE_BIAS 1
 #define EPILOGUE_BIAS_GELU 2
+
+// CUtensorMap: 128 opaque bytes, 64-byte aligned (cuda.h's type, which NVRTC does not include).
+struct __align__(64) TensorMap { unsigned long long opaque[16]; };
 
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 
@@ -89,23 +128,50 @@ __device__ __forceinline__ unsigned long long make_descriptor(unsigned address)
          | (1ull << 62);
 }
 
-// Copies rows [row0, row0 + ROWS) × K slice [k0, k0 + BK) of a row-major matrix (rows < limit valid,
-// K valid) into one swizzled stage buffer. 8 threads per row, chunk = 4 floats: ROWS · 8 / 128 chunks
-// per thread.
-template <int ROWS>
-__device__ __forceinline__ void copy_slice(unsigned buffer, const float* matrix, int ld, int row0, int limit,
-                                           int k0, int K)
+__device__ __forceinline__ void barrier_init(unsigned barrier, unsigned arrivals)
 {
-    #pragma unroll
-    for (int i = 0; i < ROWS * 8 / THREADS; ++i) {
-        int id = threadIdx.x + THREADS * i;
-        int r = id / 8, c = id % 8;                       // row in the slice, 16-byte chunk in the row
-        int row = row0 + r, k = k0 + 4 * c;
-        unsigned destination = buffer + r * ROW_BYTES + ((c ^ (r % 8)) * 16);
-        int valid = (row < limit && k < K) ? min(4, K - k) * 4 : 0;
-        const float* source = matrix + (long long)(valid > 0 ? row : 0) * ld + (valid > 0 ? k : 0);
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(destination), "l"(source), "r"(valid));
-    }
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(barrier), "r"(arrivals) : "memory");
+}
+
+__device__ __forceinline__ void barrier_arrive(unsigned barrier)
+{
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" :: "r"(barrier) : "memory");
+}
+
+// Arrives and announces `bytes` of transactions: the phase completes when they have landed too.
+__device__ __forceinline__ void barrier_arrive_expect_bytes(unsigned barrier, unsigned bytes)
+{
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" :: "r"(barrier), "r"(bytes) : "memory");
+}
+
+// Returns once the barrier's phase of parity `parity` has completed (try_wait may give up after a
+// time-out; the loop asks again).
+__device__ __forceinline__ void barrier_wait(unsigned barrier, unsigned parity)
+{
+    unsigned done;
+    do {
+        asm volatile("{\n.reg .pred complete;\n"
+                     "mbarrier.try_wait.parity.shared::cta.b64 complete, [%1], %2;\n"
+                     "selp.u32 %0, 1, 0, complete;\n}\n"
+                     : "=r"(done) : "r"(barrier), "r"(parity) : "memory");
+    } while (!done);
+}
+
+// The box of `map` at (k, row, item) into shared memory at `destination`, counted off `barrier`'s
+// transactions when it has landed. The map is a __grid_constant__ parameter: its generic address.
+__device__ __forceinline__ void tensor_load(unsigned destination, const TensorMap* map, int k, int row, int item, unsigned barrier)
+{
+    asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];"
+                 :: "r"(destination), "l"(reinterpret_cast<unsigned long long>(map)), "r"(k), "r"(row), "r"(item), "r"(barrier)
+                 : "memory");
+}
+
+// True in one lane of the (fully active) warp.
+__device__ __forceinline__ bool elect_one()
+{
+    unsigned elected;
+    asm volatile("{\n.reg .pred leader;\nelect.sync _|leader, 0xffffffff;\nselp.u32 %0, 1, 0, leader;\n}\n" : "=r"(elected));
+    return elected != 0;
 }
 
 // One k8 step: acc += A(64×8 at a) · B(128×8 at b)ᵀ, both described by swizzled descriptors.
@@ -131,78 +197,99 @@ __device__ __forceinline__ void wgmma_m64n128k8(float (&d)[64], unsigned long lo
         : "l"(a), "l"(b), "r"(1));
 }
 
+// map_a: A as K × M × a_items floats (innermost first), box 32 × 128 × 1; map_b: B as K × N × b_items.
+// A batch item b reads item b mod a_items of A (a_items is 1 when every item shares one A) and likewise B.
+// The grid is persistent (see "Tile order" above): block i computes tiles i, i + gridDim.x, ...
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
-gemm_wgmma_tf32_nt(int M, int N, int K, float alpha,
-                   const float* __restrict__ A, int lda, long long stride_a,
-                   const float* __restrict__ B, int ldb, long long stride_b,
+gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,
+                   int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                    float beta, float* __restrict__ C, int ldc, long long stride_c,
                    const float* __restrict__ bias, int epilogue)
 {
     extern __shared__ unsigned char dynamic_shared[];
+    __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
     unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
-
-    A += blockIdx.z * stride_a;
-    B += blockIdx.z * stride_b;
-    C += blockIdx.z * stride_c;
-    int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    int row_tiles = (M + BM - 1) / BM, column_tiles = (N + BN - 1) / BN;
+    int tiles = row_tiles * column_tiles * batch;
     int slices = (K + BK - 1) / BK;
 
-    float acc[64];
-    #pragma unroll
-    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
-
-    // Prologue: slices 0 .. STAGES - 2 in flight, one commit group each (empty past the end).
-    #pragma unroll
-    for (int s = 0; s < STAGES - 1; ++s) {
-        if (s < slices) {
-            copy_slice<BM>(base + s * STAGE_BYTES, A, lda, m0, M, s * BK, K);
-            copy_slice<BN>(base + s * STAGE_BYTES + A_STAGE_BYTES, B, ldb, n0, N, s * BK, K);
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            barrier_init(shared_address(&full[s]), 1);
+            barrier_init(shared_address(&empty[s]), CONSUMERS);
         }
-        asm volatile("cp.async.commit_group;");
+        // The copy engine updates the barriers through the async proxy: make the initialised objects visible to it.
+        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+    }
+    __syncthreads();
+
+    // `fill` counts the slices this block has put through the ring, over all its tiles: slice number
+    // fill uses buffer fill % STAGES in round fill / STAGES. Producer and consumers count the same.
+    if (threadIdx.x / 32 == PRODUCER_WARP) {
+        if (elect_one()) {
+            unsigned fill = 0;
+            for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+                int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+                for (int slice = 0; slice < slices; ++slice, ++fill) {
+                    int s = fill % STAGES;
+                    barrier_wait(shared_address(&empty[s]), ((fill / STAGES) & 1) ^ 1);
+                    unsigned filled = shared_address(&full[s]), buffer = base + s * STAGE_BYTES;
+                    barrier_arrive_expect_bytes(filled, STAGE_BYTES);
+                    tensor_load(buffer, &map_a, slice * BK, m0, item % a_items, filled);
+                    tensor_load(buffer + A_STAGE_BYTES, &map_b, slice * BK, n0, item % b_items, filled);
+                }
+            }
+        }
+        return;
     }
 
-    for (int slice = 0; slice < slices; ++slice) {
-        asm volatile("cp.async.wait_group %0;" :: "n"(STAGES - 2));   // this thread's copies of `slice` landed
-        asm volatile("fence.proxy.async.shared::cta;");               // ... and are visible to wgmma
-        __syncthreads();                                               // ... for every thread's copies
-
-        unsigned a_tile = base + (slice % STAGES) * STAGE_BYTES, b_tile = a_tile + A_STAGE_BYTES;
-        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
+    int consumer = threadIdx.x / WARPGROUP;
+    int warp = threadIdx.x % WARPGROUP / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
+    bool releaser = threadIdx.x % WARPGROUP == 0;   // the thread that arrives on "empty" for its warpgroup
+    unsigned fill = 0;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+        float acc[64];
         #pragma unroll
-        for (int step = 0; step < BK / 8; ++step)                 // k8 steps: 32 bytes further along each row
-            wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
-        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
-        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+        for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
-        int next = slice + STAGES - 1;                             // (next % STAGES) is slice - 1's buffer
-        if (next < slices) {
-            unsigned buffer = base + (next % STAGES) * STAGE_BYTES;
-            copy_slice<BM>(buffer, A, lda, m0, M, next * BK, K);
-            copy_slice<BN>(buffer + A_STAGE_BYTES, B, ldb, n0, N, next * BK, K);
-        }
-        asm volatile("cp.async.commit_group;");
-    }
-    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
-    asm volatile("cp.async.wait_group 0;");   // no copy may outlive the block (only empty groups remain)
+        for (int slice = 0; slice < slices; ++slice, ++fill) {
+            int s = fill % STAGES;
+            barrier_wait(shared_address(&full[s]), (fill / STAGES) & 1);
 
-    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
-    #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-        int m = m0 + 16 * warp + group + 8 * half;
-        if (m >= M) continue;
-        float* row = C + (long long)m * ldc;
-        #pragma unroll
-        for (int j = 0; j < BN / 8; ++j) {
+            unsigned a_tile = base + s * STAGE_BYTES + consumer * (BM / CONSUMERS) * ROW_BYTES;
+            unsigned b_tile = base + s * STAGE_BYTES + A_STAGE_BYTES;
+            asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
             #pragma unroll
-            for (int e = 0; e < 2; ++e) {
-                int n = n0 + 8 * j + 2 * t + e;
-                if (n >= N) continue;
-                float x = alpha * acc[4 * j + 2 * half + e];
-                if (beta != 0.0f) x = fmaf(beta, row[n], x);
-                if (epilogue != EPILOGUE_NONE) x += bias[n];
-                if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-                row[n] = x;
+            for (int step = 0; step < BK / 8; ++step)                 // k8 steps: 32 bytes further along each row
+                wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
+            asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+            // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
+            asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+            if (slice > 0 && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+        }
+        asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
+        if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+
+        // The epilogue; meanwhile the producer already loads the next tile's first slices.
+        float* c_item = C + item * stride_c;
+        #pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            int m = m0 + consumer * (BM / CONSUMERS) + 16 * warp + group + 8 * half;
+            if (m >= M) continue;
+            float* row = c_item + (long long)m * ldc;
+            #pragma unroll
+            for (int j = 0; j < BN / 8; ++j) {
+                #pragma unroll
+                for (int e = 0; e < 2; ++e) {
+                    int n = n0 + 8 * j + 2 * t + e;
+                    if (n >= N) continue;
+                    float x = alpha * acc[4 * j + 2 * half + e];
+                    if (beta != 0.0f) x = fmaf(beta, row[n], x);
+                    if (epilogue != EPILOGUE_NONE) x += bias[n];
+                    if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
+                    row[n] = x;
+                }
             }
         }
     }

@@ -256,7 +256,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         {
             double wgmma = timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, batch, m, n, k, 1f,
                 a, k, (long)m * k, b, k, (long)k * n, 0f, c, n, (long)m * n));
-            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
+            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 128×128 tile, TMA", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
         }
         rows.Add(new Row($"GEMM bf16: {name}", $"{shape} 64×64 tile", bf16, null, null, flops / (bf16 * 1e9), null, null, blasBf16 / bf16));
         if (HopperGemmBf16Kernels.Supports(gpu.Info, a16, transA ? m : k, (long)m * k, b16, transB ? k : n, (long)k * n))

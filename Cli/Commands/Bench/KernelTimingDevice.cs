@@ -50,6 +50,9 @@ sealed class KernelTimingDevice(ICudaDevice inner) : ICudaDevice
     public CudaModule LoadModule(string name, string ptx) => inner.LoadModule(name, ptx);
     public CudaFunction GetFunction(CudaModule module, string kernelName) => inner.GetFunction(module, kernelName);
     public void SetMaxDynamicSharedBytes(CudaFunction kernel, int bytes) => inner.SetMaxDynamicSharedBytes(kernel, bytes);
+    public TensorMap EncodeTiledTensorMap(TensorMapDataType type, DevicePtr address, ReadOnlySpan<ulong> globalDims, ReadOnlySpan<ulong> globalStrides,
+        ReadOnlySpan<uint> boxDims, ReadOnlySpan<uint> elementStrides, TensorMapSwizzle swizzle, TensorMapL2Promotion l2Promotion = TensorMapL2Promotion.None) =>
+        inner.EncodeTiledTensorMap(type, address, globalDims, globalStrides, boxDims, elementStrides, swizzle, l2Promotion);
     public CudaStream CreateStream() => inner.CreateStream();
     public void DestroyStream(CudaStream stream) => inner.DestroyStream(stream);
     public CudaEvent CreateEvent() => inner.CreateEvent();

@@ -19,11 +19,15 @@ public class GemmWgmmaKernelTests
 {
     public static TheoryData<string> Devices => [TestDevices.Driver, TestDevices.Software];
 
-    /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
-    static ICudaDevice OpenHopper(string kind)
+    /// <summary>
+    /// A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped. The software GPU reports
+    /// <paramref name="multiprocessors"/> SMs: the kernel's persistent grid has that many blocks, each walking several tiles.
+    /// </summary>
+    static ICudaDevice OpenHopper(string kind, int multiprocessors = 3)
     {
         if (kind == TestDevices.Software)
-            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
+            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9,
+                multiprocessors: multiprocessors);
         var gpu = TestDevices.Open(kind);
         if (gpu.Info.ComputeCapabilityMajor == 9) return gpu;
         string name = gpu.Info.Name;
@@ -37,11 +41,13 @@ public class GemmWgmmaKernelTests
     [Theory, MemberData(nameof(Devices))]
     public void PaddedRowsEdgeTilesAndAPartialChunk(string device)
     {
-        // None of M, N, K is a multiple of the tile (64 × 128, K slices of 32): 2 × 2 blocks, the
-        // last ones partial along m and n. K = 101 is 4 slices (the ring of 3 buffers wraps), the
-        // last 5 wide, its last 16-byte chunk holding 1 float. Rows padded past the matrix (lda =
-        // 104, ldb = 108, ldc = 135 with the padding checked untouched), two batch items.
-        const int m = 70, n = 131, k = 101, batch = 2, lda = 104, ldb = 108, ldc = 135;
+        // None of M, N, K is a multiple of the tile (128 × 128, K slices of 32): 2 × 2 blocks, the
+        // last ones partial along m and n (the tensor copies fill the rows past the edge with zeros).
+        // K = 165 is 6 slices, so the ring of 4 buffers wraps and its barriers go through a second
+        // phase; the last slice is 5 wide. Rows padded past the matrix (lda = 168, ldb = 172, ldc = 135
+        // with the padding checked untouched), two batch items: 8 tiles for the 3 blocks of the
+        // persistent grid, so blocks go on to their second and third tile with the ring's count running on.
+        const int m = 140, n = 131, k = 165, batch = 2, lda = 168, ldb = 172, ldc = 135;
         long strideA = (long)m * lda + 4, strideB = (long)n * ldb + 8, strideC = (long)m * ldc + 4;
         using var gpu = OpenHopper(device);
         float[] a = TestInputs.NonZero(140, (int)(batch * strideA)), b = TestInputs.NonZero(141, (int)(batch * strideB)),
@@ -113,6 +119,57 @@ public class GemmWgmmaKernelTests
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    /// <summary>
+    /// Runs the launcher on the software GPU with the kernel's PTX changed by <paramref name="mutate"/> (loaded
+    /// first under the module's name, so the launcher finds it): K = 200 is 7 slices, so the ring wraps.
+    /// Returns the device, whose reports say what went wrong.
+    /// </summary>
+    static SoftwareGpuDevice RunMutated(Func<string, string> mutate)
+    {
+        const string module = "hopper/gemm_wgmma_tf32";
+        var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        string ptx = Kernels.Ptx.PtxModules.Get(module), mutated = mutate(ptx);
+        Assert.NotEqual(ptx, mutated);
+        gpu.LoadModule(module, mutated);
+        const int m = 40, n = 24, k = 200;
+        using DeviceArray<float> a = new(gpu, TestInputs.NonZero(146, m * k)), b = new(gpu, TestInputs.NonZero(147, n * k)), c = new(gpu, m * n);
+        Assert.Throws<CudaException>(() => HopperGemmKernels.Tf32(gpu, 1, m, n, k, 1f, a.Ptr, k, 0, b.Ptr, k, 0, 0f, c.Ptr, n, 0));
+        return gpu;
+    }
+
+    const string ExpectTx = "mbarrier.arrive.expect_tx.shared::cta.b64 _, [";
+
+    [Fact]
+    public void AProducerWaitingOnTheWrongParityIsADeadlock()
+    {
+        // The producer's wait on "empty" (the last try_wait before its arrive.expect_tx) asks for the
+        // other parity: in round 0 it waits for a release that only comes after the buffer was filled.
+        using var gpu = RunMutated(ptx =>
+        {
+            int wait = ptx.LastIndexOf("mbarrier.try_wait.parity.shared::cta.b64", ptx.IndexOf(ExpectTx, StringComparison.Ordinal), StringComparison.Ordinal);
+            int end = ptx.IndexOf(';', wait);
+            int comma = ptx.LastIndexOf(',', end);
+            string parity = ptx[(comma + 1)..end].Trim();
+            return ptx[..wait] + $".reg .b32 flipped;\nxor.b32 flipped, {parity}, 1;\n" + ptx[wait..(comma + 1)] + " flipped" + ptx[end..];
+        });
+        var report = Assert.Single(gpu.Reports);
+        Assert.Equal(SanitizerCheck.Deadlock, report.Check);
+        Assert.Contains("waits on the mbarrier", report.Message);
+    }
+
+    [Fact]
+    public void AProducerThatAnnouncesNoBytesIsReported()
+    {
+        // A plain arrive instead of arrive.expect_tx: "full" completes before the tensor copies land.
+        using var gpu = RunMutated(ptx =>
+        {
+            int arrive = ptx.IndexOf(ExpectTx, StringComparison.Ordinal);
+            int close = ptx.IndexOf(']', arrive), end = ptx.IndexOf(';', arrive);
+            return ptx[..arrive] + "mbarrier.arrive.shared::cta.b64 _, [" + ptx[(arrive + ExpectTx.Length)..(close + 1)] + ptx[end..];
+        });
+        Assert.Contains(gpu.Reports, r => r.Message.Contains("no expect_tx announced them"));
     }
 
     [Fact]
