@@ -3,17 +3,38 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.Launch;
 
 /// <summary>
-/// Kernels/bert/flash_attention.cu: multi-head attention out = dropout(softmax(Q·Kᵀ·scale + mask))·V
+/// Kernels/bert/flash_attention.cu (exact fp32) and Kernels/bert/flash_attention_mma.cu (TF32 tensor cores): multi-head attention out = dropout(softmax(Q·Kᵀ·scale + mask))·V
 /// without the [B, H, Sq, Sk] probabilities in memory (FlashAttention-2), and its backward.
 /// Q, out, dout, dQ are [B, Sq, H·d]; K, V, dK, dV [B, Sk, H·d]; lse and delta [B, H, Sq]; mask [B, Sk] or
 /// <see cref="DevicePtr.Null"/>. Dropout keeps probability (b, h, i, j) when the Philox uniform at stream
 /// position offset + ((b·H + h)·Sq + i)·Sk + j is ≥ p, as <see cref="DropoutKernels"/> on the probabilities.
 /// Launch: grid (⌈Sq/64⌉, B·H) of 64 threads, one query row each (forward and the dQ pass); the dK/dV pass
-/// (⌈Sk/64⌉, B·H), one key row each. Head sizes <see cref="HeadSizes"/>.
+/// (⌈Sk/64⌉, B·H), one key row each. The TF32 kernels: the same grids of 128 threads, a warp per 16 rows.
+/// Head sizes <see cref="HeadSizes"/>.
 /// </summary>
 public static class FlashAttentionKernels
 {
     const int RowsPerBlock = 64;
+
+    /// <summary>How the kernels compute the products Q·Kᵀ and P·V (and the backward's four).</summary>
+    public enum Precision
+    {
+        /// <summary>float32 on the CUDA cores (flash_attention.cu): the exact reference.</summary>
+        Fp32,
+        /// <summary>
+        /// mma.sync TF32 tensor cores (flash_attention_mma.cu): operands rounded to 10 mantissa bits, fp32 accumulation,
+        /// softmax and dropout in fp32. Needs k and v 16-byte aligned and output 8-byte aligned (<see cref="TensorCoreAligned"/>).
+        /// </summary>
+        Tf32,
+    }
+
+    /// <summary>Whether the pointers meet the TF32 kernels' alignment: k, v (16-byte rows loads) and output, dq, dk, dv (8-byte stores).</summary>
+    public static bool TensorCoreAligned(DevicePtr k, DevicePtr v, params ReadOnlySpan<DevicePtr> stored)
+    {
+        bool aligned = k.Address % 16 == 0 && v.Address % 16 == 0;
+        foreach (var pointer in stored) aligned &= pointer.Address % 8 == 0;
+        return aligned;
+    }
 
     /// <summary>The head sizes d that have kernels (BERT-base's 64, MiniLM's 32).</summary>
     public static readonly IReadOnlyList<int> HeadSizes = [32, 64];
@@ -37,11 +58,12 @@ public static class FlashAttentionKernels
 
     /// <summary>out and lse from q, k, v (and the mask, or <see cref="DevicePtr.Null"/>).</summary>
     public static void Forward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
-        Shape shape, CudaStream? stream = null)
+        Shape shape, CudaStream? stream = null, Precision precision = Precision.Fp32)
     {
-        string kernel = Check(shape, "forward");
+        string kernel = Check(shape, "forward", precision);
         Launcher.NotNull(q, kernel); Launcher.NotNull(k, kernel); Launcher.NotNull(v, kernel); Launcher.NotNull(output, kernel); Launcher.NotNull(lse, kernel);
-        dev.Launch(Launcher.Get(dev, "flash_attention", kernel), QueryBlocks(shape), RowsPerBlock, 0, stream,
+        CheckAligned(kernel, precision, k, v, output);
+        dev.Launch(Launcher.Get(dev, Module(precision), kernel), QueryBlocks(shape), Threads(precision), 0, stream,
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(output).Ptr(lse), shape));
     }
 
@@ -61,6 +83,16 @@ public static class FlashAttentionKernels
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dk).Ptr(dv), shape));
     }
 
+    static string Module(Precision precision) => precision == Precision.Tf32 ? "flash_attention_mma" : "flash_attention";
+
+    static int Threads(Precision precision) => precision == Precision.Tf32 ? 128 : RowsPerBlock;
+
+    static void CheckAligned(string kernel, Precision precision, DevicePtr k, DevicePtr v, params ReadOnlySpan<DevicePtr> stored)
+    {
+        if (precision == Precision.Tf32 && !TensorCoreAligned(k, v, stored))
+            throw new ArgumentException($"{kernel}: k and v must be 16-byte aligned and the outputs 8-byte aligned (k at 0x{k.Address:x}, v at 0x{v.Address:x}).");
+    }
+
     static Dim3 QueryBlocks(Shape shape) => new((uint)Launcher.CeilDiv(shape.Queries, RowsPerBlock), (uint)(shape.Batch * shape.Heads));
 
     // The arguments every kernel takes last: sizes, scale, dropout (p, 1/(1 − p), seed, offset, offset shift).
@@ -69,9 +101,9 @@ public static class FlashAttentionKernels
             .U32((uint)shape.Seed).U32((uint)(shape.Seed >> 32)).U64(shape.Offset).Ptr(shape.OffsetShift);
 
     /// <summary>The kernel's name for <paramref name="pass"/>, after checking the sizes.</summary>
-    static string Check(Shape shape, string pass)
+    static string Check(Shape shape, string pass, Precision precision = Precision.Fp32)
     {
-        string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_f32";
+        string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_{(precision == Precision.Tf32 ? "tf32" : "f32")}";
         if (!Supports(shape.HeadSize))
             throw new ArgumentOutOfRangeException(nameof(shape), shape.HeadSize, $"{kernel}: head size {shape.HeadSize} has no kernel (sizes: {string.Join(", ", HeadSizes)}).");
         Launcher.Positive(shape.Batch, kernel);

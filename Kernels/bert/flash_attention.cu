@@ -45,29 +45,13 @@
 // Philox evaluation per 4 consecutive stream positions (a row of a tile is consecutive keys), into a
 // shared [rows][cols + 1] array.
 
-#include "philox.cuh"
+#include "flash_attention.cuh"
 #include "reduce.cuh"
 
 #define QUERY_ROWS 64   // forward and dQ: threads per block, one query row each
 #define KEY_TILE 32     // forward and dQ: keys per shared-memory tile
 #define KEY_ROWS 64     // dK/dV: threads per block, one key row each
 #define QUERY_TILE 8    // dK/dV: queries per shared-memory tile
-
-// The arguments every kernel shares: sizes, scale and the dropout stream.
-struct Attention {
-    int sq, sk, heads;
-    float scale;
-    float p, keep_scale;                 // p = 0: no dropout
-    unsigned seed_lo, seed_hi;
-    unsigned long long offset;
-};
-
-// Row `row` of head h of batch element b in a [B, S, H·D] tensor.
-template <int D>
-__device__ __forceinline__ long long row_start(int b, int h, int s, int heads, int row)
-{
-    return ((long long)b * s + row) * heads * D + h * D;
-}
 
 // Copies rows [first, first + count) of head h of batch element b ([B, S, H·D]) into tile[r][c]
 // (row stride `stride` floats), one float per thread per step: consecutive threads read consecutive
@@ -78,28 +62,6 @@ __device__ __forceinline__ void load_rows(float* tile, int stride, const float* 
     for (int e = threadIdx.x; e < count * D; e += blockDim.x) {
         int r = e / D, c = e % D;
         tile[r * stride + c] = x[row_start<D>(b, h, s, heads, first + r) + c];
-    }
-}
-
-// factors[r][c] (row stride cols + 1) = m for probability (i0 + r, j0 + c) of pair bh: keep_scale when its
-// uniform is ≥ p, else 0; rows < `rows`, columns < `cols`. A row's ≤ COLS positions touch at most
-// COLS / 4 + 1 groups of four; the block's threads take the (row, group) pairs in turn.
-template <int ROWS, int COLS>
-__device__ __forceinline__ void draw_dropout_tile(float* factors, const Attention& a, int bh, int i0, int j0, int rows, int cols)
-{
-    constexpr int GROUPS = COLS / 4 + 1;
-    for (int g = threadIdx.x; g < ROWS * GROUPS; g += blockDim.x) {
-        int r = g / GROUPS;
-        if (r >= rows) continue;
-        unsigned long long first = a.offset + ((unsigned long long)bh * a.sq + i0 + r) * a.sk + j0;
-        unsigned long long group = first / 4 + g % GROUPS;
-        uint4 w = philox_group(group, a.seed_lo, a.seed_hi);
-        unsigned words[4] = { w.x, w.y, w.z, w.w };
-        #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-            long long c = (long long)(group * 4 + e - first);   // column of this position; may be outside the tile
-            if (c >= 0 && c < cols) factors[r * (COLS + 1) + c] = philox_uniform(words[e]) >= a.p ? a.keep_scale : 0.0f;
-        }
     }
 }
 
@@ -137,7 +99,7 @@ __device__ __forceinline__ void load_key_tile(float* k_tile, float* v_tile, floa
     load_rows<D>(k_tile, D, k, b, h, a.sk, a.heads, key0, keys);
     load_rows<D>(v_tile, D, v, b, h, a.sk, a.heads, key0, keys);
     for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask ? mask[(long long)b * a.sk + key0 + e] : 0.0f;
-    if (a.p > 0.0f) draw_dropout_tile<QUERY_ROWS, KEY_TILE>(factors, a, b * a.heads + h, row0, key0, min(QUERY_ROWS, a.sq - row0), keys);
+    if (a.p > 0.0f) draw_dropout_tile<QUERY_ROWS, KEY_TILE, KEY_TILE + 1>(factors, a.keep_scale, a, b * a.heads + h, row0, key0, min(QUERY_ROWS, a.sq - row0), keys);
 }
 
 template <int D>
@@ -282,7 +244,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
             lse_tile[e] = lse[(long long)bh * a.sq + q0 + e];
             delta_tile[e] = delta[(long long)bh * a.sq + q0 + e];
         }
-        if (a.p > 0.0f) draw_dropout_tile<QUERY_TILE, KEY_ROWS>(factors, a, bh, q0, key0, rows, keys);
+        if (a.p > 0.0f) draw_dropout_tile<QUERY_TILE, KEY_ROWS, KEY_ROWS + 1>(factors, a.keep_scale, a, bh, q0, key0, rows, keys);
         __syncthreads();
         if (!active) continue;
         // Two passes over the tile, so that no q_r or dO_r is held in registers from the dot products to the updates.
@@ -308,16 +270,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
     for (int c = 0; c < D; ++c) { dk[start + c] = dkj[c] * a.scale; dv[start + c] = dvj[c]; }
 }
 
-// One instance per head size: the register arrays need D at compile time. The shared arguments come
-// last: sizes, scale, then the dropout stream. offset_shift, when not null, points to a number added to
-// offset: a CUDA graph replays its launches with the arguments of the capture, so the host moves the
-// stream on by rewriting that number before each replay (as dropout.cu does).
-#define ATTENTION_PARAMETERS int sq, int sk, int heads, float scale, float p, float keep_scale,                                      \
-                             unsigned seed_lo, unsigned seed_hi, unsigned long long offset,                                         \
-                             const unsigned long long* offset_shift
-#define ATTENTION_ARGUMENTS Attention{ sq, sk, heads, scale, p, keep_scale, seed_lo, seed_hi,                                       \
-                                       offset + (offset_shift != nullptr ? *offset_shift : 0ull) }
-
+// One instance per head size (parameters: flash_attention.cuh).
 #define FLASH_ATTENTION_KERNELS(D)                                                                                                  \
 extern "C" __global__ void __launch_bounds__(QUERY_ROWS) flash_attention_forward_d##D##_f32(                                       \
     const float* q, const float* k, const float* v, const float* mask, float* out, float* lse, ATTENTION_PARAMETERS)                \

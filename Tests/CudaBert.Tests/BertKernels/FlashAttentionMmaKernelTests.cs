@@ -1,0 +1,63 @@
+using CudaBert.Engine;
+using CudaBert.Kernels.Device;
+using CudaBert.Kernels.Launch;
+using CudaBert.Tests.CudaDevice;
+using CudaBert.Tests.Engine;
+
+namespace CudaBert.Tests.BertKernels;
+
+/// <summary>
+/// Kernels/bert/flash_attention_mma.cu (TF32 tensor cores) against the CPU backend's fused attention: output,
+/// log-sum-exp and the three gradients, with padded keys and dropout, on shapes that fill no tile exactly.
+/// The bound is <see cref="AttentionRoundingBound"/>'s with TF32 operands (u' = 2⁻¹¹).
+/// </summary>
+public class FlashAttentionMmaKernelTests
+{
+    const ulong Seed = 0x0123_4567_89ab_cdefUL, Offset = 5;
+
+    /// <summary>TF32's unit roundoff: 10 stored mantissa bits, rounded to nearest.</summary>
+    const double Tf32Unit = 1.0 / (1 << 11);
+
+    // Tiles: the forward takes 64 query rows per block (16 per warp) and 64 keys per tile. 37 queries and
+    // 50 keys: one partial block and one partial tile, warps 2 and 3 with rows past the end; 70 × 130: two
+    // query blocks, three key tiles.
+    [Theory]
+    [InlineData("software", 32, 37, 50, true, 0.0)]
+    [InlineData("software", 64, 37, 50, true, 0.1)]
+    [InlineData("software", 32, 70, 130, false, 0.2)]
+    [InlineData("driver", 32, 37, 50, true, 0.0)]
+    [InlineData("driver", 64, 37, 50, true, 0.1)]
+    [InlineData("driver", 64, 130, 200, true, 0.1)]
+    [InlineData("driver", 32, 70, 9, false, 0.2)]
+    public void ForwardAndBackwardMatchTheCpu(string device, int headSize, int queries, int keys, bool masked, double p)
+    {
+        const int batch = 2, heads = 2;
+        int width = heads * headSize;
+        double scale = 1 / Math.Sqrt(headSize);
+        using var gpu = TestDevices.Open(device);
+        using var scope = Tensor.Scope();
+        float[] q = TestInputs.NonZero(120, batch * queries * width), k = TestInputs.NonZero(121, batch * keys * width),
+            v = TestInputs.NonZero(122, batch * keys * width), dout = TestInputs.NonZero(123, batch * queries * width);
+        var mask = masked ? FusedAttentionTests.PaddingMask(batch, keys, DType.Float32) : null;
+
+        // The CPU reference (float32).
+        var (cq, ck, cv, cdout) = (Cpu.Tensor(q, batch, queries, width), Cpu.Tensor(k, batch, keys, width), Cpu.Tensor(v, batch, keys, width),
+            Cpu.Tensor(dout, batch, queries, width));
+        var (output, lse) = (Cpu.Empty(batch, queries, width), Cpu.Empty(batch, heads, queries));
+        Cpu.Backend.FusedAttention(cq, ck, cv, mask, heads, scale, p, Seed, Offset, output, lse);
+
+        // The kernels.
+        using DeviceArray<float> gq = new(gpu, q), gk = new(gpu, k), gv = new(gpu, v),
+            gmask = new(gpu, mask?.ToArray<float>() ?? [0f]), goutput = new(gpu, q.Length), glse = new(gpu, batch * heads * queries);
+        var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, (float)scale, p, Seed, Offset);
+        FlashAttentionKernels.Forward(gpu, gq.Ptr, gk.Ptr, gv.Ptr, masked ? gmask.Ptr : DevicePtr.Null, goutput.Ptr, glse.Ptr, shape,
+            precision: FlashAttentionKernels.Precision.Tf32);
+
+        var bound = new AttentionRoundingBound(cq, ck, cv, mask, cdout, heads, scale, p, Seed, Offset, Tf32Unit);
+        bound.AssertWithin(output.ToArray<float>(), goutput.Read(), bound.Output, "output");
+        // lse = log Σ e^z moves by at most the largest score error, 2Z·u' from the rounded operands (plus float32's).
+        AssertClose.Elementwise(lse.ToArray<float>(), glse.Read(), "lse",
+            absolute: bound.RoundingSteps * TestInputs.U + 2 * bound.ScoreMagnitude * Tf32Unit, relative: 4 * TestInputs.U);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+}
