@@ -23,16 +23,19 @@ public static class FlashAttentionKernels
         Fp32,
         /// <summary>
         /// mma.sync TF32 tensor cores (flash_attention_mma.cu): operands rounded to 10 mantissa bits, fp32 accumulation,
-        /// softmax and dropout in fp32. Needs k and v 16-byte aligned and output 8-byte aligned (<see cref="TensorCoreAligned"/>).
+        /// softmax and dropout in fp32. Needs 16-byte aligned tensors (<see cref="TensorCoreAligned"/>).
         /// </summary>
         Tf32,
     }
 
-    /// <summary>Whether the pointers meet the TF32 kernels' alignment: k, v (16-byte rows loads) and output, dq, dk, dv (8-byte stores).</summary>
-    public static bool TensorCoreAligned(DevicePtr k, DevicePtr v, params ReadOnlySpan<DevicePtr> stored)
+    /// <summary>
+    /// Whether the pointers meet the TF32 kernels' alignment: 16 bytes (they copy tiles of K, V, Q and dO as
+    /// float4 and store pairs of floats).
+    /// </summary>
+    public static bool TensorCoreAligned(params ReadOnlySpan<DevicePtr> pointers)
     {
-        bool aligned = k.Address % 16 == 0 && v.Address % 16 == 0;
-        foreach (var pointer in stored) aligned &= pointer.Address % 8 == 0;
+        bool aligned = true;
+        foreach (var pointer in pointers) aligned &= pointer.Address % 16 == 0;
         return aligned;
     }
 
@@ -62,7 +65,7 @@ public static class FlashAttentionKernels
     {
         string kernel = Check(shape, "forward", precision);
         Launcher.NotNull(q, kernel); Launcher.NotNull(k, kernel); Launcher.NotNull(v, kernel); Launcher.NotNull(output, kernel); Launcher.NotNull(lse, kernel);
-        CheckAligned(kernel, precision, k, v, output);
+        CheckAligned(kernel, precision, [q, k, v, output]);
         dev.Launch(Launcher.Get(dev, Module(precision), kernel), QueryBlocks(shape), Threads(precision), 0, stream,
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(output).Ptr(lse), shape));
     }
@@ -72,14 +75,17 @@ public static class FlashAttentionKernels
     /// is scratch of B·H·Sq floats (D_i = dout_i·out_i, written by the dQ pass, read by the dK/dV pass).
     /// </summary>
     public static void Backward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
-        DevicePtr doutput, DevicePtr delta, DevicePtr dq, DevicePtr dk, DevicePtr dv, Shape shape, CudaStream? stream = null)
+        DevicePtr doutput, DevicePtr delta, DevicePtr dq, DevicePtr dk, DevicePtr dv, Shape shape, CudaStream? stream = null,
+        Precision precision = Precision.Fp32)
     {
-        string dqKernel = Check(shape, "backward_dq"), dkdvKernel = Check(shape, "backward_dkdv");
+        string dqKernel = Check(shape, "backward_dq", precision), dkdvKernel = Check(shape, "backward_dkdv", precision);
         foreach (var pointer in (ReadOnlySpan<DevicePtr>)[q, k, v, output, lse, doutput, delta, dq, dk, dv]) Launcher.NotNull(pointer, dqKernel);
-        dev.Launch(Launcher.Get(dev, "flash_attention", dqKernel), QueryBlocks(shape), RowsPerBlock, 0, stream,
+        CheckAligned(dqKernel, precision, [q, k, v, output, doutput, dq, dk, dv]);
+        string module = Module(precision);
+        dev.Launch(Launcher.Get(dev, module, dqKernel), QueryBlocks(shape), Threads(precision), 0, stream,
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(output).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dq), shape));
-        dev.Launch(Launcher.Get(dev, "flash_attention", dkdvKernel), new Dim3((uint)Launcher.CeilDiv(shape.Keys, RowsPerBlock), (uint)(shape.Batch * shape.Heads)),
-            RowsPerBlock, 0, stream,
+        dev.Launch(Launcher.Get(dev, module, dkdvKernel), new Dim3((uint)Launcher.CeilDiv(shape.Keys, RowsPerBlock), (uint)(shape.Batch * shape.Heads)),
+            Threads(precision), 0, stream,
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dk).Ptr(dv), shape));
     }
 
@@ -87,10 +93,12 @@ public static class FlashAttentionKernels
 
     static int Threads(Precision precision) => precision == Precision.Tf32 ? 128 : RowsPerBlock;
 
-    static void CheckAligned(string kernel, Precision precision, DevicePtr k, DevicePtr v, params ReadOnlySpan<DevicePtr> stored)
+    static void CheckAligned(string kernel, Precision precision, ReadOnlySpan<DevicePtr> pointers)
     {
-        if (precision == Precision.Tf32 && !TensorCoreAligned(k, v, stored))
-            throw new ArgumentException($"{kernel}: k and v must be 16-byte aligned and the outputs 8-byte aligned (k at 0x{k.Address:x}, v at 0x{v.Address:x}).");
+        if (precision != Precision.Tf32 || TensorCoreAligned(pointers)) return;
+        var addresses = new List<string>();
+        foreach (var pointer in pointers) addresses.Add($"0x{pointer.Address:x}");
+        throw new ArgumentException($"{kernel}: every tensor must be 16-byte aligned (q, k, v, ... at {string.Join(", ", addresses)}).");
     }
 
     static Dim3 QueryBlocks(Shape shape) => new((uint)Launcher.CeilDiv(shape.Queries, RowsPerBlock), (uint)(shape.Batch * shape.Heads));

@@ -100,6 +100,71 @@ __device__ __forceinline__ void load_rows_zero_filled(float* tile, const float* 
     }
 }
 
+// The A fragments of rows r_lo, r_hi (lane rows group, group + 8 of a warp's slab) of a [B, S, H·D] tensor, zero
+// past row s − 1, rounded to tf32.
+template <int D>
+__device__ __forceinline__ void load_a_fragments(unsigned (&frag)[D / 8][4], const float* x, int b, int h, int s, int heads,
+                                                 int i_lo, int i_hi, int t)
+{
+    const float* x_lo = x + row_start<D>(b, h, s, heads, i_lo);
+    const float* x_hi = x + row_start<D>(b, h, s, heads, i_hi);
+    bool lo = i_lo < s, hi = i_hi < s;
+    #pragma unroll
+    for (int k = 0; k < D / 8; ++k) {
+        frag[k][0] = to_tf32(lo ? x_lo[8 * k + t] : 0.0f);
+        frag[k][1] = to_tf32(hi ? x_hi[8 * k + t] : 0.0f);
+        frag[k][2] = to_tf32(lo ? x_lo[8 * k + t + 4] : 0.0f);
+        frag[k][3] = to_tf32(hi ? x_hi[8 * k + t + 4] : 0.0f);
+    }
+}
+
+// c[n] += A·Bᵀ over D for the N n-tiles of a tile stored [N·8 rows][D + 4]: A in registers (a warp's 16 rows),
+// B's column 8n + group is tile row 8n + group (the K read of the forward).
+template <int D, int N>
+__device__ __forceinline__ void mma_a_times_tile_transposed(float (&c)[N][4], const unsigned (&a)[D / 8][4], const float* tile, int group, int t)
+{
+    #pragma unroll
+    for (int ks = 0; ks < D / 8; ++ks) {
+        #pragma unroll
+        for (int n = 0; n < N; ++n) {
+            const float* r = tile + (8 * n + group) * (D + 4) + 8 * ks + t;
+            mma_tf32(c[n], a[ks], to_tf32(r[0]), to_tf32(r[4]));
+        }
+    }
+}
+
+// acc[d] += W·X for a warp's 16 × 8N weights W in accumulator layout and X the tile [8N rows][D + 4]: k-step n takes
+// rows 8n + 0, 2, 4, 6, 1, 3, 5, 7 (the P·V order of the forward), so W's accumulators are its A fragments.
+template <int D, int N>
+__device__ __forceinline__ void mma_weights_times_tile(float (&acc)[D / 8][4], const float (&w)[N][4], const float* tile, int group, int t)
+{
+    #pragma unroll
+    for (int n = 0; n < N; ++n) {
+        unsigned wa[4] = { to_tf32(w[n][0]), to_tf32(w[n][2]), to_tf32(w[n][1]), to_tf32(w[n][3]) };
+        const float* r = tile + (8 * n + 2 * t) * (D + 4) + group;
+        #pragma unroll
+        for (int d = 0; d < D / 8; ++d) mma_tf32(acc[d], wa, to_tf32(r[8 * d]), to_tf32(r[D + 4 + 8 * d]));
+    }
+}
+
+// Stores rows i_lo, i_hi (when < s) of a warp's 16 × D accumulators, times scale_lo and scale_hi, into a
+// [B, S, H·D] tensor: each lane writes 2 consecutive floats per n-tile.
+template <int D>
+__device__ __forceinline__ void store_rows(float* x, const float (&acc)[D / 8][4], float scale_lo, float scale_hi, int b, int h, int s,
+                                           int heads, int i_lo, int i_hi, int t)
+{
+    if (i_lo < s) {
+        float* row = x + row_start<D>(b, h, s, heads, i_lo) + 2 * t;
+        #pragma unroll
+        for (int d = 0; d < D / 8; ++d) *reinterpret_cast<float2*>(row + 8 * d) = make_float2(acc[d][0] * scale_lo, acc[d][1] * scale_lo);
+    }
+    if (i_hi < s) {
+        float* row = x + row_start<D>(b, h, s, heads, i_hi) + 2 * t;
+        #pragma unroll
+        for (int d = 0; d < D / 8; ++d) *reinterpret_cast<float2*>(row + 8 * d) = make_float2(acc[d][2] * scale_hi, acc[d][3] * scale_hi);
+    }
+}
+
 template <int D>
 __device__ __forceinline__ void attention_forward_tf32(const float* q, const float* k, const float* v, const float* mask,
                                                        float* out, float* lse, Attention a)
@@ -118,18 +183,7 @@ __device__ __forceinline__ void attention_forward_tf32(const float* q, const flo
     int i_lo = row0 + r_lo, i_hi = row0 + r_hi;
 
     unsigned qa[D_STEPS][4];
-    {
-        const float* q_lo = q + row_start<D>(b, h, a.sq, a.heads, i_lo);
-        const float* q_hi = q + row_start<D>(b, h, a.sq, a.heads, i_hi);
-        bool lo = i_lo < a.sq, hi = i_hi < a.sq;
-        #pragma unroll
-        for (int s = 0; s < D_STEPS; ++s) {
-            qa[s][0] = to_tf32(lo ? q_lo[8 * s + t] : 0.0f);
-            qa[s][1] = to_tf32(hi ? q_hi[8 * s + t] : 0.0f);
-            qa[s][2] = to_tf32(lo ? q_lo[8 * s + t + 4] : 0.0f);
-            qa[s][3] = to_tf32(hi ? q_hi[8 * s + t + 4] : 0.0f);
-        }
-    }
+    load_a_fragments<D>(qa, q, b, h, a.sq, a.heads, i_lo, i_hi, t);
     float o[D_STEPS][4];
     #pragma unroll
     for (int d = 0; d < D_STEPS; ++d) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.0f;
@@ -151,14 +205,7 @@ __device__ __forceinline__ void attention_forward_tf32(const float* q, const flo
         float s[KEY_STEPS][4];
         #pragma unroll
         for (int n = 0; n < KEY_STEPS; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
-        #pragma unroll
-        for (int ks = 0; ks < D_STEPS; ++ks) {
-            #pragma unroll
-            for (int n = 0; n < KEY_STEPS; ++n) {
-                const float* kr = k_tile + (8 * n + group) * STRIDE + 8 * ks + t;
-                mma_tf32(s[n], qa[ks], to_tf32(kr[0]), to_tf32(kr[4]));
-            }
-        }
+        mma_a_times_tile_transposed<D, KEY_STEPS>(s, qa, k_tile, group, t);
 
         // z = scale·s + mask (−∞ past the last key); the tile's row maxima over the quad.
         float max_lo = negative_infinity(), max_hi = max_lo;
@@ -183,49 +230,187 @@ __device__ __forceinline__ void attention_forward_tf32(const float* q, const flo
         m_lo = new_lo;
         m_hi = new_hi;
 
-        // e^(z − m'), into l; times the dropout factor, into O through P·V (k-step n = n-tile n, keys reordered as above).
+        // e^(z − m'), into l; times the dropout factor, into O through P·V.
         #pragma unroll
         for (int n = 0; n < KEY_STEPS; ++n) {
-            float e0 = expf(s[n][0] - m_lo), e1 = expf(s[n][1] - m_lo), e2 = expf(s[n][2] - m_hi), e3 = expf(s[n][3] - m_hi);
-            l_lo += e0 + e1;
-            l_hi += e2 + e3;
+            s[n][0] = expf(s[n][0] - m_lo);
+            s[n][1] = expf(s[n][1] - m_lo);
+            s[n][2] = expf(s[n][2] - m_hi);
+            s[n][3] = expf(s[n][3] - m_hi);
+            l_lo += s[n][0] + s[n][1];
+            l_hi += s[n][2] + s[n][3];
             if (a.p > 0.0f) {
-                const unsigned char* keep_lo = keep + r_lo * MMA_KEY_TILE + 8 * n + 2 * t;
-                const unsigned char* keep_hi = keep + r_hi * MMA_KEY_TILE + 8 * n + 2 * t;
-                e0 = keep_lo[0] ? e0 * a.keep_scale : 0.0f;
-                e1 = keep_lo[1] ? e1 * a.keep_scale : 0.0f;
-                e2 = keep_hi[0] ? e2 * a.keep_scale : 0.0f;
-                e3 = keep_hi[1] ? e3 * a.keep_scale : 0.0f;
+                #pragma unroll
+                for (int e = 0; e < 4; ++e)
+                    if (!keep[(e < 2 ? r_lo : r_hi) * MMA_KEY_TILE + 8 * n + 2 * t + e % 2]) s[n][e] = 0.0f; else s[n][e] *= a.keep_scale;
             }
-            unsigned pa[4] = { to_tf32(e0), to_tf32(e2), to_tf32(e1), to_tf32(e3) };
-            const float* vr = v_tile + (8 * n + 2 * t) * STRIDE + group;
-            #pragma unroll
-            for (int d = 0; d < D_STEPS; ++d) mma_tf32(o[d], pa, to_tf32(vr[8 * d]), to_tf32(vr[STRIDE + 8 * d]));
         }
+        mma_weights_times_tile<D, KEY_STEPS>(o, s, v_tile, group, t);
     }
 
     l_lo = quad_sum(l_lo);
     l_hi = quad_sum(l_hi);
-    float inv_lo = 1.0f / l_lo, inv_hi = 1.0f / l_hi;
-    if (i_lo < a.sq) {
-        float* out_lo = out + row_start<D>(b, h, a.sq, a.heads, i_lo) + 2 * t;
-        #pragma unroll
-        for (int d = 0; d < D_STEPS; ++d) *reinterpret_cast<float2*>(out_lo + 8 * d) = make_float2(o[d][0] * inv_lo, o[d][1] * inv_lo);
-        if (t == 0) lse[(long long)bh * a.sq + i_lo] = m_lo + logf(l_lo);
+    store_rows<D>(out, o, 1.0f / l_lo, 1.0f / l_hi, b, h, a.sq, a.heads, i_lo, i_hi, t);
+    if (t == 0 && i_lo < a.sq) lse[(long long)bh * a.sq + i_lo] = m_lo + logf(l_lo);
+    if (t == 0 && i_hi < a.sq) lse[(long long)bh * a.sq + i_hi] = m_hi + logf(l_hi);
+}
+
+// Backward, dQ pass: the forward's map (a warp per 16 query rows, tiles of 64 keys). Per tile S = Q·Kᵀ and
+// dP = dO·Vᵀ (Q and dO in registers as A fragments, K and V read as the forward reads K), then in accumulator
+// layout P = e^(z − lse) and dS = P·(m·dP − D), and dQ += dS·K with dS as A fragments (the P·V reorder; K read
+// as the forward reads V). Writes D_i = dO_i·O_i to delta for the dK/dV pass.
+template <int D>
+__device__ __forceinline__ void attention_backward_dq_tf32(const float* q, const float* k, const float* v, const float* mask,
+                                                           const float* out, const float* dout, const float* lse,
+                                                           float* delta, float* dq, Attention a)
+{
+    constexpr int STRIDE = D + 4;
+    constexpr int KEY_STEPS = MMA_KEY_TILE / 8;
+    __shared__ __align__(16) float k_tile[MMA_KEY_TILE * STRIDE];
+    __shared__ __align__(16) float v_tile[MMA_KEY_TILE * STRIDE];
+    __shared__ unsigned char keep[MMA_QUERY_ROWS * MMA_KEY_TILE];
+    __shared__ float mask_tile[MMA_KEY_TILE];
+    __shared__ float lse_rows[MMA_QUERY_ROWS], delta_rows[MMA_QUERY_ROWS];
+    int bh = blockIdx.y, b = bh / a.heads, h = bh % a.heads;
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
+    int row0 = blockIdx.x * MMA_QUERY_ROWS;
+    int r_lo = 16 * warp + group, r_hi = r_lo + 8;
+    int i_lo = row0 + r_lo, i_hi = row0 + r_hi;
+
+    if (threadIdx.x < MMA_QUERY_ROWS) {                  // D_i and lse_i of row threadIdx.x (0 past the end)
+        int i = row0 + threadIdx.x;
+        float d_i = 0.0f, lse_i = 0.0f;
+        if (i < a.sq) {
+            long long start = row_start<D>(b, h, a.sq, a.heads, i);
+            for (int c = 0; c < D; ++c) d_i = fmaf(dout[start + c], out[start + c], d_i);
+            delta[(long long)bh * a.sq + i] = d_i;
+            lse_i = lse[(long long)bh * a.sq + i];
+        }
+        delta_rows[threadIdx.x] = d_i;
+        lse_rows[threadIdx.x] = lse_i;
     }
-    if (i_hi < a.sq) {
-        float* out_hi = out + row_start<D>(b, h, a.sq, a.heads, i_hi) + 2 * t;
+    unsigned qa[D / 8][4], da[D / 8][4];
+    load_a_fragments<D>(qa, q, b, h, a.sq, a.heads, i_lo, i_hi, t);
+    load_a_fragments<D>(da, dout, b, h, a.sq, a.heads, i_lo, i_hi, t);
+    float dqa[D / 8][4];
+    #pragma unroll
+    for (int d = 0; d < D / 8; ++d) dqa[d][0] = dqa[d][1] = dqa[d][2] = dqa[d][3] = 0.0f;
+
+    for (int key0 = 0; key0 < a.sk; key0 += MMA_KEY_TILE) {
+        int keys = min(MMA_KEY_TILE, a.sk - key0);
+        __syncthreads();                                   // every warp is done with the previous tile (and lse_rows is written)
+        load_rows_zero_filled<MMA_KEY_TILE, D>(k_tile, k, b, h, a.sk, a.heads, key0, keys);
+        load_rows_zero_filled<MMA_KEY_TILE, D>(v_tile, v, b, h, a.sk, a.heads, key0, keys);
+        for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask ? mask[(long long)b * a.sk + key0 + e] : 0.0f;
+        if (a.p > 0.0f)
+            draw_dropout_tile<MMA_QUERY_ROWS, MMA_KEY_TILE, MMA_KEY_TILE>(keep, (unsigned char)1, a, bh, row0, key0,
+                                                                           min(MMA_QUERY_ROWS, a.sq - row0), keys);
+        __syncthreads();
+
+        float s[KEY_STEPS][4], dp[KEY_STEPS][4];
         #pragma unroll
-        for (int d = 0; d < D_STEPS; ++d) *reinterpret_cast<float2*>(out_hi + 8 * d) = make_float2(o[d][2] * inv_hi, o[d][3] * inv_hi);
-        if (t == 0) lse[(long long)bh * a.sq + i_hi] = m_hi + logf(l_hi);
+        for (int n = 0; n < KEY_STEPS; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = dp[n][0] = dp[n][1] = dp[n][2] = dp[n][3] = 0.0f;
+        mma_a_times_tile_transposed<D, KEY_STEPS>(s, qa, k_tile, group, t);
+        mma_a_times_tile_transposed<D, KEY_STEPS>(dp, da, v_tile, group, t);
+        // s becomes dS in place: element e of n-tile n is row e < 2 ? r_lo : r_hi, key 8n + 2t + e % 2.
+        #pragma unroll
+        for (int n = 0; n < KEY_STEPS; ++n) {
+            #pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                int r = e < 2 ? r_lo : r_hi, j = 8 * n + 2 * t + e % 2;
+                float p_ij = j < keys ? expf(fmaf(s[n][e], a.scale, mask_tile[j]) - lse_rows[r]) : 0.0f;
+                float dp_ij = a.p > 0.0f ? (keep[r * MMA_KEY_TILE + j] ? dp[n][e] * a.keep_scale : 0.0f) : dp[n][e];
+                s[n][e] = p_ij * (dp_ij - delta_rows[r]);
+            }
+        }
+        mma_weights_times_tile<D, KEY_STEPS>(dqa, s, k_tile, group, t);
     }
+    store_rows<D>(dq, dqa, a.scale, a.scale, b, h, a.sq, a.heads, i_lo, i_hi, t);
+}
+
+// Backward, dK/dV pass: a warp per 16 key rows (64 per block), tiles of 32 queries. The products transposed:
+// Sᵀ = K·Qᵀ and dPᵀ = V·dOᵀ (K and V in registers as A fragments), then in accumulator layout (row = key j,
+// column = query i) Pᵀ = e^(z − lse_i), the dV weights m·Pᵀ and dSᵀ = Pᵀ·(m·dPᵀ − D_i), and dV += (m·Pᵀ)·dO,
+// dK += dSᵀ·Q with the weights as A fragments (the P·V reorder over queries). 32 queries, not 64: the warp
+// already holds K, V, dK and dV (4 × D/8 × 4 registers); two 64-query tiles would add 64 more.
+#define MMA_QUERY_TILE 32
+template <int D>
+__device__ __forceinline__ void attention_backward_dkdv_tf32(const float* q, const float* k, const float* v, const float* mask,
+                                                             const float* dout, const float* lse, const float* delta,
+                                                             float* dk, float* dv, Attention a)
+{
+    constexpr int STRIDE = D + 4;
+    constexpr int QUERY_STEPS = MMA_QUERY_TILE / 8;
+    __shared__ __align__(16) float q_tile[MMA_QUERY_TILE * STRIDE];
+    __shared__ __align__(16) float dout_tile[MMA_QUERY_TILE * STRIDE];
+    __shared__ unsigned char keep[MMA_QUERY_TILE * MMA_QUERY_ROWS];   // [query][key of the block]
+    __shared__ float lse_tile[MMA_QUERY_TILE], delta_tile[MMA_QUERY_TILE];
+    int bh = blockIdx.y, b = bh / a.heads, h = bh % a.heads;
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
+    int key0 = blockIdx.x * MMA_QUERY_ROWS, keys = min(MMA_QUERY_ROWS, a.sk - key0);
+    int r_lo = 16 * warp + group, r_hi = r_lo + 8;      // this lane's two keys in the block
+    int j_lo = key0 + r_lo, j_hi = key0 + r_hi;
+
+    unsigned ka[D / 8][4], va[D / 8][4];
+    load_a_fragments<D>(ka, k, b, h, a.sk, a.heads, j_lo, j_hi, t);
+    load_a_fragments<D>(va, v, b, h, a.sk, a.heads, j_lo, j_hi, t);
+    float mask_lo = mask && j_lo < a.sk ? mask[(long long)b * a.sk + j_lo] : 0.0f;
+    float mask_hi = mask && j_hi < a.sk ? mask[(long long)b * a.sk + j_hi] : 0.0f;
+    float dka[D / 8][4], dva[D / 8][4];
+    #pragma unroll
+    for (int d = 0; d < D / 8; ++d) dka[d][0] = dka[d][1] = dka[d][2] = dka[d][3] = dva[d][0] = dva[d][1] = dva[d][2] = dva[d][3] = 0.0f;
+
+    for (int q0 = 0; q0 < a.sq; q0 += MMA_QUERY_TILE) {
+        int rows = min(MMA_QUERY_TILE, a.sq - q0);
+        __syncthreads();
+        load_rows_zero_filled<MMA_QUERY_TILE, D>(q_tile, q, b, h, a.sq, a.heads, q0, rows);
+        load_rows_zero_filled<MMA_QUERY_TILE, D>(dout_tile, dout, b, h, a.sq, a.heads, q0, rows);
+        for (int e = threadIdx.x; e < rows; e += blockDim.x) {
+            lse_tile[e] = lse[(long long)bh * a.sq + q0 + e];
+            delta_tile[e] = delta[(long long)bh * a.sq + q0 + e];
+        }
+        if (a.p > 0.0f)
+            draw_dropout_tile<MMA_QUERY_TILE, MMA_QUERY_ROWS, MMA_QUERY_ROWS>(keep, (unsigned char)1, a, bh, q0, key0, rows, keys);
+        __syncthreads();
+
+        float s[QUERY_STEPS][4], dp[QUERY_STEPS][4];
+        #pragma unroll
+        for (int n = 0; n < QUERY_STEPS; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = dp[n][0] = dp[n][1] = dp[n][2] = dp[n][3] = 0.0f;
+        mma_a_times_tile_transposed<D, QUERY_STEPS>(s, ka, q_tile, group, t);
+        mma_a_times_tile_transposed<D, QUERY_STEPS>(dp, va, dout_tile, group, t);
+        // s becomes the dV weights m·Pᵀ and dp becomes dSᵀ, in place: element e of n-tile n is key e < 2 ? r_lo : r_hi,
+        // query 8n + 2t + e % 2 of the tile.
+        #pragma unroll
+        for (int n = 0; n < QUERY_STEPS; ++n) {
+            #pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                int r = e < 2 ? r_lo : r_hi, i = 8 * n + 2 * t + e % 2;
+                float p_ij = i < rows ? expf(fmaf(s[n][e], a.scale, e < 2 ? mask_lo : mask_hi) - lse_tile[i]) : 0.0f;
+                float factor = a.p > 0.0f ? (keep[i * MMA_QUERY_ROWS + r] ? a.keep_scale : 0.0f) : 1.0f;
+                s[n][e] = p_ij * factor;
+                dp[n][e] = i < rows ? p_ij * (dp[n][e] * factor - delta_tile[i]) : 0.0f;
+            }
+        }
+        mma_weights_times_tile<D, QUERY_STEPS>(dva, s, dout_tile, group, t);
+        mma_weights_times_tile<D, QUERY_STEPS>(dka, dp, q_tile, group, t);
+    }
+    store_rows<D>(dk, dka, a.scale, a.scale, b, h, a.sk, a.heads, j_lo, j_hi, t);
+    store_rows<D>(dv, dva, 1.0f, 1.0f, b, h, a.sk, a.heads, j_lo, j_hi, t);
 }
 
 // One instance per head size (parameters: flash_attention.cuh).
 #define FLASH_ATTENTION_MMA_KERNELS(D)                                                                                              \
 extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_forward_d##D##_tf32(                                     \
     const float* q, const float* k, const float* v, const float* mask, float* out, float* lse, ATTENTION_PARAMETERS)                \
-{ attention_forward_tf32<D>(q, k, v, mask, out, lse, ATTENTION_ARGUMENTS); }
+{ attention_forward_tf32<D>(q, k, v, mask, out, lse, ATTENTION_ARGUMENTS); }                                                        \
+extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_backward_dq_d##D##_tf32(                                 \
+    const float* q, const float* k, const float* v, const float* mask, const float* out, const float* dout, const float* lse,        \
+    float* delta, float* dq, ATTENTION_PARAMETERS)                                                                                  \
+{ attention_backward_dq_tf32<D>(q, k, v, mask, out, dout, lse, delta, dq, ATTENTION_ARGUMENTS); }                                   \
+extern "C" __global__ void __launch_bounds__(MMA_THREADS) flash_attention_backward_dkdv_d##D##_tf32(                               \
+    const float* q, const float* k, const float* v, const float* mask, const float* dout, const float* lse, const float* delta,      \
+    float* dk, float* dv, ATTENTION_PARAMETERS)                                                                                     \
+{ attention_backward_dkdv_tf32<D>(q, k, v, mask, dout, lse, delta, dk, dv, ATTENTION_ARGUMENTS); }
 
 FLASH_ATTENTION_MMA_KERNELS(32)
 FLASH_ATTENTION_MMA_KERNELS(64)

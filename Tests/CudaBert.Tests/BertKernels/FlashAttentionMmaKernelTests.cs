@@ -18,9 +18,9 @@ public class FlashAttentionMmaKernelTests
     /// <summary>TF32's unit roundoff: 10 stored mantissa bits, rounded to nearest.</summary>
     const double Tf32Unit = 1.0 / (1 << 11);
 
-    // Tiles: the forward takes 64 query rows per block (16 per warp) and 64 keys per tile. 37 queries and
-    // 50 keys: one partial block and one partial tile, warps 2 and 3 with rows past the end; 70 × 130: two
-    // query blocks, three key tiles.
+    // Tiles: the forward and dQ take 64 query rows per block (16 per warp) and 64 keys per tile; dK/dV 64 key
+    // rows per block and 32 queries per tile. 37 queries and 50 keys: one partial block and one partial tile,
+    // warps with rows past the end; 70 × 130: two query blocks and three key tiles, three dK/dV blocks.
     [Theory]
     [InlineData("software", 32, 37, 50, true, 0.0)]
     [InlineData("software", 64, 37, 50, true, 0.1)]
@@ -44,20 +44,66 @@ public class FlashAttentionMmaKernelTests
         var (cq, ck, cv, cdout) = (Cpu.Tensor(q, batch, queries, width), Cpu.Tensor(k, batch, keys, width), Cpu.Tensor(v, batch, keys, width),
             Cpu.Tensor(dout, batch, queries, width));
         var (output, lse) = (Cpu.Empty(batch, queries, width), Cpu.Empty(batch, heads, queries));
+        var (dq, dk, dv) = (Cpu.Empty(batch, queries, width), Cpu.Empty(batch, keys, width), Cpu.Empty(batch, keys, width));
         Cpu.Backend.FusedAttention(cq, ck, cv, mask, heads, scale, p, Seed, Offset, output, lse);
+        Cpu.Backend.FusedAttentionBackward(cq, ck, cv, mask, heads, scale, p, Seed, Offset, output, lse, cdout, dq, dk, dv);
 
         // The kernels.
-        using DeviceArray<float> gq = new(gpu, q), gk = new(gpu, k), gv = new(gpu, v),
-            gmask = new(gpu, mask?.ToArray<float>() ?? [0f]), goutput = new(gpu, q.Length), glse = new(gpu, batch * heads * queries);
+        using DeviceArray<float> gq = new(gpu, q), gk = new(gpu, k), gv = new(gpu, v), gdout = new(gpu, dout),
+            gmask = new(gpu, mask?.ToArray<float>() ?? [0f]), goutput = new(gpu, q.Length), glse = new(gpu, batch * heads * queries),
+            gdelta = new(gpu, batch * heads * queries), gdq = new(gpu, q.Length), gdk = new(gpu, k.Length), gdv = new(gpu, v.Length);
         var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, (float)scale, p, Seed, Offset);
         FlashAttentionKernels.Forward(gpu, gq.Ptr, gk.Ptr, gv.Ptr, masked ? gmask.Ptr : DevicePtr.Null, goutput.Ptr, glse.Ptr, shape,
             precision: FlashAttentionKernels.Precision.Tf32);
+        FlashAttentionKernels.Backward(gpu, gq.Ptr, gk.Ptr, gv.Ptr, masked ? gmask.Ptr : DevicePtr.Null, goutput.Ptr, glse.Ptr, gdout.Ptr,
+            gdelta.Ptr, gdq.Ptr, gdk.Ptr, gdv.Ptr, shape, precision: FlashAttentionKernels.Precision.Tf32);
 
         var bound = new AttentionRoundingBound(cq, ck, cv, mask, cdout, heads, scale, p, Seed, Offset, Tf32Unit);
         bound.AssertWithin(output.ToArray<float>(), goutput.Read(), bound.Output, "output");
         // lse = log Σ e^z moves by at most the largest score error, 2Z·u' from the rounded operands (plus float32's).
         AssertClose.Elementwise(lse.ToArray<float>(), glse.Read(), "lse",
             absolute: bound.RoundingSteps * TestInputs.U + 2 * bound.ScoreMagnitude * Tf32Unit, relative: 4 * TestInputs.U);
+        bound.AssertWithin(dq.ToArray<float>(), gdq.Read(), bound.Dq, "dq");
+        bound.AssertWithin(dk.ToArray<float>(), gdk.Read(), bound.Dk, "dk");
+        bound.AssertWithin(dv.ToArray<float>(), gdv.Read(), bound.Dv, "dv");
         KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    // Every gradient sum has one owning warp and a fixed order of mma steps (no float atomics): two runs give the same bits.
+    [Theory, MemberData(nameof(TestDevices.Kinds), MemberType = typeof(TestDevices))]
+    public void TheBackwardIsBitReproducible(string device)
+    {
+        const int batch = 2, heads = 2, queries = 37, keys = 70, headSize = 32, width = heads * headSize;
+        using var gpu = TestDevices.Open(device);
+        using DeviceArray<float> q = new(gpu, TestInputs.NonZero(124, batch * queries * width)), k = new(gpu, TestInputs.NonZero(125, batch * keys * width)),
+            v = new(gpu, TestInputs.NonZero(126, batch * keys * width)), dout = new(gpu, TestInputs.NonZero(127, batch * queries * width)),
+            output = new(gpu, batch * queries * width), lse = new(gpu, batch * heads * queries), delta = new(gpu, batch * heads * queries),
+            dq = new(gpu, batch * queries * width), dk = new(gpu, batch * keys * width), dv = new(gpu, batch * keys * width);
+        var shape = new FlashAttentionKernels.Shape(batch, heads, queries, keys, headSize, 0.125f, 0.1, Seed, Offset);
+        const FlashAttentionKernels.Precision tf32 = FlashAttentionKernels.Precision.Tf32;
+        FlashAttentionKernels.Forward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, shape, precision: tf32);
+
+        float[][] Run()
+        {
+            FlashAttentionKernels.Backward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, dout.Ptr, delta.Ptr, dq.Ptr, dk.Ptr, dv.Ptr, shape,
+                precision: tf32);
+            return [dq.Read(), dk.Read(), dv.Read()];
+        }
+        float[][] first = Run(), second = Run();
+        string[] names = ["dq", "dk", "dv"];
+        for (int i = 0; i < names.Length; i++) KernelAssert.BitEqual(first[i], second[i], names[i]);
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Fact]
+    public void AMisalignedTensorIsRefused()
+    {
+        using var gpu = TestDevices.Open(TestDevices.Software);
+        var shape = new FlashAttentionKernels.Shape(1, 2, 4, 4, 32, 0.1f);
+        var error = Assert.Throws<ArgumentException>(() =>
+            FlashAttentionKernels.Forward(gpu, new DevicePtr(256), new DevicePtr(260), new DevicePtr(256), DevicePtr.Null, new DevicePtr(256), new DevicePtr(256),
+                shape, precision: FlashAttentionKernels.Precision.Tf32));
+        Assert.Contains("flash_attention_forward_d32_tf32: every tensor must be 16-byte aligned", error.Message);
+        Assert.Contains("0x104", error.Message);
     }
 }
