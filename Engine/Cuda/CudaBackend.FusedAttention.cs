@@ -5,7 +5,7 @@ using CudaBert.Kernels.Launch;
 namespace CudaBert.Engine.Cuda;
 
 // Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass),
-// or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's Tf32Mode allows TF32 products.
+// or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's precision is tf32 or bf16.
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
@@ -35,15 +35,18 @@ public sealed partial class CudaBackend
     }
 
     /// <summary>
-    /// TF32 tensor cores when <see cref="Tf32Mode"/> allows them for this thread (as for <see cref="Gemm"/>) and the
-    /// tensors meet their alignment; else the exact fp32 kernels.
+    /// Tensor cores where this thread's mode asks for them and the tensors meet their alignment: bf16 operands in a
+    /// <see cref="MatmulPrecision.Bf16"/> scope, TF32 where <see cref="Tf32Mode"/> allows it (as for <see cref="Gemm"/>);
+    /// else the exact fp32 kernels.
     /// </summary>
     FlashAttentionKernels.Precision AttentionPrecision(params ReadOnlySpan<Tensor> tensors)
     {
-        if (!Tf32Mode.IsAllowed) return FlashAttentionKernels.Precision.Fp32;
+        var wanted = MatmulPrecisionMode.IsBFloat16 ? FlashAttentionKernels.Precision.Bf16
+            : Tf32Mode.IsAllowed ? FlashAttentionKernels.Precision.Tf32 : FlashAttentionKernels.Precision.Fp32;
+        if (wanted == FlashAttentionKernels.Precision.Fp32) return wanted;
         Span<DevicePtr> pointers = stackalloc DevicePtr[tensors.Length];
         for (int i = 0; i < tensors.Length; i++) pointers[i] = Ptr(tensors[i], nameof(FusedAttention));
-        return FlashAttentionKernels.TensorCoreAligned(pointers) ? FlashAttentionKernels.Precision.Tf32 : FlashAttentionKernels.Precision.Fp32;
+        return FlashAttentionKernels.TensorCoreAligned(pointers) ? wanted : FlashAttentionKernels.Precision.Fp32;
     }
 
     /// <summary>

@@ -3,13 +3,14 @@ using CudaBert.Kernels.Device;
 namespace CudaBert.Kernels.Launch;
 
 /// <summary>
-/// Kernels/bert/flash_attention.cu (exact fp32) and Kernels/bert/flash_attention_mma.cu (TF32 tensor cores): multi-head attention out = dropout(softmax(Q·Kᵀ·scale + mask))·V
+/// Kernels/bert/flash_attention.cu (exact fp32) and Kernels/bert/flash_attention_mma.cu (TF32 or bf16 tensor cores): multi-head attention out = dropout(softmax(Q·Kᵀ·scale + mask))·V
 /// without the [B, H, Sq, Sk] probabilities in memory (FlashAttention-2), and its backward.
 /// Q, out, dout, dQ are [B, Sq, H·d]; K, V, dK, dV [B, Sk, H·d]; lse and delta [B, H, Sq]; mask [B, Sk] or
 /// <see cref="DevicePtr.Null"/>. Dropout keeps probability (b, h, i, j) when the Philox uniform at stream
 /// position offset + ((b·H + h)·Sq + i)·Sk + j is ≥ p, as <see cref="DropoutKernels"/> on the probabilities.
 /// Launch: grid (⌈Sq/64⌉, B·H) of 64 threads, one query row each (forward and the dQ pass); the dK/dV pass
-/// (⌈Sk/64⌉, B·H), one key row each. The TF32 kernels: the same grids of 128 threads, a warp per 16 rows.
+/// (⌈Sk/64⌉, B·H), one key row each. The tensor-core kernels (<see cref="Precision"/>): the same grids of 128
+/// threads, a warp per 16 rows.
 /// Head sizes <see cref="HeadSizes"/>.
 /// </summary>
 public static class FlashAttentionKernels
@@ -26,6 +27,11 @@ public static class FlashAttentionKernels
         /// softmax and dropout in fp32. Needs 16-byte aligned tensors (<see cref="TensorCoreAligned"/>).
         /// </summary>
         Tf32,
+        /// <summary>
+        /// mma.sync bf16 tensor cores (flash_attention_mma.cu): the products' operands (Q, K, V, P, dO, dS) rounded to
+        /// bfloat16, fp32 accumulation, softmax and dropout in fp32; the tensors stay fp32. Alignment as <see cref="Tf32"/>.
+        /// </summary>
+        Bf16,
     }
 
     /// <summary>
@@ -89,13 +95,13 @@ public static class FlashAttentionKernels
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dk).Ptr(dv), shape));
     }
 
-    static string Module(Precision precision) => precision == Precision.Tf32 ? "flash_attention_mma" : "flash_attention";
+    static string Module(Precision precision) => precision == Precision.Fp32 ? "flash_attention" : "flash_attention_mma";
 
-    static int Threads(Precision precision) => precision == Precision.Tf32 ? 128 : RowsPerBlock;
+    static int Threads(Precision precision) => precision == Precision.Fp32 ? RowsPerBlock : 128;
 
     static void CheckAligned(string kernel, Precision precision, ReadOnlySpan<DevicePtr> pointers)
     {
-        if (precision != Precision.Tf32 || TensorCoreAligned(pointers)) return;
+        if (precision == Precision.Fp32 || TensorCoreAligned(pointers)) return;
         var addresses = new List<string>();
         foreach (var pointer in pointers) addresses.Add($"0x{pointer.Address:x}");
         throw new ArgumentException($"{kernel}: every tensor must be 16-byte aligned (q, k, v, ... at {string.Join(", ", addresses)}).");
@@ -111,7 +117,8 @@ public static class FlashAttentionKernels
     /// <summary>The kernel's name for <paramref name="pass"/>, after checking the sizes.</summary>
     static string Check(Shape shape, string pass, Precision precision = Precision.Fp32)
     {
-        string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_{(precision == Precision.Tf32 ? "tf32" : "f32")}";
+        string suffix = precision switch { Precision.Tf32 => "tf32", Precision.Bf16 => "bf16", _ => "f32" };
+        string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_{suffix}";
         if (!Supports(shape.HeadSize))
             throw new ArgumentOutOfRangeException(nameof(shape), shape.HeadSize, $"{kernel}: head size {shape.HeadSize} has no kernel (sizes: {string.Join(", ", HeadSizes)}).");
         Launcher.Positive(shape.Batch, kernel);

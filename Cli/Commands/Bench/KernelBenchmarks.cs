@@ -127,7 +127,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
     /// <summary>
     /// Attention of one layer (B = 32, 12 heads, S = 128, d = 64, padding mask, dropout 0.1) two ways, each rated in
     /// TFLOP/s of its products (forward Q·Kᵀ and P·V: 4·B·H·S²·d; backward dV, dP, dQ, dK: 8·B·H·S²·d):
-    /// the fused FlashAttention-2 kernels (flash_attention.cu in fp32, flash_attention_mma.cu on TF32 tensor cores), and the separate kernels the model runs
+    /// the fused FlashAttention-2 kernels (flash_attention.cu in fp32, flash_attention_mma.cu on TF32 and on bf16 tensor cores), and the separate kernels the model runs
     /// without them — three head splits, Q·Kᵀ, masked softmax, dropout, P·V, a head merge (backward: a head
     /// split of dO, dV and dP, dropout and softmax backward, dQ and dK, three merges) — with the SIMT GEMM (fp32,
     /// as the fused kernels) and with the TF32 one.
@@ -146,9 +146,14 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         var shape = new FlashAttentionKernels.Shape(B, Heads, S, S, HeadDim, scale, dropout, 42, 0);
         string name = $"[{B}, {S}, {Heads}·{HeadDim}], p = {dropout}";
 
-        foreach (var precision in new[] { FlashAttentionKernels.Precision.Fp32, FlashAttentionKernels.Precision.Tf32 })
+        foreach (var precision in Enum.GetValues<FlashAttentionKernels.Precision>())
         {
-            string kind = precision == FlashAttentionKernels.Precision.Tf32 ? " (TF32 tensor cores)" : "";
+            string kind = precision switch
+            {
+                FlashAttentionKernels.Precision.Tf32 => " (TF32 tensor cores)",
+                FlashAttentionKernels.Precision.Bf16 => " (bf16 tensor cores)",
+                _ => "",
+            };
             Add($"fused attention forward{kind}", forwardFlops,
                 () => FlashAttentionKernels.Forward(gpu, q, k, v, mask, output, lse, shape, precision: precision));
             Add($"fused attention backward{kind}", 2 * forwardFlops,

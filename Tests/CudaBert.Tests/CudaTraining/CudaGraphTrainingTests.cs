@@ -87,9 +87,10 @@ public class CudaGraphTrainingTests(CudaTestDevice device) : IClassFixture<CudaG
     [Theory]
     [InlineData("fp32")]
     [InlineData("tf32")]
+    [InlineData("bf16")]
     public void FusedAttentionInAGraphDrawsEachReplaysOwnDropoutMasks(string precision)
     {
-        // Heads of 32: attention runs as the fused kernels (fp32: flash_attention.cu, tf32: flash_attention_mma.cu),
+        // Heads of 32: attention runs as the fused kernels (fp32: flash_attention.cu, tf32 and bf16: flash_attention_mma.cu),
         // whose dropout stream must move on at every replay as the separate dropout kernel's does (a shift the host
         // rewrites), or every replay would reuse the captured step's attention masks and the losses would part
         // from the eager run's.
