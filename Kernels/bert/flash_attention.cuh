@@ -1,10 +1,8 @@
-// What the fused attention kernels share (a header: included, not compiled alone): the arguments,
-// the [B, S, H·D] row addressing and the dropout tile draw. Included by flash_attention.cu (exact fp32
-// on CUDA cores) and flash_attention_mma.cu (TF32 tensor cores).
+// What the fused attention kernels share (a header: included, not compiled alone): the arguments and
+// the [B, S, H·D] row addressing. Included by flash_attention.cu (exact fp32 on CUDA cores) and
+// flash_attention_mma.cu (TF32 or bf16 tensor cores).
 
 #pragma once
-
-#include "philox.cuh"
 
 // The arguments every kernel shares: sizes, scale and the dropout stream.
 struct Attention {
@@ -20,28 +18,6 @@ template <int D>
 __device__ __forceinline__ long long row_start(int b, int h, int s, int heads, int row)
 {
     return ((long long)b * s + row) * heads * D + h * D;
-}
-
-// factors[r·STRIDE + c] = `keep` for probability (i0 + r, j0 + c) of pair bh when its uniform is ≥ p, else 0;
-// rows < `rows`, columns < `cols`. A row's ≤ COLS positions touch at most COLS / 4 + 1 groups of four;
-// the block's threads take the (row, group) pairs in turn.
-template <int ROWS, int COLS, int STRIDE, typename T>
-__device__ __forceinline__ void draw_dropout_tile(T* factors, T keep, const Attention& a, int bh, int i0, int j0, int rows, int cols)
-{
-    constexpr int GROUPS = COLS / 4 + 1;
-    for (int g = threadIdx.x; g < ROWS * GROUPS; g += blockDim.x) {
-        int r = g / GROUPS;
-        if (r >= rows) continue;
-        unsigned long long first = a.offset + ((unsigned long long)bh * a.sq + i0 + r) * a.sk + j0;
-        unsigned long long group = first / 4 + g % GROUPS;
-        uint4 w = philox_group(group, a.seed_lo, a.seed_hi);
-        unsigned words[4] = { w.x, w.y, w.z, w.w };
-        #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-            long long c = (long long)(group * 4 + e - first);   // column of this position; may be outside the tile
-            if (c >= 0 && c < cols) factors[r * STRIDE + c] = philox_uniform(words[e]) >= a.p ? keep : (T)0;
-        }
-    }
 }
 
 // One instance per head size: the register arrays need D at compile time. The shared arguments come
