@@ -176,6 +176,25 @@ __device__ __forceinline__ void draw_keep_flags(unsigned char* keep, const Atten
     }
 }
 
+// The softmax in base 2: e^z = 2^(z·log2 e), so the kernels scale the scores, the mask and lse by log2 e once and
+// take every exponential as one ex2.approx (the special-function unit, relative error about 2⁻²²) where expf
+// costs about ten instructions; with tensor cores doing the products, the softmax's instructions are a large
+// part of the kernel's time. Masks are clamped to −FLT_MAX after the scaling (float.MinValue·log2 e would be −∞).
+#define LOG2E 1.4426950408889634f
+#define LN2 0.69314718055994531f
+
+__device__ __forceinline__ float exp2_approx(float x)
+{
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
+
+__device__ __forceinline__ float mask_log2(const float* mask, long long index)
+{
+    return mask ? fmaxf(mask[index] * LOG2E, -3.402823466e38f) : 0.0f;
+}
+
 // The maximum (sum) of v over the 4 lanes of a quad (lanes 4·group … 4·group + 3).
 __device__ __forceinline__ float quad_max(float v)
 {
@@ -294,7 +313,8 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
     float o[D_STEPS][4];
     #pragma unroll
     for (int d = 0; d < D_STEPS; ++d) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.0f;
-    // Running max of each row (the same in the 4 lanes of a quad), and this lane's part of the row sum:
+    float scale_log2 = a.scale * LOG2E;
+    // Running max of each row in log2 units (the same in the 4 lanes of a quad), and this lane's part of the row sum:
     // the parts are rescaled alike, so they are added across the quad once, at the end.
     float m_lo = negative_infinity(), m_hi = m_lo, l_lo = 0.0f, l_hi = 0.0f;
 
@@ -303,7 +323,7 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
         __syncthreads();                                   // every warp is done with the previous tile
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(k_tile, k, b, h, a.sk, a.heads, key0, keys);
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(v_tile, v, b, h, a.sk, a.heads, key0, keys);
-        for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask ? mask[(long long)b * a.sk + key0 + e] : 0.0f;
+        for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask_log2(mask, (long long)b * a.sk + key0 + e);
         if (a.p > 0.0f)
             draw_keep_flags<MMA_QUERY_ROWS, MMA_KEY_TILE>(keep, a, bh, row0, key0,
                                                                            min(MMA_QUERY_ROWS, a.sq - row0), keys);
@@ -314,7 +334,7 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
         for (int n = 0; n < KEY_STEPS; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
         mma_a_times_tile_transposed<Op, D, KEY_STEPS>(s, qa, k_tile, group, t);
 
-        // z = scale·s + mask (−∞ past the last key); the tile's row maxima over the quad.
+        // z·log2 e = (scale·log2 e)·s + mask·log2 e (−∞ past the last key); the tile's row maxima over the quad.
         float max_lo = negative_infinity(), max_hi = max_lo;
         #pragma unroll
         for (int n = 0; n < KEY_STEPS; ++n) {
@@ -322,14 +342,14 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
             for (int e = 0; e < 2; ++e) {
                 int j = 8 * n + 2 * t + e;
                 bool valid = j < keys;
-                s[n][e] = valid ? fmaf(s[n][e], a.scale, mask_tile[j]) : negative_infinity();
-                s[n][e + 2] = valid ? fmaf(s[n][e + 2], a.scale, mask_tile[j]) : negative_infinity();
+                s[n][e] = valid ? fmaf(s[n][e], scale_log2, mask_tile[j]) : negative_infinity();
+                s[n][e + 2] = valid ? fmaf(s[n][e + 2], scale_log2, mask_tile[j]) : negative_infinity();
                 max_lo = fmaxf(max_lo, s[n][e]);
                 max_hi = fmaxf(max_hi, s[n][e + 2]);
             }
         }
         float new_lo = fmaxf(m_lo, quad_max(max_lo)), new_hi = fmaxf(m_hi, quad_max(max_hi));
-        float rescale_lo = expf(m_lo - new_lo), rescale_hi = expf(m_hi - new_hi);   // e^(−∞) = 0 on the first tile
+        float rescale_lo = exp2_approx(m_lo - new_lo), rescale_hi = exp2_approx(m_hi - new_hi);   // 2^(−∞) = 0 on the first tile
         l_lo *= rescale_lo;
         l_hi *= rescale_hi;
         #pragma unroll
@@ -337,13 +357,13 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
         m_lo = new_lo;
         m_hi = new_hi;
 
-        // e^(z − m'), into l; times the dropout factor, into O through P·V.
+        // e^(z − m') = 2^((z − m')·log2 e), into l; times the dropout factor, into O through P·V.
         #pragma unroll
         for (int n = 0; n < KEY_STEPS; ++n) {
-            s[n][0] = expf(s[n][0] - m_lo);
-            s[n][1] = expf(s[n][1] - m_lo);
-            s[n][2] = expf(s[n][2] - m_hi);
-            s[n][3] = expf(s[n][3] - m_hi);
+            s[n][0] = exp2_approx(s[n][0] - m_lo);
+            s[n][1] = exp2_approx(s[n][1] - m_lo);
+            s[n][2] = exp2_approx(s[n][2] - m_hi);
+            s[n][3] = exp2_approx(s[n][3] - m_hi);
             l_lo += s[n][0] + s[n][1];
             l_hi += s[n][2] + s[n][3];
             if (a.p > 0.0f) {
@@ -358,8 +378,8 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
     l_lo = quad_sum(l_lo);
     l_hi = quad_sum(l_hi);
     store_rows<D>(out, o, 1.0f / l_lo, 1.0f / l_hi, b, h, a.sq, a.heads, i_lo, i_hi, t);
-    if (t == 0 && i_lo < a.sq) lse[(long long)bh * a.sq + i_lo] = m_lo + logf(l_lo);
-    if (t == 0 && i_hi < a.sq) lse[(long long)bh * a.sq + i_hi] = m_hi + logf(l_hi);
+    if (t == 0 && i_lo < a.sq) lse[(long long)bh * a.sq + i_lo] = fmaf(m_lo, LN2, logf(l_lo));   // m is in log2 units
+    if (t == 0 && i_hi < a.sq) lse[(long long)bh * a.sq + i_hi] = fmaf(m_hi, LN2, logf(l_hi));
 }
 
 // Backward, dQ pass: the forward's map (a warp per 16 query rows, tiles of 64 keys). Per tile S = Q·Kᵀ and
@@ -386,16 +406,17 @@ __device__ __forceinline__ void attention_backward_dq(const float* q, const floa
 
     if (threadIdx.x < MMA_QUERY_ROWS) {                  // D_i and lse_i of row threadIdx.x (0 past the end)
         int i = row0 + threadIdx.x;
-        float d_i = 0.0f, lse_i = 0.0f;
+        float d_i = 0.0f, lse_i = 0.0f;                  // lse in log2 units
         if (i < a.sq) {
             long long start = row_start<D>(b, h, a.sq, a.heads, i);
             for (int c = 0; c < D; ++c) d_i = fmaf(dout[start + c], out[start + c], d_i);
             delta[(long long)bh * a.sq + i] = d_i;
-            lse_i = lse[(long long)bh * a.sq + i];
+            lse_i = lse[(long long)bh * a.sq + i] * LOG2E;
         }
         delta_rows[threadIdx.x] = d_i;
         lse_rows[threadIdx.x] = lse_i;
     }
+    float scale_log2 = a.scale * LOG2E;
     unsigned qa[D / Op::K][4], da[D / Op::K][4];
     load_a_fragments<Op, D>(qa, q, b, h, a.sq, a.heads, i_lo, i_hi, t);
     load_a_fragments<Op, D>(da, dout, b, h, a.sq, a.heads, i_lo, i_hi, t);
@@ -408,7 +429,7 @@ __device__ __forceinline__ void attention_backward_dq(const float* q, const floa
         __syncthreads();                                   // every warp is done with the previous tile (and lse_rows is written)
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(k_tile, k, b, h, a.sk, a.heads, key0, keys);
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(v_tile, v, b, h, a.sk, a.heads, key0, keys);
-        for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask ? mask[(long long)b * a.sk + key0 + e] : 0.0f;
+        for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask_log2(mask, (long long)b * a.sk + key0 + e);
         if (a.p > 0.0f)
             draw_keep_flags<MMA_QUERY_ROWS, MMA_KEY_TILE>(keep, a, bh, row0, key0,
                                                                            min(MMA_QUERY_ROWS, a.sq - row0), keys);
@@ -425,7 +446,7 @@ __device__ __forceinline__ void attention_backward_dq(const float* q, const floa
             #pragma unroll
             for (int e = 0; e < 4; ++e) {
                 int r = e < 2 ? r_lo : r_hi, j = 8 * n + 2 * t + e % 2;
-                float p_ij = j < keys ? expf(fmaf(s[n][e], a.scale, mask_tile[j]) - lse_rows[r]) : 0.0f;
+                float p_ij = j < keys ? exp2_approx(fmaf(s[n][e], scale_log2, mask_tile[j]) - lse_rows[r]) : 0.0f;
                 float dp_ij = a.p > 0.0f ? (keep[r * MMA_KEY_TILE + j] ? dp[n][e] * a.keep_scale : 0.0f) : dp[n][e];
                 s[n][e] = p_ij * (dp_ij - delta_rows[r]);
             }
@@ -461,8 +482,9 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
     unsigned ka[D / Op::K][4], va[D / Op::K][4];
     load_a_fragments<Op, D>(ka, k, b, h, a.sk, a.heads, j_lo, j_hi, t);
     load_a_fragments<Op, D>(va, v, b, h, a.sk, a.heads, j_lo, j_hi, t);
-    float mask_lo = mask && j_lo < a.sk ? mask[(long long)b * a.sk + j_lo] : 0.0f;
-    float mask_hi = mask && j_hi < a.sk ? mask[(long long)b * a.sk + j_hi] : 0.0f;
+    float scale_log2 = a.scale * LOG2E;
+    float mask_lo = j_lo < a.sk ? mask_log2(mask, (long long)b * a.sk + j_lo) : 0.0f;   // log2 units
+    float mask_hi = j_hi < a.sk ? mask_log2(mask, (long long)b * a.sk + j_hi) : 0.0f;
     float dka[D / 8][4], dva[D / 8][4];
     #pragma unroll
     for (int d = 0; d < D / 8; ++d) dka[d][0] = dka[d][1] = dka[d][2] = dka[d][3] = dva[d][0] = dva[d][1] = dva[d][2] = dva[d][3] = 0.0f;
@@ -473,7 +495,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
         load_rows_zero_filled<MMA_QUERY_TILE, D, STRIDE>(q_tile, q, b, h, a.sq, a.heads, q0, rows);
         load_rows_zero_filled<MMA_QUERY_TILE, D, STRIDE>(dout_tile, dout, b, h, a.sq, a.heads, q0, rows);
         for (int e = threadIdx.x; e < rows; e += blockDim.x) {
-            lse_tile[e] = lse[(long long)bh * a.sq + q0 + e];
+            lse_tile[e] = lse[(long long)bh * a.sq + q0 + e] * LOG2E;
             delta_tile[e] = delta[(long long)bh * a.sq + q0 + e];
         }
         if (a.p > 0.0f)
@@ -492,7 +514,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
             #pragma unroll
             for (int e = 0; e < 4; ++e) {
                 int r = e < 2 ? r_lo : r_hi, i = 8 * n + 2 * t + e % 2;
-                float p_ij = i < rows ? expf(fmaf(s[n][e], a.scale, e < 2 ? mask_lo : mask_hi) - lse_tile[i]) : 0.0f;
+                float p_ij = i < rows ? exp2_approx(fmaf(s[n][e], scale_log2, e < 2 ? mask_lo : mask_hi) - lse_tile[i]) : 0.0f;
                 float factor = a.p > 0.0f ? (keep[i * MMA_QUERY_ROWS + r] ? a.keep_scale : 0.0f) : 1.0f;
                 s[n][e] = p_ij * factor;
                 dp[n][e] = i < rows ? p_ij * (dp[n][e] * factor - delta_tile[i]) : 0.0f;
