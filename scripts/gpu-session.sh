@@ -151,6 +151,9 @@ fi
 # 4. Every kernel at BERT-base shapes against a device copy and cuBLAS.
 step bench-kernels 90 "$BIN/cudabert" bench kernels
 grep -E '^\|' "$LOGS/bench-kernels.log" >> "$SUMMARY"
+# PyTorch's side of the S = 512 fused attention rows (its flash kernel in bf16, its fp32 kernel).
+[ $QUICK = 1 ] || step torch-attention 60 python3 tools/torch-bench/attention_sdpa.py
+grep -h '^RESULT' "$LOGS/torch-attention.log" >> "$SUMMARY" 2>/dev/null
 
 # 5. The kernel course: each progression (naive → ... → the backend's kernel) at BERT-base shapes.
 [ $QUICK = 1 ] || step bench-course 120 "$BIN/cudabert-course" --device driver

@@ -1,8 +1,11 @@
+using CudaBert.Engine.Backends;
+using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass).
+// Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass),
+// or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's precision is tf32 or bf16.
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
@@ -13,7 +16,8 @@ public sealed partial class CudaBackend
         RequireFloat32(primitive, q, k, v, mask, output, lse);
         if (q.NumElements == 0) return;
         FlashAttentionKernels.Forward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
-            Ptr(output, primitive), Ptr(lse, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset));
+            Ptr(output, primitive), Ptr(lse, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset),
+            precision: AttentionPrecision(q, k, v, output));
     }
 
     /// <inheritdoc/>
@@ -26,7 +30,23 @@ public sealed partial class CudaBackend
         using var delta = Scratch(lse.ByteLength);
         FlashAttentionKernels.Backward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
             Ptr(output, primitive), Ptr(lse, primitive), Ptr(doutput, primitive), delta.Pointer,
-            Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset));
+            Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset),
+            precision: AttentionPrecision(q, k, v, output, doutput, dq, dk, dv));
+    }
+
+    /// <summary>
+    /// Tensor cores where this thread's mode asks for them and the tensors meet their alignment: bf16 operands in a
+    /// <see cref="MatmulPrecision.Bf16"/> scope, TF32 where <see cref="Tf32Mode"/> allows it (as for <see cref="Gemm"/>);
+    /// else the exact fp32 kernels.
+    /// </summary>
+    FlashAttentionKernels.Precision AttentionPrecision(params ReadOnlySpan<Tensor> tensors)
+    {
+        var wanted = MatmulPrecisionMode.IsBFloat16 ? FlashAttentionKernels.Precision.Bf16
+            : Tf32Mode.IsAllowed ? FlashAttentionKernels.Precision.Tf32 : FlashAttentionKernels.Precision.Fp32;
+        if (wanted == FlashAttentionKernels.Precision.Fp32) return wanted;
+        Span<DevicePtr> pointers = stackalloc DevicePtr[tensors.Length];
+        for (int i = 0; i < tensors.Length; i++) pointers[i] = Ptr(tensors[i], nameof(FusedAttention));
+        return FlashAttentionKernels.TensorCoreAligned(pointers) ? wanted : FlashAttentionKernels.Precision.Fp32;
     }
 
     /// <summary>

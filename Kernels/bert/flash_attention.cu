@@ -45,6 +45,7 @@
 // Philox evaluation per 4 consecutive stream positions (a row of a tile is consecutive keys), into a
 // shared [rows][cols + 1] array.
 
+#include "flash_attention.cuh"
 #include "philox.cuh"
 #include "reduce.cuh"
 
@@ -52,22 +53,6 @@
 #define KEY_TILE 32     // forward and dQ: keys per shared-memory tile
 #define KEY_ROWS 64     // dK/dV: threads per block, one key row each
 #define QUERY_TILE 8    // dK/dV: queries per shared-memory tile
-
-// The arguments every kernel shares: sizes, scale and the dropout stream.
-struct Attention {
-    int sq, sk, heads;
-    float scale;
-    float p, keep_scale;                 // p = 0: no dropout
-    unsigned seed_lo, seed_hi;
-    unsigned long long offset;
-};
-
-// Row `row` of head h of batch element b in a [B, S, H·D] tensor.
-template <int D>
-__device__ __forceinline__ long long row_start(int b, int h, int s, int heads, int row)
-{
-    return ((long long)b * s + row) * heads * D + h * D;
-}
 
 // Copies rows [first, first + count) of head h of batch element b ([B, S, H·D]) into tile[r][c]
 // (row stride `stride` floats), one float per thread per step: consecutive threads read consecutive
@@ -308,16 +293,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
     for (int c = 0; c < D; ++c) { dk[start + c] = dkj[c] * a.scale; dv[start + c] = dvj[c]; }
 }
 
-// One instance per head size: the register arrays need D at compile time. The shared arguments come
-// last: sizes, scale, then the dropout stream. offset_shift, when not null, points to a number added to
-// offset: a CUDA graph replays its launches with the arguments of the capture, so the host moves the
-// stream on by rewriting that number before each replay (as dropout.cu does).
-#define ATTENTION_PARAMETERS int sq, int sk, int heads, float scale, float p, float keep_scale,                                      \
-                             unsigned seed_lo, unsigned seed_hi, unsigned long long offset,                                         \
-                             const unsigned long long* offset_shift
-#define ATTENTION_ARGUMENTS Attention{ sq, sk, heads, scale, p, keep_scale, seed_lo, seed_hi,                                       \
-                                       offset + (offset_shift != nullptr ? *offset_shift : 0ull) }
-
+// One instance per head size (parameters: flash_attention.cuh).
 #define FLASH_ATTENTION_KERNELS(D)                                                                                                  \
 extern "C" __global__ void __launch_bounds__(QUERY_ROWS) flash_attention_forward_d##D##_f32(                                       \
     const float* q, const float* k, const float* v, const float* mask, float* out, float* lse, ATTENTION_PARAMETERS)                \

@@ -69,6 +69,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             () => SoftmaxKernels.Backward(gpu, p, dp, ds, B * Heads * S, S, 0.125f));
         Memory(rows, "head split", $"[{B}, {S}, {Heads}, {HeadDim}]", 2 * hidden, () => PermuteKernels.SplitHeads(gpu, h, h2, B, S, Heads, HeadDim));
         Attention(rows, h, h2, h3, mask, p, dp, ds);
+        LongAttention(rows);
         Memory(rows, "layer norm forward", $"[{Tokens}, {Hidden}]", 2 * hidden,
             () => LayerNormKernels.Forward(gpu, h, gamma, beta, h2, stats, stats2, Tokens, Hidden, 1e-12f));
         Memory(rows, "residual + layer norm forward", $"[{Tokens}, {Hidden}]", 4 * hidden,
@@ -128,7 +129,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
     /// <summary>
     /// Attention of one layer (B = 32, 12 heads, S = 128, d = 64, padding mask, dropout 0.1) two ways, each rated in
     /// TFLOP/s of its products (forward Q·Kᵀ and P·V: 4·B·H·S²·d; backward dV, dP, dQ, dK: 8·B·H·S²·d):
-    /// the fused FlashAttention-2 kernels (flash_attention.cu), and the separate kernels the model runs
+    /// the fused FlashAttention-2 kernels (flash_attention.cu in fp32, flash_attention_mma.cu on TF32 and on bf16 tensor cores), and the separate kernels the model runs
     /// without them — three head splits, Q·Kᵀ, masked softmax, dropout, P·V, a head merge (backward: a head
     /// split of dO, dV and dP, dropout and softmax backward, dQ and dK, three merges) — with the SIMT GEMM (fp32,
     /// as the fused kernels) and with the TF32 one.
@@ -147,10 +148,14 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         var shape = new FlashAttentionKernels.Shape(B, Heads, S, S, HeadDim, scale, dropout, 42, 0);
         string name = $"[{B}, {S}, {Heads}·{HeadDim}], p = {dropout}";
 
-        Add("fused attention forward", forwardFlops,
-            () => FlashAttentionKernels.Forward(gpu, q, k, v, mask, output, lse, shape));
-        Add("fused attention backward", 2 * forwardFlops,
-            () => FlashAttentionKernels.Backward(gpu, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape));
+        foreach (var precision in Enum.GetValues<FlashAttentionKernels.Precision>())
+        {
+            string kind = KernelKind(precision);
+            Add($"fused attention forward{kind}", forwardFlops,
+                () => FlashAttentionKernels.Forward(gpu, q, k, v, mask, output, lse, shape, precision: precision));
+            Add($"fused attention backward{kind}", 2 * forwardFlops,
+                () => FlashAttentionKernels.Backward(gpu, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape, precision: precision));
+        }
         foreach (bool tf32 in new[] { false, true })
         {
             string gemm = tf32 ? "TF32" : "SIMT";
@@ -189,6 +194,44 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             rows.Add(new Row(kernel, name, ms, null, null, flops / (ms * 1e9), null, null));
         }
     }
+
+    /// <summary>
+    /// The fused attention kernels, forward and backward, in each precision at the length where attention weighs
+    /// most (B = 32, 12 heads, S = 512, d = 64, dropout 0.1, no mask): the peer of tools/torch-bench/attention_sdpa.py,
+    /// which times PyTorch's flash kernel (bf16) and its fp32 kernel at the same shape.
+    /// </summary>
+    void LongAttention(List<Row> rows)
+    {
+        const int seq = 512, pairs = B * Heads;
+        long hidden = (long)B * seq * Hidden;
+        double forwardFlops = 4.0 * pairs * seq * seq * HeadDim;
+        DevicePtr q = Floats(hidden), k = Floats(hidden), v = Floats(hidden), output = Floats(hidden), doutput = Floats(hidden);
+        DevicePtr dq = Floats(hidden), dk = Floats(hidden), dv = Floats(hidden), lse = Floats((long)pairs * seq), delta = Floats((long)pairs * seq);
+        var shape = new FlashAttentionKernels.Shape(B, Heads, seq, seq, HeadDim, 0.125f, 0.1, 42, 0);
+        string name = $"[{B}, {seq}, {Heads}·{HeadDim}], p = 0.1, no mask";
+        foreach (var precision in Enum.GetValues<FlashAttentionKernels.Precision>())
+        {
+            string kind = KernelKind(precision);
+            Add($"fused attention forward{kind}", forwardFlops,
+                () => FlashAttentionKernels.Forward(gpu, q, k, v, DevicePtr.Null, output, lse, shape, precision: precision));
+            Add($"fused attention backward{kind}", 2 * forwardFlops,
+                () => FlashAttentionKernels.Backward(gpu, q, k, v, DevicePtr.Null, output, lse, doutput, delta, dq, dk, dv, shape, precision: precision));
+        }
+        Release(q, k, v, output, doutput, dq, dk, dv, lse, delta);
+
+        void Add(string kernel, double flops, Action work)
+        {
+            double ms = timer.MedianMilliseconds(work);
+            rows.Add(new Row(kernel, name, ms, null, null, flops / (ms * 1e9), null, null));
+        }
+    }
+
+    static string KernelKind(FlashAttentionKernels.Precision precision) => precision switch
+    {
+        FlashAttentionKernels.Precision.Tf32 => " (TF32 tensor cores)",
+        FlashAttentionKernels.Precision.Bf16 => " (bf16 tensor cores)",
+        _ => "",
+    };
 
     /// <summary>
     /// The element counts of bert-base's 199 parameter tensors, in the model's order: the embeddings (word,

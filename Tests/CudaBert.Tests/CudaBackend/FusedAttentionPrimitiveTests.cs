@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Cpu;
 using CudaBert.Engine.Cuda;
 using CudaBert.Tests.Engine;
@@ -13,9 +14,15 @@ namespace CudaBert.Tests.CudaBackendTests;
 [Collection(CudaBackendCollection.Name)]
 public class FusedAttentionPrimitiveTests(CudaTestDevice device)
 {
-    [Fact]
-    public void TheOpAndItsGradientsMatchTheCpu()
+    // fp32: the exact kernels; tf32 and bf16: the tensor-core kernels, chosen by the thread's precision scope,
+    // within the bound widened by their operands' unit roundoff (2⁻¹¹, 2⁻⁸), and not the exact kernels' bits.
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("tf32")]
+    [InlineData("bf16")]
+    public void TheOpAndItsGradientsMatchTheCpu(string precisionName)
     {
+        Assert.True(MatmulPrecisionMode.TryParse(precisionName, out var precision));
         using var scope = Tensor.Scope();
         const int batch = 2, seq = 19, heads = 2, headSize = 32, width = heads * headSize;
         const double p = 0.1;
@@ -31,10 +38,16 @@ public class FusedAttentionPrimitiveTests(CudaTestDevice device)
         var (gq, gk, gv, gdy) = (Leaf(90, Device.Cuda), Leaf(91, Device.Cuda), Leaf(92, Device.Cuda), Leaf(93, Device.Cuda));
 
         var (cpu, cpuGrads) = FusedAttentionTests.ForwardBackward(() => Ops.FusedAttention(cq, ck, cv, mask, heads, scale, p, 3, 17), cdy, cq, ck, cv);
-        var (gpu, gpuGrads) = FusedAttentionTests.ForwardBackward(
+        (float[], float[][]) OnTheGpu() => FusedAttentionTests.ForwardBackward(
             () => Ops.FusedAttention(gq, gk, gv, mask.To(Device.Cuda), heads, scale, p, 3, 17), gdy, gq, gk, gv);
+        var (exact, _) = OnTheGpu();
+        float[] gpu;
+        float[][] gpuGrads;
+        using (MatmulPrecisionMode.Use(precision)) (gpu, gpuGrads) = OnTheGpu();
+        if (precision != MatmulPrecision.Fp32) Assert.False(exact.AsSpan().SequenceEqual(gpu), $"{precisionName}: the exact kernels ran");
 
-        var bound = new AttentionRoundingBound(cq, ck, cv, mask, cdy, heads, scale, p, 3, 17);
+        double operandUnit = precision switch { MatmulPrecision.Tf32 => 1.0 / (1 << 11), MatmulPrecision.Bf16 => 1.0 / (1 << 8), _ => 0 };
+        var bound = new AttentionRoundingBound(cq, ck, cv, mask, cdy, heads, scale, p, 3, 17, operandUnit);
         bound.AssertWithin(cpu, gpu, bound.Output, "output");
         bound.AssertWithin(cpuGrads[0], gpuGrads[0], bound.Dq, "dq");
         bound.AssertWithin(cpuGrads[1], gpuGrads[1], bound.Dk, "dk");

@@ -31,10 +31,10 @@ public class CudaGraphTrainingTests(CudaTestDevice device) : IClassFixture<CudaG
 
     sealed record Outcome(List<StepRecord> History, Dictionary<string, float[]> Parameters, CudaGraphSteps? Graphs, (int, int) Made, (int, int) Expected);
 
-    static Outcome Train(Setup setup, string graphs)
+    static Outcome Train(Setup setup, string graphs, string precision = "fp32")
     {
         using var model = setup.Tiny.NewModel();
-        using var trainer = setup.Tiny.Trainer(model, setup.Options(graphs));
+        using var trainer = setup.Tiny.Trainer(model, setup.Options(graphs) with { Precision = precision });
         var expected = ExpectedGraphs(setup, trainer);
         var history = trainer.Run().History.ToList();
         return new(history, TinyTwoTaskSetup.Snapshot(model), trainer.CudaGraphs,
@@ -84,17 +84,21 @@ public class CudaGraphTrainingTests(CudaTestDevice device) : IClassFixture<CudaG
         finally { setup.Dispose(); }
     }
 
-    [Fact]
-    public void FusedAttentionInAGraphDrawsEachReplaysOwnDropoutMasks()
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("tf32")]
+    [InlineData("bf16")]
+    public void FusedAttentionInAGraphDrawsEachReplaysOwnDropoutMasks(string precision)
     {
-        // Heads of 32: attention runs as the fused kernels, whose dropout stream must move on at every replay
-        // as the separate dropout kernel's does (a shift the host rewrites), or every replay would reuse the
-        // captured step's attention masks and the losses would part from the eager run's.
+        // Heads of 32: attention runs as the fused kernels (fp32: flash_attention.cu, tf32 and bf16: flash_attention_mma.cu),
+        // whose dropout stream must move on at every replay as the separate dropout kernel's does (a shift the host
+        // rewrites), or every replay would reuse the captured step's attention masks and the losses would part
+        // from the eager run's.
         var setup = new Setup(hidden: 64);
         try
         {
-            var eager = Train(setup, CudaGraphSteps.Off);
-            var graphed = Train(setup, CudaGraphSteps.On);
+            var eager = Train(setup, CudaGraphSteps.Off, precision);
+            var graphed = Train(setup, CudaGraphSteps.On, precision);
             Assert.True(graphed.Made.Item2 >= 1, $"no replay: {graphed.Made}");
             Assert.Equal(eager.History.Select(h => (h.Loss, h.GradNorm)), graphed.History.Select(h => (h.Loss, h.GradNorm)));
             foreach (var (name, want) in eager.Parameters)

@@ -119,6 +119,14 @@ public class FusedAttentionTests
 /// So K = 2(d + 2)·Z + 2Sk + 2Sq + 2d + 8 covers every element, and two computations differ by at most 2·K·u·M.
 /// M uses the exact (float64) probabilities P and dropout factors m; for the gradients it bounds |dP_ij − D_i| by
 /// m_ij·Σ_c |dO_ic·v_jc| + Σ_c |dO_ic|·M(O)_ic.
+/// <para>
+/// Tensor-core kernels round each product's operands to a shorter mantissa (unit roundoff u' = 2⁻¹¹ for TF32,
+/// 2⁻⁸ for bf16) before an fp32 accumulation, which adds K'·u'·M with K' = 4Z + 6 (<see cref="OperandSteps"/>):
+/// a score's two rounded operands move it by ≤ 2Z·u'; P = e^(z − lse) with lse = log Σ e^z carries that twice
+/// (its own score and the normaliser, whether lse is computed or recomputed from the forward's), 4Z·u' relative;
+/// the second product of each chain (P·V, dS·K, dSᵀ·Q, (m⊙P)ᵀ·dO, and dO·Vᵀ inside dS) rounds two more
+/// operands, 2u' each, and D = dO·O inherits O's 4Z + 2: at most 4Z + 6 along any chain.
+/// </para>
 /// </summary>
 internal sealed class AttentionRoundingBound
 {
@@ -128,8 +136,15 @@ internal sealed class AttentionRoundingBound
     public double[] Dv { get; }
     /// <summary>K, the roundings counted along the longest chain.</summary>
     public double RoundingSteps { get; }
+    /// <summary>K' = 4Z + 6, the operand roundings of a tensor-core kernel along the longest chain (each of unit <see cref="OperandUnit"/>).</summary>
+    public double OperandSteps { get; }
+    /// <summary>u', the unit roundoff of a tensor-core kernel's operands (0: float32 operands).</summary>
+    public double OperandUnit { get; }
+    /// <summary>Z = max_ij scale·Σ_c |q_ic·k_jc|.</summary>
+    public double ScoreMagnitude { get; }
 
-    public AttentionRoundingBound(Tensor q, Tensor kt, Tensor v, Tensor? mask, Tensor dy, int heads, double scale, double p, ulong seed, ulong offset)
+    public AttentionRoundingBound(Tensor q, Tensor kt, Tensor v, Tensor? mask, Tensor dy, int heads, double scale, double p, ulong seed, ulong offset,
+        double operandUnit = 0)
     {
         int batch = q.Shape[0], sq = q.Shape[1], sk = kt.Shape[1], width = q.Shape[2], d = width / heads;
         float[] qs = q.ToArray<float>(), ks = kt.ToArray<float>(), vs = v.ToArray<float>(), dos = dy.ToArray<float>();
@@ -185,15 +200,19 @@ internal sealed class AttentionRoundingBound
                     }
             }
         RoundingSteps = 2 * (d + 2) * zMax + 2 * sk + 2 * sq + 2 * d + 8;
+        ScoreMagnitude = zMax;
+        OperandUnit = operandUnit;
+        OperandSteps = 4 * zMax + 6;
     }
 
-    /// <summary>|expected_i − actual_i| ≤ 2·K·u·magnitude_i for every element.</summary>
+    /// <summary>|expected_i − actual_i| ≤ (2·K·u + K'·u')·magnitude_i for every element.</summary>
     public void AssertWithin(float[] expected, float[] actual, double[] magnitude, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
         {
-            double error = Math.Abs((double)expected[i] - actual[i]), bound = 2 * RoundingSteps * TestInputs.U * magnitude[i];
+            double error = Math.Abs((double)expected[i] - actual[i]),
+                bound = (2 * RoundingSteps * TestInputs.U + OperandSteps * OperandUnit) * magnitude[i];
             Assert.True(error <= bound, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}, error {error:G3} > bound {bound:G3}");
         }
     }
