@@ -1,5 +1,6 @@
 using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
+using CudaBert.Kernels.SoftwareGpu;
 using CudaBert.Tests.CudaDevice;
 using CudaBert.Tests.Gemm;
 
@@ -109,5 +110,24 @@ public class GemmWgmmaTransposedKernelTests
             }
         }
         KernelAssert.NoSanitizerFindings(gpu);
+    }
+
+    [Fact]
+    public void WithoutTheNamedBarrierAWarpgroupMultipliesTheOthersRowsUnfinished()
+    {
+        // The consumers' bar.sync 1, 256 taken out of "nn": a warpgroup's wgmma reads B rows that the other
+        // warpgroup is still transposing into place, which the software GPU's race check reports.
+        const string module = "hopper/gemm_wgmma_tf32_transposed";
+        using var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        string ptx = Kernels.Ptx.PtxModules.Get(module), mutated = ptx.Replace("bar.sync 1, 256;", "");
+        Assert.NotEqual(ptx, mutated);
+        gpu.LoadModule(module, mutated);
+        const int m = 40, n = 24, k = 100;
+        using DeviceArray<float> a = new(gpu, TestInputs.NonZero(156, m * k)), b = new(gpu, TestInputs.NonZero(157, k * n)), c = new(gpu, m * n);
+        HopperGemmKernels.Tf32(gpu, false, false, 1, m, n, k, 1f, a.Ptr, k, 0, b.Ptr, n, 0, 0f, c.Ptr, n, 0);
+        var race = Assert.Single(gpu.Reports);
+        Assert.Equal(SanitizerCheck.SharedRace, race.Check);
+        Assert.Equal("gemm_wgmma_tf32_nn", race.Kernel);
+        Assert.StartsWith("wgmma", race.Instruction);
     }
 }
