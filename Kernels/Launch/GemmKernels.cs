@@ -92,15 +92,15 @@ public static class GemmKernels
     /// Contiguous operands, the kernel chosen per call: the tensor-core kernel when <paramref name="allowTf32"/>
     /// (the caller accepts ~1e-3 relative error, as PyTorch's allow_tf32) and the operands qualify
     /// (<see cref="SupportsTf32"/>), else the fp32 SIMT kernel. The tensor-core kernel is Hopper's wgmma
-    /// kernel for X·Wᵀ on compute capability 9.x when opted in (<see cref="HopperGemmKernels.Chosen"/>), gemm_tf32.cu otherwise.
+    /// kernels on compute capability 9.x when opted in (<see cref="HopperGemmKernels.Chosen"/>), gemm_tf32.cu otherwise.
     /// </summary>
     public static void Run(ICudaDevice dev, bool allowTf32, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
         GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
     {
         var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
-        if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB) && HopperGemmKernels.Chosen(dev.Info, transA, transB))
-            HopperGemmKernels.Tf32(dev, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
+        if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB) && HopperGemmKernels.Chosen(dev.Info))
+            HopperGemmKernels.Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
         else if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB))
             Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, stream);
         else

@@ -34,10 +34,11 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         log.WriteLine($"tensor-core GEMM: {HopperGemmKernels.TensorCorePath(gpu.Info)}");
         log.WriteLine($"bf16 tensor-core GEMM: {HopperGemmBf16Kernels.TensorCorePath(gpu.Info)}");
 
-        // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, a weight gradient)
+        // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, the input and weight gradients)
         Gemm(rows, "linear QKV forward", false, true, 1, Tokens, 3 * Hidden, Hidden);
         Gemm(rows, "linear FFN up", false, true, 1, Tokens, Intermediate, Hidden);
         Gemm(rows, "linear FFN down", false, true, 1, Tokens, Hidden, Intermediate);
+        Gemm(rows, "linear dX = dY·W", false, false, 1, Tokens, Hidden, Intermediate);
         Gemm(rows, "linear dW = dYᵀ·X", true, false, 1, Intermediate, Hidden, Tokens);
         Gemm(rows, "attention Q·Kᵀ", false, true, B * Heads, S, S, HeadDim);
         Gemm(rows, "attention P·V", false, false, B * Heads, S, HeadDim, S);
@@ -260,8 +261,8 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
     /// <summary>
     /// Our SIMT kernel against cuBLAS SGEMM, our TF32 tensor-core kernel (the tile GemmKernels picks) against
     /// cuBLAS TF32, and the tensor-core kernel with the other tile, so one run shows whether the choice was right;
-    /// on compute capability 9.x also Hopper's wgmma kernels: TF32 for the X·Wᵀ layouts, bf16 (beside the
-    /// mma.sync bf16 row, against cuBLAS bf16) for every layout.
+    /// on compute capability 9.x also Hopper's wgmma kernels (TF32 against cuBLAS TF32; bf16 beside the
+    /// mma.sync bf16 row, against cuBLAS bf16), every layout.
     /// </summary>
     void Gemm(List<Row> rows, string name, bool transA, bool transB, int batch, int m, int n, int k)
     {
@@ -295,11 +296,12 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         rows.Add(new Row($"GEMM TF32: {name}", $"{shape} {TileName(tile)}", tf32, null, null, flops / (tf32 * 1e9), null, blasTf32 / tf32));
         if (tf32Other is double other)
             rows.Add(new Row($"GEMM TF32, other tile: {name}", $"{shape} {TileName(otherTile)}", other, null, null, flops / (other * 1e9), null, blasTf32 / other));
-        if (HopperGemmKernels.Supports(gpu.Info, transA, transB))
+        if (HopperGemmKernels.Supports(gpu.Info))
         {
-            double wgmma = timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, batch, m, n, k, 1f,
-                a, k, (long)m * k, b, k, (long)k * n, 0f, c, n, (long)m * n));
-            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 128×128 tile, TMA", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
+            double wgmma = timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f,
+                a, transA ? m : k, (long)m * k, b, transB ? k : n, (long)k * n, 0f, c, n, (long)m * n));
+            string feed = transA || !transB ? "TMA, transposed on chip" : "TMA";
+            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 128×128 tile, {feed}", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
         }
         rows.Add(new Row($"GEMM bf16: {name}", $"{shape} 64×64 tile", bf16, null, null, flops / (bf16 * 1e9), null, null, blasBf16 / bf16));
         if (HopperGemmBf16Kernels.Supports(gpu.Info, a16, transA ? m : k, (long)m * k, b16, transB ? k : n, (long)k * n))

@@ -23,7 +23,7 @@ public class GemmWgmmaKernelTests
     /// A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped. The software GPU reports
     /// <paramref name="multiprocessors"/> SMs: the kernel's persistent grid has that many blocks, each walking several tiles.
     /// </summary>
-    static ICudaDevice OpenHopper(string kind, int multiprocessors = 3)
+    internal static ICudaDevice OpenHopper(string kind, int multiprocessors = 3)
     {
         if (kind == TestDevices.Software)
             return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9,
@@ -36,7 +36,7 @@ public class GemmWgmmaKernelTests
         return null!;
     }
 
-    static float TruncateToTf32(float x) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(x) & 0xFFFF_E000);
+    internal static float TruncateToTf32(float x) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(x) & 0xFFFF_E000);
 
     [Theory, MemberData(nameof(Devices))]
     public void PaddedRowsEdgeTilesAndAPartialChunk(string device)
@@ -55,7 +55,7 @@ public class GemmWgmmaKernelTests
         using DeviceArray<float> da = new(gpu, a), db = new(gpu, b), dc = new(gpu, c);
         const float alpha = -0.75f, beta = 1.5f;
 
-        HopperGemmKernels.Tf32(gpu, batch, m, n, k, alpha, da.Ptr, lda, strideA, db.Ptr, ldb, strideB, beta, dc.Ptr, ldc, strideC);
+        HopperGemmKernels.Tf32(gpu, false, true, batch, m, n, k, alpha, da.Ptr, lda, strideA, db.Ptr, ldb, strideB, beta, dc.Ptr, ldc, strideC);
 
         float[] result = dc.Read();
         float[] a19 = Array.ConvertAll(a, TruncateToTf32), b19 = Array.ConvertAll(b, TruncateToTf32);
@@ -97,7 +97,7 @@ public class GemmWgmmaKernelTests
         Environment.SetEnvironmentVariable(HopperGemmKernels.OptInVariable, "1");
         try
         {
-            Assert.True(HopperGemmKernels.Chosen(gpu.Info, false, true));
+            Assert.True(HopperGemmKernels.Chosen(gpu.Info));
             GemmKernels.Run(gpu, allowTf32: true, false, true, batch, m, n, k, 1f, dx.Ptr, dw.Ptr, 0f, dy.Ptr,
                 broadcastB: true, bias: dbias.Ptr, epilogue: epilogue);
         }
@@ -135,7 +135,7 @@ public class GemmWgmmaKernelTests
         gpu.LoadModule(module, mutated);
         const int m = 40, n = 24, k = 200;
         using DeviceArray<float> a = new(gpu, TestInputs.NonZero(146, m * k)), b = new(gpu, TestInputs.NonZero(147, n * k)), c = new(gpu, m * n);
-        Assert.Throws<CudaException>(() => HopperGemmKernels.Tf32(gpu, 1, m, n, k, 1f, a.Ptr, k, 0, b.Ptr, k, 0, 0f, c.Ptr, n, 0));
+        Assert.Throws<CudaException>(() => HopperGemmKernels.Tf32(gpu, false, true, 1, m, n, k, 1f, a.Ptr, k, 0, b.Ptr, k, 0, 0f, c.Ptr, n, 0));
         return gpu;
     }
 
@@ -179,21 +179,20 @@ public class GemmWgmmaKernelTests
         var error = Assert.Throws<CudaException>(() => gpu.LoadModule("hopper/gemm_wgmma_tf32", Kernels.Ptx.PtxModules.Get("hopper/gemm_wgmma_tf32")));
         Assert.Equal("CUDA_ERROR_NO_BINARY_FOR_GPU", error.ErrorName);
         Assert.Contains("sm_90a", error.Message);
-        Assert.False(HopperGemmKernels.Supports(gpu.Info, false, true));
+        Assert.False(HopperGemmKernels.Supports(gpu.Info));
         Assert.Contains("gemm_tf32.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
     }
 
     [Fact]
-    public void OnlyTheXWTransposedLayoutOfAHopperDeviceTakesIt()
+    public void AHopperDeviceTakesItOnlyWhenOptedIn()
     {
         using var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
-        Assert.True(HopperGemmKernels.Supports(gpu.Info, false, true));
-        Assert.False(HopperGemmKernels.Supports(gpu.Info, false, false));
-        Assert.False(HopperGemmKernels.Supports(gpu.Info, true, false));
+        Assert.True(HopperGemmKernels.Supports(gpu.Info));
         Assert.Contains("gemm_wgmma_tf32.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
+        Assert.Contains("gemm_wgmma_tf32_transposed.cu", HopperGemmKernels.TensorCorePath(gpu.Info));
         if (HopperGemmKernels.OptedIn) return;   // the GPU session may opt in for the whole run
         // Until opted in, GemmKernels.Run keeps the Ampere kernel on Hopper too, and info says how to opt in.
-        Assert.False(HopperGemmKernels.Chosen(gpu.Info, false, true));
+        Assert.False(HopperGemmKernels.Chosen(gpu.Info));
         Assert.Contains($"set {HopperGemmKernels.OptInVariable}=1", HopperGemmKernels.TensorCorePath(gpu.Info));
     }
 }

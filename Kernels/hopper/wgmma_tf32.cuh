@@ -1,0 +1,130 @@
+// What Hopper's TF32 GEMMs share (a header: included, not compiled alone): the tensor map type, the
+// wgmma matrix descriptor of a 128-byte-swizzled operand, the mbarrier operations of the full/empty
+// ring, the TMA tensor copy, the m64n128k8 multiply and the epilogue of a 128×128 tile. Included by
+// gemm_wgmma_tf32.cu (X·Wᵀ, both operands K-major as stored) and gemm_wgmma_tf32_transposed.cu (the
+// layouts with an M- or N-major operand, transposed on chip); their header comments explain the ring.
+
+#pragma once
+
+#define EPILOGUE_NONE 0
+#define EPILOGUE_BIAS 1
+#define EPILOGUE_BIAS_GELU 2
+
+// CUtensorMap: 128 opaque bytes, 64-byte aligned (cuda.h's type, which NVRTC does not include).
+struct __align__(64) TensorMap { unsigned long long opaque[16]; };
+
+__device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
+
+// The 64-bit wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"):
+//   bits  0..13  start address in shared memory, >> 4
+//   bits 16..29  leading-dimension byte offset, >> 4 (between core matrices along K: unused when one
+//                k8 step of TF32, 32 bytes, lies inside one 128-byte swizzled row; set to 1 as usual)
+//   bits 32..45  stride-dimension byte offset, >> 4 (between 8-row groups along M or N: 1024 bytes)
+//   bits 49..51  matrix base offset (0: every buffer starts on a 1024-byte boundary)
+//   bits 62..63  swizzle mode: 1 = 128-byte swizzle
+__device__ __forceinline__ unsigned long long make_descriptor(unsigned address)
+{
+    return (unsigned long long)((address & 0x3FFFF) >> 4)
+         | (1ull << 16)
+         | ((unsigned long long)(1024 >> 4) << 32)
+         | (1ull << 62);
+}
+
+__device__ __forceinline__ void barrier_init(unsigned barrier, unsigned arrivals)
+{
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(barrier), "r"(arrivals) : "memory");
+}
+
+__device__ __forceinline__ void barrier_arrive(unsigned barrier)
+{
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" :: "r"(barrier) : "memory");
+}
+
+// Arrives and announces `bytes` of transactions: the phase completes when they have landed too.
+__device__ __forceinline__ void barrier_arrive_expect_bytes(unsigned barrier, unsigned bytes)
+{
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" :: "r"(barrier), "r"(bytes) : "memory");
+}
+
+// Returns once the barrier's phase of parity `parity` has completed (try_wait may give up after a
+// time-out; the loop asks again).
+__device__ __forceinline__ void barrier_wait(unsigned barrier, unsigned parity)
+{
+    unsigned done;
+    do {
+        asm volatile("{\n.reg .pred complete;\n"
+                     "mbarrier.try_wait.parity.shared::cta.b64 complete, [%1], %2;\n"
+                     "selp.u32 %0, 1, 0, complete;\n}\n"
+                     : "=r"(done) : "r"(barrier), "r"(parity) : "memory");
+    } while (!done);
+}
+
+// The box of `map` at (k, row, item) into shared memory at `destination`, counted off `barrier`'s
+// transactions when it has landed. The map is a __grid_constant__ parameter: its generic address.
+__device__ __forceinline__ void tensor_load(unsigned destination, const TensorMap* map, int k, int row, int item, unsigned barrier)
+{
+    asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];"
+                 :: "r"(destination), "l"(reinterpret_cast<unsigned long long>(map)), "r"(k), "r"(row), "r"(item), "r"(barrier)
+                 : "memory");
+}
+
+// True in one lane of the (fully active) warp.
+__device__ __forceinline__ bool elect_one()
+{
+    unsigned elected;
+    asm volatile("{\n.reg .pred leader;\nelect.sync _|leader, 0xffffffff;\nselp.u32 %0, 1, 0, leader;\n}\n" : "=r"(elected));
+    return elected != 0;
+}
+
+// One k8 step: acc += A(64×8 at a) · B(128×8 at b)ᵀ, both described by swizzled descriptors.
+__device__ __forceinline__ void wgmma_m64n128k8(float (&d)[64], unsigned long long a, unsigned long long b)
+{
+    // scale-d is a predicate (true: D = A·B + D, false: D = A·B); imm-scale-a, imm-scale-b = 1: no negation.
+    asm volatile(
+        "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %66, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k8.f32.tf32.tf32 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+        "%64, %65, accumulate, 1, 1;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "l"(a), "l"(b), "r"(1));
+}
+
+// The epilogue of a 128×128 tile at (m0, n0) of C_item, straight from the accumulators of consumer
+// warpgroup `consumer` (rows 64·consumer .. + 63; the thread-to-data map of the kernels' header
+// comments): C = alpha·acc + beta·C [+ bias] [then GELU], each lane writing pairs of consecutive columns.
+__device__ __forceinline__ void store_tile(const float (&acc)[64], float* c_item, int ldc, int M, int N, int m0, int n0,
+                                           int consumer, float alpha, float beta, const float* bias, int epilogue)
+{
+    int warp = threadIdx.x % 128 / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
+    #pragma unroll
+    for (int half = 0; half < 2; ++half) {
+        int m = m0 + consumer * 64 + 16 * warp + group + 8 * half;
+        if (m >= M) continue;
+        float* row = c_item + (long long)m * ldc;
+        #pragma unroll
+        for (int j = 0; j < 16; ++j) {
+            #pragma unroll
+            for (int e = 0; e < 2; ++e) {
+                int n = n0 + 8 * j + 2 * t + e;
+                if (n >= N) continue;
+                float x = alpha * acc[4 * j + 2 * half + e];
+                if (beta != 0.0f) x = fmaf(beta, row[n], x);
+                if (epilogue != EPILOGUE_NONE) x += bias[n];
+                if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
+                row[n] = x;
+            }
+        }
+    }
+}
