@@ -66,28 +66,6 @@ __device__ __forceinline__ void load_rows(float* tile, int stride, const float* 
     }
 }
 
-// factors[r][c] (row stride cols + 1) = m for probability (i0 + r, j0 + c) of pair bh: keep_scale when its
-// uniform is ≥ p, else 0; rows < `rows`, columns < `cols`. A row's ≤ COLS positions touch at most
-// COLS / 4 + 1 groups of four; the block's threads take the (row, group) pairs in turn.
-template <int ROWS, int COLS>
-__device__ __forceinline__ void draw_dropout_tile(float* factors, const Attention& a, int bh, int i0, int j0, int rows, int cols)
-{
-    constexpr int GROUPS = COLS / 4 + 1;
-    for (int g = threadIdx.x; g < ROWS * GROUPS; g += blockDim.x) {
-        int r = g / GROUPS;
-        if (r >= rows) continue;
-        unsigned long long first = a.offset + ((unsigned long long)bh * a.sq + i0 + r) * a.sk + j0;
-        unsigned long long group = first / 4 + g % GROUPS;
-        uint4 w = philox_group(group, a.seed_lo, a.seed_hi);
-        unsigned words[4] = { w.x, w.y, w.z, w.w };
-        #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-            long long c = (long long)(group * 4 + e - first);   // column of this position; may be outside the tile
-            if (c >= 0 && c < cols) factors[r * (COLS + 1) + c] = philox_uniform(words[e]) >= a.p ? a.keep_scale : 0.0f;
-        }
-    }
-}
-
 // x·y with four partial sums (columns c ≡ 0, 1, 2, 3 mod 4): four independent chains of D/4 FMAs keep the
 // FMA pipeline busy where one chain of D would wait on each previous result. y 16-byte aligned.
 template <int D>
@@ -122,7 +100,7 @@ __device__ __forceinline__ void load_key_tile(float* k_tile, float* v_tile, floa
     load_rows<D>(k_tile, D, k, b, h, a.sk, a.heads, key0, keys);
     load_rows<D>(v_tile, D, v, b, h, a.sk, a.heads, key0, keys);
     for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask ? mask[(long long)b * a.sk + key0 + e] : 0.0f;
-    if (a.p > 0.0f) draw_dropout_tile<QUERY_ROWS, KEY_TILE>(factors, a, b * a.heads + h, row0, key0, min(QUERY_ROWS, a.sq - row0), keys);
+    if (a.p > 0.0f) draw_dropout_tile<QUERY_ROWS, KEY_TILE, KEY_TILE + 1>(factors, a.keep_scale, a, b * a.heads + h, row0, key0, min(QUERY_ROWS, a.sq - row0), keys);
 }
 
 template <int D>
@@ -267,7 +245,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
             lse_tile[e] = lse[(long long)bh * a.sq + q0 + e];
             delta_tile[e] = delta[(long long)bh * a.sq + q0 + e];
         }
-        if (a.p > 0.0f) draw_dropout_tile<QUERY_TILE, KEY_ROWS>(factors, a, bh, q0, key0, rows, keys);
+        if (a.p > 0.0f) draw_dropout_tile<QUERY_TILE, KEY_ROWS, KEY_ROWS + 1>(factors, a.keep_scale, a, bh, q0, key0, rows, keys);
         __syncthreads();
         if (!active) continue;
         // Two passes over the tile, so that no q_r or dO_r is held in registers from the dot products to the updates.

@@ -154,28 +154,6 @@ struct Bf16 {
     }
 };
 
-// keep[r·COLS + c] = 1 when probability (i0 + r, j0 + c) of pair bh is kept (its Philox uniform is ≥ p), else 0;
-// rows < `rows`, columns < `cols`. As flash_attention.cu's draw_dropout_tile, with bytes for floats: a row's
-// ≤ COLS positions touch at most COLS / 4 + 1 groups of four; the block's threads take the (row, group) pairs in turn.
-template <int ROWS, int COLS>
-__device__ __forceinline__ void draw_keep_flags(unsigned char* keep, const Attention& a, int bh, int i0, int j0, int rows, int cols)
-{
-    constexpr int GROUPS = COLS / 4 + 1;
-    for (int g = threadIdx.x; g < ROWS * GROUPS; g += blockDim.x) {
-        int r = g / GROUPS;
-        if (r >= rows) continue;
-        unsigned long long first = a.offset + ((unsigned long long)bh * a.sq + i0 + r) * a.sk + j0;
-        unsigned long long group = first / 4 + g % GROUPS;
-        uint4 w = philox_group(group, a.seed_lo, a.seed_hi);
-        unsigned words[4] = { w.x, w.y, w.z, w.w };
-        #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-            long long c = (long long)(group * 4 + e - first);   // column of this position; may be outside the tile
-            if (c >= 0 && c < cols) keep[r * COLS + c] = philox_uniform(words[e]) >= a.p ? 1 : 0;
-        }
-    }
-}
-
 // The softmax in base 2: e^z = 2^(z·log2 e), so the kernels scale the scores, the mask and lse by log2 e once and
 // take every exponential as one ex2.approx (the special-function unit, relative error about 2⁻²²) where expf
 // costs about ten instructions; with tensor cores doing the products, the softmax's instructions are a large
@@ -325,7 +303,7 @@ __device__ __forceinline__ void attention_forward(const float* q, const float* k
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(v_tile, v, b, h, a.sk, a.heads, key0, keys);
         for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask_log2(mask, (long long)b * a.sk + key0 + e);
         if (a.p > 0.0f)
-            draw_keep_flags<MMA_QUERY_ROWS, MMA_KEY_TILE>(keep, a, bh, row0, key0,
+            draw_dropout_tile<MMA_QUERY_ROWS, MMA_KEY_TILE, MMA_KEY_TILE>(keep, (unsigned char)1, a, bh, row0, key0,
                                                                            min(MMA_QUERY_ROWS, a.sq - row0), keys);
         __syncthreads();
 
@@ -431,7 +409,7 @@ __device__ __forceinline__ void attention_backward_dq(const float* q, const floa
         load_rows_zero_filled<MMA_KEY_TILE, D, STRIDE>(v_tile, v, b, h, a.sk, a.heads, key0, keys);
         for (int e = threadIdx.x; e < keys; e += blockDim.x) mask_tile[e] = mask_log2(mask, (long long)b * a.sk + key0 + e);
         if (a.p > 0.0f)
-            draw_keep_flags<MMA_QUERY_ROWS, MMA_KEY_TILE>(keep, a, bh, row0, key0,
+            draw_dropout_tile<MMA_QUERY_ROWS, MMA_KEY_TILE, MMA_KEY_TILE>(keep, (unsigned char)1, a, bh, row0, key0,
                                                                            min(MMA_QUERY_ROWS, a.sq - row0), keys);
         __syncthreads();
 
@@ -499,7 +477,7 @@ __device__ __forceinline__ void attention_backward_dkdv(const float* q, const fl
             delta_tile[e] = delta[(long long)bh * a.sq + q0 + e];
         }
         if (a.p > 0.0f)
-            draw_keep_flags<MMA_QUERY_TILE, MMA_QUERY_ROWS>(keep, a, bh, q0, key0, rows, keys);
+            draw_dropout_tile<MMA_QUERY_TILE, MMA_QUERY_ROWS, MMA_QUERY_ROWS>(keep, (unsigned char)1, a, bh, q0, key0, rows, keys);
         __syncthreads();
 
         float s[QUERY_STEPS][4], dp[QUERY_STEPS][4];
