@@ -15,7 +15,8 @@ namespace CudaBert.Cli.Commands;
 /// <c>examples</c> (null where the data has no labels of that kind), and <c>unknown_intents</c> /
 /// <c>unknown_tags</c> (label → count: gold labels the checkpoint does not know, scored as wrong).
 /// Keep it stable: tools read it. The report adds a per-label table of each task and the most
-/// frequent intent confusions.
+/// frequent intent confusions. <c>--errors N</c> lists the first N wrong examples (gold and predicted frame)
+/// after the report, or as <c>errors</c> in the JSON object.
 /// </summary>
 public static class EvalCommand
 {
@@ -31,10 +32,15 @@ public static class EvalCommand
         var tagDecoding = TrainCommand.TagDecodingOption();
         var maxLength = CommandTexts.MaxLengthOption("128");
         var cudaGraphs = TrainCommand.CudaGraphsOption("the forward pass");
+        var errors = new Option<int>("--errors") { Description = "List the first N wrong examples, in data order: file:line, gold and predicted intent, gold and predicted entities.", DefaultValueFactory = _ => 0 };
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize, device, tagDecoding, maxLength, cudaGraphs,
+            model, data, split, json, batchSize, device, tagDecoding, maxLength, cudaGraphs, errors,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(errors) is var n and < 0) result.AddError($"--errors {n}: must be 0 or more (how many wrong examples to list).");
+        });
         command.SetAction(parse =>
         {
             string path = parse.GetValue(data)!;
@@ -44,7 +50,8 @@ public static class EvalCommand
             CommandTexts.ReportTruncation("eval", pipeline.Truncated(examples), examples.Count, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
             pipeline.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
-            var scores = pipeline.Evaluate(examples, parse.GetValue(batchSize));
+            var (scores, wrong) = pipeline.EvaluateWithErrors(examples, parse.GetValue(batchSize));
+            var listed = wrong.Take(parse.GetValue(errors)).ToArray();
             CommandTexts.ReportEagerFallback("eval", pipeline.CudaGraphs);
             var unknown = UnknownLabels.Find(examples, pipeline.Collator.SentenceLabels, pipeline.Collator.TokenLabels);
             if (parse.GetValue(json))
@@ -60,6 +67,16 @@ public static class EvalCommand
                     examples = scores.Examples,
                     unknown_intents = unknown.Intents.ToDictionary(u => u.Label, u => u.Count),
                     unknown_tags = unknown.Tags.ToDictionary(u => u.Label, u => u.Count),
+                    errors = listed.Length == 0 ? null : listed.Select(e => new
+                    {
+                        source = e.Example.Source,
+                        line = e.Example.Line,
+                        text = e.Example.Text,
+                        intent = e.Example.SentenceLabel,
+                        predicted_intent = e.PredictedIntent,
+                        tags = e.Example.Tags,
+                        predicted_tags = e.PredictedTags,
+                    }),
                 }));
                 return 0;
             }
@@ -84,6 +101,7 @@ public static class EvalCommand
                 foreach (var (label, s) in slots.PerType)
                     Console.WriteLine($"{label,-28} {s.Precision,9:P2} {s.Recall,9:P2} {s.F1,9:P2} {s.Support,8}");
             }
+            if (listed.Length > 0) ReportErrors(listed, wrong.Count);
             return 0;
         });
         return command;
@@ -91,6 +109,24 @@ public static class EvalCommand
 
     /// <summary>How many intent confusion pairs the report lists.</summary>
     const int TopConfusions = 10;
+
+    /// <summary>Prints each wrong example: where it is, the intents when they differ, the frames when they differ.</summary>
+    static void ReportErrors(IReadOnlyList<PredictionError> listed, int wrong)
+    {
+        Console.WriteLine($"wrong examples ({listed.Count} of {wrong}, in data order):");
+        foreach (var e in listed)
+        {
+            var example = e.Example;
+            Console.WriteLine($"  {example.Source}:{example.Line}" + (e.IntentWrong ? $"  intent {example.SentenceLabel}, predicted {e.PredictedIntent}" : ""));
+            if (example.Tags is null || !e.TagsWrong)
+            {
+                Console.WriteLine($"    {"text",-10} {PredictionError.Frame(example.Words, e.PredictedTags)}");
+                continue;
+            }
+            Console.WriteLine($"    {"gold",-10} {PredictionError.Frame(example.Words, example.Tags)}");
+            Console.WriteLine($"    {"predicted",-10} {PredictionError.Frame(example.Words, e.PredictedTags)}");
+        }
+    }
 
     /// <summary>Names the gold labels the checkpoint cannot predict, so that the scores they lower are read for what they are.</summary>
     static void ReportUnknown(string kind, string unit, IReadOnlyList<(string Label, int Count)> unknown, int known)

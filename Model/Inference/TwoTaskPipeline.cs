@@ -66,7 +66,21 @@ public sealed class TwoTaskPipeline : IDisposable
     /// and scores them against their own labels: intent accuracy and macro-F1, entity F1, exact-frame accuracy.
     /// </summary>
     public JointScores Evaluate(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32) =>
-        MultiTaskTrainer.Evaluate(Model, Collator, examples, batchSize, TagDecoding, CudaGraphs);
+        EvaluateWithErrors(examples, batchSize).Scores;
+
+    /// <summary>
+    /// <see cref="Evaluate"/>, and the examples it got wrong (<see cref="PredictionError"/>, in data order) from the
+    /// same predictions.
+    /// </summary>
+    public (JointScores Scores, List<PredictionError> Errors) EvaluateWithErrors(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
+    {
+        var predictions = TwoTaskPredictor.Predict(Model, Collator, examples, batchSize, TagDecoding, CudaGraphs);
+        var intents = predictions.Select(p => p.SentenceLabel).ToArray();
+        var tags = predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray();
+        var scores = JointScores.Compute(examples.Select(e => e.SentenceLabel).ToArray(), intents,
+            examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), tags);
+        return (scores, PredictionError.Find(examples, intents, tags));
+    }
 
     /// <summary>The forward pass as CUDA graphs, one per batch shape (<see cref="UseCudaGraphs"/>); null when it runs eagerly.</summary>
     public CudaGraphForward? CudaGraphs { get; private set; }
