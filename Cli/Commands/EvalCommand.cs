@@ -32,10 +32,11 @@ public static class EvalCommand
         var tagDecoding = TrainCommand.TagDecodingOption();
         var maxLength = CommandTexts.MaxLengthOption("128");
         var cudaGraphs = TrainCommand.CudaGraphsOption("the forward pass");
+        var precision = TrainCommand.PrecisionOption(inference: true);
         var errors = new Option<int>("--errors") { Description = "List the first N wrong examples, in data order: file:line, gold and predicted intent, gold and predicted entities.", DefaultValueFactory = _ => 0 };
         var command = new Command("eval", "Evaluate a trained checkpoint: intent accuracy and macro-F1, entity-level slot F1 (as seqeval), exact frames.")
         {
-            model, data, split, json, batchSize, device, tagDecoding, maxLength, cudaGraphs, errors,
+            model, data, split, json, batchSize, device, tagDecoding, maxLength, cudaGraphs, precision, errors,
         };
         command.Validators.Add(result =>
         {
@@ -49,6 +50,7 @@ public static class EvalCommand
             using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
             CommandTexts.ReportTruncation("eval", pipeline.Truncated(examples), examples.Count, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            if (parse.GetValue(precision) is { } name && MatmulPrecisionMode.TryParse(name, out var matmul)) pipeline.Precision = matmul;
             pipeline.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
             var (scores, wrong) = pipeline.EvaluateWithErrors(examples, parse.GetValue(batchSize));
             var listed = wrong.Take(parse.GetValue(errors)).ToArray();

@@ -23,13 +23,15 @@ public static class PredictCommand
         var tagDecoding = TrainCommand.TagDecodingOption();
         var maxLength = CommandTexts.MaxLengthOption("128");
         var cudaGraphs = TrainCommand.CudaGraphsOption("the forward pass");
-        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, maxLength, cudaGraphs, texts };
+        var precision = TrainCommand.PrecisionOption(inference: true);
+        var command = new Command("predict", "Predict the intent and the entities of texts with a trained checkpoint.") { model, json, device, tagDecoding, maxLength, cudaGraphs, precision, texts };
         command.SetAction(parse =>
         {
             var inputs = CommandTexts.OrStandardInput(parse.GetValue(texts)).ToArray();
             using var pipeline = TwoTaskPipeline.Load(parse.GetValue(model)!, parse.GetValue(maxLength) ?? 128, DeviceChoice.Resolve(parse.GetValue(device)!).Device);
             CommandTexts.ReportTruncation("predict", pipeline.Truncated(inputs), inputs.Length, pipeline.Collator.MaxLength);
             pipeline.TagDecoding = TagDecodingNames.Parse(parse.GetValue(tagDecoding) ?? TagDecodingNames.Constrained);
+            if (parse.GetValue(precision) is { } name && MatmulPrecisionMode.TryParse(name, out var matmul)) pipeline.Precision = matmul;
             pipeline.UseCudaGraphs(parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
             var predictions = pipeline.Predict(inputs);
             CommandTexts.ReportEagerFallback("predict", pipeline.CudaGraphs);

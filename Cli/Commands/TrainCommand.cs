@@ -154,13 +154,19 @@ public static class TrainCommand
         return command;
     }
 
-    /// <summary>The <c>--precision</c> option of train and bench train (values: fp32, tf32, bf16; null when not given).</summary>
-    internal static Option<string?> PrecisionOption()
+    /// <summary>
+    /// The <c>--precision</c> option of train and bench train, and of eval and predict with <paramref name="inference"/>
+    /// (values: fp32, tf32, bf16; null when not given).
+    /// </summary>
+    internal static Option<string?> PrecisionOption(bool inference = false)
     {
         var option = new Option<string?>("--precision")
         {
-            Description = "Matrix products of the Linear layers: fp32 (default) | tf32 (GPU tensor cores, fp32 tensors) | bf16 (mixed precision: " +
-                "bfloat16 operands with fp32 accumulation; layer norm, softmax, losses, gradients, AdamW and the master weights stay fp32).",
+            Description = inference
+                ? "Matrix products of the Linear layers: fp32 (default) | tf32 (GPU tensor cores) | bf16 (bfloat16 operands with fp32 accumulation, " +
+                  "as the dev evaluations of a `train --precision bf16` run computed them)."
+                : "Matrix products of the Linear layers: fp32 (default) | tf32 (GPU tensor cores, fp32 tensors) | bf16 (mixed precision: " +
+                  "bfloat16 operands with fp32 accumulation; layer norm, softmax, losses, gradients, AdamW and the master weights stay fp32).",
         };
         option.AcceptOnlyFromAmong("fp32", "tf32", "bf16");
         return option;

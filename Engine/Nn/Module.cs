@@ -61,6 +61,15 @@ public abstract class Module : IDisposable
     /// <summary>Direct children with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => children;
 
+    /// <summary>This module and all its descendants, depth first in registration order.</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in children)
+            foreach (var module in child.Modules())
+                yield return module;
+    }
+
     /// <summary>Training mode for this module and all descendants.</summary>
     public void Train(bool training = true)
     {

@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Nn;
 using CudaBert.Model.Bert;
 using CudaBert.Model.Data;
@@ -58,6 +59,26 @@ public sealed class TwoTaskPipeline : IDisposable
         return new TwoTaskPipeline(model, new BatchCollator(tokenizer, sentenceLabels, tokenLabels, Math.Min(maxLength, model.Config.MaxPositionEmbeddings)));
     }
 
+    /// <summary>
+    /// How the Linear layers' products compute in <see cref="Evaluate"/> and <see cref="Predict"/> (fp32 when loaded).
+    /// <see cref="MatmulPrecision.Bf16"/> scores a checkpoint as the trainer's evaluations of a <c>--precision bf16</c> run
+    /// scored it: bfloat16 operands, fp32 accumulation, from each Linear weight's bfloat16 copy, made here when the
+    /// precision is set (in training AdamW keeps it); <see cref="MatmulPrecision.Tf32"/> runs the GPU's TF32 kernels.
+    /// Setting it starts the CUDA graphs afresh, since a graph replays the precision it was captured in.
+    /// </summary>
+    public MatmulPrecision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            if (value == MatmulPrecision.Bf16)
+                foreach (var linear in Model.Modules().OfType<Linear>()) linear.Weight.EnsureBFloat16Copy();
+            UseCudaGraphs(_graphsMode);
+        }
+    }
+    MatmulPrecision _precision;
+
     /// <summary>How word tags are read off the token head (default: well-formed BIO, <see cref="BioTagDecoder"/>).</summary>
     public TagDecoding TagDecoding { get; set; } = TagDecoding.Constrained;
 
@@ -74,7 +95,7 @@ public sealed class TwoTaskPipeline : IDisposable
     /// </summary>
     public (JointScores Scores, List<PredictionError> Errors) EvaluateWithErrors(IReadOnlyList<TwoTaskExample> examples, int batchSize = 32)
     {
-        var predictions = TwoTaskPredictor.Predict(Model, Collator, examples, batchSize, TagDecoding, CudaGraphs);
+        var predictions = PredictExamples(examples, batchSize);
         var intents = predictions.Select(p => p.SentenceLabel).ToArray();
         var tags = predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray();
         var scores = JointScores.Compute(examples.Select(e => e.SentenceLabel).ToArray(), intents,
@@ -88,6 +109,7 @@ public sealed class TwoTaskPipeline : IDisposable
     /// <summary>Why the forward pass runs eagerly (graphs off, the CPU, a failed capture); null while CUDA graphs are used.</summary>
     public string? CudaGraphsOffBecause => CudaGraphs is null ? _graphsOffBecause : CudaGraphs.EagerBecause;
     string? _graphsOffBecause;
+    string _graphsMode = CudaGraphSteps.Auto;
 
     /// <summary>
     /// Runs the forward passes of <see cref="Evaluate"/> and <see cref="Predict"/> as CUDA graphs in <paramref name="mode"/>
@@ -97,6 +119,14 @@ public sealed class TwoTaskPipeline : IDisposable
     {
         CudaGraphs?.Dispose();
         CudaGraphs = TwoTaskPredictor.CudaGraphs(Model, mode, out _graphsOffBecause);
+        _graphsMode = mode;
+    }
+
+    /// <summary>The model's predictions in <see cref="Precision"/>, with <see cref="TagDecoding"/> and the CUDA graphs if any.</summary>
+    List<TwoTaskPrediction> PredictExamples(IReadOnlyList<TwoTaskExample> examples, int batchSize)
+    {
+        using var precision = MatmulPrecisionMode.Use(Precision);
+        return TwoTaskPredictor.Predict(Model, Collator, examples, batchSize, TagDecoding, CudaGraphs);
     }
 
     /// <summary>Intent, its probability and the entities of each text (words are split on whitespace).</summary>
@@ -106,7 +136,7 @@ public sealed class TwoTaskPipeline : IDisposable
         var examples = texts.Select((t, i) => new TwoTaskExample(words[i].Select(w => t[w.Start..w.End]).ToArray(), null, null, "input", i + 1)).ToArray();
         var results = new List<TextPrediction>(texts.Count);
         var nonEmpty = examples.Where(e => e.Words.Length > 0).ToArray();
-        var predictions = nonEmpty.Length == 0 ? [] : TwoTaskPredictor.Predict(Model, Collator, nonEmpty, batchSize, TagDecoding, CudaGraphs);
+        var predictions = nonEmpty.Length == 0 ? [] : PredictExamples(nonEmpty, batchSize);
         int next = 0;
         for (int i = 0; i < texts.Count; i++)
         {

@@ -1,5 +1,6 @@
 using CudaBert.Engine;
 using CudaBert.Engine.Autograd;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Nn;
 using CudaBert.Kernels.Device;
 using CudaBert.Model.Bert;
@@ -63,6 +64,27 @@ public class CudaGraphInferenceTests(CudaTestDevice device)
         Assert.Equal(eager.Select(p => (p.SentenceLabel, p.SentenceProbability, string.Join(" ", p.WordTags))),
             graphed.Select(p => (p.SentenceLabel, p.SentenceProbability, string.Join(" ", p.WordTags))));
         Assert.Equal((2, 1), (graphs!.Captures, graphs.Replays));
+    }
+
+    [Fact]
+    public void Bf16PredictionsWithGraphsEqualTheEagerOnesAndDifferFromFp32()
+    {
+        using var setup = new TinyTwoTaskSetup();
+        using var model = setup.NewModel().To(Device.Cuda);
+        var examples = setup.Train.Take(3).Concat(setup.Train.Take(3).Reverse()).ToArray();
+        var fp32 = TwoTaskPredictor.Predict(model, setup.Collator, examples, batchSize: 3);
+        using var graphs = TwoTaskPredictor.CudaGraphs(model, CudaGraphSteps.On, out _);
+        List<TwoTaskPrediction> graphed, eager;
+        using (MatmulPrecisionMode.Use(MatmulPrecision.Bf16))
+        {
+            // The graphs first: the capture is the first bf16 pass, so it also makes each weight's bfloat16 copy.
+            graphed = TwoTaskPredictor.Predict(model, setup.Collator, examples, batchSize: 3, graphs: graphs);
+            eager = TwoTaskPredictor.Predict(model, setup.Collator, examples, batchSize: 3);
+        }
+        Assert.Equal(eager.Select(p => p.SentenceProbability), graphed.Select(p => p.SentenceProbability));
+        Assert.NotEqual(fp32.Select(p => p.SentenceProbability), eager.Select(p => p.SentenceProbability));
+        Assert.Equal((1, 1), (graphs!.Captures, graphs.Replays));
+        device.AssertNoSanitizerFindings();
     }
 
     [Fact]
