@@ -190,6 +190,29 @@ public class FlashAttentionWgmmaKernelTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
+    // A CUDA graph replays the kernel with the offset it was captured with; the host moves the dropout stream on by
+    // rewriting the number OffsetShift points to. Offset 5 shifted by 1000 must draw what offset 1005 draws, and not
+    // what offset 5 draws.
+    [Fact]
+    public void TheOffsetShiftMovesTheDropoutStream()
+    {
+        const int headSize = 32, queries = 20, keys = 30, width = Heads * headSize;
+        using var gpu = OpenHopper(TestDevices.Software);
+        using DeviceArray<float> q = new(gpu, TestInputs.NonZero(140, Batch * queries * width)), k = new(gpu, TestInputs.NonZero(141, Batch * keys * width)),
+            v = new(gpu, TestInputs.NonZero(142, Batch * keys * width)), output = new(gpu, Batch * queries * width), lse = new(gpu, Batch * Heads * queries);
+        using DeviceArray<ulong> shift = new(gpu, [1000UL]);
+        float[] Run(ulong offset, DevicePtr offsetShift)
+        {
+            var shape = new FlashAttentionKernels.Shape(Batch, Heads, queries, keys, headSize, 0.125f, 0.3, Seed, offset, offsetShift);
+            HopperFlashAttentionKernels.Forward(gpu, q.Ptr, k.Ptr, v.Ptr, DevicePtr.Null, output.Ptr, lse.Ptr, shape);
+            return output.Read();
+        }
+        float[] shifted = Run(5, shift.Ptr), moved = Run(1005, DevicePtr.Null), unshifted = Run(5, DevicePtr.Null);
+        KernelAssert.BitEqual(moved, shifted, "output");
+        Assert.False(unshifted.AsSpan().SequenceEqual(shifted), "the shift changed nothing");
+        KernelAssert.NoSanitizerFindings(gpu);
+    }
+
     [Fact]
     public void AnAmpereDeviceOrAMisalignedTensorIsRefusedByName()
     {
