@@ -5,7 +5,9 @@ using CudaBert.Kernels.Launch;
 namespace CudaBert.Engine.Cuda;
 
 // Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass),
-// or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's precision is tf32 or bf16.
+// or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's precision is tf32 or bf16; in bf16 on
+// compute capability 9.x, opted in (HopperGemmKernels.OptInVariable), the forward is Kernels/hopper/flash_attention_wgmma.cu
+// (FlashAttentionKernels.Dispatch) and the backward stays on flash_attention_mma.cu, which reads its out and lse unchanged.
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
@@ -15,7 +17,7 @@ public sealed partial class CudaBackend
         const string primitive = nameof(FusedAttention);
         RequireFloat32(primitive, q, k, v, mask, output, lse);
         if (q.NumElements == 0) return;
-        FlashAttentionKernels.Forward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
+        FlashAttentionKernels.Dispatch(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
             Ptr(output, primitive), Ptr(lse, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset),
             precision: AttentionPrecision(q, k, v, output));
     }

@@ -77,6 +77,20 @@ public static class FlashAttentionKernels
     }
 
     /// <summary>
+    /// The forward the CUDA backend runs: <see cref="HopperFlashAttentionKernels.Forward"/> for <see cref="Precision.Bf16"/>
+    /// where <see cref="HopperFlashAttentionKernels.Chosen"/> (compute capability 9.x, opted in), else <see cref="Forward"/>.
+    /// Either leaves out and lse as <see cref="Backward"/> expects them.
+    /// </summary>
+    public static void Dispatch(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
+        Shape shape, CudaStream? stream = null, Precision precision = Precision.Fp32)
+    {
+        if (precision == Precision.Bf16 && HopperFlashAttentionKernels.Chosen(dev.Info))
+            HopperFlashAttentionKernels.Forward(dev, q, k, v, mask, output, lse, shape, stream);
+        else
+            Forward(dev, q, k, v, mask, output, lse, shape, stream, precision);
+    }
+
+    /// <summary>
     /// dq, dk, dv (overwritten) from the forward's inputs, output and lse, and dout. <paramref name="delta"/>
     /// is scratch of B·H·Sq floats (D_i = dout_i·out_i, written by the dQ pass, read by the dK/dV pass).
     /// </summary>
@@ -99,7 +113,7 @@ public static class FlashAttentionKernels
 
     static int Threads(Precision precision) => precision == Precision.Fp32 ? RowsPerBlock : 128;
 
-    static void CheckAligned(string kernel, Precision precision, ReadOnlySpan<DevicePtr> pointers)
+    internal static void CheckAligned(string kernel, Precision precision, ReadOnlySpan<DevicePtr> pointers)
     {
         if (precision == Precision.Fp32 || TensorCoreAligned(pointers)) return;
         var addresses = new List<string>();
@@ -110,12 +124,12 @@ public static class FlashAttentionKernels
     static Dim3 QueryBlocks(Shape shape) => new((uint)Launcher.CeilDiv(shape.Queries, RowsPerBlock), (uint)(shape.Batch * shape.Heads));
 
     // The arguments every kernel takes last: sizes, scale, dropout (p, 1/(1 − p), seed, offset, offset shift).
-    static KernelArgs Shared(KernelArgs args, Shape shape) =>
+    internal static KernelArgs Shared(KernelArgs args, Shape shape) =>
         args.I32(shape.Queries).I32(shape.Keys).I32(shape.Heads).F32(shape.Scale).F32((float)shape.P).F32(shape.P > 0 ? (float)(1.0 / (1.0 - shape.P)) : 1f)
             .U32((uint)shape.Seed).U32((uint)(shape.Seed >> 32)).U64(shape.Offset).Ptr(shape.OffsetShift);
 
     /// <summary>The kernel's name for <paramref name="pass"/>, after checking the sizes.</summary>
-    static string Check(Shape shape, string pass, Precision precision = Precision.Fp32)
+    internal static string Check(Shape shape, string pass, Precision precision = Precision.Fp32)
     {
         string suffix = precision switch { Precision.Tf32 => "tf32", Precision.Bf16 => "bf16", _ => "f32" };
         string kernel = $"flash_attention_{pass}_d{shape.HeadSize}_{suffix}";

@@ -32,6 +32,10 @@ namespace CudaBert.Kernels.SoftwareGpu;
 /// XOR (the strides table of "Matrix Descriptor Format": for MN-major swizzled layouts LBO steps
 /// between W-byte groups of M/N and SBO between 8-row groups of K). TF32 is K-major only.
 ///
+/// A may instead come from registers (<c>wgmma.mma_async … d, {a0, a1, a2, a3}, b-desc, …</c>, no imm-trans-a):
+/// each thread's four .b32 registers hold its fragment of A (see <c>GatherWgmmaRegisterA</c>), read, like
+/// the accumulators, when the product is computed.
+///
 /// Accumulators ("Matrix fragments for wgmma .m64nNk*", f32 D): warp w of the warpgroup owns rows
 /// 16w .. 16w + 15; with group = lane / 4 and t = lane % 4, register 4j + e holds
 /// row 16w + group (+8 for e ≥ 2), column 8j + 2t + (e &amp; 1).
@@ -98,13 +102,15 @@ internal sealed partial class BlockExecutor
             case Opcode.WgmmaMmaAsync:
             {
                 // The descriptors and scale-d must be the same in every thread: the hardware reads them once.
+                // A in registers differs from thread to thread (it is read when the product is computed).
+                bool aRegisters = InstructionDecoder.ARegisters(ins);
                 SwitchTo(start);
-                ulong a = Read(ins.Operands[1]), b = Read(ins.Operands[2]);
+                ulong a = aRegisters ? 0 : Read(ins.Operands[1]), b = Read(ins.Operands[2]);
                 bool accumulate = ReadPredicate(ins.Operands[3]);
                 for (int t = start + 1; t < start + WarpgroupSize; t++)
                 {
                     SwitchTo(t);
-                    if (Read(ins.Operands[1]) != a || Read(ins.Operands[2]) != b || ReadPredicate(ins.Operands[3]) != accumulate)
+                    if (!aRegisters && Read(ins.Operands[1]) != a || Read(ins.Operands[2]) != b || ReadPredicate(ins.Operands[3]) != accumulate)
                         throw Fault(SanitizerCheck.InvalidCollective, $"the threads of a warpgroup give '{ins.Text}' different descriptors or scale-d (thread {ThreadIndex(start)}: 0x{a:x16}, 0x{b:x16}, {accumulate})");
                 }
                 pending.Add(new PendingWgmma(_pc[start], a, b, accumulate, -1));
@@ -144,15 +150,18 @@ internal sealed partial class BlockExecutor
         var ins = _code[op.Pc];
         int n = ins.WgmmaN, k = ins.SourceType == PtxType.TF32 ? 8 : 16;
         SwitchTo(start);   // the first thread reads the operands (for reports)
-        bool mMajorA = false, nMajorB = false;   // imm-trans-a, imm-trans-b: 16-bit types only
+        bool aRegisters = InstructionDecoder.ARegisters(ins);
+        bool mMajorA = false, nMajorB = false;   // imm-trans-a (A in shared memory only), imm-trans-b: 16-bit types only
         if (ins.SourceType != PtxType.TF32)
         {
-            mMajorA = Read(ins.Operands[6]) != 0;
-            nMajorB = Read(ins.Operands[7]) != 0;
+            mMajorA = !aRegisters && Read(ins.Operands[6]) != 0;
+            nMajorB = Read(ins.Operands[aRegisters ? 6 : 7]) != 0;
         }
         if (_wgmmaA.Length < 64 * k) _wgmmaA = new double[64 * k];
         if (_wgmmaB.Length < n * k) _wgmmaB = new double[n * k];
-        LoadWgmmaOperand(op.DescriptorA, 64, k, mMajorA, ins.SourceType, _wgmmaA, ins);
+        if (aRegisters) GatherWgmmaRegisterA(ins, start, _wgmmaA);
+        else LoadWgmmaOperand(op.DescriptorA, 64, k, mMajorA, ins.SourceType, _wgmmaA, ins);
+        SwitchTo(start);
         LoadWgmmaOperand(op.DescriptorB, n, k, nMajorB, ins.SourceType, _wgmmaB, ins);
         double scale = (int)Read(ins.Operands[4]) * (int)Read(ins.Operands[5]) < 0 ? -1 : 1;   // imm-scale-a, imm-scale-b: 1 or -1
 
@@ -169,6 +178,42 @@ internal sealed partial class BlockExecutor
                 double product = 0;
                 for (int i = 0; i < k; i++) product += _wgmmaA[row * k + i] * _wgmmaB[col * k + i];
                 Write(d[4 * j + e], BitConverter.SingleToUInt32Bits((float)(sum + scale * product)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Collects A (64×K, row-major into <paramref name="values"/>) from the four registers {a0, a1, a2, a3} of each
+    /// thread of the warpgroup starting at <paramref name="start"/>. PTX ISA "Register Fragments and Shared Memory
+    /// Matrix Layouts", "Matrix Fragments for wgmma.mma_async.m64nNk16" (and .m64nNk8): warp w holds rows
+    /// 16w .. 16w + 15, as one mma.sync m16n8k16 (m16n8k8) A fragment; with group = lane / 4 and t = lane % 4,
+    /// register j holds row 16w + group + 8·(j &amp; 1) and
+    ///   bf16/f16: columns 2t + 8·(j / 2) (low half) and 2t + 8·(j / 2) + 1 (high half);
+    ///   tf32:     column t + 4·(j / 2), one element (truncated to tf32 as from shared memory).
+    /// </summary>
+    void GatherWgmmaRegisterA(Instruction ins, int start, double[] values)
+    {
+        var a = ins.Operands[1].Elements!;
+        int k = ins.SourceType == PtxType.TF32 ? 8 : 16;
+        for (int thread = start; thread < start + WarpgroupSize; thread++)
+        {
+            SwitchTo(thread);
+            int warp = (thread - start) / 32, lane = (thread - start) % 32, group = lane / 4, t = lane % 4;
+            for (int j = 0; j < 4; j++)
+            {
+                uint bits = (uint)Read(a[j]);
+                int row = 16 * warp + group + 8 * (j & 1);
+                if (ins.SourceType == PtxType.TF32)
+                {
+                    values[row * k + t + 4 * (j / 2)] = FloatRounding.Tf32OperandToSingle(bits);
+                    continue;
+                }
+                for (int half = 0; half < 2; half++)
+                {
+                    ushort element = (ushort)(bits >> (16 * half));
+                    values[row * k + 2 * t + 8 * (j / 2) + half] = ins.SourceType == PtxType.BF16
+                        ? FloatRounding.BFloat16ToSingle(element) : FloatRounding.HalfToSingle(element);
+                }
             }
         }
     }

@@ -135,14 +135,16 @@ internal static partial class InstructionDecoder
             throw new PtxParseException(ins.Line, $"'{ins.Text}' needs [destination], [tensor map, {{{ins.TensorRank} coordinates}}], [mbarrier]");
         if (ins.Op == Opcode.WgmmaMmaAsync)
         {
-            if (ops.Length > 1 && ops[1].Kind == OperandKind.Vector)
-                throw new PtxParseException(ins.Line, $"'{ins.Text}': A from registers is not supported by the software GPU (only shared-memory descriptors)");
+            // A from registers ("Register Fragments"): four .b32 registers, two bf16/f16 or one tf32 element each.
+            if (ops.Length > 1 && ops[1].Kind == OperandKind.Vector && VectorLength(ops[1]) != 4)
+                throw new PtxParseException(ins.Line, $"'{ins.Text}' needs A as {{4}} .b32 registers (or a shared-memory descriptor)");
             if (ops.Length > 0 && VectorLength(ops[0]) != ins.WgmmaN / 2)
                 throw new PtxParseException(ins.Line, $"'{ins.Text}' needs {{{ins.WgmmaN / 2}}} f32 accumulator registers (N/2 for m64n{ins.WgmmaN})");
         }
         return ins.Op switch
         {
-            Opcode.WgmmaMmaAsync => ins.SourceType == PtxType.TF32 ? (6, 6) : (8, 8),   // bf16/f16 add imm-trans-a, imm-trans-b
+            // bf16/f16 add imm-trans-b, and imm-trans-a when A is in shared memory
+            Opcode.WgmmaMmaAsync => ins.SourceType == PtxType.TF32 ? (6, 6) : ARegisters(ins) ? (7, 7) : (8, 8),
             Opcode.WgmmaFence or Opcode.WgmmaCommitGroup => (0, 0),
             Opcode.WgmmaWaitGroup or Opcode.MbarrierInval => (1, 1),
             Opcode.MbarrierInit or Opcode.MbarrierExpectTx or Opcode.Elect => (2, 2),
@@ -154,10 +156,16 @@ internal static partial class InstructionDecoder
         };
     }
 
+    /// <summary>Whether a <c>wgmma.mma_async</c> takes A from registers (<c>{a0, a1, a2, a3}</c>) rather than a descriptor.</summary>
+    public static bool ARegisters(Instruction ins) => ins.Operands.Length > 1 && ins.Operands[1].Kind == OperandKind.Vector;
+
     /// <summary>The type an operand of a Hopper instruction reads (so an immediate there gets the right bits).</summary>
     static PtxType HopperOperandType(Instruction ins, int index) => ins.Op switch
     {
-        Opcode.WgmmaMmaAsync => index switch { 0 => PtxType.F32, 1 or 2 => PtxType.B64, 3 => PtxType.Pred, _ => PtxType.S32 },
+        Opcode.WgmmaMmaAsync => index switch
+        {
+            0 => PtxType.F32, 1 => ARegisters(ins) ? PtxType.B32 : PtxType.B64, 2 => PtxType.B64, 3 => PtxType.Pred, _ => PtxType.S32,
+        },
         Opcode.MbarrierArrive when index == 0 => PtxType.B64,
         Opcode.MbarrierWait when index == 0 => PtxType.Pred,
         Opcode.MbarrierWait when index == 2 && !ins.Parity => PtxType.B64,

@@ -54,8 +54,8 @@
 // (m·P)ᵀ·dO): the two helpers below. No atomics: every output row has one owning warp.
 
 #include "flash_attention.cuh"
+#include "flash_attention_softmax.cuh"
 #include "philox.cuh"
-#include "reduce.cuh"
 
 #define MMA_WARPS 4
 #define MMA_THREADS (32 * MMA_WARPS)
@@ -69,15 +69,6 @@ __device__ __forceinline__ unsigned to_tf32(float x)
     unsigned r;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return r;
-}
-
-// x0 and x1 rounded to bfloat16 (nearest even) in one register, x0 in the low half (the lower k).
-__device__ __forceinline__ unsigned to_bf16_pair(float x0, float x1)
-{
-    unsigned short lo, hi;
-    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(lo) : "f"(x0));
-    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(hi) : "f"(x1));
-    return (unsigned)lo | ((unsigned)hi << 16);
 }
 
 // The operand types, as what the kernels need to know of them: the mma's k, the shared-memory row padding,
@@ -153,38 +144,6 @@ struct Bf16 {
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
     }
 };
-
-// The softmax in base 2: e^z = 2^(z·log2 e), so the kernels scale the scores, the mask and lse by log2 e once and
-// take every exponential as one ex2.approx (the special-function unit, relative error about 2⁻²²) where expf
-// costs about ten instructions; with tensor cores doing the products, the softmax's instructions are a large
-// part of the kernel's time. Masks are clamped to −FLT_MAX after the scaling (float.MinValue·log2 e would be −∞).
-#define LOG2E 1.4426950408889634f
-#define LN2 0.69314718055994531f
-
-__device__ __forceinline__ float exp2_approx(float x)
-{
-    float y;
-    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-    return y;
-}
-
-__device__ __forceinline__ float mask_log2(const float* mask, long long index)
-{
-    return mask ? fmaxf(mask[index] * LOG2E, -3.402823466e38f) : 0.0f;
-}
-
-// The maximum (sum) of v over the 4 lanes of a quad (lanes 4·group … 4·group + 3).
-__device__ __forceinline__ float quad_max(float v)
-{
-    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
-    return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
-}
-
-__device__ __forceinline__ float quad_sum(float v)
-{
-    v += __shfl_xor_sync(0xffffffffu, v, 1);
-    return v + __shfl_xor_sync(0xffffffffu, v, 2);
-}
 
 // Copies rows [first, first + count) of head h of batch element b ([B, S, H·D]) into tile[r][c] (row stride
 // STRIDE), ROWS rows: rows ≥ count are zero-filled. 16 bytes per thread per step; D/4 consecutive threads

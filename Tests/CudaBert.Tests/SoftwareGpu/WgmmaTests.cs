@@ -22,13 +22,19 @@ public class WgmmaTests
     /// imm-trans-b), each step's descriptors <paramref name="stepBytesA"/>, <paramref name="stepBytesB"/> further
     /// than the last, then store the N/2 accumulators of each thread.
     /// </summary>
-    static string Kernel(int n, int steps, bool bf16 = false, int transA = 0, int transB = 0, int stepBytesA = 32, int stepBytesB = 32)
+    /// <remarks>
+    /// With <paramref name="registersA"/> A comes from registers instead: thread i loads the 4 words of each step from
+    /// word 4·(steps·i + step) of the sixth parameter, and the wgmma takes them as {a0, a1, a2, a3} (no imm-trans-a).
+    /// </remarks>
+    static string Kernel(int n, int steps, bool bf16 = false, int transA = 0, int transB = 0, int stepBytesA = 32, int stepBytesB = 32,
+        bool registersA = false)
     {
         int regs = n / 2;
         var body = new StringBuilder();
         body.AppendLine($$"""
             .reg .pred %p<4>;
             .reg .b32 %r<12>;
+            .reg .b32 %a<{{4 * steps + 1}}>;
             .reg .f32 %f<{{regs + 1}}>;
             .reg .b64 %rd<16>;
             ld.param.u64 %rd1, [wgmma_test_param_0];
@@ -56,6 +62,14 @@ public class WgmmaTests
             fence.proxy.async.shared::cta;
             bar.sync 0;
             """);
+        if (registersA)
+        {
+            body.AppendLine("ld.param.u64 %rd11, [wgmma_test_param_5];");
+            body.AppendLine("cvta.to.global.u64 %rd11, %rd11;");
+            body.AppendLine($"mul.wide.u32 %rd12, %r2, {16 * steps};");
+            body.AppendLine("add.s64 %rd11, %rd11, %rd12;");
+            for (int i = 0; i < 4 * steps; i++) body.AppendLine($"ld.global.u32 %a{i + 1}, [%rd11+{4 * i}];");
+        }
         // Accumulators start at 7: the first step has scale-d = false, so they must not count.
         for (int i = 1; i <= regs; i++) body.AppendLine($"mov.f32 %f{i}, 0f40E00000;");
         string d = "{" + string.Join(", ", Enumerable.Range(1, regs).Select(i => $"%f{i}")) + "}";
@@ -66,9 +80,13 @@ public class WgmmaTests
             body.AppendLine($"add.s64 %rd7, %rd3, {stepBytesA / 16 * step};");
             body.AppendLine($"add.s64 %rd8, %rd4, {stepBytesB / 16 * step};");
             body.AppendLine(step == 0 ? "setp.ne.s32 %p2, %r2, %r2;" : "setp.eq.s32 %p2, %r2, %r2;");   // false, then true
-            body.AppendLine(bf16
-                ? $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, %rd7, %rd8, %p2, -1, 1, {transA}, {transB};"
-                : $"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, %rd7, %rd8, %p2, 1, 1;");
+            string a = registersA ? "{" + string.Join(", ", Enumerable.Range(4 * step + 1, 4).Select(i => $"%a{i}")) + "}" : "%rd7";
+            body.AppendLine((bf16, registersA) switch
+            {
+                (true, false) => $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, {a}, %rd8, %p2, -1, 1, {transA}, {transB};",
+                (true, true) => $"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.bf16.bf16 {d}, {a}, %rd8, %p2, 1, 1, {transB};",
+                _ => $"wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {d}, {a}, %rd8, %p2, 1, 1;",
+            });
         }
         body.AppendLine("wgmma.commit_group.sync.aligned;");
         body.AppendLine("wgmma.wait_group.sync.aligned 0;");
@@ -88,7 +106,8 @@ public class WgmmaTests
             	.param .u64 wgmma_test_param_1,
             	.param .u64 wgmma_test_param_2,
             	.param .u64 wgmma_test_param_3,
-            	.param .u32 wgmma_test_param_4
+            	.param .u32 wgmma_test_param_4,
+            	.param .u64 wgmma_test_param_5
             )
             {
             {{body}}
@@ -106,17 +125,18 @@ public class WgmmaTests
     static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB) =>
         RunAndCheck(n, k, image, descriptorA, descriptorB, Kernel(n, k / 8), sign: 1);
 
-    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB, string ptx, float sign)
+    static void RunAndCheck(int n, int k, byte[] image, ulong descriptorA, ulong descriptorB, string ptx, float sign, uint[]? registersA = null)
     {
         using var device = new SoftwareGpuDevice(new SanitizerOptions { ThrowOnReport = true }, computeCapabilityMajor: 9);
         var kernel = Ptx.Load(device, "wgmma_test", ptx);
         var words = new uint[image.Length / 4];
         Buffer.BlockCopy(image, 0, words, 0, image.Length);
         var dImage = Ptx.Upload(device, words);
+        var dRegisters = Ptx.Upload(device, registersA ?? [0]);
         var dOut = device.Allocate(128L * n / 2 * 4);
         device.SetMaxDynamicSharedBytes(kernel, image.Length);
         device.Launch(kernel, 1, 128, image.Length, null,
-            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(descriptorA).U64(descriptorB).I32(words.Length));
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(descriptorA).U64(descriptorB).I32(words.Length).Ptr(dRegisters));
         var result = Ptx.Download<float>(device, dOut, 128 * n / 2);
 
         // D fragments: warp w holds rows 16w .. 16w + 15; register 4j + e of lane 4g + t holds
@@ -197,7 +217,7 @@ public class WgmmaTests
         var dImage = Ptx.Upload(device, words);
         var dOut = device.Allocate(128 * 4 * 4);
         device.Launch(kernel, 1, 128, image.Length, null,
-            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length).Ptr(dImage));
         Assert.All(Ptx.Download<float>(device, dOut, 128 * 4), d => Assert.Equal(8 * (1 + 1f / 1024), d));
     }
 
@@ -222,7 +242,7 @@ public class WgmmaTests
         var dImage = Ptx.Upload(device, words);
         var dOut = device.Allocate(128 * 4 * 4);
         device.Launch(kernel, 1, 128, image.Length, null,
-            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length));
+            new KernelArgs().Ptr(dImage).Ptr(dOut).U64(Descriptor(0, 1024, 128, 0)).U64(Descriptor(2048, 128, 128, 0)).I32(words.Length).Ptr(dImage));
         var result = Ptx.Download<float>(device, dOut, 128 * 4);
         for (int thread = 0; thread < 128; thread++)
         for (int e = 0; e < 4; e++)
@@ -283,6 +303,74 @@ public class WgmmaTests
             Kernel(n, k / 16, bf16: true, transA: transA, transB: 1, stepBytesA: transA == 1 ? 2048 : 32, stepBytesB: 2048), sign: -1);
     }
 
+    /// <summary>
+    /// Each thread's registers of A for <paramref name="steps"/> k-steps, written from the PTX ISA's fragment table
+    /// ("Matrix Fragments for wgmma.mma_async.m64nNk16" / ".m64nNk8", A in registers): warp w, lane 4g + t, register j
+    /// of a step holds row 16w + g + 8·(j % 2) and, for bf16, columns 2t + 8·(j / 2) + {0 (low half), 1 (high half)}
+    /// of the step, for tf32 column t + 4·(j / 2).
+    /// </summary>
+    static uint[] RegisterFragmentsOfA(int steps, bool bf16)
+    {
+        int k = bf16 ? 16 : 8;
+        var words = new uint[128 * 4 * steps];
+        for (int thread = 0; thread < 128; thread++)
+        for (int step = 0; step < steps; step++)
+        for (int j = 0; j < 4; j++)
+        {
+            int row = 16 * (thread / 32) + thread % 32 / 4 + 8 * (j % 2), t = thread % 4;
+            uint word = bf16
+                ? Bf16Bits(AValue(row, k * step + 2 * t + 8 * (j / 2))) | (uint)Bf16Bits(AValue(row, k * step + 2 * t + 8 * (j / 2) + 1)) << 16
+                : BitConverter.SingleToUInt32Bits(AValue(row, k * step + t + 4 * (j / 2)));
+            words[(thread * steps + step) * 4 + j] = word;
+        }
+        return words;
+    }
+
+    static ushort Bf16Bits(float value) => (ushort)(BitConverter.SingleToUInt32Bits(value) >> 16);
+
+    [Fact]
+    public void Bf16AFromRegistersTimesAnNMajorSwizzledB()
+    {
+        // m64n128k16.bf16 twice (k = 32), A from registers, B N-major with the 128-byte swizzle (imm-trans-b = 1),
+        // laid out as in Bf16NMajorBWith128ByteSwizzle: k-rows of 64 n, chunk c of row i at c ^ (i % 8), n 64..127
+        // LBO = 4096 bytes further; a k16 step is 16 k-rows (+ 2048 bytes).
+        const int n = 128, k = 32;
+        var image = new byte[2 * 4096];
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, col / 64 * 4096 + i * 128 + ((col % 64 / 8) ^ (i % 8)) * 16 + col % 8 * 2, BValue(col, i));
+        RunAndCheck(n, k, image, 0, Descriptor(0, 4096, 1024, 1),
+            Kernel(n, k / 16, bf16: true, transB: 1, stepBytesB: 2048, registersA: true), sign: 1, RegisterFragmentsOfA(k / 16, bf16: true));
+    }
+
+    [Fact]
+    public void Bf16AFromRegistersTimesAKMajorB()
+    {
+        // m64n64k16.bf16 once, A from registers, B K-major with the 64-byte swizzle (imm-trans-b = 0): rows of 16 k
+        // (32 bytes) padded to 64, chunk c of row r at c ^ (r / 2 % 4), 8-row atoms SBO = 512 apart.
+        const int n = 64, k = 16;
+        var image = new byte[n * 64];
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            PutBf16(image, col * 64 + ((i / 8) ^ (col / 2 % 4)) * 16 + i % 8 * 2, BValue(col, i));
+        RunAndCheck(n, k, image, 0, Descriptor(0, 16, 512, 2),
+            Kernel(n, 1, bf16: true, registersA: true), sign: 1, RegisterFragmentsOfA(1, bf16: true));
+    }
+
+    [Fact]
+    public void Tf32AFromRegisters()
+    {
+        // m64n64k8.tf32 twice (k = 16), A from registers, B K-major core matrices without swizzle: 8-row groups
+        // SBO = 256 apart, the two 16-byte halves of a step's k LBO = 128 apart, the next step 2048 bytes on.
+        const int n = 64, k = 16;
+        var image = new byte[2 * 2048];
+        for (int col = 0; col < n; col++)
+        for (int i = 0; i < k; i++)
+            Put(image, i / 8 * 2048 + col / 8 * 256 + i % 8 / 4 * 128 + col % 8 * 16 + i % 4 * 4, BValue(col, i));
+        RunAndCheck(n, k, image, 0, Descriptor(0, 128, 256, 0),
+            Kernel(n, 2, stepBytesB: 2048, registersA: true), sign: 1, RegisterFragmentsOfA(2, bf16: false));
+    }
+
     [Fact]
     public void AWarpgroupNeedsAll128Threads()
     {
@@ -290,7 +378,7 @@ public class WgmmaTests
         var kernel = Ptx.Load(device, "wgmma_test", Kernel(8, 1));
         var dImage = device.Allocate(4);
         var e = Assert.Throws<CudaException>(() => device.Launch(kernel, 1, 96, 2048 + 256, null,
-            new KernelArgs().Ptr(dImage).Ptr(device.Allocate(4)).U64(0).U64(0).I32(0)));
+            new KernelArgs().Ptr(dImage).Ptr(device.Allocate(4)).U64(0).U64(0).I32(0).Ptr(dImage)));
         Assert.Contains("full warpgroup of 128 threads", e.Message);
     }
 }
