@@ -39,13 +39,8 @@ public static partial class Ops
     {
         const string op = "linear_gelu_linear";
         CheckLinear(op, x, w1, b1);
-        CheckCompatible(op, x, w2, "w2");
-        CheckCompatible(op, x, b2, "b2");
+        CheckSecondLinear(op, w1, w2, b2);
         int rows = (int)x.Shape.Rows, hidden = w1.Shape[0], outFeatures = w2.Shape[0];
-        if (w2.Rank != 2 || w2.Shape[1] != hidden)
-            throw new ArgumentException($"{op}: w2 {w2.Shape} does not map the {hidden} features of w1 {w1.Shape} (expected [out, {hidden}])");
-        if (b2.Rank != 1 || b2.Shape[0] != outFeatures)
-            throw new ArgumentException($"{op}: b2 {b2.Shape} does not match w2 {w2.Shape} (expected [{outFeatures}])");
         int[] hiddenDims = [.. x.Shape.Dims[..^1], hidden], outDims = [.. x.Shape.Dims[..^1], outFeatures];
         var z = ShouldRecord(x, w1, b1, w2, b2) ? Tensor.Empty(hiddenDims, x.DType, x.Device) : null;
         var h = Tensor.Empty(hiddenDims, x.DType, x.Device);
@@ -76,6 +71,18 @@ public static partial class Ops
             }
             return [first[0], first[1], first[2], dw2, db2];
         });
+    }
+
+    /// <summary>The argument checks of a feed-forward block's second layer: w2 [out, hidden] after w1 [hidden, in], b2 [out].</summary>
+    private static void CheckSecondLinear(string op, Tensor w1, Tensor w2, Tensor b2)
+    {
+        CheckCompatible(op, w1, w2, "w2");
+        CheckCompatible(op, w1, b2, "b2");
+        int hidden = w1.Shape[0];
+        if (w2.Rank != 2 || w2.Shape[1] != hidden)
+            throw new ArgumentException($"{op}: w2 {w2.Shape} does not map the {hidden} features of w1 {w1.Shape} (expected [out, {hidden}])");
+        if (b2.Rank != 1 || b2.Shape[0] != w2.Shape[0])
+            throw new ArgumentException($"{op}: b2 {b2.Shape} does not match w2 {w2.Shape} (expected [{w2.Shape[0]}])");
     }
 
     /// <summary>

@@ -70,6 +70,19 @@ public class FusedOpTests
         for (int i = 0; i < chainGrads.Length; i++) KernelAssert.BitEqual(chainGrads[i], fusedGrads[i], $"gradient of input {i}");
     }
 
+    [Theory, MemberData(nameof(LinearShapes))]
+    public void LinearGeluLinearBFloat16HasTheBitsOfTheSeparateBFloat16Ops(int rows, int inFeatures, int hidden)
+    {
+        using var scope = Tensor.Scope();
+        const int outFeatures = 11;
+        var (x, w1, b1) = (Float32([rows, inFeatures], 87), Float32([hidden, inFeatures], 88), Float32([hidden], 89));
+        var (w2, b2, dy) = (Float32([outFeatures, hidden], 90), Float32([outFeatures], 91), Float32([rows, outFeatures], 92));
+        var (fused, fusedGrads) = ForwardBackward(() => Ops.LinearGeluLinearBFloat16(x, w1, b1, w2, b2), dy, x, w1, b1, w2, b2);
+        var (chain, chainGrads) = ForwardBackward(() => Ops.LinearBFloat16(Ops.Gelu(Ops.LinearBFloat16(x, w1, b1)), w2, b2), dy, x, w1, b1, w2, b2);
+        KernelAssert.BitEqual(chain, fused, "y");
+        for (int i = 0; i < chainGrads.Length; i++) KernelAssert.BitEqual(chainGrads[i], fusedGrads[i], $"gradient of input {i}");
+    }
+
     [Fact]
     public void LinearGeluLinearRejectsASecondLayerThatDoesNotFit()
     {
