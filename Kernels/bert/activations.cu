@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Activations.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 
 // Activation functions and their derivatives, element-wise on flat float32 buffers of n elements.

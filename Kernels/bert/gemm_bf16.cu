@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmBf16KernelTests.cs, Tests/CudaBert.Tests/CudaBackend/MatrixPrimitiveTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmBf16KernelTests.cs, Tests/CudaBert.Tests/CudaBackend/MatrixPrimitiveTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 
 // Tensor-core GEMM with bfloat16 operands and float32 accumulation, batched, with transpose flags.

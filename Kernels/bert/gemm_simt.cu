@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
 
 // Register-tiled SIMT GEMM (fp32 FMA, no tensor cores), batched, with transpose flags and fused

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmTf32KernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmTf32KernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
 
 // Tensor-core GEMM in TF32 (fp32 in and out, tf32 products, fp32 accumulation), batched, with

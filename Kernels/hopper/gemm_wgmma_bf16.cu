@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaBf16KernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaBf16KernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmBf16Kernels.cs (used by GemmBf16Kernels.Run on compute capability
 // 9.x when opted in; the benchmark's "GEMM bf16 wgmma" rows time it there)
