@@ -7,8 +7,9 @@ namespace CudaBert.Tests.BertKernels;
 
 /// <summary>
 /// <see cref="GemmEpilogue.GeluDerivative"/> in every GEMM kernel that has it: C = α·op(A)·op(B) ⊙ GELU′(aux), aux
-/// laid out like C, in the layout of the FFN's backward (dz = dy·W ⊙ GELU′(z), "nn"), against the float64 product
-/// (<see cref="GemmReference.Compute"/>, on the operands as each kernel rounds them) times GELU′ in float64.
+/// laid out like C, in the layout of the FFN's backward (dz = dy·W ⊙ GELU′(z), "nn"; and "nt" for the Hopper TF32
+/// kernel of that layout, whose epilogue code is shared), against the float64 product (<see cref="GemmReference.Compute"/>,
+/// on the operands as each kernel rounds them) times GELU′ in float64.
 ///
 /// The bound. The product is within its GEMM's bound β_P (doubled for the tensor cores, as their own tests
 /// take it). GELU′(z) = Φ(z) + z·φ(z) in float32 (Kernels/bert/gelu.cuh) is within 5 u of the exact value,
@@ -21,13 +22,17 @@ namespace CudaBert.Tests.BertKernels;
 public class GemmGeluDerivativeEpilogueTests
 {
     /// <summary>The kernels, each in the configuration that gives it the epilogue.</summary>
-    public enum Kernel { Simt, Tf32Large, Tf32Small, Bf16, Bf16IntoBf16, WgmmaTf32, WgmmaBf16, WgmmaBf16IntoBf16 }
+    public enum Kernel { Simt, Tf32Large, Tf32Small, Bf16, Bf16IntoBf16, WgmmaTf32, WgmmaTf32Nt, WgmmaBf16, WgmmaBf16IntoBf16 }
 
     // None of M, N, K is a multiple of any tile; two batch items. Leading dimensions padded past the
     // matrices (multiples of 8 elements, as the tensor-core kernels need), C's padding checked untouched;
     // ldc = 136 lets the TF32 kernel store runs of 4 as vectors, and N = 131 cuts the last run.
-    const int M = 70, N = 131, K = 45, Batch = 2, Lda = 48, Ldb = 136, Ldc = 136;
-    const long StrideA = (long)M * Lda + 8, StrideB = (long)K * Ldb + 8, StrideC = (long)M * Ldc + 4;
+    // B is K×N (N-major) for "nn", N×K (K-major, ldb 48) for "nt".
+    const int M = 70, N = 131, K = 45, Batch = 2, Lda = 48, Ldc = 136;
+    const long StrideA = (long)M * Lda + 8, StrideC = (long)M * Ldc + 4;
+    static bool TransB(Kernel kernel) => kernel == Kernel.WgmmaTf32Nt;
+    static int Ldb(Kernel kernel) => TransB(kernel) ? 48 : 136;
+    static long StrideB(Kernel kernel) => (long)(TransB(kernel) ? N : K) * Ldb(kernel) + 8;
 
     public static TheoryData<string, Kernel> DevicesAndKernels()
     {
@@ -39,14 +44,14 @@ public class GemmGeluDerivativeEpilogueTests
     }
 
     static bool IsBf16(Kernel kernel) => kernel is Kernel.Bf16 or Kernel.Bf16IntoBf16 or Kernel.WgmmaBf16 or Kernel.WgmmaBf16IntoBf16;
-    static bool IsHopper(Kernel kernel) => kernel is Kernel.WgmmaTf32 or Kernel.WgmmaBf16 or Kernel.WgmmaBf16IntoBf16;
+    static bool IsHopper(Kernel kernel) => kernel is Kernel.WgmmaTf32 or Kernel.WgmmaTf32Nt or Kernel.WgmmaBf16 or Kernel.WgmmaBf16IntoBf16;
     static bool IntoBf16(Kernel kernel) => kernel is Kernel.Bf16IntoBf16 or Kernel.WgmmaBf16IntoBf16;
 
     /// <summary>The operand as the kernel multiplies it: TF32 rounded (mma.sync) or truncated (wgmma), bfloat16, or as is.</summary>
     static float Operand(Kernel kernel, float x) => kernel switch
     {
         Kernel.Tf32Large or Kernel.Tf32Small => TestInputs.RoundToTf32(x),
-        Kernel.WgmmaTf32 => GemmWgmmaKernelTests.TruncateToTf32(x),
+        Kernel.WgmmaTf32 or Kernel.WgmmaTf32Nt => GemmWgmmaKernelTests.TruncateToTf32(x),
         _ when IsBf16(kernel) => TestInputs.FromBf16(TestInputs.ToBf16(x)),
         _ => x,
     };
@@ -59,7 +64,7 @@ public class GemmGeluDerivativeEpilogueTests
     public void ProductTimesGeluDerivativeOfAux(string device, Kernel kernel)
     {
         using var gpu = IsHopper(kernel) ? GemmWgmmaKernelTests.OpenHopper(device) : TestDevices.Open(device);
-        float[] a = TestInputs.NonZero(190, (int)(Batch * StrideA)), b = TestInputs.NonZero(191, (int)(Batch * StrideB));
+        float[] a = TestInputs.NonZero(190, (int)(Batch * StrideA)), b = TestInputs.NonZero(191, (int)(Batch * StrideB(kernel)));
         // z over [-3, 3]: both sides of GELU′'s minimum (−1.7) and maximum (√2), where it differs most from GELU.
         float[] z = TestInputs.NonZero(192, (int)(Batch * StrideC), scale: 3f);
         float[] before = new float[Batch * StrideC];
@@ -72,8 +77,8 @@ public class GemmGeluDerivativeEpilogueTests
         double productScale = kernel == Kernel.Simt ? 1 : 2;
         for (int item = 0; item < Batch; item++)
         {
-            var (product, productBound) = GemmReference.Compute(false, false, M, N, K, alpha,
-                a32[(int)(item * StrideA)..], Lda, b32[(int)(item * StrideB)..], Ldb, 0f, new float[M * N], N);
+            var (product, productBound) = GemmReference.Compute(false, TransB(kernel), M, N, K, alpha,
+                a32[(int)(item * StrideA)..], Lda, b32[(int)(item * StrideB(kernel))..], Ldb(kernel), 0f, new float[M * N], N);
             var expected = new double[M * N];
             var bound = new double[M * N];
             for (int m = 0; m < M; m++)
@@ -90,10 +95,12 @@ public class GemmGeluDerivativeEpilogueTests
         KernelAssert.NoSanitizerFindings(gpu);
     }
 
-    /// <summary>Launches <paramref name="kernel"/> on the "nn" product with the epilogue; C as float32 values.</summary>
+    /// <summary>Launches <paramref name="kernel"/> on its product with the epilogue; C as float32 values.</summary>
     static float[] Run(ICudaDevice gpu, Kernel kernel, float alpha, float[] a, float[] b, DevicePtr aux, float[] before)
     {
         const GemmEpilogue epilogue = GemmEpilogue.GeluDerivative;
+        int ldb = Ldb(kernel);
+        long strideB = StrideB(kernel);
         if (IsBf16(kernel))
         {
             using DeviceArray<ushort> a16 = new(gpu, Array.ConvertAll(a, TestInputs.ToBf16)), b16 = new(gpu, Array.ConvertAll(b, TestInputs.ToBf16));
@@ -102,10 +109,10 @@ public class GemmGeluDerivativeEpilogueTests
             using DeviceArray<ushort> c16 = new(gpu, Array.ConvertAll(before, TestInputs.ToBf16));
             DevicePtr c = intoBf16 ? c16.Ptr : c32.Ptr;
             if (IsHopper(kernel))
-                HopperGemmBf16Kernels.Run(gpu, false, false, Batch, M, N, K, alpha, a16.Ptr, Lda, StrideA, b16.Ptr, Ldb, StrideB, 0f, c, Ldc, StrideC,
+                HopperGemmBf16Kernels.Run(gpu, false, false, Batch, M, N, K, alpha, a16.Ptr, Lda, StrideA, b16.Ptr, ldb, strideB, 0f, c, Ldc, StrideC,
                     intoBf16, epilogue: epilogue, aux: aux);
             else
-                GemmBf16Kernels.Run(gpu, false, false, Batch, M, N, K, alpha, a16.Ptr, Lda, StrideA, b16.Ptr, Ldb, StrideB, 0f, c, Ldc, StrideC,
+                GemmBf16Kernels.Run(gpu, false, false, Batch, M, N, K, alpha, a16.Ptr, Lda, StrideA, b16.Ptr, ldb, strideB, 0f, c, Ldc, StrideC,
                     intoBf16, epilogue: epilogue, aux: aux);
             return intoBf16 ? Array.ConvertAll(c16.Read(), TestInputs.FromBf16) : c32.Read();
         }
@@ -113,15 +120,15 @@ public class GemmGeluDerivativeEpilogueTests
         switch (kernel)
         {
             case Kernel.Simt:
-                GemmKernels.Simt(gpu, false, false, Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, Ldb, StrideB, 0f, dc.Ptr, Ldc, StrideC,
+                GemmKernels.Simt(gpu, false, false, Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, ldb, strideB, 0f, dc.Ptr, Ldc, StrideC,
                     epilogue: epilogue, aux: aux);
                 break;
             case Kernel.Tf32Large or Kernel.Tf32Small:
-                GemmKernels.Tf32(gpu, false, false, Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, Ldb, StrideB, 0f, dc.Ptr, Ldc, StrideC,
+                GemmKernels.Tf32(gpu, false, false, Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, ldb, strideB, 0f, dc.Ptr, Ldc, StrideC,
                     epilogue: epilogue, aux: aux, tile: kernel == Kernel.Tf32Large ? GemmTf32Tile.Large128 : GemmTf32Tile.Small64);
                 break;
-            case Kernel.WgmmaTf32:
-                HopperGemmKernels.Tf32(gpu, false, false, Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, Ldb, StrideB, 0f, dc.Ptr, Ldc, StrideC,
+            case Kernel.WgmmaTf32 or Kernel.WgmmaTf32Nt:
+                HopperGemmKernels.Tf32(gpu, false, TransB(kernel), Batch, M, N, K, alpha, da.Ptr, Lda, StrideA, db.Ptr, ldb, strideB, 0f, dc.Ptr, Ldc, StrideC,
                     epilogue: epilogue, aux: aux);
                 break;
         }
