@@ -35,7 +35,8 @@ public enum GemmTf32Tile
 /// Kernels/bert/gemm_tf32.cu (tensor cores, mma.sync tf32 with fp32 accumulation, ldmatrix, 3-stage
 /// cp.async pipeline of K slices of 32; ~1e-3 relative, needs 16-byte aligned rows). op(A) is M×K, op(B)
 /// K×N, C M×N; batch b starts at A + b·strideA (elements; 0 shares one matrix) and so on. β = 0 does not
-/// read C. The epilogue's aux operand (<see cref="GemmEpilogue.GeluDerivative"/>) is laid out like C. The SIMT kernel launches 256 threads per block, each block a 128×128 tile of C, grid
+/// read C. The epilogue's aux operand (<see cref="GemmEpilogue.GeluDerivative"/>) is laid out like C.
+/// The SIMT kernel launches 256 threads per block, each block a 128×128 tile of C, grid
 /// (⌈N/128⌉, ⌈M/128⌉, batch); the tensor-core kernel 128 threads per 128×128 or 64×64 tile
 /// (<see cref="GemmTf32Tile"/>), grid (⌈N/tile⌉, ⌈M/tile⌉, batch), with dynamic shared memory above
 /// 48 KB (opted in here).

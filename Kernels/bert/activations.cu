@@ -10,8 +10,9 @@
 //
 // Thread-to-data mapping: the vectorized grid-stride loops of elementwise.cuh (thread g handles the
 // float4 vectors g, g + G, ... of the G threads in the grid, then the n % 4 tail element by element).
-// GELU's formulas live in gelu.cuh. erff and tanhf are CUDA's full-precision versions (at most 2 ulp from the exact value), not
-// approximations, so the GPU agrees with the CPU backend (which evaluates in double) to a few ulp.
+// GELU's formulas live in gelu.cuh (shared with the GEMM epilogues). erff and tanhf are CUDA's
+// full-precision versions (at most 2 ulp from the exact value), not approximations, so the GPU
+// agrees with the CPU backend (which evaluates in double) to a few ulp.
 
 #include "elementwise.cuh"
 #include "gelu.cuh"

@@ -10,9 +10,9 @@
 //
 // A and B hold bfloat16 values as raw bits (unsigned short); C is float32, or bfloat16 when c_bf16
 // is set (the float32 result rounded to nearest even once, after the epilogue). bias (N) and aux
-// (laid out like C: ldc, stride_c) are float32; the epilogues are gemm_simt.cu's (gemm_epilogue.cuh). Operand conventions as
-// gemm_simt.cu: row-major; A (m, k) at A[m·lda + k], or A[k·lda + m] when transposed; B (k, n) at
-// B[k·ldb + n], or B[n·ldb + k] when transposed. The layouts BERT uses: X·Wᵀ (nt), dY·W (nn),
+// (laid out like C: ldc, stride_c) are float32; the epilogues are gemm_simt.cu's (gemm_epilogue.cuh).
+// Operand conventions as gemm_simt.cu: row-major; A (m, k) at A[m·lda + k], or A[k·lda + m] when
+// transposed; B (k, n) at B[k·ldb + n], or B[n·ldb + k] when transposed. The layouts BERT uses: X·Wᵀ (nt), dY·W (nn),
 // dYᵀ·X (tn), and strided batches for attention. No alignment is required of A, B or C. The CPU twin
 // widens the bfloat16 operands to float32 (exactly) and runs the fp32 GEMM.
 //

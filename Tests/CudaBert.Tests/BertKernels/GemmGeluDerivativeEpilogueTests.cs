@@ -65,7 +65,7 @@ public class GemmGeluDerivativeEpilogueTests
     {
         using var gpu = IsHopper(kernel) ? GemmWgmmaKernelTests.OpenHopper(device) : TestDevices.Open(device);
         float[] a = TestInputs.NonZero(190, (int)(Batch * StrideA)), b = TestInputs.NonZero(191, (int)(Batch * StrideB(kernel)));
-        // z over [-3, 3]: both sides of GELU′'s minimum (−1.7) and maximum (√2), where it differs most from GELU.
+        // z over [-3, 3]: both sides of GELU′'s minimum (−√2) and maximum (√2).
         float[] z = TestInputs.NonZero(192, (int)(Batch * StrideC), scale: 3f);
         float[] before = new float[Batch * StrideC];
         Array.Fill(before, float.NaN);   // β = 0: C is never read, so NaN must not leak in
