@@ -182,6 +182,14 @@ public interface IBackend
     /// </summary>
     void LinearBiasGelu(Tensor x, Tensor weight, Tensor bias, Tensor? preActivation, Tensor y);
     /// <summary>
+    /// dz = (dy·W) ⊙ GELU′(z): the gradient of z through GELU(z)·Wᵀ, a linear layer's input gradient and GELU's
+    /// backward in one primitive. dy [rows, out], weight [out, in], z and dz [rows, in]. dy and weight are both
+    /// float32 (or float64 on the CPU) or both bfloat16 (a product as <see cref="Gemm"/> takes them); z and dz are
+    /// float32 then. On the CPU dz equals Gemm, then <see cref="GeluBackward"/>, bit for bit; the CUDA backend runs
+    /// one GEMM with the GELU-derivative epilogue, so dy·W never reaches memory.
+    /// </summary>
+    void LinearInputGradientGelu(Tensor dy, Tensor weight, Tensor z, Tensor dz);
+    /// <summary>
     /// sum = dropout(x) + residual and y = LayerNorm(sum) per row, saving sum, μ and rstd for the backward
     /// (<see cref="LayerNormBackward"/> with sum as its x). The dropout is <see cref="Dropout"/>'s, the same
     /// mask bits for the same (seed, offset); p = 0 skips it. On the CPU the results equal Dropout, Add,

@@ -17,6 +17,14 @@ public sealed partial class CpuBackend
         ByFloatType(y, () => BiasGelu<float>(z, bias, y), () => BiasGelu<double>(z, bias, y), nameof(LinearBiasGelu));
     }
 
+    /// <inheritdoc/>
+    public void LinearInputGradientGelu(Tensor dy, Tensor weight, Tensor z, Tensor dz)
+    {
+        int rows = (int)dy.Shape.Rows, outFeatures = weight.Shape[0], inFeatures = weight.Shape[1];
+        Gemm(false, false, 1, rows, inFeatures, outFeatures, 1, dy, weight, 0, dz);   // dz ← dy·W
+        GeluBackward(z, dz, dz);                                                       // dz ← dz·GELU′(z), in place
+    }
+
     // Per row: z ← z + b (as AddBias), then y = z·Φ(z) with Gelu's row code.
     private static void BiasGelu<T>(Tensor z, Tensor bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {

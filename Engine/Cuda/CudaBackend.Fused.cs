@@ -3,7 +3,7 @@ using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
 
-// Fused primitives: GEMM epilogues (Kernels/bert/gemm_simt.cu, gemm_tf32.cu) and the residual layer
+// Fused primitives: GEMM epilogues (Kernels/bert/gemm_simt.cu, gemm_tf32.cu, gemm_bf16.cu) and the residual layer
 // norm (Kernels/bert/layernorm.cu), each saving the launches and memory sweeps of the separate primitives.
 public sealed partial class CudaBackend
 {
@@ -24,6 +24,29 @@ public sealed partial class CudaBackend
         GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, false, true, 1, rows, outFeatures, inFeatures, 1f,
             Ptr(x, primitive), Ptr(weight, primitive), 0f, Ptr(target, primitive), bias: Ptr(bias, primitive), epilogue: epilogue);
         if (preActivation is not null) Gelu(preActivation, y);
+    }
+
+    /// <summary>
+    /// One GEMM, dz = dy·W, with the GELU-derivative epilogue reading z: float32 operands follow <see cref="Tf32Mode"/>
+    /// as <see cref="Gemm"/>; bfloat16 ones take the bfloat16 GEMM (<see cref="GemmBf16Kernels.Dispatch"/>) into a float32 dz.
+    /// </summary>
+    public void LinearInputGradientGelu(Tensor dy, Tensor weight, Tensor z, Tensor dz)
+    {
+        const string primitive = nameof(LinearInputGradientGelu);
+        RequireFloat32(primitive, z, dz);
+        int rows = Rows32(dy.Shape.Rows, primitive), outFeatures = weight.Shape[0], inFeatures = weight.Shape[1];
+        if (rows == 0 || inFeatures == 0) return;
+        if (outFeatures == 0) throw NoKernel(primitive, $"weight {weight.Shape} has no output features");
+        var (a, b, c, aux) = (Ptr(dy, primitive), Ptr(weight, primitive), Ptr(dz, primitive), Ptr(z, primitive));
+        if (dy.DType == DType.BFloat16 && weight.DType == DType.BFloat16)
+        {
+            GemmBf16Kernels.Dispatch(Gpu, false, false, 1, rows, inFeatures, outFeatures, 1f, a, b, 0f, c, cIsBFloat16: false,
+                epilogue: GemmEpilogue.GeluDerivative, aux: aux);
+            return;
+        }
+        RequireFloat32(primitive, dy, weight);
+        GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, false, false, 1, rows, inFeatures, outFeatures, 1f, a, b, 0f, c,
+            epilogue: GemmEpilogue.GeluDerivative, aux: aux);
     }
 
     /// <summary>

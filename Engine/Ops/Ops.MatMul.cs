@@ -79,7 +79,7 @@ public static partial class Ops
 
     /// <summary>
     /// The gradients of y = x·Wᵀ + b for [x, weight, bias] given dy (null where no gradient is wanted),
-    /// shared by <see cref="Linear"/> and <see cref="LinearGelu"/> (whose dy is the gradient of z).
+    /// shared by <see cref="Linear"/>, <see cref="LinearGelu"/> and <see cref="LinearGeluLinear"/> (whose dy is the gradient of z).
     /// </summary>
     private static Tensor?[] LinearGradients(Tensor dy, Tensor x, Tensor weight, Tensor? bias)
     {

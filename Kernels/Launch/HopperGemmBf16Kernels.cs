@@ -52,11 +52,12 @@ public static class HopperGemmBf16Kernels
     /// <summary>
     /// General leading dimensions and batch strides (in elements); A and B must satisfy <see cref="Supports"/>.
     /// <paramref name="bias"/> (float32, N) is added after α·op(A)·op(B) + β·C, then GELU for
-    /// <see cref="GemmEpilogue.BiasGelu"/>; a bfloat16 C is rounded once, last.
+    /// <see cref="GemmEpilogue.BiasGelu"/>; <see cref="GemmEpilogue.GeluDerivative"/> multiplies by GELU′ of
+    /// <paramref name="aux"/> (float32, laid out like C); a bfloat16 C is rounded once, last.
     /// </summary>
     public static void Run(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
-        bool cIsBFloat16, DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+        bool cIsBFloat16, DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null)
     {
         string kernel = "gemm_wgmma_bf16_" + (transA ? "t" : "n") + (transB ? "t" : "n");
         Launcher.Positive(batch, kernel);
@@ -65,7 +66,7 @@ public static class HopperGemmBf16Kernels
         Launcher.Positive(k, kernel);
         if (batch > 65535)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{kernel}: batch = {batch} exceeds the grid's z limit 65535.");
-        if (epilogue != GemmEpilogue.None) Launcher.NotNull(bias, kernel);
+        GemmKernels.CheckEpilogue(kernel, beta, bias, epilogue, aux);
         if (dev.Info.ComputeCapabilityMajor != 9)
             throw new NotSupportedException($"{kernel}: needs a compute capability 9.x GPU (sm_90a PTX); {dev.Info.Name} is " +
                 $"{dev.Info.ComputeCapabilityMajor}.{dev.Info.ComputeCapabilityMinor}. Use GemmBf16Kernels.Run.");
@@ -80,6 +81,6 @@ public static class HopperGemmBf16Kernels
         dev.Launch(function, grid, Threads, SharedBytes, stream,
             new KernelArgs().I32(m).I32(n).I32(k).F32(alpha)
                 .Ptr(a).I32(lda).I64(strideA).Ptr(b).I32(ldb).I64(strideB)
-                .F32(beta).Ptr(c).I32(ldc).I64(strideC).I32(cIsBFloat16 ? 1 : 0).Ptr(bias).I32((int)epilogue));
+                .F32(beta).Ptr(c).I32(ldc).I64(strideC).I32(cIsBFloat16 ? 1 : 0).Ptr(bias).Ptr(aux).I32((int)epilogue));
     }
 }

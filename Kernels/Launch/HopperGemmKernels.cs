@@ -46,19 +46,19 @@ public static class HopperGemmKernels
     public static bool Supports(DeviceInfo device) => device.ComputeCapabilityMajor == 9;
 
     /// <summary>
-    /// C = α·op(A)·op(B) + β·C (+ epilogue) per batch, op(A) M×K and op(B) K×N as <see cref="GemmKernels.Tf32(ICudaDevice, bool, bool, int, int, int, int, float, DevicePtr, DevicePtr, float, DevicePtr, bool, DevicePtr, GemmEpilogue, CudaStream?, GemmTf32Tile)"/>;
+    /// C = α·op(A)·op(B) + β·C (+ epilogue; aux laid out like C) per batch, op(A) M×K and op(B) K×N as <see cref="GemmKernels.Tf32(ICudaDevice, bool, bool, int, int, int, int, float, DevicePtr, DevicePtr, float, DevicePtr, bool, DevicePtr, GemmEpilogue, DevicePtr, CudaStream?, GemmTf32Tile)"/>;
     /// A, B must satisfy <see cref="GemmKernels.SupportsTf32"/> (16-byte aligned rows) and the device must be compute capability 9.x.
     /// </summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
-        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, CudaStream? stream = null)
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null)
     {
         string kernel = $"gemm_wgmma_tf32_{(transA ? 't' : 'n')}{(transB ? 't' : 'n')}";
         Launcher.Positive(batch, kernel);
         Launcher.Positive(m, kernel);
         Launcher.Positive(n, kernel);
         Launcher.Positive(k, kernel);
-        if (epilogue != GemmEpilogue.None) Launcher.NotNull(bias, kernel);
+        GemmKernels.CheckEpilogue(kernel, beta, bias, epilogue, aux);
         if (dev.Info.ComputeCapabilityMajor != 9)
             throw new NotSupportedException($"{kernel}: needs a compute capability 9.x GPU (sm_90a PTX); {dev.Info.Name} is " +
                 $"{dev.Info.ComputeCapabilityMajor}.{dev.Info.ComputeCapabilityMinor}. Use GemmKernels.Tf32.");
@@ -77,7 +77,7 @@ public static class HopperGemmKernels
         int blocks = (int)Math.Min(tiles, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the tiles
         dev.Launch(function, blocks, Threads, sharedBytes, stream,
             new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).I32(batch).F32(alpha).I32(itemsA).I32(itemsB)
-                .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).I32((int)epilogue));
+                .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).Ptr(aux).I32((int)epilogue));
     }
 
     /// <summary>

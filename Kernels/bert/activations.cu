@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Activations.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/ElementwiseKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 
 // Activation functions and their derivatives, element-wise on flat float32 buffers of n elements.
@@ -10,25 +10,17 @@
 //
 // Thread-to-data mapping: the vectorized grid-stride loops of elementwise.cuh (thread g handles the
 // float4 vectors g, g + G, ... of the G threads in the grid, then the n % 4 tail element by element).
-// erff and tanhf are CUDA's full-precision versions (at most 2 ulp from the exact value), not
-// approximations, so the GPU agrees with the CPU backend (which evaluates in double) to a few ulp.
+// GELU's formulas live in gelu.cuh (shared with the GEMM epilogues). erff and tanhf are CUDA's
+// full-precision versions (at most 2 ulp from the exact value), not approximations, so the GPU
+// agrees with the CPU backend (which evaluates in double) to a few ulp.
 
 #include "elementwise.cuh"
-
-#define INV_SQRT2 0.70710678118654752f
-#define INV_SQRT_2PI 0.39894228040143268f
-
-__device__ __forceinline__ float normal_cdf(float x) { return 0.5f * (1.0f + erff(x * INV_SQRT2)); }
+#include "gelu.cuh"
 
 struct Gelu { __device__ float operator()(float x) const { return x * normal_cdf(x); } };
 
-// dx = dy · (Φ(x) + x·φ(x)).
-struct GeluBackward {
-    __device__ float operator()(float x, float dy) const
-    {
-        return dy * (normal_cdf(x) + x * INV_SQRT_2PI * expf(-0.5f * x * x));
-    }
-};
+// dx = dy · GELU′(x), GELU′(x) = Φ(x) + x·φ(x) (gelu.cuh, shared with the GEMMs' epilogue).
+struct GeluBackward { __device__ float operator()(float x, float dy) const { return dy * gelu_erf_derivative(x); } };
 
 struct Tanh { __device__ float operator()(float x) const { return tanhf(x); } };
 

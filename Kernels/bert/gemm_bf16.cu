@@ -1,16 +1,18 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmBf16KernelTests.cs, Tests/CudaBert.Tests/CudaBackend/MatrixPrimitiveTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmBf16KernelTests.cs, Tests/CudaBert.Tests/CudaBackend/MatrixPrimitiveTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 
 // Tensor-core GEMM with bfloat16 operands and float32 accumulation, batched, with transpose flags.
 // For each batch b (blockIdx.z):
 //
-//   C_b = alpha · op(A_b) · op(B_b) + beta · C_b       (beta = 0 does not read C)
+//   C_b = alpha · op(A_b) · op(B_b) + beta · C_b   [+ bias]   [then GELU]     (beta = 0 does not read C)
+//   or  C_b = alpha · op(A_b) · op(B_b) ⊙ GELU′(aux_b)                         (beta = 0)
 //
 // A and B hold bfloat16 values as raw bits (unsigned short); C is float32, or bfloat16 when c_bf16
-// is set (the float32 result rounded to nearest even once, at the end). Operand conventions as
-// gemm_simt.cu: row-major; A (m, k) at A[m·lda + k], or A[k·lda + m] when transposed; B (k, n) at
-// B[k·ldb + n], or B[n·ldb + k] when transposed. The layouts BERT uses: X·Wᵀ (nt), dY·W (nn),
+// is set (the float32 result rounded to nearest even once, after the epilogue). bias (N) and aux
+// (laid out like C: ldc, stride_c) are float32; the epilogues are gemm_simt.cu's (gemm_epilogue.cuh).
+// Operand conventions as gemm_simt.cu: row-major; A (m, k) at A[m·lda + k], or A[k·lda + m] when
+// transposed; B (k, n) at B[k·ldb + n], or B[n·ldb + k] when transposed. The layouts BERT uses: X·Wᵀ (nt), dY·W (nn),
 // dYᵀ·X (tn), and strided batches for attention. No alignment is required of A, B or C. The CPU twin
 // widens the bfloat16 operands to float32 (exactly) and runs the fp32 GEMM.
 //
@@ -41,6 +43,8 @@
 #define THREADS 128
 #define SMEM_STRIDE (BK + 8)                      // halves per shared-memory row
 #define CHUNKS (TILE * BK / 8 / THREADS)          // 16-byte chunks of each operand per thread per slice: 2
+
+#include "gemm_epilogue.cuh"
 
 __device__ __forceinline__ unsigned short float_to_bf16_bits(float x)
 {
@@ -117,7 +121,8 @@ template <bool TRANS_A, bool TRANS_B>
 __device__ __forceinline__ void gemm_bf16(int M, int N, int K, float alpha,
                                           const unsigned short* A, int lda, long long stride_a,
                                           const unsigned short* B, int ldb, long long stride_b,
-                                          float beta, void* C, int ldc, long long stride_c, int c_bf16)
+                                          float beta, void* C, int ldc, long long stride_c, int c_bf16,
+                                          const float* bias, const float* aux, int epilogue)
 {
     constexpr int MI = 2, NI = 4;                  // mma tiles per warp along m and n
     __shared__ __align__(16) unsigned short As[TILE * SMEM_STRIDE];
@@ -181,7 +186,8 @@ __device__ __forceinline__ void gemm_bf16(int M, int N, int K, float alpha,
         __syncthreads();                           // nobody still reads the tiles the next iteration overwrites
     }
 
-    // Epilogue: accumulator e of tile (mi, ni) is row group + 8·(e / 2), column 2t + e % 2 of that tile.
+    // Epilogue: accumulator e of tile (mi, ni) is row group + 8·(e / 2), column 2t + e % 2 of that tile;
+    // aux + at is aux's element at C's position (the same offset, c_offset included).
     #pragma unroll
     for (int mi = 0; mi < MI; ++mi)
         #pragma unroll
@@ -195,11 +201,11 @@ __device__ __forceinline__ void gemm_bf16(int M, int N, int K, float alpha,
                 if (c_bf16) {
                     unsigned short* c = (unsigned short*)C + at;
                     if (beta != 0.0f) x = fmaf(beta, bf16_bits_to_float(*c), x);
-                    *c = float_to_bf16_bits(x);
+                    *c = float_to_bf16_bits(gemm_epilogue(x, epilogue, bias, n, aux + at));
                 } else {
                     float* c = (float*)C + at;
                     if (beta != 0.0f) x = fmaf(beta, *c, x);
-                    *c = x;
+                    *c = gemm_epilogue(x, epilogue, bias, n, aux + at);
                 }
             }
 }
@@ -210,9 +216,10 @@ __device__ __forceinline__ void gemm_bf16(int M, int N, int K, float alpha,
     extern "C" __global__ void __launch_bounds__(THREADS)                                                   \
     NAME(int M, int N, int K, float alpha, const unsigned short* A, int lda, long long stride_a,            \
          const unsigned short* B, int ldb, long long stride_b, float beta, void* C, int ldc,                \
-         long long stride_c, int c_bf16)                                                                    \
+         long long stride_c, int c_bf16, const float* bias, const float* aux, int epilogue)                 \
     {                                                                                                       \
-        gemm_bf16<TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, c_bf16); \
+        gemm_bf16<TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, c_bf16, \
+                          bias, aux, epilogue);                                                             \
     }
 
 GEMM_BF16_ENTRY(gemm_bf16_nn, false, false)

@@ -1,17 +1,19 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
 
 // Register-tiled SIMT GEMM (fp32 FMA, no tensor cores), batched, with transpose flags and fused
 // epilogues. For each batch b (blockIdx.z):
 //
 //   C_b = alpha · op(A_b) · op(B_b) + beta · C_b   [+ bias]   [then GELU]
+//   or  C_b = alpha · op(A_b) · op(B_b) ⊙ GELU′(aux_b)            (beta = 0)
 //
 // row-major, op(A) is M×K, op(B) is K×N, C is M×N. A not transposed: element (m, k) at A[m·lda + k];
 // transposed (A stored K×M): at A[k·lda + m]. Likewise B: (k, n) at B[k·ldb + n], or B[n·ldb + k]
 // when transposed. Batch b starts at A + b·stride_a (stride 0 shares one matrix across the batch).
 // beta = 0 means C is not read (it may hold garbage). epilogue: 0 none, 1 + bias[n], 2 + bias then
-// GELU(erf). Any M, N, K (edges are guarded and padded with zeros in shared memory).
+// GELU(erf), 3 times GELU′(aux[m, n]) with aux laid out like C (gemm_epilogue.cuh). Any M, N, K
+// (edges are guarded and padded with zeros in shared memory).
 //
 // Tiling. A block of 256 threads computes a 128×128 tile of C. K is walked BK = 8 at a time: the
 // block stages a 128×8 slice of op(A) and an 8×128 slice of op(B) in shared memory, both stored
@@ -35,11 +37,7 @@
 #define PAD 4
 #define THREADS 256
 
-#define EPILOGUE_NONE 0
-#define EPILOGUE_BIAS 1
-#define EPILOGUE_BIAS_GELU 2
-
-__device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
+#include "gemm_epilogue.cuh"
 
 // Loads this thread's 4 elements of the op(A) slice [m0, m0 + BM) × [k0, k0 + BK) (zeros outside).
 __device__ __forceinline__ void load_a(const float* A, int lda, bool trans, int M, int K, int m0, int k0, float (&r)[4])
@@ -92,7 +90,7 @@ gemm_simt_f32(int trans_a, int trans_b, int M, int N, int K, float alpha,
               const float* A, int lda, long long stride_a,
               const float* B, int ldb, long long stride_b,
               float beta, float* C, int ldc, long long stride_c,
-              const float* bias, int epilogue)
+              const float* bias, const float* aux, int epilogue)
 {
     __shared__ __align__(16) float As[BK][BM + PAD];
     __shared__ __align__(16) float Bs[BK][BN + PAD];
@@ -100,6 +98,7 @@ gemm_simt_f32(int trans_a, int trans_b, int M, int N, int K, float alpha,
     A += blockIdx.z * stride_a;
     B += blockIdx.z * stride_b;
     C += blockIdx.z * stride_c;
+    aux += blockIdx.z * stride_c;
     int ty = threadIdx.x / 16, tx = threadIdx.x % 16;
 
     float acc[8][8];
@@ -143,12 +142,10 @@ gemm_simt_f32(int trans_a, int trans_b, int M, int N, int K, float alpha,
         for (int j = 0; j < 8; ++j) {
             int n = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
             if (n >= N) continue;
-            float* c = C + (long long)m * ldc + n;
+            long long at = (long long)m * ldc + n;
             float v = alpha * acc[i][j];
-            if (beta != 0.0f) v = fmaf(beta, *c, v);
-            if (epilogue != EPILOGUE_NONE) v += bias[n];
-            if (epilogue == EPILOGUE_BIAS_GELU) v = gelu_erf(v);
-            *c = v;
+            if (beta != 0.0f) v = fmaf(beta, C[at], v);
+            C[at] = gemm_epilogue(v, epilogue, bias, n, aux + at);
         }
     }
 }

@@ -1,11 +1,12 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmTf32KernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmTf32KernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs, Course/CourseBenchmark.cs
 
 // Tensor-core GEMM in TF32 (fp32 in and out, tf32 products, fp32 accumulation), batched, with
 // transpose flags and the same epilogues as gemm_simt.cu. For each batch b (blockIdx.z):
 //
 //   C_b = alpha · op(A_b) · op(B_b) + beta · C_b   [+ bias]   [then GELU]
+//   or  C_b = alpha · op(A_b) · op(B_b) ⊙ GELU′(aux_b)            (beta = 0)
 //
 // Same operand conventions as gemm_simt.cu (row-major; A (m, k) at A[m·lda + k], or A[k·lda + m]
 // when transposed; likewise B). Requirements, checked by the launcher (else it uses the SIMT kernel):
@@ -78,9 +79,10 @@
 // rest of the 16 bytes is zero-filled, so the padding contributes 0 to every product and no byte
 // outside the matrix is read.
 //
-// Epilogue (alpha, beta·C, bias, GELU as gemm_simt.cu), straight from the accumulators: in each row a
-// lane holds runs of consecutive columns — pairs with B k-major, quadruples across n-tiles 4q .. 4q + 3
-// with B mn-major (the permutation above) — written as one 8- or 16-byte store when ldc and C allow it.
+// Epilogue (alpha, beta·C, bias, GELU, GELU′(aux) as gemm_simt.cu), straight from the accumulators:
+// in each row a lane holds runs of consecutive columns — pairs with B k-major, quadruples across
+// n-tiles 4q .. 4q + 3 with B mn-major (the permutation above) — written as one 8- or 16-byte store
+// when ldc and C allow it (aux is read element by element).
 
 #define BK 32
 #define STAGES 3
@@ -89,9 +91,7 @@
 // Floats of one stage buffer for a tile side of `side` rows (m or n), whichever layout is larger.
 #define STAGE_FLOATS(side) ((side) * K_MAJOR_STRIDE > BK * ((side) + MN_MAJOR_PAD) ? (side) * K_MAJOR_STRIDE : BK * ((side) + MN_MAJOR_PAD))
 
-#define EPILOGUE_NONE 0
-#define EPILOGUE_BIAS 1
-#define EPILOGUE_BIAS_GELU 2
+#include "gemm_epilogue.cuh"
 
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 
@@ -104,8 +104,6 @@ __device__ __forceinline__ unsigned to_tf32(float x)
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return r;
 }
-
-__device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
 
 // The copies of one operand: each slice is SIDE rows of the tile (along m or n) × BK, i.e.
 // SIDE · BK / 4 chunks of 16 bytes, and the block copies them in PASSES passes of THREADS chunks.
@@ -174,13 +172,14 @@ struct SliceCopier {
     }
 };
 
-// Finishes RUN consecutive outputs row[n .. n + RUN − 1] (those < N): alpha·acc [+ beta·C] [+ bias]
-// [then GELU]. One vector load / store when the whole run is inside the row and `vector_ok` (C's row
-// starts are RUN-float aligned), else element by element. (The float4 branches index 2 % RUN and
+// Finishes RUN consecutive outputs row[n .. n + RUN − 1] (those < N): alpha·acc [+ beta·C], then the
+// epilogue (aux_row: the same row of aux, laid out like C). One vector load / store when the whole
+// run is inside the row and `vector_ok` (C's row starts are RUN-float aligned), else element by
+// element. (The float4 branches index 2 % RUN and
 // 3 % RUN so that they still compile for RUN = 2, where they are dead code.)
 template <int RUN>
 __device__ __forceinline__ void store_run(float* row, int n, int N, float (&v)[RUN], float alpha, float beta,
-                                          const float* bias, int epilogue, bool vector_ok)
+                                          const float* bias, const float* aux_row, int epilogue, bool vector_ok)
 {
     bool whole = vector_ok && n + RUN <= N;
     float old[RUN];
@@ -200,9 +199,7 @@ __device__ __forceinline__ void store_run(float* row, int n, int N, float (&v)[R
     for (int i = 0; i < RUN; ++i) {
         float x = alpha * v[i];
         if (beta != 0.0f) x = fmaf(beta, old[i], x);
-        if (epilogue != EPILOGUE_NONE && n + i < N) x += bias[n + i];
-        if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-        v[i] = x;
+        v[i] = n + i < N ? gemm_epilogue(x, epilogue, bias, n + i, aux_row + n + i) : x;
     }
     if (whole && RUN == 4) {
         *(float4*)(row + n) = make_float4(v[0], v[1], v[2 % RUN], v[3 % RUN]);
@@ -220,7 +217,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                                           const float* A, int lda, long long stride_a,
                                           const float* B, int ldb, long long stride_b,
                                           float beta, float* C, int ldc, long long stride_c,
-                                          const float* bias, int epilogue)
+                                          const float* bias, const float* aux, int epilogue)
 {
     constexpr int THREADS = 32 * WARPS_M * WARPS_N;
     constexpr int BM = WARPS_M * MI * 16, BN = WARPS_N * NI * 8;
@@ -236,6 +233,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     A += blockIdx.z * stride_a;
     B += blockIdx.z * stride_b;
     C += blockIdx.z * stride_c;
+    aux += blockIdx.z * stride_c;
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     int group = lane / 4, t = lane % 4;
     int warp_m = (warp / WARPS_N) * MI * 16, warp_n = (warp % WARPS_N) * NI * 8;
@@ -356,6 +354,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
             int m = m0 + warp_m + (A_K_MAJOR ? mi * 16 + group + 8 * h : 32 * (mi / 2) + 4 * group + 2 * (mi % 2) + h);
             if (m >= M) continue;
             float* row = C + (long long)m * ldc;
+            const float* aux_row = aux + (long long)m * ldc;
             #pragma unroll
             for (int run = 0; run < 2 * NI / RUN; ++run) {
                 float v[RUN];
@@ -370,7 +369,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
                     #pragma unroll
                     for (int i = 0; i < RUN; ++i) v[i] = acc[mi][4 * q + i][2 * h + run % 2];
                 }
-                store_run<RUN>(row, n, N, v, alpha, beta, bias, epilogue, vector_ok);
+                store_run<RUN>(row, n, N, v, alpha, beta, bias, aux_row, epilogue, vector_ok);
             }
         }
 }
@@ -382,10 +381,10 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     extern "C" __global__ void __launch_bounds__(32 * WM * WN, MIN_BLOCKS)                                  \
     NAME(int M, int N, int K, float alpha, const float* A, int lda, long long stride_a,                     \
          const float* B, int ldb, long long stride_b, float beta, float* C, int ldc, long long stride_c,    \
-         const float* bias, int epilogue)                                                                    \
+         const float* bias, const float* aux, int epilogue)                                                  \
     {                                                                                                       \
         gemm_tf32<WM, WN, MI, NI, TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, \
-                                          stride_c, bias, epilogue);                                        \
+                                          stride_c, bias, aux, epilogue);                                   \
     }
 
 GEMM_TF32_ENTRY(gemm_tf32_128_nn, 2, 2, 4, 8, 2, false, false)

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaBf16KernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaBf16KernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmBf16Kernels.cs (used by GemmBf16Kernels.Run on compute capability
 // 9.x when opted in; the benchmark's "GEMM bf16 wgmma" rows time it there)
@@ -8,6 +8,7 @@
 // gemm_bf16.cu. For each batch b (blockIdx.z):
 //
 //   C_b = alpha · op(A_b) · op(B_b) + beta · C_b   [+ bias]   [then GELU]     (beta = 0 does not read C)
+//   or  C_b = alpha · op(A_b) · op(B_b) ⊙ GELU′(aux_b)                         (beta = 0; aux as C, float32)
 //
 // Operand conventions as gemm_bf16.cu: row-major bfloat16 bits; A (m, k) at A[m·lda + k], or
 // A[k·lda + m] when transposed; B (k, n) at B[k·ldb + n], or B[n·ldb + k] when transposed. C is
@@ -63,7 +64,7 @@
 // Chunks partly or wholly outside the matrix read only their valid bytes (cp.async's src-size) and
 // zero-fill the rest, so padding adds 0 to every product.
 //
-// Epilogue (alpha, beta·C, bias, GELU) straight from the accumulators, as gemm_wgmma_tf32.cu.
+// Epilogue (alpha, beta·C, bias, GELU, GELU′(aux)) straight from the accumulators, as gemm_wgmma_tf32.cu.
 
 #define BM 64
 #define BN 128
@@ -78,13 +79,9 @@
 // The launcher asks for STAGES · STAGE_BYTES + 1024 bytes: the extra 1024 let the kernel round the
 // dynamic shared memory's start up to the swizzle atom.
 
-#define EPILOGUE_NONE 0
-#define EPILOGUE_BIAS 1
-#define EPILOGUE_BIAS_GELU 2
+#include "../bert/gemm_epilogue.cuh"
 
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
 
 __device__ __forceinline__ unsigned short float_to_bf16_bits(float x)
 {
@@ -168,7 +165,7 @@ __device__ __forceinline__ void gemm_wgmma_bf16(int M, int N, int K, float alpha
                                                 const unsigned short* A, int lda, long long stride_a,
                                                 const unsigned short* B, int ldb, long long stride_b,
                                                 float beta, void* C, int ldc, long long stride_c, int c_bf16,
-                                                const float* bias, int epilogue)
+                                                const float* bias, const float* aux, int epilogue)
 {
     // K-major operands step 32 bytes along their rows per k16; M/N-major ones 16 rows (2048 bytes).
     constexpr unsigned A_STEP = TRANS_A ? 16 * ROW_BYTES : 32, B_STEP = TRANS_B ? 32 : 16 * ROW_BYTES;
@@ -238,15 +235,11 @@ __device__ __forceinline__ void gemm_wgmma_bf16(int M, int N, int K, float alpha
                 if (c_bf16) {
                     unsigned short* c = (unsigned short*)C + row + n;
                     if (beta != 0.0f) x = fmaf(beta, bf16_bits_to_float(*c), x);
-                    if (epilogue != EPILOGUE_NONE) x += bias[n];
-                    if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-                    *c = float_to_bf16_bits(x);
+                    *c = float_to_bf16_bits(gemm_epilogue(x, epilogue, bias, n, aux + row + n));
                 } else {
                     float* c = (float*)C + row + n;
                     if (beta != 0.0f) x = fmaf(beta, *c, x);
-                    if (epilogue != EPILOGUE_NONE) x += bias[n];
-                    if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-                    *c = x;
+                    *c = gemm_epilogue(x, epilogue, bias, n, aux + row + n);
                 }
             }
         }
@@ -259,10 +252,11 @@ __device__ __forceinline__ void gemm_wgmma_bf16(int M, int N, int K, float alpha
     extern "C" __global__ void __launch_bounds__(THREADS, 1)                                                \
     NAME(int M, int N, int K, float alpha, const unsigned short* __restrict__ A, int lda, long long stride_a, \
          const unsigned short* __restrict__ B, int ldb, long long stride_b, float beta, void* C, int ldc,   \
-         long long stride_c, int c_bf16, const float* __restrict__ bias, int epilogue)                     \
+         long long stride_c, int c_bf16, const float* __restrict__ bias, const float* __restrict__ aux,      \
+         int epilogue)                                                                                      \
     {                                                                                                       \
         gemm_wgmma_bf16<TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c,  \
-                                c_bf16, bias, epilogue);                                                    \
+                                c_bf16, bias, aux, epilogue);                                               \
     }
 
 GEMM_WGMMA_BF16_ENTRY(gemm_wgmma_bf16_nn, false, false)

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
 // the benchmark's "GEMM TF32 wgmma" rows time it there)
@@ -8,6 +8,7 @@
 // item b
 //
 //   C_b = alpha · A_b · B_bᵀ + beta · C_b   [+ bias]   [then GELU]
+//   or  C_b = alpha · A_b · B_bᵀ ⊙ GELU′(aux_b)              (beta = 0; aux laid out like C)
 //
 // with A (M×K) and B (N×K) both row-major ("k-major": K is the contiguous dimension), as
 // gemm_tf32.cu's "nt" kernel. A and B are not passed as pointers but as tensor maps (see below), which
@@ -112,7 +113,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1)
 gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,
                    int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                    float beta, float* __restrict__ C, int ldc, long long stride_c,
-                   const float* __restrict__ bias, int epilogue)
+                   const float* __restrict__ bias, const float* __restrict__ aux, int epilogue)
 {
     extern __shared__ unsigned char dynamic_shared[];
     __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
@@ -179,6 +180,6 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
         if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
 
         // The epilogue; meanwhile the producer already loads the next tile's first slices.
-        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, epilogue);
+        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, aux + item * stride_c, epilogue);
     }
 }

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x)
 //
@@ -9,7 +9,7 @@
 //   "tn"  C = Aᵀ·B    A K×M row-major (M-major),  B K×N row-major (N-major)   dW = dYᵀ·X
 //   "tt"  C = Aᵀ·Bᵀ   A K×M row-major (M-major),  B N×K row-major (K-major)
 //
-// (plus beta·C, bias, GELU, batches as in gemm_wgmma_tf32.cu). Read that kernel's header comment
+// (plus beta·C, bias, GELU, GELU′(aux), batches as in gemm_wgmma_tf32.cu). Read that kernel's header comment
 // first: this one is the same machine — TMA tensor copies into a ring of full/empty mbarriers, one
 // producer warp, two consumer warpgroups, wgmma m64n128k8 on 128×128 tiles, a persistent grid — with
 // one step added.
@@ -102,7 +102,7 @@ template <bool A_M_MAJOR, bool B_N_MAJOR>
 __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const TensorMap& map_b,
                                                 int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                                                 float beta, float* C, int ldc, long long stride_c,
-                                                const float* bias, int epilogue)
+                                                const float* bias, const float* aux, int epilogue)
 {
     extern __shared__ unsigned char dynamic_shared[];
     __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
@@ -177,7 +177,7 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
         if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
 
-        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, epilogue);
+        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, aux + item * stride_c, epilogue);
     }
 }
 
@@ -185,10 +185,11 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
     extern "C" __global__ void __launch_bounds__(THREADS, 1)                                                            \
     name(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,                              \
          int M, int N, int K, int batch, float alpha, int a_items, int b_items,                                         \
-         float beta, float* __restrict__ C, int ldc, long long stride_c, const float* __restrict__ bias, int epilogue)  \
+         float beta, float* __restrict__ C, int ldc, long long stride_c, const float* __restrict__ bias,                 \
+         const float* __restrict__ aux, int epilogue)                                                                   \
     {                                                                                                                   \
         gemm_transposed<a_m_major, b_n_major>(map_a, map_b, M, N, K, batch, alpha, a_items, b_items,                     \
-                                              beta, C, ldc, stride_c, bias, epilogue);                                  \
+                                              beta, C, ldc, stride_c, bias, aux, epilogue);                             \
     }
 
 TRANSPOSED_ENTRY(gemm_wgmma_tf32_nn, false, true)

@@ -6,16 +6,12 @@
 
 #pragma once
 
-#define EPILOGUE_NONE 0
-#define EPILOGUE_BIAS 1
-#define EPILOGUE_BIAS_GELU 2
+#include "../bert/gemm_epilogue.cuh"
 
 // CUtensorMap: 128 opaque bytes, 64-byte aligned (cuda.h's type, which NVRTC does not include).
 struct __align__(64) TensorMap { unsigned long long opaque[16]; };
 
 __device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ float gelu_erf(float x) { return x * 0.5f * (1.0f + erff(x * 0.70710678118654752f)); }
 
 // The 64-bit wgmma matrix descriptor (PTX ISA, "Matrix Descriptor Format"):
 //   bits  0..13  start address in shared memory, >> 4
@@ -103,9 +99,11 @@ __device__ __forceinline__ void wgmma_m64n128k8(float (&d)[64], unsigned long lo
 
 // The epilogue of a 128×128 tile at (m0, n0) of C_item, straight from the accumulators of consumer
 // warpgroup `consumer` (rows 64·consumer .. + 63; the thread-to-data map of the kernels' header
-// comments): C = alpha·acc + beta·C [+ bias] [then GELU], each lane writing pairs of consecutive columns.
+// comments): C = alpha·acc + beta·C, then the epilogue (gemm_epilogue.cuh; aux_item laid out like C_item),
+// each lane writing pairs of consecutive columns.
 __device__ __forceinline__ void store_tile(const float (&acc)[64], float* c_item, int ldc, int M, int N, int m0, int n0,
-                                           int consumer, float alpha, float beta, const float* bias, int epilogue)
+                                           int consumer, float alpha, float beta, const float* bias, const float* aux_item,
+                                           int epilogue)
 {
     int warp = threadIdx.x % 128 / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
     #pragma unroll
@@ -113,6 +111,7 @@ __device__ __forceinline__ void store_tile(const float (&acc)[64], float* c_item
         int m = m0 + consumer * 64 + 16 * warp + group + 8 * half;
         if (m >= M) continue;
         float* row = c_item + (long long)m * ldc;
+        const float* aux_row = aux_item + (long long)m * ldc;
         #pragma unroll
         for (int j = 0; j < 16; ++j) {
             #pragma unroll
@@ -121,9 +120,7 @@ __device__ __forceinline__ void store_tile(const float (&acc)[64], float* c_item
                 if (n >= N) continue;
                 float x = alpha * acc[4 * j + 2 * half + e];
                 if (beta != 0.0f) x = fmaf(beta, row[n], x);
-                if (epilogue != EPILOGUE_NONE) x += bias[n];
-                if (epilogue == EPILOGUE_BIAS_GELU) x = gelu_erf(x);
-                row[n] = x;
+                row[n] = gemm_epilogue(x, epilogue, bias, n, aux_row + n);
             }
         }
     }

@@ -32,15 +32,32 @@ public sealed class BertIntermediate : Module
     public Linear Dense { get; }
 
     /// <summary>
-    /// Whether the exact-GELU case runs as one fused op (<see cref="Ops.LinearGelu"/>) instead of
-    /// Linear then Gelu; the two give the same bits on the CPU. The tanh approximation is never fused, nor
-    /// is a bfloat16 product (<see cref="MatmulPrecision.Bf16"/>: the Linear takes bfloat16 operands, then GELU).
+    /// Whether the exact-GELU case runs as fused ops (<see cref="Ops.LinearGelu"/>, and with the next layer
+    /// <see cref="Ops.LinearGeluLinear"/>) instead of Linear then Gelu; they give the same bits on the CPU. The tanh
+    /// approximation is never fused. In bfloat16 (<see cref="MatmulPrecision.Bf16"/>) this layer alone is not fused
+    /// (the Linear takes bfloat16 operands, then GELU), the block with the next layer is
+    /// (<see cref="Ops.LinearGeluLinearBFloat16"/>).
     /// </summary>
     internal bool Fused { get; set; } = true;
 
     /// <summary><paramref name="x"/> [B, S, hidden] → act(x·W + b) [B, S, intermediate].</summary>
     public Tensor Forward(Tensor x) =>
         Fused && exactGelu && !MatmulPrecisionMode.IsBFloat16 && Dense.Bias is { } bias ? Ops.LinearGelu(x, Dense.Weight, bias) : activation(Dense.Forward(x));
+
+    /// <summary>
+    /// <paramref name="next"/>(act(x·W + b)): this layer and the feed-forward block's second linear layer (intermediate →
+    /// hidden). With exact GELU fused and a bias on both, one op (<see cref="Ops.LinearGeluLinear"/>, or
+    /// <see cref="Ops.LinearGeluLinearBFloat16"/> for <see cref="MatmulPrecision.Bf16"/>) whose backward multiplies the
+    /// second layer's input gradient by GELU′ in the same GEMM; otherwise <paramref name="next"/>'s Forward on
+    /// <see cref="Forward"/>.
+    /// </summary>
+    public Tensor ForwardThrough(Linear next, Tensor x)
+    {
+        if (!Fused || !exactGelu || Dense.Bias is not { } bias || next.Bias is not { } nextBias) return next.Forward(Forward(x));
+        return MatmulPrecisionMode.IsBFloat16
+            ? Ops.LinearGeluLinearBFloat16(x, Dense.Weight, bias, next.Weight, nextBias)
+            : Ops.LinearGeluLinear(x, Dense.Weight, bias, next.Weight, nextBias);
+    }
 
     private static Func<Tensor, Tensor> ActivationOf(string hiddenAct) => hiddenAct switch
     {

@@ -36,6 +36,6 @@ public sealed class BertLayer : Module
     public Tensor Forward(Tensor x, Tensor? additiveMask)
     {
         var h = Attention.Forward(x, additiveMask);
-        return Output.Forward(Intermediate.Forward(h), h);
+        return Output.ForwardProjected(Intermediate.ForwardThrough(Output.Dense, h), h);
     }
 }

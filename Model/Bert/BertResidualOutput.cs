@@ -38,9 +38,15 @@ public sealed class BertResidualOutput : Module
     internal bool Fused { get; set; } = true;
 
     /// <summary>LayerNorm(<paramref name="residual"/> + dropout(<paramref name="x"/>·W + b)): x [B, S, inFeatures], residual and result [B, S, hidden].</summary>
-    public Tensor Forward(Tensor x, Tensor residual)
+    public Tensor Forward(Tensor x, Tensor residual) => ForwardProjected(Dense.Forward(x), residual);
+
+    /// <summary>
+    /// LayerNorm(<paramref name="residual"/> + dropout(<paramref name="projected"/>)), where <paramref name="projected"/>
+    /// [B, S, hidden] is <see cref="Dense"/>'s output computed by the caller (the feed-forward block's fused op,
+    /// <see cref="BertIntermediate.ForwardThrough"/>).
+    /// </summary>
+    public Tensor ForwardProjected(Tensor projected, Tensor residual)
     {
-        var projected = Dense.Forward(x);
         if (!Fused) return LayerNorm.Forward(Dropout.Forward(projected) + residual);
         // The dropout layer's stream, advanced exactly as its own Forward would.
         bool dropping = Dropout.IsTraining && Dropout.P > 0;

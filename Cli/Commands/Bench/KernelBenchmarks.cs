@@ -43,6 +43,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         Gemm(rows, "linear dW = dYᵀ·X", true, false, 1, Intermediate, Hidden, Tokens);
         Gemm(rows, "attention Q·Kᵀ", false, true, B * Heads, S, S, HeadDim);
         Gemm(rows, "attention P·V", false, false, B * Heads, S, HeadDim, S);
+        FeedForwardInputGradient(rows);
 
         // ---- memory-bound kernels
         long ffn = (long)Tokens * Intermediate, hidden = (long)Tokens * Hidden, scores = (long)B * Heads * S * S;
@@ -318,6 +319,38 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             rows.Add(new Row($"GEMM bf16 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, null, blasBf16 / wgmma));
         }
         Release(a, b, c, a16, b16);
+    }
+
+    /// <summary>
+    /// The feed-forward block's dz = (dY·W2) ⊙ GELU′(z) — dY [tokens, hidden], W2 [hidden, intermediate], z and dz
+    /// [tokens, intermediate] — two ways per precision (fp32 SIMT, TF32 and bf16 tensor cores, the kernels the CUDA
+    /// backend picks): one GEMM with the GELU-derivative epilogue, and the GEMM writing dY·W2 followed by the GELU
+    /// backward kernel reading it back (what the separate ops run). Rated in TFLOP/s of the product (2·M·N·K).
+    /// </summary>
+    void FeedForwardInputGradient(List<Row> rows)
+    {
+        const int m = Tokens, n = Intermediate, k = Hidden;
+        DevicePtr dy = Floats((long)m * k), w = Floats((long)k * n), z = Floats((long)m * n), dh = Floats((long)m * n), dz = Floats((long)m * n);
+        DevicePtr dy16 = Bytes((long)m * k * 2), w16 = Bytes((long)k * n * 2);
+        CastKernels.Float32ToBFloat16(gpu, dy, dy16, (long)m * k);
+        CastKernels.Float32ToBFloat16(gpu, w, w16, (long)k * n);
+        double flops = 2.0 * m * n * k;
+        string shape = $"[{m}×{k}]·[{k}×{n}] ⊙ GELU′([{m}×{n}])";
+        foreach (string precision in new[] { "fp32", "TF32", "bf16" })
+        {
+            Action<GemmEpilogue, DevicePtr, DevicePtr> product = precision == "bf16"
+                ? (epilogue, c, aux) => GemmBf16Kernels.Dispatch(gpu, false, false, 1, m, n, k, 1f, dy16, w16, 0f, c, cIsBFloat16: false, epilogue: epilogue, aux: aux)
+                : (epilogue, c, aux) => GemmKernels.Run(gpu, precision == "TF32", false, false, 1, m, n, k, 1f, dy, w, 0f, c, epilogue: epilogue, aux: aux);
+            double fused = timer.MedianMilliseconds(() => product(GemmEpilogue.GeluDerivative, dz, z));
+            double separate = timer.MedianMilliseconds(() =>
+            {
+                product(GemmEpilogue.None, dh, default);
+                ActivationKernels.GeluBackward(gpu, z, dh, dz, (long)m * n);
+            });
+            rows.Add(new Row($"FFN dz = dY·W ⊙ GELU′(z), {precision}: GELU′ epilogue", shape, fused, null, null, flops / (fused * 1e9), null, null));
+            rows.Add(new Row($"FFN dz = dY·W ⊙ GELU′(z), {precision}: GEMM + GELU backward", shape, separate, null, null, flops / (separate * 1e9), null, null));
+        }
+        Release(dy, w, z, dh, dz, dy16, w16);
     }
 
     static string TileName(GemmTf32Tile tile) => tile == GemmTf32Tile.Small64 ? "64×64 tile" : "128×128 tile";

@@ -49,11 +49,13 @@ public class TrainingStepPeakMemoryTests
     const long Scalars = 24 * Tokens * F;
 
     /// <summary>
-    /// The backward pass's peak beyond the saved tensors and the gradients: in the first layer's GELU-linear
-    /// rule, its incoming gradient and dz (two [B, S, intermediate]), the dx it returns, and the gradient of the
-    /// residual path waiting for the attention block (two [B, S, hidden]). (Its weight gradient is counted with the others.)
+    /// The backward pass's peak beyond the saved tensors and the gradients: in the first layer's feed-forward rule
+    /// (linear, GELU, linear as one op), its incoming gradient, the dx it returns and the gradient of the residual
+    /// path waiting for the attention block (three [B, S, hidden]), and dz (one [B, S, intermediate]: GELU′ is
+    /// applied in the input-gradient product, so the gradient of GELU's output is never a tensor). (Its weight
+    /// gradients are counted with the others.)
     /// </summary>
-    const long Frontier = 2 * TokenWide + 2 * TokenVector;
+    const long Frontier = TokenWide + 3 * TokenVector;
 
     static BertConfig Config() => new()
     {

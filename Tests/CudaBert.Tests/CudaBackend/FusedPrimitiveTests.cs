@@ -37,6 +37,33 @@ public class FusedPrimitiveTests(CudaTestDevice device)
     }
 
     [Theory]
+    [InlineData("fp32")]
+    [InlineData("tf32")]
+    [InlineData("bf16")]
+    public void LinearInputGradientGeluMatchesTheCpusGemmThenGeluBackward(string precision)
+    {
+        using var scope = Tensor.Scope();
+        const int rows = 9, outFeatures = 12, inFeatures = 20;   // rows of 4-float multiples: the tensor-core kernels qualify
+        float[] dy = NonZero(57, rows * outFeatures), w = NonZero(58, outFeatures * inFeatures), z = NonZero(59, rows * inFeatures, 3f);
+        Tensor cdy = CpuVsCuda.Cpu(dy, rows, outFeatures), cw = CpuVsCuda.Cpu(w, outFeatures, inFeatures), cz = CpuVsCuda.Cpu(z, rows, inFeatures);
+        if (precision == "bf16") (cdy, cw) = (cdy.To(DType.BFloat16), cw.To(DType.BFloat16));
+        Tensor cdz = Tensor.Empty([rows, inFeatures]), gdz = Tensor.Empty([rows, inFeatures], device: Device.Cuda);
+
+        Cpu.LinearInputGradientGelu(cdy, cw, cz, cdz);
+        using (precision == "tf32" ? Tf32Mode.Allow() : null)
+            device.Backend.LinearInputGradientGelu(cdy.To(Device.Cuda), cw.To(Device.Cuda), cz.To(Device.Cuda), gdz);
+
+        // The products dy·W, |terms| ≤ 1: each side within (k + 2)·u·k of the exact value (bfloat16 operands are
+        // the same values on both sides, their products exact), TF32 another k·2⁻¹⁰ (MatrixPrimitiveTests). Times
+        // |GELU′| ≤ 1.13, plus the two GELU′ evaluations' difference (≤ 8 u each, GemmGeluDerivativeEpilogueTests)
+        // times |dy·W| ≤ k, plus the last rounding.
+        const int k = outFeatures;
+        double product = 2 * (k + 2) * U * k + (precision == "tf32" ? k * Math.Pow(2, -10) : 0);
+        AssertClose.Elementwise(cdz, gdz, $"dz ({precision})", absolute: 1.13 * product + 16 * U * k, relative: 2 * U);
+        device.AssertNoSanitizerFindings();
+    }
+
+    [Theory]
     [InlineData(0.0, 37)]    // no dropout; rows read one float at a time
     [InlineData(0.25, 37)]
     [InlineData(0.25, 64)]   // float4 rows

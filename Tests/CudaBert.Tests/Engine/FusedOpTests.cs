@@ -23,6 +23,16 @@ public class FusedOpTests
     }
 
     [Theory]
+    [InlineData(new[] { 4, 3 }, 5, 2)]
+    [InlineData(new[] { 2, 3, 5 }, 6, 4)]
+    public void LinearGeluLinearGradients(int[] dims, int hidden, int outFeatures)
+    {
+        using var scope = Tensor.Scope();
+        GradientCheck.Check(t => Ops.LinearGeluLinear(t[0], t[1], t[2], t[3], t[4]),
+            R(dims, 67, std: 2.0), R([hidden, dims[^1]], 68), R([hidden], 69), R([outFeatures, hidden], 79), R([outFeatures], 80));
+    }
+
+    [Theory]
     [InlineData(0.0)]
     [InlineData(0.3)]
     public void DropoutResidualLayerNormGradients(double p)
@@ -45,6 +55,41 @@ public class FusedOpTests
         var (chain, chainGrads) = ForwardBackward(() => Ops.Gelu(Ops.Linear(x, w, b)), dy, x, w, b);
         KernelAssert.BitEqual(chain, fused, "y");
         for (int i = 0; i < chainGrads.Length; i++) KernelAssert.BitEqual(chainGrads[i], fusedGrads[i], $"gradient of input {i}");
+    }
+
+    [Theory, MemberData(nameof(LinearShapes))]
+    public void LinearGeluLinearHasTheBitsOfLinearGeluThenLinear(int rows, int inFeatures, int hidden)
+    {
+        using var scope = Tensor.Scope();
+        const int outFeatures = 11;
+        var (x, w1, b1) = (Float32([rows, inFeatures], 81), Float32([hidden, inFeatures], 82), Float32([hidden], 83));
+        var (w2, b2, dy) = (Float32([outFeatures, hidden], 84), Float32([outFeatures], 85), Float32([rows, outFeatures], 86));
+        var (fused, fusedGrads) = ForwardBackward(() => Ops.LinearGeluLinear(x, w1, b1, w2, b2), dy, x, w1, b1, w2, b2);
+        var (chain, chainGrads) = ForwardBackward(() => Ops.Linear(Ops.Gelu(Ops.Linear(x, w1, b1)), w2, b2), dy, x, w1, b1, w2, b2);
+        KernelAssert.BitEqual(chain, fused, "y");
+        for (int i = 0; i < chainGrads.Length; i++) KernelAssert.BitEqual(chainGrads[i], fusedGrads[i], $"gradient of input {i}");
+    }
+
+    [Theory, MemberData(nameof(LinearShapes))]
+    public void LinearGeluLinearBFloat16HasTheBitsOfTheSeparateBFloat16Ops(int rows, int inFeatures, int hidden)
+    {
+        using var scope = Tensor.Scope();
+        const int outFeatures = 11;
+        var (x, w1, b1) = (Float32([rows, inFeatures], 87), Float32([hidden, inFeatures], 88), Float32([hidden], 89));
+        var (w2, b2, dy) = (Float32([outFeatures, hidden], 90), Float32([outFeatures], 91), Float32([rows, outFeatures], 92));
+        var (fused, fusedGrads) = ForwardBackward(() => Ops.LinearGeluLinearBFloat16(x, w1, b1, w2, b2), dy, x, w1, b1, w2, b2);
+        var (chain, chainGrads) = ForwardBackward(() => Ops.LinearBFloat16(Ops.Gelu(Ops.LinearBFloat16(x, w1, b1)), w2, b2), dy, x, w1, b1, w2, b2);
+        KernelAssert.BitEqual(chain, fused, "y");
+        for (int i = 0; i < chainGrads.Length; i++) KernelAssert.BitEqual(chainGrads[i], fusedGrads[i], $"gradient of input {i}");
+    }
+
+    [Fact]
+    public void LinearGeluLinearRejectsASecondLayerThatDoesNotFit()
+    {
+        using var scope = Tensor.Scope();
+        var (x, w1, b1) = (Tensor.Zeros([2, 3]), Tensor.Zeros([5, 3]), Tensor.Zeros([5]));
+        var error = Assert.Throws<ArgumentException>(() => Ops.LinearGeluLinear(x, w1, b1, Tensor.Zeros([4, 6]), Tensor.Zeros([4])));
+        Assert.Contains("w2 [4, 6]", error.Message);
     }
 
     public static TheoryData<double, int, int> NormShapes => new() { { 0.0, 7, 13 }, { 0.1, 7, 13 }, { 0.1, 300, 100 }, { 1.0, 4, 8 } };
