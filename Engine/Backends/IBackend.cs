@@ -178,7 +178,8 @@ public interface IBackend
     /// bias [out], y [rows, out]. The backward needs z: pass <paramref name="preActivation"/> ([rows, out])
     /// to have it written, or null when no gradient is wanted (the CUDA backend then runs one GEMM with
     /// the bias+GELU epilogue and z never reaches memory). On the CPU, y equals Gemm, AddBias, Gelu run
-    /// one after the other, bit for bit.
+    /// one after the other, bit for bit. With z written, y equals <see cref="Gelu"/> of z bit for bit on every
+    /// backend (<see cref="Ops.LinearGeluLinear"/>'s backward recomputes y from z).
     /// </summary>
     void LinearBiasGelu(Tensor x, Tensor weight, Tensor bias, Tensor? preActivation, Tensor y);
     /// <summary>

@@ -33,7 +33,8 @@ public static partial class Ops
     /// for both layers, so that the backward hands GELU's derivative to the second layer's input-gradient GEMM
     /// (<see cref="Backends.IBackend.LinearInputGradientGelu"/>: dz = (dy·W2) ⊙ GELU′(z), on CUDA one GEMM whose
     /// epilogue multiplies by GELU′(z), so dh = dy·W2 never reaches memory). The forward runs the two ops' primitives
-    /// and saves what they save: x, z = x·W1ᵀ + b1 and h = GELU(z) (for dW2 = dyᵀ·h).
+    /// and saves x and z = x·W1ᵀ + b1; the backward recomputes h = GELU(z) for dW2 = dyᵀ·h instead of keeping it, which
+    /// saves a [..., hidden] tensor per block between the forward and the backward for one element-wise pass.
     /// </summary>
     public static Tensor LinearGeluLinear(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
@@ -48,18 +49,20 @@ public static partial class Ops
         var y = Tensor.Empty(outDims, x.DType, x.Device);
         y.Backend.Gemm(false, true, 1, rows, outFeatures, hidden, 1, h, w2, 0, y);                             // y = h·W2ᵀ + b2
         y.Backend.AddBias(y, b2, y);
-        if (z is null)
-        {
-            h.Dispose();
-            return y;
-        }
+        h.Dispose();   // not kept for the backward: it recomputes h from z (see below)
+        if (z is null) return y;
         return Record(y, op, [x, w1, b1, w2, b2], dy =>
         {
             Tensor? dw2 = null;
             if (w2.RequiresGrad)
             {
+                // h again: the GELU kernel on the saved z gives the forward's h bit for bit (with z wanted, the forward
+                // ran that same kernel on z), for one element-wise pass instead of [rows, hidden] floats kept alive
+                // from the forward to here.
+                using var recomputed = EmptyLike(z);
+                recomputed.Backend.Gelu(z, recomputed);
                 dw2 = EmptyLike(w2);
-                dw2.Backend.Gemm(true, false, 1, outFeatures, hidden, rows, 1, dy, h, 0, dw2);                 // dW2 = dyᵀ·h
+                dw2.Backend.Gemm(true, false, 1, outFeatures, hidden, rows, 1, dy, recomputed, 0, dw2);       // dW2 = dyᵀ·h
             }
             var db2 = b2.RequiresGrad ? SumRowsOf(dy) : null;                                                   // db2 = Σ_rows dy
             Tensor?[] first = [null, null, null];

@@ -61,8 +61,8 @@ public static partial class Ops
     /// <see cref="LinearGeluLinear"/> with the GEMM operands of <see cref="LinearBFloat16"/>, equal to
     /// <c>LinearBFloat16(Gelu(LinearBFloat16(x, w1, b1)), w2, b2)</c>: the same roundings to bfloat16 (x, h = GELU(z),
     /// dy in the backward and dz before the first layer's gradients), float32 everywhere else. The backward's
-    /// dz = (dy·W2) ⊙ GELU′(z) is one bfloat16 GEMM with the GELU-derivative epilogue on CUDA. Saves x's and h's
-    /// bfloat16 copies and z, as the separate ops.
+    /// dz = (dy·W2) ⊙ GELU′(z) is one bfloat16 GEMM with the GELU-derivative epilogue on CUDA. Saves x's bfloat16
+    /// copy and z; the backward recomputes h's bfloat16 copy from z (as <see cref="LinearGeluLinear"/> recomputes h).
     /// </summary>
     public static Tensor LinearGeluLinearBFloat16(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
@@ -76,11 +76,11 @@ public static partial class Ops
         h.Backend.Gelu(z, h);
         var y = LinearBFloat16Product(h, w2, b2, out var h16, out var w2Bf16);
         h.Dispose();
+        h16.Dispose();   // not kept for the backward: it recomputes h's bfloat16 copy from z
         if (!ShouldRecord(x, w1, b1, w2, b2))
         {
             x16.Dispose();
             z.Dispose();
-            h16.Dispose();
             return y;
         }
         int rows = (int)x.Shape.Rows, hidden = w1.Shape[0], outFeatures = w2.Shape[0];
@@ -90,8 +90,9 @@ public static partial class Ops
             Tensor? dw2 = null;
             if (w2.RequiresGrad)
             {
+                using var recomputed16 = RecomputeGeluBFloat16(z);
                 dw2 = EmptyLike(w2);
-                dw2.Backend.Gemm(true, false, 1, outFeatures, hidden, rows, 1, dy16, h16, 0, dw2);                // dW2 = dyᵀ·h
+                dw2.Backend.Gemm(true, false, 1, outFeatures, hidden, rows, 1, dy16, recomputed16, 0, dw2);       // dW2 = dyᵀ·h
             }
             var db2 = b2.RequiresGrad ? SumRowsOf(dy) : null;                                                   // db2 = Σ_rows dy
             Tensor?[] first = [null, null, null];
@@ -104,6 +105,14 @@ public static partial class Ops
             }
             return [first[0], first[1], first[2], dw2, db2];
         });
+    }
+
+    /// <summary>bfloat16(GELU(z)): the forward's rounded h of <see cref="LinearGeluLinearBFloat16"/> again, bit for bit (the same two kernels on the same z).</summary>
+    private static Tensor RecomputeGeluBFloat16(Tensor z)
+    {
+        using var h = EmptyLike(z);
+        h.Backend.Gelu(z, h);
+        return h.To(DType.BFloat16);
     }
 
     /// <summary>x·Wᵀ + b on bfloat16 operands (float32 result), handing back x's bfloat16 copy and W's.</summary>

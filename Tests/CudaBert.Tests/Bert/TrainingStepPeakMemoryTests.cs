@@ -30,11 +30,11 @@ public class TrainingStepPeakMemoryTests
     /// What the backward rules of one encoder layer save: the split Q, K, V (the two attention products' inputs),
     /// the softmax output and its dropout (the second product's input), the merged context (the output
     /// projection's input), each fused dropout-residual-layer-norm's sum and statistics, the attention block's
-    /// output (the intermediate's input), the intermediate's pre-activation z and its GELU (the output
-    /// projection's input) and the layer's output (the next layer's or the heads' input).
+    /// output (the intermediate's input), the intermediate's pre-activation z (its GELU, the output projection's
+    /// input, is recomputed from z in the backward, not kept) and the layer's output (the next layer's or the heads' input).
     /// </summary>
     const long SavedPerLayer = 3 * TokenVector + 2 * AttentionMap + TokenVector + 2 * (TokenVector + RowStatistics)
-        + TokenVector + 2 * TokenWide + TokenVector;
+        + TokenVector + TokenWide + TokenVector;
 
     /// <summary>The embeddings' layer norm input (the sum of the three lookups) and statistics, and its dropout's output.</summary>
     const long SavedByEmbeddings = TokenVector + RowStatistics + TokenVector;
@@ -51,9 +51,9 @@ public class TrainingStepPeakMemoryTests
     /// <summary>
     /// The backward pass's peak beyond the saved tensors and the gradients: in the first layer's feed-forward rule
     /// (linear, GELU, linear as one op), its incoming gradient, the dx it returns and the gradient of the residual
-    /// path waiting for the attention block (three [B, S, hidden]), and dz (one [B, S, intermediate]: GELU′ is
-    /// applied in the input-gradient product, so the gradient of GELU's output is never a tensor). (Its weight
-    /// gradients are counted with the others.)
+    /// path waiting for the attention block (three [B, S, hidden]), and one [B, S, intermediate]: first the
+    /// recomputed GELU(z) for dW2, freed before dz is made (GELU′ is applied in the input-gradient product, so the
+    /// gradient of GELU's output is never a tensor). (Its weight gradients are counted with the others.)
     /// </summary>
     const long Frontier = TokenWide + 3 * TokenVector;
 

@@ -33,6 +33,10 @@ public class FusedPrimitiveTests(CudaTestDevice device)
         // y = GELU(z) with |GELU′| < 1.13: z's difference carried through, plus erff's few ulps.
         AssertClose.Elementwise(cy, gy, "y (GEMM, then the GELU kernel)", absolute: 1.13 * zBound + 1e-7, relative: 8 * U);
         AssertClose.Elementwise(cy, epilogueY, "y (bias+GELU epilogue)", absolute: 1.13 * zBound + 1e-7, relative: 8 * U);
+        // With z written, y is the GELU kernel's output on z, bit for bit: what LinearGeluLinear's backward recomputes.
+        var recomputed = Tensor.Empty([rows, outFeatures], device: Device.Cuda);
+        device.Backend.Gelu(gz, recomputed);
+        Assert.Equal(gy.ToArray<float>(), recomputed.ToArray<float>());
         device.AssertNoSanitizerFindings();
     }
 
