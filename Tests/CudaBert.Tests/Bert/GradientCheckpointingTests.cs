@@ -1,4 +1,5 @@
 using CudaBert.Engine;
+using CudaBert.Engine.Backends;
 using CudaBert.Engine.Nn;
 using CudaBert.Engine.Optim;
 using CudaBert.Model;
@@ -17,14 +18,16 @@ public class GradientCheckpointingTests
     // An intermediate width that is no multiple of the vector width, two layers, dropout on everywhere (0.1).
     static BertConfig Config() => new() { VocabSize = 30, HiddenSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 44, MaxPositionEmbeddings = 16 };
 
-    [Fact]
-    public void CheckpointedStepsHaveTheBitsOfPlainSteps()
+    [Theory]
+    [InlineData(MatmulPrecision.Fp32)]
+    [InlineData(MatmulPrecision.Bf16)]
+    public void CheckpointedStepsHaveTheBitsOfPlainSteps(MatmulPrecision precision)
     {
         using var plain = new MultiTaskBert(Config(), 3, 5, seed: 11);
         using var checkpointed = new MultiTaskBert(Config(), 3, 5, seed: 11) { GradientCheckpointing = true };
 
-        var plainRun = Train(plain);
-        var checkpointedRun = Train(checkpointed);
+        var plainRun = Train(plain, precision);
+        var checkpointedRun = Train(checkpointed, precision);
         Assert.Equal(plainRun.Count, checkpointedRun.Count);
         for (int i = 0; i < plainRun.Count; i++)
         {
@@ -64,8 +67,12 @@ public class GradientCheckpointingTests
         Assert.Equal("checkpoint(BertLayer)", hidden.GradFn.Name);
     }
 
-    /// <summary>Two AdamW steps, the second accumulating two backward passes: the losses, every gradient, the dropout offsets, the final weights.</summary>
-    static List<(string What, float[] Values)> Train(MultiTaskBert model)
+    /// <summary>
+    /// Two AdamW steps, the second accumulating two backward passes: the losses, every gradient, the dropout offsets, the
+    /// final weights. Only the forward passes run in <paramref name="precision"/>'s scope: a recomputation in the backward
+    /// must take the precision of the forward it repeats.
+    /// </summary>
+    static List<(string What, float[] Values)> Train(MultiTaskBert model, MatmulPrecision precision)
     {
         using var scope = Tensor.Scope();
         using var optimizer = new AdamW(model.Parameters(), learningRate: 1e-2);
@@ -76,7 +83,8 @@ public class GradientCheckpointingTests
             optimizer.ZeroGrad();
             for (int pass = 1; pass <= step; pass++)
             {
-                var loss = model.Loss(model.Forward(ids, mask), sentenceLabels, tokenLabels).Total;
+                Tensor loss;
+                using (MatmulPrecisionMode.Use(precision)) loss = model.Loss(model.Forward(ids, mask), sentenceLabels, tokenLabels).Total;
                 loss.Backward();
                 recorded.Add(($"loss of pass {pass} at step {step}", loss.ToArray<float>()));
             }
