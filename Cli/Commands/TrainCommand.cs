@@ -276,6 +276,7 @@ public static class TrainCommand
         var choice = trainer.DeviceChoice;
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : "CUDA";
         where += options.MatmulPrecision switch { MatmulPrecision.Tf32 => ", TF32 GEMMs", MatmulPrecision.Bf16 => ", bf16 GEMMs (mixed precision)", _ => "" };
+        if (options.GradientCheckpointing) where += ", gradient checkpointing (each encoder layer recomputed in the backward pass)";
         Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters, {TokenHeadNames.NameOf(model.TokenHead)} token head)");
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +

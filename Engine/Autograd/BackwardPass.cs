@@ -12,7 +12,9 @@ namespace CudaBert.Engine.Autograd;
 /// Intermediate gradients live in a scope of their own and are released as soon as they are
 /// consumed, and each node's backward runs in a scope of its own, so its temporaries are released
 /// when it returns: the pass holds the forward's saved tensors plus a frontier of gradients, not
-/// every gradient it ever made. Nothing done here is recorded (no double backward).
+/// every gradient it ever made. Nothing done here is recorded (no double backward), except the
+/// forward a checkpointed block runs again inside its node (<see cref="Ops.Checkpoint"/>), which
+/// <see cref="LeafGradients"/> then sweeps as a pass of its own.
 /// </summary>
 public static class BackwardPass
 {

@@ -33,12 +33,19 @@ public class CheckpointTests
     /// loss, the input's and the parameters' gradients, and the dropout offset after each step. Applied twice,
     /// each backward finds the stream past both forwards, so it must be put back there after recomputing.
     /// </summary>
-    static List<(string What, float[] Values)> Run(bool checkpointed)
+    /// <param name="checkpointed">0: plain; 1: each application checkpointed; 2: each checkpointed inside a checkpoint of its own (the outer one's recomputation records the inner one, whose backward recomputes again).</param>
+    static List<(string What, float[] Values)> Run(int checkpointed)
     {
         using var block = new Block(Width, seed: 3);
         using var scope = Tensor.Scope();
         var x = Input();
-        Tensor Apply(Tensor h) => checkpointed ? Ops.Checkpoint(block, inputs => block.Forward(inputs[0]), h) : block.Forward(h);
+        Tensor Once(Tensor h) => Ops.Checkpoint(block, inputs => block.Forward(inputs[0]), h);
+        Tensor Apply(Tensor h) => checkpointed switch
+        {
+            0 => block.Forward(h),
+            1 => Once(h),
+            _ => Ops.Checkpoint(block, inputs => Once(inputs[0]), h),
+        };
         var recorded = new List<(string, float[])>();
         for (int step = 1; step <= 2; step++)
         {
@@ -54,13 +61,32 @@ public class CheckpointTests
         return recorded;
     }
 
-    [Fact]
-    public void ABlockAppliedTwiceGetsThePlainGradientsAndStreams()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ABlockAppliedTwiceGetsThePlainGradientsAndStreams(int depth)
     {
-        var plain = Run(checkpointed: false);
-        var checkpointed = Run(checkpointed: true);
+        var plain = Run(checkpointed: 0);
+        var checkpointed = Run(checkpointed: depth);
         Assert.Equal(plain.Count, checkpointed.Count);
         for (int i = 0; i < plain.Count; i++) KernelAssert.BitEqual(plain[i].Values, checkpointed[i].Values, plain[i].What);
+    }
+
+    [Fact]
+    public void EnableTurnsRecordingOnInsideNoGradUntilDisposed()
+    {
+        using (GradMode.NoGrad())
+        {
+            var enabled = GradMode.Enable();
+            Assert.True(GradMode.IsEnabled);
+            using (GradMode.NoGrad()) Assert.False(GradMode.IsEnabled);
+            Assert.True(GradMode.IsEnabled);
+            enabled.Dispose();
+            Assert.False(GradMode.IsEnabled);
+            enabled.Dispose();
+            Assert.False(GradMode.IsEnabled);
+        }
+        Assert.True(GradMode.IsEnabled);
     }
 
     [Fact]
