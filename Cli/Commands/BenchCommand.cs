@@ -57,8 +57,9 @@ public static class BenchCommand
         var tf32 = new Option<bool>("--tf32")
             { Description = "GEMMs on the TF32 tensor-core kernel (as PyTorch with allow_tf32); false: the fp32 SIMT kernel. --precision, when given, decides instead.", DefaultValueFactory = _ => true };
         var precisionOption = TrainCommand.PrecisionOption();
+        var checkpointing = TrainCommand.GradientCheckpointingOption();
         var command = new Command("train", "A BERT-base multi-task training step (random init) on the CUDA backend: step time, sequences/s, peak memory.")
-            { batch, seq, warmup, steps, tf32, precisionOption };
+            { batch, seq, warmup, steps, tf32, precisionOption, checkpointing };
         var cudaGraphs = TrainCommand.CudaGraphsOption();
         command.Options.Add(cudaGraphs);
         command.SetAction(parse =>
@@ -72,19 +73,20 @@ public static class BenchCommand
             string gemms = chosen switch { MatmulPrecision.Tf32 => "TF32", MatmulPrecision.Bf16 => "bf16 (fp32 accumulation)", _ => "fp32 SIMT" };
             int b = parse.GetValue(batch), s = parse.GetValue(seq);
             var result = TrainBenchmark.Run(backend, b, s, parse.GetValue(warmup), parse.GetValue(steps), Console.Out,
-                cudaGraphs: parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto);
+                cudaGraphs: parse.GetValue(cudaGraphs) ?? CudaGraphSteps.Auto, gradientCheckpointing: parse.GetValue(checkpointing) ?? false);
             Console.WriteLine($"steps: {result.Mode}");
             if (result.KernelMilliseconds is double busy)
                 Console.WriteLine($"GPU busy in kernels: {busy:F1} ms per step (one eager step, each kernel timed by events); " +
                                   $"idle while the host works: {100 * Math.Max(0, 1 - busy / result.StepMilliseconds):F1} % of the {result.StepMilliseconds:F1} ms step");
-            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {gemms}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
+            string recompute = parse.GetValue(checkpointing) == true ? ", gradient checkpointing" : "";
+            Console.WriteLine($"BERT-base multi-task step, B={b}, S={s}, GEMMs {gemms}{recompute}: {result.StepMilliseconds:F1} ms (median of {parse.GetValue(steps)}), " +
                               $"{result.SequencesPerSecond:F1} sequences/s");
             Console.WriteLine($"peak device memory in use: {result.PeakBytesInUse / (1 << 20):N0} MiB; held by the allocator: {result.BytesHeld / (1 << 20):N0} MiB; " +
                               $"cuMemAlloc calls while timed: {result.DeviceAllocationsWhileTimed}");
             // One machine-readable line for scripts/gpu-session.sh.
             string kernelTime = result.KernelMilliseconds is double k ? FormattableString.Invariant($" kernel_ms={k:F3}") : "";
             Console.WriteLine(FormattableString.Invariant(
-                $"RESULT impl=cudabert-{chosen.Name()}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}{kernelTime}"));
+                $"RESULT impl=cudabert-{chosen.Name()}{(result.Mode.StartsWith("CUDA graphs") ? "-graphs" : "")}{(recompute.Length > 0 ? "-checkpointing" : "")} step_ms={result.StepMilliseconds:F3} seqs_per_s={result.SequencesPerSecond:F2} peak_mib={result.PeakBytesInUse / (1 << 20)}{kernelTime}"));
             return 0;
         });
         return command;

@@ -73,11 +73,12 @@ public static class TrainCommand
         tokenHead.AcceptOnlyFromAmong([.. TokenHeadNames.Names]);
         var tf32 = new Option<bool?>("--tf32") { Description = "On the GPU, run GEMMs on TF32 tensor cores (about 1e-3 relative error, faster; default off, as PyTorch). The same as --precision tf32." };
         var precision = PrecisionOption();
+        var checkpointing = GradientCheckpointingOption();
 
         var command = new Command("train", "Fine-tune a multi-task model (no options: MiniLM on the built-in demo dataset).")
         {
             config, data, sentenceData, tokenData, model, output, resume, saveEvery, keep, epochs, batchSize, accumulation, lr, encoderLr, sentenceLr, tokenLr,
-            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tokenHead, tf32, precision,
+            weightDecay, warmup, clip, sentenceWeight, tokenWeight, freeze, schedule, oversample, classWeights, oversampleLabels, bucketing, maxLength, seed, evalEvery, selectBy, patience, logEvery, skipBad, tagDecoding, tokenHead, tf32, precision, checkpointing,
         };
         command.Options.Add(device);
         command.Options.Add(nproc);
@@ -148,11 +149,19 @@ public static class TrainCommand
                 Tf32 = Given(tf32) ?? o.Tf32,
                 Precision = Given(precision) ?? o.Precision,
                 CudaGraphs = Given(cudaGraphs) ?? o.CudaGraphs,
+                GradientCheckpointing = Given(checkpointing) ?? o.GradientCheckpointing,
             };
             return Train(o.Validated(), parse.GetValue(resume));
         });
         return command;
     }
+
+    /// <summary>The <c>--gradient-checkpointing</c> option of train and bench train (null when not given).</summary>
+    internal static Option<bool?> GradientCheckpointingOption() => new("--gradient-checkpointing")
+    {
+        Description = "Keep only each encoder layer's input during a step and recompute the layer in the backward pass: " +
+                      "far less activation memory for one more encoder forward per step, the same numbers (default false).",
+    };
 
     /// <summary>
     /// The <c>--precision</c> option of train and bench train, and of eval and predict with <paramref name="inference"/>
@@ -267,6 +276,7 @@ public static class TrainCommand
         var choice = trainer.DeviceChoice;
         string where = choice.Device == Device.Cpu ? $"CPU, {Environment.ProcessorCount} cores" : "CUDA";
         where += options.MatmulPrecision switch { MatmulPrecision.Tf32 => ", TF32 GEMMs", MatmulPrecision.Bf16 => ", bf16 GEMMs (mixed precision)", _ => "" };
+        if (options.GradientCheckpointing) where += ", gradient checkpointing (each encoder layer recomputed in the backward pass)";
         Console.WriteLine($"model: {encoderFolder} ({model.ParameterCount():N0} parameters, {TokenHeadNames.NameOf(model.TokenHead)} token head)");
         Console.WriteLine($"device: {where} ({choice.Reason})");
         Console.WriteLine($"data: {data.Train.Count} train ({data.Train.Count(e => e.HasSentenceLabel)} with a sentence label, {data.Train.Count(e => e.HasTags)} with tags), {data.Dev.Count} dev{(data.Test.Count > 0 ? $", {data.Test.Count} test" : "")}; " +

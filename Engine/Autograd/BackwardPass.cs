@@ -12,7 +12,9 @@ namespace CudaBert.Engine.Autograd;
 /// Intermediate gradients live in a scope of their own and are released as soon as they are
 /// consumed, and each node's backward runs in a scope of its own, so its temporaries are released
 /// when it returns: the pass holds the forward's saved tensors plus a frontier of gradients, not
-/// every gradient it ever made. Nothing done here is recorded (no double backward).
+/// every gradient it ever made. Nothing done here is recorded (no double backward), except the
+/// forward a checkpointed block runs again inside its node (<see cref="Ops.Checkpoint"/>), which
+/// <see cref="LeafGradients"/> then sweeps as a pass of its own.
 /// </summary>
 public static class BackwardPass
 {
@@ -35,20 +37,55 @@ public static class BackwardPass
         if (!root.RequiresGrad)
             throw new InvalidOperationException("Backward() on a tensor that does not require a gradient: no input of its graph has RequiresGrad (or it was computed under NoGrad)");
 
+        Sweep(root, () => Tensor.Ones(root.Shape, root.DType, root.Device), (leaf, grad) =>
+        {
+            AccumulateIntoLeaf(leaf, grad);
+            grad.Dispose();
+            leafGradientDone?.Invoke(leaf);
+        });
+    }
+
+    /// <summary>
+    /// The gradients of <paramref name="leaves"/> for a pass from <paramref name="output"/> whose incoming gradient
+    /// is <paramref name="gradOutput"/> (∂L/∂output, its shape): the vector–Jacobian product of a whole recorded
+    /// subgraph, in the order of <paramref name="leaves"/>, null for a leaf no path reaches. Nothing is added to
+    /// any <see cref="Tensor.Grad"/>: the caller hands the gradients on (<see cref="Ops.Checkpoint"/> returns them
+    /// from its node, and the enclosing pass adds them to the leaves once). The gradients belong to the caller's
+    /// scope; <paramref name="gradOutput"/> is left as it is. Throws <see cref="InvalidOperationException"/> when the
+    /// subgraph reaches a leaf that requires a gradient and is not one of <paramref name="leaves"/> (its gradient
+    /// would be lost).
+    /// </summary>
+    internal static Tensor?[] LeafGradients(Tensor output, Tensor gradOutput, IReadOnlyList<Tensor> leaves)
+    {
+        if (gradOutput.Shape != output.Shape)
+            throw new ArgumentException($"backward through a subgraph: gradient {gradOutput.Shape} for an output of shape {output.Shape}");
+        var index = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < leaves.Count; i++) index[leaves[i]] = i;
+        var gradients = new Tensor?[leaves.Count];
+        Sweep(output, () => gradOutput.ViewAs(gradOutput.Shape), (leaf, grad) =>
+        {
+            if (!index.TryGetValue(leaf, out int i))
+                throw new InvalidOperationException($"backward through a subgraph: it reaches a leaf {leaf} that is not one of its {leaves.Count} declared inputs and parameters, whose gradient would be lost");
+            gradients[i] = grad.MoveToOuterScope();
+        });
+        return gradients;
+    }
+
+    /// <summary>
+    /// The sweep itself, from <paramref name="root"/> with the gradient <paramref name="seed"/> makes (in the pass's
+    /// scope): each leaf's summed gradient goes to <paramref name="leafGradient"/>, owned by that scope.
+    /// </summary>
+    private static void Sweep(Tensor root, Func<Tensor> seed, Action<Tensor, Tensor> leafGradient)
+    {
         using var noGrad = GradMode.NoGrad();
         using var scope = Tensor.Scope();
-        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance)
-        {
-            [root] = Tensor.Ones(root.Shape, root.DType, root.Device),
-        };
+        var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed() };
         foreach (var tensor in ReverseTopologicalOrder(root))
         {
             if (!pending.Remove(tensor, out var grad)) continue; // no path from the root carries a gradient here
             if (tensor.IsLeaf)
             {
-                AccumulateIntoLeaf(tensor, grad);
-                grad.Dispose();
-                leafGradientDone?.Invoke(tensor);
+                leafGradient(tensor, grad);
                 continue;
             }
             var node = tensor.GradFn!;

@@ -23,12 +23,21 @@ public sealed class BertEncoder : Module
     public ModuleList<BertLayer> Layers { get; }
 
     /// <summary>
+    /// Whether each layer runs as one <see cref="Ops.Checkpoint"/> (gradient checkpointing): a training step then
+    /// keeps only each layer's input instead of everything its backward rules save, and runs each layer's forward
+    /// a second time during the backward pass. The same numbers either way, bit for bit on the CPU. Off by default;
+    /// it changes nothing where nothing is recorded (inference, a frozen layer on a frozen input).
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>
     /// Runs <paramref name="x"/> [B, S, hidden] through every layer; the result has the same shape.
     /// <paramref name="additiveMask"/>: [B, S], 0 for tokens and a large negative number for padding, or null.
     /// </summary>
     public Tensor Forward(Tensor x, Tensor? additiveMask)
     {
-        foreach (var layer in Layers) x = layer.Forward(x, additiveMask);
+        foreach (var layer in Layers)
+            x = GradientCheckpointing ? Ops.Checkpoint(layer, inputs => layer.Forward(inputs[0], additiveMask), x) : layer.Forward(x, additiveMask);
         return x;
     }
 }

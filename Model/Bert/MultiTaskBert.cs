@@ -55,6 +55,16 @@ public sealed class MultiTaskBert : Module
 
     /// <summary>The shared encoder (freeze it with <see cref="Module.Freeze"/>).</summary>
     public BertModel Encoder { get; }
+    /// <summary>
+    /// Gradient checkpointing of the encoder's layers (<see cref="BertEncoder.GradientCheckpointing"/>): far less
+    /// memory for a training step, one more forward of the encoder layers in its backward pass. Off by default.
+    /// </summary>
+    public bool GradientCheckpointing
+    {
+        get => Encoder.Encoder.GradientCheckpointing;
+        set => Encoder.Encoder.GradientCheckpointing = value;
+    }
+
     /// <summary>The dropout both heads apply to their input (rate <see cref="BertConfig.HiddenDropoutProb"/>); parameter-free.</summary>
     public Dropout Dropout { get; }
 

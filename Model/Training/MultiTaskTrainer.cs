@@ -111,6 +111,7 @@ public sealed class MultiTaskTrainer : IDisposable
         }
         DeviceChoice = DeviceChoice.Resolve(options.Device);
         _model = model.To(DeviceChoice.Device);
+        _model.GradientCheckpointing = options.GradientCheckpointing;
         DataParallel.BroadcastParameters(_communicator, _model.Parameters());
         DataParallelRanks.SeparateDropoutStreams(_model, _communicator.Rank);
         _collator = collator;

@@ -98,6 +98,13 @@ public sealed record TrainingOptions
     /// </summary>
     public int GradientAccumulation { get; init; } = 1;
     /// <summary>
+    /// Gradient checkpointing of the encoder layers (<see cref="Bert.BertEncoder.GradientCheckpointing"/>): a step keeps
+    /// only each layer's input and recomputes the layer's forward in the backward pass — far less activation memory
+    /// (a larger batch or sequence fits), one more encoder forward per step. The same numbers as without it. Off by
+    /// default. CLI <c>--gradient-checkpointing</c>, config key <c>gradient-checkpointing</c>.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+    /// <summary>
     /// Peak AdamW learning rate of the encoder (reached after the warmup, then decayed linearly to 0); the heads'
     /// default to <see cref="TrainingRecipe.HeadLearningRateFactor"/> (20) × it. Must be &gt; 0. Default 1e-4
     /// (<see cref="TrainingRecipe.LearningRate"/>). CLI <c>--learning-rate</c> (or <c>--lr</c>), config key <c>learning-rate</c>.

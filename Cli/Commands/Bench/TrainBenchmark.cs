@@ -43,20 +43,22 @@ static class TrainBenchmark
     /// <summary>
     /// Times <paramref name="steps"/> training steps of a randomly initialised <see cref="MultiTaskBert"/> with
     /// <paramref name="config"/> (null: BERT-base) on <paramref name="backend"/>, after <paramref name="warmup"/> untimed ones;
-    /// <paramref name="cudaGraphs"/> is <see cref="TrainingOptions.CudaGraphs"/>.
+    /// <paramref name="cudaGraphs"/> is <see cref="TrainingOptions.CudaGraphs"/>, <paramref name="gradientCheckpointing"/>
+    /// <see cref="TrainingOptions.GradientCheckpointing"/>.
     /// </summary>
     public static Result Run(CudaBackend backend, int batch, int seq, int warmup, int steps, TextWriter log, BertConfig? config = null,
-        string cudaGraphs = CudaGraphSteps.Auto)
+        string cudaGraphs = CudaGraphSteps.Auto, bool gradientCheckpointing = false)
     {
         config ??= new BertConfig();
         var random = new Random(7);
         var clock = Stopwatch.StartNew();
-        using var model = new MultiTaskBert(config, SentenceClasses, TokenClasses, seed: 7);
+        using var model = new MultiTaskBert(config, SentenceClasses, TokenClasses, seed: 7) { GradientCheckpointing = gradientCheckpointing };
         model.To(Device.Cuda);
         log.WriteLine($"model: {model.ParameterCount():N0} parameters, initialised and moved to the GPU in {clock.Elapsed.TotalSeconds:F1} s");
         // Every rate spelled out, as tools/torch-bench/bert_multitask_step.py spells them: a change of the recipe's
         // defaults must not silently make the two sides train differently.
-        var options = new TrainingOptions { LearningRate = 5e-5, SentenceHeadLearningRate = 1e-3, TokenHeadLearningRate = 1e-3, WeightDecay = 0.01, CudaGraphs = cudaGraphs };
+        var options = new TrainingOptions { LearningRate = 5e-5, SentenceHeadLearningRate = 1e-3, TokenHeadLearningRate = 1e-3, WeightDecay = 0.01, CudaGraphs = cudaGraphs,
+            GradientCheckpointing = gradientCheckpointing };
         using var optimizer = new AdamW(TrainingParameterGroups.Build(model, options));
         using var graphs = CudaGraphSteps.Resolve(options, Device.Cuda, ranks: 1, model, optimizer, out string? eager);
 
