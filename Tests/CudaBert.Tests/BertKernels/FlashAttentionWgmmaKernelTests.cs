@@ -22,7 +22,7 @@ public class FlashAttentionWgmmaKernelTests
     const int Batch = 2, Heads = 2;
 
     /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
-    static ICudaDevice OpenHopper(string kind)
+    internal static ICudaDevice OpenHopper(string kind)
     {
         if (kind == TestDevices.Software)
             return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
