@@ -38,7 +38,7 @@ public static class InfoCommand
             Console.WriteLine($"cuBLAS:  {(hasBlas ? blasReason : blasReason + " (only used by benchmarks)")}");
             Console.WriteLine($"GEMM:    {HopperGemmKernels.TensorCorePath(gpu.Info)}");
             Console.WriteLine($"bf16 GEMM: {HopperGemmBf16Kernels.TensorCorePath(gpu.Info)}");
-            Console.WriteLine($"bf16 fused attention forward: {HopperFlashAttentionKernels.TensorCorePath(gpu.Info)}");
+            Console.WriteLine($"bf16 fused attention: {HopperFlashAttentionKernels.TensorCorePath(gpu.Info)}");
         }
     }
 

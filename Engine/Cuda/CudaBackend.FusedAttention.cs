@@ -6,8 +6,8 @@ namespace CudaBert.Engine.Cuda;
 
 // Fused attention: Kernels/bert/flash_attention.cu (one forward launch; the backward is a dQ pass and a dK/dV pass),
 // or its tensor-core twin Kernels/bert/flash_attention_mma.cu where the thread's precision is tf32 or bf16; in bf16 on
-// compute capability 9.x, opted in (HopperGemmKernels.OptInVariable), the forward is Kernels/hopper/flash_attention_wgmma.cu
-// (FlashAttentionKernels.Dispatch) and the backward stays on flash_attention_mma.cu, which reads its out and lse unchanged.
+// compute capability 9.x, opted in (HopperGemmKernels.OptInVariable), Kernels/hopper/flash_attention_wgmma.cu and
+// flash_attention_wgmma_backward.cu (FlashAttentionKernels.Dispatch and DispatchBackward).
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
@@ -30,7 +30,7 @@ public sealed partial class CudaBackend
         RequireFloat32(primitive, q, k, v, mask, output, lse, doutput, dq, dk, dv);
         if (q.NumElements == 0) { Fill(dk, 0); Fill(dv, 0); return; }   // no queries: nothing flows into the keys
         using var delta = Scratch(lse.ByteLength);
-        FlashAttentionKernels.Backward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
+        FlashAttentionKernels.DispatchBackward(Gpu, Ptr(q, primitive), Ptr(k, primitive), Ptr(v, primitive), PtrOrNull(mask, primitive),
             Ptr(output, primitive), Ptr(lse, primitive), Ptr(doutput, primitive), delta.Pointer,
             Ptr(dq, primitive), Ptr(dk, primitive), Ptr(dv, primitive), AttentionShapeShifted(primitive, q, k, heads, scale, p, seed, offset),
             precision: AttentionPrecision(q, k, v, output, doutput, dq, dk, dv));

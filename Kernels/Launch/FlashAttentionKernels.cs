@@ -109,6 +109,21 @@ public static class FlashAttentionKernels
             Shared(new KernelArgs().Ptr(q).Ptr(k).Ptr(v).Ptr(mask).Ptr(doutput).Ptr(lse).Ptr(delta).Ptr(dk).Ptr(dv), shape));
     }
 
+    /// <summary>
+    /// The backward the CUDA backend runs: <see cref="HopperFlashAttentionKernels.Backward"/> for <see cref="Precision.Bf16"/>
+    /// where <see cref="HopperFlashAttentionKernels.Chosen"/> (compute capability 9.x, opted in), else <see cref="Backward"/>.
+    /// Either reads the out and lse of either forward <see cref="Dispatch"/> may have taken.
+    /// </summary>
+    public static void DispatchBackward(ICudaDevice dev, DevicePtr q, DevicePtr k, DevicePtr v, DevicePtr mask, DevicePtr output, DevicePtr lse,
+        DevicePtr doutput, DevicePtr delta, DevicePtr dq, DevicePtr dk, DevicePtr dv, Shape shape, CudaStream? stream = null,
+        Precision precision = Precision.Fp32)
+    {
+        if (precision == Precision.Bf16 && HopperFlashAttentionKernels.Chosen(dev.Info))
+            HopperFlashAttentionKernels.Backward(dev, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape, stream);
+        else
+            Backward(dev, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape, stream, precision);
+    }
+
     static string Module(Precision precision) => precision == Precision.Fp32 ? "flash_attention" : "flash_attention_mma";
 
     static int Threads(Precision precision) => precision == Precision.Fp32 ? RowsPerBlock : 128;

@@ -33,7 +33,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         log.WriteLine($"device-to-device copy: {copy:F0} GB/s");
         log.WriteLine($"tensor-core GEMM: {HopperGemmKernels.TensorCorePath(gpu.Info)}");
         log.WriteLine($"bf16 tensor-core GEMM: {HopperGemmBf16Kernels.TensorCorePath(gpu.Info)}");
-        log.WriteLine($"bf16 fused attention forward: {HopperFlashAttentionKernels.TensorCorePath(gpu.Info)}");
+        log.WriteLine($"bf16 fused attention: {HopperFlashAttentionKernels.TensorCorePath(gpu.Info)}");
 
         // ---- GEMMs (the Linear layers of one encoder layer, attention's two batched products, the input and weight gradients)
         Gemm(rows, "linear QKV forward", false, true, 1, Tokens, 3 * Hidden, Hidden);
@@ -133,7 +133,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
     /// Attention of one layer (B = 32, 12 heads, S = 128, d = 64, padding mask, dropout 0.1) two ways, each rated in
     /// TFLOP/s of its products (forward Q·Kᵀ and P·V: 4·B·H·S²·d; backward dV, dP, dQ, dK: 8·B·H·S²·d):
     /// the fused FlashAttention-2 kernels (flash_attention.cu in fp32, flash_attention_mma.cu on TF32 and on bf16 tensor cores;
-    /// on compute capability 9.x also the forward of flash_attention_wgmma.cu, bf16 on wgmma), and the separate kernels the model runs
+    /// on compute capability 9.x also flash_attention_wgmma.cu's forward and flash_attention_wgmma_backward.cu's backward, bf16 on wgmma), and the separate kernels the model runs
     /// without them — three head splits, Q·Kᵀ, masked softmax, dropout, P·V, a head merge (backward: a head
     /// split of dO, dV and dP, dropout and softmax backward, dQ and dK, three merges) — with the SIMT GEMM (fp32,
     /// as the fused kernels) and with the TF32 one.
@@ -161,8 +161,12 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
                 () => FlashAttentionKernels.Backward(gpu, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape, precision: precision));
         }
         if (HopperFlashAttentionKernels.Supports(gpu.Info))
+        {
             Add("fused attention forward (bf16 wgmma)", forwardFlops,
                 () => HopperFlashAttentionKernels.Forward(gpu, q, k, v, mask, output, lse, shape));
+            Add("fused attention backward (bf16 wgmma)", 2 * forwardFlops,
+                () => HopperFlashAttentionKernels.Backward(gpu, q, k, v, mask, output, lse, doutput, delta, dq, dk, dv, shape));
+        }
         foreach (bool tf32 in new[] { false, true })
         {
             string gemm = tf32 ? "TF32" : "SIMT";
@@ -204,7 +208,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
 
     /// <summary>
     /// The fused attention kernels, forward and backward, in each precision at the length where attention weighs
-    /// most (B = 32, 12 heads, S = 512, d = 64, dropout 0.1, no mask; on 9.x also the bf16 wgmma forward): the peer of tools/torch-bench/attention_sdpa.py,
+    /// most (B = 32, 12 heads, S = 512, d = 64, dropout 0.1, no mask; on 9.x also the bf16 wgmma forward and backward): the peer of tools/torch-bench/attention_sdpa.py,
     /// which times PyTorch's flash kernel (bf16) and its fp32 kernel at the same shape.
     /// </summary>
     void LongAttention(List<Row> rows)
@@ -225,8 +229,12 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
                 () => FlashAttentionKernels.Backward(gpu, q, k, v, DevicePtr.Null, output, lse, doutput, delta, dq, dk, dv, shape, precision: precision));
         }
         if (HopperFlashAttentionKernels.Supports(gpu.Info))
+        {
             Add("fused attention forward (bf16 wgmma)", forwardFlops,
                 () => HopperFlashAttentionKernels.Forward(gpu, q, k, v, DevicePtr.Null, output, lse, shape));
+            Add("fused attention backward (bf16 wgmma)", 2 * forwardFlops,
+                () => HopperFlashAttentionKernels.Backward(gpu, q, k, v, DevicePtr.Null, output, lse, doutput, delta, dq, dk, dv, shape));
+        }
         Release(q, k, v, output, doutput, dq, dk, dv, lse, delta);
 
         void Add(string kernel, double flops, Action work)

@@ -11,7 +11,8 @@ namespace CudaBert.Tests.BertKernels;
 /// Kernels/hopper/flash_attention_wgmma.cu (the bf16 wgmma forward), on the software GPU as a compute capability 9.0
 /// device (and on a real 9.x GPU when there is one), against the CPU backend's fused attention: output and lse, with
 /// padded keys and dropout, on shapes that fill no tile exactly; then the bf16 mma.sync backward run on this forward's
-/// output and lse, as the CUDA backend mixes them. The bound is <see cref="AttentionRoundingBound"/>'s with bfloat16's
+/// output and lse (either bf16 backward reads either bf16 forward's; FlashAttentionWgmmaBackwardKernelTests runs the
+/// wgmma backward on both). The bound is <see cref="AttentionRoundingBound"/>'s with bfloat16's
 /// unit roundoff, as for flash_attention_mma.cu's bf16 kernels: the operands (Q, K, V, P) are rounded the same way.
 /// </summary>
 [Collection(HopperOptIn.Collection)]
@@ -22,7 +23,7 @@ public class FlashAttentionWgmmaKernelTests
     const int Batch = 2, Heads = 2;
 
     /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
-    static ICudaDevice OpenHopper(string kind)
+    internal static ICudaDevice OpenHopper(string kind)
     {
         if (kind == TestDevices.Software)
             return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
