@@ -1,8 +1,9 @@
 // What Hopper's TF32 GEMMs share (a header: included, not compiled alone): the wgmma matrix descriptor
 // of a 128-byte-swizzled operand, the m64n128k8 multiply and the epilogue of a 128×128 tile (the
-// tensor map, the mbarriers and the TMA copy of the full/empty ring are in wgmma_pipeline.cuh). Included by
-// gemm_wgmma_tf32.cu (X·Wᵀ, both operands K-major as stored) and gemm_wgmma_tf32_transposed.cu (the
-// layouts with an M- or N-major operand, transposed on chip); their header comments explain the ring.
+// tensor map, the mbarriers and the TMA copy of the full/empty ring are in wgmma_pipeline.cuh).
+// Included by gemm_wgmma_tf32.cu (X·Wᵀ, both operands K-major as stored) and
+// gemm_wgmma_tf32_transposed.cu (the layouts with an M- or N-major operand, transposed on chip); their
+// header comments explain the ring.
 
 #pragma once
 
