@@ -5,7 +5,7 @@
 // 9.x when opted in; the benchmark's "GEMM bf16 wgmma" rows time it there)
 //
 // Hopper's tensor-core GEMM with bfloat16 operands and float32 accumulation, for every layout of
-// gemm_bf16.cu. For each batch b (blockIdx.z):
+// gemm_bf16.cu. For each batch item b
 //
 //   C_b = alpha · op(A_b) · op(B_b) + beta · C_b   [+ bias]   [then GELU]     (beta = 0 does not read C)
 //   or  C_b = alpha · op(A_b) · op(B_b) ⊙ GELU′(aux_b)                         (beta = 0; aux as C, float32)
@@ -14,74 +14,94 @@
 // A[k·lda + m] when transposed; B (k, n) at B[k·ldb + n], or B[n·ldb + k] when transposed. C is
 // float32, or bfloat16 when c_bf16 is set (rounded to nearest even once, after the epilogue). The
 // layouts BERT's training uses: X·Wᵀ (nt, the forward pass), dY·W (nn, the input's gradient),
-// dYᵀ·X (tn, the weight's gradient). Requirements (the launcher checks): A and B 16-byte aligned,
-// lda, ldb and the batch strides multiples of 8 elements, so that every 8-element chunk a cp.async
-// copies starts on a 16-byte boundary.
+// dYᵀ·X (tn, the weight's gradient). A and B reach the kernel as tensor maps that the launcher
+// encodes; the tensor copies need (the launcher checks) A and B 16-byte aligned, lda, ldb and the
+// batch strides multiples of 8 elements (rows 16 bytes apart). Otherwise GemmBf16Kernels.Dispatch
+// keeps the mma.sync kernel, gemm_bf16.cu.
 //
-// Compiled for compute_90a (Kernels/hopper/ → Kernels/ptx/hopper/): wgmma exists only on sm_90a.
+// Compiled for compute_90a (Kernels/hopper/ → Kernels/ptx/hopper/): wgmma and the tensor copies exist
+// only on sm_90a.
+//
+// The structure is gemm_wgmma_tf32.cu's — read its header comment first: a producer warp issuing TMA
+// tensor copies into a ring of STAGES shared-memory buffers guarded by full/empty mbarriers
+// (wgmma_pipeline.cuh), two consumer warpgroups multiplying, a persistent grid walking 128×128 tiles.
+// What differs is the element type and, with it, the operand layouts.
 //
 // The instruction: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 (PTX ISA 8.4,
 // "Asynchronous Warpgroup Level Matrix Multiply-Accumulate"), a warpgroup (4 warps, 128 threads)
-// multiplying a 64×16 tile of op(A) by a 16×128 tile of op(B) into 64×128 fp32 accumulators. Both
-// operands are read from shared memory through 64-bit matrix descriptors. The products of bfloat16
-// values are exact in float32, so the only rounding is that of the fp32 sums.
+// multiplying a 64×16 tile of op(A) by a 16×128 tile of op(B) into 64×128 fp32 accumulators. The
+// products of bfloat16 values are exact in float32, so the only rounding is that of the fp32 sums.
 //
 // Transposes without copies. The tensor cores read each operand in one of two orders ("Shared
 // Memory Matrix Layout"): K-major (K is the contiguous axis of a shared-memory row) or, for 16-bit
 // types, M/N-major (M or N contiguous), chosen per operand by the instruction's imm-trans-a and
-// imm-trans-b. Each operand is copied into shared memory in its global order, whichever that is:
+// imm-trans-b. So each operand is copied into shared memory in its global order, whichever that is:
 //   op(A):  nt, nn: A is m×k row-major, k contiguous → K-major, imm-trans-a = 0
 //           tn, tt: A is k×m row-major, m contiguous → M-major, imm-trans-a = 1
 //   op(B):  nt, tt: B is n×k row-major, k contiguous → K-major, imm-trans-b = 0
 //           nn, tn: B is k×n row-major, n contiguous → N-major, imm-trans-b = 1
 //
-// Tiles. One block = one warpgroup = a 64 (m) × 128 (n) tile of C; 64 accumulators per thread.
-// Accumulator layout (PTX ISA, "Matrix fragments for wgmma.m64nNk16", f32 D), lane = 4·group + t,
-// warp w of the warpgroup owns rows 16w .. 16w + 15:
-//   acc[4j + 0], acc[4j + 1] = C[16w + group][8j + 2t, 8j + 2t + 1]
-//   acc[4j + 2], acc[4j + 3] = C[16w + group + 8][8j + 2t, 8j + 2t + 1]      (j = 0 .. 15)
+// Slices, boxes and the shared-memory layout. K is walked BK = 64 elements at a time: 64 bfloat16 are
+// 128 bytes, the span of the 128-byte swizzle, so one shared "row" of a slice is 128 contiguous bytes;
+// 8 rows form a 1024-byte atom in which 16-byte chunk c of row r is stored at chunk position c ^ r.
+// The copy engine writes that layout (the tensor map's swizzle) and wgmma reads it (the descriptor's).
+// A stage holds a 128×64 slice of op(A) (16 KB) and a 64×128 slice of op(B) (16 KB):
+//   K-major operand: one box of 64 k × 128 rows (m or n); row = one m/n, its 64 k. Descriptor: SBO =
+//     1024 (between 8-row atoms along m/n), LBO unused (16); the k16 step s starts 32·s bytes into the rows.
+//   M/N-major operand: a box's inner extent may not pass the swizzle span, so two boxes of 64 m/n ×
+//     64 k, each an 8 KB "panel" whose row = one k, 64 consecutive m/n. Descriptor: SBO = 1024 (between
+//     atoms of 8 k-rows), LBO = 8192 (between the panels along n; PTX ISA "Matrix Descriptor Format",
+//     strides of MN-major swizzled layouts); the k16 step s starts 16 rows = 2048·s bytes further.
+// Consumer warpgroup g reads A's rows 64g .. 64g + 63, which start 8 KB into the A slice either way (64
+// K-major rows of 128 bytes, or panel g), and all of B. Every buffer starts on a 1024-byte boundary
+// (the swizzle is a function of address bits 7..9). Rows, columns or k past the matrix arrive as
+// zeros, so ragged M, N, K need no code, and every box counts its full size off the barrier:
+// STAGE_BYTES = 32 KB of transactions per slice, whatever the layout and the edges.
 //
-// Pipeline: as gemm_wgmma_tf32.cu. K is walked BK = 64 elements at a time through STAGES = 3
-// shared-memory buffers filled by cp.async; per slice: wait for this thread's copies, fence.proxy.async
-// (cp.async writes through the generic proxy, wgmma reads through the async one), barrier, 4 wgmma of
-// k16 in one commit group, wgmma.wait_group 1 (the previous slice's group is done, so its buffer can be
-// refilled), issue the copies of slice + 2.
+// STAGES = 6. A stage is 32 KB; the 227 KB of shared memory a block may have would fit 7 (225 KB +
+// 1 KB of alignment slack). One slice is 128·128·64 multiply-adds, about 0.3 µs of an SM's tensor
+// cores at bf16 peak; with 6 buffers, 5 slices (≈ 1.4 µs) can be in flight ahead of the consumers,
+// more than a load's latency from DRAM (≈ 0.6–1 µs), so a 7th buffer would buy no overlap. 6 stages
+// are also the 193 KB the TF32 transposed kernel already asks for.
 //
-// Shared memory: the 128-byte swizzle throughout. A "row" is 128 contiguous bytes = 64 bfloat16; 8 rows
-// form a 1024-byte atom in which 16-byte chunk c of row r is stored at chunk position c ^ r (r = row % 8).
-//   K-major operand (ROWS = 64 or 128 of m/n): row = one m/n, its 64 k of the slice. Descriptor: SBO
-//     = 1024 (between 8-row atoms along m/n), LBO unused (1); the k16 step s starts 32·s bytes into the rows.
-//   M/N-major operand: row = one k, 64 consecutive m/n; a slice's 64 k-rows make one 8 KB "panel" of
-//     64 m/n, and B's 128 n are two panels. Descriptor: SBO = 1024 (between atoms of 8 k-rows), LBO =
-//     8192 (between panels; PTX ISA "Matrix Descriptor Format", strides of MN-major swizzled layouts);
-//     the k16 step s starts 16 rows = 2048·s bytes further.
-// Either way a stage holds A in 8 KB and B in 16 KB, and every buffer starts on a 1024-byte boundary
-// (the swizzle is a function of address bits 7..9).
+// Tiles and the thread-to-data map. One block = 288 threads: consumer warpgroups 0, 1 (threads
+// 0 .. 255) and the producer warp (threads 256 .. 287, one elected lane issuing the copies). A tile
+// is 128 (m) × 128 (n) of C; consumer g owns rows 64g .. 64g + 63, all 128 columns: 64 fp32
+// accumulators per thread (PTX ISA, "Matrix fragments for wgmma.m64nNk16", f32 D). Lane = 4·group + t
+// of warp w of warpgroup g holds
+//   acc[4j + 0], acc[4j + 1] = C[64g + 16w + group][8j + 2t, 8j + 2t + 1]
+//   acc[4j + 2], acc[4j + 3] = C[64g + 16w + group + 8][8j + 2t, 8j + 2t + 1]      (j = 0 .. 15)
 //
-// Copies: 16-byte chunks (8 elements consecutive in global memory) by cp.async; thread i copies chunks
-// i, i + 128, ... of the operand's slice: K-major, chunk id → row id / 8, k chunk id % 8 (8 threads
-// read one 128-byte row segment); M/N-major, chunk id → k row id / (ROWS / 8), m/n chunk id % (ROWS / 8).
-// Chunks partly or wholly outside the matrix read only their valid bytes (cp.async's src-size) and
-// zero-fill the rest, so padding adds 0 to every product.
+// The ring, the persistent grid and the tile order (row tile fastest, then column tile, then batch
+// item; block i takes tiles i, i + gridDim.x, ...) are gemm_wgmma_tf32.cu's, as are the parities:
+// slice number `fill` (counted over all of a block's tiles) uses buffer fill % STAGES in round
+// r = fill / STAGES; the producer waits on empty[s] for parity (r & 1) ^ 1, the consumers on full[s]
+// for parity r & 1, and a consumer releases slice fill − 1's buffer once wgmma.wait_group 1 says its
+// products are done.
 //
-// Epilogue (alpha, beta·C, bias, GELU, GELU′(aux)) straight from the accumulators, as gemm_wgmma_tf32.cu.
+// Epilogue (alpha, beta·C, bias, GELU, GELU′(aux)) straight from the accumulators, each lane writing
+// pairs of consecutive columns, into float32 or bfloat16 C.
 
-#define BM 64
+#define BM 128                                 // tile rows: CONSUMERS warpgroups of 64
 #define BN 128
-#define BK 64
-#define STAGES 3
-#define THREADS 128
+#define BK 64                                  // k per slice: 128 bytes, the swizzle span
+#define STAGES 6
+#define CONSUMERS 2
+#define WARPGROUP 128
+#define THREADS (CONSUMERS * WARPGROUP + 32)   // + the producer warp
+#define PRODUCER_WARP (CONSUMERS * WARPGROUP / 32)
 #define ROW_BYTES 128                          // one swizzled row: 64 bfloat16
-#define PANEL_BYTES (BK * ROW_BYTES)           // an M/N-major slice of 64 m/n: 8 KB
-#define A_STAGE_BYTES (BM * BK * 2)            // 8 KB
+#define PANEL 64                               // m or n of an M/N-major box
+#define PANEL_BYTES (BK * ROW_BYTES)           // an M/N-major box: 64 k-rows of 64 m/n, 8 KB
+#define A_STAGE_BYTES (BM * BK * 2)            // 16 KB
 #define B_STAGE_BYTES (BN * BK * 2)            // 16 KB
 #define STAGE_BYTES (A_STAGE_BYTES + B_STAGE_BYTES)
+#define CONSUMER_A_BYTES (A_STAGE_BYTES / CONSUMERS)   // where consumer g's 64 rows of A start: 8 KB further per g
 // The launcher asks for STAGES · STAGE_BYTES + 1024 bytes: the extra 1024 let the kernel round the
 // dynamic shared memory's start up to the swizzle atom.
 
 #include "../bert/gemm_epilogue.cuh"
-
-__device__ __forceinline__ unsigned shared_address(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+#include "wgmma_pipeline.cuh"
 
 __device__ __forceinline__ unsigned short float_to_bf16_bits(float x)
 {
@@ -103,36 +123,16 @@ __device__ __forceinline__ unsigned long long make_descriptor(unsigned address, 
          | (1ull << 62);
 }
 
-// Copies one operand's slice into a swizzled stage buffer: ROWS of m or n (from outer0, limit valid)
-// × BK of k (from k0, K valid). K_MAJOR: element (row, k) at X[row·ld + k]; otherwise at X[k·ld + row].
-template <int ROWS, bool K_MAJOR>
-__device__ __forceinline__ void copy_slice(unsigned buffer, const unsigned short* X, int ld, int outer0, int limit,
-                                           int k0, int K)
+// One operand's slice (BK of k from k0, 128 rows of m or n from outer0) into the stage buffer: one
+// K-major box, or two M/N-major panels (see the header comment), all completing on `filled`.
+template <bool K_MAJOR>
+__device__ __forceinline__ void load_slice(unsigned buffer, const TensorMap* map, int k0, int outer0, int item, unsigned filled)
 {
-    #pragma unroll
-    for (int i = 0; i < ROWS * BK / 8 / THREADS; ++i) {
-        int id = threadIdx.x + THREADS * i;
-        int row, chunk, outer, k, valid;                 // shared row, its 16-byte chunk; the chunk's first element
-        unsigned panel = 0;
-        if (K_MAJOR) {
-            row = id / 8;
-            chunk = id % 8;
-            outer = outer0 + row;
-            k = k0 + 8 * chunk;
-            valid = (outer < limit && k < K) ? min(8, K - k) * 2 : 0;
-        } else {
-            int along = id % (ROWS / 8);                 // the chunk's place along m/n: 8 per panel
-            row = id / (ROWS / 8);
-            chunk = along % 8;
-            panel = along / 8;
-            outer = outer0 + 8 * along;
-            k = k0 + row;
-            valid = (k < K && outer < limit) ? min(8, limit - outer) * 2 : 0;
-        }
-        unsigned destination = buffer + panel * PANEL_BYTES + row * ROW_BYTES + ((chunk ^ (row % 8)) * 16);
-        long long offset = K_MAJOR ? (long long)outer * ld + k : (long long)k * ld + outer;
-        const unsigned short* source = X + (valid > 0 ? offset : 0);
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" :: "r"(destination), "l"(source), "r"(valid));
+    if (K_MAJOR) {
+        tensor_load(buffer, map, k0, outer0, item, filled);
+    } else {
+        tensor_load(buffer, map, outer0, k0, item, filled);
+        tensor_load(buffer + PANEL_BYTES, map, outer0 + PANEL, k0, item, filled);
     }
 }
 
@@ -160,71 +160,20 @@ __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], unsigned long l
         : "l"(a), "l"(b), "r"(1), "n"(TRANS_A), "n"(TRANS_B));
 }
 
-template <bool TRANS_A, bool TRANS_B>
-__device__ __forceinline__ void gemm_wgmma_bf16(int M, int N, int K, float alpha,
-                                                const unsigned short* A, int lda, long long stride_a,
-                                                const unsigned short* B, int ldb, long long stride_b,
-                                                float beta, void* C, int ldc, long long stride_c, int c_bf16,
-                                                const float* bias, const float* aux, int epilogue)
+
+// The epilogue of consumer `consumer`'s 64 rows of the 128×128 tile at (m0, n0) of C_item (the
+// thread-to-data map of the header comment): C = alpha·acc + beta·C, then gemm_epilogue.cuh's
+// epilogue (aux_item laid out like C_item), rounded once to bfloat16 when c_bf16.
+__device__ __forceinline__ void store_tile(const float (&acc)[64], void* C, long long c_item, int ldc, int c_bf16,
+                                           int M, int N, int m0, int n0, int consumer, float alpha, float beta,
+                                           const float* bias, const float* aux, int epilogue)
 {
-    // K-major operands step 32 bytes along their rows per k16; M/N-major ones 16 rows (2048 bytes).
-    constexpr unsigned A_STEP = TRANS_A ? 16 * ROW_BYTES : 32, B_STEP = TRANS_B ? 32 : 16 * ROW_BYTES;
-    constexpr unsigned A_LEADING = TRANS_A ? PANEL_BYTES : 16, B_LEADING = TRANS_B ? 16 : PANEL_BYTES;
-
-    extern __shared__ unsigned char dynamic_shared[];
-    unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
-
-    A += blockIdx.z * stride_a;
-    B += blockIdx.z * stride_b;
-    long long c_offset = blockIdx.z * stride_c;
-    int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
-    int slices = (K + BK - 1) / BK;
-
-    float acc[64];
-    #pragma unroll
-    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
-
-    // Prologue: slices 0 .. STAGES - 2 in flight, one commit group each (empty past the end).
-    #pragma unroll
-    for (int s = 0; s < STAGES - 1; ++s) {
-        if (s < slices) {
-            copy_slice<BM, !TRANS_A>(base + s * STAGE_BYTES, A, lda, m0, M, s * BK, K);
-            copy_slice<BN, TRANS_B>(base + s * STAGE_BYTES + A_STAGE_BYTES, B, ldb, n0, N, s * BK, K);
-        }
-        asm volatile("cp.async.commit_group;");
-    }
-
-    for (int slice = 0; slice < slices; ++slice) {
-        asm volatile("cp.async.wait_group %0;" :: "n"(STAGES - 2));   // this thread's copies of `slice` landed
-        asm volatile("fence.proxy.async.shared::cta;");               // ... and are visible to wgmma
-        __syncthreads();                                               // ... for every thread's copies
-
-        unsigned a_tile = base + (slice % STAGES) * STAGE_BYTES, b_tile = a_tile + A_STAGE_BYTES;
-        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
-        #pragma unroll
-        for (int step = 0; step < BK / 16; ++step)
-            wgmma_m64n128k16<TRANS_A ? 1 : 0, TRANS_B ? 0 : 1>(acc,
-                make_descriptor(a_tile + A_STEP * step, A_LEADING), make_descriptor(b_tile + B_STEP * step, B_LEADING));
-        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");   // slice - 1's buffer is free
-
-        int next = slice + STAGES - 1;                             // (next % STAGES) is slice - 1's buffer
-        if (next < slices) {
-            unsigned buffer = base + (next % STAGES) * STAGE_BYTES;
-            copy_slice<BM, !TRANS_A>(buffer, A, lda, m0, M, next * BK, K);
-            copy_slice<BN, TRANS_B>(buffer + A_STAGE_BYTES, B, ldb, n0, N, next * BK, K);
-        }
-        asm volatile("cp.async.commit_group;");
-    }
-    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
-    asm volatile("cp.async.wait_group 0;");   // no copy may outlive the block (only empty groups remain)
-
-    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
+    int warp = threadIdx.x % WARPGROUP / 32, lane = threadIdx.x % 32, group = lane / 4, t = lane % 4;
     #pragma unroll
     for (int half = 0; half < 2; ++half) {
-        int m = m0 + 16 * warp + group + 8 * half;
+        int m = m0 + consumer * 64 + 16 * warp + group + 8 * half;
         if (m >= M) continue;
-        long long row = c_offset + (long long)m * ldc;
+        long long row = c_item + (long long)m * ldc;
         #pragma unroll
         for (int j = 0; j < BN / 8; ++j) {
             #pragma unroll
@@ -246,17 +195,99 @@ __device__ __forceinline__ void gemm_wgmma_bf16(int M, int N, int K, float alpha
     }
 }
 
-// One entry point per transpose combination (the copies' index order and imm-trans-a/-b are fixed at
-// compile time). Names: gemm_wgmma_bf16_<A><B>, n = not transposed, t = transposed.
-#define GEMM_WGMMA_BF16_ENTRY(NAME, TA, TB)                                                                  \
-    extern "C" __global__ void __launch_bounds__(THREADS, 1)                                                \
-    NAME(int M, int N, int K, float alpha, const unsigned short* __restrict__ A, int lda, long long stride_a, \
-         const unsigned short* __restrict__ B, int ldb, long long stride_b, float beta, void* C, int ldc,   \
-         long long stride_c, int c_bf16, const float* __restrict__ bias, const float* __restrict__ aux,      \
-         int epilogue)                                                                                      \
-    {                                                                                                       \
-        gemm_wgmma_bf16<TA, TB>(M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c,  \
-                                c_bf16, bias, aux, epilogue);                                               \
+template <bool TRANS_A, bool TRANS_B>
+__device__ __forceinline__ void gemm_wgmma_bf16(const TensorMap& map_a, const TensorMap& map_b,
+                                                int M, int N, int K, int batch, float alpha, int a_items, int b_items,
+                                                float beta, void* C, int ldc, long long stride_c, int c_bf16,
+                                                const float* bias, const float* aux, int epilogue)
+{
+    // K-major operands step 32 bytes along their rows per k16; M/N-major ones 16 rows (2048 bytes).
+    constexpr unsigned A_STEP = TRANS_A ? 16 * ROW_BYTES : 32, B_STEP = TRANS_B ? 32 : 16 * ROW_BYTES;
+    constexpr unsigned A_LEADING = TRANS_A ? PANEL_BYTES : 16, B_LEADING = TRANS_B ? 16 : PANEL_BYTES;
+
+    extern __shared__ unsigned char dynamic_shared[];
+    __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
+    unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
+    int row_tiles = (M + BM - 1) / BM, column_tiles = (N + BN - 1) / BN;
+    int tiles = row_tiles * column_tiles * batch;
+    int slices = (K + BK - 1) / BK;
+
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < STAGES; ++s) {
+            barrier_init(shared_address(&full[s]), 1);
+            barrier_init(shared_address(&empty[s]), CONSUMERS);
+        }
+        // The copy engine updates the barriers through the async proxy: make the initialised objects visible to it.
+        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+    }
+    __syncthreads();
+
+    // `fill` counts the slices this block has put through the ring, over all its tiles: slice number
+    // fill uses buffer fill % STAGES in round fill / STAGES. Producer and consumers count the same.
+    if (threadIdx.x / 32 == PRODUCER_WARP) {
+        if (elect_one()) {
+            unsigned fill = 0;
+            for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+                int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+                for (int slice = 0; slice < slices; ++slice, ++fill) {
+                    int s = fill % STAGES;
+                    barrier_wait(shared_address(&empty[s]), ((fill / STAGES) & 1) ^ 1);
+                    unsigned filled = shared_address(&full[s]), buffer = base + s * STAGE_BYTES;
+                    barrier_arrive_expect_bytes(filled, STAGE_BYTES);
+                    load_slice<!TRANS_A>(buffer, &map_a, slice * BK, m0, item % a_items, filled);
+                    load_slice<TRANS_B>(buffer + A_STAGE_BYTES, &map_b, slice * BK, n0, item % b_items, filled);
+                }
+            }
+        }
+        return;
+    }
+
+    int consumer = threadIdx.x / WARPGROUP;
+    bool releaser = threadIdx.x % WARPGROUP == 0;   // the thread that arrives on "empty" for its warpgroup
+    unsigned fill = 0;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+        float acc[64];
+        #pragma unroll
+        for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+
+        for (int slice = 0; slice < slices; ++slice, ++fill) {
+            int s = fill % STAGES;
+            barrier_wait(shared_address(&full[s]), (fill / STAGES) & 1);
+
+            unsigned a_tile = base + s * STAGE_BYTES + consumer * CONSUMER_A_BYTES;
+            unsigned b_tile = base + s * STAGE_BYTES + A_STAGE_BYTES;
+            asm volatile("wgmma.fence.sync.aligned;" ::: "memory");   // accumulators written before are ordered before
+            #pragma unroll
+            for (int step = 0; step < BK / 16; ++step)
+                wgmma_m64n128k16<TRANS_A ? 1 : 0, TRANS_B ? 0 : 1>(acc,
+                    make_descriptor(a_tile + A_STEP * step, A_LEADING), make_descriptor(b_tile + B_STEP * step, B_LEADING));
+            asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+            // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
+            asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+            if (slice > 0 && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+        }
+        asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
+        if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+
+        // The epilogue; meanwhile the producer already loads the next tile's first slices.
+        store_tile(acc, C, item * stride_c, ldc, c_bf16, M, N, m0, n0, consumer, alpha, beta, bias, aux, epilogue);
+    }
+}
+
+// One entry point per transpose combination (the boxes' coordinate order and imm-trans-a/-b are fixed
+// at compile time). Names: gemm_wgmma_bf16_<A><B>, n = not transposed, t = transposed. map_a: A as
+// (k, m, a_items) when K-major, (m, k, a_items) when M-major, innermost first; map_b likewise with n.
+// A batch item b reads item b mod a_items of A (a_items is 1 when every item shares one A) and likewise B.
+#define GEMM_WGMMA_BF16_ENTRY(NAME, TA, TB)                                                                      \
+    extern "C" __global__ void __launch_bounds__(THREADS, 1)                                                    \
+    NAME(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,                      \
+         int M, int N, int K, int batch, float alpha, int a_items, int b_items,                                 \
+         float beta, void* C, int ldc, long long stride_c, int c_bf16,                                          \
+         const float* __restrict__ bias, const float* __restrict__ aux, int epilogue)                           \
+    {                                                                                                           \
+        gemm_wgmma_bf16<TA, TB>(map_a, map_b, M, N, K, batch, alpha, a_items, b_items, beta, C, ldc, stride_c,   \
+                                c_bf16, bias, aux, epilogue);                                                   \
     }
 
 GEMM_WGMMA_BF16_ENTRY(gemm_wgmma_bf16_nn, false, false)

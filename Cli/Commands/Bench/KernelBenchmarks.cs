@@ -324,7 +324,7 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
         if (HopperGemmBf16Kernels.Supports(gpu.Info, a16, transA ? m : k, (long)m * k, b16, transB ? k : n, (long)k * n))
         {
             double wgmma = timer.MedianMilliseconds(() => HopperGemmBf16Kernels.Run(gpu, transA, transB, batch, m, n, k, 1f, a16, b16, 0f, c, cIsBFloat16: false));
-            rows.Add(new Row($"GEMM bf16 wgmma: {name}", $"{shape} 64×128 tile", wgmma, null, null, flops / (wgmma * 1e9), null, null, blasBf16 / wgmma));
+            rows.Add(new Row($"GEMM bf16 wgmma: {name}", $"{shape} 128×128 tile, TMA", wgmma, null, null, flops / (wgmma * 1e9), null, null, blasBf16 / wgmma));
         }
         Release(a, b, c, a16, b16);
     }

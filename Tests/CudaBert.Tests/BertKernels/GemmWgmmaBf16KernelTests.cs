@@ -26,18 +26,11 @@ public class GemmWgmmaBf16KernelTests
 
     public static TheoryData<string, bool, bool> DevicesAndTransposes => GemmKernelTests.DevicesAndTransposes();
 
-    /// <summary>A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped.</summary>
-    static ICudaDevice OpenHopper(string kind)
-    {
-        if (kind == TestDevices.Software)
-            return new SoftwareGpuDevice(new SanitizerOptions { CheckUninitializedReads = true, ThrowOnReport = true }, computeCapabilityMajor: 9);
-        var gpu = TestDevices.Open(kind);
-        if (gpu.Info.ComputeCapabilityMajor == 9) return gpu;
-        string name = gpu.Info.Name;
-        gpu.Dispose();
-        Assert.Skip($"{name} is not a compute capability 9.x GPU");
-        return null!;
-    }
+    /// <summary>
+    /// A compute capability 9.x device of <paramref name="kind"/>, or the test is skipped; the software GPU reports 3 SMs,
+    /// so the kernel's persistent grid has 3 blocks and those with more than one tile go on with their ring's count running on.
+    /// </summary>
+    static ICudaDevice OpenHopper(string kind) => GemmWgmmaKernelTests.OpenHopper(kind, multiprocessors: 3);
 
     static (ushort[] Bits, float[] Values) Bf16Inputs(int seed, int count)
     {
@@ -50,12 +43,13 @@ public class GemmWgmmaBf16KernelTests
     [Theory, MemberData(nameof(DevicesAndTransposes))]
     public void EveryLayoutWithPaddedRowsEdgeTilesAndBatches(string device, bool transA, bool transB)
     {
-        // None of M, N, K is a multiple of the tile (64 × 128, K slices of 64): 2 × 2 blocks, the last
-        // partial along m (70: a 16-byte chunk of 6 valid m when A is M-major) and n (131: 3 valid n of
-        // a chunk when B is N-major). K = 203 is 4 slices (the ring of 3 buffers wraps), the last 11
-        // wide: a whole chunk and one of 3 k when an operand is K-major, 11 valid k-rows when M/N-major.
-        // Rows padded past the matrix (multiples of 8 elements, as the kernel needs), ldc odd with its
-        // padding checked untouched, two batch items with gaps between them.
+        // None of M, N, K is a multiple of the tile (128 × 128, K slices of 64): 1 × 2 tiles per batch
+        // item, partial along m (70: consumer warpgroup 1 has 6 valid rows; when A is M-major, its box
+        // of 64 m holds 6) and n (131: 3 valid n; when B is N-major, the second tile's second box lies
+        // wholly past the edge and arrives as zeros). K = 203 is 4 slices, the last 11 wide. Two batch
+        // items: 4 tiles for the 3 blocks of the persistent grid, so block 0 puts 8 slices through its
+        // ring of 6 buffers, which wraps. Rows padded past the matrix (multiples of 8 elements, as the
+        // tensor maps need), ldc odd with its padding checked untouched, gaps between the batch items.
         const int m = 70, n = 131, k = 203, batch = 2, ldc = 135;
         int lda = RoundUpTo8(transA ? m : k) + 8, ldb = RoundUpTo8(transB ? k : n) + 16;
         long strideA = (long)(transA ? k : m) * lda + 8, strideB = (long)(transB ? n : k) * ldb + 24, strideC = (long)m * ldc + 4;
@@ -166,6 +160,65 @@ public class GemmWgmmaBf16KernelTests
     }
 
     static long Instructions(ICudaDevice gpu) => gpu is SoftwareGpuDevice software ? software.Statistics.InstructionsExecuted : 0;
+
+    /// <summary>
+    /// Runs the nt layout on the software GPU with the kernel's PTX changed by <paramref name="mutate"/> in the
+    /// gemm_wgmma_bf16_nt entry only (the module loaded first under its name, so the launcher finds it). Returns
+    /// the device, whose reports say what went wrong.
+    /// </summary>
+    static SoftwareGpuDevice RunMutated(Func<string, string> mutate)
+    {
+        const string module = "hopper/gemm_wgmma_bf16";
+        var gpu = new SoftwareGpuDevice(computeCapabilityMajor: 9);
+        string ptx = Kernels.Ptx.PtxModules.Get(module);
+        int start = ptx.IndexOf(".entry gemm_wgmma_bf16_nt(", StringComparison.Ordinal);
+        int next = ptx.IndexOf(".entry ", start + 1, StringComparison.Ordinal);
+        int end = next < 0 ? ptx.Length : next;
+        string mutated = ptx[..start] + mutate(ptx[start..end]) + ptx[end..];
+        Assert.NotEqual(ptx, mutated);
+        gpu.LoadModule(module, mutated);
+        const int m = 40, n = 24, k = 200;
+        var (xBits, _) = Bf16Inputs(189, m * k);
+        var (wBits, _) = Bf16Inputs(190, n * k);
+        using DeviceArray<ushort> x = new(gpu, xBits), w = new(gpu, wBits);
+        using DeviceArray<float> y = new(gpu, m * n);
+        Assert.Throws<CudaException>(() => HopperGemmBf16Kernels.Run(gpu, false, true, 1, m, n, k, 1f, x.Ptr, w.Ptr, 0f, y.Ptr, cIsBFloat16: false));
+        return gpu;
+    }
+
+    const string ExpectTx = "mbarrier.arrive.expect_tx.shared::cta.b64 _, [";
+
+    [Fact]
+    public void AProducerWaitingOnTheWrongParityIsADeadlock()
+    {
+        // The producer's wait on "empty" (the last try_wait before its arrive.expect_tx) asks for the
+        // other parity: in round 0 it waits for a release that only comes after the buffer was filled.
+        using var gpu = RunMutated(ptx =>
+        {
+            int wait = ptx.LastIndexOf("mbarrier.try_wait.parity.shared::cta.b64", ptx.IndexOf(ExpectTx, StringComparison.Ordinal), StringComparison.Ordinal);
+            int end = ptx.IndexOf(';', wait);
+            int comma = ptx.LastIndexOf(',', end);
+            string parity = ptx[(comma + 1)..end].Trim();
+            return ptx[..wait] + $".reg .b32 flipped;\nxor.b32 flipped, {parity}, 1;\n" + ptx[wait..(comma + 1)] + " flipped" + ptx[end..];
+        });
+        var report = Assert.Single(gpu.Reports);
+        Assert.Equal(SanitizerCheck.Deadlock, report.Check);
+        Assert.Contains("waits on the mbarrier", report.Message);
+    }
+
+    [Fact]
+    public void AProducerThatAnnouncesTooFewBytesIsReported()
+    {
+        // arrive.expect_tx announces 16 KB, A's box only, instead of the stage's 32 KB: "full" completes
+        // while B's box is still on its way, and B's bytes land on a phase that no longer waits for them.
+        using var gpu = RunMutated(ptx =>
+        {
+            int arrive = ptx.IndexOf(ExpectTx, StringComparison.Ordinal);
+            int close = ptx.IndexOf(']', arrive), end = ptx.IndexOf(';', arrive);
+            return ptx[..(close + 1)] + ", 16384" + ptx[end..];
+        });
+        Assert.Contains(gpu.Reports, r => r.Message.Contains("no expect_tx announced them"));
+    }
 
     [Fact]
     public void MisalignedOperandsOrAnAmpereDeviceKeepTheMmaSyncKernel()
