@@ -1,5 +1,6 @@
-// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs (the whole product; this kernel is its last step on Hopper)
+// CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
 // Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaSplitKTests.cs
+// Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (after gemm_wgmma_tf32.cu or gemm_wgmma_tf32_transposed.cu
 // ran with splits > 1)
 //

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs, Tests/CudaBert.Tests/BertKernels/GemmWgmmaSplitKTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
 // the benchmark's "GEMM TF32 wgmma" rows time it there)
@@ -76,6 +76,13 @@
 // the blocks running at one time cover all row tiles (of X) for a few column tiles (of W), so each
 // W tile is read from memory once and then from L2 by the other blocks that need it. (BERT-base:
 // X is 4096 × 768/3072, only 32 row tiles of 128; W has 6 to 24 column tiles.)
+//
+// Split-K. When the tiles leave SMs idle in the last wave, the launcher cuts each tile's K into
+// `splits` ranges (its cost model: HopperGemmKernels.Splits) and the blocks walk work units — a tile
+// over one K-range (work_unit in wgmma_tf32.cuh) — in place of tiles, the units of one split in the
+// tile order above. Each unit then writes its raw partial sum to a workspace, and
+// gemm_splitk_sum.cu adds the partials in split order and applies the epilogue: no atomics, the
+// same bits on every run. With splits = 1 a unit is a whole tile and the kernel writes C itself.
 //
 // Shared-memory layout: the 128-byte swizzle of the PTX ISA ("Shared Memory Matrix Layout",
 // swizzling modes), written by the copy engine (the tensor map says so) and read by wgmma (the

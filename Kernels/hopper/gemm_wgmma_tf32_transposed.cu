@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs, Tests/CudaBert.Tests/BertKernels/GemmWgmmaSplitKTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x)
 //
@@ -53,7 +53,7 @@
 // warpgroups signalled only after wgmma.wait_group showed their products of round r − 1 done. The
 // staging buffer's transposing reads are finished by then too (they precede the named barrier).
 //
-// The multiply, tile order, persistent grid and epilogue are those of gemm_wgmma_tf32.cu (accumulator
+// The multiply, tile order, persistent grid, split-K and epilogue are those of gemm_wgmma_tf32.cu (accumulator
 // map included: consumer warpgroup g owns rows 64g .. 64g + 63 of the tile, all 128 columns).
 
 #define BM 128                              // tile rows: CONSUMERS warpgroups of 64
