@@ -156,10 +156,8 @@ public static class HopperGemmKernels
         splits = CeilDiv(slices, CeilDiv(slices, Math.Min(splits, slices)));   // no empty range
         long partialBytes = (long)splits * batch * m * n * sizeof(float);
         if (splits > 1 && (workspace.IsNull || workspaceBytes < partialBytes)) splits = 1;
-        long units = tiles * splits;
-        if (units > int.MaxValue) splits = 1;
-        else tiles = units;
-        int blocks = (int)Math.Min(tiles, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the work units
+        if (tiles * splits > int.MaxValue) splits = 1;   // the kernel counts work units in an int
+        int blocks = (int)Math.Min(tiles * splits, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the work units
         dev.Launch(function, blocks, Threads, sharedBytes, stream,
             new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).I32(batch).F32(alpha).I32(itemsA).I32(itemsB)
                 .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).Ptr(aux).I32((int)epilogue).I32(splits).Ptr(splits > 1 ? workspace : default));
