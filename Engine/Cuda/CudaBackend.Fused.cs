@@ -21,7 +21,7 @@ public sealed partial class CudaBackend
         if (inFeatures == 0) throw NoKernel(primitive, $"weight {weight.Shape} has no input features");
         var epilogue = preActivation is null ? GemmEpilogue.BiasGelu : GemmEpilogue.Bias;
         var target = preActivation ?? y;
-        GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, false, true, 1, rows, outFeatures, inFeatures, 1f,
+        RunGemm(false, true, 1, rows, outFeatures, inFeatures, 1f,
             Ptr(x, primitive), Ptr(weight, primitive), 0f, Ptr(target, primitive), bias: Ptr(bias, primitive), epilogue: epilogue);
         if (preActivation is not null) Gelu(preActivation, y);
     }
@@ -45,8 +45,7 @@ public sealed partial class CudaBackend
             return;
         }
         RequireFloat32(primitive, dy, weight);
-        GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, false, false, 1, rows, inFeatures, outFeatures, 1f, a, b, 0f, c,
-            epilogue: GemmEpilogue.GeluDerivative, aux: aux);
+        RunGemm(false, false, 1, rows, inFeatures, outFeatures, 1f, a, b, 0f, c, epilogue: GemmEpilogue.GeluDerivative, aux: aux);
     }
 
     /// <summary>

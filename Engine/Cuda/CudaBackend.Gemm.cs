@@ -1,4 +1,5 @@
 using CudaBert.Engine.Backends;
+using CudaBert.Kernels.Device;
 using CudaBert.Kernels.Launch;
 
 namespace CudaBert.Engine.Cuda;
@@ -18,8 +19,27 @@ public sealed partial class CudaBackend
         RequireFloat32(nameof(Gemm), a, b, c);
         if (batch == 0 || m == 0 || n == 0) return;
         if (k == 0) { Scale(c, beta, c); return; }   // an empty sum: C = β·C
-        GemmKernels.Run(Gpu, Tf32Mode.IsAllowed, transA, transB, batch, m, n, k, (float)alpha,
-            Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
+        RunGemm(transA, transB, batch, m, n, k, (float)alpha, Ptr(a, nameof(Gemm)), Ptr(b, nameof(Gemm)), (float)beta, Ptr(c, nameof(Gemm)));
+    }
+
+    /// <summary>
+    /// <see cref="GemmKernels.Run"/> following <see cref="Tf32Mode"/>, with the scratch memory Hopper's split-K needs for
+    /// the product's partial sums (<see cref="HopperGemmKernels.WorkspaceBytes"/>: none on other GPUs, without TF32, or
+    /// when the tiles alone keep the SMs busy).
+    /// </summary>
+    private void RunGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, DevicePtr a, DevicePtr b, float beta, DevicePtr c,
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default)
+    {
+        bool tf32 = Tf32Mode.IsAllowed;
+        long bytes = tf32 && HopperGemmKernels.Chosen(Gpu.Info) ? HopperGemmKernels.WorkspaceBytes(Gpu.Info, batch, m, n, k) : 0;
+        if (bytes == 0)
+        {
+            GemmKernels.Run(Gpu, tf32, transA, transB, batch, m, n, k, alpha, a, b, beta, c, bias: bias, epilogue: epilogue, aux: aux);
+            return;
+        }
+        using var workspace = Scratch(bytes);
+        GemmKernels.Run(Gpu, tf32, transA, transB, batch, m, n, k, alpha, a, b, beta, c, bias: bias, epilogue: epilogue, aux: aux,
+            workspace: workspace.Pointer, workspaceBytes: bytes);
     }
 
     /// <summary>Bfloat16 A and B on the tensor cores (<see cref="GemmBf16Kernels.Dispatch"/>) with fp32 accumulation; C float32 or bfloat16.</summary>

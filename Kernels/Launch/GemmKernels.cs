@@ -123,14 +123,18 @@ public static class GemmKernels
     /// (the caller accepts ~1e-3 relative error, as PyTorch's allow_tf32) and the operands qualify
     /// (<see cref="SupportsTf32"/>), else the fp32 SIMT kernel. The tensor-core kernel is Hopper's wgmma
     /// kernels on compute capability 9.x when opted in (<see cref="HopperGemmKernels.Chosen"/>), gemm_tf32.cu otherwise.
+    /// <paramref name="workspace"/> (<paramref name="workspaceBytes"/>) is scratch for the Hopper kernels' split-K partial
+    /// sums (<see cref="HopperGemmKernels.WorkspaceBytes"/>); the other kernels do not use it.
     /// </summary>
     public static void Run(ICudaDevice dev, bool allowTf32, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, DevicePtr b, float beta, DevicePtr c, bool broadcastB = false, DevicePtr bias = default,
-        GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null)
+        GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null,
+        DevicePtr workspace = default, long workspaceBytes = 0)
     {
         var (lda, strideA, ldb, strideB) = Contiguous(transA, transB, m, n, k, broadcastB);
         if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB) && HopperGemmKernels.Chosen(dev.Info))
-            HopperGemmKernels.Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, aux, stream);
+            HopperGemmKernels.Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, aux, stream,
+                workspace, workspaceBytes);
         else if (allowTf32 && SupportsTf32(a, lda, strideA, b, ldb, strideB))
             Tf32(dev, transA, transB, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, n, (long)m * n, bias, epilogue, aux, stream);
         else

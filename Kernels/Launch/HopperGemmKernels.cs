@@ -16,7 +16,9 @@ namespace CudaBert.Kernels.Launch;
 /// the kernels and the software GPU's wgmma were written from the same reading of the PTX ISA, so until the
 /// kernels' tests have passed on a Hopper GPU, the proven Ampere kernel stays the default everywhere.
 /// 288 threads (two consumer warpgroups and the producer warp) per block, one block per SM (a persistent grid), each
-/// walking 128×128 tiles of C: ⌈M/128⌉ · ⌈N/128⌉ · batch of them.
+/// walking 128×128 tiles of C: ⌈M/128⌉ · ⌈N/128⌉ · batch of them, each tile's K cut into <see cref="Splits"/> ranges
+/// (split-K) when the tiles alone would leave SMs idle; the ranges' partial sums are then added in a fixed order by
+/// Kernels/hopper/gemm_splitk_sum.cu.
 /// </summary>
 public static class HopperGemmKernels
 {
@@ -46,12 +48,86 @@ public static class HopperGemmKernels
     public static bool Supports(DeviceInfo device) => device.ComputeCapabilityMajor == 9;
 
     /// <summary>
+    /// How many K-ranges (splits) each 128×128 tile of a product is cut into on <paramref name="multiprocessors"/> SMs:
+    /// the s in 1 .. <see cref="MaxSplits"/> with the smallest predicted time, in "slice times" (one block's
+    /// 128 × 128 × 32 step of the main loop),
+    /// <code>
+    /// time(s) = ⌈tiles·s / SMs⌉ · ⌈slices / s⌉                      the waves of work units, each ⌈slices / s⌉ long
+    ///         + [s > 1] · (PartialCost · tiles·s / SMs + SumLaunchCost)
+    /// </code>
+    /// The first term is the wave quantisation split-K is for: a wave's efficiency is tiles·s / (⌈tiles·s / SMs⌉·SMs).
+    /// The second is its price: each unit writes a 64 KB fp32 partial tile and the sum kernel reads it back, 128 KB or
+    /// <see cref="PartialCost"/> = 4 slices' worth of operand bytes (a slice loads 2 · 16 KB), spread over the SMs; and
+    /// the sum kernel's launch and tail, <see cref="SumLaunchCost"/> = 8 slice times (≈ 2-3 µs at ≈ 0.3 µs per slice
+    /// on an H100). A split must keep <see cref="MinSlicesPerSplit"/> slices (256 of K), so that the ring of stages
+    /// fills; ties go to the smaller s. The constants are estimates, not measurements (the kernels are not yet timed on
+    /// a Hopper GPU). BERT-base, 4096 tokens (B = 32, S = 128), on 132 SMs:
+    /// <code>
+    /// product                               M × N × K            tiles  s   time s=1 → chosen
+    /// Q, K, V, attn out X·Wᵀ and their dX     4096 × 768 × 768     192    1   48 (s = 2: 55.6)
+    /// FFN up X·Wᵀ, FFN down's dX              4096 × 3072 × 768    768    1   144
+    /// FFN down X·Wᵀ, FFN up's dX              4096 × 768 × 3072    192    2   192 → 163.6
+    /// dW of FFN up (3072 × 768), FFN down     768 × 3072 × 4096    144    4   256 → 185.5
+    /// dW of Q, K, V, attn out                 768 × 768 × 4096     36     7   128 → 53.6
+    /// </code>
+    /// </summary>
+    public static int Splits(int batch, int m, int n, int k, int multiprocessors)
+    {
+        long tiles = (long)Launcher.CeilDiv(m, TileM) * Launcher.CeilDiv(n, TileN) * batch;
+        int slices = CeilDiv(k, SliceK);
+        int best = 1;
+        double bestTime = PredictedSliceTimes(tiles, slices, 1, multiprocessors);
+        for (int s = 2; s <= MaxSplits; s++)
+        {
+            int perSplit = CeilDiv(slices, s);
+            if (perSplit < MinSlicesPerSplit || CeilDiv(slices, perSplit) != s) continue;   // too short, or a split left empty
+            double time = PredictedSliceTimes(tiles, slices, s, multiprocessors);
+            if (time < bestTime) (best, bestTime) = (s, time);
+        }
+        return best;
+    }
+
+    /// <summary>The cost model of <see cref="Splits"/>: the predicted time of <paramref name="splits"/> ranges, in slice times.</summary>
+    public static double PredictedSliceTimes(long tiles, int slices, int splits, int multiprocessors)
+    {
+        long units = tiles * splits;
+        double time = (double)((units + multiprocessors - 1) / multiprocessors) * CeilDiv(slices, splits);
+        return splits == 1 ? time : time + PartialCost * units / multiprocessors + SumLaunchCost;
+    }
+
+    static int CeilDiv(int a, int b) => (a + b - 1) / b;
+
+    /// <summary>The most K-ranges per tile <see cref="Splits"/> considers.</summary>
+    public const int MaxSplits = 8;
+    /// <summary>The fewest K slices (of 32) a range may have.</summary>
+    public const int MinSlicesPerSplit = 8;
+    /// <summary>A unit's partial tile written and read back, in slice times: 128 KB against a slice's 32 KB of operands.</summary>
+    public const double PartialCost = 4;
+    /// <summary>The sum kernel's launch and tail, in slice times.</summary>
+    public const double SumLaunchCost = 8;
+
+    /// <summary>
+    /// The workspace <see cref="Tf32"/> needs for the partial sums of a product on <paramref name="device"/> (0 when it
+    /// does not split K): splits · batch · M · N floats.
+    /// </summary>
+    public static long WorkspaceBytes(DeviceInfo device, int batch, int m, int n, int k)
+    {
+        int splits = Splits(batch, m, n, k, device.MultiprocessorCount);
+        return splits == 1 ? 0 : (long)splits * batch * m * n * sizeof(float);
+    }
+
+    /// <summary>
     /// C = α·op(A)·op(B) + β·C (+ epilogue; aux laid out like C) per batch, op(A) M×K and op(B) K×N as <see cref="GemmKernels.Tf32(ICudaDevice, bool, bool, int, int, int, int, float, DevicePtr, DevicePtr, float, DevicePtr, bool, DevicePtr, GemmEpilogue, DevicePtr, CudaStream?, GemmTf32Tile)"/>;
     /// A, B must satisfy <see cref="GemmKernels.SupportsTf32"/> (16-byte aligned rows) and the device must be compute capability 9.x.
+    /// <paramref name="workspace"/>: device memory of <paramref name="workspaceBytes"/> for split-K's partial sums, at least
+    /// <see cref="WorkspaceBytes"/>; without it (or when it is too small) every tile runs over all of K in one block.
+    /// <paramref name="splits"/> overrides the cost model's choice (0: <see cref="Splits"/>); it is clamped so that no
+    /// range is empty.
     /// </summary>
     public static void Tf32(ICudaDevice dev, bool transA, bool transB, int batch, int m, int n, int k, float alpha,
         DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB, float beta, DevicePtr c, int ldc, long strideC,
-        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null)
+        DevicePtr bias = default, GemmEpilogue epilogue = GemmEpilogue.None, DevicePtr aux = default, CudaStream? stream = null,
+        DevicePtr workspace = default, long workspaceBytes = 0, int splits = 0)
     {
         string kernel = $"gemm_wgmma_tf32_{(transA ? 't' : 'n')}{(transB ? 't' : 'n')}";
         Launcher.Positive(batch, kernel);
@@ -74,10 +150,22 @@ public static class HopperGemmKernels
         int itemsA = strideA == 0 ? 1 : batch, itemsB = strideB == 0 ? 1 : batch;
         var mapA = transA ? MajorMap(dev, a, m, k, lda, strideA, itemsA) : KMajorMap(dev, a, m, k, lda, strideA, itemsA);
         var mapB = transB ? KMajorMap(dev, b, n, k, ldb, strideB, itemsB) : MajorMap(dev, b, n, k, ldb, strideB, itemsB);
-        int blocks = (int)Math.Min(tiles, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the tiles
+        if (splits < 0) throw new ArgumentOutOfRangeException(nameof(splits), splits, $"{kernel}: splits must be 0 (the cost model's) or positive.");
+        if (splits == 0) splits = Splits(batch, m, n, k, dev.Info.MultiprocessorCount);
+        int slices = CeilDiv(k, SliceK);
+        splits = CeilDiv(slices, CeilDiv(slices, Math.Min(splits, slices)));   // no empty range
+        long partialBytes = (long)splits * batch * m * n * sizeof(float);
+        if (splits > 1 && (workspace.IsNull || workspaceBytes < partialBytes)) splits = 1;
+        if (tiles * splits > int.MaxValue) splits = 1;   // the kernel counts work units in an int
+        int blocks = (int)Math.Min(tiles * splits, dev.Info.MultiprocessorCount);   // persistent: one block per SM walks the work units
         dev.Launch(function, blocks, Threads, sharedBytes, stream,
             new KernelArgs().TensorMap(mapA).TensorMap(mapB).I32(m).I32(n).I32(k).I32(batch).F32(alpha).I32(itemsA).I32(itemsB)
-                .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).Ptr(aux).I32((int)epilogue));
+                .F32(beta).Ptr(c).I32(ldc).I64(strideC).Ptr(bias).Ptr(aux).I32((int)epilogue).I32(splits).Ptr(splits > 1 ? workspace : default));
+        if (splits == 1) return;
+        long elements = (long)batch * m * n;
+        dev.Launch(Launcher.GetHopper(dev, "gemm_splitk_sum", "gemm_splitk_sum"), Launcher.GridStrideBlocks(dev, elements), Launcher.Threads, 0, stream,
+            new KernelArgs().Ptr(workspace).I32(splits).I32(m).I32(n).I32(batch).F32(alpha).F32(beta)
+                .Ptr(c).I32(ldc).I64(strideC).Ptr(bias).Ptr(aux).I32((int)epilogue));
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs, Tests/CudaBert.Tests/BertKernels/GemmWgmmaSplitKTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x;
 // the benchmark's "GEMM TF32 wgmma" rows time it there)
@@ -77,6 +77,13 @@
 // W tile is read from memory once and then from L2 by the other blocks that need it. (BERT-base:
 // X is 4096 × 768/3072, only 32 row tiles of 128; W has 6 to 24 column tiles.)
 //
+// Split-K. When the tiles leave SMs idle in the last wave, the launcher cuts each tile's K into
+// `splits` ranges (its cost model: HopperGemmKernels.Splits) and the blocks walk work units — a tile
+// over one K-range (work_unit in wgmma_tf32.cuh) — in place of tiles, the units of one split in the
+// tile order above. Each unit then writes its raw partial sum to a workspace, and
+// gemm_splitk_sum.cu adds the partials in split order and applies the epilogue: no atomics, the
+// same bits on every run. With splits = 1 a unit is a whole tile and the kernel writes C itself.
+//
 // Shared-memory layout: the 128-byte swizzle of the PTX ISA ("Shared Memory Matrix Layout",
 // swizzling modes), written by the copy engine (the tensor map says so) and read by wgmma (the
 // descriptor says so). Each row of a slice is 128 contiguous bytes; 8 rows form a 1024-byte "atom",
@@ -108,18 +115,21 @@
 
 // map_a: A as K × M × a_items floats (innermost first), box 32 × 128 × 1; map_b: B as K × N × b_items.
 // A batch item b reads item b mod a_items of A (a_items is 1 when every item shares one A) and likewise B.
-// The grid is persistent (see "Tile order" above): block i computes tiles i, i + gridDim.x, ...
+// The grid is persistent (see "Tile order" above): block i computes work units i, i + gridDim.x, ...
+// (wgmma_tf32.cuh's work_unit: a tile over one of `splits` K-ranges); with splits > 1 the units' raw
+// sums go to `partials` (splits · batch · M · N floats) for gemm_splitk_sum.cu, else C is finished here.
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
 gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,
                    int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                    float beta, float* __restrict__ C, int ldc, long long stride_c,
-                   const float* __restrict__ bias, const float* __restrict__ aux, int epilogue)
+                   const float* __restrict__ bias, const float* __restrict__ aux, int epilogue,
+                   int splits, float* __restrict__ partials)
 {
     extern __shared__ unsigned char dynamic_shared[];
     __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
     unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
     int row_tiles = (M + BM - 1) / BM, column_tiles = (N + BN - 1) / BN;
-    int tiles = row_tiles * column_tiles * batch;
+    int tiles = row_tiles * column_tiles * batch, units = tiles * splits;
     int slices = (K + BK - 1) / BK;
 
     if (threadIdx.x == 0) {
@@ -137,9 +147,10 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
     if (threadIdx.x / 32 == PRODUCER_WARP) {
         if (elect_one()) {
             unsigned fill = 0;
-            for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-                int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
-                for (int slice = 0; slice < slices; ++slice, ++fill) {
+            for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+                WorkUnit w = work_unit(unit, row_tiles, column_tiles, tiles, slices, splits);
+                int m0 = w.m0, n0 = w.n0, item = w.item;
+                for (int slice = w.first_slice; slice < w.end_slice; ++slice, ++fill) {
                     int s = fill % STAGES;
                     barrier_wait(shared_address(&empty[s]), ((fill / STAGES) & 1) ^ 1);
                     unsigned filled = shared_address(&full[s]), buffer = base + s * STAGE_BYTES;
@@ -155,13 +166,13 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
     int consumer = threadIdx.x / WARPGROUP;
     bool releaser = threadIdx.x % WARPGROUP == 0;   // the thread that arrives on "empty" for its warpgroup
     unsigned fill = 0;
-    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-        int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+    for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+        WorkUnit w = work_unit(unit, row_tiles, column_tiles, tiles, slices, splits);
         float acc[64];
         #pragma unroll
         for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
-        for (int slice = 0; slice < slices; ++slice, ++fill) {
+        for (int slice = w.first_slice; slice < w.end_slice; ++slice, ++fill) {
             int s = fill % STAGES;
             barrier_wait(shared_address(&full[s]), (fill / STAGES) & 1);
 
@@ -174,12 +185,12 @@ gemm_wgmma_tf32_nt(const __grid_constant__ TensorMap map_a, const __grid_constan
             asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
             // Slice's products stay in flight; those of slice - 1 are done, so its buffer can be refilled.
             asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
-            if (slice > 0 && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+            if (slice > w.first_slice && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
         }
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");   // the last slice's products
         if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
 
-        // The epilogue; meanwhile the producer already loads the next tile's first slices.
-        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, aux + item * stride_c, epilogue);
+        // The epilogue (or the partial sum); meanwhile the producer already loads the next unit's first slices.
+        store_unit(acc, w, splits, partials, C, ldc, stride_c, M, N, batch, consumer, alpha, beta, bias, aux, epilogue);
     }
 }

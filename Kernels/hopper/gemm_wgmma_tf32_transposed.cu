@@ -1,5 +1,5 @@
 // CPU twin: Engine/Cpu/CpuBackend.Gemm.cs
-// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs
+// Tests: Tests/CudaBert.Tests/BertKernels/GemmWgmmaTransposedKernelTests.cs, Tests/CudaBert.Tests/BertKernels/GemmGeluDerivativeEpilogueTests.cs, Tests/CudaBert.Tests/BertKernels/GemmWgmmaSplitKTests.cs
 // Benchmark: Cli/Commands/Bench/KernelBenchmarks.cs
 // Launcher: Kernels/Launch/HopperGemmKernels.cs (used by GemmKernels.Run on compute capability 9.x)
 //
@@ -53,7 +53,7 @@
 // warpgroups signalled only after wgmma.wait_group showed their products of round r − 1 done. The
 // staging buffer's transposing reads are finished by then too (they precede the named barrier).
 //
-// The multiply, tile order, persistent grid and epilogue are those of gemm_wgmma_tf32.cu (accumulator
+// The multiply, tile order, persistent grid, split-K and epilogue are those of gemm_wgmma_tf32.cu (accumulator
 // map included: consumer warpgroup g owns rows 64g .. 64g + 63 of the tile, all 128 columns).
 
 #define BM 128                              // tile rows: CONSUMERS warpgroups of 64
@@ -102,14 +102,15 @@ template <bool A_M_MAJOR, bool B_N_MAJOR>
 __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const TensorMap& map_b,
                                                 int M, int N, int K, int batch, float alpha, int a_items, int b_items,
                                                 float beta, float* C, int ldc, long long stride_c,
-                                                const float* bias, const float* aux, int epilogue)
+                                                const float* bias, const float* aux, int epilogue,
+                                                int splits, float* partials)
 {
     extern __shared__ unsigned char dynamic_shared[];
     __shared__ __align__(8) unsigned long long full[STAGES], empty[STAGES];
     unsigned base = (shared_address(dynamic_shared) + 1023) & ~1023u;   // the swizzle atom's alignment
     unsigned char* buffers = dynamic_shared + (base - shared_address(dynamic_shared));   // the same bytes, as a pointer
     int row_tiles = (M + BM - 1) / BM, column_tiles = (N + BN - 1) / BN;
-    int tiles = row_tiles * column_tiles * batch;
+    int tiles = row_tiles * column_tiles * batch, units = tiles * splits;
     int slices = (K + BK - 1) / BK;
 
     if (threadIdx.x == 0) {
@@ -125,9 +126,10 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
     if (threadIdx.x / 32 == PRODUCER_WARP) {
         if (elect_one()) {
             unsigned fill = 0;
-            for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-                int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
-                for (int slice = 0; slice < slices; ++slice, ++fill) {
+            for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+                WorkUnit w = work_unit(unit, row_tiles, column_tiles, tiles, slices, splits);
+                int m0 = w.m0, n0 = w.n0, item = w.item;
+                for (int slice = w.first_slice; slice < w.end_slice; ++slice, ++fill) {
                     int s = fill % STAGES;
                     barrier_wait(shared_address(&empty[s]), ((fill / STAGES) & 1) ^ 1);
                     unsigned filled = shared_address(&full[s]), stage = base + s * STAGE_BYTES;
@@ -146,13 +148,13 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
     int consumer = threadIdx.x / WARPGROUP;
     bool releaser = threadIdx.x % WARPGROUP == 0;   // the thread that arrives on "empty" for its warpgroup
     unsigned fill = 0;
-    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-        int m0 = tile % row_tiles * BM, n0 = tile / row_tiles % column_tiles * BN, item = tile / (row_tiles * column_tiles);
+    for (int unit = blockIdx.x; unit < units; unit += gridDim.x) {
+        WorkUnit w = work_unit(unit, row_tiles, column_tiles, tiles, slices, splits);
         float acc[64];
         #pragma unroll
         for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
-        for (int slice = 0; slice < slices; ++slice, ++fill) {
+        for (int slice = w.first_slice; slice < w.end_slice; ++slice, ++fill) {
             int s = fill % STAGES;
             barrier_wait(shared_address(&full[s]), (fill / STAGES) & 1);
 
@@ -172,12 +174,12 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
                 wgmma_m64n128k8(acc, make_descriptor(a_tile + 32 * step), make_descriptor(b_tile + 32 * step));
             asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
             asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
-            if (slice > 0 && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
+            if (slice > w.first_slice && releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
         }
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
         if (releaser) barrier_arrive(shared_address(&empty[(fill - 1) % STAGES]));
 
-        store_tile(acc, C + item * stride_c, ldc, M, N, m0, n0, consumer, alpha, beta, bias, aux + item * stride_c, epilogue);
+        store_unit(acc, w, splits, partials, C, ldc, stride_c, M, N, batch, consumer, alpha, beta, bias, aux, epilogue);
     }
 }
 
@@ -186,10 +188,10 @@ __device__ __forceinline__ void gemm_transposed(const TensorMap& map_a, const Te
     name(const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b,                              \
          int M, int N, int K, int batch, float alpha, int a_items, int b_items,                                         \
          float beta, float* __restrict__ C, int ldc, long long stride_c, const float* __restrict__ bias,                 \
-         const float* __restrict__ aux, int epilogue)                                                                   \
+         const float* __restrict__ aux, int epilogue, int splits, float* __restrict__ partials)                        \
     {                                                                                                                   \
         gemm_transposed<a_m_major, b_n_major>(map_a, map_b, M, N, K, batch, alpha, a_items, b_items,                     \
-                                              beta, C, ldc, stride_c, bias, aux, epilogue);                             \
+                                              beta, C, ldc, stride_c, bias, aux, epilogue, splits, partials);           \
     }
 
 TRANSPOSED_ENTRY(gemm_wgmma_tf32_nn, false, true)

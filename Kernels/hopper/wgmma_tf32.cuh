@@ -76,3 +76,39 @@ __device__ __forceinline__ void store_tile(const float (&acc)[64], float* c_item
         }
     }
 }
+
+// Split-K. The persistent grid walks work units, not tiles: unit u is tile u mod tiles (numbered as
+// the kernels' "Tile order" says) over the K slices of split u / tiles, one of `splits` runs of
+// ⌈slices / splits⌉ slices (the last one may be shorter; the launcher picks splits so none is empty).
+// The units of one split are consecutive, so the blocks running at one time keep the tile order's L2
+// reuse. With splits = 1 a unit is a tile over all of K: the kernels as they are without split-K.
+struct WorkUnit { int m0, n0, item, split, first_slice, end_slice; };
+
+__device__ __forceinline__ WorkUnit work_unit(int unit, int row_tiles, int column_tiles, int tiles, int slices, int splits)
+{
+    int tile = unit % tiles, per_split = (slices + splits - 1) / splits;
+    WorkUnit w;
+    w.m0 = tile % row_tiles * BM;
+    w.n0 = tile / row_tiles % column_tiles * BN;
+    w.item = tile / (row_tiles * column_tiles);
+    w.split = unit / tiles;
+    w.first_slice = w.split * per_split;
+    w.end_slice = min(slices, w.first_slice + per_split);
+    return w;
+}
+
+// A work unit's result. splits = 1: the epilogue into C (store_tile). splits > 1: the raw sum over
+// the unit's K-range, unscaled, into its split's slab of `partials` — splits slabs of batch × M × N
+// floats, each item M × N row-major — where the kernel gemm_splitk_sum.cu adds the slabs in split
+// order 0 .. splits − 1 and applies the epilogue. No atomics: every partial element has one writer,
+// and the fixed order of the sum makes the result the same bits on every run.
+__device__ __forceinline__ void store_unit(const float (&acc)[64], const WorkUnit& w, int splits, float* partials,
+                                           float* C, int ldc, long long stride_c, int M, int N, int batch, int consumer,
+                                           float alpha, float beta, const float* bias, const float* aux, int epilogue)
+{
+    if (splits == 1)
+        store_tile(acc, C + w.item * stride_c, ldc, M, N, w.m0, w.n0, consumer, alpha, beta, bias, aux + w.item * stride_c, epilogue);
+    else
+        store_tile(acc, partials + ((long long)w.split * batch + w.item) * M * N, N, M, N, w.m0, w.n0, consumer,
+                   1.0f, 0.0f, nullptr, nullptr, EPILOGUE_NONE);
+}

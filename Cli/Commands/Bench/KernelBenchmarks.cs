@@ -315,10 +315,22 @@ sealed class KernelBenchmarks(ICudaDevice gpu, Cublas? blas, EventTimer timer) :
             rows.Add(new Row($"GEMM TF32, other tile: {name}", $"{shape} {TileName(otherTile)}", other, null, null, flops / (other * 1e9), null, blasTf32 / other));
         if (HopperGemmKernels.Supports(gpu.Info))
         {
-            double wgmma = timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f,
-                a, transA ? m : k, (long)m * k, b, transB ? k : n, (long)k * n, 0f, c, n, (long)m * n));
+            // Split-K as the cost model picks it (HopperGemmKernels.Splits), and unsplit beside it when it splits.
+            int splits = HopperGemmKernels.Splits(batch, m, n, k, gpu.Info.MultiprocessorCount);
+            long workspaceBytes = HopperGemmKernels.WorkspaceBytes(gpu.Info, batch, m, n, k);
+            DevicePtr workspace = Bytes(workspaceBytes);
+            double Wgmma(int s) => timer.MedianMilliseconds(() => HopperGemmKernels.Tf32(gpu, transA, transB, batch, m, n, k, 1f,
+                a, transA ? m : k, (long)m * k, b, transB ? k : n, (long)k * n, 0f, c, n, (long)m * n,
+                workspace: workspace, workspaceBytes: workspaceBytes, splits: s));
+            double wgmma = Wgmma(splits);
             string feed = transA || !transB ? "TMA, transposed on chip" : "TMA";
-            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 128×128 tile, {feed}", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
+            rows.Add(new Row($"GEMM TF32 wgmma: {name}", $"{shape} 128×128 tile, {feed}, split-K {splits}", wgmma, null, null, flops / (wgmma * 1e9), null, blasTf32 / wgmma));
+            if (splits > 1)
+            {
+                double unsplit = Wgmma(1);
+                rows.Add(new Row($"GEMM TF32 wgmma, unsplit: {name}", $"{shape} 128×128 tile, {feed}", unsplit, null, null, flops / (unsplit * 1e9), null, blasTf32 / unsplit));
+            }
+            Release(workspace);
         }
         rows.Add(new Row($"GEMM bf16: {name}", $"{shape} 64×64 tile", bf16, null, null, flops / (bf16 * 1e9), null, null, blasBf16 / bf16));
         if (HopperGemmBf16Kernels.Supports(gpu.Info, a16, transA ? m : k, (long)m * k, b16, transB ? k : n, (long)k * n))
