@@ -168,6 +168,10 @@ grep -h '^RESULT' "$LOGS/bench-train-fp32.log" "$LOGS/torch-eager.log" >> "$SUMM
 [ $QUICK = 1 ] || step bench-train-eager 60 "$BIN/cudabert" bench train --cuda-graphs off
 grep -h '^RESULT' "$LOGS/bench-train-eager.log" >> "$SUMMARY" 2>/dev/null
 
+# 8. The TF32 step with gradient checkpointing: the peak memory it saves and the time it costs.
+[ $QUICK = 1 ] || step bench-train-checkpointing 60 "$BIN/cudabert" bench train --gradient-checkpointing
+grep -h '^RESULT\|^memory in use' "$LOGS/bench-train-checkpointing.log" >> "$SUMMARY" 2>/dev/null
+
 for run in "$WORK"/snips-run*; do cp "$run/metrics.jsonl" "$LOGS/$(basename "$run")-metrics.jsonl" 2>/dev/null; done
 tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
 echo
