@@ -341,18 +341,7 @@ __device__ __forceinline__ void attention_backward_dq(const float* q, const floa
     int r_lo = 16 * warp + group, r_hi = r_lo + 8;
     int i_lo = row0 + r_lo, i_hi = row0 + r_hi;
 
-    if (threadIdx.x < MMA_QUERY_ROWS) {                  // D_i and lse_i of row threadIdx.x (0 past the end)
-        int i = row0 + threadIdx.x;
-        float d_i = 0.0f, lse_i = 0.0f;                  // lse in log2 units
-        if (i < a.sq) {
-            long long start = row_start<D>(b, h, a.sq, a.heads, i);
-            for (int c = 0; c < D; ++c) d_i = fmaf(dout[start + c], out[start + c], d_i);
-            delta[(long long)bh * a.sq + i] = d_i;
-            lse_i = lse[(long long)bh * a.sq + i] * LOG2E;
-        }
-        delta_rows[threadIdx.x] = d_i;
-        lse_rows[threadIdx.x] = lse_i;
-    }
+    stage_delta_and_lse<D, MMA_QUERY_ROWS>(out, dout, lse, delta, a, b, h, bh, row0, delta_rows, lse_rows);
     float scale_log2 = a.scale * LOG2E;
     unsigned qa[D / Op::K][4], da[D / Op::K][4];
     load_a_fragments<Op, D>(qa, q, b, h, a.sq, a.heads, i_lo, i_hi, t);

@@ -1,10 +1,12 @@
 // The online softmax's pieces that the tensor-core fused attention kernels share (a header: included, not
 // compiled alone): base-2 exponentials, the mask in log2 units, sums and maxima over the 4 lanes of a quad
 // (a row of an mma.sync or wgmma accumulator tile lives in one quad), and the bfloat16 pair of a fragment
-// register. Included by flash_attention_mma.cu (mma.sync) and Kernels/hopper/flash_attention_wgmma.cu.
+// register, and the backward's per-row constants. Included by flash_attention_mma.cu (mma.sync) and the Hopper
+// kernels (Kernels/hopper/flash_attention_wgmma.cuh).
 
 #pragma once
 
+#include "flash_attention.cuh"
 #include "reduce.cuh"
 
 // x0 and x1 rounded to bfloat16 (nearest even) in one register, x0 in the low half (the lower k).
@@ -46,4 +48,25 @@ __device__ __forceinline__ float quad_sum(float v)
 {
     v += __shfl_xor_sync(0xffffffffu, v, 1);
     return v + __shfl_xor_sync(0xffffffffu, v, 2);
+}
+
+// The backward's per-row constants, staged once per block: thread r < ROWS takes query row i = row0 + r and puts
+// D_i = Σ_c dO[i, c]·O[i, c] (the softmax backward's dS = P·(dP − D); also written to delta for the dK/dV pass)
+// and lse_i in log2 units into the block's shared delta_rows[r] and lse_rows[r] (0 past the last row).
+template <int D, int ROWS>
+__device__ __forceinline__ void stage_delta_and_lse(const float* out, const float* dout, const float* lse, float* delta,
+                                                    Attention a, int b, int h, int bh, int row0,
+                                                    float* delta_rows, float* lse_rows)
+{
+    if (threadIdx.x >= ROWS) return;
+    int i = row0 + threadIdx.x;
+    float d_i = 0.0f, lse_i = 0.0f;
+    if (i < a.sq) {
+        long long start = row_start<D>(b, h, a.sq, a.heads, i);
+        for (int c = 0; c < D; ++c) d_i = fmaf(dout[start + c], out[start + c], d_i);
+        delta[(long long)bh * a.sq + i] = d_i;
+        lse_i = lse[(long long)bh * a.sq + i] * LOG2E;
+    }
+    delta_rows[threadIdx.x] = d_i;
+    lse_rows[threadIdx.x] = lse_i;
 }

@@ -82,18 +82,7 @@ __device__ __forceinline__ void attention_backward_dq_wgmma(const float* q, cons
     int i_lo = row0 + r_lo, i_hi = row0 + r_hi;
     int tiles_count = (a.sk + WG_TILE_ROWS - 1) / WG_TILE_ROWS;
 
-    if (threadIdx.x < WG_TILE_ROWS) {                 // D_i and lse_i (log2 units) of row threadIdx.x, 0 past the end
-        int i = row0 + threadIdx.x;
-        float d_i = 0.0f, lse_i = 0.0f;
-        if (i < a.sq) {
-            long long start = row_start<D>(b, h, a.sq, a.heads, i);
-            for (int c = 0; c < D; ++c) d_i = fmaf(dout[start + c], out[start + c], d_i);
-            delta[(long long)bh * a.sq + i] = d_i;
-            lse_i = lse[(long long)bh * a.sq + i] * LOG2E;
-        }
-        delta_rows[threadIdx.x] = d_i;
-        lse_rows[threadIdx.x] = lse_i;
-    }
+    stage_delta_and_lse<D, WG_TILE_ROWS>(out, dout, lse, delta, a, b, h, bh, row0, delta_rows, lse_rows);
     load_tile<D>(tiles, q, b, h, a.sq, a.heads, row0, rows);
     load_tile<D>(tiles + TILE_BYTES, dout, b, h, a.sq, a.heads, row0, rows);
     load_tile<D>(tiles + 2 * TILE_BYTES, k, b, h, a.sk, a.heads, 0, min(WG_TILE_ROWS, a.sk));
