@@ -24,7 +24,7 @@ public static class HopperFlashAttentionKernels
     public static bool Supports(DeviceInfo device) => device.ComputeCapabilityMajor == 9;
 
     /// <summary>Whether <see cref="FlashAttentionKernels.Dispatch"/> takes this kernel for bf16: <see cref="HopperGemmKernels.OptedIn"/> and <see cref="Supports"/>.</summary>
-    public static bool Chosen(DeviceInfo device) => HopperGemmKernels.OptedIn && Supports(device);
+    public static bool Chosen(DeviceInfo device) => Supports(device) && HopperGemmKernels.OptedIn;
 
     /// <summary>The kernel's name for head size <paramref name="headSize"/>.</summary>
     public static string KernelName(int headSize) => $"flash_attention_forward_d{headSize}_wgmma_bf16";

@@ -39,7 +39,7 @@ public static class HopperGemmBf16Kernels
 
     /// <summary>Whether the CUDA backend takes this kernel: <see cref="HopperGemmKernels.OptedIn"/> and <see cref="Supports"/>.</summary>
     public static bool Chosen(DeviceInfo device, DevicePtr a, int lda, long strideA, DevicePtr b, int ldb, long strideB) =>
-        HopperGemmKernels.OptedIn && Supports(device, a, lda, strideA, b, ldb, strideB);
+        Supports(device, a, lda, strideA, b, ldb, strideB) && HopperGemmKernels.OptedIn;
 
     /// <summary>Which bfloat16 GEMM the CUDA backend uses on <paramref name="device"/>, in words (for <c>cudabert info</c> and <c>bench kernels</c>).</summary>
     public static string TensorCorePath(DeviceInfo device) => device.ComputeCapabilityMajor != 9

@@ -42,7 +42,7 @@ public static class HopperGemmKernels
     public static bool OptedIn => Environment.GetEnvironmentVariable(OptInVariable) == "1";
 
     /// <summary>Whether <see cref="GemmKernels.Run"/> takes these kernels: <see cref="OptedIn"/> and <see cref="Supports(DeviceInfo)"/>.</summary>
-    public static bool Chosen(DeviceInfo device) => OptedIn && Supports(device);
+    public static bool Chosen(DeviceInfo device) => Supports(device) && OptedIn;   // the device first: the variable is read (per call, so tests may set it) only on 9.x
 
     /// <summary>Whether <paramref name="device"/> runs the kernels (compute capability 9.x); they take every layout.</summary>
     public static bool Supports(DeviceInfo device) => device.ComputeCapabilityMajor == 9;

@@ -98,9 +98,7 @@ public sealed class TwoTaskPipeline : IDisposable
         var predictions = PredictExamples(examples, batchSize);
         var intents = predictions.Select(p => p.SentenceLabel).ToArray();
         var tags = predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray();
-        var scores = JointScores.Compute(examples.Select(e => e.SentenceLabel).ToArray(), intents,
-            examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), tags);
-        return (scores, PredictionError.Find(examples, intents, tags));
+        return (JointScores.Compute(examples, intents, tags), PredictionError.Find(examples, intents, tags));
     }
 
     /// <summary>The forward pass as CUDA graphs, one per batch shape (<see cref="UseCudaGraphs"/>); null when it runs eagerly.</summary>

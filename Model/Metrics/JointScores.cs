@@ -1,3 +1,5 @@
+using CudaBert.Model.Data;
+
 namespace CudaBert.Model.Metrics;
 
 /// <summary>
@@ -9,6 +11,12 @@ namespace CudaBert.Model.Metrics;
 /// </summary>
 public sealed record JointScores(ClassificationScores? Intent, EntityScores? Slots, double? SentenceAccuracy, int Examples)
 {
+    /// <summary>Scores predictions against the examples' own labels (each example's prediction at the same index).</summary>
+    /// <exception cref="ArgumentException">The lists differ in length.</exception>
+    public static JointScores Compute(IReadOnlyList<TwoTaskExample> examples, IReadOnlyList<string> predictedIntents,
+        IReadOnlyList<IReadOnlyList<string>> predictedTags) =>
+        Compute(examples.Select(e => e.SentenceLabel).ToArray(), predictedIntents, examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictedTags);
+
     /// <summary>
     /// Scores predictions against gold labels; the four lists are parallel, one entry per example. A null gold
     /// intent or gold tag sequence leaves that example out of that task's scores.

@@ -534,9 +534,8 @@ public sealed class MultiTaskTrainer : IDisposable
         TagDecoding decoding = TagDecoding.Constrained, CudaGraphForward? graphs = null)
     {
         var predictions = TwoTaskPredictor.Predict(model, collator, examples, batchSize, decoding, graphs);
-        return JointScores.Compute(
-            examples.Select(e => e.SentenceLabel).ToArray(), predictions.Select(p => p.SentenceLabel).ToArray(),
-            examples.Select(e => (IReadOnlyList<string>?)e.Tags).ToArray(), predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());
+        return JointScores.Compute(examples, predictions.Select(p => p.SentenceLabel).ToArray(),
+            predictions.Select(p => (IReadOnlyList<string>)p.WordTags).ToArray());
     }
 
     /// <summary>Writes <c>OUT/checkpoint-STEP</c> and removes the checkpoints beyond <see cref="TrainingOptions.KeepCheckpoints"/> (see <see cref="RunCheckpoints"/>).</summary>
